@@ -1,0 +1,30 @@
+"""SQLModel tables, the stage model, and the engine/session from a URL."""
+
+from data_model.engine import (
+    Database,
+    DatabaseUnavailable,
+    connect,
+    database_url,
+    ensure_initialised,
+    initialise,
+    is_initialised,
+    meta,
+    stage_model,
+)
+from data_model.models import (
+    Channel,
+    Customer,
+    Feedback,
+    ImportBatch,
+    ImportFile,
+    Meta,
+    Stage,
+    Touchpoint,
+    TouchpointType,
+)
+
+__all__ = [
+    "Channel", "Customer", "Database", "DatabaseUnavailable", "Feedback", "ImportBatch", "ImportFile",
+    "Meta", "Stage", "Touchpoint", "TouchpointType", "connect", "database_url", "ensure_initialised",
+    "initialise", "is_initialised", "meta", "stage_model",
+]

@@ -1,0 +1,127 @@
+"""The Parcours tables: one module, as in SQLModel's docs.
+
+Timestamps of customer events are *naive* on purpose: they are local business time
+(the importer converts offsets to the business time zone), so they are annotated
+``NaiveDatetime``. Import times are real instants and stay aware (UTC).
+"""
+
+from datetime import UTC, date, datetime
+
+from pydantic import NaiveDatetime
+from sqlalchemy import BigInteger, Sequence, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = "0001"
+
+
+class Meta(SQLModel, table=True):
+    """Settings chosen when the database was created (stage model, time zone, schema version)."""
+
+    __tablename__ = "parcours_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Stage(SQLModel, table=True):
+    """The stage model: ordered journey stages, one of them the conversion stage."""
+
+    __tablename__ = "stages"
+    code: str = Field(primary_key=True)
+    position: int = Field(unique=True)  # 1..n, the stage order
+    label_fr: str
+    label_en: str
+    is_conversion: bool = False
+
+
+class TouchpointType(SQLModel, table=True):
+    """Editable mapping from a touchpoint type (slug) to its stage, for exports without a stage column."""
+
+    __tablename__ = "touchpoint_types"
+    code: str = Field(primary_key=True)
+    stage: str  # stages.code
+
+
+class Channel(SQLModel, table=True):
+    """Channels are open-ended: an import creates them. ``code`` is the slug, ``label`` the first spelling seen."""
+
+    __tablename__ = "channels"
+    code: str = Field(primary_key=True)
+    label: str
+    kind: str = "digital"  # digital | physical
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batches"
+    id: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_column_args=[Sequence("import_batches_id_seq")],  # DuckDB has no SERIAL
+    )
+    imported_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    source: str = "import"  # import | sample | app
+    customers_created: int = 0
+
+
+class ImportFile(SQLModel, table=True):
+    """One file of an import batch, with its fingerprint and what it changed."""
+
+    __tablename__ = "import_files"
+    id: int | None = Field(
+        default=None, primary_key=True, sa_column_args=[Sequence("import_files_id_seq")]
+    )
+    batch_id: int = Field(index=True)
+    kind: str  # customers | touchpoints | feedback
+    file_name: str
+    sha256: str
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    customer_id: str = Field(primary_key=True)  # always text: leading zeros are kept
+    persona: str | None = None
+    segment: str | None = None
+    region: str | None = None
+    signup_date: date | None = None
+    churned: bool | None = None  # None = unknown
+    churn_date: date | None = None
+    batch_id: int | None = None  # last batch that wrote this row
+
+
+class Touchpoint(SQLModel, table=True):
+    """One interaction. ``id`` is assigned in input order (batch, then row), the last tie-breaker of the journey order."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (UniqueConstraint("natural_key"),)
+    # Assigned by the importer (not autoincrement): input order must survive bulk writes.
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    natural_key: str  # touchpoint_id, else customer|timestamp|channel|stage|type
+    customer_id: str = Field(index=True)
+    timestamp: NaiveDatetime
+    channel: str  # channels.code
+    stage: str  # stages.code
+    touchpoint: str | None = None  # type as given (e.g. "clic")
+    revenue: float | None = None
+    touchpoint_id: str | None = None
+    batch_id: int
+    line: int  # line in the source file
+
+
+class Feedback(SQLModel, table=True):
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("natural_key"),)
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    natural_key: str  # feedback_id, else customer|timestamp|stage
+    customer_id: str = Field(index=True)
+    timestamp: NaiveDatetime
+    stage: str
+    channel: str | None = None  # None = channel unknown
+    nps: int | None = None  # 0-10
+    csat: int | None = None  # 1-5
+    comment: str | None = None
+    feedback_id: str | None = None
+    batch_id: int
+    line: int

@@ -1,0 +1,60 @@
+"""Shared fixtures: a real DuckDB file per test, and a real PostgreSQL schema per test when
+PARCOURS_TEST_POSTGRES_URL is set (skipped with that reason otherwise)."""
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import data_model as dm  # noqa: E402
+
+PG_URL = os.environ.get("PARCOURS_TEST_POSTGRES_URL")
+EXAMPLES = ROOT.parent / "shared" / "examples" / "export-crm-fr"
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    url = sa.make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def duckdb_url(tmp_path) -> str:
+    return f"duckdb:///{tmp_path / 'parcours.duckdb'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty schema on the PostgreSQL server, dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need PARCOURS_TEST_POSTGRES_URL (a server URL); not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"create schema {schema}")
+    try:
+        yield _pg_schema_url(PG_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"drop schema {schema} cascade")
+        admin.dispose()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def db_url(request) -> str:
+    """The same test on the embedded default and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def db(db_url):
+    """An initialised database (default stage model) on each engine."""
+    database = dm.connect(db_url)
+    dm.initialise(database)
+    yield database
+    database.close()
