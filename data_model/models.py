@@ -6,9 +6,10 @@ Timestamps of customer events are *naive* on purpose: they are local business ti
 """
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from pydantic import NaiveDatetime
-from sqlalchemy import BigInteger, Sequence, UniqueConstraint
+from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = "0001"
@@ -104,7 +105,7 @@ class Touchpoint(SQLModel, table=True):
     channel: str  # channels.code
     stage: str  # stages.code
     touchpoint: str | None = None  # type as given (e.g. "clic")
-    revenue: float | None = None
+    revenue: Decimal | None = Field(default=None, sa_type=Numeric(18, 4))  # exact sums on every engine
     touchpoint_id: str | None = None
     batch_id: int
     line: int  # line in the source file
