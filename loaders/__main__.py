@@ -1,0 +1,220 @@
+"""`python -m loaders init|import|sample|map-type|channel-kind …`
+
+Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held.
+"""
+
+import argparse
+import csv
+import sys
+import tempfile
+from pathlib import Path
+
+from data_model import DatabaseUnavailable, connect, ensure_initialised, initialise, is_initialised
+from data_model.stages import STAGE_MODELS, StageModelError
+
+MAX_ERRORS_SHOWN = 20
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $PARCOURS_DB_URL, else "
+                                               "duckdb:///data/parcours.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loaders", description="Create a Parcours database and load data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create the database with a stage model")
+    _add_db(p)
+    p.add_argument("--stages", default="default", metavar="NAME|FILE",
+                   help=f"stage model: {', '.join(STAGE_MODELS)}, or a JSON/CSV file (default: default)")
+    p.add_argument("--timezone", default="Europe/Paris", help="business time zone (default: Europe/Paris)")
+
+    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing)")
+    _add_db(p)
+    p.add_argument("--customers", metavar="FILE")
+    p.add_argument("--touchpoints", metavar="FILE")
+    p.add_argument("--feedback", metavar="FILE")
+    p.add_argument("--errors", metavar="FILE", help="write every error as CSV to FILE")
+
+    p = sub.add_parser("sample", help="generate a synthetic company (into the database, or as files with --out)")
+    _add_db(p)
+    p.add_argument("--customers", type=int, default=2000, metavar="N")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", metavar="DIR", help="write export files to DIR instead of the database")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="with --out (default: csv)")
+    p.add_argument("--replace", action="store_true", help="empty the database's data first")
+
+    p = sub.add_parser("map-type", help="map a touchpoint type to a stage (for exports without a stage column)")
+    _add_db(p)
+    p.add_argument("type")
+    p.add_argument("stage")
+
+    p = sub.add_parser("channel-kind", help="classify a channel as digital or physical")
+    _add_db(p)
+    p.add_argument("channel")
+    p.add_argument("kind", choices=["digital", "physical"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DatabaseUnavailable as exc:
+        _err(str(exc))
+        return 1
+
+
+def cmd_init(args) -> int:
+    db = connect(args.db)
+    try:
+        if is_initialised(db):
+            _err("This database already has a stage model; it is chosen once, when the database is created.")
+            return 2
+        try:
+            initialise(db, args.stages, timezone=args.timezone)
+        except StageModelError as exc:
+            _err(str(exc))
+            return 2
+        print(f"Created {db.url} with the {args.stages!r} stage model.")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_import(args) -> int:
+    from loaders.errors import InputErrors
+    from loaders.write import run_import
+
+    files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
+    db = connect(args.db)
+    try:
+        summary = run_import(db, files, progress=_progress_for(files))
+    except InputErrors as exc:
+        report_errors(exc.errors, args.errors)
+        return 2
+    finally:
+        db.close()
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def report_errors(errors, errors_file: str | None) -> None:
+    """The first errors on stderr, with the total; all of them as CSV with --errors."""
+    _err(f"Import refused, nothing was written: {len(errors)} error{'s' if len(errors) != 1 else ''}.")
+    for e in errors[:MAX_ERRORS_SHOWN]:
+        _err(f"  {e}")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        _err(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more" + ("" if errors_file else " (--errors FILE lists all)"))
+    if errors_file:
+        with open(errors_file, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["file", "line", "column", "value", "reason"])
+            w.writerows([_neutralise(x) for x in e.as_row()] for e in errors)
+        _err(f"All errors written to {errors_file}")
+
+
+def _neutralise(value):
+    """A cell a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _progress_for(files) -> callable:
+    big = any(f and Path(f).is_file() and Path(f).stat().st_size > 20_000_000 for f in files.values())
+    return (lambda msg: _err(msg)) if big else None
+
+
+def cmd_sample(args) -> int:
+    from loaders import sample
+    from loaders.errors import InputErrors
+    from loaders.write import clear_data, has_data, run_import
+
+    if args.customers < 1:
+        _err("--customers must be at least 1")
+        return 2
+    frames = sample.generate(args.customers, seed=args.seed)
+    if args.out:
+        sample.write_export(frames, args.out, fmt=args.format)
+        print(f"Wrote {args.customers} customers' export to {args.out}/")
+        return 0
+    db = connect(args.db)
+    try:
+        ensure_initialised(db)
+        if has_data(db):
+            if not args.replace:
+                _err("This database already holds data; sample fills an empty database only (--replace empties it "
+                     "first).")
+                return 2
+            clear_data(db)
+        with tempfile.TemporaryDirectory() as tmp:
+            sample.write_export(frames, tmp, fmt="parquet")
+            files = {k: Path(tmp) / f"{k}.parquet" for k in ("customers", "touchpoints", "feedback")}
+            try:
+                summary = run_import(db, files, source="sample")
+            except InputErrors as exc:  # the generator's output must always import: this is a bug
+                report_errors(exc.errors, None)
+                return 2
+    finally:
+        db.close()
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_map_type(args) -> int:
+    from data_model import TouchpointType, stage_model
+    from data_model.text import slug
+
+    db = connect(args.db)
+    try:
+        ensure_initialised(db)
+        stages = {s.code for s in stage_model(db)}
+        if args.stage not in stages:
+            _err(f"{args.stage!r} is not a stage (accepted: {', '.join(sorted(stages))})")
+            return 2
+        code = slug(args.type)
+        if not code:
+            _err(f"{args.type!r} is not a touchpoint type")
+            return 2
+        with db.session() as s:
+            row = s.get(TouchpointType, code) or TouchpointType(code=code, stage=args.stage)
+            row.stage = args.stage
+            s.add(row)
+            s.commit()
+        print(f"Touchpoint type {code!r} → stage {args.stage!r}")
+        return 0
+    finally:
+        db.close()
+
+
+def cmd_channel_kind(args) -> int:
+    from data_model import Channel
+    from data_model.text import slug
+
+    db = connect(args.db)
+    try:
+        with db.session() as s:
+            row = s.get(Channel, slug(args.channel)) if is_initialised(db) else None
+            if row is None:
+                _err(f"No channel {args.channel!r} in this database (channels are created by imports).")
+                return 2
+            row.kind = args.kind
+            s.add(row)
+            s.commit()
+        print(f"Channel {row.code!r} is {args.kind}")
+        return 0
+    finally:
+        db.close()
+
+
+COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-type": cmd_map_type,
+            "channel-kind": cmd_channel_kind}
+
+if __name__ == "__main__":
+    sys.exit(main())

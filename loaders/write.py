@@ -1,0 +1,296 @@
+"""Validate every file, then write them in one transaction through each engine's bulk path.
+
+All or nothing: any error in any file refuses the whole import before a single write. The
+rows go to a temporary staging table (DuckDB: straight from the DataFrame; PostgreSQL: COPY),
+and set-based SQL merges them by natural key, counting what is inserted, updated or unchanged.
+"""
+
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import select
+
+from data_model import Database, ImportBatch, ImportFile, TouchpointType, ensure_initialised, meta, stage_model
+from data_model.channels import channel_kind
+from data_model.engine import DEFAULT_TIMEZONE
+from data_model.stages import StageDef
+from loaders.errors import InputError, InputErrors
+from loaders.validate import ImportContext, Validated, read_and_validate
+
+KINDS = ("customers", "touchpoints", "feedback")
+
+# Staging columns and their SQL types, per kind (customers: only the columns the file has).
+_TYPES = {
+    "customer_id": "VARCHAR", "persona": "VARCHAR", "segment": "VARCHAR", "region": "VARCHAR",
+    "signup_date": "DATE", "churned": "BOOLEAN", "churn_date": "DATE",
+    "natural_key": "VARCHAR", "timestamp": "TIMESTAMP", "channel": "VARCHAR", "stage": "VARCHAR",
+    "touchpoint": "VARCHAR", "revenue": "NUMERIC(18, 4)", "touchpoint_id": "VARCHAR",
+    "nps": "INTEGER", "csat": "INTEGER", "comment": "VARCHAR", "feedback_id": "VARCHAR", "line": "BIGINT",
+}
+_CUSTOMER_ATTRIBUTES = ("persona", "segment", "region", "signup_date", "churned", "churn_date")
+_EVENT_COLUMNS = {
+    "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id"),
+    "feedback": ("customer_id", "timestamp", "stage", "channel", "nps", "csat", "comment", "feedback_id"),
+}
+# Serialises imports on PostgreSQL, where several processes may load at once (ids are assigned in order).
+_PG_IMPORT_LOCK = 727_271_001
+
+
+@dataclass
+class FileSummary:
+    kind: str
+    file_name: str
+    sha256: str
+    rows_read: int
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    batch_id: int
+    files: list[FileSummary]
+    customers_created: int  # customers first seen in touchpoints/feedback (no persona)
+    channels_created: list[str]
+    seconds: float
+
+    def lines(self) -> list[str]:
+        out = [f"Import batch {self.batch_id} ({self.seconds:.1f} s)"]
+        for f in self.files:
+            out.append(
+                f"  {f.kind:<12} {f.file_name}: {f.rows_read:,} rows read, {f.inserted:,} written, "
+                f"{f.updated:,} updated, {f.unchanged:,} unchanged".replace(",", " ")
+            )
+            out.extend(f"    note: {n}" for n in f.notes)
+        out.append(f"  customers created from touchpoints/feedback (no persona yet): {self.customers_created}")
+        if self.channels_created:
+            out.append(f"  new channels: {', '.join(self.channels_created)}")
+        return out
+
+
+def import_context(db: Database) -> ImportContext:
+    """What validation needs from the database: the stage model, the type mapping, the time zone."""
+    stages = [StageDef(s.code, s.label_fr, s.label_en, s.is_conversion) for s in stage_model(db)]
+    with db.session() as s:
+        mapping = {t.code: t.stage for t in s.exec(select(TouchpointType))}
+    return ImportContext(stages=stages, touchpoint_types=mapping,
+                         timezone=meta(db, "timezone", DEFAULT_TIMEZONE))
+
+
+def validate_files(files: dict[str, Path], ctx: ImportContext,
+                   progress: Callable[[str], None] | None = None) -> list[Validated]:
+    """Read and validate every file; raise InputErrors with all errors of all files."""
+    results, errors = [], []
+    for kind in KINDS:
+        if files.get(kind) is None:
+            continue
+        started = time.perf_counter()
+        if progress:
+            progress(f"reading {files[kind]} ({kind})…")
+        v = read_and_validate(files[kind], kind, ctx)
+        if progress:
+            progress(f"  {v.rows_read:,} rows checked in {time.perf_counter() - started:.1f} s, "
+                     f"{len(v.errors):,} errors")
+        results.append(v)
+        errors.extend(v.errors)
+    if errors:
+        raise InputErrors(errors)
+    return results
+
+
+def run_import(db: Database, files: dict[str, Path | str | None], source: str = "import",
+               progress: Callable[[str], None] | None = None) -> ImportSummary:
+    """Import customers / touchpoints / feedback files (each optional) as one batch, all or nothing."""
+    started = time.perf_counter()
+    files = {k: Path(v) for k, v in files.items() if v is not None}
+    unknown = set(files) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown file kinds: {sorted(unknown)}")
+    if not files:
+        raise InputErrors([InputError("", None, None, None, "no file to import (give --customers, "
+                                                          "--touchpoints and/or --feedback)")])
+    ensure_initialised(db)
+    validated = validate_files(files, import_context(db), progress)
+    if progress:
+        progress("writing…")
+    summary = write_validated(db, validated, source)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def write_validated(db: Database, validated: list[Validated], source: str = "import") -> ImportSummary:
+    """Write already validated files in one transaction."""
+    by_kind = {v.kind: v for v in validated}
+    summaries = []
+    with db.engine.begin() as conn:
+        stager = _Stager(conn, db.dialect)
+        if db.dialect == "postgresql":
+            conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
+        batch_id = conn.execute(
+            sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source).returning(ImportBatch.id)
+        ).scalar_one()
+        channels_created = _create_channels(conn, stager, [by_kind.get(k) for k in ("touchpoints", "feedback")])
+        if "customers" in by_kind:
+            summaries.append(_merge_customers(conn, stager, by_kind["customers"], batch_id))
+        for kind in ("touchpoints", "feedback"):
+            if kind in by_kind:
+                summaries.append(_merge_events(conn, stager, by_kind[kind], batch_id))
+        created = _create_missing_customers(conn, [t for t in stager.tables if t != "stg_customers"], batch_id)
+        conn.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(customers_created=created))
+        for s in summaries:
+            conn.execute(sa.insert(ImportFile).values(
+                batch_id=batch_id, kind=s.kind, file_name=s.file_name, sha256=s.sha256, rows_read=s.rows_read,
+                inserted=s.inserted, updated=s.updated, unchanged=s.unchanged))
+        stager.drop_all()
+    return ImportSummary(batch_id, summaries, created, channels_created, 0.0)
+
+
+class _Stager:
+    """Puts a DataFrame into a temporary table with the target's column types, by the engine's fast path."""
+
+    def __init__(self, conn: sa.Connection, dialect: str):
+        self.conn, self.dialect, self.tables = conn, dialect, []
+
+    def stage(self, name: str, frame: pd.DataFrame, columns: list[str]) -> str:
+        frame = frame[columns]
+        types = ", ".join(f'"{c}" {_TYPES[c]}' for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        if self.dialect == "duckdb":
+            raw = self.conn.connection.dbapi_connection
+            view = f"{name}_frame"
+            raw.register(view, frame)
+            casts = ", ".join(f'CAST("{c}" AS {_TYPES[c]}) AS "{c}"' for c in columns)
+            self.conn.exec_driver_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {casts} FROM {view}")
+            raw.unregister(view)
+        else:
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+            self.conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({types}) ON COMMIT DROP")
+            cursor = self.conn.connection.dbapi_connection.cursor()
+            with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN (FORMAT csv)") as copy:
+                for chunk in _csv_chunks(frame):
+                    copy.write(chunk)
+        self.tables.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        for name in self.tables:
+            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def _csv_chunks(frame: pd.DataFrame, rows: int = 200_000):
+    """CSV text for COPY: missing values as unquoted empty fields, which COPY reads as NULL."""
+    for start in range(0, len(frame), rows):
+        buf = io.StringIO()
+        frame.iloc[start:start + rows].to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+        yield buf.getvalue()
+
+
+def _counts(conn, staged: str, table: str, key: str, columns: tuple[str, ...]) -> tuple[int, int, str]:
+    changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in columns) or "FALSE"
+    row = conn.exec_driver_sql(
+        f"SELECT count(*) FILTER (WHERE t.{key} IS NULL), "
+        f"count(*) FILTER (WHERE t.{key} IS NOT NULL AND ({changed})) "
+        f"FROM {staged} s LEFT JOIN {table} t ON t.{key} = s.{key}"
+    ).one()
+    return int(row[0]), int(row[1]), changed
+
+
+def _merge_customers(conn, stager: _Stager, v: Validated, batch_id: int) -> FileSummary:
+    attrs = tuple(c for c in _CUSTOMER_ATTRIBUTES if c in v.frame.columns)
+    staged = stager.stage("stg_customers", v.frame, ["customer_id", *attrs])
+    inserted, updated, changed = _counts(conn, staged, "customers", "customer_id", attrs)
+    if attrs and updated:
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in attrs)
+        conn.exec_driver_sql(
+            f"UPDATE customers AS t SET {sets}, batch_id = {batch_id} FROM {staged} s "
+            f"WHERE t.customer_id = s.customer_id AND ({changed})"
+        )
+    cols = ", ".join(f'"{c}"' for c in ("customer_id", *attrs))
+    conn.exec_driver_sql(
+        f"INSERT INTO customers ({cols}, batch_id) SELECT {cols}, {batch_id} FROM {staged} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM customers t WHERE t.customer_id = s.customer_id)"
+    )
+    return _summary(v, inserted, updated)
+
+
+def _merge_events(conn, stager: _Stager, v: Validated, batch_id: int) -> FileSummary:
+    kind, columns = v.kind, _EVENT_COLUMNS[v.kind]
+    staged = stager.stage(f"stg_{kind}", v.frame, ["natural_key", *columns, "line"])
+    inserted, updated, changed = _counts(conn, staged, kind, "natural_key", columns)
+    if updated:
+        sets = ", ".join(f'"{c}" = s."{c}"' for c in columns)
+        conn.exec_driver_sql(
+            f"UPDATE {kind} AS t SET {sets}, line = s.line, batch_id = {batch_id} FROM {staged} s "
+            f"WHERE t.natural_key = s.natural_key AND ({changed})"
+        )
+    # New rows get ids after every existing one, in file order: the id is the input order.
+    first_id = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind}").scalar_one()
+    cols = ", ".join(f'"{c}"' for c in ("natural_key", *columns, "line"))
+    conn.exec_driver_sql(
+        f"INSERT INTO {kind} (id, {cols}, batch_id) "
+        f"SELECT {int(first_id)} + row_number() OVER (ORDER BY s.line), {cols}, {batch_id} FROM {staged} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.natural_key = s.natural_key)"
+    )
+    return _summary(v, inserted, updated)
+
+
+def _summary(v: Validated, inserted: int, updated: int) -> FileSummary:
+    rows = len(v.frame)
+    return FileSummary(v.kind, v.file_name, v.sha256, v.rows_read, inserted, updated,
+                       rows - inserted - updated, list(getattr(v, "notes", [])))
+
+
+def _create_channels(conn, stager: _Stager, validated: list[Validated | None]) -> list[str]:
+    """New channel codes get the first spelling seen (touchpoints first, then feedback, in file order)."""
+    firsts = []
+    for v in validated:
+        if v is None or "channel" not in v.frame.columns:
+            continue
+        f = v.frame[["channel", "channel_label"]].dropna()
+        firsts.append(f.drop_duplicates("channel"))
+    if not firsts:
+        return []
+    candidates = pd.concat(firsts).drop_duplicates("channel")
+    existing = {r[0] for r in conn.exec_driver_sql("SELECT code FROM channels")}
+    new = candidates[~candidates["channel"].isin(existing)]
+    for code, label in new.itertuples(index=False):
+        conn.execute(sa.text("INSERT INTO channels (code, label, kind) VALUES (:c, :l, :k)"),
+                     {"c": code, "l": label, "k": channel_kind(code)})
+    return list(new["channel"])
+
+
+def _create_missing_customers(conn, staged: list[str], batch_id: int) -> int:
+    """Touchpoints or feedback of an unknown customer create that customer, with no persona."""
+    if not staged:
+        return 0
+    missing = (
+        "SELECT DISTINCT customer_id FROM {t} e WHERE NOT EXISTS "
+        "(SELECT 1 FROM customers c WHERE c.customer_id = e.customer_id)"
+    )
+    query = " UNION ".join(missing.format(t=t) for t in staged)
+    created = conn.exec_driver_sql(f"SELECT count(*) FROM ({query}) m").scalar_one()
+    if created:
+        conn.exec_driver_sql(f"INSERT INTO customers (customer_id, batch_id) SELECT customer_id, {batch_id} "
+                             f"FROM ({query}) m")
+    return int(created)
+
+
+def has_data(db: Database) -> bool:
+    with db.engine.connect() as conn:
+        return any(conn.exec_driver_sql(f"SELECT 1 FROM {t} LIMIT 1").first()
+                   for t in ("customers", "touchpoints", "feedback"))
+
+
+def clear_data(db: Database) -> None:
+    """Empty the data but keep the stage model, the type mapping and the settings."""
+    with db.engine.begin() as conn:
+        for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")

@@ -1,0 +1,83 @@
+"""Database creation: stage models as data, the schema version, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import data_model as dm
+from data_model.migrate import current_revision
+from data_model.stages import StageModelError, load_stage_model
+from tests.conftest import ROOT
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "loaders", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("name, conversion, count", [("default", "purchase", 6), ("three-step", "decision", 3),
+                                                     ("lifecycle", "acquisition", 6)])
+def test_init_with_each_built_in_model(duckdb_url, name, conversion, count):
+    proc = run("init", "--db", duckdb_url, "--stages", name)
+    assert proc.returncode == 0, proc.stderr
+    db = dm.connect(duckdb_url)
+    stages = dm.stage_model(db)
+    assert len(stages) == count and [s.position for s in stages] == list(range(1, count + 1))
+    assert [s.code for s in stages if s.is_conversion] == [conversion]
+    assert dm.meta(db, "stage_model") == name
+    assert current_revision(db) == "0001"
+    db.close()
+    again = run("init", "--db", duckdb_url)
+    assert again.returncode == 2 and "already has a stage model" in again.stderr
+
+
+def test_custom_stage_model_from_json(tmp_path, db_url):
+    spec = [{"code": "discover", "label_fr": "Découverte", "label_en": "Discover"},
+            {"code": "buy", "label_fr": "Achat", "label_en": "Buy", "conversion": True, "touchpoint_types": ["Commande"]}]
+    f = tmp_path / "model.json"
+    f.write_text(json.dumps(spec), encoding="utf-8")
+    db = dm.connect(db_url)
+    dm.initialise(db, str(f))
+    assert [(s.code, s.is_conversion) for s in dm.stage_model(db)] == [("discover", False), ("buy", True)]
+    with db.session() as s:
+        assert s.get(dm.TouchpointType, "commande").stage == "buy"
+    db.close()
+
+
+def test_custom_stage_model_from_csv_needs_exactly_one_conversion_stage(tmp_path):
+    f = tmp_path / "model.csv"
+    f.write_text("code,label_fr,label_en,conversion\na,A,A,\nb,B,B,\n", encoding="utf-8")
+    with pytest.raises(StageModelError, match="exactly one"):
+        load_stage_model(str(f))
+    f.write_text("code,label_fr,label_en,conversion,touchpoint_types\na,A,A,,\nb,B,B,oui,x|y\n", encoding="utf-8")
+    assert [s.is_conversion for s in load_stage_model(str(f))] == [False, True]
+
+
+def test_unknown_model_name_is_a_clear_error(duckdb_url):
+    proc = run("init", "--db", duckdb_url, "--stages", "nope")
+    assert proc.returncode == 2 and "neither a stage model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_database_is_migrated_when_opened(duckdb_url):
+    db = dm.connect(duckdb_url)
+    dm.initialise(db)
+    with db.engine.begin() as conn:  # as if made by a Parcours that did not record its schema version yet
+        conn.exec_driver_sql("drop table alembic_version")
+    db.close()
+    db = dm.connect(duckdb_url)
+    assert current_revision(db) == "0001"
+    db.close()
+
+
+def test_map_type_edits_the_mapping(duckdb_url):
+    assert run("init", "--db", duckdb_url).returncode == 0
+    proc = run("map-type", "--db", duckdb_url, "Visite Magasin", "consideration")
+    assert proc.returncode == 0, proc.stderr
+    db = dm.connect(duckdb_url)
+    with db.session() as s:
+        assert s.get(dm.TouchpointType, "visite_magasin").stage == "consideration"
+    db.close()
+    bad = run("map-type", "--db", duckdb_url, "x", "nowhere")
+    assert bad.returncode == 2 and "accepted" in bad.stderr

@@ -1,0 +1,34 @@
+"""Project rules that CI can check: the README's commands are the ones CI runs, the layout stays as designed."""
+
+import re
+
+from tests.conftest import ROOT
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
+    commands = readme_commands()
+    assert len(commands) == 2
+    assert "streamlit run app.py" in commands[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
+
+
+def test_no_legacy_pages_folder():
+    # A top-level pages/ folder switches Streamlit to its legacy multipage mode (deep links skip app.py).
+    assert not (ROOT / "pages").exists()
+
+
+def test_only_the_ui_layer_imports_streamlit():
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("analytics", "data_model", "loaders", "charts")
+        for p in (ROOT / folder).rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+streamlit", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []
