@@ -1,0 +1,1 @@
+"""Journey analytics: filters, metrics as Ibis expressions run by the database, and the report."""

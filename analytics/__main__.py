@@ -1,0 +1,116 @@
+"""``python -m analytics report [--db URL] [--persona P]… [--segment S]… [--region R]… [--channel C]…
+[--start YYYY-MM-DD] [--end YYYY-MM-DD]``: print the journey report as JSON.
+
+Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end,
+unknown channel code), with one line on stderr; 1 when the database cannot be opened or has no
+stage model yet.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+from datetime import date
+
+PROG = "python -m analytics"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (no usage block), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _day(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: {exc}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Parcours journey analytics.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    rep = sub.add_parser("report", help="print the journey report (JSON) for the given filters",
+                         description="Print the journey report as JSON. Repeated options are OR-ed.")
+    rep.add_argument("--db", metavar="URL",
+                     help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
+    rep.add_argument("--persona", action="append", default=[], metavar="P", help="keep customers of persona P")
+    rep.add_argument("--segment", action="append", default=[], metavar="S", help="keep customers of segment S")
+    rep.add_argument("--region", action="append", default=[], metavar="R", help="keep customers of region R")
+    rep.add_argument("--channel", action="append", default=[], metavar="C",
+                     help="keep touchpoints and feedback on channel code C")
+    rep.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day kept (inclusive)")
+    rep.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day kept (inclusive)")
+    parser.report_parser = rep
+    return parser
+
+
+def _channel_codes(db) -> list[str]:
+    from sqlmodel import select
+
+    from data_model import Channel
+
+    with db.session() as s:
+        return sorted(s.exec(select(Channel.code)))
+
+
+def _report(parser: argparse.ArgumentParser, args) -> int:
+    import sqlalchemy as sa
+
+    import data_model as dm
+    from analytics.filters import Filters
+    from analytics.metrics import NoStageModel, Scope, stage_infos
+    from analytics.report import scope_report
+
+    sub = parser.report_parser
+    if args.start and args.end and args.start > args.end:
+        sub.error(f"--start {args.start} is after --end {args.end}")
+    try:
+        db = dm.connect(args.db, create=False)
+    except dm.DatabaseUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        try:
+            stages = stage_infos(db)
+        except NoStageModel as exc:
+            where = sa.make_url(db.url).render_as_string()  # password hidden
+            print(f"{where}: {exc}. Create it with `python -m loaders init` (then import data with "
+                  f"`python -m loaders import`), or point --db at a Parcours database.", file=sys.stderr)
+            return 1
+        if args.channel:
+            known = _channel_codes(db)
+            unknown = [c for c in dict.fromkeys(args.channel) if c not in known]
+            if unknown:
+                accepted = ", ".join(known) if known else "none (no channel imported yet)"
+                sub.error(f"unknown channel code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                          f"accepted codes: {accepted}")
+        filters = Filters(personas=args.persona, segments=args.segment, regions=args.region,
+                          channels=args.channel, start=args.start, end=args.end)
+        result = scope_report(Scope(db, filters, stages))
+    finally:
+        db.close()
+    try:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(parser, args)
+    parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

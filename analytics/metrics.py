@@ -1,0 +1,312 @@
+"""The journey metrics, as Ibis expressions executed by the database.
+
+Only small aggregates come back to Python (a few rows per stage, channel pair or channel-mix
+class); every per-row and per-customer step runs in DuckDB or PostgreSQL.
+
+Definitions (shared by the report, the dashboard pages and the exports):
+
+* *Kept touchpoints* pass the filters (``analytics.filters``) and have a stage of the model.
+  *Customers* are those with at least one kept touchpoint. A customer's kept touchpoints are
+  ordered by timestamp, then stage order (``stages.position``), then input order
+  (``touchpoints.id``); "consecutive" means adjacent in that order.
+* A customer's *furthest stage* is the highest stage order among their kept touchpoints. The
+  funnel counts, for each stage, the customers whose furthest stage is at or beyond it.
+* Channel mix: *mono* = one distinct channel; *cross* = the touchpoints that first reach a new
+  furthest stage are on at least two channels; else *multi*.
+* Transitions: the directly-follows graph of channels over consecutive touchpoints.
+* A response is a kept feedback row with an NPS score; NPS counts every kept response, whether or
+  not its customer has kept touchpoints.
+
+Per-customer facts (furthest stage, channel mix, churn status) come from one windowed pass over the
+ordered touchpoints, reduced to counts per (furthest stage, mix, churn status): funnel,
+conversion, churn and channel mix all read that one small table. ``Scope`` builds the expressions
+once for one set of filters and caches what it has executed, so a page that shows several metrics
+(or ``report``) pays for each query once.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import ibis
+
+import data_model as dm
+from analytics import stats
+from analytics.filters import Filters, apply_filters
+
+__all__ = [
+    "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
+    "nps", "revenue", "stage_infos", "transitions",
+]
+
+MIXES = ("mono", "multi", "cross")
+
+
+class NoStageModel(RuntimeError):
+    """The database has no Parcours tables or no stage model yet (`python -m loaders init` creates them)."""
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    code: str
+    position: int
+    is_conversion: bool
+
+
+def stage_infos(db) -> tuple[StageInfo, ...]:
+    """The stage model in order; raises NoStageModel when the database has none."""
+    if not dm.is_initialised(db):
+        raise NoStageModel("the database has no Parcours tables yet")
+    stages = tuple(StageInfo(s.code, int(s.position), bool(s.is_conversion)) for s in dm.stage_model(db))
+    if not stages:
+        raise NoStageModel("the database has no stage model yet")
+    return stages
+
+
+def _rows(expr) -> list[dict]:
+    """Execute a (small) expression and return plain Python rows.
+
+    Through Arrow, not pandas: no numpy scalars, and on DuckDB no pandas conversion at all (which,
+    in a process that also imports SQLModel, leaves DuckDB's type constants alive at interpreter
+    exit and makes nanobind print "leaked instances" noise).
+    """
+    return expr.to_pyarrow().to_pylist()
+
+
+class Scope:
+    """The kept data for one database and one ``Filters``, as Ibis expressions built once.
+
+    Each metric method runs (at most) one query and caches its small result, so several metrics of
+    one scope share the per-customer pass. A scope is a snapshot for one page render or one report:
+    build a new one after the data changes.
+    """
+
+    def __init__(self, db, filters: Filters | None = None, stages: tuple[StageInfo, ...] | None = None):
+        self.db = db
+        self.filters = filters or Filters()
+        self.stages = stages if stages is not None else stage_infos(db)
+        con = db.ibis
+        self._customers = con.table("customers")
+        self._stages = con.table("stages")
+        self._touchpoints = con.table("touchpoints")
+        self._feedback = con.table("feedback")
+
+    # -- expressions -----------------------------------------------------------------------------
+
+    @cached_property
+    def touchpoints(self):
+        """Kept touchpoints with their stage order (``position``)."""
+        tp = apply_filters(self._touchpoints, self.filters, self._customers)
+        st = self._stages.select(stage_code="code", position="position")
+        joined = tp.join(st, tp.stage == st.stage_code)
+        return joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue")
+
+    @cached_property
+    def feedback(self):
+        """Kept feedback rows (all of them, with or without an NPS score)."""
+        return apply_filters(self._feedback, self.filters, self._customers)
+
+    @cached_property
+    def ordered(self):
+        """Kept touchpoints with, in journey order, the highest earlier stage order (``prev_max``,
+        NULL on a customer's first touchpoint) and the next touchpoint's channel (``next_channel``)."""
+        t = self.touchpoints
+        order = [t.timestamp, t.position, t.id]
+        w = ibis.window(group_by=t.customer_id, order_by=order)
+        before = ibis.window(group_by=t.customer_id, order_by=order, rows=(None, -1))
+        return t.select(
+            "customer_id", "channel", "position",
+            prev_max=t.position.max().over(before),
+            next_channel=t.channel.lead().over(w),
+        )
+
+    @cached_property
+    def journeys(self):
+        """One row per customer: ``customer_id``, ``furthest`` (stage order), ``mix`` and ``churned``."""
+        o = self.ordered
+        advances = o.prev_max.isnull() | (o.position > o.prev_max)
+        per = o.group_by("customer_id").aggregate(
+            furthest=o.position.max(),
+            ch_min=o.channel.min(),
+            ch_max=o.channel.max(),
+            adv_min=o.channel.min(where=advances),
+            adv_max=o.channel.max(where=advances),
+        )
+        mix = ibis.cases(
+            (per.ch_min == per.ch_max, "mono"),
+            (per.adv_min != per.adv_max, "cross"),
+            else_="multi",
+        )
+        per = per.select("customer_id", furthest=per.furthest.cast("int64"), mix=mix)
+        c = self._customers.select(cid="customer_id", churned="churned")
+        joined = per.left_join(c, per.customer_id == c.cid)
+        return joined.select("customer_id", "furthest", "mix", "churned")
+
+    @cached_property
+    def summary_expr(self):
+        """Customers counted by (furthest stage order, mix, churned): at most stages × 3 × 3 rows."""
+        j = self.journeys
+        return j.group_by("furthest", "mix", "churned").aggregate(n=j.count())
+
+    @cached_property
+    def transitions_expr(self):
+        """(from channel, to channel, count) over consecutive kept touchpoints."""
+        o = self.ordered
+        pairs = o.filter(o.next_channel.notnull())
+        return pairs.group_by(src="channel", dst="next_channel").aggregate(n=pairs.count())
+
+    @cached_property
+    def nps_expr(self):
+        """Responses, promoters and detractors per feedback stage (stage as recorded on the feedback)."""
+        f = self.feedback
+        r = f.filter(f.nps.notnull())
+        return r.group_by("stage").aggregate(
+            n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
+        )
+
+    @cached_property
+    def revenue_expr(self):
+        return self.touchpoints.revenue.sum()
+
+    # -- executed aggregates ---------------------------------------------------------------------
+
+    @cached_property
+    def summary_rows(self) -> list[dict]:
+        return _rows(self.summary_expr)
+
+    @cached_property
+    def transition_rows(self) -> list[dict]:
+        return _rows(self.transitions_expr)
+
+    def prefetch(self) -> None:
+        """Fill the customer-summary and transitions caches.
+
+        On DuckDB both come from one query: the windowed relation is a common table expression that
+        DuckDB streams to both aggregates, so the touchpoints are sorted once. PostgreSQL would
+        materialise that CTE (slower than sorting twice), so there they are two queries.
+        """
+        if "summary_rows" in self.__dict__ and "transition_rows" in self.__dict__:
+            return
+        if self.db.dialect != "duckdb":
+            self.summary_rows, self.transition_rows  # noqa: B018 - fills the caches
+            return
+        null_str = ibis.null().cast("string")
+        s = self.summary_expr
+        t = self.transitions_expr
+        both = ibis.union(
+            s.select(kind=ibis.literal("c"), furthest="furthest", mix="mix", churned="churned",
+                     src=null_str, dst=null_str, n=s.n.cast("int64")),
+            t.select(kind=ibis.literal("t"), furthest=ibis.null().cast("int64"), mix=null_str,
+                     churned=ibis.null().cast("boolean"), src="src", dst="dst", n=t.n.cast("int64")),
+            distinct=False,
+        )
+        rows = _rows(both)
+        self.__dict__["summary_rows"] = [
+            {k: r[k] for k in ("furthest", "mix", "churned", "n")} for r in rows if r["kind"] == "c"
+        ]
+        self.__dict__["transition_rows"] = [
+            {k: r[k] for k in ("src", "dst", "n")} for r in rows if r["kind"] == "t"
+        ]
+
+    # -- metrics (JSON-ready) --------------------------------------------------------------------
+
+    @property
+    def conversion_stage(self) -> StageInfo | None:
+        return next((s for s in self.stages if s.is_conversion), None)
+
+    def customers(self) -> int:
+        """Customers with at least one kept touchpoint."""
+        return sum(r["n"] for r in self.summary_rows)
+
+    def _reached(self, position: int) -> int:
+        return sum(r["n"] for r in self.summary_rows if r["furthest"] >= position)
+
+    def funnel(self) -> list[dict]:
+        """``[{"stage", "customers"}]`` for every stage in order: customers whose furthest stage is at or beyond it."""
+        return [{"stage": s.code, "customers": self._reached(s.position)} for s in self.stages]
+
+    def conversion(self) -> dict:
+        """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers."""
+        stage = self.conversion_stage
+        reached = self._reached(stage.position) if stage else 0
+        return {"stage": stage.code if stage else None, "customers": reached,
+                "rate": stats.share(reached, self.customers())}
+
+    def revenue(self) -> float:
+        """Sum of the kept touchpoints' revenue (0.0 when there is none)."""
+        if "revenue_value" not in self.__dict__:
+            value = self.revenue_expr.to_pyarrow().as_py()
+            self.__dict__["revenue_value"] = float(value) if value is not None else 0.0
+        return self.__dict__["revenue_value"]
+
+    def nps(self) -> dict:
+        """Overall NPS with its 95 % interval, and the same per stage of the model."""
+        if "nps_rows" not in self.__dict__:
+            self.__dict__["nps_rows"] = _rows(self.nps_expr)
+        rows = self.__dict__["nps_rows"]
+        total = {k: sum(r[k] for r in rows) for k in ("n", "promoters", "detractors")}
+
+        def block(counts: dict | None) -> dict:
+            n, p, d = (counts["n"], counts["promoters"], counts["detractors"]) if counts else (0, 0, 0)
+            score, low, high = stats.nps_with_interval(p, d, n)
+            return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
+
+        by = {r["stage"]: r for r in rows}
+        return {**block(total), "by_stage": [{"stage": s.code, **block(by.get(s.code))} for s in self.stages]}
+
+    def churn(self) -> dict:
+        """Churned share among customers whose churn status is known, overall and by furthest stage."""
+        def rate(rows) -> float | None:
+            known = sum(r["n"] for r in rows if r["churned"] is not None)
+            churned = sum(r["n"] for r in rows if r["churned"] is True)
+            return stats.share(churned, known)
+
+        rows = self.summary_rows
+        by_stage = []
+        for s in self.stages:
+            at = [r for r in rows if r["furthest"] == s.position]
+            by_stage.append({"stage": s.code, "customers": sum(r["n"] for r in at), "churn_rate": rate(at)})
+        return {"rate": rate(rows), "by_stage": by_stage}
+
+    def channel_mix(self) -> dict:
+        """Customers by channel mix: ``{"mono", "multi", "cross"}``."""
+        return {m: sum(r["n"] for r in self.summary_rows if r["mix"] == m) for m in MIXES}
+
+    def transitions(self) -> list[dict]:
+        """``[{"from", "to", "count"}]``, by count descending, then from, then to."""
+        rows = [{"from": r["src"], "to": r["dst"], "count": r["n"]} for r in self.transition_rows]
+        rows.sort(key=lambda r: (-r["count"], r["from"], r["to"]))
+        return rows
+
+
+# -- one function per metric (each builds its own scope; use a Scope to share work) ---------------
+
+def customers(db, filters: Filters | None = None) -> int:
+    return Scope(db, filters).customers()
+
+
+def funnel(db, filters: Filters | None = None) -> list[dict]:
+    return Scope(db, filters).funnel()
+
+
+def conversion(db, filters: Filters | None = None) -> dict:
+    return Scope(db, filters).conversion()
+
+
+def revenue(db, filters: Filters | None = None) -> float:
+    return Scope(db, filters).revenue()
+
+
+def nps(db, filters: Filters | None = None) -> dict:
+    return Scope(db, filters).nps()
+
+
+def churn(db, filters: Filters | None = None) -> dict:
+    return Scope(db, filters).churn()
+
+
+def channel_mix(db, filters: Filters | None = None) -> dict:
+    return Scope(db, filters).channel_mix()
+
+
+def transitions(db, filters: Filters | None = None) -> list[dict]:
+    return Scope(db, filters).transitions()

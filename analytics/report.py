@@ -1,0 +1,29 @@
+"""The whole journey report for one set of filters, as a JSON-ready dict."""
+
+from analytics.filters import Filters
+from analytics.metrics import Scope
+
+__all__ = ["report", "scope_report"]
+
+
+def report(db, filters: Filters | None = None) -> dict:
+    """Every metric of ``analytics.metrics`` for ``filters``, sharing one pass over the touchpoints.
+
+    Plain Python values only (ints, floats, strings, None), identical on DuckDB and PostgreSQL.
+    """
+    return scope_report(Scope(db, filters))
+
+
+def scope_report(scope: Scope) -> dict:
+    """The report of an already built ``Scope`` (its cached results are reused)."""
+    scope.prefetch()  # customer summary + transitions in one query
+    return {
+        "customers": scope.customers(),
+        "funnel": scope.funnel(),
+        "conversion": scope.conversion(),
+        "revenue": scope.revenue(),
+        "nps": scope.nps(),
+        "churn": scope.churn(),
+        "channel_mix": scope.channel_mix(),
+        "transitions": scope.transitions(),
+    }

@@ -1,0 +1,104 @@
+"""Tiny hand-made journeys for the analytics tests, written through SQLModel sessions.
+
+Touchpoints and feedback get their ``id`` (input order) from the order they are given in, so a
+test controls the last tie-breaker of the journey order simply by the order of its list.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from data_model import Channel, Customer, Feedback, Touchpoint
+
+
+def when(text: str) -> datetime:
+    """``"2024-01-05"`` or ``"2024-01-05 10:30"`` as a naive datetime."""
+    return datetime.fromisoformat(text)
+
+
+def customer(customer_id: str, persona=None, segment=None, region=None, churned=None) -> Customer:
+    return Customer(customer_id=customer_id, persona=persona, segment=segment, region=region,
+                    signup_date=date(2023, 12, 1), churned=churned,
+                    churn_date=date(2024, 6, 1) if churned else None)
+
+
+def tp(customer_id: str, at: str, channel: str, stage: str, revenue: str | None = None) -> dict:
+    """A touchpoint (revenue as a decimal string, e.g. ``"10.25"``)."""
+    return {"customer_id": customer_id, "timestamp": when(at), "channel": channel, "stage": stage,
+            "revenue": Decimal(revenue) if revenue is not None else None}
+
+
+def fb(customer_id: str, at: str, stage: str, nps: int | None = None, channel: str | None = None,
+       csat: int | None = None, comment: str | None = None) -> dict:
+    """A feedback row (``channel=None``: channel unknown)."""
+    return {"customer_id": customer_id, "timestamp": when(at), "stage": stage, "nps": nps,
+            "channel": channel, "csat": csat, "comment": comment}
+
+
+def load(db, customers=(), touchpoints=(), feedback=()) -> None:
+    """Insert the rows; channels seen in touchpoints or feedback are created when missing."""
+    with Session(db.engine, expire_on_commit=False) as s:  # the caller may read its customers afterwards
+        known = set(s.exec(select(Channel.code)))
+        start_tp = (max(s.exec(select(Touchpoint.id)), default=0)) + 1
+        start_fb = (max(s.exec(select(Feedback.id)), default=0)) + 1
+        for row in [*touchpoints, *feedback]:
+            code = row["channel"]
+            if code is not None and code not in known:
+                known.add(code)
+                s.add(Channel(code=code, label=code.title()))
+        for c in customers:
+            s.add(c)
+        for i, row in enumerate(touchpoints):
+            s.add(Touchpoint(id=start_tp + i, natural_key=f"tp-{start_tp + i}", batch_id=1, line=i + 2,
+                             touchpoint="test", **row))
+        for i, row in enumerate(feedback):
+            s.add(Feedback(id=start_fb + i, natural_key=f"fb-{start_fb + i}", batch_id=1, line=i + 2, **row))
+        s.commit()
+
+
+# -- the shared example -----------------------------------------------------------------------------
+#
+# c1 (persona A, segment S1, north, not churned): web awareness → email consideration → web purchase
+#     (100.50): furthest purchase; the stage-reaching touchpoints are on web, email, web → cross.
+# c2 (persona B, segment S2, south, churned): web awareness and web purchase (20.00) at the same
+#     instant (consideration skipped), then store awareness: furthest purchase; two channels but the
+#     journey only moved forward on web → multi.
+# c3 (persona A, segment S2, no region, churn unknown): one app consideration touchpoint → mono.
+# c5 (persona B, S1, north, not churned): feedback only, no touchpoint.
+# Feedback: c1 promoter (10, web), c2 detractor (3, channel unknown), c5 promoter (9, email),
+#     c1 CSAT only (not an NPS response), c3 passive (7, store).
+
+EXAMPLE_CUSTOMERS = (
+    ("c1", "A", "S1", "north", False),
+    ("c2", "B", "S2", "south", True),
+    ("c3", "A", "S2", None, None),
+    ("c5", "B", "S1", "north", False),
+)
+
+EXAMPLE_TOUCHPOINTS = (
+    ("c1", "2024-01-01 09:00", "web", "awareness", None),
+    ("c1", "2024-01-02 10:00", "email", "consideration", None),
+    ("c1", "2024-01-03 11:00", "web", "purchase", "100.50"),
+    ("c2", "2024-01-05 08:00", "web", "purchase", "20.00"),   # same instant as the next one, entered first
+    ("c2", "2024-01-05 08:00", "web", "awareness", None),
+    ("c2", "2024-01-06 12:00", "store", "awareness", None),
+    ("c3", "2024-02-01 15:00", "app", "consideration", None),
+)
+
+EXAMPLE_FEEDBACK = (
+    ("c1", "2024-01-03 12:00", "purchase", 10, "web", None),
+    ("c2", "2024-01-06 13:00", "purchase", 3, None, None),
+    ("c5", "2024-01-04 09:00", "awareness", 9, "email", None),
+    ("c1", "2024-01-07 09:00", "service", None, "web", 4),
+    ("c3", "2024-02-02 10:00", "purchase", 7, "store", None),
+)
+
+
+def load_example(db) -> None:
+    load(
+        db,
+        customers=[customer(*c) for c in EXAMPLE_CUSTOMERS],
+        touchpoints=[tp(*t) for t in EXAMPLE_TOUCHPOINTS],
+        feedback=[fb(c, at, st, nps=n, channel=ch, csat=cs) for c, at, st, n, ch, cs in EXAMPLE_FEEDBACK],
+    )

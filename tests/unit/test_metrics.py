@@ -1,0 +1,465 @@
+"""Every metric on tiny hand-computed journeys, on DuckDB and on PostgreSQL (the ``db`` fixture)."""
+
+import random
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from analytics import metrics
+from analytics.filters import Filters
+from analytics.stats import nps_with_interval
+from tests.unit.journeys import customer, fb, load, load_example, tp
+
+STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
+
+
+def funnel_of(*counts):
+    return [{"stage": s, "customers": n} for s, n in zip(STAGES, counts, strict=True)]
+
+
+def nps_block(promoters, detractors, n):
+    score, low, high = nps_with_interval(promoters, detractors, n)
+    return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
+
+
+def churn_by_stage(**per_stage):
+    """``stage=(customers, churn_rate)`` for the stages given; the others have no customer."""
+    return [{"stage": s, "customers": per_stage.get(s, (0, None))[0], "churn_rate": per_stage.get(s, (0, None))[1]}
+            for s in STAGES]
+
+
+def everything(db, filters=None):
+    return {
+        "funnel": metrics.funnel(db, filters),
+        "conversion": metrics.conversion(db, filters),
+        "revenue": metrics.revenue(db, filters),
+        "nps": metrics.nps(db, filters),
+        "churn": metrics.churn(db, filters),
+        "channel_mix": metrics.channel_mix(db, filters),
+        "transitions": metrics.transitions(db, filters),
+    }
+
+
+EMPTY = {
+    "funnel": funnel_of(0, 0, 0, 0, 0, 0),
+    "conversion": {"stage": "purchase", "customers": 0, "rate": None},
+    "revenue": 0.0,
+    "nps": {**nps_block(0, 0, 0), "by_stage": [{"stage": s, **nps_block(0, 0, 0)} for s in STAGES]},
+    "churn": {"rate": None, "by_stage": churn_by_stage()},
+    "channel_mix": {"mono": 0, "multi": 0, "cross": 0},
+    "transitions": [],
+}
+
+
+# -- no data, one customer -----------------------------------------------------------------------
+
+def test_no_data_at_all(db):
+    assert everything(db) == EMPTY
+    assert metrics.Scope(db).customers() == 0
+
+
+def test_one_customer_one_touchpoint(db):
+    load(db, [customer("solo", churned=False)], [tp("solo", "2024-03-01 10:00", "web", "awareness")])
+    got = everything(db)
+    assert got["funnel"] == funnel_of(1, 0, 0, 0, 0, 0)
+    assert got["conversion"] == {"stage": "purchase", "customers": 0, "rate": 0.0}
+    assert got["revenue"] == 0.0  # no revenue on the touchpoint: 0, not null
+    assert got["churn"] == {"rate": 0.0, "by_stage": churn_by_stage(awareness=(1, 0.0))}
+    assert got["channel_mix"] == {"mono": 1, "multi": 0, "cross": 0}
+    assert got["transitions"] == []
+    assert got["nps"] == EMPTY["nps"]
+
+
+def test_one_customer_of_the_example(db):
+    load_example(db)
+    f = Filters(regions=("north",))  # c1 (c5 is north too, but has no touchpoint)
+    got = everything(db, f)
+    assert got["funnel"] == funnel_of(1, 1, 1, 0, 0, 0)
+    assert got["conversion"] == {"stage": "purchase", "customers": 1, "rate": 1.0}
+    assert got["revenue"] == 100.5
+    assert got["churn"]["rate"] == 0.0
+    assert got["channel_mix"] == {"mono": 0, "multi": 0, "cross": 1}
+    assert got["transitions"] == [{"from": "email", "to": "web", "count": 1},
+                                  {"from": "web", "to": "email", "count": 1}]
+    # c1's promoter, c5's promoter (feedback only); c1's CSAT-only row is not a response
+    assert got["nps"]["responses"] == 2 and got["nps"]["nps"] == 100.0
+
+
+# -- the shared example, unfiltered ----------------------------------------------------------------
+
+def test_funnel_counts_customers_at_or_beyond_each_stage(db):
+    load_example(db)
+    # c1 and c2 reach purchase (c2 skipping consideration still counts there), c3 consideration
+    assert metrics.funnel(db) == funnel_of(3, 3, 2, 0, 0, 0)
+
+
+def test_conversion(db):
+    load_example(db)
+    assert metrics.conversion(db) == {"stage": "purchase", "customers": 2, "rate": 2 / 3}
+
+
+def test_revenue_is_an_exact_sum_as_float(db):
+    load_example(db)
+    assert metrics.revenue(db) == 120.5
+    load(db, [], [tp("c9", "2024-04-01", "web", "purchase", "0.1"), tp("c9", "2024-04-02", "web", "service", "0.2"),
+                  tp("c9", "2024-04-03", "web", "loyalty", None)])
+    value = metrics.revenue(db)
+    assert type(value) is float and value == 120.8  # decimal sum: no 0.30000000000000004
+
+
+def test_nps_overall_and_by_stage(db):
+    load_example(db)
+    got = metrics.nps(db)
+    # responses 10, 3, 9, 7: two promoters, one detractor; c5 has no touchpoint but counts
+    assert got["responses"] == 4 and got["nps"] == 25.0
+    assert got == {
+        **nps_block(2, 1, 4),
+        "by_stage": [
+            {"stage": "awareness", **nps_block(1, 0, 1)},
+            {"stage": "consideration", **nps_block(0, 0, 0)},
+            {"stage": "purchase", **nps_block(1, 1, 3)},
+            {"stage": "service", **nps_block(0, 0, 0)},  # a CSAT-only row is not an NPS response
+            {"stage": "loyalty", **nps_block(0, 0, 0)},
+            {"stage": "advocacy", **nps_block(0, 0, 0)},
+        ],
+    }
+    assert got["ci_high"] == 100.0  # 25 + 81.3, clipped
+    assert got["by_stage"][0]["ci_low"] == got["by_stage"][0]["ci_high"] == 100.0
+    assert got["by_stage"][1]["nps"] is None and got["by_stage"][1]["ci_low"] is None
+
+
+def test_nps_boundaries_promoter_passive_detractor(db):
+    load(db, [], [], [fb("x", "2024-01-01", "purchase", nps=v) for v in (0, 6, 7, 8, 9, 10)])
+    got = metrics.nps(db)
+    assert (got["responses"], got["nps"]) == (6, 0.0)  # 9,10 promoters; 0,6 detractors; 7,8 passives
+
+
+def test_nps_feedback_at_a_stage_outside_the_model_counts_overall_only(db):
+    load(db, [], [], [fb("x", "2024-01-01", "legacy_stage", nps=10), fb("x", "2024-01-02", "purchase", nps=0)])
+    got = metrics.nps(db)
+    assert (got["responses"], got["nps"]) == (2, 0.0)
+    assert [b["responses"] for b in got["by_stage"]] == [0, 0, 1, 0, 0, 0]
+
+
+def test_churn_leaves_unknown_status_out(db):
+    load_example(db)
+    # c1 not churned, c2 churned, c3 unknown (left out of both counts): 1 / 2
+    assert metrics.churn(db) == {
+        "rate": 0.5,
+        "by_stage": churn_by_stage(consideration=(1, None), purchase=(2, 0.5)),
+    }
+
+
+def test_churn_customer_without_a_customers_row_is_unknown(db):
+    load(db, [customer("k", churned=True)],
+         [tp("k", "2024-01-01", "web", "awareness"), tp("ghost", "2024-01-01", "web", "awareness")])
+    assert metrics.churn(db) == {"rate": 1.0, "by_stage": churn_by_stage(awareness=(2, 1.0))}
+    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 2}
+
+
+def test_churn_all_unknown(db):
+    load(db, [customer("u1"), customer("u2")],
+         [tp("u1", "2024-01-01", "web", "purchase"), tp("u2", "2024-01-01", "web", "service")])
+    assert metrics.churn(db) == {"rate": None, "by_stage": churn_by_stage(purchase=(1, None), service=(1, None))}
+
+
+def test_channel_mix(db):
+    load_example(db)
+    assert metrics.channel_mix(db) == {"mono": 1, "multi": 1, "cross": 1}
+
+
+def test_channel_mix_cross_needs_forward_moves_on_two_channels(db):
+    load(db, [], [
+        # m1: advances on web only; email comes back at an earlier stage → multi
+        tp("m1", "2024-01-01", "web", "awareness"), tp("m1", "2024-01-02", "email", "awareness"),
+        tp("m1", "2024-01-03", "web", "consideration"), tp("m1", "2024-01-04", "email", "consideration"),
+        # m2: a repeated stage is not a new furthest stage → multi
+        tp("m2", "2024-01-01", "web", "purchase"), tp("m2", "2024-01-02", "store", "purchase"),
+        # m3: the first touchpoint always counts; the move to purchase is on the app → cross
+        tp("m3", "2024-01-01", "web", "awareness"), tp("m3", "2024-01-02", "web", "awareness"),
+        tp("m3", "2024-01-03", "app", "purchase"),
+        # m4: starts late (purchase on store), then an earlier stage on web → multi
+        tp("m4", "2024-01-01", "store", "purchase"), tp("m4", "2024-01-02", "web", "awareness"),
+        # m5: one channel only → mono, however many stages
+        tp("m5", "2024-01-01", "sms", "awareness"), tp("m5", "2024-01-02", "sms", "advocacy"),
+    ])
+    assert metrics.channel_mix(db) == {"mono": 1, "multi": 3, "cross": 1}
+
+
+def test_transitions_count_consecutive_pairs_sorted(db):
+    load_example(db)
+    # c1: web→email, email→web; c2 (awareness before purchase at the same instant): web→web, web→store
+    assert metrics.transitions(db) == [
+        {"from": "email", "to": "web", "count": 1},
+        {"from": "web", "to": "email", "count": 1},
+        {"from": "web", "to": "store", "count": 1},
+        {"from": "web", "to": "web", "count": 1},
+    ]
+
+
+def test_transitions_sorted_by_count_first(db):
+    load(db, [], [
+        tp("a", "2024-01-01", "web", "awareness"), tp("a", "2024-01-02", "app", "awareness"),
+        tp("a", "2024-01-03", "web", "awareness"), tp("a", "2024-01-04", "app", "awareness"),
+        tp("b", "2024-01-01", "sms", "awareness"), tp("b", "2024-01-02", "sms", "awareness"),
+    ])
+    # a: web→app ×2, app→web ×1; b: sms→sms ×1 (pairs never span two customers)
+    assert metrics.transitions(db) == [
+        {"from": "web", "to": "app", "count": 2},
+        {"from": "app", "to": "web", "count": 1},
+        {"from": "sms", "to": "sms", "count": 1},
+    ]
+
+
+def test_touchpoints_at_a_stage_outside_the_model_are_not_kept(db):
+    # The importer only writes stages of the model; a stray code cannot be placed in the journey order,
+    # so such a row is ignored everywhere (customers, revenue, mix, transitions).
+    load(db, [], [tp("s", "2024-01-01", "web", "awareness"), tp("s", "2024-01-02", "app", "retired", "5.00"),
+                  tp("z", "2024-01-01", "web", "retired", "7.00")])
+    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 1}
+    assert metrics.revenue(db) == 0.0
+    assert metrics.channel_mix(db) == {"mono": 1, "multi": 0, "cross": 0}
+    assert metrics.transitions(db) == []
+
+
+# -- ties in timestamps --------------------------------------------------------------------------
+
+def test_tie_in_timestamp_falls_back_to_stage_order(db):
+    # Entered purchase-first, at the same instant: the journey order is awareness (web) then purchase (store).
+    load(db, [], [tp("t", "2024-01-01 10:00", "store", "purchase"), tp("t", "2024-01-01 10:00", "web", "awareness")])
+    assert metrics.transitions(db) == [{"from": "web", "to": "store", "count": 1}]
+    assert metrics.channel_mix(db) == {"mono": 0, "multi": 0, "cross": 1}  # both touchpoints reach a new stage
+    assert metrics.funnel(db) == funnel_of(1, 1, 1, 0, 0, 0)
+
+
+def test_tie_in_timestamp_and_stage_falls_back_to_input_order(db):
+    load(db, [], [
+        tp("t", "2024-01-01 10:00", "email", "awareness"),  # id 1: first
+        tp("t", "2024-01-01 10:00", "web", "awareness"),    # id 2
+        tp("t", "2024-01-01 11:00", "email", "consideration"),
+    ])
+    assert metrics.transitions(db) == [{"from": "email", "to": "web", "count": 1},
+                                       {"from": "web", "to": "email", "count": 1}]
+    # new stages are reached by id 1 (email) and id 3 (email): forward on one channel only
+    assert metrics.channel_mix(db) == {"mono": 0, "multi": 1, "cross": 0}
+
+
+# -- filters ----------------------------------------------------------------------------------------
+
+def test_persona_filter(db):
+    load_example(db)
+    f = Filters(personas=("A",))  # c1, c3 (and c1's and c3's feedback)
+    got = everything(db, f)
+    assert got["funnel"] == funnel_of(2, 2, 1, 0, 0, 0)
+    assert got["conversion"] == {"stage": "purchase", "customers": 1, "rate": 0.5}
+    assert got["revenue"] == 100.5
+    assert got["channel_mix"] == {"mono": 1, "multi": 0, "cross": 1}
+    assert got["churn"] == {"rate": 0.0, "by_stage": churn_by_stage(consideration=(1, None), purchase=(1, 0.0))}
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (2, 50.0)  # 10 and 7
+    # repeated values are OR-ed: A or B is everyone
+    assert everything(db, Filters(personas=("A", "B", "A"))) == everything(db)
+
+
+def test_segment_filter(db):
+    load_example(db)
+    got = everything(db, Filters(segments=("S2",)))  # c2, c3
+    assert got["funnel"] == funnel_of(2, 2, 1, 0, 0, 0)
+    assert got["revenue"] == 20.0
+    assert got["channel_mix"] == {"mono": 1, "multi": 1, "cross": 0}
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (2, -50.0)  # 3 and 7
+
+
+def test_region_filter_drops_customers_without_region(db):
+    load_example(db)
+    got = everything(db, Filters(regions=("north", "south")))  # c1, c2, c5; not c3 (no region)
+    assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
+    assert got["nps"]["responses"] == 3
+
+
+def test_channel_filter_and_feedback_without_channel(db):
+    load_example(db)
+    f = Filters(channels=("web",))
+    got = everything(db, f)
+    # c1 keeps web awareness + web purchase, c2 its two web touchpoints: both mono now
+    assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
+    assert got["channel_mix"] == {"mono": 2, "multi": 0, "cross": 0}
+    assert got["transitions"] == [{"from": "web", "to": "web", "count": 2}]
+    assert got["revenue"] == 120.5
+    # only c1's web promoter: c2's response has no channel, so a channel filter drops it
+    assert got["nps"] == {**nps_block(1, 0, 1), "by_stage": [
+        {"stage": s, **(nps_block(1, 0, 1) if s == "purchase" else nps_block(0, 0, 0))} for s in STAGES]}
+    # without a channel filter, the channel-less response is kept
+    assert metrics.nps(db, Filters(personas=("B",)))["responses"] == 2  # c2's 3 and c5's 9
+    # several channels are OR-ed
+    assert metrics.nps(db, Filters(channels=("web", "email", "store")))["responses"] == 3
+
+
+def test_date_filter_days_are_inclusive(db):
+    load_example(db)
+    f = Filters(start=date(2024, 1, 3), end=date(2024, 1, 5))
+    got = everything(db, f)
+    # c1: web purchase on the 3rd; c2: both touchpoints of the 5th (end day included), not the 6th
+    assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
+    assert got["channel_mix"] == {"mono": 2, "multi": 0, "cross": 0}
+    assert got["transitions"] == [{"from": "web", "to": "web", "count": 1}]
+    assert got["revenue"] == 120.5
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (2, 100.0)  # c1's 10 (3rd), c5's 9 (4th)
+    # open-ended windows
+    assert metrics.funnel(db, Filters(start=date(2024, 1, 6)))[0]["customers"] == 2  # c2 (store), c3
+    assert metrics.funnel(db, Filters(end=date(2024, 1, 1)))[0]["customers"] == 1  # c1
+    assert metrics.revenue(db, Filters(start=date(2024, 1, 4), end=date(2024, 1, 4))) == 0.0
+
+
+def test_date_filter_accepts_a_datetime_and_keeps_its_day(db):
+    load_example(db)
+    assert Filters(end=datetime(2024, 1, 1, 8, 0)).end == date(2024, 1, 1)
+    assert metrics.funnel(db, Filters(end=datetime(2024, 1, 1, 8, 0)))[0]["customers"] == 1
+
+
+def test_combined_filters_are_and_ed(db):
+    load_example(db)
+    f = Filters(personas=("A",), channels=("web", "app"), start=date(2024, 1, 1), end=date(2024, 12, 31))
+    got = everything(db, f)
+    assert got["funnel"] == funnel_of(2, 2, 1, 0, 0, 0)  # c1 (web only), c3 (app)
+    assert got["channel_mix"] == {"mono": 2, "multi": 0, "cross": 0}
+    assert got["nps"]["responses"] == 1  # c1's web 10; c3's store 7 is another channel
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(personas=("nobody",)),
+    Filters(channels=("fax",)),
+    Filters(start=date(2030, 1, 1)),
+    Filters(segments=("S1",), regions=("south",)),
+])
+def test_a_filter_that_empties_everything(db, filters):
+    load_example(db)
+    assert everything(db, filters) == EMPTY
+
+
+def test_scope_shares_one_customer_pass(db):
+    load_example(db)
+    scope = metrics.Scope(db, Filters())
+    scope.prefetch()
+    assert set(scope.__dict__) >= {"summary_rows", "transition_rows"}
+    assert scope.customers() == 3
+    assert scope.funnel() == metrics.funnel(db)
+    assert scope.transitions() == metrics.transitions(db)
+
+
+def test_no_stage_model(db_url):
+    import data_model as dm
+
+    database = dm.connect(db_url)
+    try:
+        with pytest.raises(metrics.NoStageModel):
+            metrics.funnel(database)
+    finally:
+        database.close()
+
+
+# -- Filters itself ----------------------------------------------------------------------------------
+
+def test_filters_normalise_and_describe():
+    assert Filters().describe() == "All customers, channels and dates."
+    assert not Filters().active and Filters(channels=["web"]).active
+    f = Filters(personas=["A", "B", "A"], channels="web", start=date(2024, 1, 1), end=date(2024, 3, 31))
+    assert f.personas == ("A", "B") and f.channels == ("web",)
+    assert hash(f) == hash(Filters(personas=("A", "B"), channels=("web",), start=date(2024, 1, 1),
+                                   end=date(2024, 3, 31)))
+    assert f.describe() == "Customers with persona A or B; channel web; from 2024-01-01 to 2024-03-31."
+    g = Filters(segments=("S1",), regions=("north", "south", "east"), channels=("web", "app"), start=date(2024, 2, 1))
+    assert g.describe() == ("Customers in segment S1, in region north, south or east; channels web or app; "
+                            "from 2024-02-01.")
+    assert Filters(end=date(2024, 5, 1)).describe() == "All customers; all channels; up to 2024-05-01."
+
+
+# -- random journeys against a plain-Python reading of the definitions --------------------------------
+
+def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
+    """The report's definitions, computed row by row in Python (the test's independent reading)."""
+    position = {s: i for i, s in enumerate(STAGES, start=1)}
+    by_id = {c.customer_id: c for c in customers}
+
+    def keeps(row):
+        c = by_id.get(row["customer_id"])
+        for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
+            if values and (c is None or getattr(c, attr) not in values):
+                return False
+        if f.channels and row["channel"] not in f.channels:
+            return False
+        if f.start and row["timestamp"].date() < f.start:
+            return False
+        return not (f.end and row["timestamp"].date() > f.end)
+
+    journeys = {}
+    for i, t in enumerate(touchpoints, start=1):
+        if keeps(t) and t["stage"] in position:
+            journeys.setdefault(t["customer_id"], []).append((t["timestamp"], position[t["stage"]], i, t))
+    furthest, mix, pairs = {}, {"mono": 0, "multi": 0, "cross": 0}, {}
+    for cid, rows in journeys.items():
+        rows.sort(key=lambda r: r[:3])
+        furthest[cid] = max(r[1] for r in rows)
+        best, forward = 0, set()
+        for r in rows:
+            if r[1] > best:
+                best = r[1]
+                forward.add(r[3]["channel"])
+        kinds = {r[3]["channel"] for r in rows}
+        mix["mono" if len(kinds) == 1 else "cross" if len(forward) >= 2 else "multi"] += 1
+        for a, b in zip(rows, rows[1:], strict=False):
+            key = (a[3]["channel"], b[3]["channel"])
+            pairs[key] = pairs.get(key, 0) + 1
+
+    def churn_rate(cids):
+        known = [by_id[c].churned for c in cids if c in by_id and by_id[c].churned is not None]
+        return sum(known) / len(known) if known else None
+
+    n = len(journeys)
+    funnel = [{"stage": s, "customers": sum(1 for v in furthest.values() if v >= p)} for s, p in position.items()]
+    conv = funnel[STAGES.index("purchase")]["customers"]
+    responses = [r for r in feedback if r["nps"] is not None and keeps(r)]
+
+    def block(rs):
+        return nps_block(sum(r["nps"] >= 9 for r in rs), sum(r["nps"] <= 6 for r in rs), len(rs))
+
+    return {
+        "customers": n,
+        "funnel": funnel,
+        "conversion": {"stage": "purchase", "customers": conv, "rate": conv / n if n else None},
+        "revenue": float(sum((r[3]["revenue"] for rows in journeys.values() for r in rows
+                              if r[3]["revenue"] is not None), Decimal(0))),
+        "nps": {**block(responses),
+                "by_stage": [{"stage": s, **block([r for r in responses if r["stage"] == s])} for s in STAGES]},
+        "churn": {"rate": churn_rate(list(journeys)), "by_stage": [
+            {"stage": s, "customers": sum(1 for v in furthest.values() if v == p),
+             "churn_rate": churn_rate([c for c, v in furthest.items() if v == p])} for s, p in position.items()]},
+        "channel_mix": mix,
+        "transitions": [{"from": a, "to": b, "count": k}
+                        for (a, b), k in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
+
+
+def test_random_journeys_match_a_plain_python_reference(db):
+    from analytics.report import report
+
+    rng = random.Random(20240601)
+    channels = ["web", "app", "email", "store"]
+    customers = [customer(f"r{i:03d}", rng.choice(["A", "B", None]), rng.choice(["S1", "S2"]),
+                          rng.choice(["north", "south", None]), rng.choice([True, False, None])) for i in range(40)]
+    cids = [c.customer_id for c in customers] + ["orphan1", "orphan2"]  # two without a customers row
+    # few distinct instants, so that timestamp ties (and stage ties within them) are frequent
+    instants = [f"2024-01-{d:02d} {h:02d}:00" for d in (1, 2, 3, 31) for h in (9, 18)]
+    touchpoints = [tp(rng.choice(cids), rng.choice(instants), rng.choice(channels), rng.choice(STAGES),
+                      rng.choice([None, None, "1.10", "25.00", "0.05"])) for _ in range(300)]
+    feedback = [fb(rng.choice(cids + ["only_feedback"]), rng.choice(instants), rng.choice(STAGES + ["retired"]),
+                   nps=rng.choice([None, *range(11)]), channel=rng.choice([None, *channels]),
+                   csat=rng.choice([None, 3]))
+                for _ in range(120)]
+    load(db, customers, touchpoints, feedback)
+    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+              Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
+              Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app",))]:
+        expected = reference_report(customers, touchpoints, feedback, f)
+        assert report(db, f) == expected, f.describe()
+    assert expected["customers"] > 0
