@@ -67,6 +67,8 @@ def _duckdb_compat() -> None:
     if not hasattr(duckdb.DuckDBPyConnection, "fetch_arrow_table"):
         duckdb.DuckDBPyConnection.fetch_arrow_table = lambda self, *a, **k: self.to_arrow_table(*a, **k)
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+    # Ibis still calls the deprecated name on relations too; the warning is Ibis', not ours.
+    warnings.filterwarnings("ignore", message=r"fetch_arrow_table\(\) is deprecated")
 
 
 @dataclass

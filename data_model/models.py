@@ -93,7 +93,7 @@ class Customer(SQLModel, table=True):
 
 
 class Touchpoint(SQLModel, table=True):
-    """One interaction. ``id`` is assigned in input order (batch, then row), the last tie-breaker of the journey order."""
+    """One interaction. ``id`` is assigned in input order (batch, then row): the journey order's last tie-breaker."""
 
     __tablename__ = "touchpoints"
     __table_args__ = (UniqueConstraint("natural_key"),)

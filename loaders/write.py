@@ -66,14 +66,19 @@ class ImportSummary:
         out = [f"Import batch {self.batch_id} ({self.seconds:.1f} s)"]
         for f in self.files:
             out.append(
-                f"  {f.kind:<12} {f.file_name}: {f.rows_read:,} rows read, {f.inserted:,} written, "
-                f"{f.updated:,} updated, {f.unchanged:,} unchanged".replace(",", " ")
+                f"  {f.kind:<12} {f.file_name}: {_n(f.rows_read)} rows read, {_n(f.inserted)} written, "
+                f"{_n(f.updated)} updated, {_n(f.unchanged)} unchanged"
             )
             out.extend(f"    note: {n}" for n in f.notes)
         out.append(f"  customers created from touchpoints/feedback (no persona yet): {self.customers_created}")
         if self.channels_created:
             out.append(f"  new channels: {', '.join(self.channels_created)}")
         return out
+
+
+def _n(count: int) -> str:
+    """12 345: a thin space as thousands separator, readable in French and English."""
+    return f"{count:,}".replace(",", "\u202f")
 
 
 def import_context(db: Database) -> ImportContext:

@@ -32,5 +32,5 @@ def demo_banner() -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def get_report(filters: Filters = Filters()) -> dict:
-    return report(get_database(), filters)
+def get_report(filters: Filters | None = None) -> dict:
+    return report(get_database(), filters or Filters())

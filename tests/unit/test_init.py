@@ -35,7 +35,8 @@ def test_init_with_each_built_in_model(duckdb_url, name, conversion, count):
 
 def test_custom_stage_model_from_json(tmp_path, db_url):
     spec = [{"code": "discover", "label_fr": "Découverte", "label_en": "Discover"},
-            {"code": "buy", "label_fr": "Achat", "label_en": "Buy", "conversion": True, "touchpoint_types": ["Commande"]}]
+            {"code": "buy", "label_fr": "Achat", "label_en": "Buy", "conversion": True,
+             "touchpoint_types": ["Commande"]}]
     f = tmp_path / "model.json"
     f.write_text(json.dumps(spec), encoding="utf-8")
     db = dm.connect(db_url)

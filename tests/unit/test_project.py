@@ -32,3 +32,11 @@ def test_only_the_ui_layer_imports_streamlit():
         if re.search(r"^\s*(import|from)\s+streamlit", p.read_text(encoding="utf-8"), re.M)
     ]
     assert offenders == []
+
+
+def test_lint_is_clean():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
