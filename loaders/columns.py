@@ -1,0 +1,147 @@
+"""The columns each kind of file may have, as data: the README renders its table from here.
+
+A file's header matches a column when ``header_key`` of both is equal, so case, accents,
+spaces and punctuation are ignored ("N° client", "n client" and "NCLIENT" are one header).
+Each kind is matched on its own, so "Date" can mean the timestamp of a touchpoint and of a
+feedback without clashing with anything in customers.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from data_model.text import header_key
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical name
+    required: bool  # see ONE_OF for columns that are required only when another is missing
+    aliases: tuple[str, ...]  # headers accepted besides the canonical name
+    meaning: str
+
+
+_CUSTOMER_ID = Column(
+    "customer_id", True,
+    ("client", "id client", "identifiant client", "numero client", "n° client", "code client", "customer",
+     "customer id", "id customer", "client id"),
+    "Customer identifier, kept as text (leading zeros stay)",
+)
+_TIMESTAMP = Column(
+    "timestamp", True,
+    ("date", "date/heure", "date heure", "horodatage", "datetime", "time", "timestamp", "date et heure"),
+    "When it happened: ISO 8601 or dd/mm/yyyy [HH:MM[:SS]]; an offset is converted to the business time zone",
+)
+_STAGE = Column(
+    "stage", True, ("étape", "etape", "phase", "stage", "étape du parcours"),
+    "Journey stage: its code or French/English label",
+)
+_CHANNEL = Column(
+    "channel", True, ("canal", "channel", "support", "canal de contact"),
+    "Channel, open-ended: values with the same slug are the same channel",
+)
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "customers": (
+        _CUSTOMER_ID,
+        Column("persona", True, ("persona", "profil"), "Persona (empty = none)"),
+        Column("segment", False, ("segment",), "Segment"),
+        Column("region", False, ("région", "region"), "Region"),
+        Column(
+            "signup_date", False,
+            ("date d'inscription", "date inscription", "inscription", "date de création", "date creation",
+             "signup date"),
+            "Sign-up date",
+        ),
+        Column(
+            "churned", False, ("résilié", "churn", "désabonné", "parti", "churned"),
+            "Has left: true/false, vrai/faux, 1/0, yes/no, oui/non, y/n, o/n (empty = unknown)",
+        ),
+        Column("churn_date", False, ("date de résiliation", "date résiliation", "churn date"), "Date of leaving"),
+    ),
+    "touchpoints": (
+        _CUSTOMER_ID,
+        _TIMESTAMP,
+        _CHANNEL,
+        _STAGE,
+        Column(
+            "touchpoint", False,
+            ("type", "point de contact", "type de contact", "action", "touchpoint", "touchpoint type", "event",
+             "type de point de contact"),
+            "Touchpoint type as written (e.g. clic); gives the stage when there is no stage column",
+        ),
+        Column(
+            "revenue", False,
+            ("montant", "montant (€)", "chiffre d'affaires", "ca", "revenue", "amount", "montant ttc"),
+            "Amount: spaces as thousands separators and a € sign are fine; decimal comma in ;-separated files",
+        ),
+        Column(
+            "touchpoint_id", False,
+            ("id point de contact", "identifiant point de contact", "touchpoint id", "event id"),
+            "Identifier of the touchpoint; when given, it is what makes a row unique",
+        ),
+    ),
+    "feedback": (
+        _CUSTOMER_ID,
+        _TIMESTAMP,
+        _STAGE,
+        Column(_CHANNEL.name, False, _CHANNEL.aliases, _CHANNEL.meaning + " (empty = unknown)"),
+        Column("nps", False, ("note", "nps", "note nps", "recommandation", "score"), "NPS answer, integer 0–10"),
+        Column("csat", False, ("csat", "satisfaction", "note satisfaction"), "Satisfaction, integer 1–5"),
+        Column("comment", False, ("commentaire", "verbatim", "comment", "remarque", "avis"), "Free text"),
+        Column(
+            "feedback_id", False, ("id avis", "identifiant avis", "feedback id", "response id"),
+            "Identifier of the answer; when given, it is what makes a row unique",
+        ),
+    ),
+}
+
+# Touchpoints need a stage *or* a type to derive it from; either column alone is enough.
+ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {"touchpoints": (("stage", "touchpoint"),)}
+
+KINDS = tuple(COLUMNS)
+
+
+def _one_of_group(kind: str, name: str) -> tuple[str, ...] | None:
+    return next((group for group in ONE_OF.get(kind, ()) if name in group), None)
+
+
+def requirement(kind: str, name: str) -> str:
+    """"required", "optional" or "required unless X is given", for the README table."""
+    group = _one_of_group(kind, name)
+    if group:
+        others = " or ".join(g for g in group if g != name)
+        return f"required unless {others} is given"
+    column = next(c for c in COLUMNS[kind] if c.name == name)
+    return "required" if column.required else "optional"
+
+
+def is_always_required(kind: str, name: str) -> bool:
+    column = next(c for c in COLUMNS[kind] if c.name == name)
+    return column.required and _one_of_group(kind, name) is None
+
+
+@cache
+def alias_index(kind: str) -> dict[str, str]:
+    """``header_key(header)`` -> canonical name, the canonical names themselves included."""
+    index: dict[str, str] = {}
+    for column in COLUMNS[kind]:
+        for alias in (column.name, *column.aliases):
+            index[header_key(alias)] = column.name
+    return index
+
+
+def canonical_name(kind: str, header: str) -> str | None:
+    return alias_index(kind).get(header_key(header))
+
+
+def schema_rows(kind: str) -> list[dict[str, str]]:
+    """The documented table for one kind: column, requirement, accepted headers, meaning."""
+    return [
+        {
+            "column": c.name,
+            "requirement": requirement(kind, c.name),
+            "headers": ", ".join(dict.fromkeys((c.name, *c.aliases))),
+            "meaning": c.meaning,
+        }
+        for c in COLUMNS[kind]
+    ]

@@ -1,0 +1,725 @@
+"""Check a read file against its kind's columns and turn its text into typed frames.
+
+Everything works on whole columns (Arrow-backed string operations, ``factorize`` for columns
+that repeat a few values), never row by row: 10M-row files must validate in seconds. Rows with
+an error are left out of the frame; every problem is in ``errors``, in line order.
+
+String columns of the frames use pandas' ``str`` dtype (Arrow-backed); "None" in the frame
+descriptions is its missing value (``pd.isna``): Python objects would not fit 10M rows in memory.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data_model.stages import StageDef
+from data_model.text import fold, slug
+from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
+from loaders.errors import InputError, InputErrors
+from loaders.read import LINE_COLUMN, RawTable, read_table
+
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+DATETIME = "datetime64[us]"
+MAX_ERRORS_PER_CHECK = 1000  # per column and problem; the rest is counted in one closing error
+MAX_TYPES_LISTED = 30
+
+# The frames validate() returns, column by column (customers: only the optional columns the file has).
+OUTPUT_COLUMNS: dict[str, dict[str, object]] = {
+    "customers": {
+        "customer_id": STR, "persona": STR, "segment": STR, "region": STR,
+        "signup_date": DATETIME, "churned": "boolean", "churn_date": DATETIME, "line": "int64",
+    },
+    "touchpoints": {
+        "customer_id": STR, "timestamp": DATETIME, "channel": STR, "channel_label": STR, "stage": STR,
+        "touchpoint": STR, "revenue": "float64", "touchpoint_id": STR, "natural_key": STR, "line": "int64",
+    },
+    "feedback": {
+        "customer_id": STR, "timestamp": DATETIME, "stage": STR, "channel": STR, "channel_label": STR,
+        "nps": "Int64", "csat": "Int64", "comment": STR, "feedback_id": STR, "natural_key": STR, "line": "int64",
+    },
+}
+
+TRUE_WORDS = ("true", "vrai", "1", "yes", "oui", "y", "o")
+FALSE_WORDS = ("false", "faux", "0", "no", "non", "n")
+BOOLEAN_HELP = "true/false, vrai/faux, 1/0, yes/no, oui/non, y/n, o/n"
+
+# dd/mm/yyyy [HH:MM[:SS]] (slashes are always day first) and ISO 8601; an offset needs a time.
+_FRENCH_DATE = r"^\d{1,2}/\d{1,2}/\d{4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
+_ISO_DATE = rf"^\d{{4}}-\d{{2}}-\d{{2}}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d{{1,9}})?)?(?:\s*{_OFFSET})?)?$"
+_ISO_WITH_OFFSET = rf"\d:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?\s*{_OFFSET}$"
+_FRENCH_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S")
+DATE_HELP = "expected dd/mm/yyyy [HH:MM[:SS]] or ISO 8601 yyyy-mm-dd[THH:MM[:SS]][±HH:MM]"
+
+# Numbers: spaces (also non-breaking) group thousands, a € may lead or trail, one decimal mark.
+_SPACES = "[ \u00a0\u202f]"
+_DIGITS = rf"(?:(?:\d{{1,3}}(?:{_SPACES}\d{{3}})+|\d+)(?:[.,]\d+)?|[.,]\d+)"
+_NUMBER = rf"^(?:€{_SPACES}*)?[+-]?{_DIGITS}(?:{_SPACES}*€)?$"
+_NOT_IN_NUMBER = ("€", " ", "\u00a0", "\u202f")  # what a valid number loses before float()
+
+
+@dataclass
+class ImportContext:
+    """What validation needs to know about the database it is importing into."""
+
+    stages: list[StageDef]  # in order
+    touchpoint_types: dict[str, str] = field(default_factory=dict)  # slug(type) -> stage code
+    timezone: str = "Europe/Paris"  # the business time zone: offsets are converted to it
+    # Pseudonymisation plugs in here: applied to valid customer ids, before keys and duplicates.
+    transform_customer_id: Callable[[pd.Series], pd.Series] | None = None
+
+    def __post_init__(self) -> None:
+        self.touchpoint_types = {slug(k): v for k, v in self.touchpoint_types.items()}
+        self._stage_lookup = _stage_lookup(self.stages)
+
+    @classmethod
+    def for_model(cls, stages: tuple[StageDef, ...] | list[StageDef], timezone: str = "Europe/Paris",
+                  transform_customer_id: Callable[[pd.Series], pd.Series] | None = None) -> "ImportContext":
+        """A context from a stage model, its default touchpoint types mapped to their stages."""
+        mapping = {slug(t): s.code for s in stages for t in s.touchpoint_types}
+        return cls(list(stages), mapping, timezone, transform_customer_id)
+
+    def stage_code(self, value: str) -> str | None:
+        """A stage's code from its code or French/English label, ignoring case, accents and punctuation."""
+        return self._stage_lookup.get(fold(value).strip()) or self._stage_lookup.get(slug(value))
+
+
+def _stage_lookup(stages: list[StageDef]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for stage in stages:
+        for name in (stage.code, stage.label_fr, stage.label_en):
+            lookup.setdefault(fold(name).strip(), stage.code)
+            lookup.setdefault(slug(name), stage.code)
+    return lookup
+
+
+@dataclass
+class Validated:
+    kind: str
+    file_name: str
+    sha256: str
+    rows_read: int  # records after skipping empty ones
+    frame: pd.DataFrame  # valid rows only, in file order (see OUTPUT_COLUMNS)
+    errors: list[InputError] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)  # optional canonical columns the file has
+    notes: list[str] = field(default_factory=list)  # harmless things worth telling (ignored columns, …)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_and_validate(path: str | Path, kind: str, ctx: ImportContext) -> Validated:
+    """``read_table`` then ``validate``; a file that cannot be read gives a Validated with its errors."""
+    try:
+        raw = read_table(path)
+    except InputErrors as exc:
+        return Validated(kind, Path(path).name, "", 0, empty_frame(kind), exc.errors)
+    return validate(raw, kind, ctx, _consume=True)
+
+
+def empty_frame(kind: str, present: set[str] = frozenset()) -> pd.DataFrame:
+    columns = _output_columns(kind, present)
+    return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in columns.items()})
+
+
+def _output_columns(kind: str, present: set[str]) -> dict[str, object]:
+    columns = OUTPUT_COLUMNS[kind]
+    if kind != "customers":
+        return columns
+    return {n: d for n, d in columns.items() if n in ("customer_id", "persona", "line") or n in present}
+
+
+def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = False) -> Validated:
+    """Check one read file as ``kind`` (customers | touchpoints | feedback) and type its columns.
+
+    ``_consume`` (for ``read_and_validate``, which owns ``raw``): drop each text column from
+    ``raw.data`` once it is read, so memory is freed as the typed columns are built.
+    """
+    if kind not in COLUMNS:
+        raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(COLUMNS)}")
+    found, errors, notes = match_headers(raw, kind)
+    present = {name for name in found if not is_always_required(kind, name)}
+    result = Validated(kind, raw.file_name, raw.sha256, len(raw.data), empty_frame(kind, present), errors,
+                       present, notes)
+    if errors:
+        return result
+    check = _Check(raw, found, _consume)
+    frame = _BUILDERS[kind](check, ctx)
+    result.frame = frame.astype(_output_columns(kind, present))[list(_output_columns(kind, present))]
+    result.errors = check.sorted_errors()
+    result.notes += check.notes
+    return result
+
+
+# --- headers -------------------------------------------------------------------------------------
+
+
+def match_headers(raw: RawTable, kind: str) -> tuple[dict[str, int], list[InputError], list[str]]:
+    """canonical name -> column position; errors for missing or duplicated columns; notes."""
+    found: dict[str, int] = {}
+    errors: list[InputError] = []
+    ignored, unnamed = [], 0
+    for position, header in enumerate(raw.headers):
+        name = canonical_name(kind, header)
+        if not header.strip():
+            unnamed += 1
+        elif name is None:
+            ignored.append(header)
+        elif name in found:
+            first = raw.headers[found[name]]
+            errors.append(InputError(raw.file_name, raw.header_line, header, None,
+                                     f"is the same column as {first!r}: keep only one of them", name))
+        else:
+            found[name] = position
+    missing = _missing_columns(kind, found)
+    if missing:
+        headers = ", ".join(repr(h) for h in raw.headers) or "none"
+        errors.append(InputError(raw.file_name, raw.header_line, None, None,
+                                 f"missing required column(s) for {kind}: {'; '.join(missing)} "
+                                 f"(headers found: {headers})"))
+    notes = []
+    if ignored:
+        notes.append(f"ignored columns (not part of {kind}): {', '.join(repr(h) for h in ignored)}")
+    if unnamed:
+        notes.append(f"{unnamed} column(s) without a header ignored")
+    return found, errors, notes
+
+
+def _missing_columns(kind: str, found: dict[str, int]) -> list[str]:
+    """Each missing requirement, with the headers that would satisfy it."""
+    missing = []
+    for column in COLUMNS[kind]:
+        if is_always_required(kind, column.name) and column.name not in found:
+            missing.append(f"{column.name} (e.g. {', '.join(column.aliases[:4])})")
+    for group in ONE_OF.get(kind, ()):
+        if not any(name in found for name in group):
+            missing.append(" or ".join(group))
+    return missing
+
+
+# --- row checks ----------------------------------------------------------------------------------
+
+
+class _Check:
+    """The columns of one file, and the errors found in them so far."""
+
+    def __init__(self, raw: RawTable, found: dict[str, int], consume: bool = False):
+        self.raw, self.found, self.consume = raw, found, consume
+        self.index = raw.data.index
+        self.lines = raw.data[LINE_COLUMN].to_numpy(dtype=np.int64)
+        self.bad = np.zeros(len(raw.data), dtype=bool)
+        self.errors: list[InputError] = []
+        self.notes: list[str] = []
+
+    def has(self, name: str) -> bool:
+        return name in self.found
+
+    def header(self, name: str) -> str | None:
+        return self.raw.headers[self.found[name]] if name in self.found else None
+
+    def text(self, name: str) -> pd.Series:
+        """The column's values without surrounding spaces; missing when empty or when there is no column."""
+        if name not in self.found:
+            return pd.Series(np.nan, index=self.index, dtype=STR)
+        values = self.raw.data[self.found[name]]
+        if self.consume:
+            del self.raw.data[self.found[name]]
+        stripped = values.str.strip()  # also non-breaking spaces
+        if _total_length(stripped) == _total_length(values):
+            return values  # the common case: nothing stripped, keep the original column (and memory)
+        return stripped.mask(stripped == "")
+
+    def required_text(self, name: str) -> pd.Series:
+        values = self.text(name)
+        self.error(name, values.isna(), values, f"empty value: {name} is required")
+        return values
+
+    def error(self, name: str, mask, values: pd.Series, reason: str) -> None:
+        """One error per row in ``mask`` (the first MAX_ERRORS_PER_CHECK, then a count); rows become bad."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        self.bad |= mask
+        rows = np.flatnonzero(mask)
+        header = self.header(name)
+        shown = rows[:MAX_ERRORS_PER_CHECK]
+        for row, value in zip(shown, values.iloc[shown], strict=True):
+            text = None if pd.isna(value) else str(value)
+            self.errors.append(InputError(self.raw.file_name, int(self.lines[row]), header, text, reason, name))
+        if len(rows) > len(shown):
+            first = rows[len(shown)]
+            self.errors.append(InputError(
+                self.raw.file_name, int(self.lines[first]), header, None,
+                f"… and {len(rows) - len(shown):,} more rows from this line on with the same problem: {reason}",
+                name,
+            ))
+
+    def sorted_errors(self) -> list[InputError]:
+        order = {name: i for i, name in enumerate(self.found)}
+        return sorted(self.errors, key=lambda e: (e.line or 0, order.get(e.canonical, len(order))))
+
+    # typed columns
+
+    def timestamps(self, name: str, timezone: str, required: bool) -> pd.Series:
+        values = self.required_text(name) if required else self.text(name)
+        parsed, wrong_shape = parse_timestamps(values, timezone)
+        failed = values.notna().to_numpy() & parsed.isna().to_numpy()
+        self.error(name, failed & wrong_shape, values, f"is not a date ({DATE_HELP})")
+        self.error(name, failed & ~wrong_shape, values, "is not a valid date (no such day or time)")
+        return parsed
+
+    def dates(self, name: str, timezone: str) -> pd.Series:
+        return self.timestamps(name, timezone, required=False).dt.normalize()
+
+    def numbers(self, name: str) -> pd.Series:
+        values = self.text(name)
+        mark = self.raw.decimal_mark
+        numbers, ambiguous = parse_numbers(values, mark)
+        other = "." if mark == "," else ","
+        self.error(name, ambiguous, values,
+                   f"is ambiguous: is {other!r} a decimal mark or a thousands separator? The decimal mark of this "
+                   f"file is {mark!r}; thousands may be grouped with spaces")
+        example = "1234,50 or 1 234,50 €" if mark == "," else "1234.50"
+        self.error(name, values.notna() & numbers.isna() & ~ambiguous, values, f"is not a number (e.g. {example})")
+        return numbers
+
+    def integers(self, name: str, low: int, high: int) -> pd.Series:
+        values = self.text(name)
+        numbers, _ = parse_numbers(values, self.raw.decimal_mark)
+        ok = (numbers % 1 == 0) & numbers.between(low, high)  # NaN fails both
+        self.error(name, values.notna() & ~ok, values, f"is not a whole number from {low} to {high}")
+        return numbers.where(ok).astype("Int64")
+
+    def booleans(self, name: str) -> pd.Series:
+        values = self.text(name)
+        result = _per_unique(values, _boolean, "boolean")
+        self.error(name, values.notna() & result.isna(), values, f"is not a yes/no value (accepted: {BOOLEAN_HELP})")
+        return result
+
+    def stages(self, name: str, ctx: ImportContext) -> pd.Series:
+        values = self.required_text(name)
+        codes = _per_unique(values, ctx.stage_code, STR)
+        accepted = ", ".join(s.code for s in ctx.stages)
+        self.error(name, values.notna() & codes.isna(), values,
+                   f"is not a stage (accepted: {accepted}, or their French or English labels)")
+        return codes
+
+    def channels(self, name: str, required: bool) -> tuple[pd.Series, pd.Series]:
+        """(code, label): the code is the slug; values with no letter or digit are not a channel."""
+        labels = self.required_text(name) if required else self.text(name)
+        codes = _per_unique(labels, lambda v: slug(v) or None, STR)
+        self.error(name, labels.notna() & codes.isna(), labels, "is not a channel name (no letter or digit)")
+        return codes, labels
+
+    def stages_from_types(self, types: pd.Series, ctx: ImportContext) -> pd.Series:
+        """No stage column: each row's stage is its touchpoint type's, through ctx.touchpoint_types."""
+        self.error("touchpoint", types.isna(), types,
+                   "empty touchpoint type: the file has no stage column, so the stage comes from the type")
+        type_codes = _per_unique(types, slug, STR)
+        stages = _per_unique(type_codes, ctx.touchpoint_types.get, STR)
+        unmapped = (types.notna() & stages.isna()).to_numpy()
+        if unmapped.any():
+            self._unmapped_types_error(types[unmapped], type_codes[unmapped], ctx)
+            self.bad |= unmapped
+        self.notes.append("no stage column: each touchpoint's stage comes from its type")
+        return stages
+
+    def _unmapped_types_error(self, types: pd.Series, codes: pd.Series, ctx: ImportContext) -> None:
+        """One error listing every unmapped type, at the line of the first one."""
+        lines = pd.Series(self.lines[types.index.to_numpy()], index=types.index)
+        table = pd.DataFrame({"type": types, "code": codes, "line": lines})
+        counts = table["code"].value_counts(sort=False)
+        firsts = table.drop_duplicates("code")
+        listed = [f"{t!r} ({counts[c]:,} rows, first on line {n})"
+                  for t, c, n in firsts.head(MAX_TYPES_LISTED).itertuples(index=False)]
+        if len(firsts) > MAX_TYPES_LISTED:
+            listed.append(f"and {len(firsts) - MAX_TYPES_LISTED} more")
+        stages = ", ".join(s.code for s in ctx.stages)
+        reason = (f"touchpoint types with no stage: {'; '.join(listed)}. The file has no stage column, so map each "
+                  f"type to a stage with `python -m loaders map-type TYPE STAGE` (stages: {stages}), "
+                  f"or add a stage column")
+        self.errors.append(InputError(self.raw.file_name, int(firsts["line"].iloc[0]), self.header("touchpoint"),
+                                      None, reason, "touchpoint"))
+
+
+# --- builders, one per kind ----------------------------------------------------------------------
+
+
+def _customers(check: _Check, ctx: ImportContext) -> pd.DataFrame:
+    raw_ids = check.required_text("customer_id")
+    columns = {"customer_id": raw_ids, "persona": check.text("persona")}
+    for name in ("segment", "region"):
+        if check.has(name):
+            columns[name] = check.text(name)
+    for name in ("signup_date", "churn_date"):
+        if check.has(name):
+            columns[name] = check.dates(name, ctx.timezone)
+    if check.has("churned"):
+        columns["churned"] = check.booleans("churned")
+    frame = _good_rows(check, columns)
+    frame = _transform_ids(frame, ctx)
+    return _dedupe_customers(check, frame, raw_ids)
+
+
+def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
+    columns = {
+        "customer_id": check.required_text("customer_id"),
+        "timestamp": check.timestamps("timestamp", ctx.timezone, required=True),
+    }
+    columns["channel"], columns["channel_label"] = check.channels("channel", required=True)
+    columns["touchpoint"] = check.text("touchpoint")
+    if check.has("stage"):
+        columns["stage"] = check.stages("stage", ctx)
+    else:
+        columns["stage"] = check.stages_from_types(columns["touchpoint"], ctx)
+    columns["revenue"] = check.numbers("revenue") if check.has("revenue") else np.nan
+    columns["touchpoint_id"] = check.text("touchpoint_id")
+    frame = _transform_ids(_good_rows(check, columns), ctx)
+    frame["type_code"] = _per_unique(frame["touchpoint"], slug, STR)
+    parts = ["customer_id", "timestamp", "channel", "stage", "type_code"]
+    frame = _drop_duplicate_keys(check, frame, "touchpoint_id", parts,
+                                 "same customer, timestamp, channel, stage and touchpoint type")
+    frame["natural_key"] = natural_key(frame["touchpoint_id"], frame, parts)
+    return frame
+
+
+def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
+    columns = {
+        "customer_id": check.required_text("customer_id"),
+        "timestamp": check.timestamps("timestamp", ctx.timezone, required=True),
+        "stage": check.stages("stage", ctx),
+    }
+    columns["channel"], columns["channel_label"] = check.channels("channel", required=False)
+    columns["nps"] = check.integers("nps", 0, 10)
+    columns["csat"] = check.integers("csat", 1, 5)
+    columns["comment"] = check.text("comment")
+    columns["feedback_id"] = check.text("feedback_id")
+    frame = _transform_ids(_good_rows(check, columns), ctx)
+    parts = ["customer_id", "timestamp", "stage"]
+    frame = _drop_duplicate_keys(check, frame, "feedback_id", parts, "same customer, timestamp and stage")
+    frame["natural_key"] = natural_key(frame["feedback_id"], frame, parts)
+    return frame
+
+
+_BUILDERS = {"customers": _customers, "touchpoints": _touchpoints, "feedback": _feedback}
+
+
+def _good_rows(check: _Check, columns: dict[str, object]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, index=check.index)
+    columns.clear()  # the frame holds the columns now; dropped rows can be freed when filtering
+    frame["line"] = check.lines
+    return _keep(frame, ~check.bad)
+
+
+def _keep(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows where ``keep``, column by column: a 10M-row frame and its copy are never both alive."""
+    if keep.all():
+        return frame.reset_index(drop=True)
+    return pd.DataFrame({name: frame.pop(name)[keep].reset_index(drop=True) for name in list(frame.columns)})
+
+
+def _transform_ids(frame: pd.DataFrame, ctx: ImportContext) -> pd.DataFrame:
+    if ctx.transform_customer_id is not None and len(frame):
+        transformed = ctx.transform_customer_id(frame["customer_id"])
+        if len(transformed) != len(frame):
+            raise ValueError("transform_customer_id must return one value per customer id")
+        frame["customer_id"] = pd.Series(transformed).astype(STR).set_axis(frame.index)
+    return frame
+
+
+def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) -> pd.DataFrame:
+    """The same customer twice: identical rows are kept once; different values are an error."""
+    earlier = _earlier_lines(frame, ["customer_id"])
+    repeated = earlier > 0
+    if not repeated.any():
+        return frame
+    attributes = [c for c in frame.columns if c not in ("customer_id", "line")]
+    later = frame[repeated].assign(first_line=earlier[repeated])
+    first = frame.set_index("line").loc[later["first_line"], attributes].set_axis(later.index)
+    differs = pd.DataFrame({c: ~_same(later[c], first[c]) for c in attributes}, index=later.index, dtype=bool)
+    conflicting = differs.any(axis=1)
+    written_id = dict(zip(check.lines, raw_ids, strict=True))  # messages show the id as in the file
+    for count, row in enumerate(later.index[conflicting]):
+        if count == MAX_ERRORS_PER_CHECK:
+            check.errors.append(InputError(check.raw.file_name, int(later.at[row, "line"]), None, None,
+                                           f"… and {conflicting.sum() - count:,} more customers repeated with "
+                                           "different values from this line on"))
+            break
+        changes = ", ".join(f"{c} {_shown(later.at[row, c])} here, {_shown(first.at[row, c])} there"
+                            for c in attributes if differs.at[row, c])
+        line = int(later.at[row, "line"])
+        check.errors.append(InputError(
+            check.raw.file_name, line, check.header("customer_id"), str(written_id[line]),
+            f"is also on line {later.at[row, 'first_line']} with different values ({changes})",
+            "customer_id"))
+    identical = int((~conflicting).sum())
+    if identical:
+        check.notes.append(f"{identical} row(s) repeat an earlier row of the same customer exactly: kept once")
+    return _keep(frame, ~repeated)
+
+
+def _same(a: pd.Series, b: pd.Series) -> pd.Series:
+    equal = (a == b).fillna(False).astype(bool)
+    return equal | (a.isna() & b.isna())
+
+
+def _shown(value) -> str:
+    if pd.isna(value):
+        return "empty"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return repr(str(value) if not isinstance(value, bool | np.bool_) else bool(value))
+
+
+def _drop_duplicate_keys(check: _Check, frame: pd.DataFrame, id_column: str, parts: list[str],
+                         same_what: str) -> pd.DataFrame:
+    """The same natural key twice in one file is an error on the later line, citing the first one.
+
+    Checked on what the key is made of (the id, else the parts), before the key strings exist:
+    same id or parts <=> same key.
+    """
+    earlier = _earlier_key_lines(frame, id_column, parts)
+    repeated = earlier > 0
+    if not repeated.any():
+        return frame
+    later = frame.loc[repeated, ["line", id_column]].assign(earlier=earlier[repeated])
+    for count, (line, given_id, first) in enumerate(later.itertuples(index=False)):
+        if count == MAX_ERRORS_PER_CHECK:
+            check.errors.append(InputError(check.raw.file_name, int(line), None, None,
+                                           f"… and {len(later) - count:,} more repeated rows from this line on"))
+            break
+        if pd.isna(given_id):
+            error = InputError(check.raw.file_name, int(line), None, None, f"repeats line {first} ({same_what})")
+        else:
+            error = InputError(check.raw.file_name, int(line), check.header(id_column), str(given_id),
+                               f"is already used on line {first}", id_column)
+        check.errors.append(error)
+    return _keep(frame, ~repeated)
+
+
+def _earlier_key_lines(frame: pd.DataFrame, id_column: str, parts: list[str]) -> np.ndarray:
+    """Per row, the line of an earlier row with the same key (0 when none): same id, else same parts."""
+    has_id = frame[id_column].notna().to_numpy()
+    if has_id.all():
+        return _earlier_lines(frame, [id_column])
+    if not has_id.any():
+        return _earlier_lines(frame, parts)
+    earlier = np.zeros(len(frame), dtype=np.int64)
+    earlier[has_id] = _earlier_lines(frame[has_id], [id_column])
+    earlier[~has_id] = _earlier_lines(frame[~has_id], parts)
+    return earlier
+
+
+_FEW_VALUES = {"channel", "stage", "type_code"}  # hashed through factorize codes, not bytes
+_FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
+
+
+def _earlier_lines(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Per row, the line of the first row with the same ``columns`` if that is an earlier row, else 0
+    (missing values equal each other).
+
+    At 10M rows, pandas' hash tables take seconds per column; sorting 64-bit row hashes takes
+    ~0.2 s. Rows whose hash repeats are then compared exactly, so a collision cannot cause an error.
+    """
+    hashes = np.full(len(frame), _FNV_OFFSET, dtype=np.uint64)
+    for name in columns:
+        hashes ^= _column_hash(frame[name], name in _FEW_VALUES)
+        hashes *= _FNV_PRIME
+        hashes ^= hashes >> np.uint64(29)
+    ordered = np.sort(hashes)
+    clashes = ordered[1:][ordered[1:] == ordered[:-1]]
+    earlier = np.zeros(len(frame), dtype=np.int64)
+    if len(clashes):
+        suspects = np.isin(hashes, clashes)
+        rows = frame.loc[suspects, [*columns, "line"]]
+        groups = rows.groupby(columns, dropna=False, sort=False)["line"]
+        first = groups.transform("first").to_numpy()
+        earlier[suspects] = np.where(rows.duplicated(columns).to_numpy(), first, 0)
+    return earlier
+
+
+def _column_hash(values: pd.Series, few_values: bool) -> np.ndarray:
+    if few_values:
+        return pd.factorize(values)[0].astype(np.uint64)
+    if isinstance(values.dtype, pd.StringDtype):
+        chunks = _arrow(values, pa.large_string()).chunks
+        return np.concatenate([_string_hash(c) for c in chunks]) if chunks else np.zeros(0, np.uint64)
+    return values.to_numpy().view(np.uint64)  # datetime64 / int64: the bits are the value
+
+
+def _string_hash(chunk: pa.LargeStringArray) -> np.ndarray:
+    """FNV-1a over each value's UTF-8 bytes, one byte position at a time for all values at once."""
+    n = len(chunk)
+    _, offsets, data = chunk.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    hashes = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+    width = int(lengths[0]) if n else 0
+    if n and not chunk.null_count and (lengths == width).all():  # fixed-width ids: an n x width byte matrix
+        matrix = data[starts[0]:starts[0] + n * width].reshape(n, width)
+        for k in range(width):
+            hashes ^= matrix[:, k]
+            hashes *= _FNV_PRIME
+        return hashes
+    rows, k = np.flatnonzero(lengths > 0), 0
+    while rows.size:
+        hashes[rows] = (hashes[rows] ^ data[starts[rows] + k]) * _FNV_PRIME
+        k += 1
+        rows = rows[lengths[rows] > k]
+    if chunk.null_count:  # Arrow allows any bytes behind a null: all nulls must hash alike
+        hashes[chunk.is_null().to_numpy(zero_copy_only=False)] = _FNV_OFFSET
+    return hashes
+
+
+# --- column parsers (pure, vectorised) -----------------------------------------------------------
+
+
+def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray]:
+    """(naive datetime64[us], NaT where unparsed; mask of values in neither accepted form)."""
+    result = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
+    french = _matches(values, _FRENCH_DATE)
+    given = values.notna().to_numpy()
+    iso = _matches(values, _ISO_DATE) if (given & ~french).any() else np.zeros(len(values), bool)
+    if french.any():
+        result[french] = _parse_french(values[french])
+    if iso.any():
+        result[iso] = _parse_iso(values[iso], timezone)
+    return result, given & ~french & ~iso
+
+
+def _parse_french(values: pd.Series) -> pd.Series:
+    """dd/mm/yyyy [HH:MM[:SS]] with Arrow's strptime; a day that rolled over (31/02) is refused."""
+    text = _arrow(values)
+    parsed = None
+    for fmt in _FRENCH_FORMATS:  # the most frequent shapes first; later ones only fill the gaps
+        attempt = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
+        parsed = attempt if parsed is None else pc.coalesce(parsed, attempt)
+        if parsed.null_count == 0:
+            break
+    written_day = pc.cast(pc.utf8_rtrim(pc.utf8_slice_codeunits(text, 0, 2), characters="/"), pa.int64())
+    rolled_over = pc.fill_null(pc.not_equal(pc.day(parsed), written_day), False)
+    parsed = pc.if_else(rolled_over, pa.scalar(None, parsed.type), parsed)
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index).astype(DATETIME)
+
+
+def _parse_iso(values: pd.Series, timezone: str) -> pd.Series:
+    """ISO 8601; values with an offset are converted to the business time zone, then made naive."""
+    if _contains(values, ","):  # ISO allows a decimal comma in the seconds too
+        values = _replace(values, r"(\d{2}:\d{2}:\d{2}),(\d)", r"\1.\2")
+    result = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
+    with_offset = _matches(values, _ISO_WITH_OFFSET)
+    if not with_offset.all():
+        naive = values[~with_offset]
+        result[~with_offset] = pd.to_datetime(naive, format="ISO8601", errors="coerce").astype(DATETIME)
+    if with_offset.any():
+        aware = _replace(values[with_offset], r"\s+(Z|[+-]\d)", r"\1")
+        instants = pd.to_datetime(aware, format="ISO8601", utc=True, errors="coerce")
+        result[with_offset] = instants.dt.tz_convert(timezone).dt.tz_localize(None).astype(DATETIME)
+    return result
+
+
+def parse_numbers(values: pd.Series, decimal_mark: str) -> tuple[pd.Series, np.ndarray]:
+    """(float64 with NaN for empty or invalid values, mask of values refused as ambiguous).
+
+    ``1 234,50 €`` -> 1234.5 when the mark is ",". The other mark is accepted as a decimal mark
+    too when unambiguous: alone and not followed by exactly three digits ("12.5" in a ;-file is
+    12.5, but "1.234" could be a thousands group, so it is refused).
+    """
+    valid = _matches(values, _NUMBER)
+    text = values
+    for char in _NOT_IN_NUMBER:  # literal replacements, each only when needed: much cheaper than a regex
+        text = _replace(text, char, "", regex=False)
+    other = "." if decimal_mark == "," else ","
+    ambiguous = _matches(text, rf"\{other}\d{{3}}$") if _contains(text, other) else np.zeros(len(text), bool)
+    text = _replace(text, ",", ".", regex=False)
+    usable = pc.if_else(pa.array(valid & ~ambiguous), _arrow(text), pa.scalar(None, pa.large_string()))
+    numbers = pd.Series(pc.cast(usable, pa.float64()).to_numpy(zero_copy_only=False), index=values.index)
+    return numbers, ambiguous
+
+
+def _boolean(value: str) -> bool | None:
+    word = fold(value).strip()
+    return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+
+def _per_unique(values: pd.Series, func: Callable[[str], object], dtype) -> pd.Series:
+    """``func`` once per distinct value: stages, channels or types repeat a handful of values."""
+    codes, uniques = pd.factorize(values)
+    mapped = pd.array([func(u) for u in uniques], dtype=dtype)
+    return pd.Series(mapped.take(codes, allow_fill=True), index=values.index)
+
+
+def isoformat(timestamps: pd.Series) -> pd.Series:
+    """What ``datetime.isoformat()`` gives, for a whole column (fraction only when not zero)."""
+    seconds = pc.cast(_arrow(timestamps), pa.timestamp("s"), safe=False)
+    text = pc.binary_replace_slice(pc.cast(seconds, pa.large_string()), 10, 11, "T")  # Arrow writes a space
+    result = _as_str(text, timestamps.index)
+    micro = pd.Series(timestamps.to_numpy().view(np.int64) % 1_000_000, index=timestamps.index)
+    if (micro != 0).any():
+        result = result.where(micro == 0, result + "." + micro.astype(str).str.zfill(6))
+    return result
+
+
+def natural_key(given_id: pd.Series, frame: pd.DataFrame, parts: list[str]) -> pd.Series:
+    """``id:<given id>`` when the file gives one, else ``k:`` + the parts joined by U+001F
+    (the timestamp as ``datetime.isoformat()``, a missing part as the empty string)."""
+    text = pa.large_string()
+    nothing = pa.scalar("", text)
+    has_id = given_id.notna()
+    by_id = pc.binary_join_element_wise(pa.scalar("id:", text), _arrow(given_id, text), nothing)
+    if has_id.all():
+        return _as_str(by_id, given_id.index)
+    columns = [isoformat(frame[p]) if p == "timestamp" else frame[p] for p in parts]
+    arrays = [_arrow(c, text) for c in columns]
+    arrays = [pc.fill_null(a, "") if a.null_count else a for a in arrays]
+    arrays[0] = pc.binary_join_element_wise(pa.scalar("k:", text), arrays[0], nothing)  # short: cheap to copy
+    composite = pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", text))
+    return _as_str(pc.coalesce(by_id, composite) if has_id.any() else composite, given_id.index)
+
+
+def _as_str(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(array, dtype=STR), index=index)
+
+
+def _arrow(values: pd.Series, type: pa.DataType | None = None) -> pa.ChunkedArray:
+    """The column's Arrow data, without copying (``pa.array`` would concatenate the chunks)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = values.array.__arrow_array__()
+        return array if type is None or array.type == type else array.cast(type)
+    return pa.chunked_array([pa.array(values, type=type)])
+
+
+# Arrow's RE2 directly: pandas would fall back to Python's re (row by row) for \s, $ or non-ASCII data.
+# RE2's \d is ASCII only, which is what we want (float() must be able to read the digits).
+
+
+def _matches(values: pd.Series, pattern: str) -> np.ndarray:
+    """Bool array: the value matches ``pattern`` (missing values do not)."""
+    found = pc.match_substring_regex(_arrow(values), pattern)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _replace(values: pd.Series, pattern: str, replacement: str, regex: bool = True) -> pd.Series:
+    """The values with every match replaced (a literal ``pattern`` with regex=False)."""
+    array = _arrow(values)
+    if regex:
+        return _as_str(pc.replace_substring_regex(array, pattern, replacement), values.index)
+    if not _contains(values, pattern):
+        return values
+    return _as_str(pc.replace_substring(array, pattern, replacement), values.index)
+
+
+def _total_length(values: pd.Series) -> int:
+    return pc.sum(pc.binary_length(_arrow(values))).as_py() or 0
+
+
+def _contains(values: pd.Series, literal: str) -> bool:
+    """Whether any value contains ``literal`` (a cheap check before a copy)."""
+    return bool(pc.any(pc.match_substring(_arrow(values), literal), skip_nulls=True).as_py())
