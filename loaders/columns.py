@@ -145,3 +145,14 @@ def schema_rows(kind: str) -> list[dict[str, str]]:
         }
         for c in COLUMNS[kind]
     ]
+
+
+def columns_markdown() -> str:
+    """The README's table of accepted columns (tests/unit/test_project.py keeps the README in step)."""
+    out = []
+    for kind in KINDS:
+        out += [f"**{kind}**", "", "| column | | accepted headers | meaning |", "|---|---|---|---|"]
+        out += [f"| `{r['column']}` | {r['requirement']} | {r['headers']} | {r['meaning']} |"
+                for r in schema_rows(kind)]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -40,3 +40,9 @@ def test_lint_is_clean():
 
     proc = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_readme_lists_the_accepted_columns_as_the_importer_knows_them():
+    from loaders.columns import columns_markdown
+
+    assert columns_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")
