@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from data_model import DatabaseUnavailable, connect, ensure_initialised, initialise, is_initialised
+from data_model.process import exit_now
 from data_model.stages import STAGE_MODELS, StageModelError
 
 MAX_ERRORS_SHOWN = 20
@@ -217,4 +218,4 @@ COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-t
             "channel-kind": cmd_channel_kind}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -47,6 +47,7 @@ def test_bad_file_refuses_whole_import_and_writes_nothing(tmp_path, db_url):
     assert "Traceback" not in proc.stderr
     assert "touchpoints.csv line 5, column stage: 'Bidule' is not a stage" in proc.stderr
     assert "nothing was written" in proc.stderr
+    assert "leaked" not in proc.stderr  # DuckDB's teardown noise must not bury the message
     assert "touchpoints.csv,5,stage,Bidule," in errors.read_text(encoding="utf-8")
     c = counts(db_url)
     assert c["customers"] == c["touchpoints"] == c["import_batches"] == 0
