@@ -1,8 +1,34 @@
-"""Parcours — entry point: page config and navigation. The pages arrive with the dashboard issue."""
+"""Parcours — the entry point: page config, navigation, global filters, language.
+
+Every page runs through this file (the scripts live in app_pages/, not pages/, so Streamlit never
+switches to its legacy multipage mode where a deep link would skip the filters drawn here).
+"""
 
 import streamlit as st
 
+from ui.data import query
+from ui.filters import describe, sidebar_filters
+from ui.i18n import LANGUAGES, t
+from ui.widgets import plain
+
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
 
-pages = [st.Page("app_pages/overview.py", title="Vue d'ensemble", icon="📊", default=True)]
-st.navigation(pages).run()
+st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+                     bind="query-params")
+
+pages = {
+    t("nav.analysis"): [
+        st.Page("app_pages/overview.py", title=t("page.overview"), icon="📊", url_path="overview", default=True),
+        st.Page("app_pages/funnel.py", title=t("page.funnel"), icon="🔻", url_path="funnel"),
+        st.Page("app_pages/channels.py", title=t("page.channels"), icon="🔀", url_path="channels"),
+        st.Page("app_pages/satisfaction.py", title=t("page.satisfaction"), icon="💬", url_path="satisfaction"),
+    ],
+    t("nav.data"): [st.Page("app_pages/data.py", title=t("page.data"), icon="🗂️", url_path="data")],
+}
+page = st.navigation(pages)
+
+filters = sidebar_filters()
+customers = query("report", filters)["customers"]
+st.sidebar.caption(plain(describe(filters, customers)))
+
+page.run()

@@ -1,17 +1,87 @@
-"""Placeholder overview until the dashboard lands: loads the demo data into an empty embedded
-database on first start and shows the headline figures of the report."""
+"""Overview, for executives: six KPI cards against the previous period, their trend, a small funnel,
+NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 
 import streamlit as st
 
-from ui.data import demo_banner, get_report
+import charts
+from ui.data import query
+from ui.filters import current_filters
+from ui.i18n import day, number, percent, t
+from ui.widgets import demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
-st.title("Parcours")
-st.caption("Parcours client omnicanal — le tableau de bord arrive bientôt.")
+filters = current_filters()
+st.title(t("page.overview"))
 demo_banner()
-report = get_report()
-c1, c2, c3 = st.columns(3)
-c1.metric("Clients", f"{report['customers']:,}".replace(",", " "))
-rate = report["conversion"]["rate"]
-c2.metric("Conversion", "—" if rate is None else f"{rate:.1%}")
-nps = report["nps"]["nps"]
-c3.metric("NPS", "—" if nps is None else f"{nps:+.0f}")
+if query("report", filters)["customers"] == 0:
+    empty_state()
+
+k = query("kpis", filters)
+cur, prev = k["current"], k["previous"]
+if k["previous_period"]:
+    p0, p1 = k["previous_period"]
+    st.caption(t("overview.compared", start=day(k["period"][0]), end=day(k["period"][1]),
+                 pstart=day(p0), pend=day(p1)))
+
+
+def change(key: str, kind: str) -> str | None:
+    """The delta shown under a card: relative for counts and money, in points for rates and NPS."""
+    if prev is None or prev.get(key) is None or cur.get(key) is None:
+        return None
+    if kind == "count":
+        return None if not prev[key] else f"{(cur[key] - prev[key]) / prev[key]:+.1%}"
+    if kind == "rate":
+        return f"{100 * (cur[key] - prev[key]):+.1f} pts"
+    return f"{cur[key] - prev[key]:+.1f} pts"
+
+
+nps_margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
+cards = st.columns(6)
+kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, change("customers", "count"),
+    help=t("kpi.customers_help"))
+kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"],
+    change("conversion_rate", "rate"), help=t("kpi.conversion_help"))
+kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
+    cur["responses"], change("nps", "points"), help=t("kpi.nps_help"))
+kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], change("churn_rate", "rate"),
+    help=t("kpi.churn_help"), delta_color="inverse")
+kpi(cards[4], t("kpi.cross"), percent(cur["cross_share"]), cur["customers"], change("cross_share", "rate"),
+    help=t("kpi.cross_help"))
+kpi(cards[5], t("kpi.revenue"), number(cur["revenue"]) + " €", None, change("revenue", "count"),
+    help=t("kpi.revenue_help"))
+
+# -- trends -----------------------------------------------------------------------------------------
+grain = st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="grain",
+                             format_func=lambda g: t(f"overview.{g}"))
+trend = query("kpi_trend", filters, grain=grain or "month")
+metrics = [("customers", "kpi.customers"), ("conversion_rate", "kpi.conversion"), ("nps", "kpi.nps"),
+           ("churn_rate", "kpi.churn"), ("cross_share", "kpi.cross"), ("revenue", "kpi.revenue")]
+for col, (metric, label) in zip(st.columns(6), metrics, strict=True):
+    col.altair_chart(charts.kpi_trend_chart(trend, metric, titles={"title": t(label)}, small=True),
+                     width="stretch")
+
+# -- funnel and NPS per stage -----------------------------------------------------------------------
+left, right = st.columns(2)
+labels = stage_labels()
+with left:
+    st.subheader(t("overview.funnel"))
+    st.altair_chart(charts.funnel_chart(query("funnel_table", filters), labels=labels), width="stretch")
+with right:
+    st.subheader(t("overview.nps_by_stage"))
+    st.altair_chart(charts.nps_bars_chart(query("nps_split_by_stage", filters), by="stage", labels=labels),
+                    width="stretch")
+
+h = query("headline", filters)
+sentences = []
+if h["worst_step"]:
+    w = h["worst_step"]
+    sentences.append(t("overview.worst_step", src=labels[w["from_stage"]], dst=labels[w["to_stage"]],
+                       rate=percent(w["rate"])))
+if h["lowest_nps_stage"]:
+    s = h["lowest_nps_stage"]
+    sentences.append(t("overview.lowest_nps", stage=labels[s["stage"]], nps=f"{s['nps']:+.0f}",
+                       n=number(s["responses"])))
+if sentences:
+    st.info(" ".join(sentences), icon="🎯")
+
+how_to_read("overview.how")
+footer()

@@ -12,6 +12,7 @@ from pathlib import Path
 from data_model import DatabaseUnavailable, connect, ensure_initialised, initialise, is_initialised
 from data_model.process import exit_now
 from data_model.stages import STAGE_MODELS, StageModelError
+from loaders.write import neutralise
 
 MAX_ERRORS_SHOWN = 20
 
@@ -116,15 +117,8 @@ def report_errors(errors, errors_file: str | None) -> None:
         with open(errors_file, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["file", "line", "column", "value", "reason"])
-            w.writerows([_neutralise(x) for x in e.as_row()] for e in errors)
+            w.writerows([neutralise(x) for x in e.as_row()] for e in errors)
         _err(f"All errors written to {errors_file}")
-
-
-def _neutralise(value):
-    """A cell a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _progress_for(files) -> callable:

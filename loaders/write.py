@@ -299,3 +299,50 @@ def clear_data(db: Database) -> None:
     with db.engine.begin() as conn:
         for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def import_history(db: Database) -> list[dict]:
+    """The import batches, newest first, with their files and what each changed."""
+    with db.engine.connect() as conn:
+        batches = conn.exec_driver_sql(
+            "SELECT id, imported_at, source, customers_created FROM import_batches ORDER BY id DESC").all()
+        files = conn.exec_driver_sql(
+            "SELECT batch_id, kind, file_name, sha256, rows_read, inserted, updated, unchanged "
+            "FROM import_files ORDER BY id").all()
+    by_batch: dict[int, list[dict]] = {}
+    for f in files:
+        by_batch.setdefault(f.batch_id, []).append(dict(f._mapping))
+    return [{**dict(b._mapping), "files": by_batch.get(b.id, [])} for b in batches]
+
+
+def undo_refusal(db: Database, batch_id: int) -> str | None:
+    """Why a batch cannot be undone, or None. Only the latest batch, and only when it updated no
+    existing row: an update overwrote values that the database no longer has."""
+    history = import_history(db)
+    if not history or history[0]["id"] != batch_id:
+        return "only the latest import can be undone"
+    if any(f["updated"] for f in history[0]["files"]):
+        return "this import updated existing rows, whose previous values are not kept: re-import the earlier files"
+    return None
+
+
+def undo_batch(db: Database, batch_id: int) -> None:
+    """Delete everything the latest batch wrote (all of it inserted), in one transaction."""
+    reason = undo_refusal(db, batch_id)
+    if reason:
+        raise ValueError(reason)
+    with db.engine.begin() as conn:
+        for table in ("touchpoints", "feedback", "customers"):
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE batch_id = {int(batch_id)}")
+        conn.exec_driver_sql(
+            "DELETE FROM channels c WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.channel = c.code) "
+            "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.channel = c.code)")
+        conn.exec_driver_sql(f"DELETE FROM import_files WHERE batch_id = {int(batch_id)}")
+        conn.exec_driver_sql(f"DELETE FROM import_batches WHERE id = {int(batch_id)}")
+
+
+def neutralise(value):
+    """A cell that a spreadsheet would run as a formula (=, +, -, @ …) is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,36 +1,91 @@
-"""Cached data access: one engine per process (cache_resource), results per filter set (cache_data)."""
+"""Cached data access: one database per process (cache_resource), results per filter set and data
+version (cache_data). Pages call ``query("funnel_table", filters, closed=True)`` and never the
+database directly.
+"""
 
+import threading
 from pathlib import Path
 
 import streamlit as st
 
 import data_model as dm
+from analytics import channels, funnel, overview, satisfaction
+from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.report import report
 from loaders.write import has_data, run_import
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+DEMO_FILES = {k: DEMO_DIR / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}
+
+# One definition of each metric: the pages reach the analytics functions through this table only.
+QUERIES = {
+    "report": report,
+    "kpis": overview.kpis,
+    "kpi_trend": overview.kpi_trend,
+    "headline": overview.headline,
+    "funnel_table": funnel.funnel_table,
+    "time_between_stages": funnel.time_between_stages,
+    "funnel_by_group": funnel.funnel_by_group,
+    "mix_outcomes": channels.mix_outcomes,
+    "transition_matrix": channels.transition_matrix,
+    "stage_flows": channels.stage_flows,
+    "digital_share_by_stage": channels.digital_share_by_stage,
+    "ropo_showrooming": channels.ropo_showrooming,
+    "nps_by_channel": satisfaction.nps_by_channel,
+    "nps_split_by_stage": satisfaction.nps_split_by_stage,
+    "csat_by_stage": satisfaction.csat_by_stage,
+    "stage_channel_nps": satisfaction.stage_channel_nps,
+    "detractor_churn": satisfaction.detractor_churn,
+}
 
 
-@st.cache_resource
-def get_database() -> dm.Database:
-    """Open the database; an empty embedded database is filled with the shipped demo data once."""
+@st.cache_resource(show_spinner=False)
+def _database() -> tuple[dm.Database, threading.Lock, dict]:
+    """The process's database, a lock serialising its use (one DuckDB connection serves every
+    session), and what happened at start. An empty embedded database is filled with the demo once."""
     db = dm.connect()
     dm.ensure_initialised(db)
+    started = {"demo_loaded": False}
     if db.dialect == "duckdb" and not has_data(db):
-        run_import(db, {k: DEMO_DIR / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}, source="demo")
-    return db
+        run_import(db, DEMO_FILES, source="demo")
+        started["demo_loaded"] = True
+    return db, threading.Lock(), started
 
 
-def demo_banner() -> None:
-    db = get_database()
-    with db.engine.connect() as conn:
-        sources = {r[0] for r in conn.exec_driver_sql("SELECT DISTINCT source FROM import_batches")}
-    if sources == {"demo"}:
-        st.info("Données de démonstration chargées (entreprise fictive de 2 000 clients). "
-                "Importez vos propres exports avec `python -m loaders import`.", icon="ℹ️")
+def database() -> dm.Database:
+    return _database()[0]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def get_report(filters: Filters | None = None) -> dict:
-    return report(get_database(), filters or Filters())
+def demo_loaded_at_start() -> bool:
+    return _database()[2]["demo_loaded"]
+
+
+def version() -> DataVersion:
+    """Read on every run (one tiny query), so an import by another session or process shows up."""
+    db, lock, _ = _database()
+    with lock:
+        return data_version(db)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _dimensions(version_key: DataVersion) -> Dimensions:  # no leading _: it must key the cache
+    db, lock, _ = _database()
+    with lock:
+        return dimensions(db)
+
+
+def catalogue() -> Dimensions:
+    return _dimensions(version())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple):
+    db, lock, _ = _database()
+    with lock:
+        return QUERIES[name](db, filters, **dict(kwargs))
+
+
+def query(name: str, filters: Filters | None = None, **kwargs):
+    """A metric for the filters, cached per (metric, filters, options, data version)."""
+    return _query(name, filters or Filters(), version(), tuple(sorted(kwargs.items())))

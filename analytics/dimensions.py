@@ -1,0 +1,74 @@
+"""What there is to filter on and where the data stands: filter options, stage and channel labels,
+the data's date range and the latest import (the data version that keys every cache)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import data_model as dm
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    code: str
+    label: str
+    kind: str  # digital | physical
+
+
+@dataclass(frozen=True)
+class StageLabel:
+    code: str
+    position: int
+    label_fr: str
+    label_en: str
+    is_conversion: bool
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    personas: tuple[str, ...]
+    segments: tuple[str, ...]
+    regions: tuple[str, ...]
+    channels: tuple[ChannelInfo, ...]
+    stages: tuple[StageLabel, ...]
+    first_day: date | None  # of all touchpoints
+    last_day: date | None
+
+
+def _distinct(conn, column: str) -> tuple[str, ...]:
+    rows = conn.exec_driver_sql(
+        f"SELECT DISTINCT {column} FROM customers WHERE {column} IS NOT NULL ORDER BY {column}")
+    return tuple(r[0] for r in rows)
+
+
+def _day(value) -> date | None:
+    if value is None:
+        return None
+    return value.date() if isinstance(value, datetime) else value
+
+
+def dimensions(db: dm.Database) -> Dimensions:
+    """Small catalogue queries (distinct values of a few columns), not metrics."""
+    with db.engine.connect() as conn:
+        channels = tuple(ChannelInfo(*r) for r in conn.exec_driver_sql(
+            "SELECT code, label, kind FROM channels ORDER BY code"))
+        stages = tuple(StageLabel(*r) for r in conn.exec_driver_sql(
+            "SELECT code, position, label_fr, label_en, is_conversion FROM stages ORDER BY position"))
+        first, last = conn.exec_driver_sql('SELECT min("timestamp"), max("timestamp") FROM touchpoints').one()
+        return Dimensions(_distinct(conn, "persona"), _distinct(conn, "segment"), _distinct(conn, "region"),
+                          channels, stages, _day(first), _day(last))
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """The latest import batch: caches are keyed by it, so an import by another process shows up."""
+
+    batch_id: int
+    imported_at: datetime | None
+    batches: int
+
+
+def data_version(db: dm.Database) -> DataVersion:
+    with db.engine.connect() as conn:
+        batch_id, imported_at, batches = conn.exec_driver_sql(
+            "SELECT max(id), max(imported_at), count(*) FROM import_batches").one()
+    return DataVersion(int(batch_id or 0), imported_at, int(batches))

@@ -1,0 +1,66 @@
+"""Channels (crossover): mono / multi / cross-channel journeys, channel transitions, the flow of the
+channel on which each stage is first reached, digitalisation per stage, ROPO and showrooming."""
+
+import streamlit as st
+
+import charts
+from ui.data import query
+from ui.filters import current_filters
+from ui.i18n import number, percent, t
+from ui.widgets import channel_codes, channel_labels, empty_state, footer, how_to_read, kpi, stage_codes, stage_labels
+
+filters = current_filters()
+st.title(t("page.channels"))
+if query("report", filters)["customers"] == 0:
+    empty_state()
+
+slabels, clabels, codes = stage_labels(), channel_labels(), channel_codes()
+
+# -- mono / multi / cross -----------------------------------------------------------------------------
+st.subheader(t("channels.mix"))
+mix = query("mix_outcomes", filters)
+left, right = st.columns([2, 3])
+with left:
+    st.altair_chart(charts.mix_chart(mix, titles={"mono": t("channels.mono"), "multi": t("channels.multi"),
+                                                  "cross": t("channels.cross")}), width="stretch")
+    st.caption(t("channels.mix_definition"))
+with right:
+    table = mix.assign(
+        mix=mix["mix"].map(lambda m: t(f"channels.{m}")),
+        customers=mix["customers"].map(number),
+        share=mix["share"].map(percent),
+        conversion_rate=[percent(r) if n >= 30 else t("insufficient", n=30)
+                         for r, n in zip(mix["conversion_rate"], mix["customers"], strict=True)],
+        nps=[f"{v:+.0f}" if r >= 30 and v is not None else t("insufficient", n=30)
+             for v, r in zip(mix["nps"], mix["responses"], strict=True)],
+    )[["mix", "customers", "share", "conversion_rate", "nps", "responses"]]
+    table.columns = [t("channels.col.mix"), t("kpi.customers"), t("channels.col.share"), t("kpi.conversion"),
+                     t("kpi.nps"), t("channels.col.responses")]
+    st.dataframe(table, hide_index=True, width="stretch")
+
+# -- ROPO and showrooming -----------------------------------------------------------------------------
+ropo = query("ropo_showrooming", filters)
+c1, c2, c3 = st.columns(3)
+kpi(c1, t("channels.ropo"), percent(ropo["ropo_rate"]), ropo["converted"], help=t("channels.ropo_help"))
+kpi(c2, t("channels.showrooming"), percent(ropo["showrooming_rate"]), ropo["converted"],
+    help=t("channels.showrooming_help"))
+c3.caption(t("channels.ropo_interval",
+             ropo=f"{percent(ropo['ropo_ci_low'])} – {percent(ropo['ropo_ci_high'])}",
+             show=f"{percent(ropo['showrooming_ci_low'])} – {percent(ropo['showrooming_ci_high'])}"))
+
+# -- transitions and flows -----------------------------------------------------------------------------
+st.subheader(t("channels.transitions"))
+st.altair_chart(charts.transition_heatmap(query("transition_matrix", filters), labels=clabels), width="stretch")
+st.caption(t("channels.transitions_help"))
+
+st.subheader(t("channels.flows"))
+st.altair_chart(charts.flow_chart(query("stage_flows", filters), stage_order=stage_codes(),
+                                  labels={**slabels, **clabels}, channel_codes=codes), width="stretch")
+st.caption(t("channels.flows_help"))
+
+st.subheader(t("channels.digital"))
+st.altair_chart(charts.digital_share_chart(query("digital_share_by_stage", filters), labels=slabels),
+                width="stretch")
+
+how_to_read("channels.how")
+footer()

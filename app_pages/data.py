@@ -1,0 +1,96 @@
+"""Data: upload exports (validated like the CLI, previewed before writing), the import history with
+undo, the stage model and the touchpoint-type mapping, reset to the demo data."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ui import imports
+from ui.i18n import t
+from ui.widgets import footer
+
+st.title(t("page.data"))
+st.caption(t("data.intro"))
+
+# -- upload → validate → preview → write ------------------------------------------------------------
+st.subheader(t("data.upload"))
+cols = st.columns(3)
+uploads = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_{kind}",
+                                   type=["csv", "txt", "tsv", "xlsx", "parquet"])
+           for kind, col in zip(imports.KINDS, cols, strict=True)}
+chosen = {k: u for k, u in uploads.items() if u is not None}
+
+if st.button(t("data.check"), disabled=not chosen, type="primary"):
+    with tempfile.TemporaryDirectory() as tmp, st.spinner(t("data.checking")):
+        paths = {}
+        for kind, upload in chosen.items():
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths[kind] = path
+        st.session_state["pending_import"] = imports.check(paths)
+
+pending = st.session_state.get("pending_import")
+if pending is not None:
+    if pending.errors:
+        st.error(t("data.refused", n=len(pending.errors)))
+        errors = pd.DataFrame([e.as_row() for e in pending.errors],
+                              columns=["file", "line", "column", "value", "reason"])
+        st.dataframe(errors, hide_index=True, width="stretch")
+        st.download_button(t("data.errors_download"), imports.errors_csv(pending.errors),
+                           file_name="import-errors.csv", mime="text/csv")
+    else:
+        st.success(t("data.valid"))
+        for v in pending.validated:
+            st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {v.rows_read:,} ".replace(",", "\u202f")
+                        + t("data.rows"))
+            st.dataframe(v.frame.head(10), hide_index=True, width="stretch")
+            for note in v.notes:
+                st.caption(note)
+        if st.button(t("data.write"), type="primary"):
+            progress = st.progress(0.1, text=t("data.writing"))
+            summary = imports.write(pending.validated)
+            progress.progress(1.0, text=t("data.written"))
+            st.session_state.pop("pending_import")
+            st.code("\n".join(summary.lines()), language=None)
+
+# -- history ------------------------------------------------------------------------------------------
+st.subheader(t("data.history"))
+history = imports.history()
+if not history:
+    st.caption(t("footer.none"))
+for batch in history:
+    when = batch["imported_at"].astimezone().strftime("%d/%m/%Y %H:%M") if batch["imported_at"] else "—"
+    with st.expander(f"#{batch['id']} · {when} · {batch['source']}", expanded=batch is history[0]):
+        st.dataframe(pd.DataFrame(batch["files"]).drop(columns=["batch_id"], errors="ignore"),
+                     hide_index=True, width="stretch")
+        st.caption(t("data.customers_created", n=batch["customers_created"]))
+        refusal = imports.undo_refusal(batch["id"])
+        if st.button(t("data.undo"), key=f"undo_{batch['id']}", disabled=refusal is not None, help=refusal):
+            imports.undo(batch["id"])
+            st.rerun()
+
+# -- the model ----------------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader(t("data.stage_model"))
+    st.dataframe(imports.stage_table(), hide_index=True, width="stretch")
+with right:
+    st.subheader(t("data.mapping"))
+    st.dataframe(imports.mapping_table(), hide_index=True, width="stretch")
+    st.caption(t("data.mapping_hint"))
+
+# -- reset ----------------------------------------------------------------------------------------------
+st.subheader(t("data.reset"))
+
+
+def _reset() -> None:
+    imports.reset_to_demo()
+    st.session_state["reset_confirm"] = False  # allowed in a callback: asks again next time
+
+
+confirm = st.checkbox(t("data.reset_confirm"), key="reset_confirm")
+st.button(t("data.reset_button"), disabled=not confirm, on_click=_reset)
+
+footer()

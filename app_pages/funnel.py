@@ -1,0 +1,61 @@
+"""Funnel: open (furthest stage) and closed (stages reached in order) funnels, conversion and drop-off,
+time between stages, and groups side by side with the differences that are significant."""
+
+import streamlit as st
+
+import charts
+from ui.data import query
+from ui.filters import current_filters
+from ui.i18n import number, percent, t
+from ui.widgets import channel_labels, empty_state, footer, how_to_read, stage_labels
+
+filters = current_filters()
+st.title(t("page.funnel"))
+if query("report", filters)["customers"] == 0:
+    empty_state()
+
+labels = stage_labels()
+kind = st.segmented_control(t("funnel.kind"), ["open", "closed"], default="open", key="funnel_kind",
+                            format_func=lambda k: t(f"funnel.{k}"))
+closed = kind == "closed"
+table = query("funnel_table", filters, closed=closed)
+
+left, right = st.columns([3, 2])
+with left:
+    st.altair_chart(charts.funnel_chart(table, labels=labels), width="stretch")
+with right:
+    shown = table.assign(
+        stage=table["stage"].map(labels),
+        customers=table["customers"].map(number),
+        conv_from_previous=table["conv_from_previous"].map(percent),
+        conv_from_start=table["conv_from_start"].map(percent),
+        drop_off=table["drop_off"].map(lambda v: number(v) if v == v and v is not None else "—"),
+        interval=[("—" if lo is None or lo != lo else f"{percent(lo)} – {percent(hi)}")
+                  for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
+    )[["stage", "customers", "conv_from_previous", "interval", "conv_from_start", "drop_off"]]
+    shown.columns = [t("funnel.col.stage"), t("funnel.col.customers"), t("funnel.col.conv_prev"),
+                     t("funnel.col.interval"), t("funnel.col.conv_start"), t("funnel.col.drop")]
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+st.subheader(t("funnel.time_between"))
+st.altair_chart(charts.time_between_chart(query("time_between_stages", filters), labels=labels), width="stretch")
+
+st.subheader(t("funnel.compare"))
+by = st.segmented_control(t("funnel.by"), ["persona", "segment", "region", "channel"], default="persona",
+                          key="funnel_by", format_func=lambda b: t(f"funnel.by.{b}")) or "persona"
+groups, tests = query("funnel_by_group", filters, by=by, closed=closed)
+significant = tuple(tests.loc[tests["significant"].fillna(False).astype(bool), "stage"])
+groups = groups.assign(group=groups["group"].fillna(t("funnel.no_value")))
+if by == "channel":
+    names = channel_labels()
+    groups = groups.assign(group=groups["group"].map(lambda g: names.get(g, g)))
+st.altair_chart(charts.funnel_compare_chart(groups, labels=labels, significant_stages=significant),
+                width="stretch")
+if significant:
+    st.caption(t("funnel.significant", stages=", ".join(labels[s] for s in significant)))
+else:
+    st.caption(t("funnel.none_significant"))
+st.caption(t(f"funnel.by_help.{by}"))
+
+how_to_read("funnel.how")
+footer()

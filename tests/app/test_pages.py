@@ -1,0 +1,90 @@
+"""Every page of the real app, headless (AppTest): demo data, filters set through widget keys with the
+values checked against the report, and the empty state."""
+
+import pytest
+
+import data_model as dm
+from analytics.filters import Filters
+from analytics.report import report
+from loaders.write import run_import
+from tests.app.conftest import PAGES, fresh_app
+
+
+def charts_on(at):
+    return at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def expected_report(url, **filters):
+    db = dm.connect(url)
+    try:
+        return report(db, Filters(**filters))
+    finally:
+        db.close()
+
+
+def test_first_start_on_an_empty_database_loads_the_demo_and_says_so(tmp_path, monkeypatch):
+    at = fresh_app(f"duckdb:///{tmp_path / 'empty.duckdb'}", monkeypatch).run()
+    assert not at.exception, at.exception
+    assert any("démonstration" in i.value for i in at.info)
+    assert int(metric(at, "Clients").value.replace("\u202f", "")) > 1000
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo_data(app, page):
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    if page != "app_pages/data.py":
+        assert charts_on(app), f"{page} shows no chart"
+
+
+def test_overview_kpis_equal_the_report_for_the_same_filters(app, demo_db_url):
+    app.run()
+    app.multiselect(key="persona").set_value(["Famille", "Digital native"]).run()
+    app.multiselect(key="channel").set_value(["site_web", "magasin"]).run()
+    assert not app.exception, app.exception
+    expected = expected_report(demo_db_url, personas=("Famille", "Digital native"), channels=("site_web", "magasin"))
+    assert int(metric(app, "Clients").value.replace("\u202f", "")) == expected["customers"]
+    rate = expected["conversion"]["rate"]
+    assert metric(app, "Conversion").value == f"{100 * rate:.1f}".replace(".", ",") + "\u202f%"
+    nps = expected["nps"]["nps"]
+    assert metric(app, "NPS").value.startswith(f"{nps:+.0f} ± ")
+    # the sentence under the filters says what is shown, in words
+    sentence = app.sidebar.caption[-1].value
+    assert "Famille" in sentence and "Magasin" in sentence and str(expected["customers"]) in sentence.replace(
+        "\u202f", "")
+
+
+def test_a_period_filter_changes_the_kpis(app, demo_db_url):
+    from datetime import date
+
+    app.run()
+    before = metric(app, "Clients").value
+    app.date_input(key="period").set_value((date(2025, 3, 1), date(2025, 3, 31))).run()
+    assert not app.exception, app.exception
+    expected = expected_report(demo_db_url, start=date(2025, 3, 1), end=date(2025, 3, 31))
+    assert int(metric(app, "Clients").value.replace("\u202f", "")) == expected["customers"]
+    assert metric(app, "Clients").value != before
+
+
+@pytest.mark.parametrize("page", PAGES[:4])
+def test_a_filter_that_empties_everything_shows_a_friendly_state(tmp_path, monkeypatch, page):
+    (tmp_path / "c.csv").write_text("customer_id,persona\n1,A\n2,B\n", encoding="utf-8")
+    (tmp_path / "t.csv").write_text("customer_id,timestamp,channel,stage\n1,2025-01-02,Web,awareness\n"
+                                    "2,2025-01-03,Magasin,purchase\n", encoding="utf-8")
+    url = f"duckdb:///{tmp_path / 'tiny.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    run_import(db, {"customers": tmp_path / "c.csv", "touchpoints": tmp_path / "t.csv"})
+    db.close()
+    at = fresh_app(url, monkeypatch).run()
+    at.switch_page(page).run()
+    at.multiselect(key="persona").set_value(["A"]).run()
+    at.multiselect(key="channel").set_value(["magasin"]).run()
+    assert not at.exception, at.exception
+    assert any("Aucun client" in i.value for i in at.info)
+    assert not charts_on(at)

@@ -1,0 +1,114 @@
+"""The real app in a real browser: Debian's Chromium driven by Playwright against `streamlit run app.py`."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import data_model as dm
+from loaders.write import run_import
+from tests.conftest import ROOT
+from ui.data import DEMO_FILES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+PAGES = ["overview", "funnel", "channels", "satisfaction", "data"]
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
+    url = f"duckdb:///{tmp_path_factory.mktemp('e2e') / 'demo.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    run_import(db, DEMO_FILES, source="demo")
+    db.close()  # the file belongs to the app process from now on
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1"],
+        cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30_000)
+    return page
+
+
+def first_kpi(page) -> str:
+    return page.locator("[data-testid='stMetricValue']").first.inner_text()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_shows_without_exception(server, browser, name):
+    page = open_page(browser, f"{server}/{name}")
+    page.wait_for_timeout(500)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()
+    if name != "data":
+        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000)
+    page.close()
+
+
+def test_a_filter_changes_the_kpis_and_the_link_reproduces_the_view(server, browser):
+    page = open_page(browser, f"{server}/overview")
+    before = first_kpi(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+    page.get_by_role("option", name="Famille").click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "before => document.querySelector(\"[data-testid='stMetricValue']\")?.innerText !== before", arg=before,
+        timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    after = first_kpi(page)
+    assert after != before
+    assert re.search(r"[?&]persona=Famille", page.url)
+    # A copied link reopens the same view, through app.py's filters.
+    again = open_page(browser, page.url)
+    assert first_kpi(again) == after
+    assert "Famille" in again.locator("[data-testid='stSidebar']").inner_text()
+    page.close()
+    again.close()

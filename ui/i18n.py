@@ -1,0 +1,296 @@
+"""One catalogue for every text of the interface. French by default; English alongside.
+
+``t("key", n=3)`` formats the text of the current language. The language comes from the sidebar
+selector (bound to the URL as ``?lang=en``), so a shared link keeps it.
+"""
+
+import streamlit as st
+
+LANGUAGES = {"fr": "Français", "en": "English"}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # shell
+    "app.title": {"fr": "Parcours", "en": "Parcours"},
+    "app.tagline": {"fr": "Parcours client omnicanal : étapes, canaux, satisfaction, churn.",
+                    "en": "Omnichannel customer journeys: stages, channels, satisfaction, churn."},
+    "nav.analysis": {"fr": "Analyse", "en": "Analysis"},
+    "nav.data": {"fr": "Données", "en": "Data"},
+    "page.overview": {"fr": "Vue d'ensemble", "en": "Overview"},
+    "page.funnel": {"fr": "Entonnoir", "en": "Funnel"},
+    "page.channels": {"fr": "Canaux", "en": "Channels"},
+    "page.satisfaction": {"fr": "Satisfaction & churn", "en": "Satisfaction & churn"},
+    "page.data": {"fr": "Données", "en": "Data"},
+    "lang.label": {"fr": "Langue", "en": "Language"},
+    # filters
+    "filters.header": {"fr": "Filtres", "en": "Filters"},
+    "filters.persona": {"fr": "Persona", "en": "Persona"},
+    "filters.segment": {"fr": "Segment", "en": "Segment"},
+    "filters.region": {"fr": "Région", "en": "Region"},
+    "filters.channel": {"fr": "Canal", "en": "Channel"},
+    "filters.period": {"fr": "Période", "en": "Period"},
+    "filters.all": {"fr": "Tous", "en": "All"},
+    "filters.period_help": {"fr": "Vide = toutes les données. Une période choisie reste dans le lien.",
+                            "en": "Empty = all the data. A chosen period stays in the link."},
+    "filters.reset": {"fr": "Réinitialiser les filtres", "en": "Reset filters"},
+    "describe.all_personas": {"fr": "tous les personas", "en": "all personas"},
+    "describe.n_personas": {"fr": "{n} personas", "en": "{n} personas"},
+    "describe.all_segments": {"fr": "", "en": ""},
+    "describe.n_segments": {"fr": "{n} segments", "en": "{n} segments"},
+    "describe.n_regions": {"fr": "{n} régions", "en": "{n} regions"},
+    "describe.all_channels": {"fr": "tous les canaux", "en": "all channels"},
+    "describe.all_dates": {"fr": "toute la période", "en": "all dates"},
+    "describe.customers": {"fr": "{n} clients", "en": "{n} customers"},
+    "empty.title": {"fr": "Aucun client ne correspond à ces filtres.",
+                    "en": "No customer matches these filters."},
+    "empty.hint": {"fr": "Élargissez la période ou retirez un filtre dans la barre latérale.",
+                   "en": "Widen the period or remove a filter in the sidebar."},
+    "footer": {"fr": "Données du {first} au {last} · dernier import : {imported}",
+               "en": "Data from {first} to {last} · last import: {imported}"},
+    "footer.none": {"fr": "Aucune donnée importée.", "en": "No data imported yet."},
+    "demo.banner": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients a été chargée au "
+                          "premier démarrage. Importez vos exports depuis la page Données.",
+                    "en": "Demo data: a fictitious company of 2,000 customers was loaded on first start. "
+                          "Import your own exports from the Data page."},
+    "insufficient": {"fr": "données insuffisantes (n < {n})", "en": "insufficient data (n < {n})"},
+    "how_to_read": {"fr": "Comment lire cette page", "en": "How to read this page"},
+    "definitions": {"fr": "Définitions", "en": "Definitions"},
+    # KPIs and overview
+    "kpi.customers": {"fr": "Clients", "en": "Customers"},
+    "kpi.customers_help": {"fr": "Clients ayant au moins un point de contact retenu par les filtres.",
+                           "en": "Customers with at least one touchpoint kept by the filters."},
+    "kpi.conversion": {"fr": "Conversion", "en": "Conversion"},
+    "kpi.conversion_help": {"fr": "Part des clients dont l'étape la plus avancée atteint l'étape de conversion.",
+                            "en": "Share of customers whose furthest stage reaches the conversion stage."},
+    "kpi.nps": {"fr": "NPS", "en": "NPS"},
+    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6), avec sa marge à 95 %.",
+                     "en": "% promoters (9–10) − % detractors (0–6), with its 95% margin."},
+    "kpi.churn": {"fr": "Churn", "en": "Churn"},
+    "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu.",
+                       "en": "Share of customers who left, among those whose status is known."},
+    "kpi.cross": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
+    "kpi.cross_help": {"fr": "Clients dont le parcours a avancé d'étape en changeant de canal.",
+                       "en": "Customers whose journey moved forward across channels."},
+    "kpi.revenue": {"fr": "Chiffre d'affaires", "en": "Revenue"},
+    "kpi.revenue_help": {"fr": "Somme des montants des points de contact retenus.",
+                         "en": "Sum of the kept touchpoints' revenue."},
+    "overview.compared": {"fr": "Du {start} au {end}, comparé au {pstart} – {pend} (même durée).",
+                          "en": "From {start} to {end}, compared with {pstart} – {pend} (same length)."},
+    "overview.grain": {"fr": "Tendance par", "en": "Trend by"},
+    "overview.week": {"fr": "semaine", "en": "week"},
+    "overview.month": {"fr": "mois", "en": "month"},
+    "overview.funnel": {"fr": "Entonnoir", "en": "Funnel"},
+    "overview.nps_by_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
+    "overview.worst_step": {"fr": "Étape la plus faible : {src} → {dst} ({rate} passent à l'étape suivante).",
+                            "en": "Weakest step: {src} → {dst} ({rate} go on to the next stage)."},
+    "overview.lowest_nps": {"fr": "NPS le plus bas : {stage} ({nps}, {n} réponses).",
+                            "en": "Lowest NPS: {stage} ({nps}, {n} responses)."},
+    "overview.how": {
+        "fr": "Chaque carte compare la période affichée à la période précédente de même durée. Sous 30 "
+              "observations, une valeur n'est pas affichée (« données insuffisantes »). **Clients** : ceux qui ont "
+              "au moins un point de contact retenu. **Conversion** : part des clients dont l'étape la plus avancée "
+              "atteint l'étape de conversion du modèle. **NPS** : % de 9–10 moins % de 0–6, ± la marge de "
+              "l'intervalle à 95 %. **Churn** : part des clients partis parmi ceux dont le statut est connu. "
+              "**Cross-canal** : le parcours a franchi ses étapes sur au moins deux canaux.",
+        "en": "Each card compares the period shown with the previous period of the same length. Below 30 "
+              "observations a value is not shown (\"insufficient data\"). **Customers**: those with at least one "
+              "kept touchpoint. **Conversion**: share of customers whose furthest stage reaches the model's "
+              "conversion stage. **NPS**: % of 9–10 minus % of 0–6, ± the 95% interval's margin. **Churn**: share "
+              "who left among customers whose status is known. **Cross-channel**: the journey moved forward on at "
+              "least two channels."},
+    # funnel
+    "funnel.kind": {"fr": "Entonnoir", "en": "Funnel"},
+    "funnel.open": {"fr": "ouvert (étape la plus avancée)", "en": "open (furthest stage)"},
+    "funnel.closed": {"fr": "fermé (étapes dans l'ordre)", "en": "closed (stages in order)"},
+    "funnel.col.stage": {"fr": "Étape", "en": "Stage"},
+    "funnel.col.customers": {"fr": "Clients", "en": "Customers"},
+    "funnel.col.conv_prev": {"fr": "Depuis l'étape précédente", "en": "From previous stage"},
+    "funnel.col.interval": {"fr": "Intervalle 95 %", "en": "95% interval"},
+    "funnel.col.conv_start": {"fr": "Depuis le début", "en": "From start"},
+    "funnel.col.drop": {"fr": "Perdus", "en": "Dropped"},
+    "funnel.time_between": {"fr": "Temps médian entre étapes", "en": "Median time between stages"},
+    "funnel.compare": {"fr": "Comparer des groupes", "en": "Compare groups"},
+    "funnel.by": {"fr": "Par", "en": "By"},
+    "funnel.by.persona": {"fr": "persona", "en": "persona"},
+    "funnel.by.segment": {"fr": "segment", "en": "segment"},
+    "funnel.by.region": {"fr": "région", "en": "region"},
+    "funnel.by.channel": {"fr": "premier canal", "en": "first channel"},
+    "funnel.by_help.persona": {"fr": "Chaque client compte dans son persona.",
+                           "en": "Each customer counts in their persona."},
+    "funnel.by_help.segment": {"fr": "Chaque client compte dans son segment.",
+                           "en": "Each customer counts in their segment."},
+    "funnel.by_help.region": {"fr": "Chaque client compte dans sa région.",
+                           "en": "Each customer counts in their region."},
+    "funnel.by_help.channel": {"fr": "Chaque client compte dans le canal de son premier point de contact, pour que les "
+                                     "groupes ne se recouvrent pas.",
+                               "en": "Each customer counts in the channel of their first touchpoint, so that groups "
+                                     "do not overlap."},
+    "funnel.no_value": {"fr": "(non renseigné)", "en": "(not set)"},
+    "funnel.significant": {"fr": "★ Différence significative entre groupes (khi-deux, correction de "
+                                 "Benjamini–Hochberg, q < 0,05) pour : {stages}.",
+                           "en": "★ Significant difference between groups (chi-square, Benjamini–Hochberg "
+                                 "correction, q < 0.05) at: {stages}."},
+    "funnel.none_significant": {"fr": "Aucune différence significative entre groupes après correction de "
+                                      "Benjamini–Hochberg (q < 0,05).",
+                                "en": "No significant difference between groups after Benjamini–Hochberg "
+                                      "correction (q < 0.05)."},
+    "funnel.how": {
+        "fr": "**Entonnoir ouvert** : un client compte à l'étape k si son étape la plus avancée est k ou au-delà "
+              "(des étapes peuvent être sautées). **Entonnoir fermé** : il compte à l'étape k s'il a atteint les "
+              "étapes 1…k dans cet ordre dans le temps. **Depuis l'étape précédente** : clients à k / clients à "
+              "k−1, avec l'intervalle de Wilson à 95 %. **Perdus** : clients à k−1 qui ne vont pas à k. **Temps "
+              "médian** : entre la première atteinte de deux étapes consécutives, parmi les clients qui ont atteint "
+              "les deux. **Comparaison** : un khi-deux par étape teste si la conversion diffère entre groupes ; "
+              "seules les étapes significatives après correction de Benjamini–Hochberg sont marquées ★.",
+        "en": "**Open funnel**: a customer counts at stage k when their furthest stage is k or beyond (stages may "
+              "be skipped). **Closed funnel**: they count at stage k when they reached stages 1…k in that order in "
+              "time. **From previous stage**: customers at k / customers at k−1, with its 95% Wilson interval. "
+              "**Dropped**: customers at k−1 who do not reach k. **Median time**: between the first reach of two "
+              "consecutive stages, among customers who reached both. **Comparison**: a chi-square per step tests "
+              "whether conversion differs between groups; only steps significant after Benjamini–Hochberg "
+              "correction are marked ★."},
+    # channels
+    "channels.mix": {"fr": "Mono-, multi- ou cross-canal", "en": "Mono-, multi- or cross-channel"},
+    "channels.mono": {"fr": "mono-canal", "en": "mono-channel"},
+    "channels.multi": {"fr": "multicanal", "en": "multichannel"},
+    "channels.cross": {"fr": "cross-canal", "en": "cross-channel"},
+    "channels.mix_definition": {
+        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux canaux "
+              "(ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque avancée "
+              "se fait sur le même.",
+        "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
+              "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
+              "happens on the same one."},
+    "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
+    "channels.col.share": {"fr": "Part", "en": "Share"},
+    "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
+    "channels.ropo": {"fr": "ROPO (recherche en ligne, achat physique)", "en": "ROPO (research online, buy offline)"},
+    "channels.ropo_help": {"fr": "Parmi les clients convertis : étape précédant la conversion atteinte d'abord sur "
+                                 "un canal digital, conversion atteinte d'abord sur un canal physique.",
+                           "en": "Among converted customers: the stage before conversion first reached on a "
+                                 "digital channel, conversion first reached on a physical one."},
+    "channels.showrooming": {"fr": "Showrooming (vu en magasin, acheté en ligne)",
+                             "en": "Showrooming (seen in store, bought online)"},
+    "channels.showrooming_help": {"fr": "L'inverse du ROPO, parmi les clients convertis.",
+                                  "en": "The reverse of ROPO, among converted customers."},
+    "channels.ropo_interval": {"fr": "Intervalles de Wilson à 95 % — ROPO : {ropo} ; showrooming : {show}.",
+                               "en": "95% Wilson intervals — ROPO: {ropo}; showrooming: {show}."},
+    "channels.transitions": {"fr": "D'un canal à l'autre", "en": "From one channel to the next"},
+    "channels.transitions_help": {"fr": "Nombre de passages d'un canal (ligne) au canal du point de contact suivant "
+                                        "(colonne), même canal compris.",
+                                  "en": "Count of moves from a channel (row) to the channel of the next touchpoint "
+                                        "(column), same channel included."},
+    "channels.flows": {"fr": "Canal de première atteinte de chaque étape",
+                       "en": "Channel on which each stage is first reached"},
+    "channels.flows_help": {"fr": "Chaque ruban relie le canal sur lequel un client a atteint une étape à celui de "
+                                  "l'étape suivante qu'il a atteinte ; sa largeur est le nombre de clients.",
+                            "en": "Each ribbon links the channel on which customers reached a stage to the one of "
+                                  "the next stage they reached; its width is the number of customers."},
+    "channels.digital": {"fr": "Digitalisation du parcours : part digitale par étape",
+                         "en": "Digitalisation of the journey: digital share per stage"},
+    "channels.how": {
+        "fr": "Les parts se lisent avec leur effectif n ; sous 30 clients ou réponses, la valeur n'est pas affichée. "
+              "Le ROPO et le showrooming ne comptent que les clients qui ont atteint l'étape de conversion.",
+        "en": "Shares read with their n; below 30 customers or responses the value is not shown. ROPO and "
+              "showrooming only count customers who reached the conversion stage."},
+    # satisfaction
+    "satisfaction.nps_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
+    "satisfaction.nps_channel": {"fr": "NPS par canal", "en": "NPS by channel"},
+    "satisfaction.unknown": {"fr": "canal inconnu", "en": "channel unknown"},
+    "satisfaction.split": {"fr": "Promoteurs, passifs, détracteurs", "en": "Promoters, passives, detractors"},
+    "satisfaction.csat": {"fr": "CSAT par étape", "en": "CSAT by stage"},
+    "satisfaction.no_csat": {"fr": "Aucune réponse CSAT dans ces données.", "en": "No CSAT answer in this data."},
+    "satisfaction.churn": {"fr": "Churn", "en": "Churn"},
+    "satisfaction.detractors": {"fr": "Churn des détracteurs", "en": "Detractors' churn"},
+    "satisfaction.others": {"fr": "Churn des autres répondants", "en": "Other respondents' churn"},
+    "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p = {p} : {verdict}.",
+                        "en": "Relative risk {rr} (95% CI {low} – {high}), p = {p}: {verdict}."},
+    "satisfaction.significant": {"fr": "différence significative", "en": "significant difference"},
+    "satisfaction.not_significant": {"fr": "pas de différence significative", "en": "no significant difference"},
+    "satisfaction.detractor_definition": {
+        "fr": "Détracteur : la dernière réponse du client dans la période est entre 0 et 6. Comparé aux autres "
+              "clients ayant répondu, parmi ceux dont le statut de churn est connu.",
+        "en": "Detractor: the customer's latest response in the period is 0–6. Compared with the other customers "
+              "who answered, among those whose churn status is known."},
+    "satisfaction.heatmap": {"fr": "NPS par étape et par canal", "en": "NPS by stage and channel"},
+    "satisfaction.heatmap_help": {"fr": "Les cases de moins de 30 réponses sont grisées : pas assez de données pour "
+                                        "un score fiable.",
+                                  "en": "Cells with fewer than 30 responses are grey: not enough data for a reliable "
+                                        "score."},
+    "satisfaction.how": {
+        "fr": "**NPS** = % de notes 9–10 − % de notes 0–6, avec l'intervalle à 95 % (barres d'erreur). Une réponse "
+              "est un avis avec une note NPS. **CSAT** : part de notes 4–5 sur 5, intervalle de Wilson. **Churn par "
+              "étape** : parmi les clients dont l'étape la plus avancée est celle-ci.",
+        "en": "**NPS** = % of 9–10 scores − % of 0–6 scores, with its 95% interval (error bars). A response is a "
+              "feedback with an NPS score. **CSAT**: share of 4–5 out of 5, Wilson interval. **Churn by stage**: "
+              "among customers whose furthest stage is that one."},
+    # data page
+    "data.intro": {"fr": "Importez vos exports (CRM, web, magasins, enquêtes) : ils sont vérifiés comme en ligne "
+                         "de commande, puis écrits en une fois — ou pas du tout.",
+                   "en": "Import your exports (CRM, web, stores, surveys): they are checked as on the command line, "
+                         "then written in one go — or not at all."},
+    "data.upload": {"fr": "Importer des fichiers", "en": "Import files"},
+    "data.kind.customers": {"fr": "Clients", "en": "Customers"},
+    "data.kind.touchpoints": {"fr": "Points de contact", "en": "Touchpoints"},
+    "data.kind.feedback": {"fr": "Avis (NPS, CSAT, verbatims)", "en": "Feedback (NPS, CSAT, verbatims)"},
+    "data.check": {"fr": "Vérifier", "en": "Check"},
+    "data.checking": {"fr": "Vérification…", "en": "Checking…"},
+    "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} erreur(s).",
+                     "en": "Import refused, nothing was written: {n} error(s)."},
+    "data.errors_download": {"fr": "Télécharger toutes les erreurs (CSV)", "en": "Download all errors (CSV)"},
+    "data.valid": {"fr": "Fichiers valides. Aperçu avant écriture :", "en": "Files are valid. Preview before writing:"},
+    "data.rows": {"fr": "lignes", "en": "rows"},
+    "data.write": {"fr": "Écrire dans la base", "en": "Write to the database"},
+    "data.writing": {"fr": "Écriture…", "en": "Writing…"},
+    "data.written": {"fr": "Import terminé.", "en": "Import done."},
+    "data.history": {"fr": "Historique des imports", "en": "Import history"},
+    "data.customers_created": {"fr": "Clients créés depuis les points de contact ou avis : {n}",
+                               "en": "Customers created from touchpoints or feedback: {n}"},
+    "data.undo": {"fr": "Annuler cet import", "en": "Undo this import"},
+    "data.stage_model": {"fr": "Modèle d'étapes", "en": "Stage model"},
+    "data.mapping": {"fr": "Type de point de contact → étape", "en": "Touchpoint type → stage"},
+    "data.mapping_hint": {"fr": "Modifiable avec `python -m loaders map-type TYPE ÉTAPE`.",
+                          "en": "Editable with `python -m loaders map-type TYPE STAGE`."},
+    "data.reset": {"fr": "Revenir aux données de démonstration", "en": "Back to the demo data"},
+    "data.reset_confirm": {"fr": "Je comprends que toutes les données seront remplacées.",
+                           "en": "I understand that all data will be replaced."},
+    "data.reset_button": {"fr": "Remplacer par la démo", "en": "Replace with the demo"},
+}
+
+
+def language() -> str:
+    lang = st.session_state.get("lang", "fr")
+    return lang if lang in LANGUAGES else "fr"
+
+
+def t(key: str, **values) -> str:
+    entry = CATALOGUE[key]
+    text = entry.get(language()) or entry["fr"]
+    return text.format(**values) if values else text
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """12 430 in French, 12,430 in English."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if language() == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    text = f"{100 * value:.{digits}f}"
+    return (text.replace(".", ",") + "\u202f%") if language() == "fr" else text + "%"
+
+
+_MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+
+
+def day(value) -> str:
+    if value is None:
+        return "—"
+    if language() == "fr":
+        return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    return value.strftime("%-d %b %Y")

@@ -1,0 +1,95 @@
+"""The Data page's actions on the database, serialised with every other use of it (one import at a
+time across sessions; readers see the data before or after a batch, never half of it)."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from loaders import write as loader
+from loaders.errors import InputError, InputErrors
+from loaders.validate import Validated
+from ui.data import DEMO_FILES, _database
+
+KINDS = loader.KINDS
+
+
+@dataclass
+class PendingImport:
+    validated: list[Validated] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def check(paths: dict[str, Path]) -> PendingImport:
+    """Validate the uploaded files exactly as the command line does; nothing is written."""
+    db, lock, _ = _database()
+    with lock:
+        context = loader.import_context(db)
+    try:
+        return PendingImport(validated=loader.validate_files(paths, context))
+    except InputErrors as exc:
+        return PendingImport(errors=exc.errors)
+
+
+def write(validated: list[Validated]) -> loader.ImportSummary:
+    db, lock, _ = _database()
+    with lock:
+        summary = loader.write_validated(db, validated, source="app")
+    st.cache_data.clear()
+    return summary
+
+
+def errors_csv(errors: list[InputError]) -> bytes:
+    """All errors as CSV; a value that a spreadsheet would run as a formula is written as text."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["file", "line", "column", "value", "reason"])
+    w.writerows([loader.neutralise(x) for x in e.as_row()] for e in errors)
+    return buf.getvalue().encode("utf-8-sig")  # with BOM: Excel opens it as UTF-8
+
+
+def history() -> list[dict]:
+    db, lock, _ = _database()
+    with lock:
+        return loader.import_history(db)
+
+
+def undo_refusal(batch_id: int) -> str | None:
+    db, lock, _ = _database()
+    with lock:
+        return loader.undo_refusal(db, batch_id)
+
+
+def undo(batch_id: int) -> None:
+    db, lock, _ = _database()
+    with lock:
+        loader.undo_batch(db, batch_id)
+    st.cache_data.clear()
+
+
+def reset_to_demo() -> None:
+    db, lock, _ = _database()
+    with lock:
+        loader.clear_data(db)
+        loader.run_import(db, DEMO_FILES, source="demo")
+    st.cache_data.clear()
+
+
+def stage_table() -> pd.DataFrame:
+    from data_model import stage_model
+
+    db, lock, _ = _database()
+    with lock:
+        stages = stage_model(db)
+    return pd.DataFrame([{"#": s.position, "code": s.code, "FR": s.label_fr, "EN": s.label_en,
+                          "conversion": "✔" if s.is_conversion else ""} for s in stages])
+
+
+def mapping_table() -> pd.DataFrame:
+    db, lock, _ = _database()
+    with lock:
+        mapping = loader.import_context(db).touchpoint_types
+    return pd.DataFrame(sorted(mapping.items()), columns=["type", "stage"])

@@ -1,0 +1,80 @@
+"""Reusable pieces of a page: KPI cards, the empty state, the footer, labels, safe text."""
+
+import re
+
+import streamlit as st
+
+from analytics.stats import MIN_N
+from ui.data import catalogue, demo_loaded_at_start, version
+from ui.i18n import day, language, t
+
+# Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
+# LaTeX directives (":red[…]", "$…$"), HTML.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def plain(text: str) -> str:
+    """Customer text (personas, channels, comments) shown as text, never as markdown or HTML."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def stage_labels() -> dict[str, str]:
+    lang = language()
+    return {s.code: (s.label_en if lang == "en" else s.label_fr) for s in catalogue().stages}
+
+
+def channel_labels() -> dict[str, str]:
+    return {c.code: c.label for c in catalogue().channels}
+
+
+def channel_codes() -> list[str]:
+    """Every channel of the database, sorted: a channel keeps its colour under every filter."""
+    return [c.code for c in catalogue().channels]
+
+
+def stage_codes() -> list[str]:
+    return [s.code for s in catalogue().stages]
+
+
+def sufficient(n: int | None) -> bool:
+    return n is not None and n >= MIN_N
+
+
+def kpi(column, label: str, value: str, n: int | None, delta: str | None = None, help: str | None = None,
+        delta_color: str = "normal", min_n: int = MIN_N) -> None:
+    """A KPI card with its sample size; below ``min_n`` observations it says so instead of a value."""
+    if n is not None and n < min_n:
+        column.metric(label, t("insufficient", n=min_n), help=help)
+    else:
+        column.metric(label, value, delta=delta, delta_color=delta_color, help=help)
+    if n is not None:
+        column.caption(f"n = {n:,}".replace(",", "\u202f"))
+
+
+def empty_state() -> None:
+    """Shown instead of charts when the filters leave no customer: a friendly stop, not an error."""
+    st.info(f"**{t('empty.title')}**  \n{t('empty.hint')}", icon="🔎")
+    footer()
+    st.stop()
+
+
+def demo_banner() -> None:
+    if demo_loaded_at_start():
+        st.info(t("demo.banner"), icon="ℹ️")
+
+
+def footer() -> None:
+    dims = catalogue()
+    v = version()
+    st.divider()
+    if dims.first_day is None:
+        st.caption(t("footer.none"))
+        return
+    imported = v.imported_at.astimezone().strftime("%d/%m/%Y %H:%M") if v.imported_at else "—"
+    st.caption(t("footer", first=day(dims.first_day), last=day(dims.last_day), imported=imported))
+
+
+def how_to_read(key: str) -> None:
+    """The page's "how to read this" and its definitions, folded."""
+    with st.expander(t("how_to_read")):
+        st.markdown(t(key))
