@@ -1,0 +1,226 @@
+"""The overview page's figures: data range, KPIs against the previous period, KPI trend, headlines.
+
+Every figure uses the report's definitions (``analytics.metrics``): the KPIs of one period come
+from a ``Scope`` (so they equal ``analytics.report.report()`` for the same filters), and the trend
+evaluates the same ``Scope`` metric methods on per-bucket counts computed by grouped queries.
+"""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import ibis
+import pandas as pd
+
+from analytics import stats
+from analytics.filters import Filters
+from analytics.funnel import _stage_rows, stage_counts
+from analytics.metrics import Scope, StageInfo, _rows, stage_infos
+
+__all__ = ["GRAINS", "data_range", "headline", "kpi_trend", "kpis"]
+
+GRAINS = ("week", "month")
+_TRUNCATE = {"week": "W", "month": "M"}  # ISO weeks start on Monday on both engines
+
+
+def data_range(db, filters: Filters | None = None) -> tuple[date, date] | None:
+    """First and last day of the kept touchpoints, ignoring the date window of ``filters``.
+
+    The other filters (persona, segment, region, channel) apply. ``None`` when no touchpoint is kept.
+    """
+    filters = replace(filters or Filters(), start=None, end=None)
+    t = Scope(db, filters).touchpoints
+    row = _rows(t.aggregate(first=t.timestamp.min(), last=t.timestamp.max()))[0]
+    if row["first"] is None:
+        return None
+    return row["first"].date(), row["last"].date()
+
+
+# -- KPIs -----------------------------------------------------------------------------------------------
+
+def _kpi(scope: Scope) -> dict:
+    """The KPI block of a scope, every figure by the report's definitions."""
+    customers = scope.customers()
+    conversion = scope.conversion()
+    nps = scope.nps()
+    cross = scope.channel_mix()["cross"]
+    return {
+        "customers": customers,
+        "converted": conversion["customers"],
+        "conversion_rate": conversion["rate"],
+        "nps": nps["nps"],
+        "nps_ci_low": nps["ci_low"],
+        "nps_ci_high": nps["ci_high"],
+        "responses": nps["responses"],
+        "churn_rate": scope.churn()["rate"],
+        "churn_known": sum(r["n"] for r in scope.summary_rows if r["churned"] is not None),
+        "cross_customers": cross,
+        "cross_share": stats.share(cross, customers),
+        "revenue": scope.revenue(),
+    }
+
+
+def _period(filters: Filters, span: tuple[date, date] | None) -> tuple[date | None, date | None]:
+    """The filters' window, its open ends filled from the data range (the whole range when no window)."""
+    start, end = filters.start, filters.end
+    if span is not None:
+        start = start or min(span[0], end or span[0])
+        end = end or max(span[1], start)
+    return start, end
+
+
+def kpis(db, filters: Filters | None = None) -> dict:
+    """The headline KPIs of the period and of the period just before it.
+
+    ``{"period": (start, end), "previous_period": (start, end) | None, "current": K,
+    "previous": K | None}`` with K = ``{"customers", "converted", "conversion_rate", "nps",
+    "nps_ci_low", "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers",
+    "cross_share", "revenue"}`` (``churn_known``: customers whose churn status is known;
+    ``cross_share``: cross-channel customers / customers).
+
+    ``period`` is the filters' window, an open end filled from ``data_range`` (when the window
+    lies wholly after, or before, the data, the filled end is the window's other end), or the
+    whole data range when no window is set; ``(None, None)`` when there is neither. ``current`` is
+    computed with ``filters`` exactly as given, so it equals ``report(db, filters)`` (with an open
+    end, feedback after the last touchpoint still counts, as in the report). ``previous_period`` is
+    the same number of days immediately before ``period``, and ``previous`` the KPIs with the same
+    filters on that window; both ``None`` when there is no data range (no touchpoint is kept by the
+    filters other than the window).
+    """
+    filters = filters or Filters()
+    span = data_range(db, filters)
+    period = _period(filters, span)
+    stages = stage_infos(db)
+    current = _kpi(Scope(db, filters, stages))
+    if span is None:
+        return {"period": period, "previous_period": None, "current": current, "previous": None}
+    start, end = period
+    days = (end - start).days + 1
+    previous_period = (start - timedelta(days=days), start - timedelta(days=1))
+    prev_filters = replace(filters, start=previous_period[0], end=previous_period[1])
+    previous = _kpi(Scope(db, prev_filters, stages))
+    return {"period": period, "previous_period": previous_period, "current": current, "previous": previous}
+
+
+# -- trend ------------------------------------------------------------------------------------------------
+
+class _CountsScope(Scope):
+    """A ``Scope`` whose query results are given (one trend bucket's counts): its metric methods then
+    apply the report's definitions to them without touching the database."""
+
+    def __init__(self, stages: tuple[StageInfo, ...], summary_rows: list[dict], nps_rows: list[dict],
+                 revenue: float):
+        self.stages = stages
+        self.__dict__["summary_rows"] = summary_rows
+        self.__dict__["nps_rows"] = nps_rows
+        self.__dict__["revenue_value"] = revenue
+
+
+def _bucket(ts, grain: str):
+    return ts.truncate(_TRUNCATE[grain]).date()
+
+
+def _trend_summary(scope: Scope, grain: str):
+    """Customers and revenue per (bucket, furthest, mix, churned): the report's per-customer pass
+    (``Scope.ordered`` / ``Scope.journeys``) with each customer's journey cut by bucket."""
+    t = scope.touchpoints
+    t = t.mutate(bucket=_bucket(t.timestamp, grain))
+    order = [t.timestamp, t.position, t.id]
+    before = ibis.window(group_by=[t.customer_id, t.bucket], order_by=order, rows=(None, -1))
+    o = t.select("customer_id", "bucket", "channel", "position", "revenue",
+                 prev_max=t.position.max().over(before))
+    advances = o.prev_max.isnull() | (o.position > o.prev_max)
+    per = o.group_by("customer_id", "bucket").aggregate(
+        furthest=o.position.max(),
+        ch_min=o.channel.min(),
+        ch_max=o.channel.max(),
+        adv_min=o.channel.min(where=advances),
+        adv_max=o.channel.max(where=advances),
+        revenue=o.revenue.sum(),
+    )
+    mix = ibis.cases(
+        (per.ch_min == per.ch_max, "mono"),
+        (per.adv_min != per.adv_max, "cross"),
+        else_="multi",
+    )
+    per = per.select("customer_id", "bucket", "revenue", furthest=per.furthest.cast("int64"), mix=mix)
+    c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
+    j = per.left_join(c, per.customer_id == c.cid)
+    return j.group_by("bucket", "furthest", "mix", "churned").aggregate(n=j.count(), revenue=j.revenue.sum())
+
+
+def _trend_nps(scope: Scope, grain: str):
+    f = scope.feedback
+    r = f.filter(f.nps.notnull())
+    r = r.mutate(bucket=_bucket(r.timestamp, grain))
+    return r.group_by("bucket").aggregate(
+        n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
+    )
+
+
+TREND_COLUMNS = ["period_start", "customers", "converted", "conversion_rate", "responses", "nps", "churn_rate",
+                 "cross_share", "revenue"]
+
+
+def kpi_trend(db, filters: Filters | None = None, grain: str = "week") -> pd.DataFrame:
+    """The KPIs per week (starting Monday) or month (starting the 1st), one row per bucket with data.
+
+    Columns ``period_start, customers, converted, conversion_rate, responses, nps, churn_rate,
+    cross_share, revenue``. Each row is the report's figures with the window restricted to that
+    bucket (intersected with the filters' own window, so a bucket cut by the window covers only
+    its kept days): a customer's journey is cut by bucket, and a customer active in several buckets
+    counts in each. A bucket "has data" when it holds a kept touchpoint or a kept NPS response.
+    ``period_start`` holds ``datetime.date`` values (object column); counts are int64, the other
+    figures float64 with NaN where the report says None.
+
+    Two grouped queries (customers per bucket × furthest stage × mix × churn status, with revenue;
+    NPS counts per bucket), whatever the number of buckets.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    scope = Scope(db, filters)
+    summary = _rows(_trend_summary(scope, grain))
+    nps = _rows(_trend_nps(scope, grain))
+    buckets: dict[date, dict] = {}
+    for r in summary:
+        b = buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})
+        b["summary"].append(r)
+        if r["revenue"] is not None:
+            b["revenue"] += r["revenue"]  # exact (Decimal) sums, as the report's single SUM
+    for r in nps:
+        buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
+    rows = []
+    for start in sorted(buckets):
+        b = buckets[start]
+        k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"])))
+        rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:]}})
+    dtypes = {"period_start": object, "customers": "int64", "converted": "int64", "responses": "int64"}
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=dtypes.get(c, "float64")) for c in TREND_COLUMNS},
+                        columns=TREND_COLUMNS)
+
+
+# -- headlines --------------------------------------------------------------------------------------------
+
+def headline(db, filters: Filters | None = None) -> dict:
+    """The two findings the overview leads with.
+
+    ``worst_step``: ``{"from_stage", "to_stage", "rate"}`` for the lowest conversion from the
+    previous stage in the open funnel, among steps whose previous stage has at least
+    ``stats.MIN_N`` customers (ties: the earliest step); ``None`` when no step qualifies.
+    ``lowest_nps_stage``: ``{"stage", "nps", "responses"}`` for the stage (as recorded on the
+    feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
+    earliest stage); ``None`` when none qualifies. Two queries.
+    """
+    scope = Scope(db, filters)
+    stages = scope.stages
+    rows = _stage_rows(stages, stage_counts(scope))
+    worst = None
+    for i in range(1, len(rows)):
+        if rows[i - 1]["customers"] >= stats.MIN_N:
+            rate = rows[i]["conv_from_previous"]
+            if worst is None or rate < worst["rate"]:
+                worst = {"from_stage": rows[i - 1]["stage"], "to_stage": rows[i]["stage"], "rate": rate}
+    lowest = None
+    for s in scope.nps()["by_stage"]:
+        if s["responses"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):
+            lowest = {"stage": s["stage"], "nps": s["nps"], "responses": s["responses"]}
+    return {"worst_step": worst, "lowest_nps_stage": lowest}

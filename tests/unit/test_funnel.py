@@ -1,0 +1,330 @@
+"""Open and closed funnels, time between stages and funnels by group, on DuckDB and PostgreSQL.
+
+Hand-computed tiny journeys, then random journeys checked against a plain-Python reading of the
+definitions (journey order = timestamp, stage order, input order).
+"""
+
+import math
+import random
+import statistics
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from analytics import stats
+from analytics.filters import Filters
+from analytics.funnel import funnel_by_group, funnel_table, time_between_stages
+from analytics.report import report
+from tests.unit.journeys import customer, fb, load, load_example, tp
+
+STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
+NOBODY = Filters(personas=("nobody",))
+
+
+def col(df, name):
+    """A column as plain Python values, NaN / <NA> as None."""
+    return [None if pd.isna(v) else v for v in df[name].tolist()]
+
+
+# -- plain-Python reference -----------------------------------------------------------------------------
+
+def random_journeys(seed: int, n_customers: int = 40):
+    """Customers, touchpoints (with ties and skipped stages) and feedback, as ``load`` arguments."""
+    rng = random.Random(seed)
+    customers, touchpoints, feedback = [], [], []
+    for i in range(n_customers):
+        cid = f"r{i:03d}"
+        customers.append(customer(cid, persona=rng.choice(["A", "B", "C", None]), segment=rng.choice(["S1", "S2"]),
+                                  region=rng.choice(["north", "south", None]),
+                                  churned=rng.choice([True, False, None])))
+        for _ in range(rng.randint(0, 6)):
+            day = rng.randint(1, 70)
+            at = datetime(2024, 1, 1) + timedelta(days=day, hours=rng.choice([9, 9, 14]), minutes=rng.choice([0, 30]))
+            touchpoints.append(tp(cid, at.isoformat(sep=" "), rng.choice(["web", "email", "store"]),
+                                  rng.choice(STAGES[:4] + STAGES[:2]),
+                                  rng.choice([None, None, "12.50", "3.25"])))
+        if rng.random() < 0.6:
+            at = datetime(2024, 1, 1) + timedelta(days=rng.randint(0, 75), hours=10)
+            feedback.append(fb(cid, at.isoformat(sep=" "), rng.choice(STAGES[:4]), nps=rng.choice([None, 2, 7, 9, 10]),
+                               channel=rng.choice([None, "web", "store"])))
+    rng.shuffle(touchpoints)  # input order (ids) unrelated to time
+    return customers, touchpoints, feedback
+
+
+def reference(customers, touchpoints, keep=lambda c, t: True):
+    """Per customer: journey (kept touchpoints in journey order), furthest stage order, closed depth,
+    first channel, first-reach times per stage order."""
+    by_id = {c.customer_id: c for c in customers}
+    journeys: dict = {}
+    for i, t in enumerate(touchpoints):  # ids follow list order
+        if keep(by_id[t["customer_id"]], t):
+            journeys.setdefault(t["customer_id"], []).append((t["timestamp"], STAGES.index(t["stage"]) + 1, i, t))
+    out = {}
+    for cid, rows in journeys.items():
+        rows.sort(key=lambda r: r[:3])
+        first_index, first_time = {}, {}
+        for idx, (ts, pos, _, _) in enumerate(rows):
+            first_index.setdefault(pos, idx)
+            first_time.setdefault(pos, ts)
+        depth = 0
+        for k in range(1, len(STAGES) + 1):
+            if k in first_index and (k == 1 or first_index[k] > first_index[k - 1]):
+                depth = k
+            else:
+                break
+        out[cid] = {"furthest": max(r[1] for r in rows), "depth": depth, "first_channel": rows[0][3]["channel"],
+                    "first_index": first_index, "first_time": first_time, "customer": by_id[cid]}
+    return out
+
+
+def ref_counts(ref, closed):
+    return [sum(1 for r in ref.values() if (r["depth"] if closed else r["furthest"]) >= k)
+            for k in range(1, len(STAGES) + 1)]
+
+
+# -- no data, one customer, empty filter -----------------------------------------------------------------
+
+def test_no_data(db):
+    for closed in (False, True):
+        df = funnel_table(db, closed=closed)
+        assert list(df.columns) == ["stage", "position", "customers", "conv_from_previous", "conv_from_start",
+                                    "drop_off", "ci_low", "ci_high"]
+        assert df["stage"].tolist() == STAGES
+        assert df["position"].tolist() == [1, 2, 3, 4, 5, 6]
+        assert df["customers"].tolist() == [0] * 6
+        assert col(df, "conv_from_previous") == [None] * 6
+        assert col(df, "conv_from_start") == [None] * 6
+        assert col(df, "drop_off") == [None, 0, 0, 0, 0, 0]
+        assert col(df, "ci_low") == [None] * 6
+    tb = time_between_stages(db)
+    assert list(tb.columns) == ["from_stage", "to_stage", "customers", "median_hours"]
+    assert tb["from_stage"].tolist() == STAGES[:-1] and tb["to_stage"].tolist() == STAGES[1:]
+    assert tb["customers"].tolist() == [0] * 5 and col(tb, "median_hours") == [None] * 5
+    groups, tests = funnel_by_group(db)
+    assert groups.empty
+    assert list(groups.columns) == ["group", "stage", "position", "customers", "conv_from_previous",
+                                    "conv_from_start", "ci_low", "ci_high"]
+    assert tests["stage"].tolist() == STAGES[1:]
+    assert col(tests, "p_value") == [None] * 5 and col(tests, "q_value") == [None] * 5
+    assert tests["significant"].tolist() == [False] * 5
+
+
+def test_dtypes(db):
+    load_example(db)
+    df = funnel_table(db)
+    assert df.dtypes.astype(str).to_dict() == {
+        "stage": "object", "position": "int64", "customers": "int64", "conv_from_previous": "float64",
+        "conv_from_start": "float64", "drop_off": "float64", "ci_low": "float64", "ci_high": "float64"}
+    assert time_between_stages(db).dtypes.astype(str).tolist() == ["object", "object", "int64", "float64"]
+    groups, tests = funnel_by_group(db, by="region")
+    assert groups["group"].dtype == object and groups["group"].iloc[-1] is None
+    assert tests.dtypes.astype(str).tolist() == ["object", "float64", "float64", "bool"]
+
+
+def test_one_customer(db):
+    load(db, [customer("solo", persona="A")], [
+        tp("solo", "2024-03-01 10:00", "web", "awareness"),
+        tp("solo", "2024-03-01 12:30", "app", "consideration"),
+    ])
+    for closed in (False, True):
+        df = funnel_table(db, closed=closed)
+        assert df["customers"].tolist() == [1, 1, 0, 0, 0, 0]
+        assert col(df, "conv_from_previous") == [None, 1.0, 0.0, None, None, None]
+        assert col(df, "conv_from_start") == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        assert col(df, "drop_off") == [None, 0, 1, 0, 0, 0]
+        assert (df.loc[1, "ci_low"], df.loc[1, "ci_high"]) == pytest.approx(stats.wilson_interval(1, 1))
+        assert (df.loc[2, "ci_low"], df.loc[2, "ci_high"]) == pytest.approx(stats.wilson_interval(0, 1))
+    tb = time_between_stages(db)
+    assert tb["customers"].tolist() == [1, 0, 0, 0, 0]
+    assert col(tb, "median_hours") == [2.5, None, None, None, None]
+    groups, tests = funnel_by_group(db, by="channel")
+    assert set(groups["group"]) == {"web"}
+    assert groups["customers"].tolist() == [1, 1, 0, 0, 0, 0]
+    assert col(tests, "p_value") == [None] * 5  # one group: no test
+
+
+def test_filter_that_empties_everything(db):
+    load_example(db)
+    for f in (NOBODY, Filters(channels=("fax",)), Filters(start=datetime(2030, 1, 1).date())):
+        assert funnel_table(db, f)["customers"].tolist() == [0] * 6
+        assert funnel_table(db, f, closed=True)["customers"].tolist() == [0] * 6
+        assert time_between_stages(db, f)["customers"].tolist() == [0] * 5
+        groups, tests = funnel_by_group(db, f, by="region", closed=True)
+        assert groups.empty and tests["significant"].tolist() == [False] * 5
+
+
+# -- the shared example --------------------------------------------------------------------------------------
+
+def test_example_open_and_closed(db):
+    load_example(db)
+    open_ = funnel_table(db)
+    assert [{"stage": s, "customers": n} for s, n in zip(open_["stage"], open_["customers"], strict=True)] \
+        == report(db)["funnel"]
+    assert open_["customers"].tolist() == [3, 3, 2, 0, 0, 0]  # c3 reached consideration only: counts at awareness
+    assert col(open_, "conv_from_previous") == [None, 1.0, pytest.approx(2 / 3), 0.0, None, None]
+    assert col(open_, "conv_from_start") == [1.0, 1.0, pytest.approx(2 / 3), 0.0, 0.0, 0.0]
+    assert col(open_, "drop_off") == [None, 0, 1, 2, 0, 0]
+    # Closed: c1 awareness → consideration → purchase in order (3); c2 skipped consideration (1);
+    # c3 never reached awareness (0).
+    closed = funnel_table(db, closed=True)
+    assert closed["customers"].tolist() == [2, 1, 1, 0, 0, 0]
+    assert col(closed, "conv_from_previous") == [None, 0.5, 1.0, 0.0, None, None]
+    assert col(closed, "drop_off") == [None, 1, 0, 1, 0, 0]
+    low, high = stats.wilson_interval(1, 2)
+    assert (closed.loc[1, "ci_low"], closed.loc[1, "ci_high"]) == pytest.approx((low, high))
+    tb = time_between_stages(db)
+    assert tb["customers"].tolist() == [1, 1, 0, 0, 0]
+    assert col(tb, "median_hours") == [25.0, 25.0, None, None, None]  # c1: 09:00 → 10:00 next day → 11:00
+
+
+def test_example_by_group(db):
+    load_example(db)
+    groups, tests = funnel_by_group(db, by="persona")
+    # persona A: c1 (purchase), c3 (consideration); persona B: c2 (purchase)
+    assert groups["group"].tolist() == ["A"] * 6 + ["B"] * 6
+    assert groups["customers"].tolist() == [2, 2, 1, 0, 0, 0] + [1, 1, 1, 0, 0, 0]
+    assert col(groups, "conv_from_start")[:3] == [1.0, 1.0, 0.5]
+    # purchase transition: A 1 reached / 1 stopped, B 1 / 0
+    assert tests.loc[1, "p_value"] == pytest.approx(stats.chi_square_pvalue([[1, 1], [1, 0]]))
+    assert col(tests, "p_value")[0] is None  # everyone who reached awareness reached consideration
+    assert tests.loc[1, "q_value"] == pytest.approx(tests.loc[1, "p_value"])  # the only test
+
+    regions, _ = funnel_by_group(db, by="region", closed=True)
+    assert regions["group"].tolist() == ["north"] * 6 + ["south"] * 6 + [None] * 6  # c3: no region, last
+    assert regions["customers"].tolist() == [1, 1, 1, 0, 0, 0] + [1, 0, 0, 0, 0, 0] + [0] * 6
+
+    channels, _ = funnel_by_group(db, by="channel")
+    # first channels: c1 web, c2 web (awareness and purchase at the same instant, both web), c3 app
+    assert channels["group"].tolist() == ["app"] * 6 + ["web"] * 6
+    assert channels["customers"].tolist() == [1, 1, 0, 0, 0, 0] + [2, 2, 2, 0, 0, 0]
+
+
+def test_unknown_by_is_rejected(db):
+    with pytest.raises(ValueError):
+        funnel_by_group(db, by="mood")
+
+
+# -- ties, skipped stages, order ---------------------------------------------------------------------------------
+
+def test_ties_and_order(db):
+    load(db, [customer(c) for c in ("same", "back", "skip", "late", "repeat")], [
+        # same instant: the journey order puts awareness first, whatever the input order → in order, 0 h
+        tp("same", "2024-01-01 10:00", "web", "consideration"),
+        tp("same", "2024-01-01 10:00", "web", "awareness"),
+        # consideration first reached before awareness → closed funnel stops at awareness
+        tp("back", "2024-01-01 09:00", "web", "consideration"),
+        tp("back", "2024-01-01 10:00", "web", "awareness"),
+        tp("back", "2024-01-01 11:00", "web", "consideration"),
+        # awareness → purchase, consideration skipped: open counts consideration, closed stops
+        tp("skip", "2024-01-01 09:00", "web", "awareness"),
+        tp("skip", "2024-01-02 09:00", "web", "purchase"),
+        # only the first reach counts: awareness, consideration 3 h later, awareness again
+        tp("repeat", "2024-01-01 09:00", "web", "awareness"),
+        tp("repeat", "2024-01-01 12:00", "store", "consideration"),
+        tp("repeat", "2024-01-01 13:00", "web", "awareness"),
+        tp("repeat", "2024-01-01 14:00", "web", "purchase"),
+        # awareness, consideration 10 h later (the same first reach pattern, for the median)
+        tp("late", "2024-01-03 08:00", "email", "awareness"),
+        tp("late", "2024-01-03 18:00", "email", "consideration"),
+    ])
+    assert funnel_table(db)["customers"].tolist() == [5, 5, 2, 0, 0, 0]
+    assert funnel_table(db, closed=True)["customers"].tolist() == [5, 3, 1, 0, 0, 0]
+    tb = time_between_stages(db)
+    # awareness → consideration: same 0 h, repeat 3 h, late 10 h ("back" reached it first: excluded)
+    # consideration → purchase: repeat 2 h
+    assert tb["customers"].tolist() == [3, 1, 0, 0, 0]
+    assert col(tb, "median_hours") == [3.0, 2.0, None, None, None]
+
+
+def test_even_count_median_interpolates(db):
+    hours = [1, 3, 10, 24.5]
+    load(db, [customer(f"c{i}") for i in range(4)], [
+        row for i, h in enumerate(hours) for row in (
+            tp(f"c{i}", "2024-01-01 00:00", "web", "awareness"),
+            tp(f"c{i}", (datetime(2024, 1, 1) + timedelta(hours=h)).isoformat(sep=" "), "web", "consideration"),
+        )
+    ])
+    tb = time_between_stages(db)
+    assert tb.loc[0, "customers"] == 4
+    assert tb.loc[0, "median_hours"] == pytest.approx(6.5)  # (3 + 10) / 2
+
+
+def test_first_channel_uses_kept_touchpoints(db):
+    load_example(db)
+    groups, _ = funnel_by_group(db, Filters(channels=("email", "store", "app")), by="channel")
+    # c1 kept: email consideration; c2 kept: store awareness; c3 app consideration
+    assert groups["group"].tolist() == ["app"] * 6 + ["email"] * 6 + ["store"] * 6
+    assert groups["customers"].tolist() == [1, 1, 0, 0, 0, 0] * 2 + [1, 0, 0, 0, 0, 0]
+
+
+def test_significant_difference_between_groups(db):
+    customers, touchpoints = [], []
+    for i in range(100):
+        persona = "A" if i < 50 else "B"
+        converts = (i < 40) or (50 <= i < 60)  # A: 40 / 50 reach consideration, B: 10 / 50
+        cid = f"g{i:03d}"
+        customers.append(customer(cid, persona=persona))
+        touchpoints.append(tp(cid, "2024-01-01 09:00", "web", "awareness"))
+        if converts:
+            touchpoints.append(tp(cid, "2024-01-02 09:00", "web", "consideration"))
+            if i % 2:
+                touchpoints.append(tp(cid, "2024-01-03 09:00", "web", "purchase"))
+    load(db, customers, touchpoints)
+    groups, tests = funnel_by_group(db, by="persona")
+    assert groups["customers"].tolist() == [50, 40, 20, 0, 0, 0, 50, 10, 5, 0, 0, 0]
+    p1 = stats.chi_square_pvalue([[40, 10], [10, 40]])
+    p2 = stats.chi_square_pvalue([[20, 20], [5, 5]])
+    assert col(tests, "p_value") == [pytest.approx(p1), pytest.approx(p2), None, None, None]
+    q = stats.benjamini_hochberg([p1, p2])
+    assert col(tests, "q_value") == [pytest.approx(q[0]), pytest.approx(q[1]), None, None, None]
+    assert tests["significant"].tolist() == [True, False, False, False, False]
+    row = groups[(groups["group"] == "B") & (groups["stage"] == "consideration")].iloc[0]
+    assert row["conv_from_previous"] == pytest.approx(0.2)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(stats.wilson_interval(10, 50))
+
+
+# -- random journeys against the plain-Python reading ------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_journeys_match_the_definitions(db, seed):
+    customers, touchpoints, feedback = random_journeys(seed)
+    load(db, customers, touchpoints, feedback)
+    cases = [
+        (None, lambda c, t: True),
+        (Filters(channels=("web", "store")), lambda c, t: t["channel"] in ("web", "store")),
+        (Filters(personas=("A", "B"), start=datetime(2024, 1, 20).date(), end=datetime(2024, 2, 20).date()),
+         lambda c, t: c.persona in ("A", "B") and datetime(2024, 1, 20) <= t["timestamp"] < datetime(2024, 2, 21)),
+    ]
+    for f, keep in cases:
+        ref = reference(customers, touchpoints, keep)
+        open_ = funnel_table(db, f)
+        assert open_["customers"].tolist() == ref_counts(ref, closed=False)
+        assert open_["customers"].tolist() == [s["customers"] for s in report(db, f)["funnel"]]
+        assert funnel_table(db, f, closed=True)["customers"].tolist() == ref_counts(ref, closed=True)
+
+        tb = time_between_stages(db, f)
+        for j in range(1, len(STAGES)):
+            gaps = [(r["first_time"][j + 1] - r["first_time"][j]).total_seconds() / 3600 for r in ref.values()
+                    if j in r["first_index"] and j + 1 in r["first_index"]
+                    and r["first_index"][j + 1] > r["first_index"][j]]
+            assert tb.loc[j - 1, "customers"] == len(gaps)
+            expected = statistics.median(gaps) if gaps else None
+            got = tb.loc[j - 1, "median_hours"]
+            assert (None if math.isnan(got) else got) == pytest.approx(expected)
+
+        for by, closed in (("persona", False), ("channel", True), ("region", True)):
+            groups, tests = funnel_by_group(db, f, by=by, closed=closed)
+            value = {"persona": lambda r: r["customer"].persona, "region": lambda r: r["customer"].region,
+                     "channel": lambda r: r["first_channel"]}[by]
+            names = sorted({value(r) for r in ref.values()}, key=lambda v: (v is None, v or ""))
+            assert list(dict.fromkeys(groups["group"])) == names
+            per = {g: ref_counts({k: r for k, r in ref.items() if value(r) == g}, closed) for g in names}
+            for g in names:
+                sub = groups[groups["group"].map(lambda v, g=g: v == g)]
+                assert sub["customers"].tolist() == per[g]
+            ps = [stats.chi_square_pvalue([[per[g][k], per[g][k - 1] - per[g][k]] for g in names])
+                  for k in range(1, len(STAGES))]
+            assert col(tests, "p_value") == [pytest.approx(p) if p is not None else None for p in ps]
+            qs = stats.benjamini_hochberg(ps)
+            assert tests["significant"].tolist() == [q is not None and q < 0.05 for q in qs]
