@@ -18,12 +18,17 @@ st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get
 
 pages = {
     t("nav.analysis"): [
-        st.Page("app_pages/overview.py", title=t("page.overview"), icon="📊", url_path="overview", default=True),
-        st.Page("app_pages/funnel.py", title=t("page.funnel"), icon="🔻", url_path="funnel"),
-        st.Page("app_pages/channels.py", title=t("page.channels"), icon="🔀", url_path="channels"),
-        st.Page("app_pages/satisfaction.py", title=t("page.satisfaction"), icon="💬", url_path="satisfaction"),
+        # The default page is served at "/"; the others have stable URL paths for shared links.
+        st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+        st.Page("app_pages/funnel.py", title=t("page.funnel"), icon=":material/filter_alt:", url_path="funnel"),
+        st.Page("app_pages/channels.py", title=t("page.channels"), icon=":material/alt_route:",
+                url_path="channels"),
+        st.Page("app_pages/satisfaction.py", title=t("page.satisfaction"), icon=":material/sentiment_satisfied:",
+                url_path="satisfaction"),
     ],
-    t("nav.data"): [st.Page("app_pages/data.py", title=t("page.data"), icon="🗂️", url_path="data")],
+    t("nav.data"): [
+        st.Page("app_pages/data.py", title=t("page.data"), icon=":material/upload_file:", url_path="data"),
+    ],
 }
 page = st.navigation(pages)
 

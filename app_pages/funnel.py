@@ -6,7 +6,7 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import number, percent, t
+from ui.i18n import missing, number, percent, t
 from ui.widgets import channel_labels, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
@@ -29,8 +29,8 @@ with right:
         customers=table["customers"].map(number),
         conv_from_previous=table["conv_from_previous"].map(percent),
         conv_from_start=table["conv_from_start"].map(percent),
-        drop_off=table["drop_off"].map(lambda v: number(v) if v == v and v is not None else "—"),
-        interval=[("—" if lo is None or lo != lo else f"{percent(lo)} – {percent(hi)}")
+        drop_off=table["drop_off"].map(number),
+        interval=[("—" if missing(lo) else f"{percent(lo)} – {percent(hi)}")
                   for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)],
     )[["stage", "customers", "conv_from_previous", "interval", "conv_from_start", "drop_off"]]
     shown.columns = [t("funnel.col.stage"), t("funnel.col.customers"), t("funnel.col.conv_prev"),

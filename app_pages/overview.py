@@ -81,7 +81,7 @@ if h["lowest_nps_stage"]:
     sentences.append(t("overview.lowest_nps", stage=labels[s["stage"]], nps=f"{s['nps']:+.0f}",
                        n=number(s["responses"])))
 if sentences:
-    st.info(" ".join(sentences), icon="🎯")
+    st.info(" ".join(sentences), icon=":material/flag:")
 
 how_to_read("overview.how")
 footer()

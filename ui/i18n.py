@@ -4,6 +4,7 @@
 selector (bound to the URL as ``?lang=en``), so a shared link keeps it.
 """
 
+import pandas as pd
 import streamlit as st
 
 LANGUAGES = {"fr": "Français", "en": "English"}
@@ -268,9 +269,17 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def missing(value) -> bool:
+    """None, NaN or pandas' NA: analytics frames hold NaN where a rate is undefined."""
+    try:
+        return value is None or value != value or value is pd.NA
+    except TypeError:  # pd.NA refuses comparison
+        return True
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
     """12 430 in French, 12,430 in English."""
-    if value is None:
+    if missing(value):
         return "—"
     text = f"{value:,.{digits}f}"
     if language() == "fr":
@@ -279,7 +288,7 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    if value is None:
+    if missing(value):
         return "—"
     text = f"{100 * value:.{digits}f}"
     return (text.replace(".", ",") + "\u202f%") if language() == "fr" else text + "%"

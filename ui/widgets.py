@@ -53,14 +53,14 @@ def kpi(column, label: str, value: str, n: int | None, delta: str | None = None,
 
 def empty_state() -> None:
     """Shown instead of charts when the filters leave no customer: a friendly stop, not an error."""
-    st.info(f"**{t('empty.title')}**  \n{t('empty.hint')}", icon="🔎")
+    st.info(f"**{t('empty.title')}**  \n{t('empty.hint')}", icon=":material/search_off:")
     footer()
     st.stop()
 
 
 def demo_banner() -> None:
     if demo_loaded_at_start():
-        st.info(t("demo.banner"), icon="ℹ️")
+        st.info(t("demo.banner"), icon=":material/info:")
 
 
 def footer() -> None:

@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-PAGES = ["overview", "funnel", "channels", "satisfaction", "data"]
+PAGES = ["", "funnel", "channels", "satisfaction", "data"]  # the overview is the default page, at /
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -94,7 +94,7 @@ def test_every_page_shows_without_exception(server, browser, name):
 
 
 def test_a_filter_changes_the_kpis_and_the_link_reproduces_the_view(server, browser):
-    page = open_page(browser, f"{server}/overview")
+    page = open_page(browser, f"{server}/")
     before = first_kpi(page)
     page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
     page.get_by_role("option", name="Famille").click()

@@ -1,0 +1,191 @@
+"""Satisfaction analytics: NPS by channel, by stage and by (stage, channel) cell, CSAT by stage, and
+churn of detractors vs other respondents.
+
+A *response* is a kept feedback row (``analytics.filters``: the report's filters; feedback without
+a channel is kept only when no channel filter is set) with an NPS value. Promoters answer 9–10,
+passives 7–8, detractors 0–6; NPS and its 95 % interval are the report's
+(``stats.nps_with_interval``). Every count is an Ibis aggregate run by the database over
+``analytics.metrics.Scope``'s kept feedback; only a few rows per stage or channel come back.
+
+Each function builds its own ``Scope``; pass ``scope=`` (built for the same database and filters)
+to share queries with other metrics of one page.
+"""
+
+import ibis
+import pandas as pd
+
+from analytics import stats
+from analytics.filters import Filters
+from analytics.metrics import Scope
+
+__all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_nps"]
+
+
+def _scope(db, filters: Filters | None, scope: Scope | None) -> Scope:
+    return scope if scope is not None else Scope(db, filters)
+
+
+def _rows(expr) -> list[dict]:
+    """Execute a small expression; plain Python rows (through Arrow, as ``analytics.metrics`` does)."""
+    return expr.to_pyarrow().to_pylist()
+
+
+def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame with fixed columns and dtypes: ``int`` → int64, ``float`` → float64 (missing =
+    NaN), ``bool`` → bool, ``str`` → object (missing stays ``None``)."""
+    dtypes = {"int": "int64", "float": "float64", "bool": "bool", "str": "object"}
+    data = {c: pd.Series([r[c] for r in rows], dtype=dtypes[t]) for c, t in columns.items()}
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def _responses(scope: Scope):
+    f = scope.feedback
+    return f.filter(f.nps.notnull())
+
+
+def _counts(r):
+    """Responses, promoters and detractors of an Ibis table of responses (aggregate metrics)."""
+    return {"responses": r.count(), "promoters": r.count(where=r.nps >= 9), "detractors": r.count(where=r.nps <= 6)}
+
+
+def _nps_fields(responses: int, promoters: int, detractors: int) -> dict:
+    score, low, high = stats.nps_with_interval(promoters, detractors, responses)
+    return {"responses": responses, "promoters": promoters, "passives": responses - promoters - detractors,
+            "detractors": detractors, "nps": score, "ci_low": low, "ci_high": high}
+
+
+_NPS_COLUMNS = {"responses": "int", "promoters": "int", "passives": "int", "detractors": "int",
+                "nps": "float", "ci_low": "float", "ci_high": "float"}
+
+
+def nps_by_channel(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """NPS per channel of the response (as recorded on the feedback row), any stage.
+
+    Columns ``channel, responses, promoters, passives, detractors, nps, ci_low, ci_high``; one row
+    per channel with responses; ``channel`` is ``None`` for responses without a channel ("channel
+    unknown" — present only when no channel filter is set). Sorted by responses descending, then
+    channel (unknown last). The rows add up to the report's overall NPS counts.
+    """
+    scope = _scope(db, filters, scope)
+    r = _responses(scope)
+    rows = [{"channel": x["channel"], **_nps_fields(x["responses"], x["promoters"], x["detractors"])}
+            for x in _rows(r.group_by("channel").aggregate(**_counts(r)))]
+    rows.sort(key=lambda x: (-x["responses"], x["channel"] is None, x["channel"] or ""))
+    return _frame(rows, {"channel": "str", **_NPS_COLUMNS})
+
+
+def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """Promoters / passives / detractors per stage of the model (every stage, in order).
+
+    Columns ``stage, position, responses, promoters, passives, detractors, nps, ci_low, ci_high``;
+    a stage without responses has zeros and NaN. The stage is the one recorded on the feedback row;
+    responses at a stage outside the model are in no row. ``nps``/``ci_*`` equal the report's
+    ``nps.by_stage`` (same query as ``Scope.nps``, whose cached rows are shared).
+    """
+    scope = _scope(db, filters, scope)
+    if "nps_rows" not in scope.__dict__:  # the cache Scope.nps() fills
+        scope.__dict__["nps_rows"] = _rows(scope.nps_expr)
+    by = {x["stage"]: x for x in scope.__dict__["nps_rows"]}
+    rows = []
+    for s in scope.stages:
+        x = by.get(s.code) or {"n": 0, "promoters": 0, "detractors": 0}
+        rows.append({"stage": s.code, "position": s.position, **_nps_fields(x["n"], x["promoters"], x["detractors"])})
+    return _frame(rows, {"stage": "str", "position": "int", **_NPS_COLUMNS})
+
+
+def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """CSAT (1–5) per stage of the model (every stage, in order).
+
+    Here ``responses`` counts the kept feedback rows with a CSAT answer (with or without an NPS
+    value). Columns ``stage, position, responses, mean_csat, satisfied, satisfied_share, ci_low,
+    ci_high``: satisfied = answers 4–5; ``satisfied_share`` = satisfied / responses with its 95 %
+    Wilson interval (``ci_*``). A stage without answers has zeros and NaN.
+    """
+    scope = _scope(db, filters, scope)
+    f = scope.feedback
+    c = f.filter(f.csat.notnull())
+    agg = c.group_by("stage").aggregate(
+        responses=c.count(), total=c.csat.cast("int64").sum(), satisfied=c.count(where=c.csat >= 4),
+    )
+    by = {x["stage"]: x for x in _rows(agg)}
+    rows = []
+    for s in scope.stages:
+        x = by.get(s.code) or {"responses": 0, "total": 0, "satisfied": 0}
+        n, k = x["responses"], x["satisfied"]
+        low, high = stats.wilson_interval(k, n)
+        rows.append({"stage": s.code, "position": s.position, "responses": n,
+                     "mean_csat": stats.share(int(x["total"]), n), "satisfied": k,
+                     "satisfied_share": stats.share(k, n), "ci_low": low, "ci_high": high})
+    return _frame(rows, {
+        "stage": "str", "position": "int", "responses": "int", "mean_csat": "float", "satisfied": "int",
+        "satisfied_share": "float", "ci_low": "float", "ci_high": "float",
+    })
+
+
+def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """NPS per (stage, channel) cell, for the heat map of where satisfaction breaks.
+
+    Columns ``stage, position, channel, responses, promoters, detractors, nps, ci_low, ci_high,
+    sufficient``; one row per cell with at least one response, stages of the model only, ordered by
+    stage, then responses descending, then channel (unknown — ``None`` — last). ``sufficient`` =
+    ``responses >= stats.MIN_N``: below that, show "insufficient data" rather than the value.
+    """
+    scope = _scope(db, filters, scope)
+    r = _responses(scope)
+    agg = r.group_by("stage", "channel").aggregate(**_counts(r))
+    position = {s.code: s.position for s in scope.stages}
+    rows = []
+    for x in _rows(agg):
+        if x["stage"] not in position:
+            continue
+        fields = _nps_fields(x["responses"], x["promoters"], x["detractors"])
+        del fields["passives"]
+        rows.append({"stage": x["stage"], "position": position[x["stage"]], "channel": x["channel"], **fields,
+                     "sufficient": x["responses"] >= stats.MIN_N})
+    rows.sort(key=lambda x: (x["position"], -x["responses"], x["channel"] is None, x["channel"] or ""))
+    columns = {"stage": "str", "position": "int", "channel": "str", **_NPS_COLUMNS, "sufficient": "bool"}
+    del columns["passives"]
+    return _frame(rows, columns)
+
+
+def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
+    """Churn of detractors vs the other respondents.
+
+    Population: *Customers* (at least one kept touchpoint) whose churn status is known (a customer
+    without a customers row, or with an empty ``churned``, is left out, as in the report's churn)
+    and who have at least one kept response (any stage). Each is classed by their *latest* kept
+    response (latest timestamp, ties broken by the later feedback row):
+
+    * ``detractors``: latest answer 0–6;
+    * ``others``: every other respondent of that population — latest answer 7–10, passives and
+      promoters together. "Others" is *not* "everyone else": customers without a response are
+      excluded, so the comparison is between respondents, who share the selection bias of answering.
+
+    Returns ``{"detractors": {"customers", "churned", "rate", "ci_low", "ci_high"}, "others": {…},
+    "relative_risk", "rr_ci_low", "rr_ci_high", "p_value"}``: rates with 95 % Wilson intervals, the
+    relative risk of churn detractors vs others with its 95 % interval and p-value
+    (``stats.relative_risk``; ``None`` where undefined).
+    """
+    scope = _scope(db, filters, scope)
+    r = _responses(scope)
+    w = ibis.window(group_by=r.customer_id, order_by=[r.timestamp.desc(), r.id.desc()])
+    latest = r.select("customer_id", "nps", rn=ibis.row_number().over(w))
+    latest = latest.filter(latest.rn == 0)
+    kept_customers = scope.touchpoints.select("customer_id")
+    latest = latest.semi_join(kept_customers, "customer_id")
+    c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
+    c = c.filter(c.churned.notnull())
+    x = latest.join(c, latest.customer_id == c.cid)
+    agg = x.group_by(detractor=x.nps <= 6).aggregate(customers=x.count(), churned=x.count(where=x.churned))
+    by = {bool(g["detractor"]): g for g in _rows(agg)}
+
+    def group(is_detractor: bool) -> dict:
+        g = by.get(is_detractor) or {"customers": 0, "churned": 0}
+        n, k = g["customers"], g["churned"]
+        low, high = stats.wilson_interval(k, n)
+        return {"customers": n, "churned": k, "rate": stats.share(k, n), "ci_low": low, "ci_high": high}
+
+    det, oth = group(True), group(False)
+    rr = stats.relative_risk(det["churned"], det["customers"], oth["churned"], oth["customers"])
+    return {"detractors": det, "others": oth, "relative_risk": rr["rr"], "rr_ci_low": rr["ci_low"],
+            "rr_ci_high": rr["ci_high"], "p_value": rr["p_value"]}
