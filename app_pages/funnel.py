@@ -6,10 +6,11 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import missing, number, percent, t
+from ui.i18n import chart_titles, missing, number, percent, t
 from ui.widgets import channel_labels, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
+titles = chart_titles()
 st.title(t("page.funnel"))
 if query("report", filters)["customers"] == 0:
     empty_state()
@@ -22,7 +23,7 @@ table = query("funnel_table", filters, closed=closed)
 
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(charts.funnel_chart(table, labels=labels), width="stretch")
+    st.altair_chart(charts.funnel_chart(table, labels=labels, titles=titles), width="stretch")
 with right:
     shown = table.assign(
         stage=table["stage"].map(labels),
@@ -38,7 +39,8 @@ with right:
     st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(t("funnel.time_between"))
-st.altair_chart(charts.time_between_chart(query("time_between_stages", filters), labels=labels), width="stretch")
+between = query("time_between_stages", filters)
+st.altair_chart(charts.time_between_chart(between, labels=labels, titles=titles), width="stretch")
 
 st.subheader(t("funnel.compare"))
 by = st.segmented_control(t("funnel.by"), ["persona", "segment", "region", "channel"], default="persona",
@@ -49,7 +51,7 @@ groups = groups.assign(group=groups["group"].fillna(t("funnel.no_value")))
 if by == "channel":
     names = channel_labels()
     groups = groups.assign(group=groups["group"].map(lambda g: names.get(g, g)))
-st.altair_chart(charts.funnel_compare_chart(groups, labels=labels, significant_stages=significant),
+st.altair_chart(charts.funnel_compare_chart(groups, labels=labels, significant_stages=significant, titles=titles),
                 width="stretch")
 if significant:
     st.caption(t("funnel.significant", stages=", ".join(labels[s] for s in significant)))

@@ -7,47 +7,50 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import percent, t
+from ui.i18n import chart_titles, percent, t
 from ui.widgets import channel_labels, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
+titles = chart_titles()
 st.title(t("page.satisfaction"))
 report = query("report", filters)
 if report["customers"] == 0 and report["nps"]["responses"] == 0:
     empty_state()
 
 slabels, clabels = stage_labels(), channel_labels()
+split = query("nps_split_by_stage", filters)
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("satisfaction.nps_stage"))
-    st.altair_chart(charts.nps_bars_chart(query("nps_split_by_stage", filters), by="stage", labels=slabels),
+    st.altair_chart(charts.nps_bars_chart(split, by="stage", labels=slabels, titles=titles),
                     width="stretch")
 with right:
     st.subheader(t("satisfaction.nps_channel"))
     by_channel = query("nps_by_channel", filters)
     by_channel = by_channel.assign(channel=by_channel["channel"].fillna("—"))
-    st.altair_chart(charts.nps_bars_chart(by_channel, by="channel", labels={**clabels, "—": t("satisfaction.unknown")}),
+    names = {**clabels, "—": t("satisfaction.unknown")}
+    st.altair_chart(charts.nps_bars_chart(by_channel, by="channel", labels=names, titles=titles),
                     width="stretch")
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("satisfaction.split"))
-    st.altair_chart(charts.nps_split_chart(query("nps_split_by_stage", filters), labels=slabels), width="stretch")
+    st.altair_chart(charts.nps_split_chart(split, labels=slabels, titles=titles), width="stretch")
 with right:
     st.subheader(t("satisfaction.csat"))
     csat = query("csat_by_stage", filters)
     if csat["responses"].sum() == 0:
         st.caption(t("satisfaction.no_csat"))
     else:
-        st.altair_chart(charts.csat_chart(csat, labels=slabels), width="stretch")
+        st.altair_chart(charts.csat_chart(csat, labels=slabels, titles=titles), width="stretch")
 
 st.subheader(t("satisfaction.churn"))
 left, right = st.columns([3, 2])
 with left:
     churn = pd.DataFrame(report["churn"]["by_stage"])
     churn["position"] = range(1, len(churn) + 1)
-    st.altair_chart(charts.churn_by_stage_chart(churn, labels=slabels), width="stretch")
+    st.altair_chart(charts.churn_by_stage_chart(churn, labels=slabels, titles=titles), width="stretch")
 with right:
     d = query("detractor_churn", filters)
     c1, c2 = st.columns(2)
@@ -62,7 +65,7 @@ with right:
 
 st.subheader(t("satisfaction.heatmap"))
 st.altair_chart(charts.nps_heatmap(query("stage_channel_nps", filters), labels={**slabels, **clabels},
-                                   titles={"insufficient": "n < 30"}), width="stretch")
+                                   titles=titles), width="stretch")
 st.caption(t("satisfaction.heatmap_help"))
 
 how_to_read("satisfaction.how")

@@ -303,3 +303,57 @@ def day(value) -> str:
     if language() == "fr":
         return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
     return value.strftime("%-d %b %Y")
+
+
+# Axis, legend and tooltip titles of the charts (charts/ takes them as a ``titles`` dict).
+CHART_TITLES: dict[str, tuple[str, str]] = {
+    "answers": ("Réponses", "Answers"),
+    "between": ("Entre les étapes", "Between stages"),
+    "channel": ("Canal", "Channel"),
+    "churn_rate": ("Taux de churn", "Churn rate"),
+    "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),
+    "conv_from_start": ("Part de la première étape", "Share of first stage"),
+    "conversion_rate": ("Taux de conversion", "Conversion rate"),
+    "count": ("Passages", "Transitions"),
+    "cross": ("cross-canal", "cross-channel"),
+    "cross_share": ("Part cross-canal", "Cross-channel share"),
+    "customers": ("Clients", "Customers"),
+    "detractors": ("Détracteurs (0–6)", "Detractors (0–6)"),
+    "digital": ("Digital", "Digital"),
+    "digital_first_share": ("Clients arrivés par le digital", "Customers digital first"),
+    "drop_off": ("Perdus depuis l'étape précédente", "Lost since previous stage"),
+    "from": ("De", "From"),
+    "from_channel": ("Canal de départ", "From channel"),
+    "group": ("Groupe", "Group"),
+    "kind": ("Points de contact", "Touchpoints"),
+    "mean_csat": ("Satisfaction moyenne (1–5)", "Mean satisfaction (1–5)"),
+    "median_days": ("Temps médian (jours)", "Median time (days)"),
+    "median_hours": ("Temps médian (heures)", "Median time (hours)"),
+    "mix": ("Parcours", "Channel mix"),
+    "mono": ("mono-canal", "mono-channel"),
+    "multi": ("multicanal", "multichannel"),
+    "no_data": ("Aucune donnée pour cette sélection", "No data for this selection"),
+    "nps": ("NPS", "NPS"),
+    "passives": ("Passifs (7–8)", "Passives (7–8)"),
+    "period": ("Période", "Period"),
+    "physical": ("Physique", "Physical"),
+    "promoters": ("Promoteurs (9–10)", "Promoters (9–10)"),
+    "responses": ("Réponses", "Responses"),
+    "revenue": ("Chiffre d'affaires", "Revenue"),
+    "satisfied_share": ("Satisfaits (4–5 sur 5)", "Satisfied (4–5 of 5)"),
+    "share": ("Part des clients", "Share of customers"),
+    "share_of_from": ("Part des suites du canal", "Share of the channel's next steps"),
+    "share_responses": ("Part des réponses", "Share of responses"),
+    "share_touchpoints": ("Part des points de contact", "Share of touchpoints"),
+    "stage": ("Étape", "Stage"),
+    "to": ("Vers", "To"),
+    "to_channel": ("Canal suivant", "Next channel"),
+    "touchpoints": ("Points de contact", "Touchpoints"),
+    "insufficient": ("n < 30", "n < 30"),
+}
+
+
+def chart_titles(**extra: str) -> dict[str, str]:
+    """Every chart title in the current language, plus page-specific ones."""
+    i = 1 if language() == "en" else 0
+    return {**{k: v[i] for k, v in CHART_TITLES.items()}, **extra}
