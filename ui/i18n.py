@@ -356,4 +356,5 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
 def chart_titles(**extra: str) -> dict[str, str]:
     """Every chart title in the current language, plus page-specific ones."""
     i = 1 if language() == "en" else 0
-    return {**{k: v[i] for k, v in CHART_TITLES.items()}, **extra}
+    # "locale" switches the charts' number and date formats (12 345 / 62,5 % in French).
+    return {**{k: v[i] for k, v in CHART_TITLES.items()}, "locale": language(), **extra}

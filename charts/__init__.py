@@ -1,0 +1,32 @@
+"""Parcours chart layer: Altair builders over small aggregated pandas frames.
+
+No streamlit, no database: each ``*_chart(df, …)`` takes a frame from the analytics layer (codes,
+not display texts), display ``labels`` (code → text) and ``titles`` (axis/legend titles and a few
+words, English by default; ``titles["locale"] = "fr"`` for French number formats), and returns a
+themed Altair chart that fits the container's width. Colours, scales and the theme live in
+``charts.palette``.
+"""
+
+from charts.channels import digital_share_chart, flow_chart, flow_layout, mix_chart, transition_heatmap
+from charts.funnel import funnel_chart, funnel_compare_chart, time_between_chart
+from charts.palette import (
+    CHANNEL_COLORS,
+    DIGITAL_PHYSICAL,
+    MIX_COLORS,
+    NPS_COLORS,
+    NPS_DIVERGING,
+    OKABE_ITO,
+    apply_theme,
+    channel_scale,
+    stage_scale,
+    theme_config,
+)
+from charts.satisfaction import churn_by_stage_chart, csat_chart, nps_bars_chart, nps_heatmap, nps_split_chart
+from charts.trends import METRICS, kpi_trend_chart
+
+__all__ = [
+    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO",
+    "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "digital_share_chart", "flow_chart",
+    "flow_layout", "funnel_chart", "funnel_compare_chart", "kpi_trend_chart", "mix_chart", "nps_bars_chart",
+    "nps_heatmap", "nps_split_chart", "stage_scale", "theme_config", "time_between_chart", "transition_heatmap",
+]

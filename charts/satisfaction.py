@@ -1,0 +1,346 @@
+"""Satisfaction and retention charts: NPS by stage or channel, NPS split, CSAT, churn by stage, NPS heatmap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+
+from charts.palette import (
+    GREY_BAR,
+    MISSING,
+    NPS_COLORS,
+    NPS_DIVERGING,
+    SIGNED_LABELS,
+    finish,
+    fmt_int,
+    fmt_interval,
+    fmt_num,
+    fmt_pct,
+    insufficient,
+    is_empty,
+    label_of,
+    labels_of,
+    no_data_chart,
+    rate_axis,
+    resolve_titles,
+    stage_scale,
+    text_colour,
+)
+
+__all__ = ["churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart"]
+
+SATISFACTION_TITLES = {
+    "nps": "NPS",
+    "detractors": "Detractors (0–6)",
+    "passives": "Passives (7–8)",
+    "promoters": "Promoters (9–10)",
+    "answers": "Answers",
+    "share_responses": "Share of responses",
+    "satisfied_share": "Satisfied (4–5 of 5)",
+    "mean_csat": "Mean satisfaction (1–5)",
+    "csat_scale": "/5",
+    "churn_rate": "Churn rate",
+}
+
+_ERRORBAR = {"ticks": True, "color": "#3A3A3A", "thickness": 2}
+
+
+def _by_position(df: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFrame:
+    data = df.sort_values("position", kind="stable").reset_index(drop=True)
+    data["stage_label"] = labels_of(data["stage"], labels)
+    return data
+
+
+def _interval_texts(data: pd.DataFrame, fmt) -> list[str]:
+    if "ci_low" not in data.columns or "ci_high" not in data.columns:
+        return ["—"] * len(data)
+    return [fmt_interval(lo, hi, fmt) for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
+
+
+def _text_x(data: pd.DataFrame, value: str, floor: float = 0.0) -> pd.Series:
+    """Where a bar's text starts: right of the bar and of its interval (if drawn)."""
+    cols = [value] + ([c for c in ("ci_high",) if c in data.columns])
+    x = data[cols].apply(pd.to_numeric, errors="coerce").max(axis=1, skipna=True).fillna(floor).clip(lower=floor)
+    bar_only = pd.to_numeric(data[value], errors="coerce").fillna(floor).clip(lower=floor)
+    return x.where(~data["insufficient"], bar_only)
+
+
+# ---------------------------------------------------------------------------------------------- NPS bars
+
+
+def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str] | None = None,
+                   titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """Horizontal NPS bars from a zero line (−100…100, same scale on every page), one per stage (in
+    order) or per channel (best first), promoter colour when positive and detractor colour when
+    negative, with the 95% interval as an error bar and the signed value after it. Rows with fewer
+    than ``MIN_N`` responses (or ``sufficient`` False) are grey and dashed, without interval, and say
+    ``titles["insufficient"]``.
+
+    ``titles`` keys: stage or channel (the ``by`` title), nps, responses, interval, insufficient,
+    no_data, locale.
+    """
+    if by not in ("stage", "channel"):
+        raise ValueError(f"by must be 'stage' or 'channel', not {by!r}")
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    data = df.reset_index(drop=True)
+    data["cat_label"] = labels_of(data[by], labels)
+    data["insufficient"] = insufficient(data, "responses", "nps")
+    if by == "stage":
+        data = data.sort_values("position", kind="stable")
+    else:
+        data = data.assign(_key=pd.to_numeric(data["nps"], errors="coerce").where(~data["insufficient"]))
+        data = data.sort_values(["_key", "cat_label"], ascending=[False, True], na_position="last", kind="stable")
+        data = data.drop(columns="_key")
+    data = data.reset_index(drop=True)
+    data["sign"] = ["negative" if v < 0 else "positive" for v in pd.to_numeric(data["nps"]).fillna(0)]
+    data["bar_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
+                        for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
+    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
+    data["text_x"] = _text_x(data, "nps")
+    order = data["cat_label"].tolist()
+
+    y = alt.Y("cat_label:N", sort=order, title=t[by])
+    x_scale = alt.Scale(domain=[-100, 130], nice=False)
+    tooltip = [
+        alt.Tooltip("cat_label:N", title=t[by]),
+        alt.Tooltip("responses:Q", title=t["responses"], format=",d"),
+        alt.Tooltip("nps:Q", title=t["nps"], format="+.1f"),
+        alt.Tooltip("interval_text:N", title=t["interval"]),
+    ]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    x = alt.X("nps:Q", scale=x_scale, title=t["nps"],
+              axis=alt.Axis(values=[-100, -50, 0, 50, 100], labelExpr=SIGNED_LABELS))
+    bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
+        x=x,
+        color=alt.Color("sign:N", legend=None, scale=alt.Scale(
+            domain=["negative", "positive"], range=[NPS_COLORS["detractors"], NPS_COLORS["promoters"]])),
+    )
+    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
+    errors = base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
+        x=alt.X("ci_low:Q", scale=x_scale, title=t["nps"]), x2="ci_high:Q",
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#3A3A3A", strokeWidth=1.5).encode(x="zero:Q")
+    text = base.mark_text(align="left", dx=8).encode(
+        x=alt.X("text_x:Q", scale=x_scale), text="bar_text:N", color=text_colour(),
+    )
+    return finish(alt.layer(bars, grey, errors, zero, text).properties(height=alt.Step(44)), t)
+
+
+# ---------------------------------------------------------------------------------------------- NPS split
+
+
+def nps_split_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                    titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """100% stacked horizontal bars, one per stage in order: detractors (vermillion, left), passives
+    (grey), promoters (bluish green, right), each segment labelled with its share when wide enough;
+    the NPS is the green part minus the vermillion part. Stages with fewer than ``MIN_N`` responses
+    are one grey dashed bar saying ``titles["insufficient"]``. The tooltip gives the counts.
+
+    ``titles`` keys: stage, answers, detractors, passives, promoters, share_responses, responses,
+    insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    data = _by_position(df, labels)
+    data["insufficient"] = insufficient(data, "responses")
+    kinds = ["detractors", "passives", "promoters"]
+    rows = []
+    for r in data.itertuples(index=False):
+        common = {"stage_label": r.stage_label, "responses": r.responses, "insufficient": bool(r.insufficient)}
+        if r.insufficient:
+            rows.append({**common, "kind": "insufficient", "kind_label": t["insufficient"], "count": None,
+                         "share": None, "x_start": 0.0, "x_end": 1.0, "text": t["insufficient"]})
+            continue
+        start = 0.0
+        for kind in kinds:
+            count = getattr(r, kind)
+            share = count / r.responses
+            rows.append({**common, "kind": kind, "kind_label": t[kind], "count": count, "share": share,
+                         "x_start": start, "x_end": start + share, "text": fmt_pct(share, t) if share >= 0.07 else ""})
+            start += share
+    long = pd.DataFrame(rows)
+    long["x_mid"] = (long["x_start"] + long["x_end"]) / 2
+    order = data["stage_label"].tolist()
+    y = alt.Y("stage_label:N", sort=order, title=t["stage"])
+
+    base = alt.Chart(long).encode(
+        y=y,
+        x=alt.X("x_start:Q", scale=alt.Scale(domain=[0, 1], nice=False), title=t["share_responses"],
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
+        x2="x_end:Q",
+        tooltip=[
+            alt.Tooltip("stage_label:N", title=t["stage"]),
+            alt.Tooltip("kind_label:N", title=t["answers"]),
+            alt.Tooltip("count:Q", title=t["responses"], format=",d"),
+            alt.Tooltip("share:Q", title=t["share_responses"], format=".1%"),
+            alt.Tooltip("responses:Q", title=f"{t['responses']} (n)", format=",d"),
+        ],
+    )
+    bars = base.transform_filter("!datum.insufficient").mark_bar(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("kind_label:N", title=t["answers"],
+                        scale=alt.Scale(domain=[t[k] for k in kinds], range=[NPS_COLORS[k] for k in kinds])),
+    )
+    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR)
+    text = alt.Chart(long).mark_text().encode(y=y, x="x_mid:Q", text="text:N", color=text_colour())
+    return finish(alt.layer(bars, grey, text).properties(height=alt.Step(46)), t)
+
+
+# ---------------------------------------------------------------------------------------------- CSAT
+
+
+def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+               titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """Horizontal bars, one per stage in order, of the share of satisfied answers (4 or 5 of 5), in the
+    stage's colour, with its 95% interval (``ci_low``–``ci_high``, an interval of that share) as an
+    error bar and "78% · 4.1/5" (share · mean score) after it. Stages with fewer than ``MIN_N``
+    responses are grey and dashed with ``titles["insufficient"]``.
+
+    ``titles`` keys: stage, satisfied_share, mean_csat, csat_scale, responses, interval,
+    insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    data = _by_position(df, labels)
+    data["insufficient"] = insufficient(data, "responses", "satisfied_share")
+    data["bar_text"] = [
+        t["insufficient"] if thin else f"{fmt_pct(s, t)} · {fmt_num(m, t, 1)}{t['csat_scale']}"
+        for s, m, thin in zip(data["satisfied_share"], data["mean_csat"], data["insufficient"], strict=True)
+    ]
+    data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
+    data["text_x"] = _text_x(data, "satisfied_share")
+    order = data["stage_label"].tolist()
+    scale = alt.Scale(domain=[0, 1.3], nice=False)  # room for the text after a bar at 100%
+
+    base = alt.Chart(data).encode(
+        y=alt.Y("stage_label:N", sort=order, title=t["stage"]),
+        tooltip=[
+            alt.Tooltip("stage_label:N", title=t["stage"]),
+            alt.Tooltip("responses:Q", title=t["responses"], format=",d"),
+            alt.Tooltip("satisfied_share:Q", title=t["satisfied_share"], format=".1%"),
+            alt.Tooltip("interval_text:N", title=t["interval"]),
+            alt.Tooltip("mean_csat:Q", title=t["mean_csat"], format=".2f"),
+        ],
+    )
+    x = alt.X("satisfied_share:Q", scale=scale, axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+              title=t["satisfied_share"])
+    bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
+        x=x, color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
+    )
+    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
+    errors = base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
+        x=alt.X("ci_low:Q", scale=scale, title=t["satisfied_share"]), x2="ci_high:Q",
+    )
+    text = base.mark_text(align="left", dx=8).encode(
+        x=alt.X("text_x:Q", scale=scale), text="bar_text:N", color=text_colour(),
+    )
+    return finish(alt.layer(bars, grey, errors, text).properties(height=alt.Step(44)), t)
+
+
+# ---------------------------------------------------------------------------------------------- churn
+
+
+def churn_by_stage_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                         titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """Horizontal bars of the churn rate of customers grouped by their furthest stage (stages in
+    order, stage colours), the rate after each bar, and the 95% interval as an error bar when the
+    frame has ``ci_low``/``ci_high``. Stages with fewer than ``MIN_N`` customers (or no known churn
+    status) are grey and dashed with ``titles["insufficient"]``.
+
+    ``titles`` keys: stage, churn_rate, customers, interval, insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    data = _by_position(df, labels)
+    has_ci = {"ci_low", "ci_high"} <= set(data.columns)
+    data["insufficient"] = insufficient(data, "customers", "churn_rate")
+    data["bar_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
+                        for v, thin in zip(data["churn_rate"], data["insufficient"], strict=True)]
+    data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
+    data["text_x"] = _text_x(data, "churn_rate")
+    order = data["stage_label"].tolist()
+    scale, axis = rate_axis(float(data["text_x"].max()), t["churn_rate"])
+
+    base = alt.Chart(data).encode(
+        y=alt.Y("stage_label:N", sort=order, title=t["stage"]),
+        tooltip=[
+            alt.Tooltip("stage_label:N", title=t["stage"]),
+            alt.Tooltip("customers:Q", title=t["customers"], format=",d"),
+            alt.Tooltip("churn_rate:Q", title=t["churn_rate"], format=".1%"),
+            alt.Tooltip("interval_text:N", title=t["interval"]),
+        ],
+    )
+    x = alt.X("churn_rate:Q", scale=scale, axis=axis)
+    bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
+        x=x, color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
+    )
+    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
+    layers = [bars, grey]
+    if has_ci:
+        layers.append(base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
+            x=alt.X("ci_low:Q", scale=scale, title=t["churn_rate"]), x2="ci_high:Q",
+        ))
+    layers.append(base.mark_text(align="left", dx=8).encode(
+        x=alt.X("text_x:Q", scale=scale), text="bar_text:N", color=text_colour(),
+    ))
+    return finish(alt.layer(*layers).properties(height=alt.Step(44)), t)
+
+
+# ---------------------------------------------------------------------------------------------- NPS heatmap
+
+
+def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """Stage × channel grid of NPS: rows are stages in order, columns channels (alphabetical by label);
+    a cell's colour runs from vermillion (−100) through near-white (0) to bluish green (+100) and it
+    shows the signed NPS. A cell that is not ``sufficient`` (or has fewer than ``MIN_N`` responses, or
+    no row at all) is grey with a dashed outline and says ``titles["insufficient"]``: it is never put
+    on the colour scale. The tooltip gives responses, NPS and its 95% interval.
+
+    ``titles`` keys: stage, channel, nps, responses, interval, insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    df = df.assign(channel=df["channel"].astype(object).where(df["channel"].notna(), MISSING))
+    stages = df[["stage", "position"]].drop_duplicates("stage").sort_values("position", kind="stable")
+    channels = sorted(df["channel"].drop_duplicates(), key=lambda c: (label_of(c, labels).casefold(), str(c)))
+    grid = pd.MultiIndex.from_product([stages["stage"], channels], names=["stage", "channel"]).to_frame(index=False)
+    data = grid.merge(df.drop(columns="position"), on=["stage", "channel"], how="left")
+    data = data.merge(stages, on="stage", how="left")
+    data["responses"] = pd.to_numeric(data["responses"], errors="coerce").fillna(0)
+    if "sufficient" in data.columns:
+        data["sufficient"] = data["sufficient"].astype("boolean").fillna(False).astype(bool)
+    data["stage_label"] = labels_of(data["stage"], labels)
+    data["channel_label"] = labels_of(data["channel"], labels)
+    data["insufficient"] = insufficient(data, "responses", "nps")
+    data["cell_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
+                         for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
+    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
+    data["responses_text"] = [fmt_int(n, t) for n in data["responses"]]
+
+    base = alt.Chart(data).encode(
+        x=alt.X("channel_label:N", sort=labels_of(channels, labels), title=t["channel"],
+                axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left")),
+        y=alt.Y("stage_label:N", sort=labels_of(stages["stage"], labels), title=t["stage"]),
+        tooltip=[
+            alt.Tooltip("stage_label:N", title=t["stage"]),
+            alt.Tooltip("channel_label:N", title=t["channel"]),
+            alt.Tooltip("responses:Q", title=t["responses"], format=",d"),
+            alt.Tooltip("nps:Q", title=t["nps"], format="+.1f"),
+            alt.Tooltip("interval_text:N", title=t["interval"]),
+        ],
+    )
+    cells = base.transform_filter("!datum.insufficient").mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("nps:Q", title=t["nps"], scale=alt.Scale(**NPS_DIVERGING),
+                        legend=alt.Legend(values=[-100, -50, 0, 50, 100], gradientLength=220, labelExpr=SIGNED_LABELS)),
+    )
+    grey = base.transform_filter("datum.insufficient").mark_rect(**GREY_BAR)
+    text = base.mark_text().encode(text="cell_text:N", color=text_colour())
+    return finish(alt.layer(cells, grey, text).properties(height=alt.Step(44)), t)
