@@ -88,3 +88,29 @@ def test_a_filter_that_empties_everything_shows_a_friendly_state(tmp_path, monke
     assert not at.exception, at.exception
     assert any("Aucun client" in i.value for i in at.info)
     assert not charts_on(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_french_crm_export(tmp_path, monkeypatch, page):
+    from tests.conftest import EXAMPLES
+
+    url = f"duckdb:///{tmp_path / 'fr.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    run_import(db, {"customers": EXAMPLES / "clients.csv", "touchpoints": EXAMPLES / "points_de_contact.csv",
+                    "feedback": EXAMPLES / "avis.csv"})
+    db.close()
+    at = fresh_app(url, monkeypatch).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    if page == "app_pages/overview.py":
+        assert metric(at, "Clients").value == "12"
+        assert metric(at, "NPS").value.startswith("données insuffisantes")  # 12 responses < 30
+
+
+def test_english_interface(app):
+    app.run()
+    app.selectbox(key="lang").set_value("en").run()
+    assert not app.exception, app.exception
+    assert any(m.label == "Customers" for m in app.metric)
+    assert app.title[0].value == "Overview"

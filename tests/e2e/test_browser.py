@@ -112,3 +112,29 @@ def test_a_filter_changes_the_kpis_and_the_link_reproduces_the_view(server, brow
     assert "Famille" in again.locator("[data-testid='stSidebar']").inner_text()
     page.close()
     again.close()
+
+
+def test_data_page_checks_previews_and_writes_an_upload(server, browser, tmp_path):
+    from tests.conftest import EXAMPLES
+
+    page = open_page(browser, f"{server}/data")
+    bad = tmp_path / "touchpoints.csv"
+    bad.write_text("customer_id;timestamp;channel;stage\n1;31/02/2025;web;achat\n", encoding="utf-8")
+    uploads = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    uploads.nth(1).set_input_files(str(bad))
+    page.get_by_role("button", name="Vérifier").click()
+    page.get_by_text("Import refusé, rien n'a été écrit").wait_for(timeout=60_000)
+    page.get_by_text("Télécharger toutes les erreurs (CSV)").wait_for(timeout=30_000)
+    assert page.get_by_text("1 erreur(s)").count() == 1
+    page.close()
+
+    page = open_page(browser, f"{server}/data")  # a new session: no upload pending
+    uploads = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    uploads.nth(0).set_input_files(str(EXAMPLES / "clients.csv"))
+    page.get_by_role("button", name="Vérifier").click()
+    page.get_by_text("Fichiers valides").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Écrire dans la base").click()
+    page.get_by_text("Import terminé").wait_for(timeout=60_000)
+    assert "12 rows read, 12 written" in page.locator("[data-testid='stCode']").inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
