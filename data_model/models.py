@@ -8,11 +8,12 @@ Timestamps of customer events are *naive* on purpose: they are local business ti
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0001"
+SCHEMA_VERSION = "0002"
 
 
 class Meta(SQLModel, table=True):
@@ -126,3 +127,14 @@ class Feedback(SQLModel, table=True):
     feedback_id: str | None = None
     batch_id: int
     line: int
+
+
+def _history_of(table: sa.Table) -> sa.Table:
+    """Previous values of rows that an import updated, kept so that the import can be undone."""
+    columns = [sa.Column("undo_batch_id", sa.Integer, nullable=False, index=True)]
+    columns += [sa.Column(c.name, c.type, nullable=True) for c in table.columns]
+    return sa.Table(f"{table.name}_history", SQLModel.metadata, *columns)
+
+
+# Same columns as their table, plus the batch whose undo restores them (schema 0002).
+HISTORY = {t.__tablename__: _history_of(t.__table__) for t in (Customer, Touchpoint, Feedback)}

@@ -19,6 +19,7 @@ from sqlmodel import select
 from data_model import Database, ImportBatch, ImportFile, TouchpointType, ensure_initialised, meta, stage_model
 from data_model.channels import channel_kind
 from data_model.engine import DEFAULT_TIMEZONE
+from data_model.models import HISTORY
 from data_model.stages import StageDef
 from loaders.errors import InputError, InputErrors
 from loaders.validate import ImportContext, Validated, read_and_validate
@@ -213,6 +214,7 @@ def _merge_customers(conn, stager: _Stager, v: Validated, batch_id: int) -> File
     staged = stager.stage("stg_customers", v.frame, ["customer_id", *attrs])
     inserted, updated, changed = _counts(conn, staged, "customers", "customer_id", attrs)
     if attrs and updated:
+        _keep_previous(conn, "customers", "customer_id", staged, changed, batch_id)
         sets = ", ".join(f'"{c}" = s."{c}"' for c in attrs)
         conn.exec_driver_sql(
             f"UPDATE customers AS t SET {sets}, batch_id = {batch_id} FROM {staged} s "
@@ -231,6 +233,7 @@ def _merge_events(conn, stager: _Stager, v: Validated, batch_id: int) -> FileSum
     staged = stager.stage(f"stg_{kind}", v.frame, ["natural_key", *columns, "line"])
     inserted, updated, changed = _counts(conn, staged, kind, "natural_key", columns)
     if updated:
+        _keep_previous(conn, kind, "natural_key", staged, changed, batch_id)
         sets = ", ".join(f'"{c}" = s."{c}"' for c in columns)
         conn.exec_driver_sql(
             f"UPDATE {kind} AS t SET {sets}, line = s.line, batch_id = {batch_id} FROM {staged} s "
@@ -245,6 +248,16 @@ def _merge_events(conn, stager: _Stager, v: Validated, batch_id: int) -> FileSum
         f"WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.natural_key = s.natural_key)"
     )
     return _summary(v, inserted, updated)
+
+
+def _keep_previous(conn, table: str, key: str, staged: str, changed: str, batch_id: int) -> None:
+    """Copy the rows about to be updated into the history table, so that undoing this batch restores them."""
+    cols = ", ".join(f'"{c.name}"' for c in HISTORY[table].columns if c.name != "undo_batch_id")
+    picked = ", ".join(f't."{c.name}"' for c in HISTORY[table].columns if c.name != "undo_batch_id")
+    conn.exec_driver_sql(
+        f"INSERT INTO {table}_history (undo_batch_id, {cols}) SELECT {batch_id}, {picked} "
+        f"FROM {table} t JOIN {staged} s ON t.{key} = s.{key} WHERE {changed}"
+    )
 
 
 def _summary(v: Validated, inserted: int, updated: int) -> FileSummary:
@@ -297,7 +310,8 @@ def has_data(db: Database) -> bool:
 def clear_data(db: Database) -> None:
     """Empty the data but keep the stage model, the type mapping and the settings."""
     with db.engine.begin() as conn:
-        for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches"):
+        for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches",
+                      *(h.name for h in HISTORY.values())):
             conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
@@ -316,29 +330,38 @@ def import_history(db: Database) -> list[dict]:
 
 
 def undo_refusal(db: Database, batch_id: int) -> str | None:
-    """Why a batch cannot be undone, or None. Only the latest batch, and only when it updated no
-    existing row: an update overwrote values that the database no longer has."""
+    """Why a batch cannot be undone, or None. Imports are undone latest first, one after another:
+    a later import may have changed the same rows again."""
     history = import_history(db)
     if not history or history[0]["id"] != batch_id:
-        return "only the latest import can be undone"
-    if any(f["updated"] for f in history[0]["files"]):
-        return "this import updated existing rows, whose previous values are not kept: re-import the earlier files"
+        return "only the latest import can be undone (undo the later ones first)"
     return None
 
 
+_KEYS = {"touchpoints": "natural_key", "feedback": "natural_key", "customers": "customer_id"}
+
+
 def undo_batch(db: Database, batch_id: int) -> None:
-    """Delete everything the latest batch wrote (all of it inserted), in one transaction."""
+    """Undo the latest batch in one transaction: delete the rows it inserted, restore the previous values
+    of the rows it updated, forget the batch."""
     reason = undo_refusal(db, batch_id)
     if reason:
         raise ValueError(reason)
+    b = int(batch_id)
     with db.engine.begin() as conn:
-        for table in ("touchpoints", "feedback", "customers"):
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE batch_id = {int(batch_id)}")
+        for table, key in _KEYS.items():
+            hist = f"{table}_history"
+            in_history = f"EXISTS (SELECT 1 FROM {hist} h WHERE h.undo_batch_id = {b} AND h.{key} = {table}.{key})"
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE batch_id = {b} AND NOT {in_history}")
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {in_history}")
+            cols = ", ".join(f'"{c.name}"' for c in HISTORY[table].columns if c.name != "undo_batch_id")
+            conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {hist} WHERE undo_batch_id = {b}")
+            conn.exec_driver_sql(f"DELETE FROM {hist} WHERE undo_batch_id = {b}")
         conn.exec_driver_sql(
-            "DELETE FROM channels c WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.channel = c.code) "
-            "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.channel = c.code)")
-        conn.exec_driver_sql(f"DELETE FROM import_files WHERE batch_id = {int(batch_id)}")
-        conn.exec_driver_sql(f"DELETE FROM import_batches WHERE id = {int(batch_id)}")
+            "DELETE FROM channels WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.channel = channels.code) "
+            "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.channel = channels.code)")
+        conn.exec_driver_sql(f"DELETE FROM import_files WHERE batch_id = {b}")
+        conn.exec_driver_sql(f"DELETE FROM import_batches WHERE id = {b}")
 
 
 def neutralise(value):

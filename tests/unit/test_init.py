@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 import data_model as dm
 from data_model.migrate import current_revision
@@ -27,7 +28,7 @@ def test_init_with_each_built_in_model(duckdb_url, name, conversion, count):
     assert len(stages) == count and [s.position for s in stages] == list(range(1, count + 1))
     assert [s.code for s in stages if s.is_conversion] == [conversion]
     assert dm.meta(db, "stage_model") == name
-    assert current_revision(db) == "0001"
+    assert current_revision(db) == "0002"
     db.close()
     again = run("init", "--db", duckdb_url)
     assert again.returncode == 2 and "already has a stage model" in again.stderr
@@ -61,15 +62,35 @@ def test_unknown_model_name_is_a_clear_error(duckdb_url):
     assert proc.returncode == 2 and "neither a stage model" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_database_is_migrated_when_opened(duckdb_url):
-    db = dm.connect(duckdb_url)
+def test_a_database_made_at_schema_0001_is_upgraded_when_opened(db_url):
+    db = dm.connect(db_url)
     dm.initialise(db)
-    with db.engine.begin() as conn:  # as if made by a Parcours that did not record its schema version yet
-        conn.exec_driver_sql("drop table alembic_version")
+    with db.engine.begin() as conn:  # as a Parcours of schema 0001 left it: no history tables
+        for name in ("customers_history", "touchpoints_history", "feedback_history"):
+            conn.exec_driver_sql(f"drop table {name}")
+        conn.exec_driver_sql("update alembic_version set version_num = '0001'")
+        conn.exec_driver_sql("update parcours_meta set value = '0001' where key = 'schema_version'")
     db.close()
-    db = dm.connect(duckdb_url)
-    assert current_revision(db) == "0001"
+    db = dm.connect(db_url)
+    assert current_revision(db) == "0002"
+    assert dm.meta(db, "schema_version") == "0002"
+    assert sa.inspect(db.engine).has_table("customers_history")
     db.close()
+
+
+def test_migration_0002_spells_the_same_columns_as_the_models():
+    import importlib.util
+
+    from data_model.models import HISTORY
+
+    path = ROOT / "data_model" / "migrations" / "versions" / "0002_import_history.py"
+    spec = importlib.util.spec_from_file_location("m0002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, columns in module._tables().items():
+        model = HISTORY[name.removesuffix("_history")]
+        spelt = [(c.name, c.type._type_affinity) for c in columns]
+        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns][1:]
 
 
 def test_map_type_edits_the_mapping(duckdb_url):
