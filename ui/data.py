@@ -41,7 +41,7 @@ QUERIES = {
 
 
 @st.cache_resource(show_spinner=False)
-def _database() -> tuple[dm.Database, threading.Lock, dict]:
+def resources() -> tuple[dm.Database, threading.Lock, dict]:
     """The process's database, a lock serialising its use (one DuckDB connection serves every
     session), and what happened at start. An empty embedded database is filled with the demo once."""
     db = dm.connect()
@@ -53,24 +53,20 @@ def _database() -> tuple[dm.Database, threading.Lock, dict]:
     return db, threading.Lock(), started
 
 
-def database() -> dm.Database:
-    return _database()[0]
-
-
 def demo_loaded_at_start() -> bool:
-    return _database()[2]["demo_loaded"]
+    return resources()[2]["demo_loaded"]
 
 
 def version() -> DataVersion:
     """Read on every run (one tiny query), so an import by another session or process shows up."""
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         return data_version(db)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _dimensions(version_key: DataVersion) -> Dimensions:  # no leading _: it must key the cache
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         return dimensions(db)
 
@@ -81,7 +77,7 @@ def catalogue() -> Dimensions:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple):
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         return QUERIES[name](db, filters, **dict(kwargs))
 

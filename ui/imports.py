@@ -12,7 +12,7 @@ import streamlit as st
 from loaders import write as loader
 from loaders.errors import InputError, InputErrors
 from loaders.validate import Validated
-from ui.data import DEMO_FILES, _database
+from ui.data import DEMO_FILES, resources
 
 KINDS = loader.KINDS
 
@@ -25,7 +25,7 @@ class PendingImport:
 
 def check(paths: dict[str, Path]) -> PendingImport:
     """Validate the uploaded files exactly as the command line does; nothing is written."""
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         context = loader.import_context(db)
     try:
@@ -35,7 +35,7 @@ def check(paths: dict[str, Path]) -> PendingImport:
 
 
 def write(validated: list[Validated]) -> loader.ImportSummary:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         summary = loader.write_validated(db, validated, source="app")
     st.cache_data.clear()
@@ -52,26 +52,26 @@ def errors_csv(errors: list[InputError]) -> bytes:
 
 
 def history() -> list[dict]:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         return loader.import_history(db)
 
 
 def undo_refusal(batch_id: int) -> str | None:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         return loader.undo_refusal(db, batch_id)
 
 
 def undo(batch_id: int) -> None:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         loader.undo_batch(db, batch_id)
     st.cache_data.clear()
 
 
 def reset_to_demo() -> None:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         loader.clear_data(db)
         loader.run_import(db, DEMO_FILES, source="demo")
@@ -81,7 +81,7 @@ def reset_to_demo() -> None:
 def stage_table() -> pd.DataFrame:
     from data_model import stage_model
 
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         stages = stage_model(db)
     return pd.DataFrame([{"#": s.position, "code": s.code, "FR": s.label_fr, "EN": s.label_en,
@@ -89,7 +89,7 @@ def stage_table() -> pd.DataFrame:
 
 
 def mapping_table() -> pd.DataFrame:
-    db, lock, _ = _database()
+    db, lock, _ = resources()
     with lock:
         mapping = loader.import_context(db).touchpoint_types
     return pd.DataFrame(sorted(mapping.items()), columns=["type", "stage"])
