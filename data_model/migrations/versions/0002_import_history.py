@@ -41,7 +41,10 @@ def _event() -> list[sa.Column]:
 
 
 def upgrade():
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
     for name, columns in _tables().items():
+        if name in existing:  # made by create_all from the current models, without a recorded version
+            continue
         op.create_table(name, sa.Column("undo_batch_id", sa.Integer, nullable=False, index=True), *columns)
     op.execute("UPDATE parcours_meta SET value = '0002' WHERE key = 'schema_version'")
 
