@@ -71,6 +71,15 @@ for batch in history:
             imports.undo(batch["id"])
             st.rerun()
 
+
+
+def show_saved(refusal: str | None) -> None:
+    if refusal:
+        st.error(refusal)
+    else:
+        st.success(t("data.saved"))
+
+
 # -- the model ----------------------------------------------------------------------------------------
 left, right = st.columns(2)
 with left:
@@ -78,8 +87,22 @@ with left:
     st.dataframe(imports.stage_table(), hide_index=True, width="stretch")
 with right:
     st.subheader(t("data.mapping"))
-    st.dataframe(imports.mapping_table(), hide_index=True, width="stretch")
+    stages = imports.stage_table()["code"].tolist()
+    edited = st.data_editor(
+        imports.mapping_table(), key="mapping_editor", hide_index=True, width="stretch", num_rows="dynamic",
+        column_config={"type": st.column_config.TextColumn(t("data.col.type"), required=True),
+                       "stage": st.column_config.SelectboxColumn(t("data.col.stage"), options=stages, required=True)})
     st.caption(t("data.mapping_hint"))
+    if st.button(t("data.save_mapping")):
+        show_saved(imports.save_mapping(edited))
+
+st.subheader(t("data.channels"))
+kinds = st.data_editor(
+    imports.channel_table(), key="channel_editor", hide_index=True, width="stretch", disabled=["code", "label"],
+    column_config={"kind": st.column_config.SelectboxColumn(t("data.col.kind"), options=["digital", "physical"],
+                                                            required=True)})
+if st.button(t("data.save_channels")):
+    show_saved(imports.save_channel_kinds(kinds))
 
 # -- reset ----------------------------------------------------------------------------------------------
 st.subheader(t("data.reset"))

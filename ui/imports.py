@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from loaders import settings
 from loaders import write as loader
 from loaders.errors import InputError, InputErrors
 from loaders.validate import Validated
@@ -93,3 +94,38 @@ def mapping_table() -> pd.DataFrame:
     with lock:
         mapping = loader.import_context(db).touchpoint_types
     return pd.DataFrame(sorted(mapping.items()), columns=["type", "stage"])
+
+
+def channel_table() -> pd.DataFrame:
+    from sqlmodel import select
+
+    from data_model import Channel
+
+    db, lock, _ = resources()
+    with lock, db.session() as s:
+        rows = s.exec(select(Channel).order_by(Channel.code)).all()
+    return pd.DataFrame([{"code": c.code, "label": c.label, "kind": c.kind} for c in rows])
+
+
+def save_mapping(table: pd.DataFrame) -> str | None:
+    """Save the edited type → stage table; returns the reason it was refused, or None."""
+    rows = table.dropna(how="all")
+    db, lock, _ = resources()
+    try:
+        with lock:
+            settings.replace_type_mapping(db, dict(zip(rows["type"], rows["stage"], strict=True)))
+    except settings.SettingError as exc:
+        return str(exc)
+    return None
+
+
+def save_channel_kinds(table: pd.DataFrame) -> str | None:
+    db, lock, _ = resources()
+    try:
+        with lock:
+            for code, kind in zip(table["code"], table["kind"], strict=True):
+                settings.set_channel_kind(db, code, kind)
+    except settings.SettingError as exc:
+        return str(exc)
+    st.cache_data.clear()
+    return None
