@@ -51,12 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _channel_codes(db) -> list[str]:
-    from sqlmodel import select
-
-    from data_model import Channel
-
-    with db.session() as s:
-        return sorted(s.exec(select(Channel.code)))
+    """Through Ibis, so that it works on read-only warehouse databases too."""
+    codes = db.ibis.table("channels").select("code").to_pyarrow().column("code").to_pylist()
+    return sorted(codes)
 
 
 def _report(parser: argparse.ArgumentParser, args) -> int:
@@ -79,6 +76,10 @@ def _report(parser: argparse.ArgumentParser, args) -> int:
         try:
             stages = stage_infos(db)
         except NoStageModel as exc:
+            if db.read_only:
+                print(f"{exc}. A warehouse database needs the Parcours tables: `python -m loaders export-parquet "
+                      f"DIR` writes them (README, 'Beyond one machine').", file=sys.stderr)
+                return 1
             where = sa.make_url(db.url).render_as_string()  # password hidden
             print(f"{where}: {exc}. Create it with `python -m loaders init` (then import data with "
                   f"`python -m loaders import`), or point --db at a Parcours database.", file=sys.stderr)

@@ -28,6 +28,36 @@ class DatabaseUnavailable(Exception):
     """The database cannot be opened: unreachable, or an embedded file held by another process."""
 
 
+READ_ONLY_MESSAGE = "this database is read-only in Parcours: load it from your pipelines"
+
+
+class ReadOnlyDatabase(DatabaseUnavailable):
+    """A warehouse database (``spark+parquet://…``, ``ibis+…://…``): Parcours reads it, never writes it."""
+
+    def __init__(self, message: str = READ_ONLY_MESSAGE):
+        super().__init__(message)
+
+
+# Warehouse mode: URLs that are not SQLAlchemy URLs but name an Ibis backend, read-only.
+#   spark+parquet:///abs/dir[?master=local[2]&conf.spark.x=y]  PySpark over DIR/<table>.parquet (temp views)
+#   ibis+<backend>://…                                         ibis.connect("<backend>://…"), e.g. trino,
+#                                                              bigquery, snowflake, databricks, duckdb
+SPARK_PARQUET = "spark+parquet://"
+IBIS_PREFIX = "ibis+"
+# The tables the analytics read (``python -m loaders export-parquet`` writes them).
+WAREHOUSE_TABLES = ("stages", "channels", "customers", "touchpoints", "feedback", "parcours_meta")
+
+
+def is_warehouse_url(url: str | None) -> bool:
+    """True for the read-only warehouse URLs (``spark+parquet://…``, ``ibis+<backend>://…``)."""
+    url = database_url(url)
+    return url.startswith(SPARK_PARQUET) or url.startswith(IBIS_PREFIX)
+
+
+def _hide_password(url: str) -> str:
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
 def database_url(url: str | None = None) -> str:
     """``--db URL``, else ``PARCOURS_DB_URL``, else the embedded default."""
     return url or os.environ.get("PARCOURS_DB_URL") or DEFAULT_URL
@@ -73,19 +103,33 @@ def _duckdb_compat() -> None:
 
 @dataclass
 class Database:
-    """A database: its SQLAlchemy engine (schema and writes) and its Ibis backend (metrics)."""
+    """A database: its SQLAlchemy engine (schema and writes) and its Ibis backend (metrics).
+
+    A warehouse database (``connect("spark+parquet:///dir")``, ``connect("ibis+trino://…")``) has no
+    engine: it is read-only, and ``ibis`` is the backend given here.
+    """
 
     url: str
-    engine: sa.Engine
+    engine: sa.Engine | None
+    warehouse: object | None = None  # the Ibis backend of a read-only warehouse database
+    _on_close: object | None = None  # extra clean-up of a warehouse database (e.g. stop Spark)
+
+    @property
+    def read_only(self) -> bool:
+        return self.engine is None
 
     @property
     def dialect(self) -> str:
+        if self.engine is None:
+            return self.warehouse.name
         return self.engine.dialect.name
 
     @cached_property
     def ibis(self):
         import ibis
 
+        if self.warehouse is not None:
+            return self.warehouse
         if self.dialect == "duckdb":
             _duckdb_compat()
             # Keep the raw connection checked out for the life of this object: Ibis uses its cursor.
@@ -107,9 +151,20 @@ class Database:
         raise DatabaseUnavailable(f"no Ibis backend for {self.dialect!r}")
 
     def session(self) -> Session:
+        if self.engine is None:
+            raise ReadOnlyDatabase()
         return Session(self.engine)
 
     def close(self) -> None:
+        if self.engine is None:
+            try:
+                self.warehouse.disconnect()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+            if self._on_close is not None:
+                self._on_close()
+            self.__dict__.pop("ibis", None)
+            return
         if "ibis" in self.__dict__:
             try:
                 self.ibis.disconnect()
@@ -133,6 +188,8 @@ def connect(url: str | None = None, create: bool = True) -> Database:
     Raises DatabaseUnavailable with a message for a person when it cannot be opened.
     """
     url = database_url(url)
+    if is_warehouse_url(url):
+        return _connect_warehouse(url)
     parsed = sa.make_url(url)
     kwargs = {}
     if parsed.get_backend_name() == "duckdb":
@@ -154,11 +211,92 @@ def connect(url: str | None = None, create: bool = True) -> Database:
     db = Database(url, engine)
     from data_model.migrate import upgrade
 
-    upgrade(db)
+    try:
+        upgrade(db)
+    except Exception as exc:  # noqa: BLE001 - a person gets the reason, not a traceback
+        engine.dispose()
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"Cannot bring the database {parsed.render_as_string()} to the current "
+                                  f"schema: {reason}") from None
     return db
 
 
+def _spark_session(directory: Path, query: dict[str, list[str]]):
+    """A PySpark session (``local[2]`` unless ``?master=`` says otherwise) with one temp view per Parquet table."""
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise DatabaseUnavailable("spark+parquet:// needs PySpark: python -m pip install pyspark "
+                                  "(and Java 17 or later)") from None
+    master = query.get("master", ["local[2]"])[-1]
+    builder = (SparkSession.builder.appName("parcours").master(master)
+               .config("spark.sql.session.timeZone", "UTC")  # event times are naive local business time
+               .config("spark.ui.showConsoleProgress", "false"))
+    if master.startswith("local"):  # one machine: a few shuffle partitions, no web UI
+        builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false")
+    for key, values in query.items():
+        if key.startswith("conf."):
+            builder = builder.config(key[len("conf."):], values[-1])
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no Java, bad master…
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"Cannot start Spark: {reason}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    for name in WAREHOUSE_TABLES:
+        path = directory / f"{name}.parquet"
+        if path.exists():
+            session.read.parquet(str(path)).createOrReplaceTempView(name)
+    return session
+
+
+def _connect_warehouse(url: str) -> Database:
+    """A read-only Database over an Ibis backend: PySpark on exported Parquet, or any ``ibis.connect`` URL."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    import ibis
+
+    shown = _hide_password(url)
+    if url.startswith(SPARK_PARQUET):
+        parts = urlsplit(url)
+        directory = Path(unquote(parts.path))
+        if parts.netloc not in ("", "localhost") or not directory.is_dir():
+            raise DatabaseUnavailable(
+                f"Cannot open the database {shown}: no folder {directory} (expected spark+parquet:///absolute/dir "
+                "holding the files of `python -m loaders export-parquet DIR`)")
+        session = _spark_session(directory, parse_qs(parts.query))
+        try:
+            backend = ibis.pyspark.connect(session)
+        except Exception as exc:  # noqa: BLE001
+            session.stop()
+            raise DatabaseUnavailable(f"Cannot open the database {shown}: {exc}") from None
+        return Database(url, None, warehouse=backend, _on_close=session.stop)
+    target = url[len(IBIS_PREFIX):]
+    if target.startswith("duckdb:"):
+        _duckdb_compat()
+    try:
+        backend = ibis.connect(target)
+    except Exception as exc:  # noqa: BLE001 - every backend raises its own kind
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"Cannot open the database {shown}: {reason}") from None
+    return Database(url, None, warehouse=backend)
+
+
+def _warehouse_has(db: Database, table: str) -> bool:
+    try:
+        return table in db.ibis.list_tables()
+    except Exception:  # noqa: BLE001 - a backend without a listing: try the table itself
+        try:
+            db.ibis.table(table)
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+
 def is_initialised(db: Database) -> bool:
+    if db.engine is None:
+        return _warehouse_has(db, models.Stage.__tablename__)
     return sa.inspect(db.engine).has_table(models.Stage.__tablename__)
 
 
@@ -167,6 +305,8 @@ def initialise(db: Database, stages: str | tuple[StageDef, ...] = "default",
     """Create the tables and record the stage model; refuse if the database already has one."""
     from data_model.migrate import stamp_head
 
+    if db.engine is None:
+        raise ReadOnlyDatabase()
     if isinstance(stages, str):
         name = stages if stages in STAGE_MODELS else "custom"
         stages = load_stage_model(stages)
@@ -200,12 +340,24 @@ def ensure_initialised(db: Database, stages: str = "default") -> None:
 
 
 def meta(db: Database, key: str, default: str | None = None) -> str | None:
+    if db.engine is None:
+        if not _warehouse_has(db, models.Meta.__tablename__):
+            return default
+        t = db.ibis.table(models.Meta.__tablename__)
+        rows = t.filter(t.key == key).select("value").to_pyarrow().to_pylist()
+        return rows[0]["value"] if rows else default
     with db.session() as s:
         row = s.get(models.Meta, key)
         return row.value if row else default
 
 
 def stage_model(db: Database) -> list[models.Stage]:
+    if db.engine is None:  # a warehouse: the same rows, read through Ibis (detached objects)
+        t = db.ibis.table(models.Stage.__tablename__)
+        rows = t.select("code", "position", "label_fr", "label_en", "is_conversion").order_by("position")
+        return [models.Stage(code=r["code"], position=int(r["position"]), label_fr=r["label_fr"],
+                             label_en=r["label_en"], is_conversion=bool(r["is_conversion"]))
+                for r in rows.to_pyarrow().to_pylist()]
     with db.session() as s:
         return list(s.exec(select(models.Stage).order_by(models.Stage.position)))
 

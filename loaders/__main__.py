@@ -1,4 +1,4 @@
-"""`python -m loaders init|import|sample|map-type|channel-kind …`
+"""`python -m loaders init|import|sample|map-type|channel-kind|export-parquet …`
 
 Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held.
 """
@@ -60,11 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("channel")
     p.add_argument("kind", choices=["digital", "physical"])
+
+    p = sub.add_parser("export-parquet", help="write the tables the analytics read as DIR/<table>.parquet "
+                                              "(for spark+parquet:///DIR or a warehouse)")
+    _add_db(p)
+    p.add_argument("dir", metavar="DIR")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data_model.engine import READ_ONLY_MESSAGE, database_url, is_warehouse_url
+
     args = build_parser().parse_args(argv)
+    if args.command != "export-parquet" and is_warehouse_url(args.db):
+        _err(f"{database_url(args.db).split('://')[0]}://…: {READ_ONLY_MESSAGE}.")
+        return 1
     try:
         return COMMANDS[args.command](args)
     except DatabaseUnavailable as exc:
@@ -208,8 +218,27 @@ def cmd_channel_kind(args) -> int:
         db.close()
 
 
+def cmd_export_parquet(args) -> int:
+    from loaders.export import export_parquet
+
+    db = connect(args.db, create=False)
+    try:
+        if not is_initialised(db):
+            _err(f"{db.url}: no Parcours tables to export (create them with `python -m loaders init`).")
+            return 1
+        done = export_parquet(db, args.dir)
+    except OSError as exc:
+        _err(f"Cannot write to {args.dir}: {exc}")
+        return 1
+    finally:
+        db.close()
+    for t in done:
+        print(f"{t.table}: {t.rows} rows → {t.path}")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-type": cmd_map_type,
-            "channel-kind": cmd_channel_kind}
+            "channel-kind": cmd_channel_kind, "export-parquet": cmd_export_parquet}
 
 if __name__ == "__main__":
     exit_now(main())
