@@ -7,8 +7,8 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, percent, t
-from ui.widgets import channel_labels, empty_state, footer, how_to_read, kpi, stage_labels
+from ui.i18n import chart_titles, decimal, percent, t
+from ui.widgets import channel_labels, empty_state, footer, how_to_read, kpi, stage_labels, sufficient
 
 filters = current_filters()
 titles = chart_titles()
@@ -56,11 +56,14 @@ with right:
     c1, c2 = st.columns(2)
     kpi(c1, t("satisfaction.detractors"), percent(d["detractors"]["rate"]), d["detractors"]["customers"])
     kpi(c2, t("satisfaction.others"), percent(d["others"]["rate"]), d["others"]["customers"])
-    if d["relative_risk"] is not None:
+    # The relative risk only when both groups are large enough; any part may be undefined (no churner
+    # among detractors gives RR = 0 with no interval).
+    if d["relative_risk"] is not None and sufficient(d["detractors"]["customers"]) and sufficient(
+            d["others"]["customers"]):
         p = d["p_value"]
         verdict = t("satisfaction.significant") if p is not None and p < 0.05 else t("satisfaction.not_significant")
-        st.caption(t("satisfaction.rr", rr=f"{d['relative_risk']:.2f}", low=f"{d['rr_ci_low']:.2f}",
-                     high=f"{d['rr_ci_high']:.2f}", p="—" if p is None else f"{p:.3g}", verdict=verdict))
+        st.caption(t("satisfaction.rr", rr=decimal(d["relative_risk"]), low=decimal(d["rr_ci_low"]),
+                     high=decimal(d["rr_ci_high"]), p=decimal(p, ".3g"), verdict=verdict))
     st.caption(t("satisfaction.detractor_definition"))
 
 st.subheader(t("satisfaction.heatmap"))

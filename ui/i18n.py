@@ -295,6 +295,14 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return text
 
 
+def decimal(value: float | None, spec: str = ".2f") -> str:
+    """A plain number (a ratio, a p-value) in the current language; "—" when undefined."""
+    if missing(value):
+        return "—"
+    text = format(value, spec)
+    return text.replace(".", ",") if language() == "fr" else text
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     if missing(value):
         return "—"

@@ -114,3 +114,15 @@ def test_english_interface(app):
     assert not app.exception, app.exception
     assert any(m.label == "Customers" for m in app.metric)
     assert app.title[0].value == "Overview"
+
+
+def test_satisfaction_page_with_a_filter_where_no_detractor_churned(app):
+    """Regression (found by the benchmark): RR = 0 has no interval; the page must not format None."""
+    from datetime import date
+
+    app.run()
+    app.switch_page("app_pages/satisfaction.py").run()
+    app.multiselect(key="persona").set_value(["Habitué du magasin"]).run()
+    app.multiselect(key="channel").set_value(["site_web", "magasin"]).run()
+    app.date_input(key="period").set_value((date(2025, 4, 1), date(2025, 6, 30))).run()
+    assert not app.exception, app.exception
