@@ -1,0 +1,237 @@
+"""``python -m bench [--sizes 10000,100000,1000000] [--engines duckdb,postgres] [--pg-url URL] [--out FILE]
+[--work DIR] [--skip-app] [--targets]``: see bench/README.md."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.machine import machine
+from bench.tables import markdown, targets_check
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+KINDS = ("customers", "touchpoints", "feedback")
+SEED = 1
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run_child(job: str, args: dict, timeout: float = 3600) -> dict:
+    """One measurement in a fresh Python process; adds the wall time seen from here."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        result_file = fh.name
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "bench.child", job, json.dumps(args), result_file],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t
+    try:
+        if proc.returncode != 0:
+            raise RuntimeError(f"bench.child {job} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        result = json.loads(Path(result_file).read_text(encoding="utf-8"))
+    finally:
+        Path(result_file).unlink(missing_ok=True)
+    result["wall"] = wall
+    # interpreter start-up and shutdown: what the parent saw minus what the child measured itself
+    result["t_python"] = wall - result["t_total"]
+    return result
+
+
+def python_startup() -> float:
+    """Bare ``python -c pass``, best of 3."""
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+# -- data -------------------------------------------------------------------------------------------------
+
+def make_export(n: int, work: Path) -> dict:
+    from loaders import sample
+
+    d = work / f"n{n}"
+    done = d / "done.json"
+    if done.exists():
+        log(f"{n:,}: reusing the export in {d}")
+        return json.loads(done.read_text())
+    log(f"{n:,}: generating")
+    t = time.perf_counter()
+    frames = sample.generate(n, seed=SEED)
+    t_gen = time.perf_counter() - t
+    info = {"dir": str(d), "t_generate": t_gen, "rows": {k: len(frames[k]) for k in KINDS}, "files": {}}
+    for fmt in ("csv", "parquet"):
+        t = time.perf_counter()
+        sample.write_export(frames, d / fmt, fmt=fmt)
+        info[f"t_write_{fmt}"] = time.perf_counter() - t
+        info["files"][fmt] = {k: str(d / fmt / f"{k}.{fmt}") for k in KINDS}
+        info[f"bytes_{fmt}"] = {k: (d / fmt / f"{k}.{fmt}").stat().st_size for k in KINDS}
+    info["filters"] = pick_filters(frames)
+    del frames
+    done.write_text(json.dumps(info))
+    log(f"{n:,}: generated in {t_gen:.1f} s, {info['rows']}")
+    return info
+
+
+def pick_filters(frames) -> dict:
+    """One persona, two channel codes and a 3-month window, all present in the data."""
+    from data_model.text import slug
+
+    tp = frames["touchpoints"]
+    personas = frames["customers"]["persona"].dropna().value_counts()
+    channels = tp["channel"].map(slug).value_counts()
+    start, end = "2025-04-01", "2025-06-30"
+    ts = tp["timestamp"]
+    in_window = int(((ts >= start) & (ts < "2025-07-01")).sum())
+    assert in_window > 0, "no touchpoint in the window"
+    pool = [p for p in personas.index]  # most frequent first: the report filter takes the most frequent one
+    chosen = [c for c in ("site_web", "magasin") if c in channels.index] or list(channels.index[:2])
+    return {"personas": [pool[0]], "channels": chosen[:2], "start": start, "end": end,
+            "personas_pool": pool[1:] + pool[:1], "touchpoints_in_window": in_window}
+
+
+# -- engines ----------------------------------------------------------------------------------------------
+
+class Postgres:
+    def __init__(self, base: str):
+        import sqlalchemy as sa
+
+        self.base = base
+        self.admin = sa.create_engine(base)
+        self.schemas: list[str] = []
+
+    def fresh(self, tag: str) -> str:
+        import sqlalchemy as sa
+
+        schema = f"bench_{tag}_{uuid.uuid4().hex[:8]}"
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f"create schema {schema}")
+        self.schemas.append(schema)
+        url = sa.make_url(self.base).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.begin() as conn:
+            for schema in self.schemas:
+                conn.exec_driver_sql(f"drop schema if exists {schema} cascade")
+        self.schemas.clear()
+
+    def close(self) -> None:
+        self.drop_all()
+        self.admin.dispose()
+
+
+def fresh_db(engine: str, n: int, fmt: str, work: Path, pg: Postgres | None) -> str:
+    if engine == "postgres":
+        return pg.fresh(f"{n}_{fmt}")
+    path = work / f"n{n}" / f"{fmt}.duckdb"
+    for p in (path, path.with_suffix(".duckdb.wal")):
+        p.unlink(missing_ok=True)
+    return f"duckdb:///{path}"
+
+
+def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bool) -> dict:
+    out: dict = {"engine": engine, "size": n, "rows": export["rows"], "filters": export["filters"],
+                 "loadavg_before": os.getloadavg()}
+    urls = {}
+    for fmt in ("csv", "parquet"):
+        urls[fmt] = fresh_db(engine, n, fmt, work, pg)
+        log(f"{engine} {n:,}: import {fmt}")
+        out[f"import_{fmt}"] = run_child("import", {"url": urls[fmt], "files": export["files"][fmt]})
+        r = out[f"import_{fmt}"]
+        log(f"  {r['t_import']:.1f} s, peak {r['peak_rss_mb']:.0f} MB")
+    url = urls["csv"]
+    filt = {k: export["filters"][k] for k in ("personas", "channels", "start", "end")}
+    for label, f in (("unfiltered", None), ("filtered", filt)):
+        log(f"{engine} {n:,}: report {label}")
+        out[f"report_{label}"] = run_child("report", {"url": url, "filters": f})
+        out[f"metrics_{label}"] = run_child("metrics", {"url": url, "filters": f})
+        log(f"  report process {out[f'report_{label}']['wall']:.2f} s")
+    if not skip_app:
+        log(f"{engine} {n:,}: app")
+        try:
+            out["app"] = run_child("app", {"url": url, "filters": export["filters"]})
+            log(f"  app peak {out['app']['peak_rss_mb']:.0f} MB, {out['app']['n_errors']} errors")
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            out["app"] = {"failed": str(exc)[-2000:]}
+            log(f"  app failed: {str(exc)[-500:]}")
+    out["loadavg_after"] = os.getloadavg()
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--engines", default="duckdb,postgres")
+    p.add_argument("--pg-url", default=DEFAULT_PG)
+    p.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    p.add_argument("--work", help="folder for generated files and DuckDB databases (default: a temp dir in /tmp)")
+    p.add_argument("--skip-app", action="store_true")
+    p.add_argument("--targets", action="store_true", help="check the 1M numbers against the targets")
+    p.add_argument("--fresh", action="store_true",
+                   help="do not merge with the runs already in --out (default: keep runs of other sizes/engines)")
+    args = p.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - {"duckdb", "postgres"}
+    if unknown:
+        p.error(f"unknown engines: {sorted(unknown)}")
+
+    out_path = Path(args.out)
+    results = {"runs": {}}
+    if out_path.exists() and not args.fresh:
+        try:
+            results = json.loads(out_path.read_text(encoding="utf-8"))
+        except ValueError:
+            pass
+    results["machine"] = machine()
+    results["python_startup_s"] = python_startup()
+    results.setdefault("exports", {})
+
+    temp = None
+    if args.work:
+        work = Path(args.work)
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        temp = Path(tempfile.mkdtemp(prefix="parcours-bench-", dir="/tmp"))
+        work = temp
+    pg = Postgres(args.pg_url) if "postgres" in engines else None
+    try:
+        for n in sizes:
+            export = make_export(n, work)
+            results["exports"][str(n)] = {k: v for k, v in export.items() if k not in ("files", "dir")}
+            for engine in engines:
+                try:
+                    results["runs"][f"{engine}/{n}"] = bench_engine(engine, n, export, work, pg, args.skip_app)
+                finally:
+                    if pg:
+                        pg.drop_all()
+                out_path.parent.mkdir(parents=True, exist_ok=True)
+                out_path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    finally:
+        if pg:
+            pg.close()
+        if temp:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    text = markdown(results)
+    if args.targets:
+        results["targets"], target_text = targets_check(results)
+        text += "\n" + target_text
+    out_path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
