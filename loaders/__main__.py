@@ -173,49 +173,37 @@ def cmd_sample(args) -> int:
 
 
 def cmd_map_type(args) -> int:
-    from data_model import TouchpointType, stage_model
-    from data_model.text import slug
+    from loaders.settings import SettingError, set_type_stage
 
     db = connect(args.db)
     try:
         ensure_initialised(db)
-        stages = {s.code for s in stage_model(db)}
-        if args.stage not in stages:
-            _err(f"{args.stage!r} is not a stage (accepted: {', '.join(sorted(stages))})")
-            return 2
-        code = slug(args.type)
-        if not code:
-            _err(f"{args.type!r} is not a touchpoint type")
-            return 2
-        with db.session() as s:
-            row = s.get(TouchpointType, code) or TouchpointType(code=code, stage=args.stage)
-            row.stage = args.stage
-            s.add(row)
-            s.commit()
-        print(f"Touchpoint type {code!r} → stage {args.stage!r}")
-        return 0
+        code = set_type_stage(db, args.type, args.stage)
+    except SettingError as exc:
+        _err(str(exc))
+        return 2
     finally:
         db.close()
+    print(f"Touchpoint type {code!r} → stage {args.stage!r}")
+    return 0
 
 
 def cmd_channel_kind(args) -> int:
-    from data_model import Channel
-    from data_model.text import slug
+    from loaders.settings import SettingError, set_channel_kind
 
     db = connect(args.db)
     try:
-        with db.session() as s:
-            row = s.get(Channel, slug(args.channel)) if is_initialised(db) else None
-            if row is None:
-                _err(f"No channel {args.channel!r} in this database (channels are created by imports).")
-                return 2
-            row.kind = args.kind
-            s.add(row)
-            s.commit()
-        print(f"Channel {row.code!r} is {args.kind}")
-        return 0
+        if not is_initialised(db):
+            _err(f"No channel {args.channel!r} in this database (channels are created by imports).")
+            return 2
+        code = set_channel_kind(db, args.channel, args.kind)
+    except SettingError as exc:
+        _err(str(exc))
+        return 2
     finally:
         db.close()
+    print(f"Channel {code!r} is {args.kind}")
+    return 0
 
 
 def cmd_export_parquet(args) -> int:
