@@ -33,7 +33,7 @@ pages = {
 page = st.navigation(pages)
 
 filters = sidebar_filters()
-customers = query("report", filters)["customers"]
+customers = query("customers", filters)
 st.sidebar.caption(plain(describe(filters, customers)))
 
 page.run()

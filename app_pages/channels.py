@@ -12,7 +12,7 @@ from ui.widgets import channel_codes, channel_labels, empty_state, footer, how_t
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.channels"))
-if query("report", filters)["customers"] == 0:
+if query("customers", filters) == 0:
     empty_state()
 
 slabels, clabels, codes = stage_labels(), channel_labels(), channel_codes()

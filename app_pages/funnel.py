@@ -12,7 +12,7 @@ from ui.widgets import channel_labels, empty_state, footer, how_to_read, stage_l
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.funnel"))
-if query("report", filters)["customers"] == 0:
+if query("customers", filters) == 0:
     empty_state()
 
 labels = stage_labels()

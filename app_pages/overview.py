@@ -13,7 +13,7 @@ filters = current_filters()
 titles = chart_titles()
 st.title(t("page.overview"))
 demo_banner()
-if query("report", filters)["customers"] == 0:
+if query("customers", filters) == 0:
     empty_state()
 
 k = query("kpis", filters)

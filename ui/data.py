@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 import data_model as dm
-from analytics import channels, funnel, overview, satisfaction
+from analytics import channels, funnel, metrics, overview, satisfaction
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.report import report
@@ -21,6 +21,7 @@ DEMO_FILES = {k: DEMO_DIR / f"{k}.csv" for k in ("customers", "touchpoints", "fe
 # One definition of each metric: the pages reach the analytics functions through this table only.
 QUERIES = {
     "report": report,
+    "customers": metrics.customers,
     "kpis": overview.kpis,
     "kpi_trend": overview.kpi_trend,
     "headline": overview.headline,
