@@ -102,3 +102,16 @@ def load_example(db) -> None:
         touchpoints=[tp(*t) for t in EXAMPLE_TOUCHPOINTS],
         feedback=[fb(c, at, st, nps=n, channel=ch, csat=cs) for c, at, st, n, ch, cs in EXAMPLE_FEEDBACK],
     )
+
+
+def kept_by(row: dict, f, customers_by_id: dict) -> bool:
+    """The filters read row by row in plain Python: the tests' independent reading of ``apply_filters``."""
+    c = customers_by_id.get(row["customer_id"])
+    for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
+        if values and (c is None or getattr(c, attr) not in values):
+            return False
+    if f.channels and row["channel"] not in f.channels:
+        return False
+    if f.start and row["timestamp"].date() < f.start:
+        return False
+    return not (f.end and row["timestamp"].date() > f.end)

@@ -17,7 +17,7 @@ from analytics.report import report
 from analytics.stats import nps_with_interval, wilson_interval
 from data_model import Channel
 from data_model.stages import StageDef
-from tests.unit.journeys import customer, fb, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -352,15 +352,7 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters) -> dict:
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
-        c = by_id.get(row["customer_id"])
-        for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
-            if values and (c is None or getattr(c, attr) not in values):
-                return False
-        if f.channels and row["channel"] not in f.channels:
-            return False
-        if f.start and row["timestamp"].date() < f.start:
-            return False
-        return not (f.end and row["timestamp"].date() > f.end)
+        return kept_by(row, f, by_id)
 
     journeys: dict[str, list] = {}
     for i, t in enumerate(touchpoints, start=1):

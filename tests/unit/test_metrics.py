@@ -9,7 +9,7 @@ import pytest
 from analytics import metrics
 from analytics.filters import Filters
 from analytics.stats import nps_with_interval
-from tests.unit.journeys import customer, fb, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -382,15 +382,7 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
-        c = by_id.get(row["customer_id"])
-        for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
-            if values and (c is None or getattr(c, attr) not in values):
-                return False
-        if f.channels and row["channel"] not in f.channels:
-            return False
-        if f.start and row["timestamp"].date() < f.start:
-            return False
-        return not (f.end and row["timestamp"].date() > f.end)
+        return kept_by(row, f, by_id)
 
     journeys = {}
     for i, t in enumerate(touchpoints, start=1):

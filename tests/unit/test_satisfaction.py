@@ -13,7 +13,7 @@ from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
 from analytics.stats import MIN_N, nps_with_interval, relative_risk, wilson_interval
-from tests.unit.journeys import customer, fb, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
@@ -276,15 +276,7 @@ def test_random_feedback_matches_a_plain_python_reference(db):
     load(db, customers, touchpoints, feedback)
 
     def keeps(row, f):
-        c = by_id.get(row["customer_id"])
-        for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
-            if values and (c is None or getattr(c, attr) not in values):
-                return False
-        if f.channels and row["channel"] not in f.channels:
-            return False
-        if f.start and row["timestamp"].date() < f.start:
-            return False
-        return not (f.end and row["timestamp"].date() > f.end)
+        return kept_by(row, f, by_id)
 
     for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
               Filters(regions=("north",), start=date(2024, 1, 2)), Filters(end=date(2024, 1, 2), channels=("app",))]:
