@@ -42,18 +42,30 @@ def load(db, customers=(), touchpoints=(), feedback=()) -> None:
         known = set(s.exec(select(Channel.code)))
         start_tp = (max(s.exec(select(Touchpoint.id)), default=0)) + 1
         start_fb = (max(s.exec(select(Feedback.id)), default=0)) + 1
+        # customer numbers as the importer gives them: one per customer, shared by their events
+        numbers = {cid: no for cid, no in s.exec(select(Customer.customer_id, Customer.customer_no))}
+        for model in (Touchpoint, Feedback):
+            numbers.update({cid: no for cid, no in s.exec(select(model.customer_id, model.customer_no))})
+
+        def number(customer_id: str) -> int:
+            if numbers.get(customer_id) is None:
+                numbers[customer_id] = max((n for n in numbers.values() if n is not None), default=0) + 1
+            return numbers[customer_id]
+
         for row in [*touchpoints, *feedback]:
             code = row["channel"]
             if code is not None and code not in known:
                 known.add(code)
                 s.add(Channel(code=code, label=code.title()))
         for c in customers:
+            c.customer_no = number(c.customer_id)
             s.add(c)
         for i, row in enumerate(touchpoints):
             s.add(Touchpoint(id=start_tp + i, natural_key=f"tp-{start_tp + i}", batch_id=1, line=i + 2,
-                             touchpoint="test", **row))
+                             touchpoint="test", customer_no=number(row["customer_id"]), **row))
         for i, row in enumerate(feedback):
-            s.add(Feedback(id=start_fb + i, natural_key=f"fb-{start_fb + i}", batch_id=1, line=i + 2, **row))
+            s.add(Feedback(id=start_fb + i, natural_key=f"fb-{start_fb + i}", batch_id=1, line=i + 2,
+                           customer_no=number(row["customer_id"]), **row))
         s.commit()
 
 

@@ -41,15 +41,16 @@ def test_undo_restores_the_values_an_import_updated(db, tmp_path):
 
     def state():
         with db.engine.connect() as conn:
-            return (conn.execute(sa.text("select customer_id, persona, churned, batch_id from customers "
+            return (conn.execute(sa.text("select customer_id, persona, churned, batch_id, customer_no from customers "
                                          "order by customer_id")).all(),
-                    conn.execute(sa.text("select id, revenue, batch_id, line from touchpoints")).all())
+                    conn.execute(sa.text("select id, revenue, batch_id, customer_no from touchpoints")).all())
 
     assert state()[0][0][1] == "B"
     undo_batch(db, batch)
     customers, touchpoints = state()
-    assert [tuple(r) for r in customers] == [("1", "A", False, batch - 1)]
-    assert [(r[0], float(r[1]), r[2]) for r in touchpoints] == [(1, 10.5, batch - 1)]
+    assert [tuple(r) for r in customers] == [("1", "A", False, batch - 1, 1)]
+    # id 2: the first file's line 2 (ids follow the input order, numbered by line)
+    assert [(r[0], float(r[1]), r[2], r[3]) for r in touchpoints] == [(2, 10.5, batch - 1, 1)]
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("select count(*) from customers_history").scalar() == 0
     # and the earlier import can be undone in turn

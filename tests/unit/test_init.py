@@ -28,7 +28,7 @@ def test_init_with_each_built_in_model(duckdb_url, name, conversion, count):
     assert len(stages) == count and [s.position for s in stages] == list(range(1, count + 1))
     assert [s.code for s in stages if s.is_conversion] == [conversion]
     assert dm.meta(db, "stage_model") == name
-    assert current_revision(db) == "0002"
+    assert current_revision(db) == "0003"
     db.close()
     again = run("init", "--db", duckdb_url)
     assert again.returncode == 2 and "already has a stage model" in again.stderr
@@ -72,8 +72,8 @@ def test_a_database_made_at_schema_0001_is_upgraded_when_opened(db_url):
         conn.exec_driver_sql("update parcours_meta set value = '0001' where key = 'schema_version'")
     db.close()
     db = dm.connect(db_url)
-    assert current_revision(db) == "0002"
-    assert dm.meta(db, "schema_version") == "0002"
+    assert current_revision(db) == "0003"
+    assert dm.meta(db, "schema_version") == "0003"
     assert sa.inspect(db.engine).has_table("customers_history")
     db.close()
 
@@ -90,7 +90,8 @@ def test_migration_0002_spells_the_same_columns_as_the_models():
     for name, columns in module._tables().items():
         model = HISTORY[name.removesuffix("_history")]
         spelt = [(c.name, c.type._type_affinity) for c in columns]
-        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns][1:]
+        # customer_no came with schema 0003
+        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns if c.name != "customer_no"][1:]
 
 
 def test_map_type_edits_the_mapping(duckdb_url):
@@ -103,3 +104,39 @@ def test_map_type_edits_the_mapping(duckdb_url):
     db.close()
     bad = run("map-type", "--db", duckdb_url, "x", "nowhere")
     assert bad.returncode == 2 and "accepted" in bad.stderr
+
+
+def test_a_database_with_data_at_schema_0002_gets_customer_numbers_and_the_same_report(db_url):
+    from analytics.report import report
+    from loaders.write import run_import
+    from tests.conftest import EXAMPLES
+
+    db = dm.connect(db_url)
+    dm.initialise(db)
+    files = {"customers": EXAMPLES / "clients.csv", "touchpoints": EXAMPLES / "points_de_contact.csv",
+             "feedback": EXAMPLES / "avis.csv"}
+    run_import(db, files)
+    expected = report(db)
+    with db.engine.begin() as conn:  # as a Parcours of schema 0002 left it: no customer numbers
+        for table in ("customers", "touchpoints", "feedback"):
+            conn.exec_driver_sql(f"alter table {table} drop column customer_no")
+            # DuckDB alters no table with an index: the history table's index goes and comes back
+            conn.exec_driver_sql(f"drop index ix_{table}_history_undo_batch_id")
+            conn.exec_driver_sql(f"alter table {table}_history drop column customer_no")
+            conn.exec_driver_sql(f"create index ix_{table}_history_undo_batch_id on {table}_history (undo_batch_id)")
+        conn.exec_driver_sql("update alembic_version set version_num = '0002'")
+        conn.exec_driver_sql("update parcours_meta set value = '0002' where key = 'schema_version'")
+    db.close()
+    db = dm.connect(db_url)
+    assert current_revision(db) == "0003"
+    with db.engine.connect() as conn:
+        numbers = dict(conn.exec_driver_sql("select customer_id, customer_no from customers").all())
+        assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))  # numbered in customer_id order
+        assert [numbers[c] for c in sorted(numbers)] == sorted(numbers.values())
+        for table in ("touchpoints", "feedback"):
+            rows = conn.exec_driver_sql(f"select customer_id, customer_no from {table}").all()
+            assert rows and all(numbers[cid] == no for cid, no in rows)
+    assert report(db) == expected
+    run_import(db, files)  # importing again after the upgrade changes nothing
+    assert report(db) == expected
+    db.close()
