@@ -23,7 +23,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
-from analytics.metrics import MIXES, Scope
+from analytics.metrics import MIXES, Scope, scope_for
 
 __all__ = [
     "digital_share_by_stage", "mix_outcomes", "ropo_showrooming", "stage_flows", "transition_matrix",
@@ -32,10 +32,6 @@ __all__ = [
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def _scope(db, filters: Filters | None, scope: Scope | None) -> Scope:
-    return scope if scope is not None else Scope(db, filters)
-
-
 def _rows(expr) -> list[dict]:
     """Execute a small expression; plain Python rows (through Arrow, as ``analytics.metrics`` does)."""
     return expr.to_pyarrow().to_pylist()
@@ -43,10 +39,7 @@ def _rows(expr) -> list[dict]:
 
 def _cached(scope: Scope, key: str, compute):
     """Cache a small executed result on the scope (a scope is a snapshot of one page render)."""
-    key = f"_channels_{key}"
-    if key not in scope.__dict__:
-        scope.__dict__[key] = compute()
-    return scope.__dict__[key]
+    return scope.cached(f"_channels_{key}", compute)
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
@@ -89,16 +82,16 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
     the one windowed pass, as ``Scope.prefetch`` does) and fills the scope's cache, so that
     ``transition_matrix`` on the same scope costs nothing more.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
 
     def expr():
         j = scope.journeys
         f = scope.feedback
         r = f.filter(f.nps.notnull())
-        per = r.group_by(rid="customer_id").aggregate(
+        per = r.group_by(rid=scope.key).aggregate(
             n=r.count(), p=r.count(where=r.nps >= 9), d=r.count(where=r.nps <= 6),
         )
-        x = j.left_join(per, j.customer_id == per.rid)
+        x = j.left_join(per, j.ckey == per.rid)
         conv = scope.conversion_stage
         converted = x.furthest >= conv.position if conv else ibis.literal(False)
         return x.group_by("mix").aggregate(
@@ -156,7 +149,7 @@ def transition_matrix(db, filters: Filters | None = None, *, scope: Scope | None
     Columns ``from_channel, to_channel, count, share_of_from``; only pairs that occur, by count
     descending, then from, then to (the report's order). Reuses the scope's cached transitions.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     rows = scope.transitions()
     leaving: dict[str, int] = {}
     for r in rows:
@@ -183,14 +176,14 @@ def _flow_expr(scope: Scope):
     """
     t = scope.touchpoints
     if scope.db.dialect == "duckdb":
-        first = t.group_by("customer_id", "position").aggregate(
+        first = t.group_by("ckey", "position").aggregate(
             channel=t.channel.first(order_by=[t.timestamp, t.id]),
         )
     else:
-        w = ibis.window(group_by=[t.customer_id, t.position], order_by=[t.timestamp, t.id])
-        first = t.select("customer_id", "position", "channel", rn=ibis.row_number().over(w))
+        w = ibis.window(group_by=[t.ckey, t.position], order_by=[t.timestamp, t.id])
+        first = t.select("ckey", "position", "channel", rn=ibis.row_number().over(w))
         first = first.filter(first.rn == 0)
-    w2 = ibis.window(group_by=first.customer_id, order_by=first.position)
+    w2 = ibis.window(group_by=first.ckey, order_by=first.position)
     steps = first.select(
         "position", "channel",
         next_position=first.position.lead().over(w2),
@@ -213,7 +206,7 @@ def stage_flows(db, filters: Filters | None = None, *, scope: Scope | None = Non
     by from_position, to_position, customers descending, from_channel, to_channel. A customer who
     reached a single stage has no flow. Feeds an alluvial / Sankey chart.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     code = {s.position: s.code for s in scope.stages}
     rows = [
         {"from_stage": code[r["position"]], "from_position": r["position"], "from_channel": r["channel"],
@@ -252,7 +245,7 @@ def digital_share_by_stage(db, filters: Filters | None = None, *, scope: Scope |
       so this can be below the funnel's count); ``customers_digital_first`` = those whose first
       touchpoint there (journey order) is on a digital channel; ``digital_first_share`` their share.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
 
     def compute():
         t = scope.touchpoints
@@ -304,7 +297,7 @@ def ropo_showrooming(db, filters: Filters | None = None, *, scope: Scope | None 
     to the conversion stage in the model, so a customer who reached both has exactly one flow between
     them.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     conv = scope.conversion_stage
     idx = scope.stages.index(conv)
     research = scope.stages[idx - 1] if idx > 0 else None

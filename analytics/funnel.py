@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
-from analytics.metrics import Scope, StageInfo, _rows
+from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
 __all__ = ["GROUPINGS", "funnel_by_group", "funnel_table", "stage_counts", "time_between_stages"]
 
@@ -50,14 +50,14 @@ def _closed_depth(per, n: int):
 
 
 def _per_customer(scope: Scope, closed: bool):
-    """One row per customer: ``customer_id`` and ``level`` (furthest stage order for the open funnel,
+    """One row per customer: ``ckey`` (``Scope.key``) and ``level`` (furthest stage order for the open funnel,
     closed depth 0…n for the closed funnel)."""
     t = scope.touchpoints
     if not closed:
-        per = t.group_by("customer_id").aggregate(level=t.position.max())
-        return per.select("customer_id", level=per.level.cast("int64"))
-    per = t.group_by("customer_id").aggregate(**_first_reach_columns(t, scope.stages))
-    return per.select("customer_id", level=_closed_depth(per, len(scope.stages)))
+        per = t.group_by("ckey").aggregate(level=t.position.max())
+        return per.select("ckey", level=per.level.cast("int64"))
+    per = t.group_by("ckey").aggregate(**_first_reach_columns(t, scope.stages))
+    return per.select("ckey", level=_closed_depth(per, len(scope.stages)))
 
 
 def _reaches(stage_index: int, stage: StageInfo, level: int, closed: bool) -> bool:
@@ -114,7 +114,8 @@ FUNNEL_COLUMNS = ["stage", "position", "customers", "conv_from_previous", "conv_
                   "ci_low", "ci_high"]
 
 
-def funnel_table(db, filters: Filters | None = None, closed: bool = False) -> pd.DataFrame:
+def funnel_table(db, filters: Filters | None = None, closed: bool = False, *,
+                 scope: Scope | None = None) -> pd.DataFrame:
     """One row per stage of the model, in order.
 
     Columns ``stage, position, customers, conv_from_previous, conv_from_start, drop_off, ci_low,
@@ -124,18 +125,25 @@ def funnel_table(db, filters: Filters | None = None, closed: bool = False) -> pd
     (``ci_low``, ``ci_high``); ``conv_from_start`` = customers_k / customers_1; ``drop_off`` =
     customers_{k−1} − customers_k. On the first stage the "previous" columns are missing. One query.
     """
-    scope = Scope(db, filters)
+    scope = scope_for(db, filters, scope)
     return _frame(_stage_rows(scope.stages, stage_counts(scope, closed)), FUNNEL_COLUMNS)
 
 
 def stage_counts(scope: Scope, closed: bool = False) -> list[int]:
-    """Customers at each stage of ``scope`` (open or closed funnel), in stage order. One query."""
-    per = _per_customer(scope, closed)
-    counts = {r["level"]: r["n"] for r in _rows(per.group_by("level").aggregate(n=per.count()))}
-    return _counts_by_stage(scope.stages, counts, closed)
+    """Customers at each stage of ``scope`` (open or closed funnel), in stage order. One query at most:
+    the open funnel reuses the scope's customer summary when the report already computed it."""
+    if not closed and "summary_rows" in scope.__dict__:
+        return [r["customers"] for r in scope.funnel()]
+
+    def compute():
+        per = _per_customer(scope, closed)
+        counts = {r["level"]: r["n"] for r in _rows(per.group_by("level").aggregate(n=per.count()))}
+        return _counts_by_stage(scope.stages, counts, closed)
+
+    return scope.cached(f"stage_counts_{closed}", compute)
 
 
-def time_between_stages(db, filters: Filters | None = None) -> pd.DataFrame:
+def time_between_stages(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """Median time between the first reaches of consecutive stages, in hours.
 
     One row per consecutive stage pair of the model (``from_stage, to_stage, customers,
@@ -149,10 +157,10 @@ def time_between_stages(db, filters: Filters | None = None) -> pd.DataFrame:
     from run to run for a small gain). One query: every pair is a filtered aggregate over the
     per-customer first reaches.
     """
-    scope = Scope(db, filters)
+    scope = scope_for(db, filters, scope)
     stages = scope.stages
     t = scope.touchpoints
-    per = t.group_by("customer_id").aggregate(**_first_reach_columns(t, stages))
+    per = t.group_by("ckey").aggregate(**_first_reach_columns(t, stages))
     aggs = {}
     for i in range(1, len(stages)):
         earlier, later = per[f"f{i - 1}"], per[f"f{i}"]
@@ -176,14 +184,14 @@ def _first_channel(scope: Scope):
     """
     t = scope.touchpoints
     if scope.db.dialect == "duckdb":
-        firsts = t.group_by("customer_id").aggregate(min_ts=t.timestamp.min())
-        firsts = firsts.select(fid="customer_id", min_ts="min_ts")
-        t = t.join(firsts, [t.customer_id == firsts.fid, t.timestamp == firsts.min_ts])
-        t = t.select("customer_id", "channel", "position", "id", "timestamp")
-    rank = ibis.row_number().over(group_by=t.customer_id, order_by=[t.timestamp, t.position, t.id])
-    first = t.select("customer_id", "channel", rank=rank)
+        firsts = t.group_by("ckey").aggregate(min_ts=t.timestamp.min())
+        firsts = firsts.select(fid="ckey", min_ts="min_ts")
+        t = t.join(firsts, [t.ckey == firsts.fid, t.timestamp == firsts.min_ts])
+        t = t.select("ckey", "channel", "position", "id", "timestamp")
+    rank = ibis.row_number().over(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id])
+    first = t.select("ckey", "channel", rank=rank)
     first = first.filter(first.rank == 0)
-    return first.select(cid="customer_id", grp="channel")
+    return first.select(cid="ckey", grp="channel")
 
 
 def _group_key(val):
@@ -196,8 +204,8 @@ GROUP_COLUMNS = ["group", "stage", "position", "customers", "conv_from_previous"
 TEST_COLUMNS = ["stage", "p_value", "q_value", "significant"]
 
 
-def funnel_by_group(db, filters: Filters | None = None, by: str = "persona",
-                    closed: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", closed: bool = False, *,
+                    scope: Scope | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The funnel of each group of customers, and whether the groups differ at each stage transition.
 
     ``by`` is ``persona``, ``segment``, ``region`` (the customer's attribute) or ``channel``: the
@@ -219,15 +227,15 @@ def funnel_by_group(db, filters: Filters | None = None, by: str = "persona",
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
-    scope = Scope(db, filters)
+    scope = scope_for(db, filters, scope)
     stages = scope.stages
     per = _per_customer(scope, closed)
     if by == "channel":
         key = _first_channel(scope)
     else:
         c = db.ibis.table("customers")
-        key = c.select(cid="customer_id", grp=c[by])
-    joined = per.left_join(key, per.customer_id == key.cid).select("level", "grp")
+        key = c.select(cid=c[scope.key], grp=c[by])
+    joined = per.left_join(key, per.ckey == key.cid).select("level", "grp")
     counts_rows = _rows(joined.group_by("grp", "level").aggregate(n=joined.count()))
 
     by_group: dict = {}

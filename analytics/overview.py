@@ -14,7 +14,7 @@ import pandas as pd
 from analytics import stats
 from analytics.filters import Filters
 from analytics.funnel import _stage_rows, stage_counts
-from analytics.metrics import Scope, StageInfo, _rows, stage_infos
+from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
 __all__ = ["GRAINS", "data_range", "headline", "kpi_trend", "kpis"]
 
@@ -28,7 +28,7 @@ def data_range(db, filters: Filters | None = None) -> tuple[date, date] | None:
     The other filters (persona, segment, region, channel) apply. ``None`` when no touchpoint is kept.
     """
     filters = replace(filters or Filters(), start=None, end=None)
-    t = Scope(db, filters).touchpoints
+    t = Scope(db, filters, materialize=False).touchpoints  # two numbers: nothing worth keeping
     row = _rows(t.aggregate(first=t.timestamp.min(), last=t.timestamp.max()))[0]
     if row["first"] is None:
         return None
@@ -68,7 +68,7 @@ def _period(filters: Filters, span: tuple[date, date] | None) -> tuple[date | No
     return start, end
 
 
-def kpis(db, filters: Filters | None = None) -> dict:
+def kpis(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
     """The headline KPIs of the period and of the period just before it.
 
     ``{"period": (start, end), "previous_period": (start, end) | None, "current": K,
@@ -89,15 +89,16 @@ def kpis(db, filters: Filters | None = None) -> dict:
     filters = filters or Filters()
     span = data_range(db, filters)
     period = _period(filters, span)
-    stages = stage_infos(db)
-    current = _kpi(Scope(db, filters, stages))
+    scope = scope_for(db, filters, scope)
+    stages = scope.stages
+    current = _kpi(scope)
     if span is None:
         return {"period": period, "previous_period": None, "current": current, "previous": None}
     start, end = period
     days = (end - start).days + 1
     previous_period = (start - timedelta(days=days), start - timedelta(days=1))
     prev_filters = replace(filters, start=previous_period[0], end=previous_period[1])
-    previous = _kpi(Scope(db, prev_filters, stages))
+    previous = _kpi(Scope(db, prev_filters, stages, materialize=False))
     return {"period": period, "previous_period": previous_period, "current": current, "previous": previous}
 
 
@@ -125,16 +126,16 @@ def _trend_summary(scope: Scope, grain: str):
     t = scope.touchpoints
     t = t.mutate(bucket=_bucket(t.timestamp, grain))
     order = [t.timestamp, t.position, t.id]
-    before = ibis.window(group_by=[t.customer_id, t.bucket], order_by=order, rows=(None, -1))
-    o = t.select("customer_id", "bucket", "channel", "position", "revenue",
+    before = ibis.window(group_by=[t.ckey, t.bucket], order_by=order, rows=(None, -1))
+    o = t.select("ckey", "bucket", "chn", "position", "revenue",
                  prev_max=t.position.max().over(before))
     advances = o.prev_max.isnull() | (o.position > o.prev_max)
-    per = o.group_by("customer_id", "bucket").aggregate(
+    per = o.group_by("ckey", "bucket").aggregate(
         furthest=o.position.max(),
-        ch_min=o.channel.min(),
-        ch_max=o.channel.max(),
-        adv_min=o.channel.min(where=advances),
-        adv_max=o.channel.max(where=advances),
+        ch_min=o.chn.min(),
+        ch_max=o.chn.max(),
+        adv_min=o.chn.min(where=advances),
+        adv_max=o.chn.max(where=advances),
         revenue=o.revenue.sum(),
     )
     mix = ibis.cases(
@@ -142,9 +143,9 @@ def _trend_summary(scope: Scope, grain: str):
         (per.adv_min != per.adv_max, "cross"),
         else_="multi",
     )
-    per = per.select("customer_id", "bucket", "revenue", furthest=per.furthest.cast("int64"), mix=mix)
-    c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
-    j = per.left_join(c, per.customer_id == c.cid)
+    per = per.select("ckey", "bucket", "revenue", furthest=per.furthest.cast("int64"), mix=mix)
+    c = scope.db.ibis.table("customers").select(cid=scope.key, churned="churned")
+    j = per.left_join(c, per.ckey == c.cid)
     return j.group_by("bucket", "furthest", "mix", "churned").aggregate(n=j.count(), revenue=j.revenue.sum())
 
 
@@ -161,7 +162,8 @@ TREND_COLUMNS = ["period_start", "customers", "converted", "conversion_rate", "r
                  "cross_share", "revenue"]
 
 
-def kpi_trend(db, filters: Filters | None = None, grain: str = "week") -> pd.DataFrame:
+def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
+              scope: Scope | None = None) -> pd.DataFrame:
     """The KPIs per week (starting Monday) or month (starting the 1st), one row per bucket with data.
 
     Columns ``period_start, customers, converted, conversion_rate, responses, nps, churn_rate,
@@ -177,7 +179,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week") -> pd.Dat
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
-    scope = Scope(db, filters)
+    scope = scope_for(db, filters, scope)
     summary = _rows(_trend_summary(scope, grain))
     nps = _rows(_trend_nps(scope, grain))
     buckets: dict[date, dict] = {}
@@ -200,7 +202,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week") -> pd.Dat
 
 # -- headlines --------------------------------------------------------------------------------------------
 
-def headline(db, filters: Filters | None = None) -> dict:
+def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
     """The two findings the overview leads with.
 
     ``worst_step``: ``{"from_stage", "to_stage", "rate"}`` for the lowest conversion from the
@@ -210,7 +212,7 @@ def headline(db, filters: Filters | None = None) -> dict:
     feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
     earliest stage); ``None`` when none qualifies. Two queries.
     """
-    scope = Scope(db, filters)
+    scope = scope_for(db, filters, scope)
     stages = scope.stages
     rows = _stage_rows(stages, stage_counts(scope))
     worst = None

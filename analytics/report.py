@@ -1,17 +1,17 @@
 """The whole journey report for one set of filters, as a JSON-ready dict."""
 
 from analytics.filters import Filters
-from analytics.metrics import Scope
+from analytics.metrics import Scope, scope_for
 
 __all__ = ["report", "scope_report"]
 
 
-def report(db, filters: Filters | None = None) -> dict:
+def report(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
     """Every metric of ``analytics.metrics`` for ``filters``, sharing one pass over the touchpoints.
 
     Plain Python values only (ints, floats, strings, None), identical on DuckDB and PostgreSQL.
     """
-    return scope_report(Scope(db, filters))
+    return scope_report(scope_for(db, filters, scope))
 
 
 def scope_report(scope: Scope) -> dict:

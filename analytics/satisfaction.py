@@ -16,13 +16,9 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
-from analytics.metrics import Scope
+from analytics.metrics import Scope, scope_for
 
 __all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_nps"]
-
-
-def _scope(db, filters: Filters | None, scope: Scope | None) -> Scope:
-    return scope if scope is not None else Scope(db, filters)
 
 
 def _rows(expr) -> list[dict]:
@@ -66,7 +62,7 @@ def nps_by_channel(db, filters: Filters | None = None, *, scope: Scope | None = 
     unknown" — present only when no channel filter is set). Sorted by responses descending, then
     channel (unknown last). The rows add up to the report's overall NPS counts.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     r = _responses(scope)
     rows = [{"channel": x["channel"], **_nps_fields(x["responses"], x["promoters"], x["detractors"])}
             for x in _rows(r.group_by("channel").aggregate(**_counts(r)))]
@@ -82,7 +78,7 @@ def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | Non
     responses at a stage outside the model are in no row. ``nps``/``ci_*`` equal the report's
     ``nps.by_stage`` (same query as ``Scope.nps``, whose cached rows are shared).
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     if "nps_rows" not in scope.__dict__:  # the cache Scope.nps() fills
         scope.__dict__["nps_rows"] = _rows(scope.nps_expr)
     by = {x["stage"]: x for x in scope.__dict__["nps_rows"]}
@@ -101,7 +97,7 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
     ci_high``: satisfied = answers 4–5; ``satisfied_share`` = satisfied / responses with its 95 %
     Wilson interval (``ci_*``). A stage without answers has zeros and NaN.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     f = scope.feedback
     c = f.filter(f.csat.notnull())
     agg = c.group_by("stage").aggregate(
@@ -130,7 +126,7 @@ def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None
     stage, then responses descending, then channel (unknown — ``None`` — last). ``sufficient`` =
     ``responses >= stats.MIN_N``: below that, show "insufficient data" rather than the value.
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     r = _responses(scope)
     agg = r.group_by("stage", "channel").aggregate(**_counts(r))
     position = {s.code: s.position for s in scope.stages}
@@ -166,7 +162,7 @@ def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None =
     relative risk of churn detractors vs others with its 95 % interval and p-value
     (``stats.relative_risk``; ``None`` where undefined).
     """
-    scope = _scope(db, filters, scope)
+    scope = scope_for(db, filters, scope)
     r = _responses(scope)
     w = ibis.window(group_by=r.customer_id, order_by=[r.timestamp.desc(), r.id.desc()])
     latest = r.select("customer_id", "nps", rn=ibis.row_number().over(w))

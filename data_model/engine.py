@@ -137,7 +137,9 @@ class Database:
             # duckdb_engine wraps the DuckDB connection; Ibis needs the real one (its cursor()
             # is a new DuckDBPyConnection on the same database instance).
             duck = self._raw.driver_connection._ConnectionWrapper__c
-            return ibis.duckdb.from_connection(duck.cursor())
+            cursor = duck.cursor()
+            _quiet_duckdb(cursor)
+            return ibis.duckdb.from_connection(cursor)
         if self.dialect == "postgresql":
             import psycopg
 
@@ -198,7 +200,10 @@ def connect(url: str | None = None, create: bool = True) -> Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not create and not path.exists():
                 raise DatabaseUnavailable(f"There is no database at {path}.")
+        kwargs["connect_args"] = {"config": duckdb_config()}
     engine = sa.create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "duckdb":
+        sa.event.listen(engine, "connect", _quiet_duckdb)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("select 1")
@@ -209,6 +214,8 @@ def connect(url: str | None = None, create: bool = True) -> Database:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise DatabaseUnavailable(f"Cannot open the database {parsed.render_as_string()}: {reason}") from None
     db = Database(url, engine)
+    if _schema_revision(engine) == models.SCHEMA_VERSION:  # up to date: Alembic (0.2 s to import) is not needed
+        return db
     from data_model.migrate import upgrade
 
     try:
@@ -219,6 +226,31 @@ def connect(url: str | None = None, create: bool = True) -> Database:
         raise DatabaseUnavailable(f"Cannot bring the database {parsed.render_as_string()} to the current "
                                   f"schema: {reason}") from None
     return db
+
+
+# DuckDB's memory limit (its default is 80 % of the machine's memory): the dashboard's process must stay
+# small beside the other services of the machine, and DuckDB spills sorts and joins to disk beyond it.
+DEFAULT_DUCKDB_MEMORY = "1GB"
+
+
+def duckdb_config() -> dict[str, str | bool]:
+    """Settings of every DuckDB connection: the memory limit (``PARCOURS_DUCKDB_MEMORY``, e.g. ``4GB``;
+    default 1GB)."""
+    return {"memory_limit": os.environ.get("PARCOURS_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)}
+
+
+def _quiet_duckdb(dbapi_connection, _record=None) -> None:
+    """No progress bar: DuckDB draws one on a terminal for queries over 2 s, over our own messages."""
+    dbapi_connection.execute("SET enable_progress_bar = false")
+
+
+def _schema_revision(engine: sa.Engine) -> str | None:
+    """The recorded schema revision, or None (no Parcours tables yet, or not readable)."""
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("select version_num from alembic_version").scalar()
+    except Exception:  # noqa: BLE001 - any failure means: let the migration code look
+        return None
 
 
 def _spark_session(directory: Path, query: dict[str, list[str]]):

@@ -76,11 +76,20 @@ def catalogue() -> Dimensions:
     return _dimensions(version())
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _scope(filters: Filters, version_key: DataVersion) -> metrics.Scope:
+    """One ``Scope`` per filter set and data version, shared by every query of it: a page's metrics reuse
+    each other's executed results (the report's per-customer pass feeds the KPIs, the funnel and the
+    headline) and, when filtered, its kept rows (see ``Scope.materialize``). Called under the lock."""
+    db, _, _ = resources()
+    return metrics.Scope(db, filters)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple):
     db, lock, _ = resources()
     with lock:
-        return QUERIES[name](db, filters, **dict(kwargs))
+        return QUERIES[name](db, filters, scope=_scope(filters, version_key), **dict(kwargs))
 
 
 def query(name: str, filters: Filters | None = None, **kwargs):
