@@ -7,7 +7,17 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, number, percent, t
-from ui.widgets import channel_codes, channel_labels, empty_state, footer, how_to_read, kpi, stage_codes, stage_labels
+from ui.widgets import (
+    channel_codes,
+    channel_labels,
+    chart,
+    empty_state,
+    footer,
+    how_to_read,
+    kpi,
+    stage_codes,
+    stage_labels,
+)
 
 filters = current_filters()
 titles = chart_titles()
@@ -22,7 +32,7 @@ st.subheader(t("channels.mix"))
 mix = query("mix_outcomes", filters)
 left, right = st.columns([2, 3])
 with left:
-    st.altair_chart(charts.mix_chart(mix, titles=titles), width="stretch")
+    chart(charts.mix_chart, mix, titles=titles)
     st.caption(t("channels.mix_definition"))
 with right:
     table = mix.assign(
@@ -51,17 +61,16 @@ c3.caption(t("channels.ropo_interval",
 # -- transitions and flows -----------------------------------------------------------------------------
 st.subheader(t("channels.transitions"))
 transitions = query("transition_matrix", filters)
-st.altair_chart(charts.transition_heatmap(transitions, labels=clabels, titles=titles), width="stretch")
+chart(charts.transition_heatmap, transitions, labels=clabels, titles=titles)
 st.caption(t("channels.transitions_help"))
 
 st.subheader(t("channels.flows"))
-st.altair_chart(charts.flow_chart(query("stage_flows", filters), stage_order=stage_codes(),
-                                  labels={**slabels, **clabels}, channel_codes=codes, titles=titles), width="stretch")
+chart(charts.flow_chart, query("stage_flows", filters), stage_order=stage_codes(),
+                                  labels={**slabels, **clabels}, channel_codes=codes, titles=titles)
 st.caption(t("channels.flows_help"))
 
 st.subheader(t("channels.digital"))
-st.altair_chart(charts.digital_share_chart(query("digital_share_by_stage", filters), labels=slabels, titles=titles),
-                width="stretch")
+chart(charts.digital_share_chart, query("digital_share_by_stage", filters), labels=slabels, titles=titles)
 
 how_to_read("channels.how")
 footer()

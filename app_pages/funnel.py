@@ -7,7 +7,7 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, missing, number, percent, t
-from ui.widgets import channel_labels, empty_state, footer, how_to_read, stage_labels
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
 titles = chart_titles()
@@ -23,7 +23,7 @@ table = query("funnel_table", filters, closed=closed)
 
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(charts.funnel_chart(table, labels=labels, titles=titles), width="stretch")
+    chart(charts.funnel_chart, table, labels=labels, titles=titles)
 with right:
     shown = table.assign(
         stage=table["stage"].map(labels),
@@ -40,7 +40,7 @@ with right:
 
 st.subheader(t("funnel.time_between"))
 between = query("time_between_stages", filters)
-st.altair_chart(charts.time_between_chart(between, labels=labels, titles=titles), width="stretch")
+chart(charts.time_between_chart, between, labels=labels, titles=titles)
 
 st.subheader(t("funnel.compare"))
 by = st.segmented_control(t("funnel.by"), ["persona", "segment", "region", "channel"], default="persona",
@@ -51,8 +51,7 @@ groups = groups.assign(group=groups["group"].fillna(t("funnel.no_value")))
 if by == "channel":
     names = channel_labels()
     groups = groups.assign(group=groups["group"].map(lambda g: names.get(g, g)))
-st.altair_chart(charts.funnel_compare_chart(groups, labels=labels, significant_stages=significant, titles=titles),
-                width="stretch")
+chart(charts.funnel_compare_chart, groups, labels=labels, significant_stages=significant, titles=titles)
 if significant:
     st.caption(t("funnel.significant", stages=", ".join(labels[s] for s in significant)))
 else:

@@ -7,7 +7,7 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, number, percent, t
-from ui.widgets import demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
+from ui.widgets import chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
 titles = chart_titles()
@@ -57,20 +57,18 @@ trend = query("kpi_trend", filters, grain=grain or "month")
 metrics = [("customers", "kpi.customers"), ("conversion_rate", "kpi.conversion"), ("nps", "kpi.nps"),
            ("churn_rate", "kpi.churn"), ("cross_share", "kpi.cross"), ("revenue", "kpi.revenue")]
 for col, (metric, label) in zip(st.columns(6), metrics, strict=True):
-    col.altair_chart(charts.kpi_trend_chart(trend, metric, titles=chart_titles(title=t(label)), small=True),
-                     width="stretch")
+    chart(charts.kpi_trend_chart, trend, metric, titles=chart_titles(title=t(label)), small=True, where=col)
 
 # -- funnel and NPS per stage -----------------------------------------------------------------------
 left, right = st.columns(2)
 labels = stage_labels()
 with left:
     st.subheader(t("overview.funnel"))
-    st.altair_chart(charts.funnel_chart(query("funnel_table", filters), labels=labels, titles=titles), width="stretch")
+    chart(charts.funnel_chart, query("funnel_table", filters), labels=labels, titles=titles)
 with right:
     st.subheader(t("overview.nps_by_stage"))
     nps_by_stage = query("nps_split_by_stage", filters)
-    st.altair_chart(charts.nps_bars_chart(nps_by_stage, by="stage", labels=labels, titles=titles),
-                    width="stretch")
+    chart(charts.nps_bars_chart, nps_by_stage, by="stage", labels=labels, titles=titles)
 
 h = query("headline", filters)
 sentences = []

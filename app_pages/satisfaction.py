@@ -8,7 +8,7 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, percent, t
-from ui.widgets import channel_labels, empty_state, footer, how_to_read, kpi, stage_labels, sufficient
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, kpi, stage_labels, sufficient
 
 filters = current_filters()
 titles = chart_titles()
@@ -23,34 +23,32 @@ split = query("nps_split_by_stage", filters)
 left, right = st.columns(2)
 with left:
     st.subheader(t("satisfaction.nps_stage"))
-    st.altair_chart(charts.nps_bars_chart(split, by="stage", labels=slabels, titles=titles),
-                    width="stretch")
+    chart(charts.nps_bars_chart, split, by="stage", labels=slabels, titles=titles)
 with right:
     st.subheader(t("satisfaction.nps_channel"))
     by_channel = query("nps_by_channel", filters)
     by_channel = by_channel.assign(channel=by_channel["channel"].fillna("—"))
     names = {**clabels, "—": t("satisfaction.unknown")}
-    st.altair_chart(charts.nps_bars_chart(by_channel, by="channel", labels=names, titles=titles),
-                    width="stretch")
+    chart(charts.nps_bars_chart, by_channel, by="channel", labels=names, titles=titles)
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("satisfaction.split"))
-    st.altair_chart(charts.nps_split_chart(split, labels=slabels, titles=titles), width="stretch")
+    chart(charts.nps_split_chart, split, labels=slabels, titles=titles)
 with right:
     st.subheader(t("satisfaction.csat"))
     csat = query("csat_by_stage", filters)
     if csat["responses"].sum() == 0:
         st.caption(t("satisfaction.no_csat"))
     else:
-        st.altair_chart(charts.csat_chart(csat, labels=slabels, titles=titles), width="stretch")
+        chart(charts.csat_chart, csat, labels=slabels, titles=titles)
 
 st.subheader(t("satisfaction.churn"))
 left, right = st.columns([3, 2])
 with left:
     churn = pd.DataFrame(report["churn"]["by_stage"])
     churn["position"] = range(1, len(churn) + 1)
-    st.altair_chart(charts.churn_by_stage_chart(churn, labels=slabels, titles=titles), width="stretch")
+    chart(charts.churn_by_stage_chart, churn, labels=slabels, titles=titles)
 with right:
     d = query("detractor_churn", filters)
     c1, c2 = st.columns(2)
@@ -67,8 +65,8 @@ with right:
     st.caption(t("satisfaction.detractor_definition"))
 
 st.subheader(t("satisfaction.heatmap"))
-st.altair_chart(charts.nps_heatmap(query("stage_channel_nps", filters), labels={**slabels, **clabels},
-                                   titles=titles), width="stretch")
+chart(charts.nps_heatmap, query("stage_channel_nps", filters), labels={**slabels, **clabels},
+                                   titles=titles)
 st.caption(t("satisfaction.heatmap_help"))
 
 how_to_read("satisfaction.how")

@@ -13,6 +13,26 @@ from ui.i18n import day, language, t
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _chart_spec(builder: str, args: tuple, kwargs: tuple) -> dict:
+    import altair as alt
+
+    import charts
+
+    # Built once per (chart, data, options): building and validating an Altair chart costs 20-200 ms,
+    # most of a revisited page's time. The builders' output is validated by tests/unit/test_charts.py.
+    # No row limit here: the data is already aggregated, and a layout (the flow chart's ribbons) may
+    # draw a few thousand points, as st.altair_chart allowed.
+    with alt.data_transformers.enable(max_rows=None):
+        return getattr(charts, builder)(*args, **dict(kwargs)).to_dict(validate=False)
+
+
+def chart(builder, *args, where=None, **kwargs) -> None:
+    """Draw ``builder(*args, **kwargs)`` (a ``charts`` function) in ``where`` (default: the page), full width."""
+    spec = _chart_spec(builder.__name__, args, tuple(sorted(kwargs.items())))
+    (where or st).vega_lite_chart(spec, width="stretch")
+
+
 def plain(text: str) -> str:
     """Customer text (personas, channels, comments) shown as text, never as markdown or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
