@@ -1,5 +1,5 @@
-"""``python -m bench [--sizes 10000,100000,1000000] [--engines duckdb,postgres] [--pg-url URL] [--out FILE]
-[--work DIR] [--skip-app] [--targets]``: see bench/README.md."""
+"""``python -m bench [--sizes 10000,100000,1000000] [--engines duckdb,postgres[,spark]] [--pg-url URL]
+[--spark-options QUERY] [--out FILE] [--work DIR] [--skip-app] [--targets]``: see bench/README.md."""
 
 import argparse
 import json
@@ -13,26 +13,35 @@ import uuid
 from pathlib import Path
 
 from bench.machine import machine
+from bench.spark import java_version, report_differences, run_tree
 from bench.tables import markdown, targets_check
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 KINDS = ("customers", "touchpoints", "feedback")
 SEED = 1
+ENGINES = ("duckdb", "postgres", "spark")
+DEFAULT_SPARK_OPTIONS = "master=local[2]"
 
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def run_child(job: str, args: dict, timeout: float = 3600) -> dict:
-    """One measurement in a fresh Python process; adds the wall time seen from here."""
+def run_child(job: str, args: dict, timeout: float = 3600, tree: bool = False) -> dict:
+    """One measurement in a fresh Python process; adds the wall time seen from here. With ``tree``, the
+    summed RSS of the process and its descendants (PySpark's JVM) is polled every 0.1 s: ``peak_tree_rss_mb``."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         result_file = fh.name
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "bench.child", job, json.dumps(args), result_file],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - t
+    cmd = [sys.executable, "-m", "bench.child", job, json.dumps(args), result_file]
+    polled = {}
+    if tree:
+        proc, polled = run_tree(cmd, ROOT, timeout)
+        wall = polled.pop("wall")
+    else:
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        wall = time.perf_counter() - t
     try:
         if proc.returncode != 0:
             raise RuntimeError(f"bench.child {job} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -40,9 +49,19 @@ def run_child(job: str, args: dict, timeout: float = 3600) -> dict:
     finally:
         Path(result_file).unlink(missing_ok=True)
     result["wall"] = wall
+    result.update(polled)
     # interpreter start-up and shutdown: what the parent saw minus what the child measured itself
     result["t_python"] = wall - result["t_total"]
     return result
+
+
+def _pyspark_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pyspark")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def python_startup() -> float:
@@ -140,7 +159,10 @@ def fresh_db(engine: str, n: int, fmt: str, work: Path, pg: Postgres | None) -> 
     return f"duckdb:///{path}"
 
 
-def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bool) -> dict:
+def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bool,
+                 keep_reports: dict | None = None) -> dict:
+    """Import, report, metrics and app on one engine. ``keep_reports``: a dict that receives the report
+    dicts (by filter label) of the report processes, for the Spark comparison."""
     out: dict = {"engine": engine, "size": n, "rows": export["rows"], "filters": export["filters"],
                  "loadavg_before": os.getloadavg()}
     urls = {}
@@ -154,7 +176,10 @@ def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bo
     filt = {k: export["filters"][k] for k in ("personas", "channels", "start", "end")}
     for label, f in (("unfiltered", None), ("filtered", filt)):
         log(f"{engine} {n:,}: report {label}")
-        out[f"report_{label}"] = run_child("report", {"url": url, "filters": f})
+        out[f"report_{label}"] = run_child("report", {"url": url, "filters": f,
+                                                      "return_report": keep_reports is not None})
+        if keep_reports is not None:
+            keep_reports[label] = out[f"report_{label}"].pop("report")
         out[f"metrics_{label}"] = run_child("metrics", {"url": url, "filters": f})
         log(f"  report process {out[f'report_{label}']['wall']:.2f} s")
     if not skip_app:
@@ -169,11 +194,82 @@ def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bo
     return out
 
 
+def report_filters(export: dict) -> dict:
+    return {k: export["filters"][k] for k in ("personas", "channels", "start", "end")}
+
+
+def export_parquet(duck_url: str, target: Path) -> dict:
+    """``python -m loaders export-parquet --db DUCK_URL TARGET`` as a fresh process (wall, peak RSS of its
+    tree); rows and bytes of each Parquet file."""
+    shutil.rmtree(target, ignore_errors=True)
+    proc, info = run_tree([sys.executable, "-m", "loaders", "export-parquet", "--db", duck_url, str(target)],
+                          ROOT, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"export-parquet failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    rows = {}
+    for line in proc.stdout.splitlines():  # "touchpoints: 123 rows → /dir/touchpoints.parquet"
+        table, _, rest = line.partition(": ")
+        if rest.split(" ", 1)[0].isdigit():
+            rows[table] = int(rest.split(" ", 1)[0])
+    info["rows"] = rows
+    info["bytes"] = {p.stem: p.stat().st_size for p in sorted(target.glob("*.parquet"))}
+    return info
+
+
+def bench_spark(n: int, export: dict, work: Path, options: str, duckdb_reports: dict | None) -> dict:
+    """The report on PySpark over the Parquet export of the DuckDB database (imported from CSV) of this size.
+
+    ``duckdb_reports``: the DuckDB report dicts of this size from this run (by filter label), or None: then
+    the CSV is imported into a DuckDB file here and its reports computed, neither timed as part of Spark.
+    """
+    out: dict = {"engine": "spark", "size": n, "rows": export["rows"], "filters": export["filters"],
+                 "loadavg_before": os.getloadavg(), "spark_options": options}
+    duck_path = work / f"n{n}" / "csv.duckdb"
+    duck_url = f"duckdb:///{duck_path}"
+    filt = report_filters(export)
+    labels = (("unfiltered", None), ("filtered", filt))
+    if duckdb_reports is None or not duck_path.exists():
+        log(f"spark {n:,}: importing the CSV into {duck_path} (setup, not part of the Spark numbers)")
+        duck_url = fresh_db("duckdb", n, "csv", work, None)
+        r = run_child("import", {"url": duck_url, "files": export["files"]["csv"]})
+        out["setup"] = {"duckdb_import_wall": r["wall"]}
+        duckdb_reports = {}
+        for label, f in labels:
+            r = run_child("report", {"url": duck_url, "filters": f, "return_report": True})
+            duckdb_reports[label] = r.pop("report")
+            out["setup"][f"duckdb_report_{label}_wall"] = r["wall"]
+    log(f"spark {n:,}: export-parquet")
+    target = work / f"n{n}" / "warehouse"
+    out["export"] = export_parquet(duck_url, target)
+    e = out["export"]
+    log(f"  {e['wall']:.1f} s, {sum(e['bytes'].values()) / 2**20:,.1f} MB of Parquet, "
+        f"peak {e['peak_tree_rss_mb']:.0f} MB")
+    url = f"spark+parquet://{target.resolve()}" + (f"?{options}" if options else "")
+    out["url"] = url
+    for label, f in labels:
+        log(f"spark {n:,}: report {label}")
+        r = run_child("report", {"url": url, "filters": f, "jvm": True, "return_report": True}, tree=True)
+        diffs = report_differences(r.pop("report"), duckdb_reports[label])
+        r["equal_to_duckdb"] = not diffs
+        r["differences"] = diffs
+        out[f"report_{label}"] = r
+        log(f"  report process {r['wall']:.2f} s (connect, incl. JVM start, {r['t_connect']:.2f} s; report() "
+            f"{r['t_report']:.2f} s), peak {r['peak_tree_rss_mb']:.0f} MB incl. the JVM; "
+            f"{'equal to' if not diffs else 'DIFFERS from'} DuckDB's" + (f": {diffs[:3]}" if diffs else ""))
+    out["loadavg_after"] = os.getloadavg()
+    return out
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--sizes", default="10000,100000,1000000")
-    p.add_argument("--engines", default="duckdb,postgres")
+    p.add_argument("--engines", default="duckdb,postgres",
+                   help="comma-separated, among duckdb, postgres, spark (spark: the report on PySpark local[2] over "
+                        "the Parquet export of the DuckDB database; not in the default)")
     p.add_argument("--pg-url", default=DEFAULT_PG)
+    p.add_argument("--spark-options", default=DEFAULT_SPARK_OPTIONS,
+                   help="query of the spark+parquet:// URL (default %(default)s), e.g. "
+                        "'master=local[2]&conf.spark.driver.memory=2g'")
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     p.add_argument("--work", help="folder for generated files and DuckDB databases (default: a temp dir in /tmp)")
     p.add_argument("--skip-app", action="store_true")
@@ -183,9 +279,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    unknown = set(engines) - {"duckdb", "postgres"}
+    unknown = set(engines) - set(ENGINES)
     if unknown:
         p.error(f"unknown engines: {sorted(unknown)}")
+    if "spark" in engines:  # after duckdb, whose database (and reports) it reuses
+        engines = [e for e in engines if e != "spark"] + ["spark"]
 
     out_path = Path(args.out)
     results = {"runs": {}}
@@ -194,13 +292,21 @@ def main(argv=None) -> int:
             results = json.loads(out_path.read_text(encoding="utf-8"))
         except ValueError:
             pass
+    previous_machine = results.get("machine") or {}
     results["machine"] = machine()
+    if "spark" in engines:
+        results["machine"]["pyspark"] = _pyspark_version()
+        results["machine"]["java"] = java_version()
+    else:  # keep what an earlier Spark run recorded
+        for k in ("pyspark", "java"):
+            if previous_machine.get(k):
+                results["machine"][k] = previous_machine[k]
     results["python_startup_s"] = python_startup()
     results.setdefault("exports", {})
 
     temp = None
     if args.work:
-        work = Path(args.work)
+        work = Path(args.work).resolve()  # the children run in the repository root
         work.mkdir(parents=True, exist_ok=True)
     else:
         temp = Path(tempfile.mkdtemp(prefix="parcours-bench-", dir="/tmp"))
@@ -210,9 +316,18 @@ def main(argv=None) -> int:
         for n in sizes:
             export = make_export(n, work)
             results["exports"][str(n)] = {k: v for k, v in export.items() if k not in ("files", "dir")}
+            duckdb_reports = None
             for engine in engines:
                 try:
-                    results["runs"][f"{engine}/{n}"] = bench_engine(engine, n, export, work, pg, args.skip_app)
+                    if engine == "spark":
+                        results["runs"][f"spark/{n}"] = bench_spark(n, export, work, args.spark_options,
+                                                                    duckdb_reports)
+                        continue
+                    keep = {} if engine == "duckdb" and "spark" in engines else None
+                    results["runs"][f"{engine}/{n}"] = bench_engine(engine, n, export, work, pg, args.skip_app,
+                                                                    keep)
+                    if keep is not None:
+                        duckdb_reports = keep
                 finally:
                     if pg:
                         pg.drop_all()

@@ -30,7 +30,9 @@ def markdown(results: dict) -> str:
     lines = [
         f"Machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['mem_total_gb']} GB RAM; Python {m['python']}, "
         f"duckdb {m['duckdb']}, ibis {m['ibis']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, "
-        f"streamlit {m['streamlit']}. Bare `python -c pass`: {results.get('python_startup_s', 0):.3f} s.",
+        f"streamlit {m['streamlit']}"
+        + (f", pyspark {m['pyspark']} ({m.get('java') or 'java ?'})" if m.get("pyspark") else "")
+        + f". Bare `python -c pass`: {results.get('python_startup_s', 0):.3f} s.",
         "",
         "Data (`loaders.sample.generate(n, seed=1)`):",
         "",
@@ -70,7 +72,7 @@ def markdown(results: dict) -> str:
     for _, run in _runs(results):
         for label in ("unfiltered", "filtered"):
             r, mt = run.get(f"report_{label}"), run.get(f"metrics_{label}")
-            if not r:
+            if not r or run["engine"] == "spark":  # Spark: its own table below
                 continue
             ms = " | ".join(_s(mt["metrics"].get(k)) if mt else "–" for k in METRICS)
             lines.append(f"| {run['engine']} | {run['size']:,} | {label} | {r['wall']:.2f} | "
@@ -81,6 +83,8 @@ def markdown(results: dict) -> str:
         lines.append(f"\nFilter: persona {f['personas'][0]!r}, channels {', '.join(f['channels'])}, "
                      f"{f['start']} – {f['end']} (the app uses the same channels and window, and another persona "
                      "per page).")
+
+    lines += spark_tables(results)
 
     app_rows = [(k, run) for k, run in _runs(results) if run.get("app")]
     if app_rows:
@@ -120,6 +124,93 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _yes_no(r: dict | None) -> str:
+    if not r or "equal_to_duckdb" not in r:
+        return "–"
+    return "yes" if r["equal_to_duckdb"] else "**no**"
+
+
+def _peak_incl_jvm(r: dict | None):
+    return None if not r else r.get("peak_tree_rss_mb")
+
+
+def _vmhwm_sum(r: dict | None):
+    if not r or "children" not in r:
+        return None
+    return r["peak_rss_mb"] + r["children"]["peak_rss_mb"]
+
+
+def spark_tables(results: dict) -> list[str]:
+    """The Spark runs (``spark/<size>``): export, report processes with the JVM's memory, equality with DuckDB."""
+    runs = results.get("runs", {})
+    spark = [run for _, run in _runs(results) if run["engine"] == "spark"]
+    if not spark:
+        return []
+    options = {run.get("spark_options") for run in spark}
+    only = next(iter(options)) if len(options) == 1 else None
+    shown = f"`spark+parquet:///DIR?{only}`" if only else "`spark+parquet:///DIR?…` (options below)"
+    lines = ["", "Spark (PySpark over the Parquet files of `python -m loaders export-parquet` of the DuckDB database "
+             f"imported from CSV; `report()` in a fresh process on {shown}). *peak MB incl. JVM*: the largest "
+             "summed RSS of the report process and its descendants (the JVM), polled every 0.1 s, over both reports; "
+             "*equal*: the whole "
+             "report dict equals DuckDB's on the same data (floats to 1e-9 relative), unfiltered and filtered:", "",
+             "| customers | export s | Parquet MB | report process s | filtered s | DuckDB process s (unf. / filt.) "
+             "| peak MB incl. JVM | equal to DuckDB (unf. / filt.) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for run in spark:
+        e = run.get("export") or {}
+        u, f = run.get("report_unfiltered"), run.get("report_filtered")
+        duck = runs.get(f"duckdb/{run['size']}") or {}
+        du, df = (duck.get(f"report_{k}") or {} for k in ("unfiltered", "filtered"))
+        setup = run.get("setup")  # the DuckDB reports compared were computed by the Spark run itself
+        du_s = setup.get("duckdb_report_unfiltered_wall") if setup else du.get("wall")
+        df_s = setup.get("duckdb_report_filtered_wall") if setup else df.get("wall")
+        peaks = [p for p in (_peak_incl_jvm(u), _peak_incl_jvm(f)) if p is not None]
+        parquet = sum(e["bytes"].values()) / 2**20 if e.get("bytes") else None
+        lines.append(f"| {run['size']:,} | {_s(e.get('wall'))} | {'–' if parquet is None else f'{parquet:,.1f}'} | "
+                     f"{_s((u or {}).get('wall'))} | {_s((f or {}).get('wall'))} | {_s(du_s)} / {_s(df_s)} | "
+                     f"{_mb(max(peaks) if peaks else None)} | {_yes_no(u)} / {_yes_no(f)} |")
+    if len(options) > 1:
+        lines.append("\nSpark URL options: " + "; ".join(f"{run['size']:,}: `{run.get('spark_options')}`"
+                                                         for run in spark) + ".")
+    lines += ["", "Spark report processes in detail (*connect* starts the JVM and the Spark session and registers "
+              "the Parquet views; *close* stops the session; *Python / JVM VmHWM*: each process's own peak, read "
+              "by the report process before closing — their sum is an upper bound of the joint peak, the polled "
+              "peak a lower bound):", "",
+              "| customers | filter | process s | python start+exit s | imports s | connect s | report() s | close s "
+              "| peak MB incl. JVM (polled) | Python VmHWM MB | JVM VmHWM MB | sum MB | equal to DuckDB |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for run in spark:
+        for label in ("unfiltered", "filtered"):
+            r = run.get(f"report_{label}")
+            if not r:
+                continue
+            child = (r.get("children") or {}).get("peak_rss_mb")
+            lines.append(f"| {run['size']:,} | {label} | {r['wall']:.2f} | {r['t_python']:.2f} | "
+                         f"{r['t_imports']:.2f} | {r['t_connect']:.2f} | {r['t_report']:.2f} | "
+                         f"{_s(r.get('t_close'))} | {_mb(_peak_incl_jvm(r))} | {_mb(r['peak_rss_mb'])} | "
+                         f"{_mb(child)} | {_mb(_vmhwm_sum(r))} | {_yes_no(r)} |")
+    diffs = [(run["size"], label, run[f"report_{label}"]["differences"]) for run in spark
+             for label in ("unfiltered", "filtered") if (run.get(f"report_{label}") or {}).get("differences")]
+    for size, label, d in diffs:
+        lines.append(f"\nSpark {size:,} {label} differs from DuckDB at: " + "; ".join(f"`{x}`" for x in d[:5])
+                     + (f" (and {len(d) - 5} more listed in the JSON)" if len(d) > 5 else ""))
+    exports = [run for run in spark if run.get("export")]
+    if exports:
+        lines += ["", "Parquet export (`python -m loaders export-parquet --db duckdb:///… DIR`, fresh process; "
+                  "MB per file):", "",
+                  "| customers | process s | peak MB | customers | touchpoints | feedback | other tables |",
+                  "|---:|---:|---:|---:|---:|---:|---:|"]
+        for run in exports:
+            e = run["export"]
+            b = e.get("bytes", {})
+            other = sum(v for k, v in b.items() if k not in KINDS)
+            cells = " | ".join(f"{b[k] / 2**20:,.1f}" if k in b else "–" for k in KINDS)
+            lines.append(f"| {run['size']:,} | {e['wall']:.2f} | {_mb(e.get('peak_tree_rss_mb'))} | {cells} | "
+                         f"{other / 2**20:,.2f} |")
+    return lines
+
+
 def _measures(run: dict) -> dict:
     out = {}
     r = run.get("report_unfiltered")
@@ -141,7 +232,7 @@ def _measures(run: dict) -> dict:
 def scaling_rows(results: dict) -> list:
     rows = []
     runs = results.get("runs", {})
-    for engine in ("duckdb", "postgres"):
+    for engine in ("duckdb", "postgres", "spark"):
         sizes = sorted(int(k.split("/")[1]) for k in runs if k.startswith(engine + "/"))
         for a, b in zip(sizes, sizes[1:], strict=False):
             ma, mb = _measures(runs[f"{engine}/{a}"]), _measures(runs[f"{engine}/{b}"])
@@ -190,10 +281,18 @@ def targets_check(results: dict) -> tuple[list[dict], str]:
                 if name in b and a[name] > 0:
                     ratio = b[name] / a[name]
                     add(engine, f"100k → 1M no worse than linear: {name} (ratio ≤ 10)", ratio, 10.0, "×", le)
+    spark = runs.get(f"spark/{BIG}")
+    if spark is not None:
+        equal = [spark[k].get("equal_to_duckdb") for k in ("report_unfiltered", "report_filtered") if spark.get(k)]
+        add("spark", "report equals DuckDB's on the same data (unfiltered and filtered)",
+            None if not equal or None in equal else all(equal), True, "", lambda v, lim: v is lim)
     lines = ["Targets (1M customers):", "", "| engine | target | measured | limit | result |",
              "|---|---|---:|---:|---|"]
     for c in checks:
         v = c["value"]
+        if isinstance(v, bool):
+            lines.append(f"| {c['engine']} | {c['target']} | {'yes' if v else 'no'} | yes | {c['status']} |")
+            continue
         shown = "not measured" if v is None else (f"{v:,.0f} {c['unit']}" if c["unit"] in ("MB", "rows/s")
                                                   else f"{v:.2f} {c['unit']}")
         over = ""
