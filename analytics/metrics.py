@@ -174,9 +174,13 @@ class Scope:
     @cached_property
     def journeys(self):
         """One row per customer: ``ckey`` (see ``key``), ``furthest`` (stage order), ``mix`` and ``churned``."""
-        o = self.ordered
+        return self.per_customer(self.ordered)
+
+    def per_customer(self, o, by: tuple[str, ...] = ()):
+        """One row per customer (and value of the ``by`` columns) of ``o``, an ordered relation with
+        ``ckey, chn, position, prev_max`` like ``ordered``: ``ckey, *by, furthest, mix, churned``."""
         advances = o.prev_max.isnull() | (o.position > o.prev_max)
-        per = o.group_by("ckey").aggregate(
+        per = o.group_by("ckey", *by).aggregate(
             furthest=o.position.max(),
             ch_min=o.chn.min(),
             ch_max=o.chn.max(),
@@ -188,10 +192,10 @@ class Scope:
             (per.adv_min != per.adv_max, "cross"),
             else_="multi",
         )
-        per = per.select("ckey", furthest=per.furthest.cast("int64"), mix=mix)
+        per = per.select("ckey", *by, furthest=per.furthest.cast("int64"), mix=mix)
         c = self._customers.select(cid=self.key, churned="churned")
         joined = per.left_join(c, per.ckey == c.cid)
-        return joined.select("ckey", "furthest", "mix", "churned")
+        return joined.select("ckey", *by, "furthest", "mix", "churned")
 
     @cached_property
     def summary_expr(self):

@@ -120,33 +120,47 @@ def _bucket(ts, grain: str):
     return ts.truncate(_TRUNCATE[grain]).date()
 
 
-def _trend_summary(scope: Scope, grain: str):
-    """Customers and revenue per (bucket, furthest, mix, churned): the report's per-customer pass
-    (``Scope.ordered`` / ``Scope.journeys``) with each customer's journey cut by bucket."""
+_ENCODE = 1000  # bucket code × 1000 + stage order: a stage model has far fewer than 1000 stages
+
+
+def _trend_rows(scope: Scope, grain: str) -> list[dict]:
+    """Customers per (bucket, furthest, mix, churned): the report's per-customer definitions with each
+    customer's journey cut by bucket.
+
+    One window over each customer's ordered touchpoints, as the report's (``Scope.ordered``), gives both
+    ``prev_max`` (highest earlier stage of the journey) and, encoded with the bucket, the highest earlier
+    stage within the touchpoint's bucket: buckets never decrease along a journey, so the maximum of
+    ``bucket × 1000 + stage`` over the earlier touchpoints falls in the current bucket exactly when an
+    earlier touchpoint does. On DuckDB, when the scope has no customer summary yet, the same query also
+    returns it (and fills the scope's cache): the overview's KPIs and trend then share one pass."""
+    assert len(scope.stages) < _ENCODE
+    t = scope.touchpoints
+    bucket = t.timestamp.truncate(_TRUNCATE[grain])
+    t = t.mutate(bucket=bucket.date(), code=bucket.epoch_seconds())
+    before = ibis.window(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
+    o = t.select("ckey", "chn", "position", "bucket", "code",
+                 prev_max=t.position.max().over(before),
+                 prev_enc=(t.code * _ENCODE + t.position).max().over(before))
+    in_bucket = o.mutate(prev_max=ibis.cases(((o.prev_enc // _ENCODE) == o.code, o.prev_enc % _ENCODE),
+                                             else_=ibis.null().cast("int64")))
+    per = scope.per_customer(in_bucket, by=("bucket",))
+    trend = per.group_by("bucket", "furthest", "mix", "churned").aggregate(n=per.count().cast("int64"))
+    if scope.db.dialect != "duckdb" or "summary_rows" in scope.__dict__:
+        return _rows(trend)
+    j = scope.per_customer(o)
+    summary = j.group_by("furthest", "mix", "churned").aggregate(n=j.count().cast("int64"))
+    both = ibis.union(trend, summary.select(bucket=ibis.null().cast("date"), furthest="furthest", mix="mix",
+                                            churned="churned", n="n"), distinct=False)
+    rows = _rows(both)
+    scope.__dict__["summary_rows"] = [{k: r[k] for k in ("furthest", "mix", "churned", "n")}
+                                      for r in rows if r["bucket"] is None]
+    return [r for r in rows if r["bucket"] is not None]
+
+
+def _trend_revenue(scope: Scope, grain: str) -> dict:
     t = scope.touchpoints
     t = t.mutate(bucket=_bucket(t.timestamp, grain))
-    order = [t.timestamp, t.position, t.id]
-    before = ibis.window(group_by=[t.ckey, t.bucket], order_by=order, rows=(None, -1))
-    o = t.select("ckey", "bucket", "chn", "position", "revenue",
-                 prev_max=t.position.max().over(before))
-    advances = o.prev_max.isnull() | (o.position > o.prev_max)
-    per = o.group_by("ckey", "bucket").aggregate(
-        furthest=o.position.max(),
-        ch_min=o.chn.min(),
-        ch_max=o.chn.max(),
-        adv_min=o.chn.min(where=advances),
-        adv_max=o.chn.max(where=advances),
-        revenue=o.revenue.sum(),
-    )
-    mix = ibis.cases(
-        (per.ch_min == per.ch_max, "mono"),
-        (per.adv_min != per.adv_max, "cross"),
-        else_="multi",
-    )
-    per = per.select("ckey", "bucket", "revenue", furthest=per.furthest.cast("int64"), mix=mix)
-    c = scope.db.ibis.table("customers").select(cid=scope.key, churned="churned")
-    j = per.left_join(c, per.ckey == c.cid)
-    return j.group_by("bucket", "furthest", "mix", "churned").aggregate(n=j.count(), revenue=j.revenue.sum())
+    return {r["bucket"]: r["revenue"] for r in _rows(t.group_by("bucket").aggregate(revenue=t.revenue.sum()))}
 
 
 def _trend_nps(scope: Scope, grain: str):
@@ -174,20 +188,20 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     ``period_start`` holds ``datetime.date`` values (object column); counts are int64, the other
     figures float64 with NaN where the report says None.
 
-    Two grouped queries (customers per bucket × furthest stage × mix × churn status, with revenue;
-    NPS counts per bucket), whatever the number of buckets.
+    Three grouped queries, whatever the number of buckets: customers per bucket × furthest stage × mix ×
+    churn status (on DuckDB with the scope's customer summary, see ``_trend_rows``); revenue per bucket;
+    NPS counts per bucket.
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
     scope = scope_for(db, filters, scope)
-    summary = _rows(_trend_summary(scope, grain))
+    summary = _trend_rows(scope, grain)
+    revenue = _trend_revenue(scope, grain)
     nps = _rows(_trend_nps(scope, grain))
     buckets: dict[date, dict] = {}
     for r in summary:
-        b = buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})
+        b = buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": revenue.get(r["bucket"]) or 0})
         b["summary"].append(r)
-        if r["revenue"] is not None:
-            b["revenue"] += r["revenue"]  # exact (Decimal) sums, as the report's single SUM
     for r in nps:
         buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
     rows = []

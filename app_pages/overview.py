@@ -16,6 +16,10 @@ demo_banner()
 if query("customers", filters) == 0:
     empty_state()
 
+# The trend first: on DuckDB its query also computes the customer summary that the KPIs, the funnel and the
+# headline then reuse (one pass over the journeys instead of two). The grain control is drawn below.
+grain = st.session_state.get("grain") or "month"
+trend = query("kpi_trend", filters, grain=grain)
 k = query("kpis", filters)
 cur, prev = k["current"], k["previous"]
 if k["previous_period"]:
@@ -51,9 +55,8 @@ kpi(cards[5], t("kpi.revenue"), number(cur["revenue"]) + " €", None, change("r
     help=t("kpi.revenue_help"))
 
 # -- trends -----------------------------------------------------------------------------------------
-grain = st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="grain",
-                             format_func=lambda g: t(f"overview.{g}"))
-trend = query("kpi_trend", filters, grain=grain or "month")
+st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="grain",
+                     format_func=lambda g: t(f"overview.{g}"))
 metrics = [("customers", "kpi.customers"), ("conversion_rate", "kpi.conversion"), ("nps", "kpi.nps"),
            ("churn_rate", "kpi.churn"), ("cross_share", "kpi.cross"), ("revenue", "kpi.revenue")]
 for col, (metric, label) in zip(st.columns(6), metrics, strict=True):

@@ -126,3 +126,28 @@ def test_satisfaction_page_with_a_filter_where_no_detractor_churned(app):
     app.multiselect(key="channel").set_value(["site_web", "magasin"]).run()
     app.date_input(key="period").set_value((date(2025, 4, 1), date(2025, 6, 30))).run()
     assert not app.exception, app.exception
+
+
+def test_overview_trend_follows_the_grain_control(app, demo_db_url):
+    """The page reads the grain before drawing its control (the trend is queried first): switching to weeks
+    redraws the six trend charts with the weekly rows of analytics.overview.kpi_trend."""
+    from analytics.overview import kpi_trend
+
+    import pyarrow as pa
+
+    def trend_points(at) -> list[int]:
+        """Rows of the first six charts (the trends): Streamlit ships a chart's data as Arrow datasets."""
+        return [sum(pa.ipc.open_stream(d.data.data).read_all().num_rows for d in chart.proto.datasets)
+                for chart in charts_on(at)[:6]]
+
+    app.run()
+    by_month = trend_points(app)
+    app.segmented_control(key="grain").set_value("week").run()
+    assert not app.exception, app.exception
+    by_week = trend_points(app)
+    db = dm.connect(demo_db_url)
+    try:
+        weeks, months = len(kpi_trend(db, grain="week")), len(kpi_trend(db, grain="month"))
+    finally:
+        db.close()
+    assert by_month == [months] * 6 and by_week == [weeks] * 6 and weeks > months
