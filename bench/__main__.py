@@ -64,6 +64,14 @@ def _pyspark_version() -> str | None:
         return None
 
 
+def settle() -> None:
+    """Flush the files an import wrote before the next measurement: otherwise the kernel writes the
+    gigabytes of a 1M-row database back to disk while the report runs, and the report pays for it."""
+    t = time.perf_counter()
+    os.sync()
+    log(f"  sync {time.perf_counter() - t:.1f} s")
+
+
 def python_startup() -> float:
     """Bare ``python -c pass``, best of 3."""
     best = float("inf")
@@ -172,6 +180,7 @@ def bench_engine(engine: str, n: int, export: dict, work: Path, pg, skip_app: bo
         out[f"import_{fmt}"] = run_child("import", {"url": urls[fmt], "files": export["files"][fmt]})
         r = out[f"import_{fmt}"]
         log(f"  {r['t_import']:.1f} s, peak {r['peak_rss_mb']:.0f} MB")
+        settle()
     url = urls["csv"]
     filt = {k: export["filters"][k] for k in ("personas", "channels", "start", "end")}
     for label, f in (("unfiltered", None), ("filtered", filt)):
