@@ -160,6 +160,11 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
                 batch_id=batch_id, kind=s.kind, file_name=s.file_name, sha256=s.sha256, rows_read=s.rows_read,
                 inserted=s.inserted, updated=s.updated, unchanged=s.unchanged))
         stager.drop_all()
+    if db.dialect == "postgresql":
+        # fresh statistics for the planner: after a bulk COPY it would otherwise plan on empty-table guesses
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE customers, touchpoints, feedback")
     return ImportSummary(batch_id, summaries, created, channels_created, 0.0)
 
 
