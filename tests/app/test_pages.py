@@ -131,9 +131,9 @@ def test_satisfaction_page_with_a_filter_where_no_detractor_churned(app):
 def test_overview_trend_follows_the_grain_control(app, demo_db_url):
     """The page reads the grain before drawing its control (the trend is queried first): switching to weeks
     redraws the six trend charts with the weekly rows of analytics.overview.kpi_trend."""
-    from analytics.overview import kpi_trend
-
     import pyarrow as pa
+
+    from analytics.overview import kpi_trend
 
     def trend_points(at) -> list[int]:
         """Rows of the first six charts (the trends): Streamlit ships a chart's data as Arrow datasets."""
