@@ -78,7 +78,10 @@ def open_page(browser, url):
 
 
 def first_kpi(page) -> str:
-    return page.locator("[data-testid='stMetricValue']").first.inner_text()
+    """The customers card's value, once the script has finished (a card read mid-run may be another one)."""
+    page.wait_for_selector(IDLE, timeout=60_000)
+    card = page.locator("[data-testid='stMetric']").filter(has_text="Clients").first
+    return card.locator("[data-testid='stMetricValue']").inner_text()
 
 
 @pytest.mark.parametrize("name", PAGES)
