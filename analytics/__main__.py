@@ -1,6 +1,10 @@
 """``python -m analytics report [--db URL] [--persona P]… [--segment S]… [--region R]… [--channel C]…
 [--start YYYY-MM-DD] [--end YYYY-MM-DD]``: print the journey report as JSON.
 
+``python -m analytics irritants [--db URL] [filters] [--min-responses N]``: print the ranked irritants
+and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
+cells, then delights best first.
+
 Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end,
 unknown channel code), with one line on stderr; 1 when the database cannot be opened or has no
 stage model yet.
@@ -35,18 +39,27 @@ def _day(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Parcours journey analytics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    rep = sub.add_parser("report", help="print the journey report (JSON) for the given filters",
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL",
+                        help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
+    common.add_argument("--persona", action="append", default=[], metavar="P", help="keep customers of persona P")
+    common.add_argument("--segment", action="append", default=[], metavar="S", help="keep customers of segment S")
+    common.add_argument("--region", action="append", default=[], metavar="R", help="keep customers of region R")
+    common.add_argument("--channel", action="append", default=[], metavar="C",
+                        help="keep touchpoints and feedback on channel code C")
+    common.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day kept (inclusive)")
+    common.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day kept (inclusive)")
+    rep = sub.add_parser("report", parents=[common], help="print the journey report (JSON) for the given filters",
                          description="Print the journey report as JSON. Repeated options are OR-ed.")
-    rep.add_argument("--db", metavar="URL",
-                     help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
-    rep.add_argument("--persona", action="append", default=[], metavar="P", help="keep customers of persona P")
-    rep.add_argument("--segment", action="append", default=[], metavar="S", help="keep customers of segment S")
-    rep.add_argument("--region", action="append", default=[], metavar="R", help="keep customers of region R")
-    rep.add_argument("--channel", action="append", default=[], metavar="C",
-                     help="keep touchpoints and feedback on channel code C")
-    rep.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day kept (inclusive)")
-    rep.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day kept (inclusive)")
-    parser.report_parser = rep
+    irr = sub.add_parser(
+        "irritants", parents=[common], help="print the ranked irritants and points of delight (JSON)",
+        description="Print every stage x channel cell with enough NPS responses as JSON: irritants (significantly "
+                    "below the other responses, Benjamini-Hochberg q < 0.05) by score = customers x (overall NPS - "
+                    "cell NPS), worst first; then neutral cells; then delights, best first. Repeated options are "
+                    "OR-ed.")
+    irr.add_argument("--min-responses", type=int, default=None, metavar="N",
+                     help="least responses for a cell to be ranked (default: 30)")
+    parser.subparsers = {"report": rep, "irritants": irr}
     return parser
 
 
@@ -56,7 +69,7 @@ def _channel_codes(db) -> list[str]:
     return sorted(codes)
 
 
-def _report(parser: argparse.ArgumentParser, args) -> int:
+def _run(parser: argparse.ArgumentParser, args) -> int:
     import sqlalchemy as sa
 
     import data_model as dm
@@ -64,7 +77,9 @@ def _report(parser: argparse.ArgumentParser, args) -> int:
     from analytics.metrics import NoStageModel, Scope, stage_infos
     from analytics.report import scope_report
 
-    sub = parser.report_parser
+    sub = parser.subparsers[args.command]
+    if getattr(args, "min_responses", None) is not None and args.min_responses < 1:
+        sub.error(f"--min-responses must be at least 1, not {args.min_responses}")
     if args.start and args.end and args.start > args.end:
         sub.error(f"--start {args.start} is after --end {args.end}")
     try:
@@ -93,7 +108,14 @@ def _report(parser: argparse.ArgumentParser, args) -> int:
                           f"accepted codes: {accepted}")
         filters = Filters(personas=args.persona, segments=args.segment, regions=args.region,
                           channels=args.channel, start=args.start, end=args.end)
-        result = scope_report(Scope(db, filters, stages))
+        scope = Scope(db, filters, stages)
+        if args.command == "irritants":
+            from analytics import irritants, stats
+
+            min_n = args.min_responses if args.min_responses is not None else stats.MIN_N
+            result = irritants.ranked_records(irritants.irritants(db, scope=scope, min_n=min_n))
+        else:
+            result = scope_report(scope)
     finally:
         db.close()
     try:
@@ -107,8 +129,8 @@ def _report(parser: argparse.ArgumentParser, args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "report":
-        return _report(parser, args)
+    if args.command in ("report", "irritants"):
+        return _run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
     return 2
 

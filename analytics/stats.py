@@ -7,8 +7,8 @@ The report imports this module, so scipy is imported only inside the functions t
 import math
 
 __all__ = [
-    "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "nps_with_interval", "relative_risk", "share",
-    "wilson_interval",
+    "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "nps_difference_test", "nps_with_interval", "relative_risk",
+    "share", "wilson_interval",
 ]
 
 MIN_N = 30
@@ -39,6 +39,39 @@ def nps_with_interval(promoters: int, detractors: int, n: int) -> tuple[float | 
     d = detractors / n
     half = 196 * math.sqrt((p * (1 - p) + d * (1 - d) + 2 * p * d) / n)
     return nps, max(-100.0, nps - half), min(100.0, nps + half)
+
+
+def nps_difference_test(promoters_a: int, detractors_a: int, n_a: int,
+                        promoters_b: int, detractors_b: int, n_b: int) -> dict:
+    """Whether two groups of responses have different NPS: a two-sample z-test on the scores.
+
+    Each response scores +1 (promoter), 0 (passive) or −1 (detractor); NPS is 100 × their mean and
+    the variance of one score is p + d − (p − d)² (see ``nps_with_interval``). With unequal variances
+    (Welch), z = (mean_a − mean_b) / √(var_a / n_a + var_b / n_b), two-sided p-value from the normal
+    distribution — the large-sample test behind the dashboard's n ≥ ``MIN_N`` rule.
+
+    Returns ``{"diff", "z", "p_value"}`` with ``diff`` = NPS_a − NPS_b in points; all ``None`` when a
+    group is empty. When both groups have no spread at all (every answer alike within each group),
+    ``z`` is ``None`` and ``p_value`` is 1.0 for equal scores, 0.0 for different ones.
+    """
+    for p, d, n in ((promoters_a, detractors_a, n_a), (promoters_b, detractors_b, n_b)):
+        if n < 0 or p < 0 or d < 0 or p + d > n:
+            raise ValueError(f"inconsistent counts: promoters={p}, detractors={d}, n={n}")
+    if n_a == 0 or n_b == 0:
+        return {"diff": None, "z": None, "p_value": None}
+
+    def mean_var(p: int, d: int, n: int) -> tuple[float, float]:
+        m = (p - d) / n
+        return m, (p + d) / n - m * m
+
+    m_a, v_a = mean_var(promoters_a, detractors_a, n_a)
+    m_b, v_b = mean_var(promoters_b, detractors_b, n_b)
+    diff = 100 * (m_a - m_b)
+    se = math.sqrt(max(0.0, v_a) / n_a + max(0.0, v_b) / n_b)
+    if se == 0:
+        return {"diff": diff, "z": None, "p_value": 1.0 if m_a == m_b else 0.0}
+    z = (m_a - m_b) / se
+    return {"diff": diff, "z": z, "p_value": math.erfc(abs(z) / math.sqrt(2))}
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:

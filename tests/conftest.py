@@ -16,6 +16,7 @@ import data_model as dm  # noqa: E402
 
 PG_URL = os.environ.get("PARCOURS_TEST_POSTGRES_URL")
 EXAMPLES = ROOT.parent / "shared" / "examples" / "export-crm-fr"
+DEMO_FILES = {k: ROOT / "sample_data" / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
@@ -58,3 +59,16 @@ def db(db_url):
     dm.initialise(database)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory):
+    """The shipped demo data (whose generator plants known irritants), imported once for the whole session."""
+    from loaders.write import run_import
+
+    url = f"duckdb:///{tmp_path_factory.mktemp('demo') / 'demo.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    run_import(db, DEMO_FILES, source="demo")
+    db.close()
+    return url

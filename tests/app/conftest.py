@@ -6,24 +6,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import data_model as dm
-from loaders.write import run_import
 from tests.conftest import ROOT
-from ui.data import DEMO_FILES
 
-PAGES = ["app_pages/overview.py", "app_pages/funnel.py", "app_pages/channels.py", "app_pages/satisfaction.py",
-         "app_pages/data.py"]
-
-
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory):
-    """The shipped demo data, imported once for the whole session."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('demo') / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()
-    return url
+PAGES = ["app_pages/overview.py", "app_pages/journey_map.py", "app_pages/irritants.py", "app_pages/funnel.py",
+         "app_pages/channels.py", "app_pages/satisfaction.py", "app_pages/data.py"]
 
 
 def fresh_app(url: str, monkeypatch) -> AppTest:

@@ -1,0 +1,267 @@
+"""Irritants and points of delight on hand-computed cases (DuckDB and PostgreSQL), the NPS difference test,
+the command line, and the planted irritants of the demo data coming out on top."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+import data_model as dm
+from analytics import irritants as irr
+from analytics.filters import Filters
+from analytics.report import report
+from analytics.stats import benjamini_hochberg, nps_difference_test
+from data_model.text import slug
+from loaders.sample import PLANTED_DELIGHTS, PLANTED_IRRITANTS
+from tests.conftest import ROOT
+from tests.unit.journeys import customer, fb, load, tp
+
+# -- the NPS difference test ------------------------------------------------------------------------
+
+
+def test_nps_difference_test_by_hand():
+    # A: 1 promoter, 2 detractors of 3 (mean -1/3, variance 3/3 - 1/9 = 8/9);
+    # B: 5 promoters, 2 detractors of 8 (mean 3/8, variance 7/8 - 9/64 = 47/64).
+    se = math.sqrt((8 / 9) / 3 + (47 / 64) / 8)
+    z = (-1 / 3 - 3 / 8) / se
+    got = nps_difference_test(1, 2, 3, 5, 2, 8)
+    assert got["diff"] == pytest.approx(100 * (-1 / 3 - 3 / 8))
+    assert got["z"] == pytest.approx(z) and got["z"] == pytest.approx(-1.13702, abs=1e-5)
+    assert got["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+    assert got["p_value"] == pytest.approx(0.25553, abs=1e-5)
+
+
+def test_nps_difference_test_edges():
+    assert nps_difference_test(1, 0, 1, 0, 0, 0) == {"diff": None, "z": None, "p_value": None}
+    same = nps_difference_test(3, 0, 3, 5, 0, 5)  # everyone a promoter in both groups: no spread, no difference
+    assert same == {"diff": 0.0, "z": None, "p_value": 1.0}
+    apart = nps_difference_test(3, 0, 3, 0, 4, 4)  # no spread, opposite answers
+    assert apart == {"diff": 200.0, "z": None, "p_value": 0.0}
+    symmetric = nps_difference_test(5, 2, 8, 1, 2, 3)
+    assert symmetric["p_value"] == pytest.approx(nps_difference_test(1, 2, 3, 5, 2, 8)["p_value"])
+    with pytest.raises(ValueError):
+        nps_difference_test(3, 2, 4, 0, 0, 1)
+
+
+# -- a hand-computed ranking (min_n = 3) ------------------------------------------------------------------
+#
+# Cells (feedback stage × channel):
+#   X = purchase × app:        c1 0, c2 2, c3 10               → n 3, p 1, d 2, NPS -33.33
+#   Y = purchase × store:      c4 10, c5 9, c6 9, c7 8          → n 4, p 3, d 0, NPS 75
+#   Z = service × (unknown):   c1 5, c8 10 then c8 3 (later)    → n 3, p 1, d 2, NPS -33.33
+#   awareness × web:           c2 9                             → n 1 (too few: not ranked, but in the overall)
+# Overall: n 11, p 6, d 4 → NPS 100 × 2 / 11 = 18.18.
+# Touchpoints (furthest stage): c1 web awareness + app purchase (purchase); c2 app purchase + store service
+# (service); c4 store purchase (purchase); c5 store purchase + store loyalty (loyalty); c8 app service (service);
+# c9 app purchase (purchase). c3, c6, c7 answered without any touchpoint.
+
+CHURNED = {"c1": True, "c2": False, "c3": True, "c4": False, "c5": None, "c6": True, "c7": False, "c8": True,
+           "c9": False}
+
+
+def load_cells(db):
+    load(
+        db,
+        customers=[customer(c, churned=v) for c, v in CHURNED.items()],
+        touchpoints=[
+            tp("c1", "2024-01-01 09:00", "web", "awareness"), tp("c1", "2024-01-02 09:00", "app", "purchase"),
+            tp("c2", "2024-01-01 10:00", "app", "purchase"), tp("c2", "2024-01-05 10:00", "store", "service"),
+            tp("c4", "2024-01-03 11:00", "store", "purchase"),
+            tp("c5", "2024-01-03 12:00", "store", "purchase"), tp("c5", "2024-02-03 12:00", "store", "loyalty"),
+            tp("c8", "2024-01-04 12:00", "app", "service"),
+            tp("c9", "2024-01-04 13:00", "app", "purchase"),
+        ],
+        feedback=[
+            fb("c1", "2024-01-02 10:00", "purchase", 0, "app"),
+            fb("c2", "2024-01-02 10:00", "purchase", 2, "app"),
+            fb("c3", "2024-01-02 11:00", "purchase", 10, "app"),
+            fb("c4", "2024-01-03 12:00", "purchase", 10, "store"),
+            fb("c5", "2024-01-03 13:00", "purchase", 9, "store"),
+            fb("c6", "2024-01-03 14:00", "purchase", 9, "store"),
+            fb("c7", "2024-01-03 15:00", "purchase", 8, "store"),
+            fb("c1", "2024-01-06 10:00", "service", 5, None),
+            fb("c8", "2024-01-06 10:00", "service", 10, None),
+            fb("c8", "2024-01-07 10:00", "service", 3, None),
+            fb("c2", "2024-01-01 11:00", "awareness", 9, "web"),
+            fb("c9", "2024-01-08 10:00", "purchase", None, "app", csat=2),  # CSAT only: not a response
+        ],
+    )
+
+
+def as_dicts(df):
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def test_ranking_by_hand(db):
+    load_cells(db)
+    rows = as_dicts(irr.irritants(db, min_n=3))
+    overall = 100 * 2 / 11
+    assert [(r["stage"], r["channel"]) for r in rows] == [("purchase", "app"), ("service", None),
+                                                          ("purchase", "store")]
+    x, z, y = rows
+    # X: customers who touched purchase × app (c1, c2, c9) or answered there (c1, c2, c3) = 4;
+    # with touchpoints c1, c2, c9, of whom c1 and c9 stopped at purchase.
+    assert (x["customers"], x["responses"], x["promoters"], x["detractors"]) == (4, 3, 1, 2)
+    assert x["nps"] == pytest.approx(-100 / 3) and x["overall_nps"] == pytest.approx(overall)
+    assert x["gap"] == pytest.approx(-100 / 3 - overall)
+    assert x["detractor_share"] == pytest.approx(2 / 3) and x["drop_off"] == pytest.approx(2 / 3)
+    assert x["score"] == pytest.approx(4 * (overall + 100 / 3))  # 206.06
+    # churn by the latest answer in the cell: detractors c1 (churned), c2 (not); others: c3 (churned)
+    assert (x["detractor_churn"], x["detractor_churn_n"], x["other_churn"], x["other_churn_n"]) == (0.5, 2, 1.0, 1)
+    # Y: touched by c4, c5, answered by c4-c7 → 4 customers; c4 stopped at purchase, c5 went on.
+    assert (y["customers"], y["responses"], y["nps"], y["drop_off"]) == (4, 4, 75.0, 0.5)
+    assert y["score"] == pytest.approx(4 * (overall - 75))  # -227.27: better than the overall NPS
+    # c5's churn is unknown; others c4 (no), c6 (yes), c7 (no); no detractor.
+    assert (y["detractor_churn"], y["detractor_churn_n"], y["other_churn"], y["other_churn_n"]) == (
+        None, 0, pytest.approx(1 / 3), 3)
+    # Z: channel unknown → the respondents c1 and c8 only; c8 stopped at service, c1 did not reach it.
+    assert (z["customers"], z["responses"], z["drop_off"]) == (2, 3, 0.5)
+    assert z["score"] == pytest.approx(2 * (overall + 100 / 3))
+    # c8's latest answer there is 3: both respondents are detractors, both churned.
+    assert (z["detractor_churn"], z["detractor_churn_n"], z["other_churn_n"]) == (1.0, 2, 0)
+
+    # Each cell against every other response (11 in all), then Benjamini-Hochberg over the 3 ranked cells.
+    def p_value(p, d, n, rp, rd, rn):
+        ma, mb = (p - d) / n, (rp - rd) / rn
+        se = math.sqrt(((p + d) / n - ma * ma) / n + ((rp + rd) / rn - mb * mb) / rn)
+        return math.erfc(abs(ma - mb) / se / math.sqrt(2))
+
+    px, py, pz = p_value(1, 2, 3, 5, 2, 8), p_value(3, 0, 4, 3, 4, 7), p_value(1, 2, 3, 5, 2, 8)
+    assert py == pytest.approx(0.03886, abs=1e-5)  # 0.75 vs -1/7: z = 2.066
+    assert [r["p_value"] for r in rows] == pytest.approx([px, pz, py])
+    assert [r["q_value"] for r in rows] == pytest.approx([px, pz, min(3 * py, px)])
+    # nothing survives the correction with so few answers: every cell neutral, ranked by score
+    assert [r["kind"] for r in rows] == ["neutral"] * 3
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    assert sum(r["responses"] for r in rows) + 1 == report(db)["nps"]["responses"]
+
+
+def test_default_threshold_and_json_records(db):
+    load_cells(db)
+    assert irr.irritants(db).empty  # every cell below 30 responses
+    records = irr.ranked_records(irr.irritants(db, min_n=4))
+    assert records == [{
+        "stage": "purchase", "channel": "store", "customers": 4, "responses": 4, "nps": 75.0,
+        "ci_low": records[0]["ci_low"], "ci_high": records[0]["ci_high"], "detractor_share": 0.0,
+        # one ranked cell: its q-value is its p-value (0.039 < 0.05), so alone it is a delight
+        "p_value": pytest.approx(0.03885, abs=1e-5), "q_value": records[0]["p_value"], "kind": "delight",
+        "score": pytest.approx(4 * (100 * 2 / 11 - 75)),
+    }]
+    assert list(records[0]) == list(irr.CLI_FIELDS)
+    assert json.loads(json.dumps(records))  # plain Python values only
+
+
+def test_empty_cases(db):
+    assert irr.irritants(db).empty and list(irr.irritants(db).columns) == list(irr.COLUMNS)
+    load_cells(db)
+    empty = irr.irritants(db, Filters(personas=["nobody"]), min_n=1)
+    assert empty.empty and empty["score"].dtype == "float64"
+
+
+def test_one_customer(db):
+    load(db, customers=[customer("a", churned=True)], touchpoints=[tp("a", "2024-01-01", "web", "purchase")],
+         feedback=[fb("a", "2024-01-02", "purchase", 3, "web")])
+    (row,) = as_dicts(irr.irritants(db, min_n=1))
+    # no other response to compare with: no test, so neutral; its NPS is the overall NPS
+    assert (row["customers"], row["nps"], row["gap"], row["score"]) == (1, -100.0, 0.0, 0.0)
+    assert (row["p_value"], row["q_value"], row["kind"]) == (None, None, "neutral")
+    assert (row["detractor_churn"], row["detractor_churn_n"], row["drop_off"]) == (1.0, 1, 1.0)
+
+
+def cell_rows(customer_prefix: str, stage: str, channel: str, scores: list[int], extra_customers: int = 0):
+    """One customer per answer (a touchpoint and a response in the cell), plus customers who only touched it."""
+    customers, touchpoints, feedback = [], [], []
+    for i, score in enumerate(scores):
+        cid = f"{customer_prefix}{i}"
+        customers.append(customer(cid, churned=False))
+        touchpoints.append(tp(cid, "2024-03-01 10:00", channel, stage))
+        feedback.append(fb(cid, "2024-03-01 11:00", stage, score, channel))
+    for i in range(extra_customers):
+        cid = f"{customer_prefix}x{i}"
+        customers.append(customer(cid, churned=False))
+        touchpoints.append(tp(cid, "2024-03-02 10:00", channel, stage))
+    return customers, touchpoints, feedback
+
+
+def test_significant_cells_are_irritants_and_delights(db):
+    parts = [
+        cell_rows("a", "service", "call", [0] * 40),                   # NPS -100, 40 customers
+        cell_rows("d", "service", "web", [0] * 30, extra_customers=30),  # NPS -100, 60 customers
+        cell_rows("b", "purchase", "store", [10] * 40),                # NPS 100
+        cell_rows("c", "purchase", "web", [10] * 20 + [0] * 20),       # NPS 0: no different from the rest
+    ]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    rows = as_dicts(irr.irritants(db))
+    # overall: 60 promoters, 90 detractors of 150 → -20
+    assert rows[0]["overall_nps"] == pytest.approx(-20.0)
+    assert [(r["stage"], r["channel"], r["kind"]) for r in rows] == [
+        ("service", "web", "irritant"),     # score 60 × 80 = 4800
+        ("service", "call", "irritant"),    # score 40 × 80 = 3200
+        ("purchase", "web", "neutral"),     # score 40 × -20
+        ("purchase", "store", "delight"),   # score 40 × -120
+    ]
+    assert [r["score"] for r in rows] == pytest.approx([4800, 3200, -800, -4800])
+    qs = benjamini_hochberg([r["p_value"] for r in rows])
+    assert [r["q_value"] for r in rows] == pytest.approx(qs)
+    assert all(r["q_value"] < 0.05 for r in rows if r["kind"] != "neutral")
+    assert rows[2]["q_value"] >= 0.05
+    # the customers who only touched service × web count in its volume, not in its responses
+    assert (rows[0]["customers"], rows[0]["responses"]) == (60, 30)
+
+
+def test_delights_best_first(db):
+    parts = [
+        cell_rows("a", "purchase", "store", [10] * 40, extra_customers=40),  # NPS 100, 80 customers
+        cell_rows("b", "service", "store", [10] * 40),                      # NPS 100, 40 customers
+        cell_rows("c", "purchase", "web", [0] * 60 + [10] * 20),            # NPS -50: irritant
+    ]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    rows = as_dicts(irr.irritants(db))
+    assert [(r["stage"], r["channel"], r["kind"]) for r in rows] == [
+        ("purchase", "web", "irritant"), ("purchase", "store", "delight"), ("service", "store", "delight")]
+
+
+# -- the command line --------------------------------------------------------------------------------------
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_prints_the_ranked_list(duckdb_url):
+    db = dm.connect(duckdb_url)
+    dm.initialise(db)
+    load_cells(db)
+    expected = irr.ranked_records(irr.irritants(db, min_n=3))
+    db.close()
+    out = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert [(r["stage"], r["channel"], r["kind"]) for r in got] == [
+        ("purchase", "app", "neutral"), ("service", None, "neutral"), ("purchase", "store", "neutral")]
+    assert got == json.loads(json.dumps(expected))
+    filtered = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3", "--channel", "store")
+    assert [(r["stage"], r["channel"]) for r in json.loads(filtered.stdout)] == [("purchase", "store")]
+    bad = run_cli("irritants", "--db", duckdb_url, "--min-responses", "0")
+    assert bad.returncode == 2 and "--min-responses must be at least 1" in bad.stderr and not bad.stdout
+    unknown = run_cli("irritants", "--db", duckdb_url, "--channel", "fax")
+    assert unknown.returncode == 2 and "unknown channel code fax" in unknown.stderr
+
+
+# -- the demo data: the planted irritants come out on top ----------------------------------------------------
+
+def test_planted_irritants_on_top_of_the_demo(demo_db_url):
+    out = run_cli("irritants", "--db", demo_db_url)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    planted = {(s, slug(c)) for s, c in PLANTED_IRRITANTS}
+    top = {(r["stage"], r["channel"]) for r in rows[:len(planted)]}
+    assert top == planted
+    assert all(r["kind"] == "irritant" for r in rows[:len(planted)])
+    assert not any(r["kind"] == "irritant" for r in rows[len(planted):])
+    delights = {(r["stage"], r["channel"]) for r in rows if r["kind"] == "delight"}
+    assert delights and delights <= {(s, slug(c)) for s, c in PLANTED_DELIGHTS}
+    assert rows[-1]["kind"] == "delight"
