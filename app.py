@@ -20,6 +20,10 @@ pages = {
     t("nav.analysis"): [
         # The default page is served at "/"; the others have stable URL paths for shared links.
         st.Page("app_pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+        st.Page("app_pages/journey_map.py", title=t("page.journey_map"), icon=":material/route:",
+                url_path="journey-map"),
+        st.Page("app_pages/irritants.py", title=t("page.irritants"), icon=":material/priority_high:",
+                url_path="irritants"),
         st.Page("app_pages/funnel.py", title=t("page.funnel"), icon=":material/filter_alt:", url_path="funnel"),
         st.Page("app_pages/channels.py", title=t("page.channels"), icon=":material/alt_route:",
                 url_path="channels"),

@@ -9,6 +9,8 @@ themed Altair chart that fits the container's width. Colours, scales and the the
 
 from charts.channels import digital_share_chart, flow_chart, flow_layout, mix_chart, transition_heatmap
 from charts.funnel import funnel_chart, funnel_compare_chart, time_between_chart
+from charts.irritants import irritants_chart
+from charts.journey_map import journey_map_chart
 from charts.palette import (
     CHANNEL_COLORS,
     DIGITAL_PHYSICAL,
@@ -27,6 +29,7 @@ from charts.trends import METRICS, kpi_trend_chart
 __all__ = [
     "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO",
     "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "digital_share_chart", "flow_chart",
-    "flow_layout", "funnel_chart", "funnel_compare_chart", "kpi_trend_chart", "mix_chart", "nps_bars_chart",
-    "nps_heatmap", "nps_split_chart", "stage_scale", "theme_config", "time_between_chart", "transition_heatmap",
+    "flow_layout", "funnel_chart", "funnel_compare_chart", "irritants_chart", "journey_map_chart", "kpi_trend_chart",
+    "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "stage_scale", "theme_config",
+    "time_between_chart", "transition_heatmap",
 ]

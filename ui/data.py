@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 import data_model as dm
-from analytics import channels, funnel, metrics, overview, satisfaction
+from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.report import report
@@ -38,6 +38,8 @@ QUERIES = {
     "csat_by_stage": satisfaction.csat_by_stage,
     "stage_channel_nps": satisfaction.stage_channel_nps,
     "detractor_churn": satisfaction.detractor_churn,
+    "irritants": irritants.irritants,
+    "journey_map": journey_map.journey_map,
 }
 
 

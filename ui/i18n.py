@@ -21,6 +21,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "page.channels": {"fr": "Canaux", "en": "Channels"},
     "page.satisfaction": {"fr": "Satisfaction & churn", "en": "Satisfaction & churn"},
     "page.data": {"fr": "Données", "en": "Data"},
+    "page.journey_map": {"fr": "Carte du parcours", "en": "Journey map"},
+    "page.irritants": {"fr": "Irritants & enchantements", "en": "Irritants & delights"},
+    "page.voice": {"fr": "Voix du client", "en": "Voice of the customer"},
+    "page.variants": {"fr": "Variantes de parcours", "en": "Journey variants"},
     "lang.label": {"fr": "Langue", "en": "Language"},
     # filters
     "filters.header": {"fr": "Filtres", "en": "Filters"},
@@ -224,6 +228,119 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "**NPS** = % of 9–10 scores − % of 0–6 scores, with its 95% interval (error bars). A response is a "
               "feedback with an NPS score. **CSAT**: share of 4–5 out of 5, Wilson interval. **Churn by stage**: "
               "among customers whose furthest stage is that one."},
+    # journey map
+    "map.intro": {"fr": "La carte du parcours tirée des données : une colonne par étape ; qui y arrive et qui s'y "
+                        "arrête, par quels canaux, ce que les clients ressentent, ce qui les bloque et ce qui les "
+                        "enchante, et le churn de ceux dont le parcours s'arrête là.",
+                  "en": "The journey map drawn from the data: one column per stage; who gets there and who stops, "
+                        "through which channels, how customers feel, what blocks them and what delights them, and "
+                        "the churn of those whose journey ends there."},
+    "map.personas": {"fr": "Persona (un, ou deux à comparer)", "en": "Persona (one, or two to compare)"},
+    "map.everyone": {"fr": "Tous les clients filtrés", "en": "All filtered customers"},
+    "map.help_personas": {"fr": "Les filtres de la barre latérale s'appliquent aussi.",
+                          "en": "The sidebar filters apply too."},
+    "map.lane_customers": {"fr": "Clients qui atteignent l'étape · part qui s'y arrête",
+                           "en": "Customers who reach the stage · share who stop there"},
+    "map.lane_channels": {"fr": "Canaux principaux (part des clients de l'étape)",
+                          "en": "Main channels (share of the stage's customers)"},
+    "map.lane_emotion": {"fr": "Courbe d'émotion : NPS et son intervalle à 95 % · part de détracteurs",
+                         "en": "Emotion curve: NPS and its 95% interval · share of detractors"},
+    "map.lane_pains": {"fr": "Irritants (NPS le plus bas par étape × canal, n ≥ 30 ; ★ significatif)",
+                       "en": "Pain points (lowest NPS stage × channel, n ≥ 30; ★ significant)"},
+    "map.lane_delights": {"fr": "Points d'enchantement (NPS le plus haut ; ★ significatif)",
+                          "en": "Points of delight (highest NPS; ★ significant)"},
+    "map.lane_churn": {"fr": "Churn des clients dont le parcours s'arrête à cette étape",
+                       "en": "Churn of the customers whose journey stopped at this stage"},
+    "map.stop": {"fr": "s'arrêtent ici", "en": "stop here"},
+    "map.detractors_short": {"fr": "dét.", "en": "det."},
+    "map.fix_first": {"fr": "À traiter en premier : {cell} — {reason}", "en": "Fix first: {cell} — {reason}"},
+    "map.no_irritant": {"fr": "Aucun irritant significatif pour cette sélection (cases d'au moins 30 réponses, "
+                              "correction de Benjamini–Hochberg).",
+                        "en": "No significant irritant for this selection (cells of at least 30 responses, "
+                              "Benjamini–Hochberg correction)."},
+    "map.all_irritants": {"fr": "Tous les irritants classés", "en": "All ranked irritants"},
+    "map.how": {
+        "fr": "**Clients** : ceux dont l'étape la plus avancée est celle-ci ou au-delà (l'entonnoir ouvert) ; "
+              "**s'arrêtent ici** : leur étape la plus avancée est celle-ci. **Canaux** : part des clients ayant un "
+              "point de contact à l'étape qui y ont utilisé ce canal (un client peut en utiliser plusieurs). "
+              "**Courbe d'émotion** : NPS des réponses données à cette étape, intervalle à 95 % en bande ; sous 30 "
+              "réponses, pas de valeur. **Irritants / enchantements** : les cases étape × canal d'au moins 30 "
+              "réponses dont le NPS est le plus bas (le plus haut) par rapport au NPS global ; ★ quand l'écart avec "
+              "les autres réponses est significatif après correction de Benjamini–Hochberg. Le verbatim est le "
+              "commentaire le plus fréquent des détracteurs (promoteurs) de la case, puis le plus récent. "
+              "**Churn** : parmi les clients dont le parcours s'arrête à l'étape et dont le statut est connu.",
+        "en": "**Customers**: those whose furthest stage is this one or beyond (the open funnel); **stop here**: "
+              "their furthest stage is this one. **Channels**: share of the customers with a touchpoint at the "
+              "stage who used that channel there (a customer may use several). **Emotion curve**: NPS of the "
+              "responses given at the stage, 95% interval as a band; below 30 responses, no value. **Pain points "
+              "/ delights**: the stage × channel cells with at least 30 responses whose NPS is lowest (highest) "
+              "against the overall NPS; ★ when the difference with the other responses is significant after "
+              "Benjamini–Hochberg correction. The verbatim is the cell's detractors' (promoters') most frequent "
+              "comment, then the most recent. **Churn**: among the customers whose journey stopped at the stage "
+              "and whose status is known."},
+    # irritants
+    "irritants.intro": {
+        "fr": "Chaque case étape × canal d'au moins 30 réponses, comparée à toutes les autres réponses. Seules les "
+              "différences significatives (q < 0,05 après correction de Benjamini–Hochberg) sont appelées irritants "
+              "ou points d'enchantement.",
+        "en": "Every stage × channel cell with at least 30 responses, compared with every other response. Only "
+              "significant differences (q < 0.05 after Benjamini–Hochberg correction) are called irritants or "
+              "points of delight."},
+    "irritants.formula": {
+        "fr": "**Score de priorité = clients concernés × (NPS global − NPS de la case).** Plus il est grand, plus "
+              "l'irritant coûte : beaucoup de clients, loin sous le NPS global. Un point d'enchantement a un score "
+              "négatif.",
+        "en": "**Priority score = customers affected × (overall NPS − cell NPS).** The larger, the costlier the "
+              "irritant: many customers, far below the overall NPS. A point of delight has a negative score."},
+    "irritants.count_irritants": {"fr": "Irritants", "en": "Irritants"},
+    "irritants.count_delights": {"fr": "Points d'enchantement", "en": "Points of delight"},
+    "irritants.count_cells": {"fr": "Cases classées", "en": "Cells ranked"},
+    "irritants.overall": {"fr": "NPS global", "en": "Overall NPS"},
+    "irritants.none": {"fr": "Aucune case étape × canal n'a 30 réponses ou plus pour cette sélection.",
+                       "en": "No stage × channel cell has 30 responses or more for this selection."},
+    "irritants.ranking": {"fr": "Classement", "en": "Ranking"},
+    "irritants.kind.irritant": {"fr": "irritant", "en": "irritant"},
+    "irritants.kind.neutral": {"fr": "neutre", "en": "neutral"},
+    "irritants.kind.delight": {"fr": "enchantement", "en": "delight"},
+    "irritants.below": {"fr": "sous", "en": "below"},
+    "irritants.above": {"fr": "au-dessus du", "en": "above"},
+    "irritants.reason": {
+        "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",
+        "en": "{customers} customers × {gap} points {where} the overall NPS (NPS {nps} vs {overall}) = {score}; "
+              "{test}."},
+    "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q = {q})",
+                                   "en": "significantly different from the other responses (q = {q})"},
+    "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q = {q})",
+                           "en": "no significant difference from the other responses (q = {q})"},
+    "irritants.col.rank": {"fr": "Rang", "en": "Rank"},
+    "irritants.col.cell": {"fr": "Étape × canal", "en": "Stage × channel"},
+    "irritants.col.kind": {"fr": "Verdict", "en": "Verdict"},
+    "irritants.col.customers": {"fr": "Clients", "en": "Customers"},
+    "irritants.col.responses": {"fr": "Réponses", "en": "Responses"},
+    "irritants.col.nps": {"fr": "NPS [IC 95 %]", "en": "NPS [95% CI]"},
+    "irritants.col.detractors": {"fr": "Détracteurs", "en": "Detractors"},
+    "irritants.col.drop_off": {"fr": "S'arrêtent à l'étape", "en": "Stop at the stage"},
+    "irritants.col.churn": {"fr": "Churn détracteurs / autres", "en": "Churn detractors / others"},
+    "irritants.col.score": {"fr": "Score", "en": "Score"},
+    "irritants.col.reason": {"fr": "Pourquoi ce rang", "en": "Why this rank"},
+    "irritants.cli": {"fr": "Le même classement en JSON : `python -m analytics irritants` (mêmes filtres en options).",
+                      "en": "The same ranking as JSON: `python -m analytics irritants` (same filters as options)."},
+    "irritants.how": {
+        "fr": "**Clients concernés** : clients ayant un point de contact à cette étape sur ce canal, ou une réponse "
+              "dans la case (pour « canal inconnu », les répondants seulement). **Test** : le NPS de la case contre "
+              "celui de toutes les autres réponses (test z sur les notes +1 / 0 / −1), p-values corrigées par "
+              "Benjamini–Hochberg sur toutes les cases classées. **S'arrêtent à l'étape** : part des clients de la "
+              "case dont l'étape la plus avancée est celle-ci. **Churn** : des répondants de la case, selon leur "
+              "dernière réponse dans la case (détracteur : 0–6), parmi ceux dont le statut est connu. "
+              "**Classement** : les irritants par score décroissant, puis les cases neutres, puis les points "
+              "d'enchantement, le meilleur d'abord.",
+        "en": "**Customers affected**: customers with a touchpoint at this stage on this channel, or a response in "
+              "the cell (for \"channel unknown\", the respondents only). **Test**: the cell's NPS against all other "
+              "responses' (z-test on the +1 / 0 / −1 scores), p-values adjusted by Benjamini–Hochberg across all "
+              "ranked cells. **Stop at the stage**: share of the cell's customers whose furthest stage is this one. "
+              "**Churn**: of the cell's respondents, by their latest response in the cell (detractor: 0–6), among "
+              "those whose status is known. **Ranking**: irritants by decreasing score, then neutral cells, then "
+              "points of delight, best first."},
     # data page
     "data.intro": {"fr": "Importez vos exports (CRM, web, magasins, enquêtes) : ils sont vérifiés comme en ligne "
                          "de commande, puis écrits en une fois — ou pas du tout.",
@@ -366,6 +483,12 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "to_channel": ("Canal suivant", "Next channel"),
     "touchpoints": ("Points de contact", "Touchpoints"),
     "insufficient": ("n < 30", "n < 30"),
+    "score": ("Score de priorité", "Priority score"),
+    "irritant": ("irritant", "irritant"),
+    "neutral": ("neutre", "neutral"),
+    "delight": ("enchantement", "delight"),
+    "kind_title": ("Verdict", "Verdict"),
+    "cell": ("Étape × canal", "Stage × channel"),
 }
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.stats import MIN_N
 from ui.data import catalogue, demo_loaded_at_start, version
-from ui.i18n import day, language, t
+from ui.i18n import day, decimal, language, number, t
 
 # Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
 # LaTeX directives (":red[…]", "$…$"), HTML.
@@ -98,3 +98,15 @@ def how_to_read(key: str) -> None:
     """The page's "how to read this" and its definitions, folded."""
     with st.expander(t("how_to_read")):
         st.markdown(t(key))
+
+
+def irritant_reason(row) -> str:
+    """Why an irritant ranks where it does, in words: customers × points from the overall NPS = score; the test."""
+    gap = row["overall_nps"] - row["nps"]
+    q = row["q_value"]
+    test = t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
+             q=decimal(q, ".2g"))
+    return t("irritants.reason", customers=number(row["customers"]), gap=number(abs(gap)),
+             where=t("irritants.below") if gap >= 0 else t("irritants.above"), nps=decimal(row["nps"], "+.0f"),
+             overall=decimal(row["overall_nps"], "+.0f"), score=decimal(row["score"], "+,.0f").replace(",", " ")
+             if language() == "fr" else decimal(row["score"], "+,.0f"), test=test)

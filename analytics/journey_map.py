@@ -1,0 +1,164 @@
+"""The journey map, drawn from the data: one column per stage of the model, one lane per question.
+
+``journey_map(db, filters)`` returns three small frames that ``charts.journey_map_chart`` draws:
+
+* ``stages`` — per stage: ``customers`` reaching it (the report's funnel: furthest stage at or
+  beyond it), ``stopped`` (furthest stage = this one) and ``drop_off`` = stopped / customers (the
+  share whose journey ends here; NaN at the last stage, where every journey ends); ``churn_rate``
+  among the customers who stopped there and whose churn status is known (``churn_n`` of them, Wilson
+  interval ``churn_ci_*``; the report's churn by stage); the emotion curve: ``responses``, ``nps``
+  with its 95 % interval and ``detractor_share`` of the responses recorded at that stage.
+* ``channels`` — per stage, the ``top`` channels by customers with a kept touchpoint there on that
+  channel; ``share`` = those customers / the customers with a kept touchpoint at that stage (a
+  customer may use several channels, so shares can add up to more than 100 %).
+* ``cells`` — per stage, the pain points (the stage × channel cells of ``analytics.irritants`` with
+  enough responses whose NPS is below the overall NPS, lowest first) and the points of delight (above,
+  highest first), ``top_cells`` of each, with the cell's ``kind`` (irritant / delight only when
+  significant) and one or two ``quotes``: the most frequent comments of the cell's detractors (of its
+  promoters for a delight), then the most recent, of 15 to 140 characters so that they fit the map.
+
+All of it is aggregated by the database; the quotes are the only text that comes back, a few per cell.
+"""
+
+import ibis
+import pandas as pd
+
+from analytics import stats
+from analytics.filters import Filters
+from analytics.irritants import irritants
+from analytics.metrics import Scope, _rows, scope_for
+
+__all__ = ["QUOTE_CHARS", "journey_map"]
+
+QUOTE_CHARS = (15, 140)
+
+
+def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    dtypes = {"int": "int64", "float": "float64", "str": "object", "list": "object"}
+    data = {c: pd.Series([r[c] for r in rows], dtype=dtypes[t]) for c, t in columns.items()}
+    return pd.DataFrame(data, columns=list(columns))
+
+
+STAGE_COLUMNS = {
+    "stage": "str", "position": "int", "customers": "int", "stopped": "int", "drop_off": "float",
+    "churn_rate": "float", "churn_n": "int", "churn_ci_low": "float", "churn_ci_high": "float",
+    "responses": "int", "nps": "float", "ci_low": "float", "ci_high": "float", "detractor_share": "float",
+}
+CHANNEL_COLUMNS = {"stage": "str", "position": "int", "rank": "int", "channel": "str", "customers": "int",
+                   "share": "float"}
+CELL_COLUMNS = {"stage": "str", "position": "int", "side": "str", "rank": "int", "channel": "str", "nps": "float",
+                "responses": "int", "kind": "str", "quotes": "list"}
+
+
+def _stage_rows(scope: Scope) -> list[dict]:
+    summary = scope.summary_rows
+    nps = {b["stage"]: b for b in scope.nps()["by_stage"]}
+    detractors = {r["stage"]: r for r in scope.__dict__["nps_rows"]}  # filled by scope.nps()
+    last = scope.stages[-1].position if scope.stages else None
+    rows = []
+    for s in scope.stages:
+        reached = sum(r["n"] for r in summary if r["furthest"] >= s.position)
+        here = [r for r in summary if r["furthest"] == s.position]
+        stopped = sum(r["n"] for r in here)
+        known = sum(r["n"] for r in here if r["churned"] is not None)
+        churned = sum(r["n"] for r in here if r["churned"] is True)
+        low, high = stats.wilson_interval(churned, known)
+        b = nps[s.code]
+        d = detractors.get(s.code, {"detractors": 0})["detractors"]
+        rows.append({
+            "stage": s.code, "position": s.position, "customers": reached, "stopped": stopped,
+            "drop_off": stats.share(stopped, reached) if s.position != last else None,
+            "churn_rate": stats.share(churned, known), "churn_n": known, "churn_ci_low": low, "churn_ci_high": high,
+            "responses": b["responses"], "nps": b["nps"], "ci_low": b["ci_low"], "ci_high": b["ci_high"],
+            "detractor_share": stats.share(d, b["responses"]),
+        })
+    return rows
+
+
+def _channel_rows(scope: Scope, top: int) -> list[dict]:
+    def compute():
+        t = scope.touchpoints
+        per = t.select("ckey", "position", "channel").distinct()
+        by_channel = per.group_by("position", "channel").aggregate(n=per.count())
+        at_stage = t.group_by("position").aggregate(n=t.ckey.nunique())
+        return _rows(ibis.union(
+            by_channel.select("position", "channel", n=by_channel.n.cast("int64")),
+            at_stage.select("position", channel=ibis.null().cast("string"), n=at_stage.n.cast("int64")),
+            distinct=False,
+        ))
+
+    rows = scope.cached("_journey_map_channels", compute)
+    at_stage = {r["position"]: r["n"] for r in rows if r["channel"] is None}
+    code = {s.position: s.code for s in scope.stages}
+    out = []
+    for position in sorted(at_stage):
+        if position not in code:
+            continue
+        used = sorted((r for r in rows if r["position"] == position and r["channel"] is not None),
+                      key=lambda r: (-r["n"], r["channel"]))
+        for rank, r in enumerate(used[:top], start=1):
+            out.append({"stage": code[position], "position": position, "rank": rank, "channel": r["channel"],
+                        "customers": r["n"], "share": stats.share(r["n"], at_stage[position])})
+    return out
+
+
+def _quotes(scope: Scope, cells: list[dict], per_cell: int) -> dict[tuple, list[str]]:
+    """(stage, channel or "", side) → up to ``per_cell`` comments (see the module docstring)."""
+    if not cells or per_cell <= 0:
+        return {}
+    f = scope.feedback
+    shortest, longest = QUOTE_CHARS
+    text = f.comment.strip()
+    f = f.filter(f.nps.notnull(), text.length().between(shortest, longest))
+    wanted = []
+    for c in cells:
+        where_cell = (f.stage == c["stage"]) & (
+            f.channel.isnull() if c["channel"] is None else f.channel == c["channel"])
+        wanted.append(where_cell & ((f.nps <= 6) if c["side"] == "pain" else (f.nps >= 9)))
+    f = f.filter(ibis.or_(*wanted))
+    side = ibis.ifelse(f.nps <= 6, "pain", "delight")
+    g = f.select("stage", "channel", "timestamp", side=side, text=f.comment.strip())
+    g = g.group_by("stage", "channel", "side", "text").aggregate(n=g.count(), latest=g.timestamp.max())
+    w = ibis.window(group_by=[g.stage, g.channel, g.side], order_by=[g.n.desc(), g.latest.desc(), g.text])
+    g = g.select("stage", "channel", "side", "text", "n", "latest", rn=ibis.row_number().over(w))
+    g = g.filter(g.rn < per_cell)
+    out: dict[tuple, list[str]] = {}
+    for r in sorted(_rows(g), key=lambda r: r["rn"]):
+        out.setdefault((r["stage"], r["channel"] or "", r["side"]), []).append(r["text"])
+    return out
+
+
+def _cell_rows(scope: Scope, top: int, quotes: int, min_n: int) -> list[dict]:
+    ranked = irritants(scope.db, scope=scope, min_n=min_n)
+    cells = []
+    for s in scope.stages:
+        at = ranked[ranked["stage"] == s.code]
+        pains = at[at["gap"] < 0].sort_values(["nps", "responses"], ascending=[True, False], kind="stable")
+        delights = at[at["gap"] > 0].sort_values(["nps", "responses"], ascending=[False, False], kind="stable")
+        for side, part in (("pain", pains), ("delight", delights)):
+            for rank, r in enumerate(part.head(top).to_dict("records"), start=1):
+                cells.append({"stage": s.code, "position": s.position, "side": side, "rank": rank,
+                              "channel": r["channel"], "nps": r["nps"], "responses": int(r["responses"]),
+                              "kind": r["kind"]})
+    found = _quotes(scope, cells, quotes)
+    for c in cells:
+        c["quotes"] = found.get((c["stage"], c["channel"] or "", c["side"]), [])
+    return cells
+
+
+def journey_map(db, filters: Filters | None = None, *, scope: Scope | None = None, top_channels: int = 3,
+                top_cells: int = 2, quotes: int = 1, min_n: int = stats.MIN_N) -> dict[str, pd.DataFrame]:
+    """``{"stages", "channels", "cells"}`` for the filters (see the module docstring for each frame).
+
+    Columns — stages: ``stage, position, customers, stopped, drop_off, churn_rate, churn_n, churn_ci_low,
+    churn_ci_high, responses, nps, ci_low, ci_high, detractor_share`` (every stage, in order); channels:
+    ``stage, position, rank, channel, customers, share``; cells: ``stage, position, side (pain | delight),
+    rank, channel (None: channel unknown), nps, responses, kind, quotes (a list of texts)``. ``min_n``: the
+    least responses of a cell (``analytics.irritants``).
+    """
+    scope = scope_for(db, filters, scope)
+    return {
+        "stages": _frame(_stage_rows(scope), STAGE_COLUMNS),
+        "channels": _frame(_channel_rows(scope, top_channels), CHANNEL_COLUMNS),
+        "cells": _frame(_cell_rows(scope, top_cells, quotes, min_n), CELL_COLUMNS),
+    }

@@ -1,0 +1,60 @@
+"""Irritants and points of delight: every stage × channel cell with enough responses, tested against the rest,
+ranked by a priority score an executive can follow in words."""
+
+import streamlit as st
+
+import charts
+from ui.data import query
+from ui.filters import current_filters
+from ui.i18n import chart_titles, decimal, number, percent, t
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, kpi, stage_labels
+
+filters = current_filters()
+st.title(t("page.irritants"))
+st.caption(t("irritants.intro"))
+if query("customers", filters) == 0:
+    empty_state()
+
+ranked = query("irritants", filters)
+labels = {**stage_labels(), **channel_labels(), "—": t("satisfaction.unknown")}
+overall = query("report", filters)["nps"]
+c1, c2, c3, c4 = st.columns(4)
+kpi(c1, t("irritants.count_irritants"), number(int((ranked["kind"] == "irritant").sum())), None)
+kpi(c2, t("irritants.count_delights"), number(int((ranked["kind"] == "delight").sum())), None)
+kpi(c3, t("irritants.count_cells"), number(len(ranked)), None)
+kpi(c4, t("irritants.overall"), decimal(overall["nps"], "+.0f"), overall["responses"])
+st.markdown(t("irritants.formula"))
+
+if ranked.empty:
+    st.info(t("irritants.none"), icon=":material/info:")
+else:
+    chart(charts.irritants_chart, ranked, labels=labels, titles=chart_titles())
+    st.subheader(t("irritants.ranking"))
+
+    def cell(row) -> str:
+        return f"{labels.get(row['stage'], row['stage'])} · {labels.get(row['channel'] or '—', row['channel'])}"
+
+    def interval(row) -> str:
+        return f"{decimal(row['nps'], '+.0f')} [{decimal(row['ci_low'], '+.0f')} ; {decimal(row['ci_high'], '+.0f')}]"
+
+    shown = ranked.assign(
+        cell=[cell(r) for r in ranked.to_dict("records")],
+        kind=[t(f"irritants.kind.{k}") for k in ranked["kind"]],
+        customers=ranked["customers"].map(number),
+        responses=ranked["responses"].map(number),
+        nps=[interval(r) for r in ranked.to_dict("records")],
+        detractor_share=ranked["detractor_share"].map(percent),
+        drop_off=ranked["drop_off"].map(percent),
+        churn=[f"{percent(a)} / {percent(b)}" for a, b in zip(ranked["detractor_churn"], ranked["other_churn"],
+                                                               strict=True)],
+        score=[decimal(v, "+,.0f") for v in ranked["score"]],
+        reason=[irritant_reason(r) for r in ranked.to_dict("records")],
+    )[["rank", "cell", "kind", "score", "customers", "responses", "nps", "detractor_share", "drop_off", "churn",
+       "reason"]]
+    shown.columns = [t(f"irritants.col.{c}") for c in ("rank", "cell", "kind", "score", "customers", "responses",
+                                                       "nps", "detractors", "drop_off", "churn", "reason")]
+    st.dataframe(shown, hide_index=True, width="stretch")
+st.caption(t("irritants.cli"))
+
+how_to_read("irritants.how")
+footer()

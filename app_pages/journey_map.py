@@ -1,0 +1,56 @@
+"""The journey map: one column per stage, lanes for who gets there, channels, emotion, pain points, delights
+and churn — for all filtered customers or for one or two personas side by side."""
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+import charts
+from ui.data import catalogue, query
+from ui.filters import current_filters
+from ui.i18n import chart_titles, t
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, stage_labels
+
+filters = current_filters()
+st.title(t("page.journey_map"))
+st.caption(t("map.intro"))
+if query("customers", filters) == 0:
+    empty_state()
+
+personas = list(filters.personas) or list(catalogue().personas)
+chosen = st.multiselect(t("map.personas"), personas, max_selections=2, key="map_personas", bind="query-params",
+                        placeholder=t("map.everyone"), help=t("map.help_personas"))
+chosen = [p for p in chosen if p in personas]
+series = [(p, replace(filters, personas=(p,))) for p in chosen] or [(t("map.everyone"), filters)]
+
+parts = {"stages": [], "channels": [], "cells": []}
+for name, f in series:
+    # one pain point and one delight per stage, so that the map fits one screen; the irritants page has them all
+    for key, frame in query("journey_map", f, top_cells=1).items():
+        # quotes as tuples: hashable, so the chart's cache can key on the frame
+        extra = {"quotes": frame["quotes"].map(tuple)} if key == "cells" else {}
+        parts[key].append(frame.assign(series=name, **extra))
+frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+
+slabels = stage_labels()
+labels = {**slabels, **channel_labels(), "—": t("satisfaction.unknown")}
+lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
+titles = chart_titles(**{f"lane_{k}": t(f"map.lane_{k}") for k in lanes}, stop=t("map.stop"),
+                      detractors_short=t("map.detractors_short"), series=t("filters.persona"))
+chart(charts.journey_map_chart, frames["stages"], frames["channels"], frames["cells"], labels=labels,
+      titles=titles, series_order=tuple(name for name, _ in series), wrap=24)
+
+worst = query("irritants", filters)
+worst = worst[worst["kind"] == "irritant"]
+if len(worst):
+    top = worst.iloc[0]
+    st.warning(t("map.fix_first", cell=f"{labels.get(top['stage'], top['stage'])} · "
+                                       f"{labels.get(top['channel'] or '—', top['channel'])}",
+                 reason=irritant_reason(top)), icon=":material/priority_high:")
+else:
+    st.caption(t("map.no_irritant"))
+st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
+
+how_to_read("map.how")
+footer()

@@ -1,0 +1,244 @@
+"""The journey map: stages as columns, one lane per question, drawn as one Vega-Lite chart.
+
+Lanes, top to bottom, all on the same band scale of stages (so the columns line up): customers who
+reach the stage and the share who stop there; the main channels; the emotion curve (NPS and its 95 %
+band, detractor share); the pain points and the points of delight, each with a short verbatim; churn
+among the customers whose journey stopped there. Lanes carry no y axis, so every lane starts at the
+same left edge; each lane's title says what it shows.
+
+Two series (two personas) are drawn side by side within each stage column, in the group colours,
+with a legend; one series is drawn in the lanes' own colours.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import pandas as pd
+
+from charts.palette import (
+    GROUP_COLORS,
+    INSUFFICIENT,
+    INSUFFICIENT_TEXT,
+    MIN_N,
+    NEUTRAL,
+    NPS_COLORS,
+    TEXT,
+    finish,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    is_empty,
+    label_of,
+    no_data_chart,
+    resolve_titles,
+)
+
+__all__ = ["journey_map_chart"]
+
+MAP_TITLES = {
+    "lane_customers": "Customers who reach the stage · share who stop there",
+    "lane_channels": "Main channels (share of the stage's customers)",
+    "lane_emotion": "Emotion curve: NPS and its 95% interval · detractors",
+    "lane_pains": "Pain points (lowest NPS stage × channel, n ≥ 30)",
+    "lane_delights": "Points of delight (highest NPS)",
+    "lane_churn": "Churn of the customers whose journey stopped here",
+    "stop": "stop here",
+    "detractors_short": "det.",
+    "none": "—",
+    "significant": "★ significant",
+    "series": "Persona",
+    "quote_open": "“",
+    "quote_close": "”",
+}
+
+LINE_HEIGHT = 16
+
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    """``text`` in at most ``lines`` lines of about ``width`` characters (an ellipsis when cut)."""
+    out = textwrap.wrap(" ".join(str(text).split()), width=max(8, width)) or [""]
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: max(1, width - 1)].rstrip() + "…"
+    return out
+
+
+def _series(df: pd.DataFrame) -> pd.Series:
+    return df["series"].astype(str) if "series" in df.columns else pd.Series([""] * len(df), index=df.index)
+
+
+def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.DataFrame,
+                      labels: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None,
+                      series_order: Sequence[str] | None = None, wrap: int = 26) -> alt.VConcatChart:
+    """The map from ``analytics.journey_map`` frames (optionally with a ``series`` column, e.g. the persona,
+    and ``series_order``). ``labels`` maps stage and channel codes to display texts (``"—"``: channel
+    unknown); ``wrap`` is the verbatims' line length in characters (smaller when two series share a
+    column). ``titles``: the ``lane_*`` titles and the short words of ``MAP_TITLES``, plus locale."""
+    t = resolve_titles(MAP_TITLES, titles)
+    if is_empty(stages) or int(stages["customers"].sum()) == 0:
+        return no_data_chart(t)
+    stages = stages.assign(series=_series(stages)).sort_values(["position"], kind="stable")
+    order = [label_of(s, labels) for s in dict.fromkeys(stages["stage"])]
+    series = list(series_order) if series_order else list(dict.fromkeys(stages["series"]))
+    two = len(series) > 1
+    colour = (alt.Color("series:N", scale=alt.Scale(domain=series, range=GROUP_COLORS[: len(series)]),
+                        legend=alt.Legend(title=t["series"], orient="bottom")) if two else None)
+
+    def x(axis: bool = False):
+        return alt.X("stage_label:N", sort=order, scale=alt.Scale(domain=order, paddingInner=0.08),
+                     axis=alt.Axis(orient="top", title=None, labelAngle=0, labelFontSize=15, labelFontWeight="bold",
+                                   ticks=False, domain=False) if axis else None)
+
+    def lane(data: pd.DataFrame, title: str, height: int, axis: bool = False, text: bool = False) -> alt.Chart:
+        """One lane; with two series, bars sit side by side in the stage's column and texts one above the other
+        (a text needs the column's whole width)."""
+        chart = alt.Chart(data, title=alt.Title(title, fontSize=14, anchor="start", offset=4)).encode(x=x(axis))
+        if two:
+            scale = alt.Scale(domain=series)
+            chart = chart.encode(yOffset=alt.YOffset("series:N", sort=series, scale=scale)) if text else chart.encode(
+                xOffset=alt.XOffset("series:N", sort=series, scale=scale))
+        return chart.properties(height=height * (2 if two and text else 1))
+
+    def with_colour(mark_colour: str):
+        return colour if two else alt.value(mark_colour)
+
+    # -- lane 1: customers reaching each stage, and how many stop there
+    s = stages.copy()
+    s["stage_label"] = [label_of(c, labels) for c in s["stage"]]
+    s["customers_text"] = [fmt_int(v, t) for v in s["customers"]]
+    # with two series side by side, the column is too narrow for the words
+    s["stop_text"] = ["" if pd.isna(v) else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
+                      for v in s["drop_off"]]
+    top = max(float(s["customers"].max()), 1.0)
+    y_customers = alt.Y("customers:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
+    customers = alt.layer(
+        lane(s, t["lane_customers"], 100, axis=True).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(y=y_customers, color=with_colour(NEUTRAL), tooltip=[
+            alt.Tooltip("stage_label:N", title=t.get("stage", "Stage")),
+            alt.Tooltip("customers:Q", title=t["customers"], format=",d"),
+            alt.Tooltip("stopped:Q", format=",d", title=t["stop"]),
+        ] + ([alt.Tooltip("series:N", title=t["series"])] if two else [])),
+        lane(s, t["lane_customers"], 100, axis=True).mark_text(dy=-20, baseline="bottom", fontWeight="bold",
+                                                               color=TEXT)
+        .encode(y=y_customers, text="customers_text:N"),
+        lane(s, t["lane_customers"], 100, axis=True).mark_text(dy=-4, baseline="bottom", fontSize=12,
+                                                               color=NPS_COLORS["detractors"])
+        .encode(y=y_customers, text="stop_text:N"),
+    )
+
+    # -- lane 2: main channels
+    ch = channels.assign(series=_series(channels)) if not is_empty(channels) else pd.DataFrame(
+        {"stage": [], "rank": [], "channel": [], "share": [], "customers": [], "series": []})
+    ch = ch.copy()
+    ch["stage_label"] = [label_of(c, labels) for c in ch["stage"]]
+    ch["line"] = [f"{label_of(c, labels)} {fmt_pct(v, t)}" for c, v in zip(ch["channel"], ch["share"], strict=True)]
+    n_ranks = int(ch["rank"].max()) if len(ch) else 1
+    y_rank = alt.Y("rank:O", axis=None, scale=alt.Scale(domain=list(range(1, n_ranks + 1))))
+    channel_lane = alt.layer(
+        lane(ch, t["lane_channels"], 24 * n_ranks, text=True).mark_bar(opacity=0.18)
+        .encode(y=y_rank, color=with_colour(NEUTRAL)),
+        lane(ch, t["lane_channels"], 24 * n_ranks, text=True).mark_text(fontSize=13, color=TEXT).encode(
+            y=y_rank, text="line:N", tooltip=[alt.Tooltip("line:N", title=t["channel"]),
+                                              alt.Tooltip("customers:Q", format=",d", title=t["customers"])]),
+    )
+
+    # -- lane 3: the emotion curve
+    e = s.copy()
+    e["thin"] = e["responses"] < MIN_N
+    e["nps_text"] = [t["insufficient"] if thin else f"NPS {fmt_num(v, t, 0, signed=True)}"
+                     for v, thin in zip(e["nps"], e["thin"], strict=True)]
+    e["det_text"] = ["" if thin or pd.isna(v) else f"{t['detractors_short']} {fmt_pct(v, t)}"
+                     for v, thin in zip(e["detractor_share"], e["thin"], strict=True)]
+    shown = e[~e["thin"]]
+    low = min([0.0, *shown["ci_low"].dropna().tolist()]) - 15
+    high = max([0.0, *shown["ci_high"].dropna().tolist()]) + 25
+    nps_scale = alt.Scale(domain=[max(-100.0, low), min(100.0, high) + 10])
+    y_nps = alt.Y("nps:Q", axis=None, scale=nps_scale)
+    e["y_text"] = [v if not thin and pd.notna(v) else 0.0 for v, thin in zip(e["nps"], e["thin"], strict=True)]
+    emotion_base = lane(e, t["lane_emotion"], 120)
+    band = emotion_base.transform_filter("!datum.thin").mark_bar(opacity=0.22, width=alt.RelativeBandSize(0.5)).encode(
+        y=alt.Y("ci_low:Q", scale=nps_scale, axis=None), y2="ci_high:Q", color=with_colour(NEUTRAL))
+    zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#9A9A9A", strokeDash=[3, 3]).encode(
+        y=alt.Y("zero:Q", scale=nps_scale, axis=None))
+    points = emotion_base.transform_filter("!datum.thin").mark_point(filled=True, size=110).encode(
+        y=y_nps, color=alt.Color("nps:Q", legend=None, scale=alt.Scale(
+            domain=[-100, 0, 100], range=[NPS_COLORS["detractors"], "#BDBDBD", NPS_COLORS["promoters"]]))
+        if not two else colour,
+        tooltip=[alt.Tooltip("stage_label:N", title=t.get("stage", "Stage")),
+                 alt.Tooltip("nps:Q", format="+.1f", title="NPS"),
+                 alt.Tooltip("ci_low:Q", format="+.1f"), alt.Tooltip("ci_high:Q", format="+.1f"),
+                 alt.Tooltip("responses:Q", format=",d", title=t["responses"])])
+    line = emotion_base.transform_filter("!datum.thin").mark_line(strokeWidth=2).encode(
+        y=y_nps, color=with_colour("#7A7A7A"), detail="series:N")
+    nps_text = emotion_base.mark_text(dy=-14, fontWeight="bold").encode(
+        y=alt.Y("y_text:Q", scale=nps_scale, axis=None), text="nps_text:N",
+        color=alt.condition("datum.thin", alt.value(INSUFFICIENT_TEXT), alt.value(TEXT)))
+    det_text = emotion_base.mark_text(dy=16, fontSize=12, color=NPS_COLORS["detractors"]).encode(
+        y=alt.Y("y_text:Q", scale=nps_scale, axis=None), text="det_text:N")
+    emotion = alt.layer(*[p for p in (band, zero, line, points, nps_text, det_text) if p is not None])
+
+    # -- lanes 4 and 5: pain points and points of delight, with a verbatim each
+    def cell_lane(side: str, title: str, tone: str) -> alt.LayerChart:
+        c = cells[cells["side"] == side] if not is_empty(cells) else cells
+        c = (c.assign(series=_series(c)) if not is_empty(c) else
+             pd.DataFrame({"stage": [], "rank": [], "channel": [], "nps": [], "kind": [], "quotes": [],
+                           "responses": [], "series": []}))
+        c = c.copy()
+        width = max(10, wrap)
+        texts = []
+        for r in c.to_dict("records"):
+            star = " ★" if r["kind"] in ("irritant", "delight") else ""
+            head = f"{label_of(r['channel'], labels)} · NPS {fmt_num(r['nps'], t, 0, signed=True)}{star}"
+            lines = _wrap(head, width, 2)
+            for q in list(r["quotes"])[:1]:
+                lines += _wrap(f"{t['quote_open']}{q}{t['quote_close']}", width, 3)
+            texts.append("\n".join(lines))  # split again by the mark's lineBreak (Streamlit's data path drops arrays)
+        c["lines"] = texts
+        c["stage_label"] = [label_of(v, labels) for v in c["stage"]]
+        c["significant"] = [k in ("irritant", "delight") for k in c["kind"]]
+        ranks = int(c["rank"].max()) if len(c) else 1
+        per_rank = LINE_HEIGHT * 6 if len(c) else LINE_HEIGHT * 2  # an empty lane only says "—"
+        base = lane(c, title, per_rank * ranks, text=True)
+        rank_scale = alt.Scale(domain=list(range(1, ranks + 1)), paddingInner=0.06)
+        y = alt.Y("rank:O", axis=None, scale=rank_scale)
+        empty = pd.DataFrame({"stage_label": order, "series": series[0], "none": t["none"]})
+        filled = set(c["stage_label"])
+        empty = empty[~empty["stage_label"].isin(filled)]
+        return alt.layer(
+            base.mark_rect(opacity=0.10, cornerRadius=4).encode(y=y, color=with_colour(tone)),
+            base.mark_text(lineBreak="\n", lineHeight=LINE_HEIGHT, fontSize=12, baseline="top", dy=6).encode(
+                y=alt.Y("rank:O", axis=None, bandPosition=0, scale=rank_scale), text="lines:N",
+                color=alt.condition("datum.significant", alt.value(tone), alt.value(TEXT)) if not two else colour,
+                tooltip=[alt.Tooltip("lines:N", title=title), alt.Tooltip("responses:Q", format=",d",
+                                                                          title=t["responses"])]),
+            alt.Chart(empty).mark_text(color=INSUFFICIENT_TEXT).encode(x=x(), text="none:N"),
+        )
+
+    pains = cell_lane("pain", t["lane_pains"], NPS_COLORS["detractors"])
+    delights = cell_lane("delight", t["lane_delights"], NPS_COLORS["promoters"])
+
+    # -- lane 6: churn among those who stopped at the stage
+    k = s.copy()
+    k["thin"] = k["churn_n"] < MIN_N
+    k["churn_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
+                       for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
+    k["churn_y"] = [0.0 if thin or pd.isna(v) else v for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
+    top_churn = max(float(k["churn_y"].max()), 0.05)
+    y_churn = alt.Y("churn_y:Q", axis=None, scale=alt.Scale(domain=[0, top_churn * 1.5]))
+    churn = alt.layer(
+        lane(k, t["lane_churn"], 70).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
+            y=y_churn, color=alt.condition("datum.thin", alt.value(INSUFFICIENT), with_colour(
+                NPS_COLORS["detractors"])) if not two else colour,
+            tooltip=[alt.Tooltip("churn_text:N", title=t["lane_churn"]),
+                     alt.Tooltip("churn_n:Q", format=",d", title="n")]),
+        lane(k, t["lane_churn"], 70).mark_text(dy=-8, color=TEXT).encode(y=y_churn, text="churn_text:N"),
+    )
+
+    # "flush" bounds: a long text that overflows its column never shifts the lanes out of line
+    chart = alt.vconcat(customers, channel_lane, emotion, pains, delights, churn, spacing=30,
+                        bounds="flush").resolve_scale(
+        x="shared", color="shared" if two else "independent")
+    return finish(chart, t)

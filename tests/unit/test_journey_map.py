@@ -1,0 +1,73 @@
+"""The journey map's frames on hand-computed cases (DuckDB and PostgreSQL)."""
+
+import math
+
+import pytest
+
+from analytics.filters import Filters
+from analytics.journey_map import journey_map
+from analytics.report import report
+from tests.unit.journeys import fb, load, load_example
+from tests.unit.test_irritants import load_cells
+
+
+def records(df):
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def test_stage_lanes_and_channels_by_hand(db):
+    load_example(db)  # see tests/unit/journeys.py
+    m = journey_map(db)
+    s = {r["stage"]: r for r in records(m["stages"])}
+    # furthest stages: c1 purchase, c2 purchase, c3 consideration
+    assert [s[k]["customers"] for k in ("awareness", "consideration", "purchase", "service")] == [3, 3, 2, 0]
+    assert [s[k]["stopped"] for k in ("awareness", "consideration", "purchase", "service")] == [0, 1, 2, 0]
+    assert s["consideration"]["drop_off"] == pytest.approx(1 / 3) and s["purchase"]["drop_off"] == 1.0
+    assert s["service"]["drop_off"] is None and s["advocacy"]["drop_off"] is None  # nobody there; last stage
+    # churn of those who stopped: c3's is unknown; at purchase c1 stayed, c2 left
+    assert (s["consideration"]["churn_rate"], s["consideration"]["churn_n"]) == (None, 0)
+    assert (s["purchase"]["churn_rate"], s["purchase"]["churn_n"]) == (0.5, 2)
+    # emotion: purchase answers 10, 3, 7 → NPS 0, one detractor in three; awareness: c5's 9
+    assert (s["purchase"]["responses"], s["purchase"]["nps"]) == (3, 0.0)
+    assert s["purchase"]["detractor_share"] == pytest.approx(1 / 3)
+    assert (s["awareness"]["nps"], s["awareness"]["detractor_share"]) == (100.0, 0.0)
+    assert [s[k]["customers"] for k in s] == [f["customers"] for f in report(db)["funnel"]]
+    # channels: awareness touched by c1 (web) and c2 (web, store)
+    ch = [(r["stage"], r["rank"], r["channel"], r["customers"], r["share"]) for r in records(m["channels"])]
+    assert ch == [
+        ("awareness", 1, "web", 2, 1.0), ("awareness", 2, "store", 1, 0.5),
+        ("consideration", 1, "app", 1, 0.5), ("consideration", 2, "email", 1, 0.5),  # tie: by channel code
+        ("purchase", 1, "web", 2, 1.0),
+    ]
+    assert m["cells"].empty  # no cell has 30 responses
+
+
+def test_pain_points_delights_and_quotes(db):
+    load_cells(db)  # tests/unit/test_irritants.py: overall NPS 18.2; purchase × app -33, purchase × store 75
+    load(db, feedback=[
+        fb("c1", "2024-02-01", "purchase", 1, "app", comment="Paiement refusé deux fois dans l'appli."),
+        fb("c2", "2024-02-02", "purchase", 2, "app", comment="Paiement refusé deux fois dans l'appli."),
+        fb("c3", "2024-02-03", "purchase", 0, "app", comment="Application lente au paiement."),
+        fb("c4", "2024-02-04", "purchase", 3, "app", comment="Trop court"),  # under 15 characters: never quoted
+        fb("c5", "2024-02-05", "purchase", 10, "app", comment="Rien à dire, parfait et rapide."),  # a promoter
+        fb("c4", "2024-02-06", "purchase", 10, "store", comment="Vendeuse de très bon conseil, merci."),
+        fb("c6", "2024-02-07", "purchase", 9, "store", comment="Accueil chaleureux en magasin."),
+    ])
+    m = journey_map(db, min_n=3, quotes=2)
+    cells = {(r["stage"], r["side"], r["rank"]): r for r in records(m["cells"])}
+    pain = cells[("purchase", "pain", 1)]
+    # purchase × app now: 0, 2, 10, 1, 2, 0, 3, 10 → 2 promoters, 6 detractors of 8: NPS -50
+    assert (pain["channel"], pain["responses"], pain["nps"]) == ("app", 8, -50.0)
+    # the most frequent detractor comment first, then the most recent; the promoter's and the short one never
+    assert list(pain["quotes"]) == ["Paiement refusé deux fois dans l'appli.", "Application lente au paiement."]
+    delight = cells[("purchase", "delight", 1)]
+    assert delight["channel"] == "store" and delight["nps"] == pytest.approx(100 * 5 / 6)
+    assert list(delight["quotes"]) == ["Accueil chaleureux en magasin.", "Vendeuse de très bon conseil, merci."]
+    assert cells[("service", "pain", 1)]["channel"] is None and cells[("service", "pain", 1)]["quotes"] == []
+
+
+def test_empty_filter(db):
+    load_example(db)
+    m = journey_map(db, Filters(personas=["nobody"]))
+    assert m["stages"]["customers"].sum() == 0 and m["channels"].empty and m["cells"].empty
