@@ -1,0 +1,67 @@
+"""Voice of the customer: the themes that set detractors (or customers who stopped) apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import altair as alt
+import pandas as pd
+
+from charts.palette import NPS_COLORS, finish, fmt_int, fmt_num, is_empty, no_data_chart, resolve_titles
+
+__all__ = ["VOICE_TITLES", "themes_chart"]
+
+VOICE_TITLES = {
+    "term": "Word or phrase",
+    "z": "Distinctiveness (z)",
+    "side": "More frequent among",
+    "detractor": "detractors",
+    "promoter": "promoters",
+    "kind": "Kind",
+    "word": "word",
+    "phrase": "phrase",
+    "detractor_comments": "Detractor comments",
+    "promoter_comments": "Promoter comments",
+}
+
+
+def themes_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.Chart:
+    """Diverging horizontal bars of ``z`` per term (``analytics.voice.themes`` or ``why_drop``'s
+    ``themes``): detractor themes to the right in the detractor colour, strongest on top; promoter
+    themes to the left in the promoter colour, strongest at the bottom; the term on the axis (as
+    text). The tooltip gives the kind, the comments of each side containing the term and ``z``.
+
+    ``titles`` keys: term, z, side, detractor, promoter, kind, word, phrase, detractor_comments,
+    promoter_comments, no_data, locale (for ``why_drop``, say "stopped" / "went on" through
+    ``detractor`` / ``promoter`` and the ``*_comments`` keys).
+    """
+    t = resolve_titles(VOICE_TITLES, titles)
+    if is_empty(df):
+        return no_data_chart(t)
+    data = df.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    data["side_label"] = [t[s] for s in data["side"]]
+    data["kind_label"] = [t[k] for k in data["kind"]]
+    data["z_text"] = [fmt_num(v, t, 2, signed=True) for v in data["z"]]
+    data["detractor_text"] = [fmt_int(v, t) for v in data["detractor_comments"]]
+    data["promoter_text"] = [fmt_int(v, t) for v in data["promoter_comments"]]
+    span = max(float(data["z"].abs().max()), 1.0) * 1.1
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("term:N", sort=data["term"].tolist(), title=t["term"], axis=alt.Axis(labelLimit=320)),
+            x=alt.X("z:Q", title=t["z"], scale=alt.Scale(domain=[-span, span], nice=False)),
+            color=alt.Color("side_label:N", title=t["side"], scale=alt.Scale(
+                domain=[t["detractor"], t["promoter"]], range=[NPS_COLORS["detractors"], NPS_COLORS["promoters"]])),
+            tooltip=[
+                alt.Tooltip("term:N", title=t["term"]),
+                alt.Tooltip("kind_label:N", title=t["kind"]),
+                alt.Tooltip("side_label:N", title=t["side"]),
+                alt.Tooltip("detractor_text:N", title=t["detractor_comments"]),
+                alt.Tooltip("promoter_text:N", title=t["promoter_comments"]),
+                alt.Tooltip("z_text:N", title=t["z"]),
+            ],
+        )
+        .properties(height=alt.Step(26))
+    )
+    return finish(chart, t)
