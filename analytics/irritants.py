@@ -34,7 +34,7 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.metrics import Scope, _rows, scope_for
 
-__all__ = ["COLUMNS", "KINDS", "SIGNIFICANCE", "irritants", "ranked_records"]
+__all__ = ["COLUMNS", "KINDS", "SIGNIFICANCE", "cell_customers", "irritants", "overall_nps", "ranked_records"]
 
 SIGNIFICANCE = 0.05
 KINDS = ("irritant", "neutral", "delight")
@@ -73,27 +73,45 @@ def _response_rows(scope: Scope) -> list[dict]:
     return scope.cached("_irritants_responses", compute)
 
 
-def _volume_rows(scope: Scope) -> list[dict]:
-    """Customers per (stage order, channel): with a kept touchpoint there or a kept response there, and how
-    many of those with kept touchpoints stopped at that stage."""
+def cell_customers(scope: Scope) -> list[dict]:
+    """Customers per (stage order, channel) cell, one query shared with the journey map:
+
+    * ``customers``: with a kept touchpoint at that stage on that channel, or a kept response there
+      (``channel`` NULL: responses without a channel);
+    * ``touched``: those with a kept touchpoint there (the journey map's channel lane);
+    * ``with_journey``: those with any kept touchpoint, and ``stopped``: those whose furthest stage is
+      this one.
+
+    The touchpoints are reduced to one row per (customer, stage, channel) before anything else (at 1M
+    customers, 10M touchpoints become about 6M rows).
+    """
     def compute():
         t = scope.touchpoints
+        # the channel number (``Scope.channel_numbers``), not its text: grouping 10M rows by it is 2.4x faster
+        touched = t.group_by("ckey", "position", "chn").aggregate()
+        touched = touched.select("ckey", "position", "chn", src=ibis.literal(1, "int8"))
         furthest = t.group_by("ckey").aggregate(furthest=t.position.max())
         furthest = furthest.select(fkey="ckey", furthest="furthest")
-        touched = t.select("ckey", "position", "channel").distinct()
         f = scope.feedback
         r = f.filter(f.nps.notnull())
-        st = scope.db.ibis.table("stages").select(stage_code="code", position="position")
-        answered = r.join(st, r.stage == st.stage_code).select(ckey=r[scope.key], position=st.position,
-                                                                channel=r.channel)
-        cells = ibis.union(touched, answered.distinct(), distinct=True)
+        st = scope.db.ibis.table("stages").select(stage_code="code", stage_position="position")
+        numbers = scope.channel_numbers
+        r = r.join(st, r.stage == st.stage_code).left_join(numbers, r.channel == numbers.code)
+        answered = r.select(ckey=r[scope.key], position=r.stage_position, chn=r.chn,  # NULL: channel unknown
+                            src=ibis.literal(0, "int8")).distinct()
+        both = ibis.union(touched, answered, distinct=False)
+        cells = both.group_by("ckey", "position", "chn").aggregate(touched=both.src.max())
         x = cells.left_join(furthest, cells.ckey == furthest.fkey)
-        return _rows(x.group_by("position", "channel").aggregate(
+        rows = _rows(x.group_by("position", "chn").aggregate(
             customers=x.count(),
+            touched=x.count(where=x.touched == 1),
             with_journey=x.count(where=x.furthest.notnull()),
             stopped=x.count(where=x.furthest == x.position),
         ))
-    return scope.cached("_irritants_volume", compute)
+        codes = scope.channel_codes()
+        return [{"channel": codes[r.pop("chn")] if r["chn"] is not None else None, **r} for r in rows]
+
+    return scope.cached("_cell_customers", compute)
 
 
 def _churn_rows(scope: Scope) -> list[dict]:
@@ -111,6 +129,16 @@ def _churn_rows(scope: Scope) -> list[dict]:
         return _rows(x.group_by("stage", "channel", detractor=x.nps <= 6).aggregate(
             n=x.count(), churned=x.count(where=x.churned)))
     return scope.cached("_irritants_churn", compute)
+
+
+def overall_nps(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
+    """The NPS every cell is compared with: all kept responses (the report's ``nps``), from the query the
+    ranking runs anyway. ``{"responses", "nps", "ci_low", "ci_high"}``."""
+    scope = scope_for(db, filters, scope)
+    rows = _response_rows(scope)
+    n, p, d = (sum(r[k] for r in rows) for k in ("n", "promoters", "detractors"))
+    score, low, high = stats.nps_with_interval(p, d, n)
+    return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
 
 
 def _sort_key(row: dict) -> tuple:
@@ -141,7 +169,8 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
     if not cells:
         return _frame([])
     code_of = {s.position: s.code for s in scope.stages}
-    volume = {_cell_key(code_of[v["position"]], v["channel"]): v for v in _volume_rows(scope)}
+    volume = {_cell_key(code_of[v["position"]], v["channel"]): v for v in cell_customers(scope)
+              if v["position"] in code_of}
     churn: dict[tuple, dict] = {}
     for c in _churn_rows(scope):
         churn.setdefault(_cell_key(c["stage"], c["channel"]), {})[bool(c["detractor"])] = c

@@ -33,11 +33,13 @@ def test_stage_lanes_and_channels_by_hand(db):
     assert s["purchase"]["detractor_share"] == pytest.approx(1 / 3)
     assert (s["awareness"]["nps"], s["awareness"]["detractor_share"]) == (100.0, 0.0)
     assert [s[k]["customers"] for k in s] == [f["customers"] for f in report(db)["funnel"]]
-    # channels: awareness touched by c1 (web) and c2 (web, store)
+    # channels, as shares of the customers reaching the stage: awareness (3 reached, c3 skipped it) touched
+    # by c1 (web) and c2 (web, store); consideration (3 reached, c2 skipped it) by c1 (email), c3 (app)
     ch = [(r["stage"], r["rank"], r["channel"], r["customers"], r["share"]) for r in records(m["channels"])]
     assert ch == [
-        ("awareness", 1, "web", 2, 1.0), ("awareness", 2, "store", 1, 0.5),
-        ("consideration", 1, "app", 1, 0.5), ("consideration", 2, "email", 1, 0.5),  # tie: by channel code
+        ("awareness", 1, "web", 2, pytest.approx(2 / 3)), ("awareness", 2, "store", 1, pytest.approx(1 / 3)),
+        ("consideration", 1, "app", 1, pytest.approx(1 / 3)),  # tie: by channel code
+        ("consideration", 2, "email", 1, pytest.approx(1 / 3)),
         ("purchase", 1, "web", 2, 1.0),
     ]
     assert m["cells"].empty  # no cell has 30 responses
