@@ -17,7 +17,7 @@ if query("customers", filters) == 0:
 
 ranked = query("irritants", filters)
 labels = {**stage_labels(), **channel_labels(), "—": t("satisfaction.unknown")}
-overall = query("report", filters)["nps"]
+overall = query("overall_nps", filters)
 c1, c2, c3, c4 = st.columns(4)
 kpi(c1, t("irritants.count_irritants"), number(int((ranked["kind"] == "irritant").sum())), None)
 kpi(c2, t("irritants.count_delights"), number(int((ranked["kind"] == "delight").sum())), None)

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 import data_model as dm
-from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction
+from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.report import report
@@ -39,7 +39,12 @@ QUERIES = {
     "stage_channel_nps": satisfaction.stage_channel_nps,
     "detractor_churn": satisfaction.detractor_churn,
     "irritants": irritants.irritants,
+    "overall_nps": irritants.overall_nps,
     "journey_map": journey_map.journey_map,
+    "verbatims": voice.verbatims,
+    "themes": voice.themes,
+    "why_drop": voice.why_drop,
+    "variants": variants.variants,
 }
 
 

@@ -341,6 +341,97 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "**Churn**: of the cell's respondents, by their latest response in the cell (detractor: 0–6), among "
               "those whose status is known. **Ranking**: irritants by decreasing score, then neutral cells, then "
               "points of delight, best first."},
+    # voice of the customer
+    "voice.intro": {"fr": "Ce que disent les clients, par étape et par canal : les verbatims, les thèmes qui "
+                          "distinguent les détracteurs des promoteurs, et pourquoi certains s'arrêtent en chemin.",
+                    "en": "What customers say, by stage and channel: the verbatims, the themes that set detractors "
+                          "apart from promoters, and why some stop on the way."},
+    "voice.verbatims": {"fr": "Verbatims", "en": "Verbatims"},
+    "voice.themes": {"fr": "Thèmes", "en": "Themes"},
+    "voice.why_drop": {"fr": "Pourquoi s'arrêtent-ils ?", "en": "Why did they drop?"},
+    "voice.group": {"fr": "Répondants", "en": "Respondents"},
+    "voice.group.promoter": {"fr": "promoteur", "en": "promoter"},
+    "voice.group.passive": {"fr": "passif", "en": "passive"},
+    "voice.group.detractor": {"fr": "détracteur", "en": "detractor"},
+    "voice.group.none": {"fr": "sans note", "en": "no score"},
+    "voice.search": {"fr": "Rechercher dans les commentaires", "en": "Search the comments"},
+    "voice.search_hint": {"fr": "ex. attente, livraison, remboursement", "en": "e.g. waiting, delivery, refund"},
+    "voice.shown": {"fr": "{total} verbatims correspondent ; les {shown} plus récents :",
+                    "en": "{total} verbatims match; the {shown} most recent:"},
+    "voice.no_verbatim": {"fr": "Aucun verbatim ne correspond.", "en": "No verbatim matches."},
+    "voice.all_stages": {"fr": "Toutes les étapes", "en": "All stages"},
+    "voice.term": {"fr": "Mot ou expression", "en": "Word or phrase"},
+    "voice.z": {"fr": "Pouvoir distinctif (z)", "en": "Distinctiveness (z)"},
+    "voice.side": {"fr": "Plus fréquent chez les", "en": "More frequent among"},
+    "voice.detractors": {"fr": "détracteurs", "en": "detractors"},
+    "voice.promoters": {"fr": "promoteurs", "en": "promoters"},
+    "voice.detractor_comments": {"fr": "Commentaires de détracteurs", "en": "Detractor comments"},
+    "voice.promoter_comments": {"fr": "Commentaires de promoteurs", "en": "Promoter comments"},
+    "voice.kind": {"fr": "Nature", "en": "Kind"},
+    "voice.word": {"fr": "mot", "en": "word"},
+    "voice.phrase": {"fr": "expression", "en": "phrase"},
+    "voice.no_theme": {"fr": "Aucun thème ne se distingue nettement (|z| ≥ 1,96, au moins 3 commentaires) pour "
+                             "cette sélection.",
+                       "en": "No theme stands out clearly (|z| ≥ 1.96, at least 3 comments) for this selection."},
+    "voice.theme_verbatims": {"fr": "Voir les verbatims du thème", "en": "See the theme's verbatims"},
+    "voice.themes_help": {
+        "fr": "Les mots et expressions de deux mots plus fréquents dans les commentaires des détracteurs (0–6) que "
+              "dans ceux des promoteurs (9–10), ou l'inverse : log-odds ratio avec a priori de Dirichlet (Monroe et "
+              "al., 2008), chaque commentaire compté une fois par terme ; mots vides français et anglais exclus.",
+        "en": "Words and two-word phrases more frequent in detractors' (0–6) comments than in promoters' (9–10), "
+              "or the reverse: log-odds ratio with a Dirichlet prior (Monroe et al., 2008), each comment counted "
+              "once per term; French and English stop words left out."},
+    "voice.step": {"fr": "Étape du parcours", "en": "Journey step"},
+    "voice.nps_stopped": {"fr": "NPS de ceux qui s'y sont arrêtés", "en": "NPS of those who stopped there"},
+    "voice.nps_went_on": {"fr": "NPS de ceux qui ont continué", "en": "NPS of those who went on"},
+    "voice.customers_in_group": {"fr": "{n} clients dans ce groupe ; NPS de leurs réponses à cette étape.",
+                                 "en": "{n} customers in this group; NPS of their responses at this stage."},
+    "voice.drop_test": {"fr": "Écart {diff} points (test z, p = {p}) : {verdict}.",
+                        "en": "Difference {diff} points (z-test, p = {p}): {verdict}."},
+    "voice.stopped": {"fr": "se sont arrêtés", "en": "stopped"},
+    "voice.went_on": {"fr": "ont continué", "en": "went on"},
+    "voice.stopped_comments": {"fr": "Commentaires de ceux qui se sont arrêtés",
+                               "en": "Comments of those who stopped"},
+    "voice.went_on_comments": {"fr": "Commentaires de ceux qui ont continué", "en": "Comments of those who went on"},
+    "voice.how": {
+        "fr": "**Verbatims** : commentaires des avis retenus par les filtres, affichés tels quels (comme du texte). "
+              "**Groupes** : promoteur 9–10, passif 7–8, détracteur 0–6. **Pourquoi s'arrêtent-ils ?** : parmi les "
+              "clients qui ont atteint l'étape, ceux dont c'est l'étape la plus avancée contre ceux qui sont allés "
+              "plus loin ; NPS de leurs réponses données à cette étape, et les thèmes qui distinguent leurs "
+              "commentaires.",
+        "en": "**Verbatims**: comments of the feedback kept by the filters, shown as they are (as text). "
+              "**Groups**: promoter 9–10, passive 7–8, detractor 0–6. **Why did they drop?**: among the customers "
+              "who reached the stage, those for whom it is the furthest stage against those who went further; NPS "
+              "of their responses given at that stage, and the themes that set their comments apart."},
+    # variants
+    "variants.intro": {"fr": "Les enchaînements d'étapes ou de canaux les plus fréquents (répétitions fusionnées), la "
+                             "part des clients que chacun couvre et sa conversion.",
+                       "en": "The most frequent sequences of stages or channels (repeats collapsed), the share of "
+                             "customers each covers and its conversion."},
+    "variants.by": {"fr": "Séquence de", "en": "Sequence of"},
+    "variants.by.stage": {"fr": "étapes", "en": "stages"},
+    "variants.by.channel": {"fr": "canaux", "en": "channels"},
+    "variants.coverage": {"fr": "Les **{n} premières variantes couvrent {share}** des {customers} clients "
+                                "({distinct} variantes distinctes).",
+                          "en": "The **top {n} variants cover {share}** of the {customers} customers ({distinct} "
+                                "distinct variants)."},
+    "variants.variant": {"fr": "Parcours", "en": "Journey"},
+    "variants.other": {"fr": "Autres parcours", "en": "Other journeys"},
+    "variants.cumul": {"fr": "Part cumulée", "en": "Cumulative share"},
+    "variants.steps": {"fr": "Étapes", "en": "Steps"},
+    "variants.distinct": {"fr": "Parcours distincts", "en": "Distinct journeys"},
+    "variants.conv_short": {"fr": "conv.", "en": "conv."},
+    "variants.conversion": {"fr": "Conversion", "en": "Conversion"},
+    "variants.how": {
+        "fr": "Pour chaque client, la suite des étapes (ou des canaux) de ses points de contact retenus, dans l'ordre "
+              "du parcours, en fusionnant les répétitions consécutives (web, web, magasin → web › magasin). "
+              "**Conversion** : part des clients de la variante dont l'étape la plus avancée atteint l'étape de "
+              "conversion, avec l'intervalle de Wilson à 95 % ; sous 30 clients, pas de taux. « Autres parcours » "
+              "regroupe toutes les variantes au-delà des dix premières.",
+        "en": "For each customer, the sequence of stages (or channels) of their kept touchpoints, in journey order, "
+              "with consecutive repeats collapsed (web, web, store → web › store). **Conversion**: share of the "
+              "variant's customers whose furthest stage reaches the conversion stage, with its 95% Wilson interval; "
+              "below 30 customers, no rate. \"Other journeys\" holds every variant beyond the top ten."},
     # data page
     "data.intro": {"fr": "Importez vos exports (CRM, web, magasins, enquêtes) : ils sont vérifiés comme en ligne "
                          "de commande, puis écrits en une fois — ou pas du tout.",

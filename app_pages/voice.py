@@ -1,0 +1,93 @@
+"""Voice of the customer: verbatims by stage, channel and NPS group, searchable; the themes that set detractors
+apart from promoters; and, for one step of the journey, why customers stopped there."""
+
+import streamlit as st
+
+import charts
+from analytics.voice import UNKNOWN
+from ui.data import query
+from ui.filters import current_filters
+from ui.i18n import chart_titles, day, decimal, number, t
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, kpi, plain, stage_codes, stage_labels
+
+filters = current_filters()
+st.title(t("page.voice"))
+st.caption(t("voice.intro"))
+if query("customers", filters) == 0 and query("overall_nps", filters)["responses"] == 0:
+    empty_state()
+
+slabels, clabels = stage_labels(), channel_labels()
+stages = stage_codes()
+group_names = {g: t(f"voice.group.{g}") for g in ("promoter", "passive", "detractor", "none")}
+
+
+def show_verbatims(frame, total: int) -> None:
+    """Each verbatim as text (never markdown or HTML), under a line saying when, where and how it scored."""
+    if total == 0:
+        st.caption(t("voice.no_verbatim"))
+        return
+    st.caption(t("voice.shown", shown=number(len(frame)), total=number(total)))
+    for r in frame.to_dict("records"):
+        where = clabels.get(r["channel"], r["channel"]) if r["channel"] is not None else t("satisfaction.unknown")
+        score = "—" if r["nps"] != r["nps"] else f"{int(r['nps'])}"
+        with st.container(border=True):
+            st.caption(plain(f"{day(r['timestamp'].date())} · {slabels.get(r['stage'], r['stage'])} · {where} · "
+                             f"NPS {score} ({group_names[r['group']]})"))
+            st.markdown(plain(r["comment"]).replace("\n", "  \n"))
+
+
+verbatims_tab, themes_tab, drop_tab = st.tabs([t("voice.verbatims"), t("voice.themes"), t("voice.why_drop")])
+
+with verbatims_tab:
+    c1, c2, c3 = st.columns(3)
+    stage = c1.selectbox(t("funnel.col.stage"), [None, *stages], key="voice_stage",
+                         format_func=lambda s: t("filters.all") if s is None else slabels.get(s, s))
+    channel = c2.selectbox(t("filters.channel"), [None, *clabels, UNKNOWN], key="voice_channel",
+                           format_func=lambda c: t("filters.all") if c is None else t("satisfaction.unknown")
+                           if c == UNKNOWN else clabels.get(c, c))
+    group = c3.selectbox(t("voice.group"), [None, *group_names], key="voice_group",
+                         format_func=lambda g: t("filters.all") if g is None else group_names[g])
+    search = st.text_input(t("voice.search"), key="voice_search", placeholder=t("voice.search_hint")).strip()
+    frame, total = query("verbatims", filters, stage=stage, channel=channel, group=group, search=search or None)
+    show_verbatims(frame, total)
+
+with themes_tab:
+    theme_stage = st.selectbox(t("funnel.col.stage"), [None, *stages], key="theme_stage",
+                               format_func=lambda s: t("voice.all_stages") if s is None else slabels.get(s, s))
+    themes = query("themes", filters, stage=theme_stage)
+    titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"),
+                          detractor=t("voice.detractors"), promoter=t("voice.promoters"),
+                          detractor_comments=t("voice.detractor_comments"),
+                          promoter_comments=t("voice.promoter_comments"), kind=t("voice.kind"),
+                          word=t("voice.word"), phrase=t("voice.phrase"))
+    if themes.empty:
+        st.caption(t("voice.no_theme"))
+    else:
+        chart(charts.themes_chart, themes, titles=titles)
+        term = st.selectbox(t("voice.theme_verbatims"), themes["term"].tolist(), key="theme_term")
+        frame, total = query("verbatims", filters, stage=theme_stage, search=term, limit=10)
+        show_verbatims(frame, total)
+    st.caption(t("voice.themes_help"))
+
+with drop_tab:
+    step = st.selectbox(t("voice.step"), stages[:-1], key="drop_stage",
+                        format_func=lambda s: f"{slabels.get(s, s)} → {slabels.get(stages[stages.index(s) + 1])}")
+    drop = query("why_drop", filters, stage=step)
+    c1, c2 = st.columns(2)
+    for col, key in ((c1, "stopped"), (c2, "went_on")):
+        g = drop[key]
+        kpi(col, t(f"voice.nps_{key}"), decimal(g["nps"], "+.0f"), g["responses"],
+            help=t("voice.customers_in_group", n=number(g["customers"])))
+    if drop["p_value"] is not None:
+        verdict = t("satisfaction.significant") if drop["p_value"] < 0.05 else t("satisfaction.not_significant")
+        st.caption(t("voice.drop_test", diff=decimal(drop["diff"], "+.0f"), p=decimal(drop["p_value"], ".2g"),
+                     verdict=verdict))
+    drop_titles = {**titles, "detractor": t("voice.stopped"), "promoter": t("voice.went_on"),
+                   "detractor_comments": t("voice.stopped_comments"), "promoter_comments": t("voice.went_on_comments")}
+    if drop["themes"].empty:
+        st.caption(t("voice.no_theme"))
+    else:
+        chart(charts.themes_chart, drop["themes"], titles=drop_titles)
+
+how_to_read("voice.how")
+footer()
