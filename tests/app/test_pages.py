@@ -151,3 +151,48 @@ def test_overview_trend_follows_the_grain_control(app, demo_db_url):
     finally:
         db.close()
     assert by_month == [months] * 6 and by_week == [weeks] * 6 and weeks > months
+
+
+def test_irritants_page_ranks_the_planted_irritants_first_with_their_reason(app):
+    app.run()
+    app.switch_page("app_pages/irritants.py").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    top = table.iloc[:2]
+    assert set(top["Étape × canal"]) == {"Achat · Application mobile", "Service après-vente · Centre d'appels"}
+    assert set(top["Verdict"]) == {"irritant"}
+    assert all("clients ×" in r and "différence significative" in r for r in top["Pourquoi ce rang"])
+    assert metric(app, "Irritants").value == "2"
+
+
+def test_journey_map_compares_two_personas_and_names_what_to_fix_first(app):
+    app.run()
+    app.switch_page("app_pages/journey_map.py").run()
+    assert not app.exception, app.exception
+    assert any("À traiter en premier" in w.value and "Application mobile" in w.value for w in app.warning)
+    app.multiselect(key="map_personas").set_value(["Famille", "Digital native"]).run()
+    assert not app.exception, app.exception
+    spec = charts_on(app)[0].spec
+    assert "Famille" in spec and "Digital native" in spec  # the two series of the map
+
+
+def test_voice_page_search_and_themes(app):
+    app.run()
+    app.switch_page("app_pages/voice.py").run()
+    app.text_input(key="voice_search").set_value("attente").run()
+    assert not app.exception, app.exception
+    shown = [m.value for m in app.markdown if "attente" in m.value.lower()]
+    assert shown and any("correspondent" in c.value for c in app.caption)
+    app.selectbox(key="theme_stage").set_value("purchase").run()
+    assert not app.exception, app.exception
+    assert "paiement" in app.selectbox(key="theme_term").options
+
+
+def test_variants_page_states_its_coverage(app):
+    app.run()
+    app.switch_page("app_pages/variants.py").run()
+    assert not app.exception, app.exception
+    assert any("premières variantes couvrent" in m.value for m in app.markdown)
+    app.segmented_control(key="variants_by").set_value("channel").run()
+    assert not app.exception, app.exception
+    assert "Site web" in " ".join(app.dataframe[0].value["Parcours"])

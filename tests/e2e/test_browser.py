@@ -20,7 +20,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-PAGES = ["", "funnel", "channels", "satisfaction", "data"]  # the overview is the default page, at /
+# the overview is the default page, at /
+PAGES = ["", "journey-map", "irritants", "voice", "funnel", "channels", "satisfaction", "variants", "data"]
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -91,8 +92,9 @@ def test_every_page_shows_without_exception(server, browser, name):
     page.wait_for_selector(IDLE, timeout=60_000)
     errors = page.locator("[data-testid='stException']")
     assert errors.count() == 0, errors.first.inner_text()
-    if name != "data":
-        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000)
+    if name != "data":  # the voice page's charts are in its second and third tabs: drawn, not visible
+        page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000,
+                               state="attached" if name == "voice" else "visible")
     page.close()
 
 
@@ -140,4 +142,32 @@ def test_data_page_checks_previews_and_writes_an_upload(server, browser, tmp_pat
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
     assert "12 rows read, 12 written" in page.locator("[data-testid='stCode']").inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_journey_map_link_keeps_the_compared_personas(server, browser):
+    page = open_page(browser, f"{server}/journey-map?map_personas=Famille&map_personas=Digital+native")
+    page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    chosen = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first.inner_text()
+    assert "Famille" in chosen and "Digital native" in chosen
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_voice_search_shows_matching_verbatims_as_text(server, browser):
+    page = open_page(browser, f"{server}/voice")
+    panel = page.get_by_role("tabpanel").first  # the verbatims tab (the themes tab has verbatims too)
+    count = panel.get_by_text("verbatims correspondent")
+    before = count.inner_text()
+    box = page.get_by_label("Rechercher dans les commentaires")
+    box.fill("attente")
+    box.press("Enter")
+    page.wait_for_function(
+        "before => [...document.querySelectorAll('p')].some(p => p.innerText.includes('verbatims correspondent') "
+        "&& p.innerText !== before && p.checkVisibility())", arg=before, timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    texts = panel.locator("[data-testid='stMarkdown']:not(:has([data-testid='stCaptionContainer']))")
+    assert texts.count() > 0 and all("attente" in texts.nth(i).inner_text().lower() for i in range(texts.count()))
+    assert int(count.inner_text().split()[0]) < int(before.split()[0])
     page.close()
