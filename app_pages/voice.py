@@ -36,9 +36,16 @@ def show_verbatims(frame, total: int) -> None:
             st.markdown(plain(r["comment"]).replace("\n", "  \n"))
 
 
-verbatims_tab, themes_tab, drop_tab = st.tabs([t("voice.verbatims"), t("voice.themes"), t("voice.why_drop")])
+# One view at a time (not tabs, whose hidden contents would all be queried on every run), kept in the link.
+view = st.segmented_control(t("voice.view"), ["verbatims", "themes", "why_drop"], default="verbatims",
+                            key="voice_view", bind="query-params", format_func=lambda v: t(f"voice.{v}"),
+                            label_visibility="collapsed") or "verbatims"
+titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"), detractor=t("voice.detractors"),
+                      promoter=t("voice.promoters"), detractor_comments=t("voice.detractor_comments"),
+                      promoter_comments=t("voice.promoter_comments"), kind=t("voice.kind"), word=t("voice.word"),
+                      phrase=t("voice.phrase"))
 
-with verbatims_tab:
+if view == "verbatims":
     c1, c2, c3 = st.columns(3)
     stage = c1.selectbox(t("funnel.col.stage"), [None, *stages], key="voice_stage",
                          format_func=lambda s: t("filters.all") if s is None else slabels.get(s, s))
@@ -51,15 +58,10 @@ with verbatims_tab:
     frame, total = query("verbatims", filters, stage=stage, channel=channel, group=group, search=search or None)
     show_verbatims(frame, total)
 
-with themes_tab:
+elif view == "themes":
     theme_stage = st.selectbox(t("funnel.col.stage"), [None, *stages], key="theme_stage",
                                format_func=lambda s: t("voice.all_stages") if s is None else slabels.get(s, s))
     themes = query("themes", filters, stage=theme_stage)
-    titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"),
-                          detractor=t("voice.detractors"), promoter=t("voice.promoters"),
-                          detractor_comments=t("voice.detractor_comments"),
-                          promoter_comments=t("voice.promoter_comments"), kind=t("voice.kind"),
-                          word=t("voice.word"), phrase=t("voice.phrase"))
     if themes.empty:
         st.caption(t("voice.no_theme"))
     else:
@@ -69,7 +71,7 @@ with themes_tab:
         show_verbatims(frame, total)
     st.caption(t("voice.themes_help"))
 
-with drop_tab:
+else:
     step = st.selectbox(t("voice.step"), stages[:-1], key="drop_stage",
                         format_func=lambda s: f"{slabels.get(s, s)} → {slabels.get(stages[stages.index(s) + 1])}")
     drop = query("why_drop", filters, stage=step)

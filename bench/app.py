@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app_pages/overview.py", "app_pages/funnel.py", "app_pages/channels.py", "app_pages/satisfaction.py",
+PAGES = ["app_pages/overview.py", "app_pages/journey_map.py", "app_pages/irritants.py", "app_pages/voice.py",
+         "app_pages/funnel.py", "app_pages/channels.py", "app_pages/satisfaction.py", "app_pages/variants.py",
          "app_pages/data.py"]
 
 

@@ -346,6 +346,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "distinguent les détracteurs des promoteurs, et pourquoi certains s'arrêtent en chemin.",
                     "en": "What customers say, by stage and channel: the verbatims, the themes that set detractors "
                           "apart from promoters, and why some stop on the way."},
+    "voice.view": {"fr": "Vue", "en": "View"},
     "voice.verbatims": {"fr": "Verbatims", "en": "Verbatims"},
     "voice.themes": {"fr": "Thèmes", "en": "Themes"},
     "voice.why_drop": {"fr": "Pourquoi s'arrêtent-ils ?", "en": "Why did they drop?"},

@@ -38,7 +38,7 @@ def test_every_page_runs_on_the_demo_data(app, page):
     app.run()
     app.switch_page(page).run()
     assert not app.exception, app.exception
-    if page != "app_pages/data.py":
+    if page not in ("app_pages/data.py", "app_pages/voice.py"):  # the voice page opens on its verbatims
         assert charts_on(app), f"{page} shows no chart"
 
 
@@ -183,9 +183,15 @@ def test_voice_page_search_and_themes(app):
     assert not app.exception, app.exception
     shown = [m.value for m in app.markdown if "attente" in m.value.lower()]
     assert shown and any("correspondent" in c.value for c in app.caption)
+    app.segmented_control(key="voice_view").set_value("themes").run()
     app.selectbox(key="theme_stage").set_value("purchase").run()
     assert not app.exception, app.exception
-    assert "paiement" in app.selectbox(key="theme_term").options
+    assert "paiement" in app.selectbox(key="theme_term").options and charts_on(app)
+    app.segmented_control(key="voice_view").set_value("why_drop").run()
+    assert not app.exception, app.exception
+    assert any(m.label == "NPS de ceux qui s'y sont arrêtés" for m in app.metric)
+    # the themes of those who stopped, or the sentence saying none stands out
+    assert charts_on(app) or any("Aucun thème ne se distingue" in c.value for c in app.caption)
 
 
 def test_variants_page_states_its_coverage(app):
