@@ -109,7 +109,10 @@ def cell_customers(scope: Scope) -> list[dict]:
             stopped=x.count(where=x.furthest == x.position),
         ))
         codes = scope.channel_codes()
-        return [{"channel": codes[r.pop("chn")] if r["chn"] is not None else None, **r} for r in rows]
+        for r in rows:
+            chn = r.pop("chn")
+            r["channel"] = codes[chn] if chn is not None else None
+        return rows
 
     return scope.cached("_cell_customers", compute)
 

@@ -10,7 +10,7 @@ import charts
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, t
-from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, stage_labels
+from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, plain, stage_labels
 
 filters = current_filters()
 st.title(t("page.journey_map"))
@@ -41,13 +41,13 @@ titles = chart_titles(**{f"lane_{k}": t(f"map.lane_{k}") for k in lanes}, stop=t
 chart(charts.journey_map_chart, frames["stages"], frames["channels"], frames["cells"], labels=labels,
       titles=titles, series_order=tuple(name for name, _ in series), wrap=24)
 
-worst = query("irritants", filters)
+# what to fix first for the map shown: its one persona, else every filtered customer
+worst = query("irritants", series[0][1] if len(series) == 1 else filters)
 worst = worst[worst["kind"] == "irritant"]
 if len(worst):
     top = worst.iloc[0]
-    st.warning(t("map.fix_first", cell=f"{labels.get(top['stage'], top['stage'])} · "
-                                       f"{labels.get(top['channel'] or '—', top['channel'])}",
-                 reason=irritant_reason(top)), icon=":material/priority_high:")
+    cell = f"{labels.get(top['stage'], top['stage'])} · {labels.get(top['channel'] or '—', top['channel'])}"
+    st.warning(t("map.fix_first", cell=plain(cell), reason=irritant_reason(top)), icon=":material/priority_high:")
 else:
     st.caption(t("map.no_irritant"))
 st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
