@@ -302,7 +302,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "irritants.kind.irritant": {"fr": "irritant", "en": "irritant"},
     "irritants.kind.neutral": {"fr": "neutre", "en": "neutral"},
     "irritants.kind.delight": {"fr": "enchantement", "en": "delight"},
-    "irritants.below": {"fr": "sous", "en": "below"},
+    "irritants.below": {"fr": "sous le", "en": "below"},
     "irritants.above": {"fr": "au-dessus du", "en": "above"},
     "irritants.reason": {
         "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",

@@ -106,7 +106,7 @@ def irritant_reason(row) -> str:
     q = row["q_value"]
     test = t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
              q=decimal(q, ".2g"))
+    score = ("+" if row["score"] > 0 else "") + number(row["score"])
     return t("irritants.reason", customers=number(row["customers"]), gap=number(abs(gap)),
              where=t("irritants.below") if gap >= 0 else t("irritants.above"), nps=decimal(row["nps"], "+.0f"),
-             overall=decimal(row["overall_nps"], "+.0f"), score=decimal(row["score"], "+,.0f").replace(",", " ")
-             if language() == "fr" else decimal(row["score"], "+,.0f"), test=test)
+             overall=decimal(row["overall_nps"], "+.0f"), score=score, test=test)

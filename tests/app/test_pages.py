@@ -116,6 +116,22 @@ def test_english_interface(app):
     assert app.title[0].value == "Overview"
 
 
+@pytest.mark.parametrize(("page", "title"), [("app_pages/journey_map.py", "Journey map"),
+                                             ("app_pages/irritants.py", "Irritants & delights"),
+                                             ("app_pages/voice.py", "Voice of the customer"),
+                                             ("app_pages/variants.py", "Journey variants")])
+def test_new_pages_in_english(app, page, title):
+    app.run()
+    app.selectbox(key="lang").set_value("en").run()
+    app.switch_page(page).run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == title
+    texts = " ".join(x.value for x in [*app.markdown, *app.caption, *app.warning])
+    assert not any(word in texts for word in ("clients ×", "premières variantes", "verbatims correspondent"))
+    if page == "app_pages/irritants.py":
+        assert "customers × " in app.dataframe[0].value["Why this rank"].iloc[0]
+
+
 def test_satisfaction_page_with_a_filter_where_no_detractor_churned(app):
     """Regression (found by the benchmark): RR = 0 has no interval; the page must not format None."""
     from datetime import date
