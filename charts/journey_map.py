@@ -254,4 +254,6 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     chart = alt.vconcat(customers, channel_lane, emotion, pains, delights, churn, spacing=30,
                         bounds="flush").resolve_scale(
         x="shared", color="shared" if two else "independent")
-    return finish(chart.properties(datasets=datasets), t)
+    chart = finish(chart, t)
+    chart["datasets"] = datasets  # last: every Altair step before copies the whole chart, rows included
+    return chart
