@@ -71,6 +71,8 @@ elif view == "themes":
         show_verbatims(frame, total)
     st.caption(t("voice.themes_help"))
 
+elif len(stages) < 2:  # a one-stage model has no step to drop at
+    st.caption(t("voice.no_step"))
 else:
     step = st.selectbox(t("voice.step"), stages[:-1], key="drop_stage",
                         format_func=lambda s: f"{slabels.get(s, s)} → {slabels.get(stages[stages.index(s) + 1])}")

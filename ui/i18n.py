@@ -383,6 +383,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "or the reverse: log-odds ratio with a Dirichlet prior (Monroe et al., 2008), each comment counted "
               "once per term; French and English stop words left out."},
     "voice.step": {"fr": "Étape du parcours", "en": "Journey step"},
+    "voice.no_step": {"fr": "Le modèle n'a qu'une étape : personne ne peut s'arrêter en chemin.",
+                      "en": "The model has a single stage: nobody can stop on the way."},
     "voice.nps_stopped": {"fr": "NPS de ceux qui s'y sont arrêtés", "en": "NPS of those who stopped there"},
     "voice.nps_went_on": {"fr": "NPS de ceux qui ont continué", "en": "NPS of those who went on"},
     "voice.customers_in_group": {"fr": "{n} clients dans ce groupe ; NPS de leurs réponses à cette étape.",
