@@ -5,6 +5,9 @@
 and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
 cells, then delights best first.
 
+``python -m analytics export feedback|touchpoints|customers|funnel|irritants [--db URL] [filters] --out
+FILE.csv|FILE.xlsx``: write the table (``analytics.exports``); exit 2 when an XLSX would exceed Excel's rows.
+
 Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end,
 unknown channel code), with one line on stderr; 1 when the database cannot be opened or has no
 stage model yet.
@@ -59,7 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "OR-ed.")
     irr.add_argument("--min-responses", type=int, default=None, metavar="N",
                      help="least responses for a cell to be ranked (default: 30)")
-    parser.subparsers = {"report": rep, "irritants": irr}
+    exp = sub.add_parser(
+        "export", parents=[common], help="write a table (CSV or XLSX) for the given filters",
+        description="Write customers, touchpoints or feedback (the kept rows), the funnel or the ranked irritants to "
+                    "FILE.csv or FILE.xlsx. Text cells that a spreadsheet would run as formulas get a leading "
+                    "apostrophe. Repeated options are OR-ed.")
+    exp.add_argument("table", choices=["feedback", "touchpoints", "customers", "funnel", "irritants"])
+    exp.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
+    parser.subparsers = {"report": rep, "irritants": irr, "export": exp}
     return parser
 
 
@@ -108,6 +118,18 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
                           f"accepted codes: {accepted}")
         filters = Filters(personas=args.persona, segments=args.segment, regions=args.region,
                           channels=args.channel, start=args.start, end=args.end)
+        if args.command == "export":
+            from analytics.exports import ExportError, export
+
+            try:
+                n = export(db, args.table, filters, args.out)
+            except ExportError as exc:
+                sub.error(str(exc))
+            except OSError as exc:
+                print(f"{args.out}: {exc.strerror or exc}", file=sys.stderr)
+                return 1
+            print(f"{args.out}: {n:,} rows".replace(",", "\u202f"), file=sys.stderr)
+            return 0
         scope = Scope(db, filters, stages)
         if args.command == "irritants":
             from analytics import irritants, stats
@@ -129,7 +151,7 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("report", "irritants"):
+    if args.command in ("report", "irritants", "export"):
         return _run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
     return 2

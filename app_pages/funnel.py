@@ -7,7 +7,7 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, missing, number, percent, t
-from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, stage_labels
+from ui.widgets import channel_labels, chart, downloads, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
 titles = chart_titles()
@@ -37,6 +37,7 @@ with right:
     shown.columns = [t("funnel.col.stage"), t("funnel.col.customers"), t("funnel.col.conv_prev"),
                      t("funnel.col.interval"), t("funnel.col.conv_start"), t("funnel.col.drop")]
     st.dataframe(shown, hide_index=True, width="stretch")
+    downloads(table, "funnel_closed" if closed else "funnel")
 
 st.subheader(t("funnel.time_between"))
 between = query("time_between_stages", filters)

@@ -7,7 +7,17 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, number, percent, t
-from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, kpi, stage_labels
+from ui.widgets import (
+    channel_labels,
+    chart,
+    downloads,
+    empty_state,
+    footer,
+    how_to_read,
+    irritant_reason,
+    kpi,
+    stage_labels,
+)
 
 filters = current_filters()
 st.title(t("page.irritants"))
@@ -54,6 +64,7 @@ else:
     shown.columns = [t(f"irritants.col.{c}") for c in ("rank", "cell", "kind", "score", "customers", "responses",
                                                        "nps", "detractors", "drop_off", "churn", "reason")]
     st.dataframe(shown, hide_index=True, width="stretch")
+    downloads(ranked, "irritants")
 st.caption(t("irritants.cli"))
 
 how_to_read("irritants.how")

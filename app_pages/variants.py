@@ -7,7 +7,7 @@ import charts
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, missing, number, percent, t
-from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, stage_labels
+from ui.widgets import channel_labels, chart, downloads, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
 st.title(t("page.variants"))
@@ -45,6 +45,7 @@ shown = rows.assign(
 shown.columns = [t("irritants.col.rank"), t("variants.variant"), t("funnel.col.customers"), t("channels.col.share"),
                  t("variants.cumul"), t("variants.conversion"), t("funnel.col.interval")]
 st.dataframe(shown, hide_index=True, width="stretch")
+downloads(rows.assign(variant=rows["variant"].map(lambda v: v if v == "other" else " › ".join(v))), f"variants_{by}")
 
 how_to_read("variants.how")
 footer()

@@ -228,6 +228,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "**NPS** = % of 9–10 scores − % of 0–6 scores, with its 95% interval (error bars). A response is a "
               "feedback with an NPS score. **CSAT**: share of 4–5 out of 5, Wilson interval. **Churn by stage**: "
               "among customers whose furthest stage is that one."},
+    "download.csv": {"fr": "CSV", "en": "CSV"},
+    "download.xlsx": {"fr": "Excel", "en": "Excel"},
     # journey map
     "map.intro": {"fr": "La carte du parcours tirée des données : une colonne par étape ; qui y arrive et qui s'y "
                         "arrête, par quels canaux, ce que les clients ressentent, ce qui les bloque et ce qui les "

@@ -110,3 +110,16 @@ def irritant_reason(row) -> str:
     return t("irritants.reason", customers=number(row["customers"]), gap=number(abs(gap)),
              where=t("irritants.below") if gap >= 0 else t("irritants.above"), nps=decimal(row["nps"], "+.0f"),
              overall=decimal(row["overall_nps"], "+.0f"), score=score, test=test)
+
+
+def downloads(df, name: str) -> None:
+    """CSV and XLSX downloads of a page's table (the analytic frame: numbers stay numbers; text that a
+    spreadsheet would run as a formula starts with an apostrophe)."""
+    from analytics.exports import frame_bytes
+
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(t("download.csv"), frame_bytes(df, "csv"), file_name=f"{name}.csv", mime="text/csv",
+                         icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
+    right.download_button(t("download.xlsx"), frame_bytes(df, "xlsx"), file_name=f"{name}.xlsx", on_click="ignore",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          icon=":material/download:", key=f"dl_{name}_xlsx")
