@@ -54,8 +54,7 @@ def _per_customer(scope: Scope, closed: bool):
     closed depth 0…n for the closed funnel)."""
     t = scope.touchpoints
     if not closed:
-        per = t.group_by("ckey").aggregate(level=t.position.max())
-        return per.select("ckey", level=per.level.cast("int64"))
+        return scope.furthest.select("ckey", level="furthest")
     per = t.group_by("ckey").aggregate(**_first_reach_columns(t, scope.stages))
     return per.select("ckey", level=_closed_depth(per, len(scope.stages)))
 

@@ -28,6 +28,7 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.irritants import cell_customers, irritants
 from analytics.metrics import Scope, _rows, scope_for
+from analytics.satisfaction import nps_split_by_stage
 
 __all__ = ["QUOTE_CHARS", "journey_map"]
 
@@ -51,6 +52,11 @@ CELL_COLUMNS = {"stage": "str", "position": "int", "side": "str", "rank": "int",
                 "responses": "int", "kind": "str", "quotes": "list"}
 
 
+def _number(value: float) -> float | None:
+    """NaN (the split's "undefined") as None, like the other rows of the map."""
+    return None if value != value else value
+
+
 def _stage_facts(scope: Scope) -> list[dict]:
     """Customers counted by (furthest stage order, churned): the report's customer summary when the scope has
     it already, else a plain group-by (no journey-order window: 4x cheaper at 10M touchpoints)."""
@@ -58,8 +64,7 @@ def _stage_facts(scope: Scope) -> list[dict]:
         return scope.summary_rows
 
     def compute():
-        t = scope.touchpoints
-        per = t.group_by("ckey").aggregate(furthest=t.position.max())
+        per = scope.furthest
         c = scope.db.ibis.table("customers").select(cid=scope.key, churned="churned")
         x = per.left_join(c, per.ckey == c.cid)
         return _rows(x.group_by("furthest", "churned").aggregate(n=x.count()))
@@ -68,8 +73,7 @@ def _stage_facts(scope: Scope) -> list[dict]:
 
 def _stage_rows(scope: Scope) -> list[dict]:
     summary = _stage_facts(scope)
-    nps = {b["stage"]: b for b in scope.nps()["by_stage"]}
-    detractors = {r["stage"]: r for r in scope.__dict__["nps_rows"]}  # filled by scope.nps()
+    nps = {r["stage"]: r for r in nps_split_by_stage(scope.db, scope=scope).to_dict("records")}
     last = scope.stages[-1].position if scope.stages else None
     rows = []
     for s in scope.stages:
@@ -80,13 +84,12 @@ def _stage_rows(scope: Scope) -> list[dict]:
         churned = sum(r["n"] for r in here if r["churned"] is True)
         low, high = stats.wilson_interval(churned, known)
         b = nps[s.code]
-        d = detractors.get(s.code, {"detractors": 0})["detractors"]
         rows.append({
             "stage": s.code, "position": s.position, "customers": reached, "stopped": stopped,
             "drop_off": stats.share(stopped, reached) if s.position != last else None,
             "churn_rate": stats.share(churned, known), "churn_n": known, "churn_ci_low": low, "churn_ci_high": high,
-            "responses": b["responses"], "nps": b["nps"], "ci_low": b["ci_low"], "ci_high": b["ci_high"],
-            "detractor_share": stats.share(d, b["responses"]),
+            "responses": b["responses"], "nps": _number(b["nps"]), "ci_low": _number(b["ci_low"]),
+            "ci_high": _number(b["ci_high"]), "detractor_share": stats.share(b["detractors"], b["responses"]),
         })
     return rows
 

@@ -163,6 +163,14 @@ class Scope:
         return self.__dict__[key]
 
     @cached_property
+    def furthest(self):
+        """One row per customer: ``ckey`` and ``furthest``, the highest stage order among their kept touchpoints —
+        a plain maximum, no journey order (the funnel, the irritants and the journey map share it)."""
+        t = self.touchpoints
+        per = t.group_by("ckey").aggregate(furthest=t.position.max())
+        return per.select("ckey", furthest=per.furthest.cast("int64"))
+
+    @cached_property
     def ordered(self):
         """Kept touchpoints (``ckey``, ``chn``, ``position``) with, in journey order, the highest earlier
         stage order (``prev_max``, NULL on a customer's first touchpoint) and the next touchpoint's
@@ -305,12 +313,19 @@ class Scope:
             self.__dict__["revenue_value"] = float(value) if value is not None else 0.0
         return self.__dict__["revenue_value"]
 
+    @cached_property
+    def nps_rows(self) -> list[dict]:
+        """``nps_expr`` executed: responses (``n``), promoters, detractors per feedback stage."""
+        return _rows(self.nps_expr)
+
+    def nps_counts(self) -> dict:
+        """Every kept response counted (stages outside the model too): ``{"n", "promoters", "detractors"}``."""
+        return {k: sum(r[k] for r in self.nps_rows) for k in ("n", "promoters", "detractors")}
+
     def nps(self) -> dict:
         """Overall NPS with its 95 % interval, and the same per stage of the model."""
-        if "nps_rows" not in self.__dict__:
-            self.__dict__["nps_rows"] = _rows(self.nps_expr)
-        rows = self.__dict__["nps_rows"]
-        total = {k: sum(r[k] for r in rows) for k in ("n", "promoters", "detractors")}
+        rows = self.nps_rows
+        total = self.nps_counts()
 
         def block(counts: dict | None) -> dict:
             n, p, d = (counts["n"], counts["promoters"], counts["detractors"]) if counts else (0, 0, 0)

@@ -18,7 +18,8 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.metrics import Scope, scope_for
 
-__all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_nps"]
+__all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_counts",
+           "stage_channel_nps"]
 
 
 def _rows(expr) -> list[dict]:
@@ -79,9 +80,7 @@ def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | Non
     ``nps.by_stage`` (same query as ``Scope.nps``, whose cached rows are shared).
     """
     scope = scope_for(db, filters, scope)
-    if "nps_rows" not in scope.__dict__:  # the cache Scope.nps() fills
-        scope.__dict__["nps_rows"] = _rows(scope.nps_expr)
-    by = {x["stage"]: x for x in scope.__dict__["nps_rows"]}
+    by = {x["stage"]: x for x in scope.nps_rows}
     rows = []
     for s in scope.stages:
         x = by.get(s.code) or {"n": 0, "promoters": 0, "detractors": 0}
@@ -118,6 +117,15 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
     })
 
 
+def stage_channel_counts(scope: Scope) -> list[dict]:
+    """Responses, promoters and detractors per (feedback stage, channel), every stage — one query per scope,
+    shared by the heat map and ``analytics.irritants``."""
+    def compute():
+        r = _responses(scope)
+        return _rows(r.group_by("stage", "channel").aggregate(**_counts(r)))
+    return scope.cached("_stage_channel_counts", compute)
+
+
 def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """NPS per (stage, channel) cell, for the heat map of where satisfaction breaks.
 
@@ -127,11 +135,9 @@ def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None
     ``responses >= stats.MIN_N``: below that, show "insufficient data" rather than the value.
     """
     scope = scope_for(db, filters, scope)
-    r = _responses(scope)
-    agg = r.group_by("stage", "channel").aggregate(**_counts(r))
     position = {s.code: s.position for s in scope.stages}
     rows = []
-    for x in _rows(agg):
+    for x in stage_channel_counts(scope):
         if x["stage"] not in position:
             continue
         fields = _nps_fields(x["responses"], x["promoters"], x["detractors"])

@@ -48,7 +48,6 @@ MAP_TITLES = {
     "stop": "stop here",
     "detractors_short": "det.",
     "none": "—",
-    "significant": "★ significant",
     "series": "Persona",
     "quote_open": "“",
     "quote_close": "”",
