@@ -8,6 +8,9 @@ cells, then delights best first.
 ``python -m analytics export feedback|touchpoints|customers|funnel|irritants [--db URL] [filters] --out
 FILE.csv|FILE.xlsx``: write the table (``analytics.exports``); exit 2 when an XLSX would exceed Excel's rows.
 
+``python -m analytics deck [--db URL] [filters] [--lang fr|en] --out FILE.pptx``: write the story's PowerPoint
+deck (``analytics.deck``): a title slide, one slide per view with its chart and finding, the definitions.
+
 Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end,
 unknown channel code), with one line on stderr; 1 when the database cannot be opened or has no
 stage model yet.
@@ -69,7 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "apostrophe. Repeated options are OR-ed.")
     exp.add_argument("table", choices=["feedback", "touchpoints", "customers", "funnel", "irritants"])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
-    parser.subparsers = {"report": rep, "irritants": irr, "export": exp}
+    deck = sub.add_parser(
+        "deck", parents=[common], help="write the story as a PowerPoint deck for the given filters",
+        description="Write FILE.pptx: a title slide with the filters and the date range, one slide per view of the "
+                    "story (overview, funnel, cross-channel, satisfaction, journey map, irritants, next steps) with "
+                    "its chart and its finding in one sentence, and a definitions slide. Repeated options are OR-ed.")
+    deck.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the deck (default: fr)")
+    deck.add_argument("--out", required=True, metavar="FILE", help="FILE.pptx")
+    parser.subparsers = {"report": rep, "irritants": irr, "export": exp, "deck": deck}
     return parser
 
 
@@ -131,6 +141,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
             print(f"{args.out}: {n:,} rows".replace(",", "\u202f"), file=sys.stderr)
             return 0
         scope = Scope(db, filters, stages)
+        if args.command == "deck":
+            return _deck(db, filters, scope, args)
         if args.command == "irritants":
             from analytics import irritants, stats
 
@@ -148,10 +160,30 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
     return 0
 
 
+def _deck(db, filters, scope, args) -> int:
+    from analytics.deck import story_deck
+    from analytics.dimensions import dimensions
+    from analytics.metrics import customers
+    from analytics.queries import runner
+
+    n = customers(db, filters, scope=scope)
+    data = story_deck(runner(db, filters, scope), filters, dimensions(db), n, args.lang)
+    try:
+        with open(args.out, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        print(f"{args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"{args.out}: {len(data) // 1024} KB; the story of {n} customers", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("report", "irritants", "export"):
+    if args.command == "deck" and not args.out.lower().endswith(".pptx"):
+        parser.subparsers["deck"].error(f"--out {args.out}: the deck is a PowerPoint file; name it FILE.pptx")
+    if args.command in ("report", "irritants", "export", "deck"):
         return _run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
     return 2

@@ -5,7 +5,9 @@ import re
 from tests.conftest import ROOT
 from ui.i18n import CATALOGUE, CHART_TITLES, LANGUAGES
 
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+# the app, and the story and deck written in either language by the analytics layer (``tx.t("key")``)
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
+           *sorted((ROOT / "analytics").glob("*.py"))]
 PLAIN = re.compile(r"""\bt\(\s*"([^"{}]+)"[,)]""")
 DYNAMIC = re.compile(r"""\bt\(\s*f"([^"{]*)\{""")
 
@@ -14,7 +16,7 @@ def used():
     plain, prefixes = set(), set()
     for path in SOURCES:
         text = path.read_text(encoding="utf-8")
-        plain |= set(PLAIN.findall(text)) - {"key"}  # ui/i18n.py's docstring shows ``t("key", n=3)``
+        plain |= set(PLAIN.findall(text)) - {"key"}  # docstrings show ``t("key", n=3)``
         prefixes |= set(DYNAMIC.findall(text))
     return plain, prefixes
 

@@ -1,0 +1,44 @@
+"""Every metric the app, the story and the deck show, by name: one definition of each, reached the same way by
+the pages (``ui.data.query``, cached), the presentation story and ``python -m analytics deck``."""
+
+from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
+from analytics.report import report
+
+QUERIES = {
+    "report": report,
+    "customers": metrics.customers,
+    "kpis": overview.kpis,
+    "kpi_trend": overview.kpi_trend,
+    "headline": overview.headline,
+    "funnel_table": funnel.funnel_table,
+    "time_between_stages": funnel.time_between_stages,
+    "funnel_by_group": funnel.funnel_by_group,
+    "mix_outcomes": channels.mix_outcomes,
+    "transition_matrix": channels.transition_matrix,
+    "stage_flows": channels.stage_flows,
+    "digital_share_by_stage": channels.digital_share_by_stage,
+    "ropo_showrooming": channels.ropo_showrooming,
+    "nps_by_channel": satisfaction.nps_by_channel,
+    "nps_split_by_stage": satisfaction.nps_split_by_stage,
+    "csat_by_stage": satisfaction.csat_by_stage,
+    "stage_channel_nps": satisfaction.stage_channel_nps,
+    "detractor_churn": satisfaction.detractor_churn,
+    "irritants": irritants.irritants,
+    "overall_nps": irritants.overall_nps,
+    "journey_map": journey_map.journey_map,
+    "verbatims": voice.verbatims,
+    "themes": voice.themes,
+    "why_drop": voice.why_drop,
+    "variants": variants.variants,
+}
+
+
+def runner(db, filters, scope=None):
+    """``q(name, **options)``: the metrics of one filter set sharing one ``Scope`` (for the command line;
+    the app caches each result instead, in ``ui.data``)."""
+    scope = scope or metrics.Scope(db, filters)
+
+    def q(name: str, **options):
+        return QUERIES[name](db, filters, scope=scope, **options)
+
+    return q

@@ -1,0 +1,244 @@
+"""The meeting-room story: a fixed sequence of views, each with its main finding in one sentence with numbers.
+
+The same views feed the app's presentation mode (one view at a time, each from cached queries) and the PowerPoint
+deck (``analytics.deck``, every view). A view names its chart as ``(builder, args, kwargs)`` of a ``charts``
+function rather than building it, so that this module stays free of the chart layer and the app can cache the
+spec. Texts come from the ``i18n`` catalogue in the requested language.
+
+``q(name, **options)`` runs a metric of ``analytics.queries.QUERIES`` for the story's filters (``queries.runner``
+on the command line, the cached ``ui.data.query`` in the app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analytics.dimensions import Dimensions
+from analytics.filters import Filters
+from analytics.stats import MIN_N
+from i18n import Texts, missing
+
+STORY = ("overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "next_steps")
+"""The views, in the order they are shown."""
+
+Query = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str
+    caption: str
+    """The view's main finding: one sentence, with its numbers."""
+    chart: tuple[str, tuple, dict] | None = None
+    """``(builder, args, kwargs)``: ``getattr(charts, builder)(*args, **kwargs)`` draws the view's chart."""
+    kpis: tuple[tuple[str, str, int | None], ...] = ()
+    """(label, value, n) cards (the overview)."""
+    bullets: tuple[str, ...] = ()
+    """Sentences to list (the next steps)."""
+    table: pd.DataFrame | None = field(default=None, compare=False)
+    """The analytic frame behind the chart, for a CSV/XLSX download."""
+
+
+def labels(dims: Dimensions, tx: Texts) -> dict[str, str]:
+    """Stage labels in the language, channel labels, and "—" for an unknown channel."""
+    stages = {s.code: (s.label_en if tx.lang == "en" else s.label_fr) for s in dims.stages}
+    return {**stages, **{c.code: c.label for c in dims.channels}, "—": tx.t("satisfaction.unknown")}
+
+
+def describe_filters(filters: Filters, dims: Dimensions, customers: int | None, tx: Texts) -> str:
+    """One sentence saying what is shown: "3 personas, web + magasin, 1 janv. 2025 – 30 juin 2025, 12 430 clients"."""
+    names = {c.code: c.label for c in dims.channels}
+
+    def some(values, all_key: str | None, n_key: str) -> str:
+        if not values:
+            return tx.t(all_key) if all_key else ""
+        return " + ".join(values) if len(values) <= 2 else tx.t(n_key, n=len(values))
+
+    parts = [some(filters.personas, "describe.all_personas", "describe.n_personas")]
+    if filters.segments:
+        parts.append(some(filters.segments, None, "describe.n_segments"))
+    if filters.regions:
+        parts.append(some(filters.regions, None, "describe.n_regions"))
+    parts.append(" + ".join(names.get(c, c) for c in filters.channels) if filters.channels
+                 else tx.t("describe.all_channels"))
+    if filters.start or filters.end:
+        parts.append(f"{tx.day(filters.start or dims.first_day)} – {tx.day(filters.end or dims.last_day)}")
+    else:
+        parts.append(tx.t("describe.all_dates"))
+    if customers is not None:
+        parts.append(tx.t("describe.customers", n=tx.number(customers)))
+    return ", ".join(parts)
+
+
+def footer(filters: Filters, dims: Dimensions, customers: int, tx: Texts) -> str:
+    """What every view says at its foot: the filters, the data's date range and n."""
+    return tx.t("story.footer", filters=describe_filters(filters, dims, None, tx), first=tx.day(dims.first_day),
+                last=tx.day(dims.last_day), n=tx.number(customers))
+
+
+def irritant_reason(row, tx: Texts) -> str:
+    """Why an irritant ranks where it does, in words: customers × points from the overall NPS = score; the test."""
+    gap = row["overall_nps"] - row["nps"]
+    test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
+                q=tx.decimal(row["q_value"], ".2g"))
+    score = ("+" if row["score"] > 0 else "") + tx.number(row["score"])
+    return tx.t("irritants.reason", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
+                where=tx.t("irritants.below") if gap >= 0 else tx.t("irritants.above"),
+                nps=tx.decimal(row["nps"], "+.0f"), overall=tx.decimal(row["overall_nps"], "+.0f"), score=score,
+                test=test)
+
+
+def cell_name(row, names: dict[str, str]) -> str:
+    return f"{names.get(row['stage'], row['stage'])} · {names.get(row['channel'] or '—', row['channel'])}"
+
+
+def view(key: str, q: Query, filters: Filters, dims: Dimensions, tx: Texts) -> View:
+    """One view of the story (``key`` in ``STORY``) for the filters, in the language of ``tx``."""
+    return _BUILDERS[key](q, filters, dims, tx)
+
+
+def views(q: Query, filters: Filters, dims: Dimensions, tx: Texts) -> list[View]:
+    return [view(k, q, filters, dims, tx) for k in STORY]
+
+
+def _nps(value) -> str:
+    return "—" if missing(value) else f"{value:+.0f}"
+
+
+def _overview(q, filters, dims, tx) -> View:
+    cur = q("kpis")["current"]
+    margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
+    enough = cur["responses"] >= MIN_N
+    nps = f"{_nps(cur['nps'])} ± {margin:.0f}" if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
+    kpis = ((tx.t("kpi.customers"), tx.number(cur["customers"]), None),
+            (tx.t("kpi.conversion"), tx.percent(cur["conversion_rate"]), cur["customers"]),
+            (tx.t("kpi.nps"), nps, cur["responses"]),
+            (tx.t("kpi.churn"), tx.percent(cur["churn_rate"]), cur["churn_known"]))
+    caption = tx.t("story.overview.caption", customers=tx.number(cur["customers"]),
+                   conversion=tx.percent(cur["conversion_rate"]),
+                   nps=_nps(cur["nps"]) if enough else tx.t("insufficient", n=MIN_N),
+                   responses=tx.number(cur["responses"]), churn=tx.percent(cur["churn_rate"]))
+    trend = q("kpi_trend", grain="month")
+    chart = ("kpi_trend_chart", (trend, "customers"), {"titles": tx.chart_titles(title=tx.t("story.overview.trend"))})
+    return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)
+
+
+def _funnel(q, filters, dims, tx) -> View:
+    table = q("funnel_table")
+    names = labels(dims, tx)
+    worst = q("headline")["worst_step"]
+    if worst:
+        reached = table.loc[table["stage"] == worst["from_stage"], "customers"]
+        caption = tx.t("story.funnel.caption", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
+                       rate=tx.percent(worst["rate"]), lost=tx.percent(1 - worst["rate"]),
+                       n=tx.number(int(reached.iloc[0]) if len(reached) else None))
+    else:
+        caption = tx.t("story.funnel.none")
+    chart = ("funnel_chart", (table,), {"labels": names, "titles": tx.chart_titles()})
+    return View("funnel", tx.t("page.funnel"), caption, chart, table=table)
+
+
+def _crossover(q, filters, dims, tx) -> View:
+    mix = q("mix_outcomes").set_index("mix")
+    ropo = q("ropo_showrooming")
+    if mix["customers"].sum() == 0:
+        caption = tx.t("story.crossover.none")
+    else:
+        def conversion(kind: str) -> str:
+            row = mix.loc[kind]
+            return tx.percent(row["conversion_rate"]) if row["customers"] >= MIN_N else tx.t("insufficient", n=MIN_N)
+
+        caption = tx.t("story.crossover.caption", cross=tx.percent(mix.loc["cross", "share"]),
+                       conv_cross=conversion("cross"), conv_mono=conversion("mono"),
+                       ropo=tx.percent(ropo["ropo_rate"]) if ropo["converted"] >= MIN_N
+                       else tx.t("insufficient", n=MIN_N),
+                       converted=tx.number(ropo["converted"]))
+    table = mix.reset_index()
+    chart = ("mix_chart", (table,), {"titles": tx.chart_titles()})
+    return View("crossover", tx.t("story.crossover.title"), caption, chart, table=table)
+
+
+def _satisfaction(q, filters, dims, tx) -> View:
+    split = q("nps_split_by_stage")
+    overall = q("overall_nps")
+    lowest = q("headline")["lowest_nps_stage"]
+    names = labels(dims, tx)
+    if overall["responses"] < MIN_N:
+        caption = tx.t("story.satisfaction.few", n=tx.number(overall["responses"]), min=MIN_N)
+    elif lowest:
+        caption = tx.t("story.satisfaction.caption", nps=_nps(overall["nps"]), n=tx.number(overall["responses"]),
+                       stage=names[lowest["stage"]], stage_nps=_nps(lowest["nps"]),
+                       stage_n=tx.number(lowest["responses"]))
+    else:
+        caption = tx.t("story.satisfaction.overall", nps=_nps(overall["nps"]), n=tx.number(overall["responses"]))
+    chart = ("nps_bars_chart", (split,), {"by": "stage", "labels": names, "titles": tx.chart_titles()})
+    return View("satisfaction", tx.t("page.satisfaction"), caption, chart, table=split)
+
+
+def _journey_map(q, filters, dims, tx) -> View:
+    frames = q("journey_map", top_cells=1)
+    name = tx.t("map.everyone")
+    parts = {k: f.assign(series=name, **({"quotes": f["quotes"].map(tuple)} if k == "cells" else {}))
+             for k, f in frames.items()}
+    stages = frames["stages"]
+    names = labels(dims, tx)
+    # where the journey loses the most people: the stage with the most customers stopping there (not the last)
+    inner = stages.iloc[:-1]
+    if len(inner) and inner["stopped"].sum() > 0:
+        top = inner.loc[inner["stopped"].idxmax()]
+        caption = tx.t("story.map.caption", stage=names[top["stage"]], stopped=tx.number(top["stopped"]),
+                       share=tx.percent(top["stopped"] / top["customers"] if top["customers"] else None))
+    else:
+        caption = tx.t("story.map.none")
+    lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
+    titles = tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}") for k in lanes}, stop=tx.t("map.stop"),
+                             detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"))
+    chart = ("journey_map_chart", (parts["stages"], parts["channels"], parts["cells"]),
+             {"labels": names, "titles": titles, "series_order": (name,), "wrap": 24})
+    return View("journey_map", tx.t("page.journey_map"), caption, chart, table=stages)
+
+
+def _irritants(q, filters, dims, tx) -> View:
+    ranked = q("irritants")
+    names = labels(dims, tx)
+    worst = ranked[ranked["kind"] == "irritant"]
+    if len(worst):
+        top = worst.iloc[0]
+        caption = tx.t("map.fix_first", cell=cell_name(top, names), reason=irritant_reason(top, tx))
+    else:
+        caption = tx.t("map.no_irritant")
+    chart = None if ranked.empty else ("irritants_chart", (ranked,), {"labels": names, "titles": tx.chart_titles()})
+    return View("irritants", tx.t("page.irritants"), caption, chart, table=ranked)
+
+
+def _next_steps(q, filters, dims, tx) -> View:
+    names = labels(dims, tx)
+    ranked = q("irritants")
+    bullets = [tx.t("story.next.irritant", cell=cell_name(r, names), customers=tx.number(r["customers"]),
+                    nps=_nps(r["nps"]), overall=_nps(r["overall_nps"]))
+               for r in ranked[ranked["kind"] == "irritant"].head(3).to_dict("records")]
+    worst = q("headline")["worst_step"]
+    if worst:
+        bullets.append(tx.t("story.next.step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
+                            lost=tx.percent(1 - worst["rate"])))
+    churn = q("detractor_churn")
+    if (churn["relative_risk"] is not None and churn["p_value"] is not None and churn["p_value"] < 0.05
+            and churn["detractors"]["customers"] >= MIN_N and churn["others"]["customers"] >= MIN_N
+            and churn["relative_risk"] > 1):
+        bullets.append(tx.t("story.next.detractors", rr=tx.decimal(churn["relative_risk"], ".1f"),
+                            detractors=tx.percent(churn["detractors"]["rate"]),
+                            others=tx.percent(churn["others"]["rate"])))
+    delights = ranked[ranked["kind"] == "delight"]
+    if len(delights):
+        bullets.append(tx.t("story.next.delight", cell=cell_name(delights.iloc[0], names),
+                            nps=_nps(delights.iloc[0]["nps"])))
+    caption = tx.t("story.next.caption", n=len(bullets)) if bullets else tx.t("story.next.none")
+    return View("next_steps", tx.t("story.next.title"), caption, None, bullets=tuple(bullets))
+
+
+_BUILDERS = {"overview": _overview, "funnel": _funnel, "crossover": _crossover, "satisfaction": _satisfaction,
+             "journey_map": _journey_map, "irritants": _irritants, "next_steps": _next_steps}

@@ -1,0 +1,691 @@
+"""Every text of the interface, in French and in English, and the number and date formats of each language.
+
+No streamlit here: the app (through ``ui.i18n``, which picks the session's language), the command line and the
+PowerPoint deck format the same texts. ``Texts("en").t("key", n=3)`` formats a text; ``Texts("fr").number(12430)``
+gives ``12 430``. French is the default and the fallback.
+"""
+
+from datetime import date, datetime
+
+import pandas as pd
+
+LANGUAGES = {"fr": "Français", "en": "English"}
+DEFAULT = "fr"
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # shell
+    "app.title": {"fr": "Parcours", "en": "Parcours"},
+    "app.tagline": {"fr": "Parcours client omnicanal : étapes, canaux, satisfaction, churn.",
+                    "en": "Omnichannel customer journeys: stages, channels, satisfaction, churn."},
+    "nav.analysis": {"fr": "Analyse", "en": "Analysis"},
+    "nav.data": {"fr": "Données", "en": "Data"},
+    "page.overview": {"fr": "Vue d'ensemble", "en": "Overview"},
+    "page.funnel": {"fr": "Entonnoir", "en": "Funnel"},
+    "page.channels": {"fr": "Canaux", "en": "Channels"},
+    "page.satisfaction": {"fr": "Satisfaction & churn", "en": "Satisfaction & churn"},
+    "page.data": {"fr": "Données", "en": "Data"},
+    "page.journey_map": {"fr": "Carte du parcours", "en": "Journey map"},
+    "page.irritants": {"fr": "Irritants & enchantements", "en": "Irritants & delights"},
+    "page.voice": {"fr": "Voix du client", "en": "Voice of the customer"},
+    "page.variants": {"fr": "Variantes de parcours", "en": "Journey variants"},
+    "lang.label": {"fr": "Langue", "en": "Language"},
+    # filters
+    "filters.header": {"fr": "Filtres", "en": "Filters"},
+    "filters.persona": {"fr": "Persona", "en": "Persona"},
+    "filters.segment": {"fr": "Segment", "en": "Segment"},
+    "filters.region": {"fr": "Région", "en": "Region"},
+    "filters.channel": {"fr": "Canal", "en": "Channel"},
+    "filters.period": {"fr": "Période", "en": "Period"},
+    "filters.all": {"fr": "Tous", "en": "All"},
+    "filters.period_help": {"fr": "Vide = toutes les données. Une période choisie reste dans le lien.",
+                            "en": "Empty = all the data. A chosen period stays in the link."},
+    "filters.reset": {"fr": "Réinitialiser les filtres", "en": "Reset filters"},
+    "describe.all_personas": {"fr": "tous les personas", "en": "all personas"},
+    "describe.n_personas": {"fr": "{n} personas", "en": "{n} personas"},
+    "describe.all_segments": {"fr": "", "en": ""},
+    "describe.n_segments": {"fr": "{n} segments", "en": "{n} segments"},
+    "describe.n_regions": {"fr": "{n} régions", "en": "{n} regions"},
+    "describe.all_channels": {"fr": "tous les canaux", "en": "all channels"},
+    "describe.all_dates": {"fr": "toute la période", "en": "all dates"},
+    "describe.customers": {"fr": "{n} clients", "en": "{n} customers"},
+    "empty.title": {"fr": "Aucun client ne correspond à ces filtres.",
+                    "en": "No customer matches these filters."},
+    "empty.hint": {"fr": "Élargissez la période ou retirez un filtre dans la barre latérale.",
+                   "en": "Widen the period or remove a filter in the sidebar."},
+    "footer": {"fr": "Données du {first} au {last} · dernier import : {imported}",
+               "en": "Data from {first} to {last} · last import: {imported}"},
+    "footer.none": {"fr": "Aucune donnée importée.", "en": "No data imported yet."},
+    "demo.banner": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients a été chargée au "
+                          "premier démarrage. Importez vos exports depuis la page Données.",
+                    "en": "Demo data: a fictitious company of 2,000 customers was loaded on first start. "
+                          "Import your own exports from the Data page."},
+    "insufficient": {"fr": "données insuffisantes (n < {n})", "en": "insufficient data (n < {n})"},
+    "how_to_read": {"fr": "Comment lire cette page", "en": "How to read this page"},
+    "definitions": {"fr": "Définitions", "en": "Definitions"},
+    # KPIs and overview
+    "kpi.customers": {"fr": "Clients", "en": "Customers"},
+    "kpi.customers_help": {"fr": "Clients ayant au moins un point de contact retenu par les filtres.",
+                           "en": "Customers with at least one touchpoint kept by the filters."},
+    "kpi.conversion": {"fr": "Conversion", "en": "Conversion"},
+    "kpi.conversion_help": {"fr": "Part des clients dont l'étape la plus avancée atteint l'étape de conversion.",
+                            "en": "Share of customers whose furthest stage reaches the conversion stage."},
+    "kpi.nps": {"fr": "NPS", "en": "NPS"},
+    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6), avec sa marge à 95 %.",
+                     "en": "% promoters (9–10) − % detractors (0–6), with its 95% margin."},
+    "kpi.churn": {"fr": "Churn", "en": "Churn"},
+    "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu.",
+                       "en": "Share of customers who left, among those whose status is known."},
+    "kpi.cross": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
+    "kpi.cross_help": {"fr": "Clients dont le parcours a avancé d'étape en changeant de canal.",
+                       "en": "Customers whose journey moved forward across channels."},
+    "kpi.revenue": {"fr": "Chiffre d'affaires", "en": "Revenue"},
+    "kpi.revenue_help": {"fr": "Somme des montants des points de contact retenus.",
+                         "en": "Sum of the kept touchpoints' revenue."},
+    "overview.compared": {"fr": "Du {start} au {end}, comparé au {pstart} – {pend} (même durée).",
+                          "en": "From {start} to {end}, compared with {pstart} – {pend} (same length)."},
+    "overview.grain": {"fr": "Tendance par", "en": "Trend by"},
+    "overview.week": {"fr": "semaine", "en": "week"},
+    "overview.month": {"fr": "mois", "en": "month"},
+    "overview.funnel": {"fr": "Entonnoir", "en": "Funnel"},
+    "overview.nps_by_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
+    "overview.worst_step": {"fr": "Étape la plus faible : {src} → {dst} ({rate} passent à l'étape suivante).",
+                            "en": "Weakest step: {src} → {dst} ({rate} go on to the next stage)."},
+    "overview.lowest_nps": {"fr": "NPS le plus bas : {stage} ({nps}, {n} réponses).",
+                            "en": "Lowest NPS: {stage} ({nps}, {n} responses)."},
+    "overview.how": {
+        "fr": "Chaque carte compare la période affichée à la période précédente de même durée. Sous 30 "
+              "observations, une valeur n'est pas affichée (« données insuffisantes »). **Clients** : ceux qui ont "
+              "au moins un point de contact retenu. **Conversion** : part des clients dont l'étape la plus avancée "
+              "atteint l'étape de conversion du modèle. **NPS** : % de 9–10 moins % de 0–6, ± la marge de "
+              "l'intervalle à 95 %. **Churn** : part des clients partis parmi ceux dont le statut est connu. "
+              "**Cross-canal** : le parcours a franchi ses étapes sur au moins deux canaux.",
+        "en": "Each card compares the period shown with the previous period of the same length. Below 30 "
+              "observations a value is not shown (\"insufficient data\"). **Customers**: those with at least one "
+              "kept touchpoint. **Conversion**: share of customers whose furthest stage reaches the model's "
+              "conversion stage. **NPS**: % of 9–10 minus % of 0–6, ± the 95% interval's margin. **Churn**: share "
+              "who left among customers whose status is known. **Cross-channel**: the journey moved forward on at "
+              "least two channels."},
+    # funnel
+    "funnel.kind": {"fr": "Entonnoir", "en": "Funnel"},
+    "funnel.open": {"fr": "ouvert (étape la plus avancée)", "en": "open (furthest stage)"},
+    "funnel.closed": {"fr": "fermé (étapes dans l'ordre)", "en": "closed (stages in order)"},
+    "funnel.col.stage": {"fr": "Étape", "en": "Stage"},
+    "funnel.col.customers": {"fr": "Clients", "en": "Customers"},
+    "funnel.col.conv_prev": {"fr": "Depuis l'étape précédente", "en": "From previous stage"},
+    "funnel.col.interval": {"fr": "Intervalle 95 %", "en": "95% interval"},
+    "funnel.col.conv_start": {"fr": "Depuis le début", "en": "From start"},
+    "funnel.col.drop": {"fr": "Perdus", "en": "Dropped"},
+    "funnel.time_between": {"fr": "Temps médian entre étapes", "en": "Median time between stages"},
+    "funnel.compare": {"fr": "Comparer des groupes", "en": "Compare groups"},
+    "funnel.by": {"fr": "Par", "en": "By"},
+    "funnel.by.persona": {"fr": "persona", "en": "persona"},
+    "funnel.by.segment": {"fr": "segment", "en": "segment"},
+    "funnel.by.region": {"fr": "région", "en": "region"},
+    "funnel.by.channel": {"fr": "premier canal", "en": "first channel"},
+    "funnel.by_help.persona": {"fr": "Chaque client compte dans son persona.",
+                           "en": "Each customer counts in their persona."},
+    "funnel.by_help.segment": {"fr": "Chaque client compte dans son segment.",
+                           "en": "Each customer counts in their segment."},
+    "funnel.by_help.region": {"fr": "Chaque client compte dans sa région.",
+                           "en": "Each customer counts in their region."},
+    "funnel.by_help.channel": {"fr": "Chaque client compte dans le canal de son premier point de contact, pour que les "
+                                     "groupes ne se recouvrent pas.",
+                               "en": "Each customer counts in the channel of their first touchpoint, so that groups "
+                                     "do not overlap."},
+    "funnel.no_value": {"fr": "(non renseigné)", "en": "(not set)"},
+    "funnel.significant": {"fr": "★ Différence significative entre groupes (khi-deux, correction de "
+                                 "Benjamini–Hochberg, q < 0,05) pour : {stages}.",
+                           "en": "★ Significant difference between groups (chi-square, Benjamini–Hochberg "
+                                 "correction, q < 0.05) at: {stages}."},
+    "funnel.none_significant": {"fr": "Aucune différence significative entre groupes après correction de "
+                                      "Benjamini–Hochberg (q < 0,05).",
+                                "en": "No significant difference between groups after Benjamini–Hochberg "
+                                      "correction (q < 0.05)."},
+    "funnel.how": {
+        "fr": "**Entonnoir ouvert** : un client compte à l'étape k si son étape la plus avancée est k ou au-delà "
+              "(des étapes peuvent être sautées). **Entonnoir fermé** : il compte à l'étape k s'il a atteint les "
+              "étapes 1…k dans cet ordre dans le temps. **Depuis l'étape précédente** : clients à k / clients à "
+              "k−1, avec l'intervalle de Wilson à 95 %. **Perdus** : clients à k−1 qui ne vont pas à k. **Temps "
+              "médian** : entre la première atteinte de deux étapes consécutives, parmi les clients qui ont atteint "
+              "les deux. **Comparaison** : un khi-deux par étape teste si la conversion diffère entre groupes ; "
+              "seules les étapes significatives après correction de Benjamini–Hochberg sont marquées ★.",
+        "en": "**Open funnel**: a customer counts at stage k when their furthest stage is k or beyond (stages may "
+              "be skipped). **Closed funnel**: they count at stage k when they reached stages 1…k in that order in "
+              "time. **From previous stage**: customers at k / customers at k−1, with its 95% Wilson interval. "
+              "**Dropped**: customers at k−1 who do not reach k. **Median time**: between the first reach of two "
+              "consecutive stages, among customers who reached both. **Comparison**: a chi-square per step tests "
+              "whether conversion differs between groups; only steps significant after Benjamini–Hochberg "
+              "correction are marked ★."},
+    # channels
+    "channels.mix": {"fr": "Mono-, multi- ou cross-canal", "en": "Mono-, multi- or cross-channel"},
+    "channels.mono": {"fr": "mono-canal", "en": "mono-channel"},
+    "channels.multi": {"fr": "multicanal", "en": "multichannel"},
+    "channels.cross": {"fr": "cross-canal", "en": "cross-channel"},
+    "channels.mix_definition": {
+        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux canaux "
+              "(ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque avancée "
+              "se fait sur le même.",
+        "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
+              "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
+              "happens on the same one."},
+    "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
+    "channels.col.share": {"fr": "Part", "en": "Share"},
+    "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
+    "channels.ropo": {"fr": "ROPO (recherche en ligne, achat physique)", "en": "ROPO (research online, buy offline)"},
+    "channels.ropo_help": {"fr": "Parmi les clients convertis : étape précédant la conversion atteinte d'abord sur "
+                                 "un canal digital, conversion atteinte d'abord sur un canal physique.",
+                           "en": "Among converted customers: the stage before conversion first reached on a "
+                                 "digital channel, conversion first reached on a physical one."},
+    "channels.showrooming": {"fr": "Showrooming (vu en magasin, acheté en ligne)",
+                             "en": "Showrooming (seen in store, bought online)"},
+    "channels.showrooming_help": {"fr": "L'inverse du ROPO, parmi les clients convertis.",
+                                  "en": "The reverse of ROPO, among converted customers."},
+    "channels.ropo_interval": {"fr": "Intervalles de Wilson à 95 % — ROPO : {ropo} ; showrooming : {show}.",
+                               "en": "95% Wilson intervals — ROPO: {ropo}; showrooming: {show}."},
+    "channels.transitions": {"fr": "D'un canal à l'autre", "en": "From one channel to the next"},
+    "channels.transitions_help": {"fr": "Nombre de passages d'un canal (ligne) au canal du point de contact suivant "
+                                        "(colonne), même canal compris.",
+                                  "en": "Count of moves from a channel (row) to the channel of the next touchpoint "
+                                        "(column), same channel included."},
+    "channels.flows": {"fr": "Canal de première atteinte de chaque étape",
+                       "en": "Channel on which each stage is first reached"},
+    "channels.flows_help": {"fr": "Chaque ruban relie le canal sur lequel un client a atteint une étape à celui de "
+                                  "l'étape suivante qu'il a atteinte ; sa largeur est le nombre de clients.",
+                            "en": "Each ribbon links the channel on which customers reached a stage to the one of "
+                                  "the next stage they reached; its width is the number of customers."},
+    "channels.digital": {"fr": "Digitalisation du parcours : part digitale par étape",
+                         "en": "Digitalisation of the journey: digital share per stage"},
+    "channels.how": {
+        "fr": "Les parts se lisent avec leur effectif n ; sous 30 clients ou réponses, la valeur n'est pas affichée. "
+              "Le ROPO et le showrooming ne comptent que les clients qui ont atteint l'étape de conversion.",
+        "en": "Shares read with their n; below 30 customers or responses the value is not shown. ROPO and "
+              "showrooming only count customers who reached the conversion stage."},
+    # satisfaction
+    "satisfaction.nps_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
+    "satisfaction.nps_channel": {"fr": "NPS par canal", "en": "NPS by channel"},
+    "satisfaction.unknown": {"fr": "canal inconnu", "en": "channel unknown"},
+    "satisfaction.split": {"fr": "Promoteurs, passifs, détracteurs", "en": "Promoters, passives, detractors"},
+    "satisfaction.csat": {"fr": "CSAT par étape", "en": "CSAT by stage"},
+    "satisfaction.no_csat": {"fr": "Aucune réponse CSAT dans ces données.", "en": "No CSAT answer in this data."},
+    "satisfaction.churn": {"fr": "Churn", "en": "Churn"},
+    "satisfaction.detractors": {"fr": "Churn des détracteurs", "en": "Detractors' churn"},
+    "satisfaction.others": {"fr": "Churn des autres répondants", "en": "Other respondents' churn"},
+    "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p = {p} : {verdict}.",
+                        "en": "Relative risk {rr} (95% CI {low} – {high}), p = {p}: {verdict}."},
+    "satisfaction.significant": {"fr": "différence significative", "en": "significant difference"},
+    "satisfaction.not_significant": {"fr": "pas de différence significative", "en": "no significant difference"},
+    "satisfaction.detractor_definition": {
+        "fr": "Détracteur : la dernière réponse du client dans la période est entre 0 et 6. Comparé aux autres "
+              "clients ayant répondu, parmi ceux dont le statut de churn est connu.",
+        "en": "Detractor: the customer's latest response in the period is 0–6. Compared with the other customers "
+              "who answered, among those whose churn status is known."},
+    "satisfaction.heatmap": {"fr": "NPS par étape et par canal", "en": "NPS by stage and channel"},
+    "satisfaction.heatmap_help": {"fr": "Les cases de moins de 30 réponses sont grisées : pas assez de données pour "
+                                        "un score fiable.",
+                                  "en": "Cells with fewer than 30 responses are grey: not enough data for a reliable "
+                                        "score."},
+    "satisfaction.how": {
+        "fr": "**NPS** = % de notes 9–10 − % de notes 0–6, avec l'intervalle à 95 % (barres d'erreur). Une réponse "
+              "est un avis avec une note NPS. **CSAT** : part de notes 4–5 sur 5, intervalle de Wilson. **Churn par "
+              "étape** : parmi les clients dont l'étape la plus avancée est celle-ci.",
+        "en": "**NPS** = % of 9–10 scores − % of 0–6 scores, with its 95% interval (error bars). A response is a "
+              "feedback with an NPS score. **CSAT**: share of 4–5 out of 5, Wilson interval. **Churn by stage**: "
+              "among customers whose furthest stage is that one."},
+    "download.csv": {"fr": "CSV", "en": "CSV"},
+    "download.xlsx": {"fr": "Excel", "en": "Excel"},
+    "download.chart": {"fr": "Télécharger le graphique", "en": "Download the chart"},
+    "download.png": {"fr": "Image PNG", "en": "PNG image"},
+    "download.svg": {"fr": "Image SVG (vectorielle)", "en": "SVG image (vector)"},
+    # presentation mode and the story it walks
+    "present.toggle": {"fr": "Mode présentation", "en": "Presentation mode"},
+    "present.toggle_help": {
+        "fr": "Masque la barre latérale et les commandes, agrandit les chiffres et déroule l'histoire des données en "
+              "7 vues. Les filtres choisis restent appliqués.",
+        "en": "Hides the sidebar and the controls, enlarges the numbers and walks the data's story in 7 views. The "
+              "chosen filters stay applied."},
+    "present.exit": {"fr": "Quitter la présentation", "en": "Leave the presentation"},
+    "present.previous": {"fr": "Précédente", "en": "Previous"},
+    "present.next": {"fr": "Suivante", "en": "Next"},
+    "present.position": {"fr": "Vue {i} sur {n}", "en": "View {i} of {n}"},
+    "deck.download": {"fr": "Diaporama PowerPoint", "en": "PowerPoint deck"},
+    "deck.download_help": {
+        "fr": "Les 7 vues de l'histoire pour les filtres actuels, avec leurs graphiques, leurs phrases et les "
+              "définitions, dans la langue choisie.",
+        "en": "The story's 7 views for the current filters, with their charts, their sentences and the definitions, "
+              "in the chosen language."},
+    "deck.title": {"fr": "Parcours client omnicanal", "en": "Omnichannel customer journeys"},
+    "deck.generated": {"fr": "Généré le {when} par Parcours", "en": "Generated on {when} by Parcours"},
+    "deck.definitions": {"fr": "Définitions", "en": "Definitions"},
+    "deck.definition": {"fr": "{term} : {text}", "en": "{term}: {text}"},
+    "deck.range": {"fr": "Données du {first} au {last}", "en": "Data from {first} to {last}"},
+    "deck.significance": {
+        "fr": "Significatif : différence testée à 95 %, corrigée de la multiplicité (Benjamini–Hochberg) pour les "
+              "irritants. « n < 30 » : trop peu d'observations pour conclure.",
+        "en": "Significant: difference tested at 95%, corrected for multiplicity (Benjamini–Hochberg) for the "
+              "irritants. \"n < 30\": too few observations to conclude."},
+    "story.footer": {"fr": "{filters} · données du {first} au {last} · n = {n} clients",
+                     "en": "{filters} · data from {first} to {last} · n = {n} customers"},
+    "story.overview.caption": {
+        "fr": "{customers} clients : {conversion} atteignent l'étape de conversion, NPS {nps} ({responses} réponses), "
+              "churn {churn}.",
+        "en": "{customers} customers: {conversion} reach the conversion stage, NPS {nps} ({responses} responses), "
+              "churn {churn}."},
+    "story.overview.trend": {"fr": "Clients actifs par mois", "en": "Active customers per month"},
+    "story.funnel.caption": {
+        "fr": "Le parcours perd le plus entre {src} et {dst} : {lost} des {n} clients arrivés à {src} ne vont pas "
+              "plus loin ({rate} passent).",
+        "en": "The journey loses the most between {src} and {dst}: {lost} of the {n} customers who reached {src} go "
+              "no further ({rate} move on)."},
+    "story.funnel.none": {"fr": "Pas assez de clients pour comparer les étapes.",
+                          "en": "Too few customers to compare the stages."},
+    "story.crossover.title": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
+    "story.crossover.caption": {
+        "fr": "{cross} des clients ont un parcours cross-canal ; ils convertissent à {conv_cross} contre {conv_mono} "
+              "en mono-canal. {ropo} des {converted} acheteurs ont cherché en ligne puis acheté en magasin (ROPO).",
+        "en": "{cross} of customers have a cross-channel journey; they convert at {conv_cross} against {conv_mono} "
+              "for mono-channel ones. {ropo} of the {converted} buyers researched online, then bought offline "
+              "(ROPO)."},
+    "story.crossover.none": {"fr": "Aucun parcours pour cette sélection.", "en": "No journey for this selection."},
+    "story.satisfaction.caption": {
+        "fr": "NPS global {nps} ({n} réponses) ; le plus bas à l'étape {stage} : {stage_nps} ({stage_n} réponses).",
+        "en": "Overall NPS {nps} ({n} responses); lowest at the {stage} stage: {stage_nps} ({stage_n} responses)."},
+    "story.satisfaction.overall": {"fr": "NPS global {nps} ({n} réponses).",
+                                   "en": "Overall NPS {nps} ({n} responses)."},
+    "story.satisfaction.few": {"fr": "{n} réponses seulement : trop peu pour un NPS (il en faut {min}).",
+                               "en": "Only {n} responses: too few for an NPS ({min} needed)."},
+    "story.map.caption": {
+        "fr": "C'est à l'étape {stage} que le plus de parcours s'arrêtent : {stopped} clients ({share} de ceux qui "
+              "l'atteignent).",
+        "en": "Most journeys stop at the {stage} stage: {stopped} customers ({share} of those who reach it)."},
+    "story.map.none": {"fr": "Aucun parcours ne s'arrête avant la dernière étape.",
+                       "en": "No journey stops before the last stage."},
+    "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
+    "story.next.caption": {"fr": "{n} actions tirées des données, la plus coûteuse d'abord.",
+                           "en": "{n} actions drawn from the data, the costliest first."},
+    "story.next.none": {"fr": "Aucune action ne ressort nettement des données pour cette sélection.",
+                        "en": "No action stands out clearly from the data for this selection."},
+    "story.next.irritant": {
+        "fr": "Traiter l'irritant {cell} : {customers} clients, NPS {nps} contre {overall} au global.",
+        "en": "Fix the {cell} irritant: {customers} customers, NPS {nps} against {overall} overall."},
+    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} perdus).",
+                        "en": "Reduce the drop between {src} and {dst} ({lost} lost)."},
+    "story.next.detractors": {
+        "fr": "Rappeler les détracteurs : ils partent {rr} fois plus ({detractors} contre {others}).",
+        "en": "Call back the detractors: they leave {rr} times as often ({detractors} against {others})."},
+    "story.next.delight": {"fr": "S'inspirer du point d'enchantement {cell} (NPS {nps}).",
+                           "en": "Learn from the point of delight {cell} (NPS {nps})."},
+    # journey map
+    "map.intro": {"fr": "La carte du parcours tirée des données : une colonne par étape ; qui y arrive et qui s'y "
+                        "arrête, par quels canaux, ce que les clients ressentent, ce qui les bloque et ce qui les "
+                        "enchante, et le churn de ceux dont le parcours s'arrête là.",
+                  "en": "The journey map drawn from the data: one column per stage; who gets there and who stops, "
+                        "through which channels, how customers feel, what blocks them and what delights them, and "
+                        "the churn of those whose journey ends there."},
+    "map.personas": {"fr": "Persona (un, ou deux à comparer)", "en": "Persona (one, or two to compare)"},
+    "map.everyone": {"fr": "Tous les clients filtrés", "en": "All filtered customers"},
+    "map.help_personas": {"fr": "Les filtres de la barre latérale s'appliquent aussi.",
+                          "en": "The sidebar filters apply too."},
+    "map.lane_customers": {"fr": "Clients qui atteignent l'étape · part qui s'y arrête",
+                           "en": "Customers who reach the stage · share who stop there"},
+    "map.lane_channels": {"fr": "Canaux principaux (part des clients de l'étape)",
+                          "en": "Main channels (share of the stage's customers)"},
+    "map.lane_emotion": {"fr": "Courbe d'émotion : NPS et son intervalle à 95 % · part de détracteurs",
+                         "en": "Emotion curve: NPS and its 95% interval · share of detractors"},
+    "map.lane_pains": {"fr": "Irritants (NPS le plus bas par étape × canal, n ≥ 30 ; ★ significatif)",
+                       "en": "Pain points (lowest NPS stage × channel, n ≥ 30; ★ significant)"},
+    "map.lane_delights": {"fr": "Points d'enchantement (NPS le plus haut ; ★ significatif)",
+                          "en": "Points of delight (highest NPS; ★ significant)"},
+    "map.lane_churn": {"fr": "Churn des clients dont le parcours s'arrête à cette étape",
+                       "en": "Churn of the customers whose journey stopped at this stage"},
+    "map.stop": {"fr": "s'arrêtent ici", "en": "stop here"},
+    "map.detractors_short": {"fr": "dét.", "en": "det."},
+    "map.fix_first": {"fr": "À traiter en premier : {cell} — {reason}", "en": "Fix first: {cell} — {reason}"},
+    "map.no_irritant": {"fr": "Aucun irritant significatif pour cette sélection (cases d'au moins 30 réponses, "
+                              "correction de Benjamini–Hochberg).",
+                        "en": "No significant irritant for this selection (cells of at least 30 responses, "
+                              "Benjamini–Hochberg correction)."},
+    "map.all_irritants": {"fr": "Tous les irritants classés", "en": "All ranked irritants"},
+    "map.how": {
+        "fr": "**Clients** : ceux dont l'étape la plus avancée est celle-ci ou au-delà (l'entonnoir ouvert) ; "
+              "**s'arrêtent ici** : leur étape la plus avancée est celle-ci. **Canaux** : part des clients ayant un "
+              "point de contact à l'étape qui y ont utilisé ce canal (un client peut en utiliser plusieurs). "
+              "**Courbe d'émotion** : NPS des réponses données à cette étape, intervalle à 95 % en bande ; sous 30 "
+              "réponses, pas de valeur. **Irritants / enchantements** : les cases étape × canal d'au moins 30 "
+              "réponses dont le NPS est le plus bas (le plus haut) par rapport au NPS global ; ★ quand l'écart avec "
+              "les autres réponses est significatif après correction de Benjamini–Hochberg. Le verbatim est le "
+              "commentaire le plus fréquent des détracteurs (promoteurs) de la case, puis le plus récent. "
+              "**Churn** : parmi les clients dont le parcours s'arrête à l'étape et dont le statut est connu.",
+        "en": "**Customers**: those whose furthest stage is this one or beyond (the open funnel); **stop here**: "
+              "their furthest stage is this one. **Channels**: share of the customers with a touchpoint at the "
+              "stage who used that channel there (a customer may use several). **Emotion curve**: NPS of the "
+              "responses given at the stage, 95% interval as a band; below 30 responses, no value. **Pain points "
+              "/ delights**: the stage × channel cells with at least 30 responses whose NPS is lowest (highest) "
+              "against the overall NPS; ★ when the difference with the other responses is significant after "
+              "Benjamini–Hochberg correction. The verbatim is the cell's detractors' (promoters') most frequent "
+              "comment, then the most recent. **Churn**: among the customers whose journey stopped at the stage "
+              "and whose status is known."},
+    # irritants
+    "irritants.intro": {
+        "fr": "Chaque case étape × canal d'au moins 30 réponses, comparée à toutes les autres réponses. Seules les "
+              "différences significatives (q < 0,05 après correction de Benjamini–Hochberg) sont appelées irritants "
+              "ou points d'enchantement.",
+        "en": "Every stage × channel cell with at least 30 responses, compared with every other response. Only "
+              "significant differences (q < 0.05 after Benjamini–Hochberg correction) are called irritants or "
+              "points of delight."},
+    "irritants.formula": {
+        "fr": "**Score de priorité = clients concernés × (NPS global − NPS de la case).** Plus il est grand, plus "
+              "l'irritant coûte : beaucoup de clients, loin sous le NPS global. Un point d'enchantement a un score "
+              "négatif.",
+        "en": "**Priority score = customers affected × (overall NPS − cell NPS).** The larger, the costlier the "
+              "irritant: many customers, far below the overall NPS. A point of delight has a negative score."},
+    "irritants.count_irritants": {"fr": "Irritants", "en": "Irritants"},
+    "irritants.count_delights": {"fr": "Points d'enchantement", "en": "Points of delight"},
+    "irritants.count_cells": {"fr": "Cases classées", "en": "Cells ranked"},
+    "irritants.overall": {"fr": "NPS global", "en": "Overall NPS"},
+    "irritants.none": {"fr": "Aucune case étape × canal n'a 30 réponses ou plus pour cette sélection.",
+                       "en": "No stage × channel cell has 30 responses or more for this selection."},
+    "irritants.ranking": {"fr": "Classement", "en": "Ranking"},
+    "irritants.kind.irritant": {"fr": "irritant", "en": "irritant"},
+    "irritants.kind.neutral": {"fr": "neutre", "en": "neutral"},
+    "irritants.kind.delight": {"fr": "enchantement", "en": "delight"},
+    "irritants.below": {"fr": "sous le", "en": "below"},
+    "irritants.above": {"fr": "au-dessus du", "en": "above"},
+    "irritants.reason": {
+        "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",
+        "en": "{customers} customers × {gap} points {where} the overall NPS (NPS {nps} vs {overall}) = {score}; "
+              "{test}."},
+    "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q = {q})",
+                                   "en": "significantly different from the other responses (q = {q})"},
+    "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q = {q})",
+                           "en": "no significant difference from the other responses (q = {q})"},
+    "irritants.col.rank": {"fr": "Rang", "en": "Rank"},
+    "irritants.col.cell": {"fr": "Étape × canal", "en": "Stage × channel"},
+    "irritants.col.kind": {"fr": "Verdict", "en": "Verdict"},
+    "irritants.col.customers": {"fr": "Clients", "en": "Customers"},
+    "irritants.col.responses": {"fr": "Réponses", "en": "Responses"},
+    "irritants.col.nps": {"fr": "NPS [IC 95 %]", "en": "NPS [95% CI]"},
+    "irritants.col.detractors": {"fr": "Détracteurs", "en": "Detractors"},
+    "irritants.col.drop_off": {"fr": "S'arrêtent à l'étape", "en": "Stop at the stage"},
+    "irritants.col.churn": {"fr": "Churn détracteurs / autres", "en": "Churn detractors / others"},
+    "irritants.col.score": {"fr": "Score", "en": "Score"},
+    "irritants.col.reason": {"fr": "Pourquoi ce rang", "en": "Why this rank"},
+    "irritants.cli": {"fr": "Le même classement en JSON : `python -m analytics irritants` (mêmes filtres en options).",
+                      "en": "The same ranking as JSON: `python -m analytics irritants` (same filters as options)."},
+    "irritants.how": {
+        "fr": "**Clients concernés** : clients ayant un point de contact à cette étape sur ce canal, ou une réponse "
+              "dans la case (pour « canal inconnu », les répondants seulement). **Test** : le NPS de la case contre "
+              "celui de toutes les autres réponses (test z sur les notes +1 / 0 / −1), p-values corrigées par "
+              "Benjamini–Hochberg sur toutes les cases classées. **S'arrêtent à l'étape** : part des clients de la "
+              "case dont l'étape la plus avancée est celle-ci. **Churn** : des répondants de la case, selon leur "
+              "dernière réponse dans la case (détracteur : 0–6), parmi ceux dont le statut est connu. "
+              "**Classement** : les irritants par score décroissant, puis les cases neutres, puis les points "
+              "d'enchantement, le meilleur d'abord.",
+        "en": "**Customers affected**: customers with a touchpoint at this stage on this channel, or a response in "
+              "the cell (for \"channel unknown\", the respondents only). **Test**: the cell's NPS against all other "
+              "responses' (z-test on the +1 / 0 / −1 scores), p-values adjusted by Benjamini–Hochberg across all "
+              "ranked cells. **Stop at the stage**: share of the cell's customers whose furthest stage is this one. "
+              "**Churn**: of the cell's respondents, by their latest response in the cell (detractor: 0–6), among "
+              "those whose status is known. **Ranking**: irritants by decreasing score, then neutral cells, then "
+              "points of delight, best first."},
+    # voice of the customer
+    "voice.intro": {"fr": "Ce que disent les clients, par étape et par canal : les verbatims, les thèmes qui "
+                          "distinguent les détracteurs des promoteurs, et pourquoi certains s'arrêtent en chemin.",
+                    "en": "What customers say, by stage and channel: the verbatims, the themes that set detractors "
+                          "apart from promoters, and why some stop on the way."},
+    "voice.view": {"fr": "Vue", "en": "View"},
+    "voice.verbatims": {"fr": "Verbatims", "en": "Verbatims"},
+    "voice.themes": {"fr": "Thèmes", "en": "Themes"},
+    "voice.why_drop": {"fr": "Pourquoi s'arrêtent-ils ?", "en": "Why did they drop?"},
+    "voice.group": {"fr": "Répondants", "en": "Respondents"},
+    "voice.group.promoter": {"fr": "promoteur", "en": "promoter"},
+    "voice.group.passive": {"fr": "passif", "en": "passive"},
+    "voice.group.detractor": {"fr": "détracteur", "en": "detractor"},
+    "voice.group.none": {"fr": "sans note", "en": "no score"},
+    "voice.search": {"fr": "Rechercher dans les commentaires", "en": "Search the comments"},
+    "voice.search_hint": {"fr": "ex. attente, livraison, remboursement", "en": "e.g. waiting, delivery, refund"},
+    "voice.shown": {"fr": "{total} verbatims correspondent ; les {shown} plus récents :",
+                    "en": "{total} verbatims match; the {shown} most recent:"},
+    "voice.no_verbatim": {"fr": "Aucun verbatim ne correspond.", "en": "No verbatim matches."},
+    "voice.all_stages": {"fr": "Toutes les étapes", "en": "All stages"},
+    "voice.term": {"fr": "Mot ou expression", "en": "Word or phrase"},
+    "voice.z": {"fr": "Pouvoir distinctif (z)", "en": "Distinctiveness (z)"},
+    "voice.side": {"fr": "Plus fréquent chez les", "en": "More frequent among"},
+    "voice.detractors": {"fr": "détracteurs", "en": "detractors"},
+    "voice.promoters": {"fr": "promoteurs", "en": "promoters"},
+    "voice.detractor_comments": {"fr": "Commentaires de détracteurs", "en": "Detractor comments"},
+    "voice.promoter_comments": {"fr": "Commentaires de promoteurs", "en": "Promoter comments"},
+    "voice.kind": {"fr": "Nature", "en": "Kind"},
+    "voice.word": {"fr": "mot", "en": "word"},
+    "voice.phrase": {"fr": "expression", "en": "phrase"},
+    "voice.no_theme": {"fr": "Aucun thème ne se distingue nettement (|z| ≥ 1,96, au moins 3 commentaires) pour "
+                             "cette sélection.",
+                       "en": "No theme stands out clearly (|z| ≥ 1.96, at least 3 comments) for this selection."},
+    "voice.theme_verbatims": {"fr": "Voir les verbatims du thème", "en": "See the theme's verbatims"},
+    "voice.themes_help": {
+        "fr": "Les mots et expressions de deux mots plus fréquents dans les commentaires des détracteurs (0–6) que "
+              "dans ceux des promoteurs (9–10), ou l'inverse : log-odds ratio avec a priori de Dirichlet (Monroe et "
+              "al., 2008), chaque commentaire compté une fois par terme ; mots vides français et anglais exclus.",
+        "en": "Words and two-word phrases more frequent in detractors' (0–6) comments than in promoters' (9–10), "
+              "or the reverse: log-odds ratio with a Dirichlet prior (Monroe et al., 2008), each comment counted "
+              "once per term; French and English stop words left out."},
+    "voice.step": {"fr": "Étape du parcours", "en": "Journey step"},
+    "voice.no_step": {"fr": "Le modèle n'a qu'une étape : personne ne peut s'arrêter en chemin.",
+                      "en": "The model has a single stage: nobody can stop on the way."},
+    "voice.nps_stopped": {"fr": "NPS de ceux qui s'y sont arrêtés", "en": "NPS of those who stopped there"},
+    "voice.nps_went_on": {"fr": "NPS de ceux qui ont continué", "en": "NPS of those who went on"},
+    "voice.customers_in_group": {"fr": "{n} clients dans ce groupe ; NPS de leurs réponses à cette étape.",
+                                 "en": "{n} customers in this group; NPS of their responses at this stage."},
+    "voice.drop_test": {"fr": "Écart {diff} points (test z, p = {p}) : {verdict}.",
+                        "en": "Difference {diff} points (z-test, p = {p}): {verdict}."},
+    "voice.stopped": {"fr": "se sont arrêtés", "en": "stopped"},
+    "voice.went_on": {"fr": "ont continué", "en": "went on"},
+    "voice.stopped_comments": {"fr": "Commentaires de ceux qui se sont arrêtés",
+                               "en": "Comments of those who stopped"},
+    "voice.went_on_comments": {"fr": "Commentaires de ceux qui ont continué", "en": "Comments of those who went on"},
+    "voice.how": {
+        "fr": "**Verbatims** : commentaires des avis retenus par les filtres, affichés tels quels (comme du texte). "
+              "**Groupes** : promoteur 9–10, passif 7–8, détracteur 0–6. **Pourquoi s'arrêtent-ils ?** : parmi les "
+              "clients qui ont atteint l'étape, ceux dont c'est l'étape la plus avancée contre ceux qui sont allés "
+              "plus loin ; NPS de leurs réponses données à cette étape, et les thèmes qui distinguent leurs "
+              "commentaires.",
+        "en": "**Verbatims**: comments of the feedback kept by the filters, shown as they are (as text). "
+              "**Groups**: promoter 9–10, passive 7–8, detractor 0–6. **Why did they drop?**: among the customers "
+              "who reached the stage, those for whom it is the furthest stage against those who went further; NPS "
+              "of their responses given at that stage, and the themes that set their comments apart."},
+    # variants
+    "variants.intro": {"fr": "Les enchaînements d'étapes ou de canaux les plus fréquents (répétitions fusionnées), la "
+                             "part des clients que chacun couvre et sa conversion.",
+                       "en": "The most frequent sequences of stages or channels (repeats collapsed), the share of "
+                             "customers each covers and its conversion."},
+    "variants.by": {"fr": "Séquence de", "en": "Sequence of"},
+    "variants.by.stage": {"fr": "étapes", "en": "stages"},
+    "variants.by.channel": {"fr": "canaux", "en": "channels"},
+    "variants.coverage": {"fr": "Les **{n} premières variantes couvrent {share}** des {customers} clients "
+                                "({distinct} variantes distinctes).",
+                          "en": "The **top {n} variants cover {share}** of the {customers} customers ({distinct} "
+                                "distinct variants)."},
+    "variants.variant": {"fr": "Parcours", "en": "Journey"},
+    "variants.other": {"fr": "Autres parcours", "en": "Other journeys"},
+    "variants.cumul": {"fr": "Part cumulée", "en": "Cumulative share"},
+    "variants.steps": {"fr": "Étapes", "en": "Steps"},
+    "variants.distinct": {"fr": "Parcours distincts", "en": "Distinct journeys"},
+    "variants.conv_short": {"fr": "conv.", "en": "conv."},
+    "variants.conversion": {"fr": "Conversion", "en": "Conversion"},
+    "variants.how": {
+        "fr": "Pour chaque client, la suite des étapes (ou des canaux) de ses points de contact retenus, dans l'ordre "
+              "du parcours, en fusionnant les répétitions consécutives (web, web, magasin → web › magasin). "
+              "**Conversion** : part des clients de la variante dont l'étape la plus avancée atteint l'étape de "
+              "conversion, avec l'intervalle de Wilson à 95 % ; sous 30 clients, pas de taux. « Autres parcours » "
+              "regroupe toutes les variantes au-delà des dix premières.",
+        "en": "For each customer, the sequence of stages (or channels) of their kept touchpoints, in journey order, "
+              "with consecutive repeats collapsed (web, web, store → web › store). **Conversion**: share of the "
+              "variant's customers whose furthest stage reaches the conversion stage, with its 95% Wilson interval; "
+              "below 30 customers, no rate. \"Other journeys\" holds every variant beyond the top ten."},
+    # data page
+    "data.intro": {"fr": "Importez vos exports (CRM, web, magasins, enquêtes) : ils sont vérifiés comme en ligne "
+                         "de commande, puis écrits en une fois — ou pas du tout.",
+                   "en": "Import your exports (CRM, web, stores, surveys): they are checked as on the command line, "
+                         "then written in one go — or not at all."},
+    "data.upload": {"fr": "Importer des fichiers", "en": "Import files"},
+    "data.kind.customers": {"fr": "Clients", "en": "Customers"},
+    "data.kind.touchpoints": {"fr": "Points de contact", "en": "Touchpoints"},
+    "data.kind.feedback": {"fr": "Avis (NPS, CSAT, verbatims)", "en": "Feedback (NPS, CSAT, verbatims)"},
+    "data.check": {"fr": "Vérifier", "en": "Check"},
+    "data.checking": {"fr": "Vérification…", "en": "Checking…"},
+    "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} erreur(s).",
+                     "en": "Import refused, nothing was written: {n} error(s)."},
+    "data.errors_download": {"fr": "Télécharger toutes les erreurs (CSV)", "en": "Download all errors (CSV)"},
+    "data.valid": {"fr": "Fichiers valides. Aperçu avant écriture :", "en": "Files are valid. Preview before writing:"},
+    "data.rows": {"fr": "lignes", "en": "rows"},
+    "data.write": {"fr": "Écrire dans la base", "en": "Write to the database"},
+    "data.writing": {"fr": "Écriture…", "en": "Writing…"},
+    "data.written": {"fr": "Import terminé.", "en": "Import done."},
+    "data.history": {"fr": "Historique des imports", "en": "Import history"},
+    "data.customers_created": {"fr": "Clients créés depuis les points de contact ou avis : {n}",
+                               "en": "Customers created from touchpoints or feedback: {n}"},
+    "data.undo": {"fr": "Annuler cet import", "en": "Undo this import"},
+    "data.stage_model": {"fr": "Modèle d'étapes", "en": "Stage model"},
+    "data.mapping": {"fr": "Type de point de contact → étape", "en": "Touchpoint type → stage"},
+    "data.mapping_hint": {"fr": "Pour les exports sans colonne d'étape. Aussi : "
+                                "`python -m loaders map-type TYPE ÉTAPE`.",
+                          "en": "For exports without a stage column. Also: `python -m loaders map-type TYPE STAGE`."},
+    "data.col.type": {"fr": "Type", "en": "Type"},
+    "data.col.stage": {"fr": "Étape", "en": "Stage"},
+    "data.col.kind": {"fr": "Nature", "en": "Kind"},
+    "data.save_mapping": {"fr": "Enregistrer la correspondance", "en": "Save the mapping"},
+    "data.channels": {"fr": "Canaux : digital ou physique", "en": "Channels: digital or physical"},
+    "data.save_channels": {"fr": "Enregistrer les canaux", "en": "Save the channels"},
+    "data.saved": {"fr": "Enregistré.", "en": "Saved."},
+    "data.reset": {"fr": "Revenir aux données de démonstration", "en": "Back to the demo data"},
+    "data.reset_confirm": {"fr": "Je comprends que toutes les données seront remplacées.",
+                           "en": "I understand that all data will be replaced."},
+    "data.reset_button": {"fr": "Remplacer par la démo", "en": "Replace with the demo"},
+}
+
+
+def pick(lang: str | None) -> str:
+    """A supported language from a language tag ("en-GB" → "en"), else the default."""
+    code = (lang or "").split("-")[0].split("_")[0].lower()
+    return code if code in LANGUAGES else DEFAULT
+
+
+def missing(value) -> bool:
+    """None, NaN or pandas' NA: analytics frames hold NaN where a rate is undefined."""
+    try:
+        return value is None or value != value or value is pd.NA
+    except TypeError:  # pd.NA refuses comparison
+        return True
+
+
+_MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+class Texts:
+    """The texts and formats of one language."""
+
+    def __init__(self, lang: str | None = DEFAULT):
+        self.lang = pick(lang)
+
+    def t(self, key: str, **values) -> str:
+        entry = CATALOGUE[key]
+        text = entry.get(self.lang) or entry[DEFAULT]
+        return text.format(**values) if values else text
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        """12 430 in French, 12,430 in English."""
+        if missing(value):
+            return "—"
+        text = f"{value:,.{digits}f}"
+        if self.lang == "fr":
+            text = text.replace(",", "\u202f").replace(".", ",")
+        return text
+
+    def decimal(self, value: float | None, spec: str = ".2f") -> str:
+        """A plain number (a ratio, a p-value, a signed NPS with "+.0f") in the language; "—" when undefined."""
+        if missing(value):
+            return "—"
+        text = format(value, spec)
+        return text.replace(",", "\u202f").replace(".", ",") if self.lang == "fr" else text
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        if missing(value):
+            return "—"
+        text = f"{100 * value:.{digits}f}"
+        return (text.replace(".", ",") + "\u202f%") if self.lang == "fr" else text + "%"
+
+    def day(self, value: date | None) -> str:
+        """1 janv. 2025 in French, Jan 1, 2025 in English."""
+        if value is None:
+            return "—"
+        if self.lang == "fr":
+            return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}"
+        return f"{_MONTHS_EN[value.month - 1]} {value.day}, {value.year}"
+
+    def moment(self, value: datetime | None) -> str:
+        """A date and time: 1 janv. 2025 14:05 / Jan 1, 2025 2:05 PM."""
+        if value is None:
+            return "—"
+        if self.lang == "fr":
+            return f"{self.day(value)} {value:%H:%M}"
+        return f"{self.day(value)} {value.hour % 12 or 12}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
+
+    def chart_titles(self, **extra: str) -> dict[str, str]:
+        """Every chart title in the language, plus page-specific ones."""
+        i = 1 if self.lang == "en" else 0
+        # "locale" switches the charts' number and date formats (12 345 / 62,5 % in French).
+        return {**{k: v[i] for k, v in CHART_TITLES.items()}, "locale": self.lang, **extra}
+
+
+# Axis, legend and tooltip titles of the charts (charts/ takes them as a ``titles`` dict).
+CHART_TITLES: dict[str, tuple[str, str]] = {
+    "answers": ("Réponses", "Answers"),
+    "between": ("Entre les étapes", "Between stages"),
+    "channel": ("Canal", "Channel"),
+    "churn_rate": ("Taux de churn", "Churn rate"),
+    "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),
+    "conv_from_start": ("Part de la première étape", "Share of first stage"),
+    "conversion_rate": ("Taux de conversion", "Conversion rate"),
+    "count": ("Passages", "Transitions"),
+    "cross": ("cross-canal", "cross-channel"),
+    "cross_share": ("Part cross-canal", "Cross-channel share"),
+    "customers": ("Clients", "Customers"),
+    "detractors": ("Détracteurs (0–6)", "Detractors (0–6)"),
+    "digital": ("Digital", "Digital"),
+    "digital_first_share": ("Clients arrivés par le digital", "Customers digital first"),
+    "drop_off": ("Perdus depuis l'étape précédente", "Lost since previous stage"),
+    "from": ("De", "From"),
+    "from_channel": ("Canal de départ", "From channel"),
+    "group": ("Groupe", "Group"),
+    "kind": ("Points de contact", "Touchpoints"),
+    "mean_csat": ("Satisfaction moyenne (1–5)", "Mean satisfaction (1–5)"),
+    "median_days": ("Temps médian (jours)", "Median time (days)"),
+    "median_hours": ("Temps médian (heures)", "Median time (hours)"),
+    "mix": ("Parcours", "Channel mix"),
+    "mono": ("mono-canal", "mono-channel"),
+    "multi": ("multicanal", "multichannel"),
+    "no_data": ("Aucune donnée pour cette sélection", "No data for this selection"),
+    "nps": ("NPS", "NPS"),
+    "passives": ("Passifs (7–8)", "Passives (7–8)"),
+    "period": ("Période", "Period"),
+    "physical": ("Physique", "Physical"),
+    "promoters": ("Promoteurs (9–10)", "Promoters (9–10)"),
+    "responses": ("Réponses", "Responses"),
+    "revenue": ("Chiffre d'affaires", "Revenue"),
+    "satisfied_share": ("Satisfaits (4–5 sur 5)", "Satisfied (4–5 of 5)"),
+    "share": ("Part des clients", "Share of customers"),
+    "share_of_from": ("Part des suites du canal", "Share of the channel's next steps"),
+    "share_responses": ("Part des réponses", "Share of responses"),
+    "share_touchpoints": ("Part des points de contact", "Share of touchpoints"),
+    "stage": ("Étape", "Stage"),
+    "to": ("Vers", "To"),
+    "to_channel": ("Canal suivant", "Next channel"),
+    "touchpoints": ("Points de contact", "Touchpoints"),
+    "insufficient": ("n < 30", "n < 30"),
+    "score": ("Score de priorité", "Priority score"),
+    "irritant": ("irritant", "irritant"),
+    "neutral": ("neutre", "neutral"),
+    "delight": ("enchantement", "delight"),
+    "kind_title": ("Verdict", "Verdict"),
+    "cell": ("Étape × canal", "Stage × channel"),
+}
