@@ -6,15 +6,19 @@ switches to its legacy multipage mode where a deep link would skip the filters d
 
 import streamlit as st
 
-from ui.data import query
+from ui import presentation
+from ui.data import deck_file, query
 from ui.filters import describe, sidebar_filters
-from ui.i18n import LANGUAGES, t
+from ui.i18n import LANGUAGES, browser_language, language, t
 from ui.widgets import plain
 
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
+st.session_state["_charts_drawn"] = {}  # names this run's chart downloads (ui.widgets.chart_downloads)
 
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
-                     bind="query-params")
+# Before any choice, the browser's language (French when it is neither French nor English); a choice stays in the link.
+st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", bind="query-params",
+                     index=list(LANGUAGES).index(browser_language()))
+presenting = st.sidebar.toggle(t("present.toggle"), key="present", bind="query-params", help=t("present.toggle_help"))
 
 pages = {
     t("nav.analysis"): [
@@ -37,10 +41,19 @@ pages = {
         st.Page("app_pages/data.py", title=t("page.data"), icon=":material/upload_file:", url_path="data"),
     ],
 }
-page = st.navigation(pages)
+# Presentation mode walks a fixed story in place of the page, whose links it hides (the page stays in the URL, so
+# leaving returns to it; the filters stay applied).
+page = st.navigation(pages, position="hidden" if presenting else "sidebar")
 
 filters = sidebar_filters()
 customers = query("customers", filters)
 st.sidebar.caption(plain(describe(filters, customers)))
+lang = language()  # read now: the deck is written later, outside this run
+st.sidebar.download_button(t("deck.download"), lambda: deck_file(filters, lang), icon=":material/slideshow:",
+                           file_name="parcours.pptx", on_click="ignore", help=t("deck.download_help"),
+                           mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
-page.run()
+if presenting:
+    presentation.show()
+else:
+    page.run()

@@ -11,6 +11,7 @@ from ui.widgets import (
     channel_codes,
     channel_labels,
     chart,
+    downloads,
     empty_state,
     footer,
     how_to_read,
@@ -47,6 +48,7 @@ with right:
     table.columns = [t("channels.col.mix"), t("kpi.customers"), t("channels.col.share"), t("kpi.conversion"),
                      t("kpi.nps"), t("channels.col.responses")]
     st.dataframe(table, hide_index=True, width="stretch")
+    downloads(mix, "channel_mix")
 
 # -- ROPO and showrooming -----------------------------------------------------------------------------
 ropo = query("ropo_showrooming", filters)

@@ -8,7 +8,18 @@ from analytics.voice import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, number, t
-from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, kpi, plain, stage_codes, stage_labels
+from ui.widgets import (
+    channel_labels,
+    chart,
+    downloads,
+    empty_state,
+    footer,
+    how_to_read,
+    kpi,
+    plain,
+    stage_codes,
+    stage_labels,
+)
 
 filters = current_filters()
 st.title(t("page.voice"))
@@ -57,6 +68,7 @@ if view == "verbatims":
     search = st.text_input(t("voice.search"), key="voice_search", placeholder=t("voice.search_hint")).strip()
     frame, total = query("verbatims", filters, stage=stage, channel=channel, group=group, search=search or None)
     show_verbatims(frame, total)
+    downloads(frame, "verbatims")
 
 elif view == "themes":
     theme_stage = st.selectbox(t("funnel.col.stage"), [None, *stages], key="theme_stage",

@@ -359,3 +359,38 @@ def text_colour():
 
 def finish(chart, t: Mapping[str, str]):
     return apply_theme(chart, "fr" if is_fr(t) else "en")
+
+
+# ------------------------------------------------------------------------------------ dark and large
+
+ON_DARK = {TEXT.lower(): "#F2F2F2", INSUFFICIENT_TEXT.lower(): "#C4C4C4", "#3a3a3a": "#D0D0D0", "#6e6e6e": "#B4B4B4",
+           "#e6e6e6": "#3D4150", "#888888": "#A0A0A0"}
+"""The ink colours of the charts and what replaces them on a dark background (the marks' palettes stay: the
+Okabe–Ito colours read on both)."""
+
+
+def on_dark(spec):
+    """A chart spec (``chart.to_dict()``) with its dark ink made light, for the app's dark theme."""
+    if isinstance(spec, dict):
+        return {k: on_dark(v) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [on_dark(v) for v in spec]
+    if isinstance(spec, str):
+        return ON_DARK.get(spec.lower(), spec)
+    return spec
+
+
+LARGE = 1.4
+"""How much presentation mode enlarges the charts' texts."""
+
+
+def enlarged(spec: dict, factor: float = LARGE) -> dict:
+    """A chart spec with the theme's font sizes (axes, legends, headers, titles, text marks) × ``factor``: chart
+    text readable from the back of a meeting room."""
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in (spec.get("config") or {}).items()}
+    for sizes in config.values():
+        if isinstance(sizes, dict):
+            for key, value in sizes.items():
+                if key.endswith("FontSize") or key == "fontSize":
+                    sizes[key] = round(value * factor)
+    return {**spec, "config": config}

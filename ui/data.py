@@ -9,43 +9,14 @@ from pathlib import Path
 import streamlit as st
 
 import data_model as dm
-from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
+from analytics import metrics
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
-from analytics.report import report
+from analytics.queries import QUERIES
 from loaders.write import has_data, run_import
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 DEMO_FILES = {k: DEMO_DIR / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}
-
-# One definition of each metric: the pages reach the analytics functions through this table only.
-QUERIES = {
-    "report": report,
-    "customers": metrics.customers,
-    "kpis": overview.kpis,
-    "kpi_trend": overview.kpi_trend,
-    "headline": overview.headline,
-    "funnel_table": funnel.funnel_table,
-    "time_between_stages": funnel.time_between_stages,
-    "funnel_by_group": funnel.funnel_by_group,
-    "mix_outcomes": channels.mix_outcomes,
-    "transition_matrix": channels.transition_matrix,
-    "stage_flows": channels.stage_flows,
-    "digital_share_by_stage": channels.digital_share_by_stage,
-    "ropo_showrooming": channels.ropo_showrooming,
-    "nps_by_channel": satisfaction.nps_by_channel,
-    "nps_split_by_stage": satisfaction.nps_split_by_stage,
-    "csat_by_stage": satisfaction.csat_by_stage,
-    "stage_channel_nps": satisfaction.stage_channel_nps,
-    "detractor_churn": satisfaction.detractor_churn,
-    "irritants": irritants.irritants,
-    "overall_nps": irritants.overall_nps,
-    "journey_map": journey_map.journey_map,
-    "verbatims": voice.verbatims,
-    "themes": voice.themes,
-    "why_drop": voice.why_drop,
-    "variants": variants.variants,
-}
 
 
 @st.cache_resource(show_spinner=False)
@@ -102,3 +73,11 @@ def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple)
 def query(name: str, filters: Filters | None = None, **kwargs):
     """A metric for the filters, cached per (metric, filters, options, data version)."""
     return _query(name, filters or Filters(), version(), tuple(sorted(kwargs.items())))
+
+
+def deck_file(filters: Filters, lang: str) -> bytes:
+    """The story's PowerPoint deck for the filters, from the cached metrics (called when the button is clicked)."""
+    from analytics.deck import story_deck
+
+    return story_deck(lambda name, **options: query(name, filters, **options), filters, catalogue(),
+                      query("customers", filters), lang)

@@ -6,8 +6,9 @@ from datetime import date
 import streamlit as st
 
 from analytics.filters import Filters
+from analytics.story import describe_filters
 from ui.data import catalogue
-from ui.i18n import day, number, t
+from ui.i18n import t, texts
 
 KEYS = ("persona", "segment", "region", "channel", "period")
 
@@ -54,26 +55,4 @@ def current_filters() -> Filters:
 
 def describe(filters: Filters, customers: int) -> str:
     """One sentence saying what is shown: "3 personas, web + magasin, 1 janv. 2025 – 30 juin 2025, 12 430 clients"."""
-    dims = catalogue()
-    labels = {c.code: c.label for c in dims.channels}
-    parts = [_some(filters.personas, "describe.all_personas", "describe.n_personas")]
-    if filters.segments:
-        parts.append(_some(filters.segments, None, "describe.n_segments"))
-    if filters.regions:
-        parts.append(_some(filters.regions, None, "describe.n_regions"))
-    parts.append(" + ".join(labels.get(c, c) for c in filters.channels) if filters.channels
-                 else t("describe.all_channels"))
-    if filters.start or filters.end:
-        parts.append(f"{day(filters.start or dims.first_day)} – {day(filters.end or dims.last_day)}")
-    else:
-        parts.append(t("describe.all_dates"))
-    parts.append(t("describe.customers", n=number(customers)))
-    return ", ".join(parts)
-
-
-def _some(values: tuple[str, ...], all_key: str | None, n_key: str) -> str:
-    if not values:
-        return t(all_key) if all_key else ""
-    if len(values) <= 2:
-        return " + ".join(values)
-    return t(n_key, n=len(values))
+    return describe_filters(filters, catalogue(), customers, texts())

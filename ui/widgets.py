@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.stats import MIN_N
 from ui.data import catalogue, demo_loaded_at_start, version
-from ui.i18n import day, decimal, language, number, t
+from ui.i18n import day, language, moment, t, texts
 
 # Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
 # LaTeX directives (":red[…]", "$…$"), HTML.
@@ -14,23 +14,57 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _chart_spec(builder: str, args: tuple, kwargs: tuple) -> dict:
+def _chart_spec(builder: str, args: tuple, kwargs: tuple, dark: bool = False, large: bool = False) -> dict:
     import altair as alt
 
     import charts
+    from charts.palette import enlarged, on_dark
 
     # Built once per (chart, data, options): building and validating an Altair chart costs 20-200 ms,
     # most of a revisited page's time. The builders' output is validated by tests/unit/test_charts.py.
     # No row limit here: the data is already aggregated, and a layout (the flow chart's ribbons) may
     # draw a few thousand points, as st.altair_chart allowed.
+    if dark or large:
+        spec = _chart_spec(builder, args, kwargs)
+        spec = enlarged(spec) if large else spec
+        return on_dark(spec) if dark else spec
     with alt.data_transformers.enable(max_rows=None):
         return getattr(charts, builder)(*args, **dict(kwargs)).to_dict(validate=False)
 
 
-def chart(builder, *args, where=None, **kwargs) -> None:
-    """Draw ``builder(*args, **kwargs)`` (a ``charts`` function) in ``where`` (default: the page), full width."""
-    spec = _chart_spec(builder.__name__, args, tuple(sorted(kwargs.items())))
-    (where or st).vega_lite_chart(spec, width="stretch")
+def dark_theme() -> bool:
+    """Whether the viewer's browser shows the app's dark theme (the charts' ink turns light)."""
+    try:
+        return st.context.theme.type == "dark"
+    except Exception:  # no browser behind the session
+        return False
+
+
+def chart(builder, *args, where=None, large: bool = False, downloads: bool = True, **kwargs) -> None:
+    """Draw ``builder(*args, **kwargs)`` (a ``charts`` function) in ``where`` (default: the page), full width, with
+    its PNG and SVG downloads; ``large`` enlarges its texts (presentation mode)."""
+    key = (builder.__name__, args, tuple(sorted(kwargs.items())))
+    target = where or st
+    target.vega_lite_chart(_chart_spec(*key, dark=dark_theme(), large=large), width="stretch")
+    if downloads:
+        chart_downloads(key, target)
+
+
+def chart_downloads(key: tuple, where) -> None:
+    """PNG and SVG of a chart, rendered on the server when asked for (vl-convert: no browser needed), on a white
+    background whatever the app's theme."""
+    from charts.export import KINDS, chart_image
+
+    drawn = st.session_state.setdefault("_charts_drawn", {})  # reset by app.py at each run
+    name = key[0].removesuffix("_chart")
+    drawn[name] = drawn.get(name, 0) + 1
+    suffix = "" if drawn[name] == 1 else f"-{drawn[name]}"
+    spec = _chart_spec(*key)
+    with where.popover("", icon=":material/download:", help=t("download.chart"), type="tertiary"):
+        for kind, mime in KINDS.items():
+            st.download_button(t(f"download.{kind}"), lambda kind=kind: chart_image(spec, kind),
+                               file_name=f"parcours-{name}{suffix}.{kind}", mime=mime, on_click="ignore",
+                               key=f"dl_chart_{name}{suffix}_{kind}", width="stretch")
 
 
 def plain(text: str) -> str:
@@ -90,7 +124,7 @@ def footer() -> None:
     if dims.first_day is None:
         st.caption(t("footer.none"))
         return
-    imported = v.imported_at.astimezone().strftime("%d/%m/%Y %H:%M") if v.imported_at else "—"
+    imported = moment(v.imported_at.astimezone()) if v.imported_at else "—"
     st.caption(t("footer", first=day(dims.first_day), last=day(dims.last_day), imported=imported))
 
 
@@ -101,25 +135,20 @@ def how_to_read(key: str) -> None:
 
 
 def irritant_reason(row) -> str:
-    """Why an irritant ranks where it does, in words: customers × points from the overall NPS = score; the test."""
-    gap = row["overall_nps"] - row["nps"]
-    q = row["q_value"]
-    test = t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
-             q=decimal(q, ".2g"))
-    score = ("+" if row["score"] > 0 else "") + number(row["score"])
-    return t("irritants.reason", customers=number(row["customers"]), gap=number(abs(gap)),
-             where=t("irritants.below") if gap >= 0 else t("irritants.above"), nps=decimal(row["nps"], "+.0f"),
-             overall=decimal(row["overall_nps"], "+.0f"), score=score, test=test)
+    """Why an irritant ranks where it does, in words (``analytics.story.irritant_reason`` in this language)."""
+    from analytics.story import irritant_reason as reason
+
+    return reason(row, texts())
 
 
-def downloads(df, name: str) -> None:
+def downloads(df, name: str, where=None) -> None:
     """CSV and XLSX downloads of a page's table (the analytic frame: numbers stay numbers; text that a
-    spreadsheet would run as a formula starts with an apostrophe)."""
+    spreadsheet would run as a formula starts with an apostrophe), written when asked for."""
     from analytics.exports import frame_bytes
 
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(t("download.csv"), frame_bytes(df, "csv"), file_name=f"{name}.csv", mime="text/csv",
-                         icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
-    right.download_button(t("download.xlsx"), frame_bytes(df, "xlsx"), file_name=f"{name}.xlsx", on_click="ignore",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    left, right, _ = (where or st).columns([1, 1, 4])
+    left.download_button(t("download.csv"), lambda: frame_bytes(df, "csv"), file_name=f"{name}.csv",
+                         mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
+    right.download_button(t("download.xlsx"), lambda: frame_bytes(df, "xlsx"), file_name=f"{name}.xlsx",
+                          on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:", key=f"dl_{name}_xlsx")

@@ -70,8 +70,10 @@ def browser():
         b.close()
 
 
-def open_page(browser, url):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
+def open_page(browser, url, locale="fr-FR", **options):
+    """A new browser page on ``url``, once the app has run (the browser says French unless told otherwise: the app
+    follows the browser's language until the user picks one)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale=locale, **options)
     page.goto(url)
     page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30_000)
@@ -172,4 +174,46 @@ def test_voice_search_shows_matching_verbatims_as_text(server, browser):
     shown = [x for x in (texts.nth(i).inner_text() for i in range(texts.count())) if x.strip()]
     assert shown and all("attente" in x.lower() for x in shown)
     assert int(count.inner_text().split()[0]) < int(before.split()[0])
+    page.close()
+
+
+def test_presentation_hides_the_sidebar_and_walks_the_story_with_the_arrow_keys(server, browser):
+    page = open_page(browser, f"{server}/funnel?persona=Famille&present=true")
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    titles = []
+    for i in range(1, 8):
+        page.get_by_text(f"Vue {i} sur 7").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        titles.append(page.locator("h1").first.inner_text())
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "n = 362 clients" in page.locator("[data-testid='stMain']").inner_text().replace("\u202f", " ")
+        page.keyboard.press("ArrowRight")
+    assert titles == ["Vue d'ensemble", "Entonnoir", "Parcours cross-canal", "Satisfaction & churn",
+                      "Carte du parcours", "Irritants & enchantements", "Prochaines étapes"]
+    assert "view=7" in page.url and "persona=Famille" in page.url
+    page.get_by_role("button", name="Quitter la présentation").click()
+    page.wait_for_selector("[data-testid='stSidebar']", state="visible", timeout=60_000)
+    page.close()
+
+
+def test_english_browser_gets_english_and_downloads_a_chart_and_the_deck(server, browser):
+    import io
+
+    from pptx import Presentation
+
+    page = open_page(browser, f"{server}/funnel", locale="en-US", accept_downloads=True)
+    page.get_by_role("heading", name="Funnel").first.wait_for(timeout=60_000)
+    page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000)
+    page.locator("[data-testid='stPopover'] button").first.click()
+    with page.expect_download(timeout=60_000) as png:
+        page.get_by_role("button", name="PNG image").click()
+    assert png.value.suggested_filename == "parcours-funnel.png"
+    assert open(png.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    page.keyboard.press("Escape")
+    with page.expect_download(timeout=120_000) as deck:
+        page.locator("[data-testid='stSidebar']").get_by_role("button", name="PowerPoint deck").click()
+    slides = list(Presentation(io.BytesIO(open(deck.value.path(), "rb").read())).slides)
+    assert len(slides) == 9
+    texts = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides]
+    assert "Omnichannel customer journeys" in texts[0] and texts[-1].startswith("Definitions")
     page.close()

@@ -1,0 +1,76 @@
+"""Presentation mode: the story of the data in seven views, one at a time, for a meeting room — large numbers and
+chart text, no sidebar or controls, each view's finding in one sentence, the filters and n at its foot.
+
+Drawn by app.py in place of the page of the URL (which stays, so leaving the presentation returns to it)."""
+
+import streamlit as st
+
+import charts
+from analytics import story
+from ui.data import catalogue, query
+from ui.filters import current_filters
+from ui.i18n import t, texts
+from ui.widgets import chart, empty_state, kpi, plain
+
+# Static style, no customer text: hide the sidebar and its toggle, enlarge the KPIs and the finding.
+STYLE = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapseButton"] {display: none;}
+[data-testid="stMetricValue"] {font-size: 3.6rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.4rem;}
+.st-key-finding p {font-size: 1.6rem; line-height: 1.35;}
+</style>"""
+
+TOTAL = len(story.STORY)
+
+
+def position() -> int:
+    """The view shown, 1-based, kept in the link (?view=3) so a presenter can share or reload it."""
+    try:
+        return min(max(int(st.query_params.get("view", 1)), 1), TOTAL)
+    except ValueError:
+        return 1
+
+
+def go(step: int) -> None:
+    st.query_params["view"] = str(min(max(position() + step, 1), TOTAL))
+
+
+def leave() -> None:
+    st.session_state["present"] = False
+    st.query_params.pop("view", None)
+
+
+def show() -> None:
+    """The current view of the story for the sidebar's filters."""
+    st.html(STYLE)
+    filters = current_filters()
+    tx = texts()
+    i = position()
+    nav = st.columns([5, 1.2, 1.2, 2], vertical_alignment="center")
+    nav[0].caption(t("present.position", i=i, n=TOTAL))
+    nav[1].button(t("present.previous"), icon=":material/arrow_back:", on_click=go, args=(-1,), disabled=i == 1,
+                  shortcut="left", width="stretch")
+    nav[2].button(t("present.next"), icon=":material/arrow_forward:", on_click=go, args=(1,), disabled=i == TOTAL,
+                  shortcut="right", width="stretch")
+    nav[3].button(t("present.exit"), icon=":material/close:", on_click=leave, shortcut="escape", type="tertiary")
+
+    customers = query("customers", filters)
+    if customers == 0:
+        empty_state()
+
+    dims = catalogue()
+    view = story.view(story.STORY[i - 1], lambda name, **options: query(name, filters, **options), filters, dims, tx)
+    st.title(view.title)
+    # The finding names stages, channels and personas: customer text, shown as text.
+    st.container(key="finding").markdown(plain(view.caption))
+    if view.kpis:
+        for column, (label, value, n) in zip(st.columns(len(view.kpis)), view.kpis, strict=True):
+            kpi(column, label, value, n)
+    if view.chart:
+        builder, args, kwargs = view.chart
+        chart(getattr(charts, builder), *args, large=True, downloads=False, **kwargs)
+    if view.bullets:
+        st.markdown("\n".join(f"- {plain(b)}" for b in view.bullets))
+    st.divider()
+    st.caption(plain(story.footer(filters, dims, customers, tx)))
