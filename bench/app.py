@@ -24,7 +24,8 @@ def _errors(at, where: str) -> list[str]:
 
 def run_app(args: dict) -> dict:
     """Visit every page unfiltered (cold: first visit; warm: the same run again), then every page with a
-    filter set no earlier run used (one persona per page + two channels + a 3-month window), cold and warm."""
+    filter set no earlier run used (one persona per page + two channels + a 3-month window), cold and warm; then
+    the presentation's views."""
     os.environ["PARCOURS_DB_URL"] = args["url"]
     os.chdir(ROOT)
     t = time.perf_counter()
@@ -62,6 +63,26 @@ def run_app(args: dict) -> dict:
         at.multiselect(key="channel").set_value([])
         at.date_input(key="period").set_value(())
         at.run()
+    presentation = _present(at, personas[len(PAGES) % len(personas)], errors)
     st.cache_resource.clear()
-    return {"t_imports": t_imports, "t_app_start": t_start, "pages": pages, "errors": errors[:20],
-            "n_errors": len(errors)}
+    return {"t_imports": t_imports, "t_app_start": t_start, "pages": pages, "presentation": presentation,
+            "errors": errors[:20], "n_errors": len(errors)}
+
+
+def _present(at, persona: str, errors: list[str]) -> dict:
+    """Presentation mode: the seven views after browsing the pages unfiltered (a presenter who looked around
+    first), then again for a persona no run used yet (the presenter picks one and starts: every view cold)."""
+    from analytics.story import STORY
+
+    out = {"views": list(STORY), "unfiltered": [], "persona": persona, "filtered": []}
+    at.switch_page(PAGES[0]).run()
+    for key, label in (("unfiltered", None), ("filtered", persona)):
+        at.toggle(key="present").set_value(False).run()
+        at.multiselect(key="persona").set_value([label] if label else [])
+        at.toggle(key="present").set_value(True)
+        at.query_params["view"] = "1"
+        for i in range(len(STORY)):
+            out[key].append(_timed_run(at))
+            errors += _errors(at, f"presentation {key} view {i + 1}")
+            at.query_params["view"] = str(i + 2)
+    return out
