@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import imports
-from ui.i18n import t
+from ui.i18n import moment, number, t
 from ui.widgets import footer
 
 st.title(t("page.data"))
@@ -43,8 +43,7 @@ if pending is not None:
     else:
         st.success(t("data.valid"))
         for v in pending.validated:
-            st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {v.rows_read:,} ".replace(",", "\u202f")
-                        + t("data.rows"))
+            st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {number(v.rows_read)} " + t("data.rows"))
             st.dataframe(v.frame.head(10), hide_index=True, width="stretch")
             for note in v.notes:
                 st.caption(note)
@@ -61,7 +60,7 @@ history = imports.history()
 if not history:
     st.caption(t("footer.none"))
 for batch in history:
-    when = batch["imported_at"].astimezone().strftime("%d/%m/%Y %H:%M") if batch["imported_at"] else "—"
+    when = moment(batch["imported_at"].astimezone()) if batch["imported_at"] else "—"
     with st.expander(f"#{batch['id']} · {when} · {batch['source']}", expanded=batch is history[0]):
         st.dataframe(pd.DataFrame(batch["files"]).drop(columns=["batch_id"], errors="ignore"),
                      hide_index=True, width="stretch")

@@ -6,7 +6,7 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, day, number, percent, t
+from ui.i18n import chart_titles, day, decimal, number, percent, t
 from ui.widgets import chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
@@ -33,10 +33,13 @@ def change(key: str, kind: str) -> str | None:
     if prev is None or prev.get(key) is None or cur.get(key) is None:
         return None
     if kind == "count":
-        return None if not prev[key] else f"{(cur[key] - prev[key]) / prev[key]:+.1%}"
+        if not prev[key]:
+            return None
+        rel = (cur[key] - prev[key]) / prev[key]
+        return ("+" if rel >= 0 else "") + percent(rel)
     if kind == "rate":
-        return f"{100 * (cur[key] - prev[key]):+.1f} pts"
-    return f"{cur[key] - prev[key]:+.1f} pts"
+        return decimal(100 * (cur[key] - prev[key]), "+.1f") + " pts"
+    return decimal(cur[key] - prev[key], "+.1f") + " pts"
 
 
 nps_margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2

@@ -31,6 +31,8 @@ def sidebar_filters() -> Filters:
     # chosen period must differ from the default to stay in the link.
     period = st.sidebar.date_input(t("filters.period"), value=(), min_value=dims.first_day,
                                    max_value=dims.last_day, key="period", bind="query-params",
+                                   # one format in both languages: a format that changed with the language would
+                                   # make another widget, and switching language would drop the chosen period
                                    help=t("filters.period_help"), format="DD/MM/YYYY")
     start, end = _period_bounds(period)
     filters = Filters(personas=personas, segments=segments, regions=regions, channels=chans, start=start, end=end)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.stats import MIN_N
 from ui.data import catalogue, demo_loaded_at_start, version
-from ui.i18n import day, language, moment, t, texts
+from ui.i18n import day, language, moment, number, t, texts
 
 # Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
 # LaTeX directives (":red[…]", "$…$"), HTML.
@@ -102,7 +102,7 @@ def kpi(column, label: str, value: str, n: int | None, delta: str | None = None,
     else:
         column.metric(label, value, delta=delta, delta_color=delta_color, help=help)
     if n is not None:
-        column.caption(f"n = {n:,}".replace(",", "\u202f"))
+        column.caption(f"n = {number(n)}")
 
 
 def empty_state() -> None:
