@@ -15,16 +15,19 @@ from data_model.models import (
     Channel,
     Customer,
     Feedback,
+    ForgetLog,
+    ForgottenCustomer,
     ImportBatch,
     ImportFile,
     Meta,
+    Secret,
     Stage,
     Touchpoint,
     TouchpointType,
 )
 
 __all__ = [
-    "Channel", "Customer", "Database", "DatabaseUnavailable", "Feedback", "ImportBatch", "ImportFile",
-    "Meta", "Stage", "Touchpoint", "TouchpointType", "connect", "database_url", "ensure_initialised",
-    "initialise", "is_initialised", "meta", "stage_model",
+    "Channel", "Customer", "Database", "DatabaseUnavailable", "Feedback", "ForgetLog", "ForgottenCustomer",
+    "ImportBatch", "ImportFile", "Meta", "Secret", "Stage", "Touchpoint", "TouchpointType", "connect",
+    "database_url", "ensure_initialised", "initialise", "is_initialised", "meta", "stage_model",
 ]

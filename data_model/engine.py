@@ -333,8 +333,12 @@ def is_initialised(db: Database) -> bool:
 
 
 def initialise(db: Database, stages: str | tuple[StageDef, ...] = "default",
-               timezone: str = DEFAULT_TIMEZONE) -> None:
-    """Create the tables and record the stage model; refuse if the database already has one."""
+               timezone: str = DEFAULT_TIMEZONE, settings: dict[str, str] | None = None) -> None:
+    """Create the tables and record the stage model; refuse if the database already has one.
+
+    ``settings``: more choices recorded with it, in the same transaction (e.g. ``customer_ids``:
+    ``pseudonyms`` and its ``pseudonym_key_check``, from ``loaders.privacy``); ``customer_ids`` is
+    ``raw`` unless given."""
     from data_model.migrate import stamp_head
 
     if db.engine is None:
@@ -362,6 +366,8 @@ def initialise(db: Database, stages: str | tuple[StageDef, ...] = "default",
         s.add(models.Meta(key="schema_version", value=models.SCHEMA_VERSION))
         s.add(models.Meta(key="stage_model", value=name))
         s.add(models.Meta(key="timezone", value=timezone))
+        for key, value in {"customer_ids": "raw", **(settings or {})}.items():
+            s.add(models.Meta(key=key, value=value))
         s.commit()
     stamp_head(db)
 

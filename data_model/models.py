@@ -13,11 +13,12 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0003"
+SCHEMA_VERSION = "0004"
 
 
 class Meta(SQLModel, table=True):
-    """Settings chosen when the database was created (stage model, time zone, schema version)."""
+    """Settings chosen when the database was created (stage model, time zone, schema version, and since
+    schema 0004 ``customer_ids``: ``raw`` or ``pseudonyms``, with ``pseudonym_key_check``)."""
 
     __tablename__ = "parcours_meta"
     key: str = Field(primary_key=True)
@@ -132,6 +133,36 @@ class Feedback(SQLModel, table=True):
     feedback_id: str | None = None
     batch_id: int
     line: int
+
+
+class ForgottenCustomer(SQLModel, table=True):
+    """A customer deleted on request (schema 0004): a keyed hash of the id, never the id, so that later
+    imports skip that customer's rows (``loaders.privacy``)."""
+
+    __tablename__ = "forgotten_customers"
+    id_hash: str = Field(primary_key=True)
+
+
+class ForgetLog(SQLModel, table=True):
+    """That customers were forgotten, when, and how many rows went: never whom (schema 0004)."""
+
+    __tablename__ = "forget_log"
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    forgotten_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    source: str = "cli"  # cli | app
+    customers: int = 0
+    touchpoints: int = 0
+    feedback: int = 0
+    history_rows: int = 0  # previous values kept for undo
+
+
+class Secret(SQLModel, table=True):
+    """Values that must not leave the database (schema 0004; not exported, unlike ``parcours_meta``):
+    ``forget_salt``, the key of the forget hashes when customer ids are not pseudonymised."""
+
+    __tablename__ = "parcours_secrets"
+    key: str = Field(primary_key=True)
+    value: str
 
 
 def _keys_on_postgresql_only(table: sa.Table) -> None:

@@ -1,4 +1,4 @@
-"""`python -m loaders init|import|sample|map-type|channel-kind|export-parquet …`
+"""`python -m loaders init|import|sample|map-type|channel-kind|export-parquet|forget …`
 
 Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held.
 """
@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from data_model import DatabaseUnavailable, connect, ensure_initialised, initialise, is_initialised
+from data_model.engine import DEFAULT_TIMEZONE
 from data_model.process import exit_now
 from data_model.stages import STAGE_MODELS, StageModelError
 from loaders.write import neutralise
@@ -32,9 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="create the database with a stage model")
     _add_db(p)
-    p.add_argument("--stages", default="default", metavar="NAME|FILE",
+    p.add_argument("--stages", metavar="NAME|FILE",
                    help=f"stage model: {', '.join(STAGE_MODELS)}, or a JSON/CSV file (default: default)")
-    p.add_argument("--timezone", default="Europe/Paris", help="business time zone (default: Europe/Paris)")
+    p.add_argument("--timezone", help="business time zone (default: Europe/Paris)")
+    p.add_argument("--pseudonymise", "--pseudonymize", action="store_true",
+                   help="store customer IDs as keyed pseudonyms, never as in the CRM (key: $PARCOURS_PSEUDONYM_KEY "
+                        "or pseudonym_key in the [privacy] section of .streamlit/secrets.toml)")
 
     p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing)")
     _add_db(p)
@@ -42,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--touchpoints", metavar="FILE")
     p.add_argument("--feedback", metavar="FILE")
     p.add_argument("--errors", metavar="FILE", help="write every error as CSV to FILE")
+    p.add_argument("--keep-personal-data", action="store_true",
+                   help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
+                        "default)")
 
     p = sub.add_parser("sample", help="generate a synthetic company (into the database, or as files with --out)")
     _add_db(p)
@@ -65,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(for spark+parquet:///DIR or a warehouse)")
     _add_db(p)
     p.add_argument("dir", metavar="DIR")
+
+    p = sub.add_parser("forget", help="delete customers with all their touchpoints and feedback (one transaction); "
+                                      "later imports skip their rows")
+    _add_db(p)
+    p.add_argument("ids", nargs="*", metavar="CUSTOMER_ID", help="as in the import files")
+    p.add_argument("--file", metavar="FILE", help="more customer IDs, one per line")
     return parser
 
 
@@ -83,32 +96,68 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_init(args) -> int:
+    from loaders import privacy
+
+    key = None
+    if args.pseudonymise:
+        try:  # before anything is created: a database is never made without the key it needs
+            key = privacy.required_key()
+        except privacy.PrivacyError as exc:
+            _err(str(exc))
+            return 2
     db = connect(args.db)
     try:
         if is_initialised(db):
+            if args.pseudonymise and args.stages is None and args.timezone is None:
+                return _pseudonymise_existing(db, key)
             _err("This database already has a stage model; it is chosen once, when the database is created.")
             return 2
+        stages = args.stages or "default"
         try:
-            initialise(db, args.stages, timezone=args.timezone)
+            initialise(db, stages, timezone=args.timezone or DEFAULT_TIMEZONE,
+                       settings=privacy.pseudonym_settings(key) if key else None)
         except StageModelError as exc:
             _err(str(exc))
             return 2
-        print(f"Created {db.url} with the {args.stages!r} stage model.")
+        print(f"Created {db.url} with the {stages!r} stage model.")
+        if key:
+            print(f"Customer IDs will be stored as pseudonyms (key from {key.source}); every import needs the "
+                  "same key.")
         return 0
     finally:
         db.close()
 
 
+def _pseudonymise_existing(db, key) -> int:
+    from loaders import privacy
+
+    try:
+        changed = privacy.enable_pseudonyms(db, key)
+    except privacy.PrivacyError as exc:
+        _err(str(exc))
+        return 2
+    if changed:
+        print(f"{db.url} holds no customer yet: customer IDs will be stored as pseudonyms from now on (key from "
+              f"{key.source}); every import needs the same key.")
+    else:
+        print(f"{db.url} already stores customer IDs as pseudonyms with this key.")
+    return 0
+
+
 def cmd_import(args) -> int:
     from loaders.errors import InputErrors
+    from loaders.privacy import PrivacyError
     from loaders.write import run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
     db = connect(args.db)
     try:
-        summary = run_import(db, files, progress=_progress_for(files))
+        summary = run_import(db, files, progress=_progress_for(files), keep_personal_data=args.keep_personal_data)
     except InputErrors as exc:
         report_errors(exc.errors, args.errors)
+        return 2
+    except PrivacyError as exc:
+        _err(f"Import refused, nothing was written: {exc}")
         return 2
     finally:
         db.close()
@@ -225,8 +274,33 @@ def cmd_export_parquet(args) -> int:
     return 0
 
 
+def cmd_forget(args) -> int:
+    from loaders.privacy import PrivacyError, forget
+
+    ids = list(args.ids)
+    if args.file:
+        try:
+            ids += Path(args.file).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            _err(f"Cannot read {args.file}: {exc}")
+            return 2
+    if not any(i.strip() for i in ids):
+        _err("Give the customer IDs to forget (as in the import files), or --file FILE with one per line.")
+        return 2
+    db = connect(args.db, create=False)
+    try:
+        result = forget(db, ids, source="cli")
+    except PrivacyError as exc:
+        _err(str(exc))
+        return 2
+    finally:
+        db.close()
+    print("\n".join(result.lines()))
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-type": cmd_map_type,
-            "channel-kind": cmd_channel_kind, "export-parquet": cmd_export_parquet}
+            "channel-kind": cmd_channel_kind, "export-parquet": cmd_export_parquet, "forget": cmd_forget}
 
 if __name__ == "__main__":
     exit_now(main())

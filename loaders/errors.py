@@ -37,7 +37,7 @@ class InputError:
         if self.column_label:
             where += f", column {self.column_label}"
         what = self.reason if self.value is None else f"{shorten(self.value)!r} {self.reason}"
-        return f"{where}: {what}"
+        return f"{where}: {what}" if where else what  # no file: a refusal of the whole import
 
     def as_row(self) -> tuple[str, int | str, str, str, str]:
         """One row of the CSV error file, in ``ROW_HEADER`` order (empty string for what does not apply)."""

@@ -21,6 +21,7 @@ from data_model.stages import StageDef
 from data_model.text import fold, slug
 from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
 from loaders.errors import InputError, InputErrors
+from loaders.privacy import describe_masked, mask_personal_data
 from loaders.read import LINE_COLUMN, RawTable, read_table
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
@@ -72,6 +73,10 @@ class ImportContext:
     timezone: str = "Europe/Paris"  # the business time zone: offsets are converted to it
     # Pseudonymisation plugs in here: applied to valid customer ids, before keys and duplicates.
     transform_customer_id: Callable[[pd.Series], pd.Series] | None = None
+    # E-mail addresses, phone numbers, IBANs and card numbers in comments become [email], [téléphone]…
+    mask_personal_data: bool = True
+    # Why nothing may be imported into this database now (e.g. its pseudonym key is missing), or None.
+    refusal: str | None = None
 
     def __post_init__(self) -> None:
         self.touchpoint_types = {slug(k): v for k, v in self.touchpoint_types.items()}
@@ -108,6 +113,7 @@ class Validated:
     errors: list[InputError] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # optional canonical columns the file has
     notes: list[str] = field(default_factory=list)  # harmless things worth telling (ignored columns, …)
+    masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
 
     @property
     def ok(self) -> bool:
@@ -154,6 +160,7 @@ def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = Fals
     result.frame = frame.astype(_output_columns(kind, present))[list(_output_columns(kind, present))]
     result.errors = check.sorted_errors()
     result.notes += check.notes
+    result.masked = check.masked
     return result
 
 
@@ -216,6 +223,7 @@ class _Check:
         self.bad = np.zeros(len(raw.data), dtype=bool)
         self.errors: list[InputError] = []
         self.notes: list[str] = []
+        self.masked: dict[str, int] = {}
 
     def has(self, name: str) -> bool:
         return name in self.found
@@ -404,7 +412,21 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     parts = ["customer_id", "timestamp", "stage"]
     frame = _drop_duplicate_keys(check, frame, "feedback_id", parts, "same customer, timestamp and stage")
     frame["natural_key"] = natural_key(frame["feedback_id"], frame, parts)
+    if check.has("comment"):
+        _mask_comments(check, frame, ctx)
     return frame
+
+
+def _mask_comments(check: _Check, frame: pd.DataFrame, ctx: ImportContext) -> None:
+    if not ctx.mask_personal_data:
+        check.notes.append("comments kept as written: personal data (e-mail addresses, phone numbers, IBANs, "
+                           "card numbers) not masked")
+        return
+    frame["comment"], check.masked = mask_personal_data(frame["comment"])
+    masked = describe_masked(check.masked)
+    if masked:
+        check.notes.append(f"personal data masked in comments: {masked} (an import with --keep-personal-data "
+                           "keeps them)")
 
 
 _BUILDERS = {"customers": _customers, "touchpoints": _touchpoints, "feedback": _feedback}

@@ -3,6 +3,7 @@
 All or nothing: any error in any file refuses the whole import before a single write. The
 rows go to a temporary staging table (DuckDB: straight from the DataFrame; PostgreSQL: COPY),
 and set-based SQL merges them by natural key, counting what is inserted, updated or unchanged.
+Rows of customers forgotten on request are left out first, and counted (``loaders.privacy``).
 """
 
 import io
@@ -21,6 +22,7 @@ from data_model.channels import channel_kind
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
 from data_model.stages import StageDef
+from loaders import privacy
 from loaders.errors import InputError, InputErrors
 from loaders.validate import ImportContext, Validated, read_and_validate
 
@@ -53,6 +55,8 @@ class FileSummary:
     updated: int = 0
     unchanged: int = 0
     notes: list[str] = field(default_factory=list)
+    masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
+    skipped_forgotten: int = 0  # rows of forgotten customers left out
 
 
 @dataclass
@@ -62,6 +66,7 @@ class ImportSummary:
     customers_created: int  # customers first seen in touchpoints/feedback (no persona)
     channels_created: list[str]
     seconds: float
+    notes: list[str] = field(default_factory=list)  # about the whole import (e.g. pseudonymised ids)
 
     def lines(self) -> list[str]:
         out = [f"Import batch {self.batch_id} ({self.seconds:.1f} s)"]
@@ -71,9 +76,13 @@ class ImportSummary:
                 f"{_n(f.updated)} updated, {_n(f.unchanged)} unchanged"
             )
             out.extend(f"    note: {n}" for n in f.notes)
+            if f.skipped_forgotten:
+                out.append(f"    note: {_n(f.skipped_forgotten)} row{'s' if f.skipped_forgotten != 1 else ''} of "
+                           "forgotten customers skipped")
         out.append(f"  customers created from touchpoints/feedback (no persona yet): {self.customers_created}")
         if self.channels_created:
             out.append(f"  new channels: {', '.join(self.channels_created)}")
+        out.extend(f"  note: {n}" for n in self.notes)
         return out
 
 
@@ -82,18 +91,27 @@ def _n(count: int) -> str:
     return f"{count:,}".replace(",", "\u202f")
 
 
-def import_context(db: Database) -> ImportContext:
-    """What validation needs from the database: the stage model, the type mapping, the time zone."""
+def import_context(db: Database, keep_personal_data: bool = False) -> ImportContext:
+    """What validation needs from the database: the stage model, the type mapping, the time zone, how
+    customer ids are stored (pseudonyms: a missing or wrong key becomes the context's ``refusal``), and
+    whether comments are masked."""
     stages = [StageDef(s.code, s.label_fr, s.label_en, s.is_conversion) for s in stage_model(db)]
     with db.session() as s:
         mapping = {t.code: t.stage for t in s.exec(select(TouchpointType))}
-    return ImportContext(stages=stages, touchpoint_types=mapping,
-                         timezone=meta(db, "timezone", DEFAULT_TIMEZONE))
+    ctx = ImportContext(stages=stages, touchpoint_types=mapping, timezone=meta(db, "timezone", DEFAULT_TIMEZONE),
+                        mask_personal_data=not keep_personal_data)
+    try:
+        ctx.transform_customer_id = privacy.customer_id_transform(db)
+    except privacy.PrivacyError as exc:
+        ctx.refusal = str(exc)
+    return ctx
 
 
 def validate_files(files: dict[str, Path], ctx: ImportContext,
                    progress: Callable[[str], None] | None = None) -> list[Validated]:
     """Read and validate every file; raise InputErrors with all errors of all files."""
+    if ctx.refusal:
+        raise InputErrors([InputError("", None, None, None, ctx.refusal)])
     results, errors = [], []
     for kind in KINDS:
         if files.get(kind) is None:
@@ -113,8 +131,9 @@ def validate_files(files: dict[str, Path], ctx: ImportContext,
 
 
 def run_import(db: Database, files: dict[str, Path | str | None], source: str = "import",
-               progress: Callable[[str], None] | None = None) -> ImportSummary:
-    """Import customers / touchpoints / feedback files (each optional) as one batch, all or nothing."""
+               progress: Callable[[str], None] | None = None, keep_personal_data: bool = False) -> ImportSummary:
+    """Import customers / touchpoints / feedback files (each optional) as one batch, all or nothing.
+    Personal data in comments is masked unless ``keep_personal_data``."""
     started = time.perf_counter()
     files = {k: Path(v) for k, v in files.items() if v is not None}
     unknown = set(files) - set(KINDS)
@@ -124,7 +143,7 @@ def run_import(db: Database, files: dict[str, Path | str | None], source: str = 
         raise InputErrors([InputError("", None, None, None, "no file to import (give --customers, "
                                                           "--touchpoints and/or --feedback)")])
     ensure_initialised(db)
-    validated = validate_files(files, import_context(db), progress)
+    validated = validate_files(files, import_context(db, keep_personal_data), progress)
     if progress:
         progress("writing…")
     # The command line keeps nothing of the frames: each is released once staged, so that DuckDB's
@@ -140,10 +159,14 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
     frame is replaced by an empty one as soon as the database holds its rows (the caller must not need them)."""
     by_kind = {v.kind: v for v in validated}
     summaries = []
+    if privacy.is_pseudonymised(db):
+        _check_pseudonyms(validated)
     with db.engine.begin() as conn:
         stager = _Stager(conn, db.dialect, release_frames)
         if db.dialect == "postgresql":
             conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
+        # Customers forgotten on request stay forgotten: their rows in these files are left out.
+        skipped = privacy.drop_forgotten(conn, validated)
         batch_id = conn.execute(
             sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source).returning(ImportBatch.id)
         ).scalar_one()
@@ -154,6 +177,8 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
             if kind in by_kind:
                 summaries.append(_merge_events(conn, stager, by_kind[kind], batch_id))
         created = stager.customers_created
+        for s in summaries:
+            s.skipped_forgotten = skipped.get(s.kind, 0)
         conn.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(customers_created=created))
         for s in summaries:
             conn.execute(sa.insert(ImportFile).values(
@@ -165,7 +190,15 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "ANALYZE customers, touchpoints, feedback")
-    return ImportSummary(batch_id, summaries, created, channels_created, 0.0)
+    return ImportSummary(batch_id, summaries, created, channels_created, 0.0, privacy.import_notes(db))
+
+
+def _check_pseudonyms(validated: list[Validated]) -> None:
+    """A pseudonymised database takes pseudonyms only: frames validated without its key are refused."""
+    for v in validated:
+        if not privacy.all_pseudonyms(v.frame["customer_id"]):
+            raise privacy.PrivacyError(f"{v.file_name}: these rows were checked without this database's pseudonym "
+                                       "key (its customer IDs are pseudonyms): check the files again.")
 
 
 class _Stager:
@@ -296,7 +329,7 @@ def _keep_previous(conn, table: str, key: str, staged: str, changed: str, batch_
 
 def _summary(v: Validated, rows: int, inserted: int, updated: int) -> FileSummary:
     return FileSummary(v.kind, v.file_name, v.sha256, v.rows_read, inserted, updated,
-                       rows - inserted - updated, list(getattr(v, "notes", [])))
+                       rows - inserted - updated, list(getattr(v, "notes", [])), dict(getattr(v, "masked", {})))
 
 
 def _create_channels(conn, stager: _Stager, validated: list[Validated | None]) -> list[str]:
@@ -335,7 +368,8 @@ def has_data(db: Database) -> bool:
 
 
 def clear_data(db: Database) -> None:
-    """Empty the data but keep the stage model, the type mapping and the settings."""
+    """Empty the data but keep the stage model, the type mapping and the settings, and the customers
+    forgotten on request (their hashes and the log): a reset must not bring them back."""
     with db.engine.begin() as conn:
         for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches",
                       *(h.name for h in HISTORY.values())):
