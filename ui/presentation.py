@@ -3,6 +3,8 @@ chart text, no sidebar or controls, each view's finding in one sentence, the fil
 
 Drawn by app.py in place of the page of the URL (which stays, so leaving the presentation returns to it)."""
 
+import threading
+
 import streamlit as st
 
 import charts
@@ -10,7 +12,7 @@ from analytics import story
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import t, texts
-from ui.widgets import chart, empty_state, kpi, plain
+from ui.widgets import chart, dark_theme, empty_state, kpi, plain
 
 # Static style, no customer text: hide the sidebar and its toggle, enlarge the KPIs and the finding.
 STYLE = """<style>
@@ -22,6 +24,32 @@ STYLE = """<style>
 </style>"""
 
 TOTAL = len(story.STORY)
+_warmed: set = set()  # (filters, data version, language, theme) whose story is computed or being computed
+
+
+def warm_the_story(filters, lang: str, dark: bool, start: int) -> None:
+    """Compute every view of the story in the background, next views first, while the presenter talks about the
+    first: the results land in the same caches as the pages', so the next clicks show at once."""
+    from i18n import Texts
+    from ui.data import version
+    from ui.widgets import chart_spec
+
+    key = (filters, version(), lang, dark)
+    if key in _warmed:
+        return
+    if len(_warmed) > 256:  # one entry per filter set presented: bounded
+        _warmed.clear()
+    _warmed.add(key)
+
+    def work() -> None:
+        tx, dims = Texts(lang), catalogue()
+        for name in story.STORY[start:] + story.STORY[:start]:  # from the view after the one shown
+            view = story.view(name, lambda metric, **options: query(metric, filters, **options), filters, dims, tx)
+            if view.chart:
+                builder, args, kwargs = view.chart
+                chart_spec(builder, args, kwargs, dark=dark, large=True)
+
+    threading.Thread(target=work, name="parcours-story", daemon=True).start()
 
 
 def position() -> int:
@@ -74,3 +102,4 @@ def show() -> None:
         st.markdown("\n".join(f"- {plain(b)}" for b in view.bullets))
     st.divider()
     st.caption(plain(story.footer(filters, dims, customers, tx)))
+    warm_the_story(filters, tx.lang, dark_theme(), start=i)

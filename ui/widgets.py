@@ -32,6 +32,11 @@ def _chart_spec(builder: str, args: tuple, kwargs: tuple, dark: bool = False, la
         return getattr(charts, builder)(*args, **dict(kwargs)).to_dict(validate=False)
 
 
+def chart_spec(builder: str, args: tuple, kwargs: dict, dark: bool = False, large: bool = False) -> dict:
+    """The Vega-Lite spec of ``charts.<builder>(*args, **kwargs)``, cached as ``chart`` draws it."""
+    return _chart_spec(builder, args, tuple(sorted(kwargs.items())), dark=dark, large=large)
+
+
 def dark_theme() -> bool:
     """Whether the viewer's browser shows the app's dark theme (the charts' ink turns light)."""
     try:
