@@ -13,6 +13,7 @@ from analytics import metrics
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.queries import QUERIES
+from loaders.errors import InputErrors
 from loaders.write import has_data, run_import
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "sample_data"
@@ -27,8 +28,11 @@ def resources() -> tuple[dm.Database, threading.Lock, dict]:
     dm.ensure_initialised(db)
     started = {"demo_loaded": False}
     if db.dialect == "duckdb" and not has_data(db):
-        run_import(db, DEMO_FILES, source="demo")
-        started["demo_loaded"] = True
+        try:
+            run_import(db, DEMO_FILES, source="demo")
+            started["demo_loaded"] = True
+        except InputErrors:  # e.g. a pseudonymised database whose key is not set here: start empty, say why on
+            pass             # the Data page, where an import gets the same refusal in full
     return db, threading.Lock(), started
 
 
@@ -36,22 +40,68 @@ def demo_loaded_at_start() -> bool:
     return resources()[2]["demo_loaded"]
 
 
-def version() -> DataVersion:
-    """Read on every run (one tiny query), so an import by another session or process shows up."""
+class StaleData(Exception):
+    """The data changed since the run began: an import (from this app or another process) landed."""
+
+
+PINNED = "_data_version"
+
+
+def _in_a_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx() is not None
+
+
+def _read_version() -> DataVersion:
     db, lock, _ = resources()
     with lock:
         return data_version(db)
+
+
+def pin_version() -> DataVersion:
+    """Read the data version once, at the start of a run (app.py). Every query of the run then computes on that
+    version or, when an import lands meanwhile, restarts the run: a page shows the data from before an import or
+    from after it, never a mix."""
+    v = _read_version()
+    st.session_state[PINNED] = v
+    return v
+
+
+def version() -> DataVersion:
+    """The run's data version (read fresh outside a run: downloads and the story's warm-up run in threads)."""
+    pinned = st.session_state.get(PINNED) if _in_a_run() else None
+    return pinned if pinned is not None else _read_version()
+
+
+def _check(db, version_key: DataVersion) -> None:
+    """Under the lock, before computing: the database still holds the version the result will be cached under."""
+    if data_version(db) != version_key:
+        raise StaleData
+
+
+def _fresh(compute):
+    """``compute(version)``, again on the new version if an import landed since the run began."""
+    for _ in range(3):
+        try:
+            return compute(version())
+        except StaleData:
+            if _in_a_run():
+                st.session_state.pop(PINNED, None)
+                st.rerun()  # app.py pins the new version and the page draws again, all from after the import
+    return compute(_read_version())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _dimensions(version_key: DataVersion) -> Dimensions:  # no leading _: it must key the cache
     db, lock, _ = resources()
     with lock:
+        _check(db, version_key)
         return dimensions(db)
 
 
 def catalogue() -> Dimensions:
-    return _dimensions(version())
+    return _fresh(_dimensions)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -67,12 +117,13 @@ def _scope(filters: Filters, version_key: DataVersion) -> metrics.Scope:
 def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple):
     db, lock, _ = resources()
     with lock:
+        _check(db, version_key)
         return QUERIES[name](db, filters, scope=_scope(filters, version_key), **dict(kwargs))
 
 
 def query(name: str, filters: Filters | None = None, **kwargs):
     """A metric for the filters, cached per (metric, filters, options, data version)."""
-    return _query(name, filters or Filters(), version(), tuple(sorted(kwargs.items())))
+    return _fresh(lambda v: _query(name, filters or Filters(), v, tuple(sorted(kwargs.items()))))
 
 
 def deck_file(filters: Filters, lang: str) -> bytes:

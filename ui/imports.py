@@ -13,7 +13,7 @@ from loaders import settings
 from loaders import write as loader
 from loaders.errors import InputError, InputErrors
 from loaders.validate import Validated
-from ui.data import DEMO_FILES, resources
+from ui.data import DEMO_FILES, pin_version, resources
 
 KINDS = loader.KINDS
 
@@ -40,6 +40,7 @@ def write(validated: list[Validated]) -> loader.ImportSummary:
     with lock:
         summary = loader.write_validated(db, validated, source="app")
     st.cache_data.clear()
+    pin_version()  # the rest of this run shows the data it just wrote
     return summary
 
 
@@ -69,6 +70,7 @@ def undo(batch_id: int) -> None:
     with lock:
         loader.undo_batch(db, batch_id)
     st.cache_data.clear()
+    pin_version()  # the rest of this run shows the data it just wrote
 
 
 def reset_to_demo() -> None:
@@ -77,6 +79,7 @@ def reset_to_demo() -> None:
         loader.clear_data(db)
         loader.run_import(db, DEMO_FILES, source="demo")
     st.cache_data.clear()
+    pin_version()  # the rest of this run shows the data it just wrote
 
 
 def stage_table() -> pd.DataFrame:
@@ -128,4 +131,5 @@ def save_channel_kinds(table: pd.DataFrame) -> str | None:
     except settings.SettingError as exc:
         return str(exc)
     st.cache_data.clear()
+    pin_version()  # the rest of this run shows the data it just wrote
     return None
