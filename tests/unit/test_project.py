@@ -19,6 +19,23 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     assert commands[1] in ci.splitlines()
 
 
+def test_deployment_safety_settings():
+    import subprocess
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert 0 < config["server"]["maxUploadSize"] <= 1024
+    assert config["browser"]["gatherUsageStats"] is False
+    # Streamlit ≥ 1.54: earlier versions have published security advisories
+    pin = re.search(r"^streamlit>=(\d+)\.(\d+)", (ROOT / "requirements.txt").read_text(), re.M)
+    assert pin and (int(pin[1]), int(pin[2])) >= (1, 54)
+    # no secrets in the repository: the secrets file is ignored and no tracked file holds one
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert ".streamlit/secrets.toml" not in tracked.splitlines()
+    assert ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text().splitlines()
+
+
 def test_no_legacy_pages_folder():
     # A top-level pages/ folder switches Streamlit to its legacy multipage mode (deep links skip app.py).
     assert not (ROOT / "pages").exists()
