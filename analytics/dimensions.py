@@ -60,15 +60,18 @@ def dimensions(db: dm.Database) -> Dimensions:
 
 @dataclass(frozen=True)
 class DataVersion:
-    """The latest import batch: caches are keyed by it, so an import by another process shows up."""
+    """The latest import batch and the latest forget: caches are keyed by it, so an import or a forgotten customer
+    (from this process or another) shows up, and no cached result keeps a forgotten customer's data."""
 
     batch_id: int
     imported_at: datetime | None
     batches: int
+    forgets: int = 0
 
 
 def data_version(db: dm.Database) -> DataVersion:
     with db.engine.connect() as conn:
-        batch_id, imported_at, batches = conn.exec_driver_sql(
-            "SELECT max(id), max(imported_at), count(*) FROM import_batches").one()
-    return DataVersion(int(batch_id or 0), imported_at, int(batches))
+        # one statement: both counts from the same snapshot
+        batch_id, imported_at, batches, forgets = conn.exec_driver_sql(
+            "SELECT max(id), max(imported_at), count(*), (SELECT count(*) FROM forget_log) FROM import_batches").one()
+    return DataVersion(int(batch_id or 0), imported_at, int(batches), int(forgets))

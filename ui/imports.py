@@ -73,6 +73,23 @@ def undo(batch_id: int) -> None:
     pin_version()  # the rest of this run shows the data it just wrote
 
 
+def forget(ids: list[str]):
+    """Forget customers (``loaders.privacy.forget``): their rows go in one transaction, the log keeps no ID, later
+    imports skip them. Returns the result, or the refusal as a message (unknown ID, missing key: nothing deleted)."""
+    from loaders.privacy import PrivacyError
+    from loaders.privacy import forget as forget_customers
+
+    db, lock, _ = resources()
+    try:
+        with lock:
+            result = forget_customers(db, ids, source="app")
+    except PrivacyError as exc:
+        return str(exc)
+    st.cache_data.clear()
+    pin_version()  # a new version: no cached result keeps their data
+    return result
+
+
 def reset_to_demo() -> None:
     db, lock, _ = resources()
     with lock:
