@@ -7,17 +7,21 @@ switches to its legacy multipage mode where a deep link would skip the filters d
 import streamlit as st
 
 from ui import presentation
-from ui.data import deck_file, query
+from ui.auth import account_box, is_admin, require_sign_in
+from ui.data import deck_file, pin_version, query
 from ui.filters import describe, sidebar_filters
 from ui.i18n import LANGUAGES, browser_language, language, t
 from ui.widgets import plain
 
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
 st.session_state["_charts_drawn"] = {}  # names this run's chart downloads (ui.widgets.chart_downloads)
+pin_version()  # the whole run reads one version of the data (an import landing meanwhile restarts it)
 
 # Before any choice, the browser's language (French when it is neither French nor English); a choice stays in the link.
 st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", bind="query-params",
                      index=list(LANGUAGES).index(browser_language()))
+# With sign-in on (an [auth] section in the secrets), nobody signed in sees anything but the sign-in screen.
+require_sign_in()
 presenting = st.sidebar.toggle(t("present.toggle"), key="present", bind="query-params", help=t("present.toggle_help"))
 
 pages = {
@@ -37,10 +41,11 @@ pages = {
         st.Page("app_pages/variants.py", title=t("page.variants"), icon=":material/account_tree:",
                 url_path="variants"),
     ],
-    t("nav.data"): [
-        st.Page("app_pages/data.py", title=t("page.data"), icon=":material/upload_file:", url_path="data"),
-    ],
 }
+if is_admin():  # viewers are not offered the Data page (which checks the role again itself)
+    pages[t("nav.data")] = [
+        st.Page("app_pages/data.py", title=t("page.data"), icon=":material/upload_file:", url_path="data"),
+    ]
 # Presentation mode walks a fixed story in place of the page, whose links it hides (the page stays in the URL, so
 # leaving returns to it; the filters stay applied).
 page = st.navigation(pages, position="hidden" if presenting else "sidebar")
@@ -52,6 +57,7 @@ lang = language()  # read now: the deck is written later, outside this run
 st.sidebar.download_button(t("deck.download"), lambda: deck_file(filters, lang), icon=":material/slideshow:",
                            file_name="parcours.pptx", on_click="ignore", help=t("deck.download_help"),
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+account_box()
 
 if presenting:
     presentation.show()

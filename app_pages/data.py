@@ -8,11 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from ui import imports
+from ui.auth import auth_configured, require_admin
 from ui.i18n import moment, number, t
-from ui.widgets import footer
+from ui.widgets import footer, plain
 
+require_admin()  # the navigation hides this page from viewers; a link to it must not open it either
 st.title(t("page.data"))
 st.caption(t("data.intro"))
+if not auth_configured():
+    st.info(t("auth.open_notice"), icon=":material/lock_open:")
 
 # -- upload → validate → preview → write ------------------------------------------------------------
 st.subheader(t("data.upload"))
@@ -22,6 +26,7 @@ uploads = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_{kind}",
            for kind, col in zip(imports.KINDS, cols, strict=True)}
 chosen = {k: u for k, u in uploads.items() if u is not None}
 
+keep = st.checkbox(t("data.keep_personal"), key="keep_personal", help=t("data.keep_personal_help"))
 if st.button(t("data.check"), disabled=not chosen, type="primary"):
     with tempfile.TemporaryDirectory() as tmp, st.spinner(t("data.checking")):
         paths = {}
@@ -29,7 +34,7 @@ if st.button(t("data.check"), disabled=not chosen, type="primary"):
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             paths[kind] = path
-        st.session_state["pending_import"] = imports.check(paths)
+        st.session_state["pending_import"] = imports.check(paths, keep_personal_data=keep)
 
 pending = st.session_state.get("pending_import")
 if pending is not None:
@@ -102,6 +107,22 @@ kinds = st.data_editor(
                                                             required=True)})
 if st.button(t("data.save_channels")):
     show_saved(imports.save_channel_kinds(kinds))
+
+# -- forget a customer (GDPR right to erasure) ---------------------------------------------------------
+st.subheader(t("data.forget"))
+with st.form("forget", clear_on_submit=True):
+    given = st.text_area(t("data.forget_ids"), help=t("data.forget_help"))
+    if st.form_submit_button(t("data.forget_button"), icon=":material/person_remove:"):
+        ids = [line.strip() for line in given.splitlines() if line.strip()]
+        done = imports.forget(ids) if ids else t("data.forget_none")
+        if isinstance(done, str):  # refused: nothing deleted
+            st.error(plain(done))
+        else:
+            st.success(t("data.forgotten", customers=number(done.customers), touchpoints=number(done.touchpoints),
+                         feedback=number(done.feedback), already=number(done.already_forgotten)))
+log = imports.forget_log()
+if log:
+    st.caption(t("data.forget_log", n=number(len(log)), last=moment(log[0]["forgotten_at"])))
 
 # -- reset ----------------------------------------------------------------------------------------------
 st.subheader(t("data.reset"))

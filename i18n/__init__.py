@@ -231,6 +231,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "**NPS** = % of 9–10 scores − % of 0–6 scores, with its 95% interval (error bars). A response is a "
               "feedback with an NPS score. **CSAT**: share of 4–5 out of 5, Wilson interval. **Churn by stage**: "
               "among customers whose furthest stage is that one."},
+    "data.keep_personal": {"fr": "Garder les données personnelles des commentaires",
+                           "en": "Keep the personal data in comments"},
+    "data.keep_personal_help": {
+        "fr": "Par défaut, les e-mails, numéros de téléphone, IBAN et numéros de carte des commentaires sont masqués à "
+              "l'import ([email], [téléphone] …) et le nombre est indiqué.",
+        "en": "By default, e-mail addresses, phone numbers, IBANs and card numbers in comments are masked at import "
+              "([email], [téléphone] …) and counted."},
+    "data.forget": {"fr": "Oublier un client (droit à l'effacement)", "en": "Forget a customer (right to erasure)"},
+    "data.forget_ids": {"fr": "Identifiants clients, un par ligne", "en": "Customer IDs, one per line"},
+    "data.forget_help": {
+        "fr": "Supprime ces clients avec tous leurs points de contact et avis, en une transaction. Le journal garde la "
+              "date et les nombres, pas les identifiants ; les imports suivants ignorent leurs lignes.",
+        "en": "Deletes these customers with all their touchpoints and feedback, in one transaction. The log keeps the "
+              "date and the counts, not the IDs; later imports skip their rows."},
+    "data.forget_button": {"fr": "Oublier ces clients", "en": "Forget these customers"},
+    "data.forget_none": {"fr": "Aucun identifiant saisi.", "en": "No ID entered."},
+    "data.forgotten": {
+        "fr": "{customers} client(s) oublié(s) : {touchpoints} points de contact et {feedback} avis supprimés "
+              "({already} déjà oublié(s)).",
+        "en": "{customers} customer(s) forgotten: {touchpoints} touchpoints and {feedback} feedback rows deleted "
+              "({already} already forgotten)."},
+    "data.forget_log": {"fr": "{n} effacement(s) au journal, le dernier le {last}.",
+                        "en": "{n} erasure(s) in the log, the latest on {last}."},
     "download.csv": {"fr": "CSV", "en": "CSV"},
     "download.xlsx": {"fr": "Excel", "en": "Excel"},
     "download.chart": {"fr": "Télécharger le graphique", "en": "Download the chart"},
@@ -560,6 +583,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.reset_confirm": {"fr": "Je comprends que toutes les données seront remplacées.",
                            "en": "I understand that all data will be replaced."},
     "data.reset_button": {"fr": "Remplacer par la démo", "en": "Replace with the demo"},
+    # sign-in and roles (ui.auth)
+    "auth.sign_in": {"fr": "Se connecter", "en": "Sign in"},
+    "auth.sign_in_intro": {"fr": "Connectez-vous avec le compte de votre entreprise pour ouvrir le tableau de bord.",
+                           "en": "Sign in with your company account to open the dashboard."},
+    "auth.sign_out": {"fr": "Se déconnecter", "en": "Sign out"},
+    "auth.signed_in_as": {"fr": "Connecté : {who} · {role}", "en": "Signed in: {who} · {role}"},
+    "auth.role.admin": {"fr": "administrateur", "en": "admin"},
+    "auth.role.viewer": {"fr": "lecteur", "en": "viewer"},
+    "auth.admin_only": {"fr": "Page réservée aux administrateurs : importer, annuler un import ou réinitialiser les "
+                              "données. Demandez l'accès à un administrateur de Parcours.",
+                        "en": "This page is for admins only: importing, undoing an import or resetting the data. "
+                              "Ask a Parcours admin for access."},
+    "auth.open_notice": {"fr": "Connexion désactivée : toute personne qui peut ouvrir l'application peut importer, "
+                               "annuler un import ou réinitialiser les données. Pour les réserver aux "
+                               "administrateurs, voir « Sign-in and roles » dans le README.",
+                         "en": "Sign-in is off: anyone who can open the app may import, undo an import or reset the "
+                               "data. To keep these to admins, see \"Sign-in and roles\" in the README."},
+    "auth.secrets_unreadable": {"fr": "Le fichier de secrets (.streamlit/secrets.toml) existe mais ne peut pas être "
+                                      "lu : la connexion ne peut pas être vérifiée. Corrigez-le (l'erreur est dans "
+                                      "le journal du serveur).",
+                                "en": "The secrets file (.streamlit/secrets.toml) exists but cannot be read: sign-in "
+                                      "cannot be checked. Fix it (the error is in the server's log)."},
 }
 
 

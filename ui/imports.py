@@ -24,11 +24,12 @@ class PendingImport:
     errors: list[InputError] = field(default_factory=list)
 
 
-def check(paths: dict[str, Path]) -> PendingImport:
-    """Validate the uploaded files exactly as the command line does; nothing is written."""
+def check(paths: dict[str, Path], keep_personal_data: bool = False) -> PendingImport:
+    """Validate the uploaded files exactly as the command line does (comments masked unless told to keep personal
+    data); nothing is written."""
     db, lock, _ = resources()
     with lock:
-        context = loader.import_context(db)
+        context = loader.import_context(db, keep_personal_data=keep_personal_data)
     try:
         return PendingImport(validated=loader.validate_files(paths, context))
     except InputErrors as exc:
@@ -88,6 +89,15 @@ def forget(ids: list[str]):
     st.cache_data.clear()
     pin_version()  # a new version: no cached result keeps their data
     return result
+
+
+def forget_log() -> list[dict]:
+    """The forget log, newest first: dates and counts, never the IDs."""
+    from loaders.privacy import forget_log as log
+
+    db, lock, _ = resources()
+    with lock:
+        return log(db)
 
 
 def reset_to_demo() -> None:

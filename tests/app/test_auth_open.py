@@ -1,0 +1,104 @@
+"""Sign-in and roles, headless (AppTest): without secrets the app runs open and the Data page says so; with an
+``[auth]`` section (AppTest's ``secrets``) and a user (AppTest's ``user``, as ``st.user`` gets it from the ID token),
+the sign-in screen, the viewer and the admin. The real sign-in, through a real OpenID Connect provider and a
+browser, is tests/e2e/test_auth.py."""
+
+import pytest
+import streamlit as st
+from streamlit import config
+from streamlit.runtime.secrets import Secrets
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import fresh_app
+from tests.conftest import ROOT
+from ui.auth import admin_by_rules
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "parcours",
+        "client_secret": "s", "server_metadata_url": "http://localhost:1/.well-known/openid-configuration"}
+ROLES = {"admins": ["admine@example.com"], "admin_claim": "groups", "admin_value": "parcours-admins"}
+
+
+@pytest.fixture
+def no_secrets_file(tmp_path, monkeypatch):
+    """No secrets file anywhere Streamlit looks (whatever a developer keeps in ~/.streamlit or .streamlit/)."""
+    before = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(tmp_path / "nowhere" / "secrets.toml")])
+    monkeypatch.setattr(st, "secrets", Secrets())
+    yield
+    config.set_option("secrets.files", before)
+
+
+def signed_in_app(demo_db_url, monkeypatch, **user) -> AppTest:
+    at = fresh_app(demo_db_url, monkeypatch)
+    at.secrets = {"auth": AUTH, "roles": ROLES}
+    at.user = {"is_logged_in": True, **user} if user else {"is_logged_in": False}
+    return at
+
+
+def sidebar_captions(at) -> str:
+    return " ".join(c.value for c in at.sidebar.caption).replace("\\", "")  # shown as text: markdown escaped
+
+
+def texts(at) -> str:
+    return " ".join(e.value for kind in ("markdown", "info", "error", "caption", "title") for e in at.get(kind)
+                    if isinstance(getattr(e, "value", None), str))
+
+
+def test_without_secrets_the_app_runs_open_and_the_data_page_says_so(demo_db_url, monkeypatch, no_secrets_file):
+    at = fresh_app(demo_db_url, monkeypatch).run()
+    assert not at.exception, at.exception
+    assert at.sidebar.multiselect(key="persona") is not None  # the filters, no sign-in screen
+    assert not [b for b in at.button if b.label == "Se connecter"]
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    notice = [i.value for i in at.info if "Connexion désactivée" in i.value]
+    assert notice and "Sign-in and roles" in notice[0] and "README" in notice[0]
+    assert len(at.get("file_uploader")) == 3  # everyone may import in open mode
+
+
+def test_signed_out_gets_only_the_sign_in_screen(demo_db_url, monkeypatch):
+    at = signed_in_app(demo_db_url, monkeypatch).run()
+    assert not at.exception, at.exception
+    assert [b.label for b in at.button] == ["Se connecter"]
+    assert at.title[0].value == "Parcours"
+    assert not at.sidebar.multiselect and not at.metric and not at.get("file_uploader")
+
+
+def test_a_viewer_is_refused_the_data_page_even_when_its_script_runs(demo_db_url, monkeypatch):
+    at = signed_in_app(demo_db_url, monkeypatch, email="lecteur@example.com").run()
+    assert not at.exception, at.exception
+    assert at.metric  # the overview
+    assert "Connecté : lecteur@example.com · lecteur" in sidebar_captions(at)
+    assert [b.label for b in at.sidebar.button] == ["Se déconnecter"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in a viewer's navigation
+        at.switch_page("app_pages/data.py")
+    # the Data page script itself, as if reached some other way: it checks the role again
+    page = AppTest.from_file(str(ROOT / "app_pages" / "data.py"), default_timeout=120)
+    page.secrets, page.user = at.secrets, {"is_logged_in": True, "email": "lecteur@example.com"}
+    page.run()
+    assert not page.exception, page.exception
+    assert any("réservée aux administrateurs" in e.value for e in page.error)
+    assert not page.get("file_uploader") and not page.button
+
+
+@pytest.mark.parametrize("user", [{"email": "Admine@Example.com"},
+                                  {"email": "chef@example.com", "groups": ["staff", "parcours-admins"]}],
+                         ids=["by e-mail", "by claim"])
+def test_an_admin_gets_the_data_page_without_the_open_notice(demo_db_url, monkeypatch, user):
+    at = signed_in_app(demo_db_url, monkeypatch, **user)
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert len(at.get("file_uploader")) == 3
+    assert "Connexion désactivée" not in texts(at) and "réservée" not in texts(at)
+    assert "· administrateur" in sidebar_captions(at)
+
+
+def test_the_admin_rules():
+    assert admin_by_rules({"email": "ADMINE@example.com "}, ROLES)
+    assert not admin_by_rules({"email": "admine@example.com", "email_verified": False}, ROLES)  # unverified
+    assert admin_by_rules({"email": "x@example.com", "groups": "parcours-admins"}, ROLES)  # a claim as a string
+    assert admin_by_rules({"groups": ["a", "parcours-admins"]}, {**ROLES, "admin_value": ["b", "parcours-admins"]})
+    assert not admin_by_rules({"email": "x@example.com", "groups": ["parcours-admins-not"]}, ROLES)
+    assert not admin_by_rules({"email": "x@example.com"}, {})  # no [roles]: every signed-in user is a viewer
+    assert not admin_by_rules({"email": ""}, {"admins": [""]})
+    assert not admin_by_rules({"groups": ["parcours-admins"]}, {"admin_claim": "groups"})  # no value: nobody
