@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 import streamlit as st
@@ -60,12 +61,12 @@ def test_readers_see_the_data_before_or_after_an_app_import_never_half(demo_db_u
     for r in readers:
         r.start()
     while min(map(len, seen)) < 2:  # every reader is running
-        pass
+        time.sleep(0.01)
     imports.write(pending.validated)  # under the app's lock, as the Data page writes
     after = {f: data.query("customers", f) for f in filters}
     mark = [len(x) for x in seen]
     while any(len(x) < m + 2 for x, m in zip(seen, mark, strict=True)):
-        pass
+        time.sleep(0.01)
     stop.set()
     for r in readers:
         r.join()
@@ -120,7 +121,7 @@ def test_postgres_serves_readers_while_a_pipeline_imports(postgres_url, tmp_path
                           env={**os.environ})
     after_import = len(seen)
     while len(seen) < after_import + 3:
-        pass
+        time.sleep(0.01)
     stop.set()
     for r in readers:
         r.join()
