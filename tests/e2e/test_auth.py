@@ -6,9 +6,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
-import time
 import urllib.request
 import warnings
 
@@ -16,8 +13,9 @@ import pytest
 
 import data_model as dm
 from loaders.write import run_import
-from tests.conftest import EXAMPLES, ROOT
-from tests.e2e.test_browser import ARGS, CHROMIUM, IDLE, free_port
+from tests.conftest import EXAMPLES
+from tests.e2e.app_server import free_port, running_app
+from tests.e2e.test_browser import ARGS, CHROMIUM, IDLE
 from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -74,26 +72,8 @@ admins = ["admine@example.com"]
 admin_claim = "groups"
 admin_value = "parcours-admins"
 """, encoding="utf-8")
-    log = open(tmp / "streamlit.log", "w+b")  # the server's output, shown if it does not start; closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--secrets.files", str(tmp / "secrets.toml")],
-        cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": url}, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with running_app(url, tmp, "--secrets.files", str(tmp / "secrets.toml"), port=port) as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -3,17 +3,12 @@
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 import data_model as dm
 from loaders.write import run_import
-from tests.conftest import ROOT
+from tests.e2e.app_server import running_app
 from ui.data import DEMO_FILES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -26,40 +21,18 @@ PAGES = ["", "journey-map", "irritants", "voice", "funnel", "channels", "satisfa
 playwright = pytest.importorskip("playwright.sync_api")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
-    url = f"duckdb:///{tmp_path_factory.mktemp('e2e') / 'demo.duckdb'}"
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"duckdb:///{folder / 'demo.duckdb'}"
     db = dm.connect(url)
     dm.initialise(db)
     run_import(db, DEMO_FILES, source="demo")
     db.close()  # the file belongs to the app process from now on
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running_app(url, folder) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

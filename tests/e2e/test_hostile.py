@@ -4,18 +4,13 @@ it as data."""
 
 import csv
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
 import data_model as dm
 from loaders.write import run_import
-from tests.conftest import ROOT
-from tests.e2e.test_browser import ARGS, CHROMIUM, IDLE, PAGES, free_port, playwright
+from tests.e2e.app_server import running_app
+from tests.e2e.test_browser import ARGS, CHROMIUM, IDLE, PAGES, playwright
 
 PWN = "window.__pwned = (window.__pwned || 0) + 1"
 PERSONA = "<script>" + PWN + "</script>"
@@ -65,25 +60,8 @@ def hostile_server(hostile_files, tmp_path_factory):
     summary = run_import(db, hostile_files, source="hostile")
     assert summary is not None
     db.close()
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": url}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield base, url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running_app(url, tmp_path_factory.mktemp("hostile-app")) as base:
+        yield base, url
 
 
 def test_hostile_text_is_shown_as_text_on_every_page_and_never_runs(hostile_server):
