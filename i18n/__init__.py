@@ -59,6 +59,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "premier démarrage. Importez vos exports depuis la page Données.",
                     "en": "Demo data: a fictitious company of 2,000 customers was loaded on first start. "
                           "Import your own exports from the Data page."},
+    "demo.banner_viewer": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients.",
+                           "en": "Demo data: a fictitious company of 2,000 customers."},
     "insufficient": {"fr": "données insuffisantes (n < {n})", "en": "insufficient data (n < {n})"},
     "how_to_read": {"fr": "Comment lire cette page", "en": "How to read this page"},
     "definitions": {"fr": "Définitions", "en": "Definitions"},

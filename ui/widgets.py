@@ -119,7 +119,10 @@ def empty_state() -> None:
 
 def demo_banner() -> None:
     if demo_loaded_at_start():
-        st.info(t("demo.banner"), icon=":material/info:")
+        from ui.auth import is_admin
+
+        # a viewer has no Data page to import from
+        st.info(t("demo.banner" if is_admin() else "demo.banner_viewer"), icon=":material/info:")
 
 
 def footer() -> None:
