@@ -101,6 +101,8 @@ def test_data_page_checks_previews_and_writes_an_upload(server, browser, tmp_pat
     bad.write_text("customer_id;timestamp;channel;stage\n1;31/02/2025;web;achat\n", encoding="utf-8")
     uploads = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     uploads.nth(1).set_input_files(str(bad))
+    page.get_by_text("touchpoints.csv").first.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.get_by_role("button", name="Vérifier").click()
     page.get_by_text("Import refusé, rien n'a été écrit").wait_for(timeout=60_000)
     page.get_by_text("Télécharger toutes les erreurs (CSV)").wait_for(timeout=30_000)
@@ -110,8 +112,11 @@ def test_data_page_checks_previews_and_writes_an_upload(server, browser, tmp_pat
     page = open_page(browser, f"{server}/data")  # a new session: no upload pending
     uploads = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     uploads.nth(0).set_input_files(str(EXAMPLES / "clients.csv"))
+    # the upload reaches the server (its name shows, the page has run again) before the check is asked for
+    page.get_by_text("clients.csv").first.wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
     page.get_by_role("button", name="Vérifier").click()
-    page.get_by_text("Fichiers valides").wait_for(timeout=60_000)
+    page.get_by_text("Fichiers valides").wait_for(timeout=120_000)
     page.get_by_role("button", name="Écrire dans la base").click()
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
     assert "12 rows read, 12 written" in page.locator("[data-testid='stCode']").inner_text()
@@ -152,7 +157,8 @@ def test_voice_search_shows_matching_verbatims_as_text(server, browser):
 
 def test_presentation_hides_the_sidebar_and_walks_the_story_with_the_arrow_keys(server, browser):
     page = open_page(browser, f"{server}/funnel?persona=Famille&present=true")
-    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    page.get_by_text("Vue 1 sur 7").wait_for(timeout=60_000)  # the presentation has drawn (and hidden the sidebar)
+    page.wait_for_selector("[data-testid='stSidebar']", state="hidden", timeout=30_000)
     titles = []
     for i in range(1, 8):
         page.get_by_text(f"Vue {i} sur 7").wait_for(timeout=60_000)
