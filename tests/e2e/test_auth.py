@@ -15,7 +15,7 @@ import data_model as dm
 from loaders.write import run_import
 from tests.conftest import EXAMPLES
 from tests.e2e.app_server import free_port, running_app
-from tests.e2e.test_browser import ARGS, CHROMIUM, IDLE
+from tests.e2e.test_browser import CHROMIUM, IDLE
 from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -74,14 +74,6 @@ admin_value = "parcours-admins"
 """, encoding="utf-8")
     with running_app(url, tmp, "--secrets.files", str(tmp / "secrets.toml"), port=port) as app:
         yield app
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def fresh_page(browser):

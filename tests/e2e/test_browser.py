@@ -35,14 +35,6 @@ def server(tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def open_page(browser, url, locale="fr-FR", **options):
     """A new browser page on ``url``, once the app has run (the browser says French unless told otherwise: the app
     follows the browser's language until the user picks one)."""
