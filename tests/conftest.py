@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 import data_model as dm  # noqa: E402
 
 PG_URL = os.environ.get("PARCOURS_TEST_POSTGRES_URL")
-EXAMPLES = ROOT.parent / "shared" / "examples" / "export-crm-fr"
+EXAMPLES = ROOT / "sample_data" / "export-crm-fr"
 DEMO_FILES = {k: ROOT / "sample_data" / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}
 
 

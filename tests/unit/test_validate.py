@@ -19,8 +19,7 @@ from loaders.errors import InputError, InputErrors
 from loaders.read import read_table
 from loaders.validate import ImportContext, read_and_validate, validate
 
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "export-crm-fr"
-needs_examples = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="shared/examples is not beside the repository")
+EXAMPLES = Path(__file__).resolve().parents[2] / "sample_data" / "export-crm-fr"
 CTX = ImportContext.for_model(STAGE_MODELS["default"])
 STAGES = "awareness, consideration, purchase, service, loyalty, advocacy"
 
@@ -135,7 +134,6 @@ def test_unknown_columns_are_ignored_and_noted(tmp_path):
 # --- the French export ---------------------------------------------------------------------------
 
 
-@needs_examples
 def test_french_customers():
     v = read_and_validate(EXAMPLES / "clients.csv", "customers", CTX)
     assert v.ok and v.rows_read == 12 and v.present == {"segment", "region", "signup_date", "churned"}
@@ -145,7 +143,6 @@ def test_french_customers():
     assert v.frame["churned"].sum() == 3 and str(v.frame["churned"].dtype) == "boolean"
 
 
-@needs_examples
 def test_french_touchpoints():
     v = read_and_validate(EXAMPLES / "points_de_contact.csv", "touchpoints", CTX)
     assert v.ok and len(v.frame) == 33
@@ -160,7 +157,6 @@ def test_french_touchpoints():
     assert v.frame["revenue"].notna().sum() == 6 and v.frame["revenue"].sum() == pytest.approx(6991.68)
 
 
-@needs_examples
 def test_french_feedback():
     v = read_and_validate(EXAMPLES / "avis.csv", "feedback", CTX)
     assert v.ok and len(v.frame) == 12
@@ -171,7 +167,6 @@ def test_french_feedback():
     assert str(v.frame["nps"].dtype) == "Int64"
 
 
-@needs_examples
 def test_frames_have_the_documented_columns_and_types():
     files = {"clients.csv": "customers", "points_de_contact.csv": "touchpoints", "avis.csv": "feedback"}
     for name, kind in files.items():
