@@ -420,9 +420,13 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
 def _mask_comments(check: _Check, frame: pd.DataFrame, ctx: ImportContext) -> None:
     if not ctx.mask_personal_data:
         check.notes.append("comments kept as written: personal data (e-mail addresses, phone numbers, IBANs, "
-                           "card numbers) not masked")
+                           "card numbers, customer IDs) not masked")
         return
-    frame["comment"], check.masked = mask_personal_data(frame["comment"])
+    # A pseudonymised database must not keep a raw customer ID typed into a comment beside its pseudonym: the
+    # pseudonymiser remembers the raw IDs of this import's files (customers and touchpoints are validated
+    # before feedback), and those IDs, or IDs of their shape (CRM-\d{6}), become [id].
+    raw_ids = getattr(ctx.transform_customer_id, "raw_ids", None)
+    frame["comment"], check.masked = mask_personal_data(frame["comment"], customer_ids=raw_ids)
     masked = describe_masked(check.masked)
     if masked:
         check.notes.append(f"personal data masked in comments: {masked} (an import with --keep-personal-data "
