@@ -194,12 +194,38 @@ def pseudonym(customer_id: str, key: PseudonymKey) -> str:
 
 def pseudonymise(ids: pd.Series, key: PseudonymKey) -> pd.Series:
     """A column of ids as pseudonyms, one HMAC per distinct id (a 10M-row file holds ~1M customers)."""
+    return _pseudonymise(ids, key)[0]
+
+
+def _pseudonymise(ids: pd.Series, key: PseudonymKey) -> tuple[pd.Series, list[str]]:
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     digest = _hex_digest(key.value)
-    names = pa.array([PSEUDONYM_PREFIX + digest(_nfc(u))[:PSEUDONYM_HEX] for u in _texts(uniques)],
-                     pa.large_string())
+    raw = _texts(uniques)
+    names = pa.array([PSEUDONYM_PREFIX + digest(_nfc(u))[:PSEUDONYM_HEX] for u in raw], pa.large_string())
     taken = names.take(pa.array(codes, mask=codes < 0))
-    return pd.Series(pd.array(taken, dtype=STR), index=ids.index, name=ids.name)
+    return pd.Series(pd.array(taken, dtype=STR), index=ids.index, name=ids.name), raw
+
+
+class Pseudonymiser:
+    """``pseudonymise`` with a key, as an import applies it to the customer ids of each of its files; it
+    remembers the raw ids it saw (``raw_ids``) so that the import's comments can be masked of them."""
+
+    def __init__(self, key: PseudonymKey):
+        self.key = key
+        self._seen: list[pa.Array] = []
+
+    def __call__(self, ids: pd.Series) -> pd.Series:
+        out, raw = _pseudonymise(ids, self.key)
+        self._seen.append(pa.array(raw, pa.large_string()))
+        return out
+
+    @property
+    def raw_ids(self) -> pa.Array:
+        """The distinct raw customer ids of the files pseudonymised so far (customers, touchpoints, then
+        feedback: an import validates them in that order)."""
+        if not self._seen:
+            return pa.array([], pa.large_string())
+        return pc.unique(pa.chunked_array(self._seen, pa.large_string()))
 
 
 def all_pseudonyms(ids: pd.Series) -> bool:
@@ -240,12 +266,13 @@ def database_key(db: Database) -> PseudonymKey | None:
     return _database_key(customer_ids_mode(db), meta(db, "pseudonym_key_check"))
 
 
-def customer_id_transform(db: Database) -> Callable[[pd.Series], pd.Series] | None:
-    """What validation applies to customer ids (``ImportContext.transform_customer_id``) for ``db``."""
+def customer_id_transform(db: Database) -> "Pseudonymiser | None":
+    """What validation applies to customer ids (``ImportContext.transform_customer_id``) for ``db``: a
+    ``Pseudonymiser`` (it keeps the raw ids it saw, for masking them in comments), or None for raw ids."""
     key = database_key(db)
     if key is None:
         return None
-    return lambda ids: pseudonymise(ids, key)
+    return Pseudonymiser(key)
 
 
 def holds_customer_data(db: Database) -> bool:
@@ -298,29 +325,36 @@ def import_notes(db: Database) -> list[str]:
 
 # --- masking -------------------------------------------------------------------------------------------------
 
-MASKS = {"email": "[email]", "phone": "[téléphone]", "iban": "[iban]", "card": "[carte]"}
+MASKS = {"email": "[email]", "phone": "[téléphone]", "iban": "[iban]", "card": "[carte]", "id": "[id]"}
 MASK_NAMES = {"email": ("e-mail address", "e-mail addresses"), "phone": ("phone number", "phone numbers"),
-              "iban": ("IBAN", "IBANs"), "card": ("card number", "card numbers")}
+              "iban": ("IBAN", "IBANs"), "card": ("card number", "card numbers"),
+              "id": ("customer ID", "customer IDs")}
 
-# RE2 (Arrow) patterns; RE2's \b and \d are ASCII, as with Python's re.ASCII below.
-_SEP = r"[ .\-\x{00A0}]"
+# RE2 (Arrow) patterns; RE2's \b and \d are ASCII, as with Python's re.ASCII below. Spaces: the ordinary
+# one, the no-break space and the narrow/thin/figure spaces of French typography (06 12 34 56 78).
+_SPACES = r" \x{00A0}\x{202F}\x{2009}\x{2007}"
+_SEP = rf"[{_SPACES}.\-]"
 _EMAIL = r"[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)*\.\p{L}{2,}"
-# French numbers: 0X XX XX XX XX, +33 X…, +33 (0)X…, 0033 X…, with spaces, dots, dashes or nothing.
-_FRENCH_PHONE = rf"(?:(?:\+|\b00)33{_SEP}?(?:\(0\){_SEP}?)?|\b0)[1-9](?:{_SEP}?\d{{2}}){{4}}\b"
+# French numbers: 0X XX XX XX XX, +33 X…, +33 (0)X…, 0033 X…, (0)X…, (0X) XX…, with spaces, dots, dashes or
+# nothing; slashes only between every group (06/12/34/56/78), so that a date (06/12/2025 14:30) is no number.
+_FRENCH_PHONE = (rf"(?:(?:(?:\+|\b00)33{_SEP}?(?:\(0\){_SEP}?)?|\b0|\(0\){_SEP}?)[1-9]|\(0[1-9]\){_SEP}?)"
+                 rf"(?:{_SEP}?\d{{2}}){{4}}\b|\b0[1-9](?:/\d{{2}}){{4}}\b")
 _CANDIDATE_ROWS = r"[@\d]"
 # Rows that may hold the checked kinds; the Python patterns below find them exactly.
 _IBAN_ROWS = r"\b[A-Za-z]{2}\d{2}"
-_CARD_ROWS = r"\d(?:[ \-\x{00A0}]?\d){12}"
+_CARD_ROWS = rf"\d(?:[{_SPACES}.\-]?\d){{12}}"
 _INTL_ROWS = r"(?:\+|\b00)[1-9]"
 
-_PY_SEP = "[ .\\-\u00a0]"
-# A country code, two check digits, then up to 8 more groups of letters and digits (IBANs are ≤ 34 chars).
-_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}[A-Za-z0-9]*(?:[ \u00a0][A-Za-z0-9]+){0,8}", re.ASCII)
-_CARD = re.compile(r"\b\d(?:[ \-\u00a0]?\d){12,}\b", re.ASCII)
+_PY_SPACES = " \u00a0\u202f\u2009\u2007"
+_PY_SEP = f"[{_PY_SPACES}.\\-]"
+# A country code, two check digits, then up to 8 more groups of letters and digits (IBANs are ≤ 34 chars),
+# separated by spaces or dashes (FR76-3000-…).
+_IBAN = re.compile(rf"\b[A-Za-z]{{2}}\d{{2}}[A-Za-z0-9]*(?:[{_PY_SPACES}\-][A-Za-z0-9]+){{0,8}}", re.ASCII)
+_CARD = re.compile(rf"\b\d(?:{_PY_SEP}?\d){{12,}}\b", re.ASCII)  # 4970 1012…, 4970-1012…, 4970.1012…
 _INTL_PHONE = re.compile(rf"(?:\+|\b00)[1-9]\d*(?:{_PY_SEP}?\(\d{{1,4}}\){_PY_SEP}?\d+)?(?:{_PY_SEP}\d+)*\b",
                          re.ASCII)
-_SPLIT_IBAN = re.compile(r"([ \u00a0])")
-_SPLIT_CARD = re.compile(r"([ \-\u00a0])")
+_SPLIT_IBAN = re.compile(rf"([{_PY_SPACES}\-])")
+_SPLIT_CARD = re.compile(rf"({_PY_SEP})")
 _SPLIT_PHONE = re.compile(rf"({_PY_SEP})")
 
 
@@ -398,7 +432,132 @@ def _regex(values: pa.Array, pattern: str, token: str) -> tuple[pa.Array, int]:
     return (pc.replace_substring_regex(values, pattern, token) if found else values), found
 
 
-def _mask_array(values: pa.Array) -> tuple[pa.Array, dict[str, int]]:
+# Customer ids typed into comments (a pseudonymised database must not keep them beside the pseudonym).
+ID_MIN_CHARS, ID_MIN_DIGITS = 4, 6  # shorter ids (or digits-only ids shorter than 6) would take "2025", "12"…
+_SHAPE_SAMPLE, _SHAPE_SHARE = 2000, 0.9
+
+
+def _re2_chars(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):04X}}}" for c in chars)
+
+
+def _re2_literal(text: str) -> str:
+    return "".join(c if c.isascii() and c.isalnum() else _re2_chars(c) for c in text)
+
+
+def _id_shape(ids: pa.Array) -> str | None:
+    r"""The shape of the export's ids as an RE2 pattern (``CRM-784512`` → ``crm-\d{6}``, lower case) when
+    ≥ 90 % of them share it and it holds a letter and ≥ 4 digits; None otherwise (digits-only ids: such a
+    shape would take order numbers, tickets and postcodes)."""
+    if len(ids) == 0:
+        return None
+    step = max(1, len(ids) // _SHAPE_SAMPLE)
+    sample = _texts(ids.take(pa.array(np.arange(0, len(ids), step))))
+    shapes: dict[str, int] = {}
+    for text in sample:
+        parts = re.split(r"(\d+)", text)
+        if not (text.isascii() and text[0].isalnum() and text[-1].isalnum()):
+            continue  # RE2's \b needs an ASCII letter or digit at each end
+        if not any(c.isalpha() for c in text) or sum(len(d) for d in parts[1::2]) < 4:
+            continue
+        shape = "".join(f"\\d{{{len(x)}}}" if i % 2 else _re2_literal(x) for i, x in enumerate(parts))
+        shapes[shape] = shapes.get(shape, 0) + 1
+    if not shapes:
+        return None
+    shape, n = max(shapes.items(), key=lambda kv: kv[1])
+    return shape if n >= _SHAPE_SHARE * len(sample) else None
+
+
+class CustomerIds:
+    r"""The customer ids of an import, as looked for in its comments: every token equal (ignoring case) to one
+    of them, and every token of their shape when they share one with letters (``CRM-\d{6}``: the same CRM's
+    ids of customers not in these files). Ids without a digit, holding a space, or too short to be told from
+    ordinary numbers (``ID_MIN_CHARS``; ``ID_MIN_DIGITS`` for digits only) are not looked for."""
+
+    def __init__(self, ids):
+        if isinstance(ids, pd.Series):
+            ids = _arrow_strings(ids.dropna())
+        elif not isinstance(ids, pa.Array | pa.ChunkedArray):
+            ids = pa.array([str(i) for i in ids if i is not None], pa.large_string())
+        ids = ids.cast(pa.large_string()) if ids.type != pa.large_string() else ids
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        ids = pc.utf8_lower(pc.utf8_trim_whitespace(ids.drop_null()))
+        length = pc.utf8_length(ids)
+        digits_only = pc.match_substring_regex(ids, r"^\d+$")
+        keep = pc.and_(pc.match_substring_regex(ids, r"^\S*\d\S*$"),  # a digit, no space
+                       pc.greater_equal(length, pc.if_else(digits_only, ID_MIN_DIGITS, ID_MIN_CHARS)))
+        ids = pc.unique(ids.filter(keep))
+        shape = _id_shape(ids)
+        self.shape = rf"(?i)\b{shape}\b" if shape else None
+        if shape:  # the ids of that shape are found by it
+            ids = ids.filter(pc.invert(pc.match_substring_regex(ids, f"^{shape}$")))
+        plain = pc.match_substring_regex(ids, r"^[\p{L}\p{N}]+$")
+        self.exact = [_Tokens(ids.filter(plain), ""), _Tokens(ids.filter(pc.invert(plain)))]  # C0001; CRM-0001
+
+    def __bool__(self) -> bool:
+        return bool(self.shape) or any(len(t.ids) for t in self.exact)
+
+    def mask(self, values: pa.Array) -> tuple[pa.Array, int]:
+        count = 0
+        if self.shape:
+            values, count = _regex(values, self.shape, MASKS["id"])
+        for tokens in self.exact:
+            values, found = tokens.mask(values)
+            count += found
+        return values, count
+
+
+class _Tokens:
+    """Ids found as whole tokens of a comment (ignoring case): runs of letters, digits and the other
+    characters the ids hold (``-``, ``.``, ``_``…), those trimmed at both ends (``CRM-0001.`` ends a sentence)."""
+
+    def __init__(self, ids: pa.Array, seps: str | None = None):
+        self.ids = ids
+        if seps is None:
+            others = pc.unique(pc.replace_substring_regex(ids, r"[\p{L}\p{N}]+", "")) if len(ids) else []
+            seps = "".join(sorted(set("".join(_texts(others)))))
+        self.seps = seps
+        self.split = rf"[^\p{{L}}\p{{N}}{_re2_chars(self.seps)}]+"
+        self.token = re.compile(rf"(?:[^\W_]|[{re.escape(self.seps)}])+" if self.seps else r"[^\W_]+")
+
+    def mask(self, values: pa.Array) -> tuple[pa.Array, int]:
+        if len(self.ids) == 0:
+            return values, 0
+        rows = pc.fill_null(pc.match_substring_regex(values, r"\d"), False)
+        if not pc.any(rows).as_py():
+            return values, 0
+        part = values.filter(rows)
+        tokens = pc.split_pattern_regex(part, self.split)
+        flat, parents = pc.list_flatten(tokens), pc.list_parent_indices(tokens)
+        with_digit = pc.match_substring_regex(flat, r"\d")
+        flat, parents = flat.filter(with_digit), parents.filter(with_digit)
+        if self.seps:
+            flat = pc.utf8_trim(flat, self.seps)
+        flat = pc.utf8_lower(flat)
+        hit = pc.is_in(flat, value_set=self.ids)
+        if not pc.any(hit).as_py():
+            return values, 0
+        found = set(flat.filter(hit).to_pylist())
+        where = pc.is_in(pa.array(np.arange(len(part), dtype=np.int64)), value_set=pc.unique(parents.filter(hit)))
+        replaced = 0
+
+        def replace(match: re.Match) -> str:
+            nonlocal replaced
+            text = match.group()
+            core = text.strip(self.seps) if self.seps else text
+            if core.lower() not in found:
+                return text
+            replaced += 1
+            start = text.index(core)
+            return text[:start] + MASKS["id"] + text[start + len(core):]
+
+        texts = [self.token.sub(replace, t) for t in part.filter(where).to_pylist()]
+        part = pc.replace_with_mask(part, where, pa.array(texts, part.type))
+        return pc.replace_with_mask(values, rows, part), replaced
+
+
+def _mask_array(values: pa.Array, ids: CustomerIds | None = None) -> tuple[pa.Array, dict[str, int]]:
     counts = dict.fromkeys(MASKS, 0)
     candidates = pc.fill_null(pc.match_substring_regex(values, _CANDIDATE_ROWS), False)
     if not pc.any(candidates).as_py():
@@ -414,6 +573,8 @@ def _mask_array(values: pa.Array) -> tuple[pa.Array, dict[str, int]]:
     part = _checked(part, _INTL_ROWS, _INTL_PHONE, intl)
     counts["iban"], counts["card"] = iban.count, card.count
     counts["phone"] += intl.count
+    if ids:  # last: an e-mail address or a number holding an id is masked whole
+        part, counts["id"] = ids.mask(part)
     return pc.replace_with_mask(values, candidates, part), counts
 
 
@@ -429,16 +590,18 @@ def _arrow_strings(values: pd.Series, one_chunk: bool = True) -> pa.Array | pa.C
     return array if array.type == pa.large_string() else array.cast(pa.large_string())
 
 
-def mask_personal_data(text):
+def mask_personal_data(text, customer_ids=None):
     """Mask e-mail addresses, phone numbers, IBANs and card numbers: ``(masked, counts)``, counts per kind
-    (``email``, ``phone``, ``iban``, ``card``). ``text`` is one string (or None) or a whole column (a pandas
-    Series, kept with its index; missing values stay missing)."""
+    (``email``, ``phone``, ``iban``, ``card``, ``id``). ``text`` is one string (or None) or a whole column (a
+    pandas Series, kept with its index; missing values stay missing). With ``customer_ids`` (raw ids of the
+    import, or a ``CustomerIds``), those ids and the ids of their shape become ``[id]`` too."""
+    ids = customer_ids if isinstance(customer_ids, CustomerIds) or customer_ids is None else CustomerIds(customer_ids)
     if text is None or isinstance(text, str):
-        masked, counts = _mask_array(pa.array([text], pa.large_string()))
+        masked, counts = _mask_array(pa.array([text], pa.large_string()), ids)
         return masked[0].as_py(), counts
     if not isinstance(text, pd.Series):
         raise TypeError("mask_personal_data takes a string or a pandas Series")
-    masked, counts = _mask_array(_arrow_strings(text))
+    masked, counts = _mask_array(_arrow_strings(text), ids)
     return pd.Series(pd.array(masked, dtype=STR), index=text.index, name=text.name), counts
 
 

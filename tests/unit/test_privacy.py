@@ -84,7 +84,7 @@ def test_several_kinds_in_one_comment_and_a_column():
     assert masked[10] == "Mail [email], tel [téléphone] et [téléphone]"
     assert pd.isna(masked[11]) and masked[12] == "Rien à signaler"
     assert masked[13] == "carte [carte], IBAN [iban]"
-    assert counts == {"email": 1, "phone": 2, "iban": 1, "card": 1}
+    assert counts == {"email": 1, "phone": 2, "iban": 1, "card": 1, "id": 0}
     assert privacy.describe_masked(counts) == "1 e-mail address, 2 phone numbers, 1 IBAN, 1 card number"
     assert privacy.describe_masked(dict.fromkeys(privacy.MASKS, 0)) is None
     plain = pd.Series(["x 06 12 34 56 78", np.nan], dtype=object)  # not Arrow-backed: works the same
