@@ -16,6 +16,7 @@ from charts.palette import (
     TEXT,
     channel_scale,
     finish,
+    finite_max,
     fmt_int,
     fmt_pct,
     insufficient,
@@ -122,7 +123,7 @@ def transition_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     row_total = data.groupby("from_label")["count"].transform("sum")
     data["insufficient"] = (row_total < MIN_N) | pd.to_numeric(data["share_of_from"], errors="coerce").isna()
     data["count_text"] = [fmt_int(c, t) for c in data["count"]]
-    top = float(pd.to_numeric(data.loc[~data["insufficient"], "share_of_from"]).max() or 0) or 1.0
+    top = finite_max(data.loc[~data["insufficient"], "share_of_from"]) or 1.0
     data["dark"] = (pd.to_numeric(data["share_of_from"], errors="coerce") > 0.6 * top) & ~data["insufficient"]
 
     base = alt.Chart(data).encode(

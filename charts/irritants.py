@@ -12,6 +12,7 @@ from charts.palette import (
     OKABE_ITO,
     TEXT,
     finish,
+    finite_max,
     fmt_num,
     is_empty,
     label_of,
@@ -51,7 +52,7 @@ def irritants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                  alt.Tooltip("customers:Q", format=",d", title=t["customers"]),
                  alt.Tooltip("responses:Q", format=",d", title=t["responses"])],
     )
-    span = float(data["score"].abs().max()) or 1.0
+    span = finite_max(data["score"].abs()) or 1.0
     x = alt.X("score:Q", title=t["score"], scale=alt.Scale(domain=[-span * 1.25, span * 1.25], nice=False),
               axis=alt.Axis(format="~s"))
     bars = base.mark_bar().encode(x=x, color=alt.Color("kind_label:N", title=t["kind_title"], scale=alt.Scale(

@@ -27,6 +27,7 @@ from charts.palette import (
     NPS_COLORS,
     TEXT,
     finish,
+    finite_max,
     fmt_int,
     fmt_num,
     fmt_pct,
@@ -121,7 +122,7 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     # with two series side by side, the column is too narrow for the words
     s["stop_text"] = ["" if pd.isna(v) else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
                       for v in s["drop_off"]]
-    top = max(float(s["customers"].max()), 1.0)
+    top = max(finite_max(s["customers"]), 1.0)
     y_customers = alt.Y("customers:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
     sd = named(s)
     customers = alt.layer(
@@ -164,8 +165,8 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     e["det_text"] = ["" if thin or pd.isna(v) else f"{t['detractors_short']} {fmt_pct(v, t)}"
                      for v, thin in zip(e["detractor_share"], e["thin"], strict=True)]
     shown = e[~e["thin"]]
-    low = min([0.0, *shown["ci_low"].dropna().tolist()]) - 15
-    high = max([0.0, *shown["ci_high"].dropna().tolist()]) + 25
+    low = min(0.0, -finite_max(-shown["ci_low"])) - 15
+    high = max(0.0, finite_max(shown["ci_high"])) + 25
     nps_scale = alt.Scale(domain=[max(-100.0, low), min(100.0, high) + 10])
     y_nps = alt.Y("nps:Q", axis=None, scale=nps_scale)
     e["y_text"] = [v if not thin and pd.notna(v) else 0.0 for v, thin in zip(e["nps"], e["thin"], strict=True)]
@@ -237,7 +238,7 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     k["churn_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
                        for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
     k["churn_y"] = [0.0 if thin or pd.isna(v) else v for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
-    top_churn = max(float(k["churn_y"].max()), 0.05)
+    top_churn = max(finite_max(k["churn_y"]), 0.05)
     y_churn = alt.Y("churn_y:Q", axis=None, scale=alt.Scale(domain=[0, top_churn * 1.5]))
     kd = named(k)
     churn = alt.layer(

@@ -36,6 +36,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from analytics.stats import MIN_N
@@ -324,15 +325,24 @@ def insufficient(df: pd.DataFrame, n_col: str | None, value_col: str | None = No
     return out
 
 
+def finite_max(values, default: float = 0.0) -> float:
+    """The largest finite value of ``values`` (a number or a series), else ``default``.
+
+    A scale's domain comes from the data; the data may be empty, all missing (n < 30 everywhere) or hold an
+    infinite ratio. NaN or infinity in a spec is not JSON: the browser refuses the whole chart."""
+    array = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float).ravel()
+    array = array[np.isfinite(array)]
+    return float(array.max()) if array.size else float(default)
+
+
 def value_domain(max_value: float, headroom: float = 1.3, floor: float = 1.0) -> list[float]:
     """``[0, max × headroom]``: room to the right of the longest bar for its text."""
-    m = max_value if (max_value is not None and not math.isnan(max_value)) else 0.0
-    return [0, max(m * headroom, floor)]
+    return [0, max(finite_max(max_value) * headroom, floor)]
 
 
 def rate_axis(max_value: float, title: str) -> tuple[alt.Scale, alt.Axis]:
     """Scale and % axis for rates 0–1 with room for the value text; ticks stop at 100 %."""
-    m = max_value if (max_value is not None and not math.isnan(max_value)) else 0.0
+    m = finite_max(max_value)
     high = max(m * 1.3, 0.05)
     top = min(high, 1.0)
     step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)

@@ -12,6 +12,7 @@ from charts.palette import (
     MIN_N,
     STAGE_RAMP,
     finish,
+    finite_max,
     fmt_int,
     fmt_interval,
     fmt_pct,
@@ -117,7 +118,7 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
                              for lo, hi in zip(src["conv_ci_low"], src["conv_ci_high"], strict=True)]
     order = data["variant_label"].tolist()
-    max_share = float(data["share"].max()) if data["share"].notna().any() else 0.0
+    max_share = finite_max(data["share"])
     scale, axis = rate_axis(max_share / (_BAR_WIDTH * 1.3), t["share"])  # rate_axis adds 30 %: bars ≤ 55 %
 
     base = alt.Chart(data).encode(

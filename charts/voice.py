@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from charts.palette import NPS_COLORS, finish, fmt_int, fmt_num, is_empty, no_data_chart, resolve_titles
+from charts.palette import NPS_COLORS, finish, finite_max, fmt_int, fmt_num, is_empty, no_data_chart, resolve_titles
 
 __all__ = ["VOICE_TITLES", "themes_chart"]
 
@@ -44,7 +44,7 @@ def themes_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> a
     data["z_text"] = [fmt_num(v, t, 2, signed=True) for v in data["z"]]
     data["detractor_text"] = [fmt_int(v, t) for v in data["detractor_comments"]]
     data["promoter_text"] = [fmt_int(v, t) for v in data["promoter_comments"]]
-    span = max(float(data["z"].abs().max()), 1.0) * 1.1
+    span = max(finite_max(data["z"].abs()), 1.0) * 1.1
     chart = (
         alt.Chart(data)
         .mark_bar()
