@@ -15,6 +15,9 @@ import datetime as dt
 import hashlib
 import io
 import re
+import struct
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,29 @@ SEPARATORS = (";", "\t", ",", "|")  # candidates, in tie-break order
 LINE_COLUMN = "_line"
 MAX_RAGGED_REPORTED = 100  # a wrong separator makes every record ragged: list a sample, count the rest
 _CHUNK_ROWS = 100_000  # Python-parsed rows are moved to Arrow in chunks to bound memory
+_CHUNK_CELLS = 1_000_000  # … and at most this many cells at a time, however wide the rows
+
+# --- limits: hostile or absurd files are refused before they cost the server its memory -----------------------
+# Everything derives from the upload cap of the Data page (.streamlit/config.toml, server.maxUploadSize, in MB; a
+# test checks that both agree). The command line reads bigger files, with the same limits on their shape.
+UPLOAD_CAP_BYTES = 500 * 1024 * 1024
+MAX_COLUMNS = 1_000  # an export has tens of columns; a million-column header cost 5.6 GB before this limit
+MAX_CELLS = UPLOAD_CAP_BYTES // 10  # 52M: the cells of a CSV at the cap (about 6M touchpoints), ~10 bytes a cell
+MAX_FIELD_CHARS = UPLOAD_CAP_BYTES // 8  # one CSV value, in the careful parser (4 bytes a character while read)
+# XLSX: a ZIP of XML. Sheet XML takes ~40 bytes a cell, so MAX_CELLS cells are ~2 GB of it: 4x the cap.
+MAX_XLSX_UNCOMPRESSED_BYTES = 4 * UPLOAD_CAP_BYTES  # the sum of the ZIP entries' sizes once inflated
+MAX_COMPRESSION_RATIO = 100  # real sheets inflate 5-30x; bombs ~1000x (checked for entries above 1 MB)
+MAX_XLSX_PART_BYTES = 32 * 1024 * 1024  # parts parsed whole (workbook, styles, relations, content types)
+MAX_SHARED_STRINGS = UPLOAD_CAP_BYTES // 64  # 8M distinct texts, each at least ~64 bytes of memory once read
+MAX_SHARED_STRINGS_BYTES = UPLOAD_CAP_BYTES  # the XML of the shared strings
+MAX_ZIP_ENTRIES = 10_000  # a workbook has tens of parts
+MAX_ZIP_DIRECTORY_BYTES = 4 * 1024 * 1024  # read whole by zipfile before any other check can run
+MAX_XML_NODES_PER_CELL = 10_000  # rich-text runs of one cell; a cell is kept whole until it ends
+XLSX_MAX_ROWS, XLSX_MAX_COLUMNS = 1_048_576, 16_384  # Excel's own sheet size: nothing bigger comes from Excel
+# Parquet: checked on the footer's metadata before any data is read.
+MAX_PARQUET_UNCOMPRESSED_BYTES = 4 * UPLOAD_CAP_BYTES  # declared size of the data once decompressed
+MAX_PARQUET_ROW_GROUPS = 10_000
+MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024  # the metadata itself, parsed whole
 
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -39,8 +65,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old binary Office files (.xls)
 _BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\x1f\x8b", b"7z\xbc\xaf", b"\x7fELF", b"Rar!")
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1a")
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
-_HEADER_SCAN_BYTES = 1 << 20
+_HEADER_SCAN_BYTES = 1 << 20  # the separator is guessed from the header's first megabyte
 _QUOTED = re.compile(r'"(?:[^"]|"")*"?')
+_QUOTED_BYTES = re.compile(rb'"(?:[^"]|"")*"?')
+_BLANK_LINES = re.compile(rb"[\r\n]*")
+_FIRST_LINE = re.compile(rb'(?:[^"\r\n]++|"[^"]*+"?)*+')  # up to the first line break outside quotes
 
 
 @dataclass
@@ -149,7 +178,8 @@ def _parse_csv(data: bytes, name: str) -> _Parsed:
     if not data or data.isspace():
         raise _fail(name, "empty file: no header line")
     _check_nul(data, name)
-    header = _split_header(data)
+    _allow_long_fields()
+    header = _split_header(data, name)
     return _parse_csv_arrow(data, header) or _parse_csv_python(data, header.delimiter, name)
 
 
@@ -220,30 +250,41 @@ class _Header:
     body_line: int  # line where the first record starts
 
 
-def _split_header(data: bytes) -> _Header:
-    """The header record (after any blank lines), its separator, and where the records start."""
+def _split_header(data: bytes, name: str) -> _Header:
+    """The header record (after any blank lines), its separator, and where the records start.
+
+    The columns are counted on the bytes first: a header wider than ``MAX_COLUMNS`` is refused before
+    any record (or even the header's names) is parsed.
+    """
     start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
-    prefix = data[start:start + _HEADER_SCAN_BYTES].decode("utf-8", errors="ignore")
-    blank = len(prefix) - len(prefix.lstrip("\r\n"))
-    text = _first_line(prefix[blank:])
-    delimiter = detect_separator(text)
+    first = _BLANK_LINES.match(data, start).end()
+    end = _FIRST_LINE.match(data, first).end()
+    line = _count_breaks(data[start:first].decode("ascii")) + 1
+    delimiter = detect_separator(data[first:min(end, first + _HEADER_SCAN_BYTES)].decode("utf-8", errors="ignore"))
+    width = _count_header_fields(data, first, end, delimiter)
+    if width > MAX_COLUMNS:
+        raise _fail(name, f"the header has {width:,} columns: at most {MAX_COLUMNS:,} are accepted "
+                          f"(check the separator, or remove the columns that are not imported)", line)
+    text = data[first:end].decode("utf-8", errors="ignore")
     names = next(csv.reader([text], delimiter=delimiter), [])
-    rest = prefix[blank + len(text):]
-    end_of_line = "\r\n" if rest.startswith("\r\n") else rest[:1]
-    line = _count_breaks(prefix[:blank]) + 1
-    offset = start + len((prefix[:blank] + text + end_of_line).encode("utf-8"))
-    return _Header(names, delimiter, line, offset, line + _count_breaks(text) + 1)
+    end_of_line = 2 if data.startswith(b"\r\n", end) else int(end < len(data))
+    return _Header(names, delimiter, line, end + end_of_line, line + _count_breaks(text) + 1)
 
 
-def _first_line(text: str) -> str:
-    """Up to the first line break outside quotes."""
-    in_quotes = False
-    for i, char in enumerate(text):
-        if char == '"':
-            in_quotes = not in_quotes
-        elif char in "\r\n" and not in_quotes:
-            return text[:i]
-    return text
+def _count_header_fields(data: bytes, first: int, end: int, delimiter: str) -> int:
+    """Fields of the header line ``data[first:end]``, counted without splitting it."""
+    separator = delimiter.encode()
+    if data.find(b'"', first, end) < 0:
+        return data.count(separator, first, end) + 1
+    return _QUOTED_BYTES.sub(b"", data[first:end]).count(separator) + 1
+
+
+def _allow_long_fields() -> None:
+    """Python's csv module refuses values over 128 KB by default; a 2 MB comment is a valid value.
+
+    The limit is process-wide and only ever raised here, so concurrent imports cannot lower it."""
+    if csv.field_size_limit() < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 def _count_breaks(text: str) -> int:
@@ -275,21 +316,38 @@ def _parse_csv_arrow(data: bytes, header: _Header) -> _Parsed | None:
     if body.size == 0:
         return _Parsed(header.names, _empty_table(names), np.zeros(0, np.int64), header.line, header.delimiter)
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(delimiter=header.delimiter, quote_char='"', double_quote=True,
-                                             newlines_in_values=quoted, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=True,
-                                                 null_values=[""]),
-        )
-    except pa.ArrowInvalid:
-        return None
+        table = _arrow_csv(body, names, header.delimiter, quoted)
+    except pa.ArrowInvalid as exc:
+        # A quoted value longer than a block (1 MB) may "straddle" two blocks: read again in one block.
+        if "straddl" not in str(exc) or body.size >= _MAX_ARROW_BLOCK:
+            return None
+        try:
+            table = _arrow_csv(body, names, header.delimiter, quoted, block_size=body.size + 1)
+        except pa.ArrowInvalid:
+            return None
     lines = header.body_line + np.arange(table.num_rows, dtype=np.int64)
     if quoted:
         lines += _breaks_before(table)
     return _Parsed(header.names, table, lines, header.line, header.delimiter)
+
+
+_MAX_ARROW_BLOCK = 2**31 - 1  # Arrow's block size is a 32-bit integer
+
+
+def _arrow_csv(body: pa.Buffer, names: list[str], delimiter: str, quoted: bool,
+               block_size: int | None = None) -> pa.Table:
+    read_options = pacsv.ReadOptions(column_names=names)
+    if block_size:
+        read_options.block_size = block_size
+    return pacsv.read_csv(
+        pa.BufferReader(body),
+        read_options=read_options,
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                         newlines_in_values=quoted, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                             null_values=[""]),
+    )
 
 
 def _breaks_before(table: pa.Table) -> np.ndarray:
@@ -347,7 +405,10 @@ def _csv_error(name: str, exc: csv.Error, record_line: int, current_line: int) -
     if "expected after" in message:
         return _fail(name, "text after the closing quote of a quoted field (a quote inside a field must be doubled)",
                      current_line)
-    # "unexpected end of data" or "field larger than field limit": a quote that is never closed.
+    if "field limit" in message:  # a value this long is almost always a quote that is never closed
+        return _fail(name, f"a quoted field starting on this line is longer than {MAX_FIELD_CHARS:,} characters "
+                           'or is never closed (missing ")', record_line)
+    # "unexpected end of data": a quote that is never closed.
     return _fail(name, 'a quoted field starting on this line is never closed (missing ")', record_line)
 
 
@@ -401,7 +462,7 @@ class _ColumnBuilder:
     def add(self, row: list, line: int) -> None:
         self.rows.append(row)
         self.lines.append(line)
-        if len(self.rows) >= _CHUNK_ROWS:
+        if len(self.rows) >= min(_CHUNK_ROWS, max(1, _CHUNK_CELLS // max(1, self.width))):
             self._flush()
 
     def _flush(self) -> None:
@@ -422,36 +483,249 @@ class _ColumnBuilder:
 
 
 def _parse_xlsx(data: bytes, name: str) -> _Parsed:
-    import openpyxl  # only needed for workbooks
+    """The first worksheet, read as a stream under budgets: what the file declares (ZIP sizes, the sheet's
+    dimension, the shared strings' count) is checked before anything is inflated, and what it holds (rows,
+    cells, strings) is counted while reading, since declarations can lie or be absent."""
+    from openpyxl.reader.excel import ExcelReader  # only needed for workbooks
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
+    _check_zip_directory(data, name)  # zipfile reads the whole directory before anything else can be checked
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors on corrupt or non-Excel ZIPs
         raise _fail(name, f"is not a readable Excel workbook (.xlsx): {exc}") from None
+    archive = reader.archive
     try:
-        return _read_first_sheet(workbook, name)
-    except InputErrors:
-        raise
-    except Exception as exc:  # a damaged sheet can fail half-way through
-        raise _fail(name, f"the Excel workbook is damaged: {exc}") from None
+        try:
+            _check_zip_sizes(archive, len(data), name)
+            _check_part(archive, "[Content_Types].xml", name)
+            reader.read_manifest()
+            workbook_part = next((p.PartName[1:] for p in reader.package.Override if p.PartName.endswith(
+                "workbook.xml")), "xl/workbook.xml")
+            for part in (workbook_part, _rels_path(workbook_part), "xl/styles.xml"):
+                _check_part(archive, part, name)
+            reader.read_workbook()
+            apply_stylesheet(archive, reader.wb)  # which number formats are dates
+            sheet_path = _first_sheet_path(reader, name)
+            strings = _read_shared_strings(reader, name)
+            _check_dimension(archive, sheet_path, name)
+        except InputErrors:
+            raise
+        except Exception as exc:
+            raise _fail(name, f"is not a readable Excel workbook (.xlsx): {exc}") from None
+        try:
+            with archive.open(sheet_path) as source:
+                return _read_first_sheet(_sheet_rows(source, reader.wb, strings, name), name)
+        except InputErrors:
+            raise
+        except Exception as exc:  # a damaged sheet can fail half-way through
+            raise _fail(name, f"the Excel workbook is damaged: {exc}") from None
     finally:
-        workbook.close()
+        archive.close()
 
 
-def _read_first_sheet(workbook, name: str) -> _Parsed:
-    if not workbook.worksheets:
-        raise _fail(name, "the workbook has no sheet")
-    rows = workbook.worksheets[0].iter_rows(values_only=True)
+def _too_big(name: str, what: str, advice: str = "save the sheet as CSV, or split it") -> InputErrors:
+    return _fail(name, f"{what}; a file this large is refused to protect the server ({advice})")
+
+
+def _check_zip_directory(data: bytes, name: str) -> None:
+    """The ZIP's end record, read by hand: zipfile would load a directory of millions of entries whole."""
+    position = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))  # 22-byte record + comment of up to 64 KB
+    if position < 0 or position + 22 > len(data):
+        return  # not a ZIP at all: zipfile says so
+    entries, directory = struct.unpack_from("<HI", data, position + 10)
+    locator = position - 20
+    if locator >= 0 and data[locator:locator + 4] == b"PK\x06\x07":  # ZIP64: the real figures are elsewhere
+        offset = struct.unpack_from("<Q", data, locator + 8)[0]
+        if data[offset:offset + 4] == b"PK\x06\x06" and offset + 56 <= len(data):
+            entries, directory = struct.unpack_from("<QQ", data, offset + 32)
+    if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise _too_big(name, f"the Excel file holds {entries:,} parts ({directory:,} bytes of directory), "
+                             f"more than the {MAX_ZIP_ENTRIES:,} accepted")
+
+
+def _check_zip_sizes(archive: zipfile.ZipFile, file_size: int, name: str) -> None:
+    """Declared sizes, before anything is inflated. zipfile never inflates an entry beyond its declared size
+    (it stops there and reports a damaged file), so these figures bound what reading can cost."""
+    total = 0
+    for info in archive.infolist():
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # what Excel writes
+            raise _fail(name, f"is not a readable Excel workbook (.xlsx): part {info.filename} uses an unusual "
+                              f"compression (method {info.compress_type})")
+        total += info.file_size
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > (1 << 20) and ratio > MAX_COMPRESSION_RATIO:
+            raise _too_big(name, f"part {info.filename} inflates {ratio:,.0f} times ({info.compress_size:,} → "
+                                 f"{info.file_size:,} bytes), more than the {MAX_COMPRESSION_RATIO} accepted")
+    if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise _too_big(name, f"the Excel file inflates to {total:,} bytes ({file_size:,} stored), more than "
+                             f"the {MAX_XLSX_UNCOMPRESSED_BYTES:,} accepted")
+
+
+def _check_part(archive: zipfile.ZipFile, path: str, name: str, limit: int = MAX_XLSX_PART_BYTES) -> None:
+    """A part that openpyxl parses whole (as one XML tree) must stay small."""
+    try:
+        size = archive.getinfo(path).file_size
+    except KeyError:
+        return  # absent: openpyxl says whether it was needed
+    if size > limit:
+        raise _too_big(name, f"part {path} is {size:,} bytes once inflated, more than the {limit:,} accepted")
+
+
+def _rels_path(path: str) -> str:
+    folder, _, file = path.rpartition("/")
+    return f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
+
+
+def _first_sheet_path(reader, name: str) -> str:
+    """The first worksheet (as openpyxl's ``worksheets[0]``), without opening any sheet."""
+    valid = set(reader.valid_files)
+    for _sheet, rel in reader.parser.find_sheets():
+        if rel.target in valid and "chartsheet" not in rel.Type:
+            return rel.target
+    raise _fail(name, "the workbook has no sheet")
+
+
+def _iter_xml(source) -> Iterator[tuple[str, object]]:
+    from openpyxl.xml.functions import iterparse  # openpyxl's choice: defusedxml's when installed
+
+    return iterparse(source, events=("start", "end"))
+
+
+def _read_shared_strings(reader, name: str) -> list[str]:
+    """openpyxl's shared-string table, read under budgets: declared count, XML size, strings actually read."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+    part = reader.package.find(SHARED_STRINGS)
+    if part is None:
+        return []
+    path = part.PartName[1:]
+    _check_part(reader.archive, path, name, MAX_SHARED_STRINGS_BYTES)
+    item = f"{{{SHEET_MAIN_NS}}}si"
+    strings: list[str] = []
+    parents: list = []
+    inside = 0  # depth inside the current <si>, kept whole until it ends
+    with reader.archive.open(path) as source:
+        for event, element in _iter_xml(source):
+            if event == "start":
+                if not parents:  # <sst count="…" uniqueCount="…">
+                    _check_declared_strings(element, name)
+                parents.append(element)
+                inside = inside + 1 if inside or element.tag == item else 0
+                if inside > MAX_XML_NODES_PER_CELL:
+                    raise _too_big(name, "a shared string has too many parts")
+                continue
+            parents.pop()
+            if element.tag == item:
+                strings.append(Text.from_tree(element).content.replace("x005F_", ""))
+                inside = 0
+                if len(strings) > MAX_SHARED_STRINGS:
+                    raise _too_big(name, f"the workbook holds more than {MAX_SHARED_STRINGS:,} distinct texts")
+            if not inside and parents:
+                parents[-1].remove(element)  # what is read is dropped: memory stays flat
+    return strings
+
+
+def _check_declared_strings(root, name: str) -> None:
+    for attribute, limit in (("uniqueCount", MAX_SHARED_STRINGS), ("count", XLSX_MAX_ROWS * XLSX_MAX_COLUMNS)):
+        value = root.get(attribute)
+        if value is not None and value.isdigit() and int(value) > limit:
+            raise _too_big(name, f"the workbook declares {int(value):,} texts ({attribute}), more than the "
+                                 f"{limit:,} accepted")
+
+
+def _check_dimension(archive: zipfile.ZipFile, path: str, name: str) -> None:
+    """The sheet's declared used range (``<dimension ref="A1:F2000"/>``), read before its rows."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ref = None
+    with archive.open(path) as source:
+        for count, (event, element) in enumerate(_iter_xml(source)):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start" and tag == "dimension":
+                ref = element.get("ref")
+                break
+            if tag == "sheetData" or count > 10_000:
+                break  # no dimension: the budgets while reading still apply
+    if not ref:
+        return
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.upper())
+    except (ValueError, TypeError):
+        return  # unreadable: as if absent
+    columns, rows = (max_col or 1) - (min_col or 1) + 1, (max_row or 1) - (min_row or 1) + 1
+    if columns > MAX_COLUMNS:
+        raise _fail(name, f"the first sheet's used range {ref} has {columns:,} columns: at most {MAX_COLUMNS:,} "
+                          "are accepted (delete the unused columns, or save the sheet as CSV)")
+    if rows * columns > MAX_CELLS:
+        raise _too_big(name, f"the first sheet's used range {ref} holds {rows * columns:,} cells, more than the "
+                             f"{MAX_CELLS:,} accepted")
+
+
+def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tuple[int, list]]:
+    """(sheet row number, values from column A) for each row written in the sheet, read as a stream.
+
+    openpyxl's own reader pads every row to the declared dimension and keeps each row's XML whole;
+    here each cell is converted by openpyxl's cell parser as soon as it ends, then dropped, and the
+    sheet's size is counted against Excel's limits and ``MAX_CELLS`` as it goes."""
+    from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
+
+    parser = WorkSheetParser(source, strings, data_only=True, epoch=workbook.epoch,
+                             date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
+    parents: list = []
+    inside = 0  # depth inside the current <c>, kept whole until it ends
+    cells = 0
+    values: dict[int, object] = {}
+    for event, element in _iter_xml(source):
+        if event == "start":
+            parents.append(element)
+            if inside or element.tag == CELL_TAG:
+                inside += 1
+                if inside > MAX_XML_NODES_PER_CELL:
+                    raise _too_big(name, f"a cell of row {parser.row_counter:,} has too many parts")
+            elif element.tag == ROW_TAG:
+                number = element.get("r")
+                parser.row_counter = int(float(number)) if number else parser.row_counter + 1
+                parser.col_counter = 0
+                if parser.row_counter > XLSX_MAX_ROWS:
+                    raise _too_big(name, f"the first sheet has a row {parser.row_counter:,}, beyond Excel's last "
+                                         f"row ({XLSX_MAX_ROWS:,})")
+                values = {}
+            continue
+        parents.pop()
+        if element.tag == CELL_TAG:
+            inside = 0
+            cells += 1
+            if cells > MAX_CELLS:
+                raise _too_big(name, f"the first sheet holds more than {MAX_CELLS:,} cells (row "
+                                     f"{parser.row_counter:,})")
+            cell = parser.parse_cell(element)
+            if cell["column"] > XLSX_MAX_COLUMNS:
+                raise _too_big(name, f"row {parser.row_counter:,} has a cell beyond Excel's last column "
+                                     f"({XLSX_MAX_COLUMNS:,})")
+            if cell["value"] is not None:
+                values[cell["column"]] = cell["value"]
+        elif element.tag == ROW_TAG:
+            yield parser.row_counter, [values.get(c) for c in range(1, max(values, default=0) + 1)]
+        if not inside and parents:
+            parents[-1].remove(element)  # what is read is dropped: memory stays flat
+
+
+def _read_first_sheet(rows: Iterator[tuple[int, list]], name: str) -> _Parsed:
     headers, header_line = None, 0
-    for number, row in enumerate(rows, start=1):  # read-only sheets yield empty rows too
+    for number, row in rows:
         if any(not _blank(v) for v in row):
             headers, header_line = _trim_trailing_blanks([_cell_text(v) or "" for v in row]), number
             break
     if headers is None:
         raise _fail(name, "empty file: the first sheet has no header row")
+    if len(headers) > MAX_COLUMNS:
+        raise _fail(name, f"the header has {len(headers):,} columns: at most {MAX_COLUMNS:,} are accepted "
+                          "(remove the columns that are not imported)", header_line)
     builder = _ColumnBuilder(len(headers))
     shape = _ShapeCheck(name)
-    for number, row in enumerate(rows, start=header_line + 1):
+    for number, row in rows:
         values = [_cell_text(v) for v in row]
         values += [None] * (len(headers) - len(values))  # a short row's missing cells are empty
         fitted = shape.fit(values, len(headers), number)
@@ -489,6 +763,15 @@ def _cell_text(value) -> str | None:
 def _parse_parquet(data: bytes, name: str) -> _Parsed:
     import pyarrow.parquet as pq
 
+    footer = struct.unpack_from("<I", data, len(data) - 8)[0] if len(data) >= 12 else 0
+    if footer > MAX_PARQUET_FOOTER_BYTES:
+        raise _too_big(name, f"the Parquet metadata takes {footer:,} bytes, more than the "
+                             f"{MAX_PARQUET_FOOTER_BYTES:,} accepted", "write it again with fewer row groups")
+    try:
+        metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
+    except (pa.ArrowException, OSError) as exc:
+        raise _fail(name, f"is not a readable Parquet file: {exc}") from None
+    _check_parquet_metadata(metadata, name)
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as exc:
@@ -499,6 +782,24 @@ def _parse_parquet(data: bytes, name: str) -> _Parsed:
     columns = [_parquet_text(column, header, name) for column, header in zip(table.columns, headers, strict=True)]
     table = pa.table(columns, names=[str(i) for i in range(len(headers))])
     return _Parsed(headers, table, np.arange(2, table.num_rows + 2, dtype=np.int64))
+
+
+def _check_parquet_metadata(metadata, name: str) -> None:
+    """What the footer declares, before any data is read: columns, rows, row groups, inflated size."""
+    if metadata.num_columns > MAX_COLUMNS:
+        raise _fail(name, f"the Parquet file has {metadata.num_columns:,} columns: at most {MAX_COLUMNS:,} are "
+                          "accepted (write only the columns that are imported)")
+    if metadata.num_row_groups > MAX_PARQUET_ROW_GROUPS:
+        raise _too_big(name, f"the Parquet file has {metadata.num_row_groups:,} row groups, more than the "
+                             f"{MAX_PARQUET_ROW_GROUPS:,} accepted", "write it again with fewer row groups")
+    cells = metadata.num_rows * max(1, metadata.num_columns)
+    if cells > MAX_CELLS:
+        raise _too_big(name, f"the Parquet file declares {metadata.num_rows:,} rows × {metadata.num_columns:,} "
+                             f"columns = {cells:,} cells, more than the {MAX_CELLS:,} accepted", "split it")
+    inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if inflated > MAX_PARQUET_UNCOMPRESSED_BYTES:
+        raise _too_big(name, f"the Parquet data inflates to {inflated:,} bytes, more than the "
+                             f"{MAX_PARQUET_UNCOMPRESSED_BYTES:,} accepted", "split it")
 
 
 def _parquet_text(column: pa.ChunkedArray, header: str, name: str) -> pa.ChunkedArray:
