@@ -3,12 +3,17 @@ a picture and its finding in one sentence, and a definitions slide — in French
 
 ``deck(views, …) -> bytes`` lays out views already computed (the app passes its cached ones); ``story_deck(db,
 filters, lang)`` computes them first, for ``python -m analytics deck`` run by a scheduler. Customer text (persona
-names, comments in the journey map) reaches the slides as text runs and chart pictures, never as markup.
+names, comments in the journey map) reaches the slides as text runs and chart pictures, never as markup, and
+without control characters (``charts.export.clean_text``: python-pptx and lxml refuse some, spell others out as
+``_x0001_``, and the chart renderer aborted on them). A chart the renderer cannot draw (``ChartRenderError``: it
+crashed, timed out or refused the spec) does not stop the deck: its slide says so in place of the picture, and
+one line is logged (on stderr for the command line), naming the chart's builder, never its data.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -20,6 +25,7 @@ from pptx.util import Emu, Inches, Pt
 from analytics import story
 from analytics.dimensions import Dimensions
 from analytics.filters import Filters
+from charts.export import ChartRenderError, clean_text, warm_up
 from i18n import Texts
 
 WIDE = (Inches(13.333), Inches(7.5))  # 16:9
@@ -29,7 +35,9 @@ MUTED = RGBColor(0x6B, 0x6B, 0x6B)
 ACCENT = RGBColor(0x00, 0x72, 0xB2)  # Okabe–Ito blue, as in the charts
 
 Render = Callable[[tuple[str, tuple, dict]], bytes]
-"""``(builder, args, kwargs)`` of a story view's chart → PNG bytes."""
+"""``(builder, args, kwargs)`` of a story view's chart → PNG bytes (``ChartRenderError`` when it cannot be drawn)."""
+
+_log = logging.getLogger(__name__)
 
 
 def render_chart(chart: tuple[str, tuple, dict]) -> bytes:
@@ -69,7 +77,7 @@ def _text(slide, left, top, width, height, lines: Sequence[str], size: int, *, c
         if bullets:
             paragraph.space_after = Pt(10)
         run = paragraph.add_run()
-        run.text = ("•  " if bullets else "") + line
+        run.text = ("•  " if bullets else "") + clean_text(str(line))
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.color.rgb = color
@@ -113,7 +121,13 @@ def deck(views: Sequence[story.View], *, tx: Texts, subtitle: str, footer: str, 
 
     for v in views:
         slide = prs.slides.add_slide(blank)
-        png = render(v.chart) if v.chart else None
+        png, failed = None, False
+        if v.chart:
+            try:
+                png = render(v.chart)
+            except ChartRenderError as exc:
+                failed = True
+                _log.warning("deck: the %s chart could not be drawn (%s); its slide says so", v.chart[0], exc.reason)
         _text(slide, MARGIN, Inches(0.3), inner, Inches(0.7), [v.title], 30, bold=True, color=ACCENT)
         top, bottom = Inches(2.05), height - Inches(0.6)
         if png and _tall(png):
@@ -138,6 +152,9 @@ def deck(views: Sequence[story.View], *, tx: Texts, subtitle: str, footer: str, 
             _text(slide, MARGIN, top, inner, bottom - top, list(v.bullets), 20, bullets=True)
         if png and not _tall(png):
             _picture(slide, png, MARGIN, top, inner, bottom - top)
+        if failed:
+            _text(slide, MARGIN, bottom - Inches(0.6), inner, Inches(0.5), [tx.t("deck.chart_failed")], 16,
+                  color=MUTED)
         _text(slide, MARGIN, height - Inches(0.5), inner, Inches(0.4), [footer], 11, color=MUTED)
 
     slide = prs.slides.add_slide(blank)
@@ -154,6 +171,7 @@ def story_deck(q: story.Query, filters: Filters, dims: Dimensions, customers: in
                render: Render = render_chart) -> bytes:
     """Compute the story for the filters and lay it out: what ``python -m analytics deck`` and the app's button
     write."""
+    warm_up()  # the chart renderer starts while the story is computed
     tx = Texts(lang)
     subtitle = "\n".join([story.describe_filters(filters, dims, customers, tx),
                           tx.t("deck.range", first=tx.day(dims.first_day), last=tx.day(dims.last_day))])

@@ -55,19 +55,37 @@ def chart(builder, *args, where=None, large: bool = False, downloads: bool = Tru
         chart_downloads(key, target)
 
 
+def chart_file(spec: dict, kind: str, failed: str) -> bytes:
+    """A chart download's bytes: the chart, or, when the renderer cannot draw it, a picture that says ``failed``.
+
+    Streamlit runs a download's callable outside the page's run, where no ``st.error`` can be shown; when the
+    callable raises, the viewer only reads "Failed to generate file for download" under the button, in English,
+    and the server logs the exception with its traceback. So the callable does not raise: the downloaded picture
+    carries the message, in the viewer's language (``failed``, translated when the page was drawn)."""
+    from charts.export import ChartRenderError, chart_image, failure_image
+
+    try:
+        return chart_image(spec, kind)
+    except ChartRenderError:  # logged by charts.export, without the chart's data
+        return failure_image(kind, failed)
+
+
 def chart_downloads(key: tuple, where) -> None:
     """PNG and SVG of a chart, rendered on the server when asked for (vl-convert: no browser needed), on a white
-    background whatever the app's theme."""
-    from charts.export import KINDS, chart_image
+    background whatever the app's theme. The renderer runs in its own process (``charts.export``), started here
+    so that the first download does not wait for it."""
+    from charts.export import KINDS, warm_up
 
+    warm_up()
     drawn = st.session_state.setdefault("_charts_drawn", {})  # reset by app.py at each run
     name = key[0].removesuffix("_chart")
     drawn[name] = drawn.get(name, 0) + 1
     suffix = "" if drawn[name] == 1 else f"-{drawn[name]}"
     spec = _chart_spec(*key)
+    failed = t("download.chart_failed")
     with where.popover("", icon=":material/download:", help=t("download.chart"), type="tertiary"):
         for kind, mime in KINDS.items():
-            st.download_button(t(f"download.{kind}"), lambda kind=kind: chart_image(spec, kind),
+            st.download_button(t(f"download.{kind}"), lambda kind=kind: chart_file(spec, kind, failed),
                                file_name=f"parcours-{name}{suffix}.{kind}", mime=mime, on_click="ignore",
                                key=f"dl_chart_{name}{suffix}_{kind}", width="stretch")
 
@@ -149,14 +167,33 @@ def irritant_reason(row) -> str:
     return reason(row, texts())
 
 
+def table_file(df, kind: str, failed: str) -> bytes:
+    """A table download's bytes (``analytics.exports.frame_bytes``), or, should writing fail, a file of the same
+    kind that says ``failed`` (see ``chart_file``: a raising callable would show Streamlit's English message and
+    log a traceback whose message may quote a cell). What failed is logged by its type and place, never its
+    message."""
+    import logging
+    import traceback
+
+    from analytics.exports import frame_bytes, message_bytes
+
+    try:
+        return frame_bytes(df, kind)
+    except Exception as exc:  # noqa: BLE001 - the viewer gets a message, the log no customer text
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        logging.getLogger(__name__).warning("a %s table download failed: %s at %s:%s", kind, type(exc).__name__,
+                                            where.filename, where.lineno)
+        return message_bytes(failed, kind)
+
+
 def downloads(df, name: str, where=None) -> None:
     """CSV and XLSX downloads of a page's table (the analytic frame: numbers stay numbers; text that a
-    spreadsheet would run as a formula starts with an apostrophe), written when asked for."""
-    from analytics.exports import frame_bytes
-
+    spreadsheet would run as a formula starts with an apostrophe, control characters are taken out), written
+    when asked for."""
     left, right, _ = (where or st).columns([1, 1, 4])
-    left.download_button(t("download.csv"), lambda: frame_bytes(df, "csv"), file_name=f"{name}.csv",
+    failed = t("download.table_failed")
+    left.download_button(t("download.csv"), lambda: table_file(df, "csv", failed), file_name=f"{name}.csv",
                          mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
-    right.download_button(t("download.xlsx"), lambda: frame_bytes(df, "xlsx"), file_name=f"{name}.xlsx",
+    right.download_button(t("download.xlsx"), lambda: table_file(df, "xlsx", failed), file_name=f"{name}.xlsx",
                           on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:", key=f"dl_{name}_xlsx")
