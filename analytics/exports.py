@@ -8,22 +8,29 @@
 * ``irritants`` — the ranked stage × channel cells (``analytics.irritants``).
 
 The format follows the file's extension: ``.csv`` (UTF-8 with a byte-order mark, so that Excel reads the
-accents) or ``.xlsx``. **Formula injection** (OWASP "CSV injection"): a *text* cell that starts with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return is written with a leading apostrophe, so no spreadsheet runs it;
-numbers stay numbers. For the raw tables this is done by the database, and a CSV streams from it; an XLSX of
-more than Excel's 1,048,576 rows (header included) is refused before anything is written.
+accents) or ``.xlsx``. **Control characters**: text cells go through ``data_model.text.clean_control`` (and lose
+U+FFFE / U+FFFF, which no XML file may hold), whatever the database holds: openpyxl refuses them (its error quotes
+the cell) and a spreadsheet shows them as garbage. **Formula injection** (OWASP "CSV injection"): a *text* cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, once cleaned, is written with a leading
+apostrophe, so no spreadsheet runs it; numbers stay numbers. For the raw tables on DuckDB both are done by the
+database, and a CSV streams from it; on the other engines they are done on Arrow batches, streamed too. An XLSX of
+more than Excel's 1,048,576 rows (header included) is refused before anything is written. No error message, log
+line or warning quotes a cell.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
 from analytics.filters import Filters, apply_filters
+from data_model.text import CONTROL_CHARACTERS, clean_control
 
-__all__ = ["EXCEL_MAX_ROWS", "FORMULA_STARTS", "TABLES", "ExportError", "export", "frame_bytes", "neutralise"]
+__all__ = ["EXCEL_MAX_ROWS", "FORMULA_STARTS", "TABLES", "ExportError", "clean_cell", "export", "frame_bytes",
+           "message_bytes", "neutralise"]
 
 TABLES = ("customers", "touchpoints", "feedback", "funnel", "irritants")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,8 +43,16 @@ _COLUMNS = {
 }
 
 
+# clean_control's rule as RE2 patterns (DuckDB's and Arrow's regular expressions): the word-separating controls
+# become a space, the others go, and so do U+FFFE / U+FFFF (not XML: an .xlsx holding one does not open).
+_SEPARATING = "[\\x0b\\x0c\\x1c-\\x1f\\x85]"
+_REMOVED = CONTROL_CHARACTERS[:-1] + "\\x{FFFE}\\x{FFFF}]"
+_FORMULA = "^[=+\\-@\\t\\r]"
+_NOT_XML = re.compile("[\ufffe\uffff]")
+
+
 class ExportError(ValueError):
-    """An export that cannot be written as asked (the message says what to do instead)."""
+    """An export that cannot be written as asked (the message says what to do instead, and quotes no cell)."""
 
 
 def neutralise(value):
@@ -47,16 +62,38 @@ def neutralise(value):
     return value
 
 
+def clean_cell(value):
+    """A text without control characters (``clean_control``) nor U+FFFE / U+FFFF, then ``neutralise``-d (in that
+    order: "\\x01=1+1" must not become a formula); a list's texts likewise; anything else unchanged."""
+    if isinstance(value, str):
+        value = clean_control(value)
+        return neutralise(_NOT_XML.sub("", value) if _NOT_XML.search(value) else value)
+    if isinstance(value, list | tuple):
+        return type(value)(clean_cell(v) for v in value)
+    return value
+
+
 def _neutralised_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = pd.Series([neutralise(v) for v in out[col]], index=out.index, dtype=object)
+            out[col] = pd.Series([clean_cell(v) for v in out[col]], index=out.index, dtype=object)
+    out.columns = [clean_cell(c) for c in out.columns]
     return out
 
 
+def _to_excel(frame: pd.DataFrame, target) -> None:
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    try:
+        frame.to_excel(target, index=False, engine="openpyxl")
+    except IllegalCharacterError:  # its message quotes the cell: not this one
+        raise ExportError("a text cell holds a character that Excel refuses: export to a .csv file instead") from None
+
+
 def frame_bytes(df: pd.DataFrame, kind: str) -> bytes:
-    """A small frame (a page's table) as the bytes of a ``csv`` or ``xlsx`` file, neutralised like ``export``'s."""
+    """A small frame (a page's table) as the bytes of a ``csv`` or ``xlsx`` file, cleaned and neutralised like
+    ``export``'s."""
     import io
 
     frame = _neutralised_frame(df)
@@ -66,24 +103,47 @@ def frame_bytes(df: pd.DataFrame, kind: str) -> bytes:
         if len(frame) + 1 > EXCEL_MAX_ROWS:
             raise ExportError(f"{len(frame):,} rows do not fit in an Excel sheet: export to a .csv file instead")
         buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, engine="openpyxl")
+        _to_excel(frame, buffer)
         return buffer.getvalue()
     raise ExportError(f"unknown format {kind!r}: csv or xlsx")
 
 
+def message_bytes(message: str, kind: str) -> bytes:
+    """A ``csv`` or ``xlsx`` file whose one cell is ``message``: what a download gives when its table could not be
+    written (``ui.widgets.table_file``)."""
+    return frame_bytes(pd.DataFrame({"message": [message]}), kind)
+
+
 def _neutralised_expr(table):
-    """Every string column neutralised by the database (same rule as ``neutralise``)."""
+    """Every string column cleaned and neutralised by the database (same rules as ``clean_cell``)."""
     cols = {}
     for name, dtype in table.schema().items():
         col = table[name]
         if dtype.is_string():
+            col = col.re_replace(_SEPARATING, " ").re_replace(_REMOVED, "")
             cols[name] = ibis.ifelse(col.substr(0, 1).isin(list(FORMULA_STARTS)), "'" + col, col)
         else:
             cols[name] = col
     return table.select(**cols)
 
 
-def _raw_expr(db, what: str, filters: Filters):
+def _neutralised_arrow(data):
+    """An Arrow table or record batch with every string column cleaned and neutralised (``clean_cell``'s rules)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in data.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.replace_substring_regex(column, _SEPARATING, " ")
+            column = pc.replace_substring_regex(column, _REMOVED, "")
+            formula = pc.fill_null(pc.match_substring_regex(column, _FORMULA), False)
+            column = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return type(data).from_arrays(columns, schema=data.schema)
+
+
+def _raw_expr(db, what: str, filters: Filters, *, in_database: bool = True):
     con = db.ibis
     customers = con.table("customers")
     if what == "customers":
@@ -93,8 +153,8 @@ def _raw_expr(db, what: str, filters: Filters):
     else:
         table = apply_filters(con.table(what), filters, customers)
         order = ["customer_id", "timestamp", "id"]
-    table = table.order_by(order)
-    return _neutralised_expr(table.select(*_COLUMNS[what]))
+    table = table.order_by(order).select(*_COLUMNS[what])
+    return _neutralised_expr(table) if in_database else table
 
 
 def _frame(db, what: str, filters: Filters) -> pd.DataFrame:
@@ -119,7 +179,10 @@ def export(db, what: str, filters: Filters | None, path, max_rows: int = EXCEL_M
         raise ExportError(f"{path.name}: the file name must end in .csv or .xlsx")
     filters = filters or Filters()
     if what in _COLUMNS:
-        expr = _raw_expr(db, what, filters)
+        # DuckDB cleans and neutralises in its query (and writes the CSV itself); the other engines' rows are
+        # cleaned on their way out, as Arrow batches
+        in_database = db.dialect == "duckdb" and kind == ".csv"
+        expr = _raw_expr(db, what, filters, in_database=in_database)
         n = int(expr.count().to_pyarrow().as_py())
         if kind == ".xlsx" and n + 1 > max_rows:
             raise ExportError(f"{n:,} rows do not fit in an Excel sheet ({max_rows:,} rows with the header): "
@@ -127,7 +190,7 @@ def export(db, what: str, filters: Filters | None, path, max_rows: int = EXCEL_M
         if kind == ".csv":
             frame = None
         else:
-            frame = expr.to_pyarrow().to_pandas()
+            frame = _neutralised_arrow(expr.to_pyarrow()).to_pandas()
     else:
         frame = _neutralised_frame(_frame(db, what, filters))
         n = len(frame)
@@ -138,7 +201,10 @@ def export(db, what: str, filters: Filters | None, path, max_rows: int = EXCEL_M
             # streamed by the database; then the byte-order mark is put in front
             tmp = path.with_name(path.name + ".part")
             try:
-                expr.to_csv(tmp)
+                if in_database:
+                    expr.to_csv(tmp)
+                else:
+                    _arrow_csv(expr, tmp)
                 with open(path, "wb") as out, open(tmp, "rb") as src:
                     out.write(b"\xef\xbb\xbf")
                     while chunk := src.read(1 << 20):
@@ -151,5 +217,15 @@ def export(db, what: str, filters: Filters | None, path, max_rows: int = EXCEL_M
         for col in frame.columns:  # Excel has no time zones; the data's timestamps are naive already
             if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
                 frame[col] = frame[col].dt.tz_localize(None)
-        frame.to_excel(path, index=False, engine="openpyxl")
+        _to_excel(frame, path)
     return n
+
+
+def _arrow_csv(expr, path) -> None:
+    """``expr`` as CSV, streamed in cleaned Arrow batches (what Ibis' ``to_csv`` does outside DuckDB, plus the
+    cleaning)."""
+    import pyarrow.csv as pcsv
+
+    with expr.to_pyarrow_batches() as batches, pcsv.CSVWriter(path, batches.schema) as writer:
+        for batch in batches:
+            writer.write_batch(_neutralised_arrow(batch))

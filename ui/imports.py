@@ -49,11 +49,14 @@ def write(validated: list[Validated]) -> loader.ImportSummary:
 
 
 def errors_csv(errors: list[InputError]) -> bytes:
-    """All errors as CSV; a value that a spreadsheet would run as a formula is written as text."""
+    """All errors as CSV; a value that a spreadsheet would run as a formula is written as text, without the control
+    characters a rejected value may hold (``analytics.exports.clean_cell``)."""
+    from analytics.exports import clean_cell
+
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["file", "line", "column", "value", "reason"])
-    w.writerows([loader.neutralise(x) for x in e.as_row()] for e in errors)
+    w.writerows([clean_cell(x) for x in e.as_row()] for e in errors)
     return buf.getvalue().encode("utf-8-sig")  # with BOM: Excel opens it as UTF-8
 
 
