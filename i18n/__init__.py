@@ -261,6 +261,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "download.chart": {"fr": "Télécharger le graphique", "en": "Download the chart"},
     "download.png": {"fr": "Image PNG", "en": "PNG image"},
     "download.svg": {"fr": "Image SVG (vectorielle)", "en": "SVG image (vector)"},
+    "download.chart_failed": {
+        "fr": "Ce graphique n'a pas pu être dessiné en image (le moteur de rendu s'est arrêté ou a refusé ses "
+              "données). L'application continue ; réessayez, et signalez-le à l'administrateur si cela persiste.",
+        "en": "This chart could not be drawn as a picture (the renderer stopped or refused its data). The app goes "
+              "on; try again, and tell the administrator if it persists."},
+    "download.table_failed": {
+        "fr": "Ce tableau n'a pas pu être écrit dans ce format. Essayez l'autre format (CSV ou Excel), et signalez-le "
+              "à l'administrateur si cela persiste.",
+        "en": "This table could not be written in this format. Try the other format (CSV or Excel), and tell the "
+              "administrator if it persists."},
+    # presentation mode and the story it walks
     # presentation mode and the story it walks
     "present.toggle": {"fr": "Mode présentation", "en": "Presentation mode"},
     "present.toggle_help": {
@@ -283,6 +294,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "deck.definitions": {"fr": "Définitions", "en": "Definitions"},
     "deck.definition": {"fr": "{term} : {text}", "en": "{term}: {text}"},
     "deck.range": {"fr": "Données du {first} au {last}", "en": "Data from {first} to {last}"},
+    "deck.chart_failed": {"fr": "(Le graphique de cette vue n'a pas pu être dessiné ; ses chiffres sont dans "
+                                "l'application.)",
+                          "en": "(This view's chart could not be drawn; its numbers are in the app.)"},
     "deck.significance": {
         "fr": "Significatif : différence testée à 95 %, corrigée de la multiplicité (Benjamini–Hochberg) pour les "
               "irritants. « n < 30 » : trop peu d'observations pour conclure.",
