@@ -272,7 +272,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This table could not be written in this format. Try the other format (CSV or Excel), and tell the "
               "administrator if it persists."},
     # presentation mode and the story it walks
-    # presentation mode and the story it walks
     "present.toggle": {"fr": "Mode présentation", "en": "Presentation mode"},
     "present.toggle_help": {
         "fr": "Masque la barre latérale et les commandes, agrandit les chiffres et déroule l'histoire des données en "
