@@ -216,25 +216,31 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
 
 # -- headlines --------------------------------------------------------------------------------------------
 
-def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """The two findings the overview leads with.
+def weakest_step(rows: list[dict]) -> dict | None:
+    """The journey's weakest step — one definition for the pages, the story and the deck: the lowest conversion from
+    the previous stage in the open funnel (``conv_from_previous``), among steps whose previous stage has at least
+    ``stats.MIN_N`` customers (ties: the earliest step). ``{"from_stage", "to_stage", "rate", "customers"}`` with
+    ``customers`` those who got as far as ``from_stage`` (``1 - rate`` of them stop there); ``None`` when no step
+    qualifies. A rate, not a count: the stage where the most customers stop is often another one (the biggest)."""
+    worst = None
+    for prev, row in zip(rows, rows[1:], strict=False):
+        if prev["customers"] >= stats.MIN_N and (worst is None or row["conv_from_previous"] < worst["rate"]):
+            worst = {"from_stage": prev["stage"], "to_stage": row["stage"], "rate": row["conv_from_previous"],
+                     "customers": prev["customers"]}
+    return worst
 
-    ``worst_step``: ``{"from_stage", "to_stage", "rate"}`` for the lowest conversion from the
-    previous stage in the open funnel, among steps whose previous stage has at least
-    ``stats.MIN_N`` customers (ties: the earliest step); ``None`` when no step qualifies.
+
+def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
+    """The two findings the overview, the story and the deck lead with.
+
+    ``worst_step``: the weakest step (``weakest_step``); ``None`` when no step qualifies.
     ``lowest_nps_stage``: ``{"stage", "nps", "responses"}`` for the stage (as recorded on the
     feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
     earliest stage); ``None`` when none qualifies. Two queries.
     """
     scope = scope_for(db, filters, scope)
     stages = scope.stages
-    rows = _stage_rows(stages, stage_counts(scope))
-    worst = None
-    for i in range(1, len(rows)):
-        if rows[i - 1]["customers"] >= stats.MIN_N:
-            rate = rows[i]["conv_from_previous"]
-            if worst is None or rate < worst["rate"]:
-                worst = {"from_stage": rows[i - 1]["stage"], "to_stage": rows[i]["stage"], "rate": rate}
+    worst = weakest_step(_stage_rows(stages, stage_counts(scope)))
     lowest = None
     for s in scope.nps()["by_stage"]:
         if s["responses"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):

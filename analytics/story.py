@@ -127,17 +127,18 @@ def _overview(q, filters, dims, tx) -> View:
     return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)
 
 
+def weakest_step_sentence(worst: dict | None, names: dict[str, str], tx: Texts) -> str:
+    """The weakest step (``analytics.overview.weakest_step``) in one sentence, the same on every page and view."""
+    if not worst:
+        return tx.t("story.funnel.none")
+    return tx.t("finding.weakest_step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
+                rate=tx.percent(worst["rate"]), lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"]))
+
+
 def _funnel(q, filters, dims, tx) -> View:
     table = q("funnel_table")
     names = labels(dims, tx)
-    worst = q("headline")["worst_step"]
-    if worst:
-        reached = table.loc[table["stage"] == worst["from_stage"], "customers"]
-        caption = tx.t("story.funnel.caption", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
-                       rate=tx.percent(worst["rate"]), lost=tx.percent(1 - worst["rate"]),
-                       n=tx.number(int(reached.iloc[0]) if len(reached) else None))
-    else:
-        caption = tx.t("story.funnel.none")
+    caption = weakest_step_sentence(q("headline")["worst_step"], names, tx)
     chart = ("funnel_chart", (table,), {"labels": names, "titles": tx.chart_titles()})
     return View("funnel", tx.t("page.funnel"), caption, chart, table=table)
 
@@ -184,22 +185,15 @@ def _journey_map(q, filters, dims, tx) -> View:
     name = tx.t("map.everyone")
     parts = {k: f.assign(series=name, **({"quotes": f["quotes"].map(tuple)} if k == "cells" else {}))
              for k, f in frames.items()}
-    stages = frames["stages"]
     names = labels(dims, tx)
-    # where the journey loses the most people: the stage with the most customers stopping there (not the last)
-    inner = stages.iloc[:-1]
-    if len(inner) and inner["stopped"].sum() > 0:
-        top = inner.loc[inner["stopped"].idxmax()]
-        caption = tx.t("story.map.caption", stage=names[top["stage"]], stopped=tx.number(top["stopped"]),
-                       share=tx.percent(top["stopped"] / top["customers"] if top["customers"] else None))
-    else:
-        caption = tx.t("story.map.none")
+    # the same finding as the funnel's view (one measure, one answer): the map's column of that stage shows who stops
+    caption = weakest_step_sentence(q("headline")["worst_step"], names, tx)
     lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
     titles = tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}") for k in lanes}, stop=tx.t("map.stop"),
                              detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"))
     chart = ("journey_map_chart", (parts["stages"], parts["channels"], parts["cells"]),
              {"labels": names, "titles": titles, "series_order": (name,), "wrap": 24})
-    return View("journey_map", tx.t("page.journey_map"), caption, chart, table=stages)
+    return View("journey_map", tx.t("page.journey_map"), caption, chart, table=frames["stages"])
 
 
 def _irritants(q, filters, dims, tx) -> View:

@@ -4,9 +4,10 @@ NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 import streamlit as st
 
 import charts
+from analytics.story import weakest_step_sentence
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, day, decimal, number, percent, t
+from ui.i18n import chart_titles, day, decimal, number, percent, t, texts
 from ui.widgets import chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
@@ -79,9 +80,7 @@ with right:
 h = query("headline", filters)
 sentences = []
 if h["worst_step"]:
-    w = h["worst_step"]
-    sentences.append(t("overview.worst_step", src=labels[w["from_stage"]], dst=labels[w["to_stage"]],
-                       rate=percent(w["rate"])))
+    sentences.append(weakest_step_sentence(h["worst_step"], labels, texts()))
 if h["lowest_nps_stage"]:
     s = h["lowest_nps_stage"]
     sentences.append(t("overview.lowest_nps", stage=labels[s["stage"]], nps=f"{s['nps']:+.0f}",

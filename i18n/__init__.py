@@ -90,8 +90,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "overview.month": {"fr": "mois", "en": "month"},
     "overview.funnel": {"fr": "Entonnoir", "en": "Funnel"},
     "overview.nps_by_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
-    "overview.worst_step": {"fr": "Étape la plus faible : {src} → {dst} ({rate} passent à l'étape suivante).",
-                            "en": "Weakest step: {src} → {dst} ({rate} go on to the next stage)."},
     "overview.lowest_nps": {"fr": "NPS le plus bas : {stage} ({nps}, {n} réponses).",
                             "en": "Lowest NPS: {stage} ({nps}, {n} responses)."},
     "overview.how": {
@@ -309,11 +307,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{customers} customers: {conversion} reach the conversion stage, NPS {nps} ({responses} responses), "
               "churn {churn}."},
     "story.overview.trend": {"fr": "Clients actifs par mois", "en": "Active customers per month"},
-    "story.funnel.caption": {
-        "fr": "Le parcours perd le plus entre {src} et {dst} : {lost} des {n} clients arrivés à {src} ne vont pas "
-              "plus loin ({rate} passent).",
-        "en": "The journey loses the most between {src} and {dst}: {lost} of the {n} customers who reached {src} go "
-              "no further ({rate} move on)."},
+    # The weakest step, said the same way by the overview, the story's funnel and map views and the deck: a rate
+    # (analytics.overview.weakest_step), with the count it means, so that no view seems to contradict another.
+    "finding.weakest_step": {
+        "fr": "Étape la plus faible, au taux de passage : {src} → {dst}. Des {n} clients allés jusqu'à {src}, {rate} "
+              "vont plus loin et {lost} s'y arrêtent.",
+        "en": "Weakest step, by step conversion: {src} → {dst}. Of the {n} customers who got as far as {src}, {rate} "
+              "go further and {lost} stop there."},
     "story.funnel.none": {"fr": "Pas assez de clients pour comparer les étapes.",
                           "en": "Too few customers to compare the stages."},
     "story.crossover.title": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
@@ -331,12 +331,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                    "en": "Overall NPS {nps} ({n} responses)."},
     "story.satisfaction.few": {"fr": "{n} réponses seulement : trop peu pour un NPS (il en faut {min}).",
                                "en": "Only {n} responses: too few for an NPS ({min} needed)."},
-    "story.map.caption": {
-        "fr": "C'est à l'étape {stage} que le plus de parcours s'arrêtent : {stopped} clients ({share} de ceux qui "
-              "l'atteignent).",
-        "en": "Most journeys stop at the {stage} stage: {stopped} customers ({share} of those who reach it)."},
-    "story.map.none": {"fr": "Aucun parcours ne s'arrête avant la dernière étape.",
-                       "en": "No journey stops before the last stage."},
     "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
     "story.next.caption": {"fr": "{n} actions tirées des données, la plus coûteuse d'abord.",
                            "en": "{n} actions drawn from the data, the costliest first."},

@@ -249,7 +249,8 @@ def test_headline(db):
     load(db, customers, touchpoints, feedback)
     got = headline(db)
     # awareness → consideration 45/60 = .75; consideration → purchase 20/45 = .444 (worst eligible)
-    assert got["worst_step"] == {"from_stage": "consideration", "to_stage": "purchase", "rate": pytest.approx(20 / 45)}
+    assert got["worst_step"] == {"from_stage": "consideration", "to_stage": "purchase", "rate": pytest.approx(20 / 45),
+                                 "customers": 45}
     assert got["lowest_nps_stage"] == {"stage": "purchase", "nps": pytest.approx(100 * (10 - 21) / 31),
                                        "responses": 31}
     assert headline(db, NOBODY) == {"worst_step": None, "lowest_nps_stage": None}

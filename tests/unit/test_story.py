@@ -81,11 +81,11 @@ def test_overview_caption_and_cards(db40):
 def test_funnel_caption_names_the_worst_step(db40):
     # awareness 40 → consideration 30 (75 %) → purchase 12 (40 %); later steps start below 30 customers
     assert build(db40, "funnel").caption == (
-        f"Le parcours perd le plus entre Considération et Achat : 60,0{NNBSP}% des 30 clients arrivés à "
-        f"Considération ne vont pas plus loin (40,0{NNBSP}% passent).")
+        f"Étape la plus faible, au taux de passage : Considération → Achat. Des 30 clients allés jusqu'à "
+        f"Considération, 40,0{NNBSP}% vont plus loin et 60,0{NNBSP}% s'y arrêtent.")
     assert build(db40, "funnel", "en").caption == (
-        "The journey loses the most between Consideration and Purchase: 60.0% of the 30 customers who reached "
-        "Consideration go no further (40.0% move on).")
+        "Weakest step, by step conversion: Consideration → Purchase. Of the 30 customers who got as far as "
+        "Consideration, 40.0% go further and 60.0% stop there.")
 
 
 def test_crossover_caption_says_when_groups_are_too_small(db40):
@@ -99,10 +99,9 @@ def test_crossover_caption_says_when_groups_are_too_small(db40):
 def test_satisfaction_and_map_captions(db40):
     assert build(db40, "satisfaction", "en").caption == (
         "Overall NPS +0 (30 responses); lowest at the Consideration stage: +0 (30 responses).")
-    # stops: awareness 10 of 40, consideration 18 of 30, purchase 12 of 12 (the last stage reached is not last
-    # of the model: after-sales, loyalty and advocacy follow)
-    assert build(db40, "journey_map", "en").caption == (
-        "Most journeys stop at the Consideration stage: 18 customers (60.0% of those who reach it).")
+    # one story, one answer: the map names the funnel's weakest step, by the same measure (not the stage where the
+    # most customers stop, which on other data is another stage)
+    assert build(db40, "journey_map", "en").caption == build(db40, "funnel", "en").caption
 
 
 def test_irritants_and_next_steps_without_a_significant_cell(db40):
