@@ -31,9 +31,11 @@ exported).
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
+import string
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -55,6 +57,8 @@ STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype,
 KEY_ENV = "PARCOURS_PSEUDONYM_KEY"
 SECRETS_SECTION, SECRETS_NAME = "privacy", "pseudonym_key"
 MIN_KEY_CHARS = 16
+MIN_KEY_BITS = 128  # estimated entropy (key_bits): what a random key of 16 bytes has
+MAKE_KEY = "python -c \"import secrets; print(secrets.token_hex(32))\""
 PSEUDONYM_PREFIX, PSEUDONYM_HEX = "p_", 20
 PSEUDONYM_PATTERN = re.compile(rf"{PSEUDONYM_PREFIX}[0-9a-f]{{{PSEUDONYM_HEX}}}")
 RAW, PSEUDONYMS = "raw", "pseudonyms"  # parcours_meta.customer_ids
@@ -84,6 +88,11 @@ class UnknownCustomers(PrivacyError):
 class PseudonymKey:
     value: bytes = field(repr=False)
     source: str  # where it was found, for messages (never the key itself)
+    bits: float = field(default=float(MIN_KEY_BITS), repr=False)  # estimated entropy (key_bits)
+
+    @property
+    def weak(self) -> bool:
+        return self.bits < MIN_KEY_BITS
 
 
 def secrets_files() -> list[Path]:
@@ -99,13 +108,14 @@ def secrets_files() -> list[Path]:
     return out
 
 
-def find_key() -> PseudonymKey | None:
+def find_key(weak_ok: bool = False) -> PseudonymKey | None:
     """The pseudonym key from the environment or a secrets file; None when none is set.
 
-    Raises PrivacyError for a key that cannot be used (too short, not text) or an unreadable secrets file."""
+    Raises PrivacyError for a key that cannot be used (too short, not text, too easy to guess unless
+    ``weak_ok``) or an unreadable secrets file."""
     value = os.environ.get(KEY_ENV, "").strip()
     if value:
-        return _usable(value, f"${KEY_ENV}")
+        return _usable(value, f"${KEY_ENV}", weak_ok)
     for path in secrets_files():
         if not path.is_file():
             continue
@@ -126,23 +136,116 @@ def find_key() -> PseudonymKey | None:
             continue
         if not isinstance(value, str):
             raise PrivacyError(f"{where} must be a quoted string.")
-        return _usable(value.strip(), where)
+        return _usable(value.strip(), where, weak_ok)
     return None
 
 
-def _usable(value: str, source: str) -> PseudonymKey:
+def _usable(value: str, source: str, weak_ok: bool = False) -> PseudonymKey:
     if len(value) < MIN_KEY_CHARS:
         raise PrivacyError(
             f"The pseudonym key from {source} is {len(value)} character{'s' if len(value) != 1 else ''} long: "
-            f"use at least {MIN_KEY_CHARS} random characters, e.g. the output of "
-            "`python -c \"import secrets; print(secrets.token_urlsafe(32))\"`.")
-    return PseudonymKey(value.encode("utf-8"), source)
+            f"use at least {MIN_KEY_CHARS} random characters, e.g. the output of `{MAKE_KEY}`.")
+    bits = key_bits(value)
+    if bits < MIN_KEY_BITS and not weak_ok:
+        raise PrivacyError(
+            f"The pseudonym key from {source} is too easy to guess (about {bits:.0f} bits of entropy, fewer than "
+            f"{MIN_KEY_BITS}: repeated characters or parts, sequences like 1234 or abcd, words, or too few "
+            "different characters): whoever holds the database could find it and undo the pseudonyms. Make a "
+            f"random one with `{MAKE_KEY}`.")
+    return PseudonymKey(value.encode("utf-8"), source, bits)
+
+
+# What a key's characters are drawn from, smallest first: a character of a random key from one of them is
+# worth log2(its size) bits.
+_ALPHABETS = tuple(frozenset(a) for a in (
+    string.digits, "0123456789abcdef", "0123456789ABCDEF", string.ascii_lowercase, string.ascii_uppercase,
+    string.ascii_lowercase + string.digits, string.ascii_uppercase + string.digits, string.ascii_letters,
+    string.ascii_letters + string.digits, string.ascii_letters + string.digits + "-_",
+    string.ascii_letters + string.digits + "+/=", string.printable[:95]))
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORD_BITS = 15.0  # a word of a 30,000-word vocabulary
+_CONSONANTS4 = re.compile(r"[^aeiouy]{4}")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_YEAR_BITS = 7.0  # a year of this century or the last
+# Characters that follow each other on a keyboard row or in the alphabet (either way): "qwer", "1234", "fedc".
+_RUNS = (string.ascii_lowercase, string.digits, "qwertyuiop", "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm",
+         "wxcvbn", "&é\"'(-è_çà)=")
+_NEXT = {(run[i], run[i + 1]) for run in _RUNS for i in range(len(run) - 1)}
+_NEXT |= {(b, a) for a, b in _NEXT}
+
+
+def _word(text: str, i: int) -> int:
+    """The end of a word starting at ``i`` (a run of 3+ letters, lower case, Capitalised or in capitals,
+    pronounceable: a vowel, never 4 consonants in a row), else 0."""
+    if i and text[i - 1].isalpha() and not (text[i - 1].islower() and text[i].isupper()):  # camelCase
+        return 0
+    run = _LETTERS.match(text, i)
+    if not run:
+        return 0
+    end = next((j for j in range(i + 1, run.end()) if text[j].isupper() and text[j - 1].islower()), run.end())
+    word = text[i:end]
+    if len(word) < 3:
+        return 0
+    if not (word.islower() or word.istitle() or word.isupper()):
+        return 0
+    plain = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if c.isascii())
+    if not any(v in plain for v in "aeiouy") or _CONSONANTS4.search(plain):
+        return 0
+    return end
+
+
+def _in_run(a: str, b: str) -> bool:
+    return (a.lower(), b.lower()) in _NEXT
+
+
+def key_bits(value: str) -> float:
+    """An estimate of a key's entropy in bits, for refusing guessable keys (zxcvbn's idea, much simplified):
+    each character is worth log2 of the smallest usual alphabet holding all of the key's characters (digits,
+    hex, letters, base64…), except a part that repeats an earlier one (``abcabc``, ``passwordpassword``:
+    ~log2 of where and how long), a third identical character in a row or a fourth of a sequence or keyboard
+    row (``aaa``, ``1234``, ``fedc``, ``qwer``: 1 bit), a word (``horse``, ``MaSociété``: 15 bits a word),
+    a year (7 bits) and, between words, a separator used before (1 bit). A key of far fewer distinct
+    characters than a random one of its alphabet would hold draws from those only. Random keys of 32 bytes
+    (``secrets.token_hex(32)``, ``token_urlsafe(32)``) get ~250 bits; of 16 bytes, ~128: right at the bar."""
+    text = value[:256]
+    chars = set(text)
+    size = next((len(a) for a in _ALPHABETS if chars <= a), 95 + len(chars - _ALPHABETS[-1]) * 8)
+    expected = size * (1 - (1 - 1 / size) ** len(text))  # distinct characters of a random key this long
+    per_char = math.log2(size if len(chars) >= expected / 2 else max(len(chars), 2))
+    bits, i, n, words = 0.0, 0, len(text), False
+    while i < n:
+        repeat = next((length for length in range(min(n - i, 64), 2, -1)
+                       if text[i:i + length] in text[:i + length - 1]), 0)
+        if repeat:
+            bits += math.log2(i + 1) + math.log2(repeat)
+            i += repeat
+            continue
+        year = _YEAR.match(text, i)
+        if year:
+            bits += min(_YEAR_BITS, per_char * 4)
+            i = year.end()
+            continue
+        end = _word(text, i)
+        if end:
+            bits += min(_WORD_BITS, per_char * (end - i))
+            i, words = end, True
+            continue
+        c = text[i]
+        if i >= 2 and c == text[i - 1] == text[i - 2] or words and not c.isalnum() and c in text[:i]:
+            bits += 1
+        elif i >= 3 and _in_run(text[i - 3], text[i - 2]) and _in_run(text[i - 2], text[i - 1]) and \
+                _in_run(text[i - 1], c):
+            bits += 1
+        else:
+            bits += per_char
+        i += 1
+    return bits if len(chars) > 1 else 0.0
 
 
 def required_key() -> PseudonymKey:
     key = find_key()
     if key is None:
-        raise PrivacyError(f"No pseudonym key: {KEY_HELP} (at least {MIN_KEY_CHARS} characters). Keep it safe "
+        raise PrivacyError(f"No pseudonym key: {KEY_HELP} (a random one: `{MAKE_KEY}`). Keep it safe "
                            "and outside the database: the same key is needed for every later import.")
     return key
 
@@ -248,16 +351,20 @@ def is_pseudonymised(db: Database) -> bool:
 
 
 def _database_key(mode: str, check: str | None) -> PseudonymKey | None:
-    """The key of a pseudonymised database (None for a raw one); refuses a missing or different key."""
+    """The key of a pseudonymised database (None for a raw one); refuses a missing or different key. A key too
+    easy to guess is refused for a new database, but still opens the database made with it before Parcours
+    checked keys (its imports say so, and ``forget`` must keep working): a new database is the way out."""
     if mode != PSEUDONYMS:
         return None
-    key = find_key()
+    key = find_key(weak_ok=True)
     if key is None:
         raise PrivacyError(f"This database stores customer IDs as pseudonyms and no pseudonym key was found: "
                            f"{KEY_HELP}, to the key this database was created with.")
     if check and not hmac.compare_digest(key_check(key), check):
         raise PrivacyError(f"The pseudonym key from {key.source} is not the one this database was created with: "
                            "its customers would get other pseudonyms. Use the database's key.")
+    if key.weak and not check:
+        find_key()  # nothing to recognise it by: refused like a new key
     return key
 
 
@@ -312,9 +419,17 @@ def enable_pseudonyms(db: Database, key: PseudonymKey) -> bool:
 def import_notes(db: Database) -> list[str]:
     """What an import summary says about customer ids."""
     if is_pseudonymised(db):
-        return ["customer IDs stored as pseudonyms (keyed HMAC-SHA256)"]
+        notes = ["customer IDs stored as pseudonyms (keyed HMAC-SHA256)"]
+        key = database_key(db)
+        if key is not None and key.weak:
+            notes.append(f"the pseudonym key from {key.source} is too easy to guess (about {key.bits:.0f} bits of "
+                         f"entropy, fewer than {MIN_KEY_BITS}): whoever holds this database could find it and undo "
+                         f"the pseudonyms. Make a random key (`{MAKE_KEY}`), create a new database with it "
+                         "(python -m loaders init --db NEW_URL --pseudonymise), import the files again into it "
+                         "and delete this one")
+        return notes
     try:
-        key = find_key()
+        key = find_key(weak_ok=True)
     except PrivacyError:
         key = None
     if key is not None:

@@ -11,7 +11,7 @@ from loaders.read import read_table
 from loaders.validate import STR, ImportContext, validate
 from tests.conftest import DEMO_FILES, EXAMPLES
 
-KEY = "test-key-0123456789-abcdef"
+KEY = "Jx7Qk2mV9pL4sT8wR3nB6yH1cF5dG0zA-test-key"  # ~230 bits (key_bits)
 
 
 @pytest.fixture(autouse=True)
@@ -121,10 +121,10 @@ def test_feedback_validation_masks_comments_unless_kept(tmp_path):
 
 def test_key_from_the_environment_first_then_the_secrets_file(monkeypatch, tmp_path):
     assert privacy.find_key() is None
-    (tmp_path / "secrets.toml").write_text('[privacy]\npseudonym_key = "from-the-secrets-file-0001"\n',
-                                           encoding="utf-8")
+    in_file = "secrets-file-9fK2xQ7mW4pZ8vB3nL6tR1"
+    (tmp_path / "secrets.toml").write_text(f'[privacy]\npseudonym_key = "{in_file}"\n', encoding="utf-8")
     key = privacy.find_key()
-    assert key.value == b"from-the-secrets-file-0001" and "secrets.toml [privacy] pseudonym_key" in key.source
+    assert key.value == in_file.encode() and "secrets.toml [privacy] pseudonym_key" in key.source
     monkeypatch.setenv(privacy.KEY_ENV, KEY)
     assert privacy.find_key().value == KEY.encode() and privacy.find_key().source == "$PARCOURS_PSEUDONYM_KEY"
     assert KEY not in repr(privacy.find_key())  # the key never shows in messages or reprs

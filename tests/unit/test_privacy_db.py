@@ -10,7 +10,7 @@ from loaders.__main__ import main
 from loaders.privacy import PrivacyError, forget
 from loaders.write import import_context, run_import, undo_batch, validate_files, write_validated
 
-KEY = "test-key-0123456789-abcdef"
+KEY = "Jx7Qk2mV9pL4sT8wR3nB6yH1cF5dG0zA-test-key"  # ~230 bits (key_bits)
 RAW_IDS = ("CRM-784512", "CRM-784513", "CRM-999001")
 CUSTOMERS = "customer_id,persona,churned\nCRM-784512,Famille,non\nCRM-784513,Pro,oui\n"
 TOUCHPOINTS = ("customer_id,timestamp,channel,stage\n"
@@ -125,7 +125,7 @@ def test_pseudonyms_are_stable_across_imports_and_differ_with_another_key(tmp_pa
     code, out, _ = cli(capsys, *import_args(first, files))  # the same customers: nothing new
     assert code == 0 and "4 rows read, 0 written, 0 updated, 4 unchanged" in out
     assert counts(first)["customers"] == 3
-    monkeypatch.setenv(privacy.KEY_ENV, "another-key-for-another-database")
+    monkeypatch.setenv(privacy.KEY_ENV, "1f9c3e7a5b2d8f4e6a0c9b7d3e5f1a2c4b6d8e0f2a4c6e8b")
     assert cli(capsys, "init", "--db", second, "--pseudonymise")[0] == 0
     assert cli(capsys, *import_args(second, files))[0] == 0
 

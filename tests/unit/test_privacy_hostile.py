@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import data_model as dm
 from loaders import privacy
 from loaders.__main__ import main
-from loaders.privacy import CustomerIds, mask_personal_data
+from loaders.privacy import CustomerIds, PrivacyError, mask_personal_data
 from loaders.validate import STR
 
 KEY = "5f0c8e7a1d2b4c6e9a3f7b1d5e8c2a4f6b9d1e3c5a7f9b2d4e6c8a1f3b5d7e9c"  # secrets.token_hex(32)
@@ -149,3 +150,72 @@ def test_a_raw_database_keeps_ids_in_comments(duckdb_url, tmp_path, capsys):
     assert main(["import", "--db", duckdb_url, *_files(tmp_path)]) == 0
     assert "customer ID" not in capsys.readouterr().out
     assert _comments(duckdb_url)[1] == "Je suis CRM-784512, mon frère CRM-999001"
+
+
+# --- pseudonym keys too easy to guess ------------------------------------------------------------------------
+
+WEAK_KEYS = [
+    "a" * 40,  # one character
+    "1234567890" * 3,  # a sequence, repeated
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiopasdfghjklzxcvbnm",  # keyboard rows
+    "azertyuiopqsdfghjklmwxcvbn",
+    "passwordpasswordpassword",  # a word, repeated
+    "soleil-soleil-soleil-soleil",
+    "correct horse battery staple",  # four words
+    "MaSociété-Parcours-2025!",
+    "Parcours-Production-Cle-Secrete-2025-Lyon!",
+    "0101101001011010" * 2,  # few distinct characters
+    "aAbB" * 8,
+    "Tr0ub4dor&3Tr0ub4dor&3",
+    "test-key-0123456789-abcdef",
+]
+
+
+@pytest.mark.parametrize("weak", WEAK_KEYS)
+def test_a_guessable_key_is_refused_with_how_to_make_one(weak, monkeypatch):
+    assert len(weak) >= privacy.MIN_KEY_CHARS  # long enough: refused for being guessable, not short
+    monkeypatch.setenv(privacy.KEY_ENV, weak)
+    with pytest.raises(PrivacyError, match="too easy to guess") as refused:
+        privacy.find_key()
+    message = str(refused.value)
+    assert 'python -c "import secrets; print(secrets.token_hex(32))"' in message and weak not in message
+
+
+def test_random_keys_are_accepted(monkeypatch, tmp_path):
+    import secrets
+
+    for _ in range(200):  # what the messages and the README tell to run: never refused
+        for key in (secrets.token_hex(32), secrets.token_urlsafe(32)):
+            assert privacy.key_bits(key) >= privacy.MIN_KEY_BITS, key
+    for key in (KEY, "Jx7Qk2mV9pL4sT8wR3nB6yH1cF5dG0zA", "correct horse battery staple orange window piano river "
+                                                         "candle mountain tiger 7319"):
+        monkeypatch.setenv(privacy.KEY_ENV, key)
+        assert privacy.find_key().value == key.encode()
+    monkeypatch.delenv(privacy.KEY_ENV)
+    (tmp_path / "secrets.toml").write_text('[privacy]\npseudonym_key = "passwordpasswordpassword"\n', encoding="utf-8")
+    with pytest.raises(PrivacyError, match=r"secrets.toml \[privacy\] pseudonym_key is too easy to guess"):
+        privacy.find_key()
+
+
+def test_init_refuses_a_guessable_key_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "new.duckdb"
+    monkeypatch.setenv(privacy.KEY_ENV, "soleil-soleil-soleil-soleil")
+    assert main(["init", "--db", f"duckdb:///{path}", "--pseudonymise"]) == 2
+    assert "too easy to guess" in capsys.readouterr().err and not path.exists()
+
+
+def test_a_database_made_with_a_guessable_key_still_opens_and_says_so(duckdb_url, tmp_path, capsys, monkeypatch):
+    """Made before keys were checked: refusing its key would stop its imports and forget requests."""
+    weak = "soleil-soleil-soleil-soleil"
+    db = dm.connect(duckdb_url)
+    dm.initialise(db, settings=privacy.pseudonym_settings(privacy.PseudonymKey(weak.encode(), "test")))
+    db.close()
+    monkeypatch.setenv(privacy.KEY_ENV, weak)
+    code = main(["import", "--db", duckdb_url, *_files(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "is too easy to guess" in out and "init --db NEW_URL --pseudonymise" in out
+    assert main(["forget", "--db", duckdb_url, "CRM-784513"]) == 0
+    monkeypatch.setenv(privacy.KEY_ENV, "lune-lune-lune-lune-lune")  # guessable and not this database's key
+    assert main(["import", "--db", duckdb_url, *_files(tmp_path)]) == 2
+    assert "is not the one this database was created with" in capsys.readouterr().err
