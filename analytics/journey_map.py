@@ -12,11 +12,12 @@
   channel; ``share`` = those customers / the customers reaching the stage (lane 1's number; a
   customer may use several channels, so shares can add up to more than 100 %, and one who skipped
   the stage used none there).
-* ``cells`` — per stage, the pain points (the stage × channel cells of ``analytics.irritants`` with
-  enough responses whose NPS is below the overall NPS, lowest first) and the points of delight (above,
-  highest first), ``top_cells`` of each, with the cell's ``kind`` (irritant / delight only when
-  significant) and one or two ``quotes``: the most frequent comments of the cell's detractors (of its
-  promoters for a delight), then the most recent, of 15 to 140 characters so that they fit the map.
+* ``cells`` — per stage, the pain points (the stage × channel cells that ``analytics.irritants`` calls
+  irritants: enough responses, NPS significantly below the overall NPS; lowest first) and the points of delight
+  (those it calls delights, highest first), ``top_cells`` of each — only these, so that the map never shows as a
+  pain point what the Irritants page calls neutral — and one or two ``quotes``: the most frequent comments of the
+  cell's detractors (of its promoters for a delight), then the most recent, of 15 to 140 characters so that they
+  fit the map.
 
 All of it is aggregated by the database; the quotes are the only text that comes back, a few per cell.
 """
@@ -137,8 +138,9 @@ def _cell_rows(scope: Scope, top: int, quotes: int, min_n: int) -> list[dict]:
     cells = []
     for s in scope.stages:
         at = ranked[ranked["stage"] == s.code]
-        pains = at[at["gap"] < 0].sort_values(["nps", "responses"], ascending=[True, False], kind="stable")
-        delights = at[at["gap"] > 0].sort_values(["nps", "responses"], ascending=[False, False], kind="stable")
+        pains = at[at["kind"] == "irritant"].sort_values(["nps", "responses"], ascending=[True, False], kind="stable")
+        delights = at[at["kind"] == "delight"].sort_values(["nps", "responses"], ascending=[False, False],
+                                                            kind="stable")
         for side, part in (("pain", pains), ("delight", delights)):
             for rank, r in enumerate(part.head(top).to_dict("records"), start=1):
                 cells.append({"stage": s.code, "position": s.position, "side": side, "rank": rank,

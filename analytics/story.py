@@ -190,7 +190,8 @@ def _journey_map(q, filters, dims, tx) -> View:
     caption = weakest_step_sentence(q("headline")["worst_step"], names, tx)
     lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
     titles = tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}") for k in lanes}, stop=tx.t("map.stop"),
-                             detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"))
+                             detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"),
+                             none=tx.t("map.none_significant"))
     chart = ("journey_map_chart", (parts["stages"], parts["channels"], parts["cells"]),
              {"labels": names, "titles": titles, "series_order": (name,), "wrap": 24})
     return View("journey_map", tx.t("page.journey_map"), caption, chart, table=frames["stages"])

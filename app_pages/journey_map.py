@@ -37,7 +37,8 @@ slabels = stage_labels()
 labels = {**slabels, **channel_labels(), "—": t("satisfaction.unknown")}
 lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
 titles = chart_titles(**{f"lane_{k}": t(f"map.lane_{k}") for k in lanes}, stop=t("map.stop"),
-                      detractors_short=t("map.detractors_short"), series=t("filters.persona"))
+                      detractors_short=t("map.detractors_short"), series=t("filters.persona"),
+                      none=t("map.none_significant"))
 chart(charts.journey_map_chart, frames["stages"], frames["channels"], frames["cells"], labels=labels,
       titles=titles, series_order=tuple(name for name, _ in series), wrap=24)
 

@@ -43,12 +43,12 @@ MAP_TITLES = {
     "lane_customers": "Customers who reach the stage · share who stop there",
     "lane_channels": "Main channels (share of the stage's customers)",
     "lane_emotion": "Emotion curve: NPS and its 95% interval · detractors",
-    "lane_pains": "Pain points (lowest NPS stage × channel, n ≥ 30)",
-    "lane_delights": "Points of delight (highest NPS)",
+    "lane_pains": "Pain points (NPS significantly below overall, n ≥ 30)",
+    "lane_delights": "Points of delight (NPS significantly above overall, n ≥ 30)",
     "lane_churn": "Churn of the customers whose journey stopped here",
     "stop": "stop here",
     "detractors_short": "det.",
-    "none": "—",
+    "none": "none significant",  # a stage without a significant cell
     "series": "Persona",
     "quote_open": "“",
     "quote_close": "”",
@@ -202,8 +202,7 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
         width = max(10, wrap)
         texts = []
         for r in c.to_dict("records"):
-            star = " ★" if r["kind"] in ("irritant", "delight") else ""
-            head = f"{label_of(r['channel'], labels)} · NPS {fmt_num(r['nps'], t, 0, signed=True)}{star}"
+            head = f"{label_of(r['channel'], labels)} · NPS {fmt_num(r['nps'], t, 0, signed=True)}"
             lines = _wrap(head, width, 2)
             for q in list(r["quotes"])[:1]:
                 lines += _wrap(f"{t['quote_open']}{q}{t['quote_close']}", width, 3)
