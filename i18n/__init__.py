@@ -5,12 +5,14 @@ PowerPoint deck format the same texts. ``Texts("en").t("key", n=3)`` formats a t
 gives ``12 430``. French is the default and the fallback.
 """
 
+import re
 from datetime import date, datetime
 
 import pandas as pd
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 DEFAULT = "fr"
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")  # {n|singular|plural}: see Texts.t
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # shell
@@ -47,7 +49,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "describe.n_regions": {"fr": "{n} régions", "en": "{n} regions"},
     "describe.all_channels": {"fr": "tous les canaux", "en": "all channels"},
     "describe.all_dates": {"fr": "toute la période", "en": "all dates"},
-    "describe.customers": {"fr": "{n} clients", "en": "{n} customers"},
+    "describe.customers": {"fr": "{n} {n|client|clients}", "en": "{n} {n|customer|customers}"},
     "empty.title": {"fr": "Aucun client ne correspond à ces filtres.",
                     "en": "No customer matches these filters."},
     "empty.hint": {"fr": "Élargissez la période ou retirez un filtre dans la barre latérale.",
@@ -248,12 +250,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.forget_button": {"fr": "Oublier ces clients", "en": "Forget these customers"},
     "data.forget_none": {"fr": "Aucun identifiant saisi.", "en": "No ID entered."},
     "data.forgotten": {
-        "fr": "{customers} client(s) oublié(s) : {touchpoints} points de contact et {feedback} avis supprimés "
-              "({already} déjà oublié(s)).",
-        "en": "{customers} customer(s) forgotten: {touchpoints} touchpoints and {feedback} feedback rows deleted "
-              "({already} already forgotten)."},
-    "data.forget_log": {"fr": "{n} effacement(s) au journal, le dernier le {last}.",
-                        "en": "{n} erasure(s) in the log, the latest on {last}."},
+        "fr": "{customers} {customers|client oublié|clients oubliés} : {touchpoints} {touchpoints|point de "
+              "contact|points de contact} et {feedback} {feedback|avis|avis} supprimés ({already} déjà "
+              "{already|oublié|oubliés}).",
+        "en": "{customers} {customers|customer|customers} forgotten: {touchpoints} {touchpoints|touchpoint|"
+              "touchpoints} and {feedback} feedback {feedback|row|rows} deleted ({already} already forgotten)."},
+    "data.forget_log": {"fr": "{n} {n|effacement|effacements} au journal, le dernier le {last}.",
+                        "en": "{n} {n|erasure|erasures} in the log, the latest on {last}."},
     "download.csv": {"fr": "CSV", "en": "CSV"},
     "download.xlsx": {"fr": "Excel", "en": "Excel"},
     "download.chart": {"fr": "Télécharger le graphique", "en": "Download the chart"},
@@ -299,13 +302,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "irritants. « n < 30 » : trop peu d'observations pour conclure.",
         "en": "Significant: difference tested at 95%, corrected for multiplicity (Benjamini–Hochberg) for the "
               "irritants. \"n < 30\": too few observations to conclude."},
-    "story.footer": {"fr": "{filters} · données du {first} au {last} · n = {n} clients",
-                     "en": "{filters} · data from {first} to {last} · n = {n} customers"},
+    "story.footer": {"fr": "{filters} · données du {first} au {last} · n = {n} {n|client|clients}",
+                     "en": "{filters} · data from {first} to {last} · n = {n} {n|customer|customers}"},
     "story.overview.caption": {
-        "fr": "{customers} clients : {conversion} atteignent l'étape de conversion, NPS {nps} ({responses} réponses), "
-              "churn {churn}.",
-        "en": "{customers} customers: {conversion} reach the conversion stage, NPS {nps} ({responses} responses), "
-              "churn {churn}."},
+        "fr": "{customers} {customers|client|clients} : {conversion} atteignent l'étape de conversion, NPS {nps} "
+              "({responses} {responses|réponse|réponses}), churn {churn}.",
+        "en": "{customers} {customers|customer|customers}: {conversion} reach the conversion stage, NPS {nps} "
+              "({responses} {responses|response|responses}), churn {churn}."},
     "story.overview.trend": {"fr": "Clients actifs par mois", "en": "Active customers per month"},
     # The weakest step, said the same way by the overview, the story's funnel and map views and the deck: a rate
     # (analytics.overview.weakest_step), with the count it means, so that no view seems to contradict another.
@@ -329,11 +332,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Overall NPS {nps} ({n} responses); lowest at the {stage} stage: {stage_nps} ({stage_n} responses)."},
     "story.satisfaction.overall": {"fr": "NPS global {nps} ({n} réponses).",
                                    "en": "Overall NPS {nps} ({n} responses)."},
-    "story.satisfaction.few": {"fr": "{n} réponses seulement : trop peu pour un NPS (il en faut {min}).",
-                               "en": "Only {n} responses: too few for an NPS ({min} needed)."},
+    "story.satisfaction.few": {"fr": "{n} {n|réponse|réponses} seulement : trop peu pour un NPS (il en faut {min}).",
+                               "en": "Only {n} {n|response|responses}: too few for an NPS ({min} needed)."},
     "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
-    "story.next.caption": {"fr": "{n} actions tirées des données, la plus coûteuse d'abord.",
-                           "en": "{n} actions drawn from the data, the costliest first."},
+    "story.next.caption": {"fr": "{n} {n|action tirée|actions tirées} des données, la plus coûteuse d'abord.",
+                           "en": "{n} {n|action|actions} drawn from the data, the costliest first."},
     "story.next.none": {"fr": "Aucune action ne ressort nettement des données pour cette sélection.",
                         "en": "No action stands out clearly from the data for this selection."},
     "story.next.irritant": {
@@ -506,8 +509,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
                       "en": "The model has a single stage: nobody can stop on the way."},
     "voice.nps_stopped": {"fr": "NPS de ceux qui s'y sont arrêtés", "en": "NPS of those who stopped there"},
     "voice.nps_went_on": {"fr": "NPS de ceux qui ont continué", "en": "NPS of those who went on"},
-    "voice.customers_in_group": {"fr": "{n} clients dans ce groupe ; NPS de leurs réponses à cette étape.",
-                                 "en": "{n} customers in this group; NPS of their responses at this stage."},
+    "voice.customers_in_group": {"fr": "{n} {n|client|clients} dans ce groupe ; NPS de leurs réponses à cette étape.",
+                                 "en": "{n} {n|customer|customers} in this group; NPS of their responses at this "
+                                       "stage."},
     "voice.drop_test": {"fr": "Écart {diff} points (test z, p = {p}) : {verdict}.",
                         "en": "Difference {diff} points (z-test, p = {p}): {verdict}."},
     "voice.stopped": {"fr": "se sont arrêtés", "en": "stopped"},
@@ -565,8 +569,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.kind.feedback": {"fr": "Avis (NPS, CSAT, verbatims)", "en": "Feedback (NPS, CSAT, verbatims)"},
     "data.check": {"fr": "Vérifier", "en": "Check"},
     "data.checking": {"fr": "Vérification…", "en": "Checking…"},
-    "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} erreur(s).",
-                     "en": "Import refused, nothing was written: {n} error(s)."},
+    "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} {n|erreur|erreurs}.",
+                     "en": "Import refused, nothing was written: {n} {n|error|errors}."},
     "data.errors_download": {"fr": "Télécharger toutes les erreurs (CSV)", "en": "Download all errors (CSV)"},
     "data.valid": {"fr": "Fichiers valides. Aperçu avant écriture :", "en": "Files are valid. Preview before writing:"},
     "data.rows": {"fr": "lignes", "en": "rows"},
@@ -643,9 +647,26 @@ class Texts:
         self.lang = pick(lang)
 
     def t(self, key: str, **values) -> str:
+        """The text of ``key`` with its placeholders filled. ``{n|réponse|réponses}`` is the singular or plural
+        form for the count ``n`` (a number, or a number this class formatted), by the language's rule."""
         entry = CATALOGUE[key]
         text = entry.get(self.lang) or entry[DEFAULT]
+        if "|" in text:
+            text = _PLURAL.sub(lambda m: m[2] if self.singular(values.get(m[1])) else m[3], text)
         return text.format(**values) if values else text
+
+    def singular(self, count) -> bool:
+        """Whether ``count`` takes the singular: 0 and 1 in French ("0 réponse"), only 1 in English."""
+        if isinstance(count, str):  # as formatted here: "12 430" / "12,430", "1,5" / "1.5", "—"
+            digits = "".join(count.split()).replace("\u202f", "")
+            digits = digits.replace(",", ".") if self.lang == "fr" else digits.replace(",", "")
+            try:
+                count = float(digits)
+            except ValueError:
+                return False
+        if count is None or missing(count):
+            return False
+        return 0 <= abs(count) < 2 if self.lang == "fr" else abs(count) == 1
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         """12 430 in French, 12,430 in English."""

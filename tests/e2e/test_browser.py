@@ -98,7 +98,7 @@ def test_data_page_checks_previews_and_writes_an_upload(server, browser, tmp_pat
     page.get_by_role("button", name="Vérifier").click()
     page.get_by_text("Import refusé, rien n'a été écrit").wait_for(timeout=60_000)
     page.get_by_text("Télécharger toutes les erreurs (CSV)").wait_for(timeout=30_000)
-    assert page.get_by_text("1 erreur(s)").count() == 1
+    assert page.get_by_text("Import refusé, rien n'a été écrit : 1 erreur.").count() == 1
     page.close()
 
     page = open_page(browser, f"{server}/data")  # a new session: no upload pending

@@ -109,7 +109,7 @@ def test_irritants_and_next_steps_without_a_significant_cell(db40):
     assert build(db40, "irritants", "en").caption.startswith("No significant irritant")
     v = build(db40, "next_steps", "en")
     assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% lost).",)
-    assert v.caption == "1 actions drawn from the data, the costliest first."
+    assert v.caption == "1 action drawn from the data, the costliest first."
 
 
 def test_a_filter_that_empties_everything_still_tells_a_story(db40):
@@ -118,7 +118,7 @@ def test_a_filter_that_empties_everything_still_tells_a_story(db40):
     captions = {v.key: v.caption for v in views}
     assert captions["funnel"] == "Pas assez de clients pour comparer les étapes."
     assert captions["crossover"] == "Aucun parcours pour cette sélection."
-    assert captions["satisfaction"] == "0 réponses seulement : trop peu pour un NPS (il en faut 30)."
+    assert captions["satisfaction"] == "0 réponse seulement : trop peu pour un NPS (il en faut 30)."
     assert captions["next_steps"] == "Aucune action ne ressort nettement des données pour cette sélection."
     assert views[0].kpis[0] == ("Clients", "0", None)
 
@@ -126,7 +126,7 @@ def test_a_filter_that_empties_everything_still_tells_a_story(db40):
 def test_one_customer(duck):
     load(duck, [customer("solo")], [tp("solo", "2025-03-01 09:00", "web", "awareness")])
     views = story.views(runner(duck, Filters()), Filters(), dimensions(duck), Texts("en"))
-    assert views[0].caption.startswith("1 customers: 0.0% reach the conversion stage, NPS insufficient data")
+    assert views[0].caption.startswith("1 customer: 0.0% reach the conversion stage, NPS insufficient data")
     assert views[1].caption == "Too few customers to compare the stages."
 
 

@@ -1,0 +1,34 @@
+"""i18n.Texts: plural forms by each language's rule ("0 réponse", "1 error", "12 430 clients")."""
+
+import re
+
+import pytest
+
+from i18n import CATALOGUE, Texts
+
+
+@pytest.mark.parametrize(("lang", "count", "expected"), [
+    ("fr", 0, "0 erreur"), ("fr", 1, "1 erreur"), ("fr", 2, "2 erreurs"), ("fr", "1,5", "1,5 erreur"),
+    ("fr", "12\u202f430", "12\u202f430 erreurs"), ("fr", "—", "— erreurs"),
+    ("en", 0, "0 errors"), ("en", 1, "1 error"), ("en", 2, "2 errors"), ("en", "1,000", "1,000 errors"),
+    ("en", "1.5", "1.5 errors"), ("en", "—", "— errors"),
+])
+def test_plural_by_the_language_rule(lang, count, expected):
+    assert Texts(lang).t("data.refused", n=count).endswith(f": {expected}.")
+
+
+def test_plural_of_numbers_as_the_texts_format_them():
+    for lang in ("fr", "en"):
+        tx = Texts(lang)
+        assert tx.t("describe.customers", n=tx.number(1)) == "1 " + ("client" if lang == "fr" else "customer")
+        assert tx.t("describe.customers", n=tx.number(1000)).endswith("clients" if lang == "fr" else "customers")
+
+
+def test_no_text_hedges_its_plural():
+    # "1 erreur(s)", "1 actions": every count says its form through {n|singular|plural}
+    hedged = [(key, lang) for key, entry in CATALOGUE.items() for lang, text in entry.items() if "(s)" in text]
+    assert hedged == []
+    for key, entry in CATALOGUE.items():
+        for text in entry.values():
+            for name in re.findall(r"\{(\w+)\|[^|{}]*\|[^|{}]*\}", text):
+                assert "{" + name + "}" in text, (key, name)  # a plural form follows a count that is shown
