@@ -8,6 +8,8 @@ String columns of the frames use pandas' ``str`` dtype (Arrow-backed); "None" in
 descriptions is its missing value (``pd.isna``): Python objects would not fit 10M rows in memory.
 """
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +19,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_model.models import Touchpoint
 from data_model.stages import StageDef
-from data_model.text import fold, slug
+from data_model.text import CONTROL_CHARACTERS, clean_control, fold, slug
 from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
-from loaders.errors import InputError, InputErrors
+from loaders.errors import MAX_VALUE_CHARS, InputError, InputErrors
 from loaders.privacy import describe_masked, mask_personal_data
 from loaders.read import LINE_COLUMN, RawTable, read_table
 
@@ -28,6 +31,36 @@ STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
 DATETIME = "datetime64[us]"
 MAX_ERRORS_PER_CHECK = 1000  # per column and problem; the rest is counted in one closing error
 MAX_TYPES_LISTED = 30
+
+# Dates and timestamps outside this business range are refused (after conversion to the business time zone):
+# year 1 or 9999 is a placeholder, not a customer's visit, and it breaks every page's date arithmetic. Override
+# here (module-wide) or per import with ImportContext(earliest=..., latest=...).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+# Columns that identify a row are kept exactly as written: a control character in one is refused, never cleaned
+# (cleaning could merge two ids, or make one differ from the CRM's). They are also bounded in length: PostgreSQL's
+# B-tree indexes (customer key, natural keys) take at most 2704 bytes per entry.
+IDENTIFIERS = ("customer_id", "touchpoint_id", "feedback_id")
+MAX_ID_CHARS = 200
+MAX_NAME_CHARS = 200  # channel and touchpoint type names: both are part of a touchpoint's natural key
+# Amounts must fit the revenue column (NUMERIC(18, 4): below 10^14 in absolute value).
+_REVENUE_TYPE = Touchpoint.__table__.c.revenue.type
+REVENUE_LIMIT = 10 ** (_REVENUE_TYPE.precision - _REVENUE_TYPE.scale)
+
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+# The control characters that clean_control turns into a space (they separate words) rather than drops, as a
+# regular-expression class for Arrow: derived from the shared definition, so that both always agree.
+_SEPARATING_CONTROL = "[" + "".join(f"\\x{c:02x}" for c in range(0xA0)
+                                    if _CONTROL.fullmatch(chr(c)) and clean_control(chr(c)) == " ") + "]"
+
+
+def _spaced(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def visible_control(text: str) -> str:
+    """``text`` with each control character written as <U+0007>, for messages."""
+    return _CONTROL.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 # The frames validate() returns, column by column (customers: only the optional columns the file has).
 OUTPUT_COLUMNS: dict[str, dict[str, object]] = {
@@ -77,6 +110,9 @@ class ImportContext:
     mask_personal_data: bool = True
     # Why nothing may be imported into this database now (e.g. its pseudonym key is missing), or None.
     refusal: str | None = None
+    # The accepted business range of dates (inclusive days); defaults read when the context is made.
+    earliest: dt.date = field(default_factory=lambda: EARLIEST_DATE)
+    latest: dt.date = field(default_factory=lambda: LATEST_DATE)
 
     def __post_init__(self) -> None:
         self.touchpoint_types = {slug(k): v for k, v in self.touchpoint_types.items()}
@@ -157,6 +193,7 @@ def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = Fals
         return result
     check = _Check(raw, found, _consume)
     frame = _BUILDERS[kind](check, ctx)
+    check.control_note()
     result.frame = frame.astype(_output_columns(kind, present))[list(_output_columns(kind, present))]
     result.errors = check.sorted_errors()
     result.notes += check.notes
@@ -224,6 +261,7 @@ class _Check:
         self.errors: list[InputError] = []
         self.notes: list[str] = []
         self.masked: dict[str, int] = {}
+        self.control_removed: dict[str, int] = {}  # header -> control characters taken out of its values
 
     def has(self, name: str) -> bool:
         return name in self.found
@@ -231,22 +269,67 @@ class _Check:
     def header(self, name: str) -> str | None:
         return self.raw.headers[self.found[name]] if name in self.found else None
 
-    def text(self, name: str) -> pd.Series:
-        """The column's values without surrounding spaces; missing when empty or when there is no column."""
+    def text(self, name: str, control: str = "clean") -> pd.Series:
+        """The column's values without surrounding spaces; missing when empty or when there is no column.
+
+        Control characters (``data_model.text``): ``clean`` takes them out of free text (counted for a note);
+        ``refuse`` makes each value holding one an error (identifiers); ``keep`` leaves them to the column's
+        parser (numbers, dates, yes/no: such a value is not understood, so it is refused there).
+        """
         if name not in self.found:
             return pd.Series(np.nan, index=self.index, dtype=STR)
         values = self.raw.data[self.found[name]]
         if self.consume:
             del self.raw.data[self.found[name]]
+        if control != "keep":
+            values = self._control_characters(name, values, control == "refuse")
         stripped = values.str.strip()  # also non-breaking spaces
         if _total_length(stripped) == _total_length(values):
             return values  # the common case: nothing stripped, keep the original column (and memory)
         return stripped.mask(stripped == "")
 
-    def required_text(self, name: str) -> pd.Series:
-        values = self.text(name)
+    def required_text(self, name: str, control: str = "clean") -> pd.Series:
+        values = self.text(name, control)
         self.error(name, values.isna(), values, f"empty value: {name} is required")
         return values
+
+    def identifier(self, name: str, required: bool = False) -> pd.Series:
+        """An id column: kept exactly as written, so control characters are refused; at most MAX_ID_CHARS."""
+        values = self.required_text(name, "refuse") if required else self.text(name, "refuse")
+        self.too_long(name, values, MAX_ID_CHARS, "an identifier")
+        return values
+
+    def too_long(self, name: str, values: pd.Series, limit: int, what: str) -> None:
+        lengths = pc.utf8_length(_arrow(values))
+        if (pc.max(lengths).as_py() or 0) > limit:
+            long = pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False)
+            self.error(name, long, values.str.slice(0, MAX_VALUE_CHARS),
+                       f"is too long: {what} has at most {limit} characters")
+
+    def _control_characters(self, name: str, values: pd.Series, refuse: bool) -> pd.Series:
+        """``values`` without control characters (counted), or as they are with an error per value holding one."""
+        array = _arrow(values)
+        if not pc.any(pc.match_substring_regex(array, CONTROL_CHARACTERS)).as_py():
+            return values  # the common case: one scan of the column
+        counts = pc.count_substring_regex(array, CONTROL_CHARACTERS)
+        if refuse:
+            holding = pc.fill_null(pc.greater(counts, 0), False).to_numpy(zero_copy_only=False)
+            shown = values.where(~holding, values[holding].map(visible_control, na_action="ignore"))
+            self.error(name, holding, shown, "contains control characters (invisible, shown as <U+…>): an "
+                       "identifier is kept exactly as written, so it cannot be cleaned; correct it in the export")
+            return values
+        header = self.header(name)
+        self.control_removed[header] = self.control_removed.get(header, 0) + pc.sum(counts).as_py()
+        separated = pc.replace_substring_regex(array, _SEPARATING_CONTROL, " ")
+        return _as_str(pc.replace_substring_regex(separated, CONTROL_CHARACTERS, ""), values.index)
+
+    def control_note(self) -> None:
+        if self.control_removed:
+            total = sum(self.control_removed.values())
+            where = ", ".join(f"{header} {n:,}" for header, n in self.control_removed.items())
+            self.notes.append(f"{total:,} control character(s) removed from the text ({where}): invisible "
+                              "characters that mean nothing in a name or comment; tab and line breaks are kept, "
+                              "vertical tab, form feed and separators became a space")
 
     def error(self, name: str, mask, values: pd.Series, reason: str) -> None:
         """One error per row in ``mask`` (the first MAX_ERRORS_PER_CHECK, then a count); rows become bad."""
@@ -274,19 +357,33 @@ class _Check:
 
     # typed columns
 
-    def timestamps(self, name: str, timezone: str, required: bool) -> pd.Series:
-        values = self.required_text(name) if required else self.text(name)
-        parsed, wrong_shape = parse_timestamps(values, timezone)
+    def timestamps(self, name: str, ctx: "ImportContext", required: bool) -> pd.Series:
+        values = self.required_text(name, "keep") if required else self.text(name, "keep")
+        parsed, wrong_shape, outside = parse_timestamps(values, ctx.timezone, ctx.earliest, ctx.latest)
         failed = values.notna().to_numpy() & parsed.isna().to_numpy()
         self.error(name, failed & wrong_shape, values, f"is not a date ({DATE_HELP})")
-        self.error(name, failed & ~wrong_shape, values, "is not a valid date (no such day or time)")
+        self.error(name, failed & ~wrong_shape & ~outside, values, "is not a valid date (no such day or time)")
+        if outside.any():
+            self._outside_range_errors(name, values, outside, ctx)
         return parsed
 
-    def dates(self, name: str, timezone: str) -> pd.Series:
-        return self.timestamps(name, timezone, required=False).dt.normalize()
+    def _outside_range_errors(self, name: str, values: pd.Series, outside: np.ndarray, ctx: "ImportContext") -> None:
+        """Out of the business range as written, or moved out of it by the conversion of its offset."""
+        accepted = f"the accepted dates are {ctx.earliest.isoformat()} to {ctx.latest.isoformat()}"
+        written = values.str.slice(0, 4).where(_matches(values, r"^\d{4}-"))  # ISO: the year as written
+        moved = outside & _matches(values, _ISO_WITH_OFFSET) & pd.to_numeric(written, errors="coerce").between(
+            ctx.earliest.year, ctx.latest.year).to_numpy()
+        self.error(name, outside & ~moved, values, f"is outside the business range of dates: {accepted}")
+        self.error(name, moved, values, f"is outside the business range of dates once its offset is converted to the "
+                                        f"business time zone ({ctx.timezone}): {accepted}")
 
-    def numbers(self, name: str) -> pd.Series:
-        values = self.text(name)
+    def dates(self, name: str, ctx: "ImportContext") -> pd.Series:
+        return self.timestamps(name, ctx, required=False).dt.normalize()
+
+    def numbers(self, name: str, limit: float | None = None) -> pd.Series:
+        """Decimal numbers; with ``limit``, a value whose absolute value reaches it is refused (the column's type
+        cannot hold it)."""
+        values = self.text(name, "keep")
         mark = self.raw.decimal_mark
         numbers, ambiguous = parse_numbers(values, mark)
         other = "." if mark == "," else ","
@@ -295,17 +392,22 @@ class _Check:
                    f"file is {mark!r}; thousands may be grouped with spaces")
         example = "1234,50 or 1 234,50 €" if mark == "," else "1234.50"
         self.error(name, values.notna() & numbers.isna() & ~ambiguous, values, f"is not a number (e.g. {example})")
+        if limit is not None:
+            too_big = (numbers.abs() >= limit).to_numpy()  # NaN is not; inf (hundreds of digits) is
+            self.error(name, too_big, values, f"is too large: amounts must be below {_spaced(limit)} in absolute value "
+                                              "(the database stores 4 decimals and at most 18 digits)")
+            numbers = numbers.where(~too_big)
         return numbers
 
     def integers(self, name: str, low: int, high: int) -> pd.Series:
-        values = self.text(name)
+        values = self.text(name, "keep")
         numbers, _ = parse_numbers(values, self.raw.decimal_mark)
         ok = (numbers % 1 == 0) & numbers.between(low, high)  # NaN fails both
         self.error(name, values.notna() & ~ok, values, f"is not a whole number from {low} to {high}")
         return numbers.where(ok).astype("Int64")
 
     def booleans(self, name: str) -> pd.Series:
-        values = self.text(name)
+        values = self.text(name, "keep")
         result = _per_unique(values, _boolean, "boolean")
         self.error(name, values.notna() & result.isna(), values, f"is not a yes/no value (accepted: {BOOLEAN_HELP})")
         return result
@@ -321,6 +423,7 @@ class _Check:
     def channels(self, name: str, required: bool) -> tuple[pd.Series, pd.Series]:
         """(code, label): the code is the slug; values with no letter or digit are not a channel."""
         labels = self.required_text(name) if required else self.text(name)
+        self.too_long(name, labels, MAX_NAME_CHARS, "a channel name")
         codes = _per_unique(labels, lambda v: slug(v) or None, STR)
         self.error(name, labels.notna() & codes.isna(), labels, "is not a channel name (no letter or digit)")
         return codes, labels
@@ -360,14 +463,14 @@ class _Check:
 
 
 def _customers(check: _Check, ctx: ImportContext) -> pd.DataFrame:
-    raw_ids = check.required_text("customer_id")
+    raw_ids = check.identifier("customer_id", required=True)
     columns = {"customer_id": raw_ids, "persona": check.text("persona")}
     for name in ("segment", "region"):
         if check.has(name):
             columns[name] = check.text(name)
     for name in ("signup_date", "churn_date"):
         if check.has(name):
-            columns[name] = check.dates(name, ctx.timezone)
+            columns[name] = check.dates(name, ctx)
     if check.has("churned"):
         columns["churned"] = check.booleans("churned")
     frame = _good_rows(check, columns)
@@ -377,17 +480,18 @@ def _customers(check: _Check, ctx: ImportContext) -> pd.DataFrame:
 
 def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     columns = {
-        "customer_id": check.required_text("customer_id"),
-        "timestamp": check.timestamps("timestamp", ctx.timezone, required=True),
+        "customer_id": check.identifier("customer_id", required=True),
+        "timestamp": check.timestamps("timestamp", ctx, required=True),
     }
     columns["channel"], columns["channel_label"] = check.channels("channel", required=True)
     columns["touchpoint"] = check.text("touchpoint")
+    check.too_long("touchpoint", columns["touchpoint"], MAX_NAME_CHARS, "a touchpoint type")
     if check.has("stage"):
         columns["stage"] = check.stages("stage", ctx)
     else:
         columns["stage"] = check.stages_from_types(columns["touchpoint"], ctx)
-    columns["revenue"] = check.numbers("revenue") if check.has("revenue") else np.nan
-    columns["touchpoint_id"] = check.text("touchpoint_id")
+    columns["revenue"] = check.numbers("revenue", REVENUE_LIMIT) if check.has("revenue") else np.nan
+    columns["touchpoint_id"] = check.identifier("touchpoint_id")
     frame = _transform_ids(_good_rows(check, columns), ctx)
     frame["type_code"] = _per_unique(frame["touchpoint"], slug, STR)
     parts = ["customer_id", "timestamp", "channel", "stage", "type_code"]
@@ -399,15 +503,15 @@ def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
 
 def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     columns = {
-        "customer_id": check.required_text("customer_id"),
-        "timestamp": check.timestamps("timestamp", ctx.timezone, required=True),
+        "customer_id": check.identifier("customer_id", required=True),
+        "timestamp": check.timestamps("timestamp", ctx, required=True),
         "stage": check.stages("stage", ctx),
     }
     columns["channel"], columns["channel_label"] = check.channels("channel", required=False)
     columns["nps"] = check.integers("nps", 0, 10)
     columns["csat"] = check.integers("csat", 1, 5)
     columns["comment"] = check.text("comment")
-    columns["feedback_id"] = check.text("feedback_id")
+    columns["feedback_id"] = check.identifier("feedback_id")
     frame = _transform_ids(_good_rows(check, columns), ctx)
     parts = ["customer_id", "timestamp", "stage"]
     frame = _drop_duplicate_keys(check, frame, "feedback_id", parts, "same customer, timestamp and stage")
@@ -607,17 +711,29 @@ def _string_hash(chunk: pa.LargeStringArray) -> np.ndarray:
 # --- column parsers (pure, vectorised) -----------------------------------------------------------
 
 
-def parse_timestamps(values: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray]:
-    """(naive datetime64[us], NaT where unparsed; mask of values in neither accepted form)."""
+def parse_timestamps(values: pd.Series, timezone: str, earliest: dt.date | None = None,
+                     latest: dt.date | None = None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(naive datetime64[us], NaT where unparsed or out of range; mask of values in neither accepted form; mask
+    of values outside ``earliest``..``latest`` (default EARLIEST_DATE..LATEST_DATE, inclusive days), as written
+    or once converted to the business time zone)."""
+    earliest, latest = earliest or EARLIEST_DATE, latest or LATEST_DATE
     result = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
     french = _matches(values, _FRENCH_DATE)
     given = values.notna().to_numpy()
     iso = _matches(values, _ISO_DATE) if (given & ~french).any() else np.zeros(len(values), bool)
+    outside = np.zeros(len(values), bool)
     if french.any():
         result[french] = _parse_french(values[french])
     if iso.any():
-        result[iso] = _parse_iso(values[iso], timezone)
-    return result, given & ~french & ~iso
+        result[iso], outside[iso] = _parse_iso(values[iso], timezone, earliest.year, latest.year)
+    # Checked on the parsed values (cheap), after any offset moved them; year 0 or 9999 never reaches a page.
+    stamps = result.to_numpy()
+    low = np.datetime64(earliest, "us")
+    high = np.datetime64(latest + dt.timedelta(days=1), "us")
+    outside |= ~np.isnat(stamps) & ((stamps < low) | (stamps >= high))
+    if outside.any():
+        result[outside] = pd.NaT
+    return result, given & ~french & ~iso, outside
 
 
 def _parse_french(values: pd.Series) -> pd.Series:
@@ -635,20 +751,29 @@ def _parse_french(values: pd.Series) -> pd.Series:
     return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index).astype(DATETIME)
 
 
-def _parse_iso(values: pd.Series, timezone: str) -> pd.Series:
-    """ISO 8601; values with an offset are converted to the business time zone, then made naive."""
+def _parse_iso(values: pd.Series, timezone: str, first_year: int, last_year: int) -> tuple[pd.Series, np.ndarray]:
+    """ISO 8601; values with an offset are converted to the business time zone, then made naive.
+
+    Also returns the values refused before conversion because their year is far outside first_year..last_year:
+    converting 9999-12-31T23:00-05:00 or 0001-01-01T00:30+02:00 would leave the range of Python's datetime.
+    """
     if _contains(values, ","):  # ISO allows a decimal comma in the seconds too
         values = _replace(values, r"(\d{2}:\d{2}:\d{2}),(\d)", r"\1.\2")
     result = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
     with_offset = _matches(values, _ISO_WITH_OFFSET)
+    far = np.zeros(len(values), bool)
     if not with_offset.all():
         naive = values[~with_offset]
         result[~with_offset] = pd.to_datetime(naive, format="ISO8601", errors="coerce").astype(DATETIME)
     if with_offset.any():
+        aware = values[with_offset]
+        year = pc.cast(pc.utf8_slice_codeunits(_arrow(aware), 0, 4), pa.int64()).to_numpy(zero_copy_only=False)
+        far[with_offset] = (year < first_year - 1) | (year > last_year + 1)  # a day's offset moves a year at most
+        with_offset &= ~far
         aware = _replace(values[with_offset], r"\s+(Z|[+-]\d)", r"\1")
         instants = pd.to_datetime(aware, format="ISO8601", utc=True, errors="coerce")
         result[with_offset] = instants.dt.tz_convert(timezone).dt.tz_localize(None).astype(DATETIME)
-    return result
+    return result, far
 
 
 def parse_numbers(values: pd.Series, decimal_mark: str) -> tuple[pd.Series, np.ndarray]:
