@@ -1,6 +1,7 @@
 """`python -m loaders init|import|sample|map-type|channel-kind|export-parquet|forget …`
 
-Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held.
+Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held, or its disk is
+full (nothing written).
 """
 
 import argparse
@@ -147,7 +148,7 @@ def _pseudonymise_existing(db, key) -> int:
 def cmd_import(args) -> int:
     from loaders.errors import InputErrors
     from loaders.privacy import PrivacyError
-    from loaders.write import run_import
+    from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
     db = connect(args.db)
@@ -159,6 +160,9 @@ def cmd_import(args) -> int:
     except PrivacyError as exc:
         _err(f"Import refused, nothing was written: {exc}")
         return 2
+    except DiskFull as exc:  # not the input's fault: exit 1, like a database that cannot be opened
+        _err(str(exc))
+        return 1
     finally:
         db.close()
     print("\n".join(summary.lines()))

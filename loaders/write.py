@@ -6,7 +6,9 @@ and set-based SQL merges them by natural key, counting what is inserted, updated
 Rows of customers forgotten on request are left out first, and counted (``loaders.privacy``).
 """
 
+import errno
 import io
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +45,13 @@ _EVENT_COLUMNS = {
 }
 # Serialises imports on PostgreSQL, where several processes may load at once (ids are assigned in order).
 _PG_IMPORT_LOCK = 727_271_001
+_PG_DISK_FULL = "53100"  # SQLSTATE disk_full
+_FULL_REASONS = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG))
+
+
+class DiskFull(Exception):
+    """The database's storage filled up during an import: the import was rolled back, nothing was written.
+    ``str()`` is a one-line message for a person."""
 
 
 @dataclass
@@ -157,10 +166,87 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
                     release_frames: bool = False) -> ImportSummary:
     """Write already validated files in one transaction. With ``release_frames``, each ``Validated``'s
     frame is replaced by an empty one as soon as the database holds its rows (the caller must not need them)."""
-    by_kind = {v.kind: v for v in validated}
-    summaries = []
     if privacy.is_pseudonymised(db):
         _check_pseudonyms(validated)
+    _prepare_reclaim(db)
+    try:
+        return _write_validated(db, validated, source, release_frames)
+    except Exception as exc:
+        # Rolled back. DuckDB wrote the big transaction's blocks to the file already: a checkpoint gives
+        # their space back (else the file stays as large as the failed import made it).
+        full = is_disk_full(exc)
+        _reclaim_space(db, full)
+        if full:
+            raise DiskFull(_disk_full_message(db)) from exc
+        raise
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the storage is full: DuckDB's or the OS's "No space left on
+    device" (or quota, or file size limit), PostgreSQL's disk_full."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return True
+        if getattr(exc, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        if any(reason in str(exc) for reason in _FULL_REASONS):
+            return True
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False
+
+
+def _disk_full_message(db: Database) -> str:
+    if db.dialect == "duckdb":
+        where = f"the disk of {db.engine.url.database}"
+    else:
+        where = f"the disk of the {db.dialect} server ({db.engine.url.host or 'local'})"
+    return (f"Import refused, nothing was written: {where} is full. The database is as it was before this "
+            "import; free some space and import again.")
+
+
+def _prepare_reclaim(db: Database) -> None:
+    """DuckDB skips a CHECKPOINT that has no committed change to apply, and after a full disk not even a tiny
+    change can be committed (its write-ahead log needs space too). So one is committed before the import (an
+    empty table made and dropped: nothing the data or the history shows), which lets ``_reclaim_space`` run a
+    real checkpoint, the one that truncates the file, whatever happens."""
+    if db.dialect != "duckdb":
+        return
+    try:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE parcours_reclaim (x INTEGER)")
+            conn.exec_driver_sql("DROP TABLE parcours_reclaim")
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise DiskFull(_disk_full_message(db)) from exc
+        raise
+
+
+def _reclaim_space(db: Database, disk_full: bool) -> None:
+    """After a rolled-back import on DuckDB: a CHECKPOINT truncates the blocks the import had written to the file.
+
+    After a write that failed for want of space, DuckDB (2.0) keeps the blocks of the failed writes as used for as
+    long as the database stays open: then it is closed (without its shutdown checkpoint, so that the change
+    ``_prepare_reclaim`` committed is still there to apply) and opened again, which counts them as free. Best
+    effort: the import's own error is the one to report.
+    """
+    if db.dialect != "duckdb":
+        return
+    try:
+        if disk_full:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA disable_checkpoint_on_shutdown")
+            db.close()  # its engine opens the file again on next use
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+    except Exception:  # noqa: BLE001, S110
+        pass
+
+
+def _write_validated(db: Database, validated: list[Validated], source: str, release_frames: bool) -> ImportSummary:
+    by_kind = {v.kind: v for v in validated}
+    summaries = []
     with db.engine.begin() as conn:
         stager = _Stager(conn, db.dialect, release_frames)
         if db.dialect == "postgresql":
