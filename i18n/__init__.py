@@ -614,6 +614,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                "administrateurs, voir « Sign-in and roles » dans le README.",
                          "en": "Sign-in is off: anyone who can open the app may import, undo an import or reset the "
                                "data. To keep these to admins, see \"Sign-in and roles\" in the README."},
+    "auth.open_local": {"fr": "Sans connexion, l'application n'écoute que sur {address} : seul cet ordinateur peut "
+                              "l'ouvrir.",
+                        "en": "Without sign-in, the app listens on {address} only: only this computer can open it."},
+    "auth.open_wide": {"fr": "Elle écoute pourtant sur {address} : toute personne du réseau peut l'ouvrir. "
+                             "Activez la connexion ou écoutez sur 127.0.0.1.",
+                       "en": "Yet it listens on {address}: anyone on the network can open it. Turn sign-in on or "
+                             "listen on 127.0.0.1."},
+    "auth.secrets_exposed": {"fr": "Le fichier de secrets {path} est lisible par d'autres utilisateurs de cette "
+                                   "machine (il contient les secrets de connexion) : chmod 600.",
+                             "en": "The secrets file {path} is readable by other users of this machine (it holds "
+                                   "the sign-in secrets): chmod 600 it."},
     "auth.secrets_unreadable": {"fr": "Le fichier de secrets (.streamlit/secrets.toml) existe mais ne peut pas être "
                                       "lu : la connexion ne peut pas être vérifiée. Corrigez-le (l'erreur est dans "
                                       "le journal du serveur).",
