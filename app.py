@@ -6,14 +6,19 @@ switches to its legacy multipage mode where a deep link would skip the filters d
 
 import streamlit as st
 
-from ui import presentation
-from ui.auth import account_box, is_admin, require_sign_in
-from ui.data import deck_file, pin_version, query
-from ui.filters import describe, sidebar_filters
-from ui.i18n import LANGUAGES, browser_language, language, t
-from ui.widgets import plain
+from ui import uploads
+
+uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
+
+from ui import presentation  # noqa: E402
+from ui.auth import account_box, is_admin, log_start, require_sign_in  # noqa: E402
+from ui.data import deck_file, pin_version, query  # noqa: E402
+from ui.filters import describe, sidebar_filters  # noqa: E402
+from ui.i18n import LANGUAGES, browser_language, language, t  # noqa: E402
+from ui.widgets import plain  # noqa: E402
 
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
+log_start()  # once per process: open or signed-in, the listening address, a secrets file others may read
 st.session_state["_charts_drawn"] = {}  # names this run's chart downloads (ui.widgets.chart_downloads)
 pin_version()  # the whole run reads one version of the data (an import landing meanwhile restarts it)
 
@@ -59,6 +64,8 @@ st.sidebar.download_button(t("deck.download"), lambda: deck_file(filters, lang),
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
 account_box()
 
+if presenting or page.url_path != "data":
+    uploads.revoke()  # the Data page allows this session to upload after its own role check
 if presenting:
     presentation.show()
 else:

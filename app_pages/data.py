@@ -7,34 +7,54 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ui import imports
-from ui.auth import auth_configured, require_admin
+from ui import imports, uploads
+from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
 from ui.i18n import moment, number, t
 from ui.widgets import footer, plain
 
 require_admin()  # the navigation hides this page from viewers; a link to it must not open it either
+uploads.allow()  # this session may upload while it shows this page (ui/uploads.py refuses every other)
 st.title(t("page.data"))
 st.caption(t("data.intro"))
 if not auth_configured():
-    st.info(t("auth.open_notice"), icon=":material/lock_open:")
+    if listens_wide():
+        st.warning(t("auth.open_notice") + " " + t("auth.open_wide", address=listening_address() or "*"),
+                   icon=":material/lock_open:")
+    else:
+        st.info(t("auth.open_notice") + " " + t("auth.open_local", address=listening_address()),
+                icon=":material/lock_open:")
+for exposed in exposed_secrets():
+    st.warning(t("auth.secrets_exposed", path=plain(exposed)), icon=":material/key:")
 
 # -- upload → validate → preview → write ------------------------------------------------------------
 st.subheader(t("data.upload"))
 cols = st.columns(3)
-uploads = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_{kind}",
-                                   type=["csv", "txt", "tsv", "xlsx", "parquet"])
-           for kind, col in zip(imports.KINDS, cols, strict=True)}
-chosen = {k: u for k, u in uploads.items() if u is not None}
+# A new round of uploaders once the files are read: Streamlit drops their bytes, the widgets show empty.
+upload_round = st.session_state.setdefault("upload_round", 0)
+uploads_by_kind = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_{kind}_{upload_round}",
+                                           type=["csv", "txt", "tsv", "xlsx", "parquet"])
+                   for kind, col in zip(imports.KINDS, cols, strict=True)}
+chosen = {k: u for k, u in uploads_by_kind.items() if u is not None}
 
 keep = st.checkbox(t("data.keep_personal"), key="keep_personal", help=t("data.keep_personal_help"))
 if st.button(t("data.check"), disabled=not chosen, type="primary"):
+    st.session_state.pop("pending_import", None)  # the previous check's frames go before new ones are read
     with tempfile.TemporaryDirectory() as tmp, st.spinner(t("data.checking")):
         paths = {}
         for kind, upload in chosen.items():
-            path = Path(tmp) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
+            # one folder per kind: three exports named alike (export.csv) keep their own content and role
+            folder = Path(tmp) / kind
+            folder.mkdir()
+            path = folder / (Path(upload.name).name or f"{kind}.csv")
+            path.write_bytes(upload.getbuffer())
+            upload.close()
             paths[kind] = path
+        uploads.release(chosen.values())  # read: the server no longer holds the uploaded bytes
+        chosen.clear()
         st.session_state["pending_import"] = imports.check(paths, keep_personal_data=keep)
+    st.session_state["upload_round"] = upload_round + 1
+    uploads.trim_memory()
+    st.rerun()
 
 pending = st.session_state.get("pending_import")
 if pending is not None:
@@ -48,7 +68,8 @@ if pending is not None:
     else:
         st.success(t("data.valid"))
         for v in pending.validated:
-            st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {number(v.rows_read)} " + t("data.rows"))
+            st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {plain(v.file_name)} — {number(v.rows_read)} "
+                        + t("data.rows"))
             st.dataframe(v.frame.head(10), hide_index=True, width="stretch")
             for note in v.notes:
                 st.caption(note)
@@ -56,7 +77,9 @@ if pending is not None:
             progress = st.progress(0.1, text=t("data.writing"))
             summary = imports.write(pending.validated)
             progress.progress(1.0, text=t("data.written"))
+            del pending
             st.session_state.pop("pending_import")
+            uploads.trim_memory()  # the validated frames are written: give their memory back
             st.code("\n".join(summary.lines()), language=None)
 
 # -- history ------------------------------------------------------------------------------------------

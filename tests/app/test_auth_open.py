@@ -3,6 +3,8 @@
 the sign-in screen, the viewer and the admin. The real sign-in, through a real OpenID Connect provider and a
 browser, is tests/e2e/test_auth.py."""
 
+import time
+
 import pytest
 import streamlit as st
 from streamlit import config
@@ -11,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import fresh_app
 from tests.conftest import ROOT
-from ui.auth import admin_by_rules
+from ui.auth import admin_by_rules, sign_in_expired
 
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "parcours",
         "client_secret": "s", "server_metadata_url": "http://localhost:1/.well-known/openid-configuration"}
@@ -31,7 +33,8 @@ def no_secrets_file(tmp_path, monkeypatch):
 def signed_in_app(demo_db_url, monkeypatch, **user) -> AppTest:
     at = fresh_app(demo_db_url, monkeypatch)
     at.secrets = {"auth": AUTH, "roles": ROLES}
-    at.user = {"is_logged_in": True, **user} if user else {"is_logged_in": False}
+    # signed in a minute ago (the ID token's iat: a sign-in lasts [parcours] session_hours)
+    at.user = {"is_logged_in": True, "iat": int(time.time()) - 60, **user} if user else {"is_logged_in": False}
     return at
 
 
@@ -74,14 +77,15 @@ def test_a_viewer_is_refused_the_data_page_even_when_its_script_runs(demo_db_url
         at.switch_page("app_pages/data.py")
     # the Data page script itself, as if reached some other way: it checks the role again
     page = AppTest.from_file(str(ROOT / "app_pages" / "data.py"), default_timeout=120)
-    page.secrets, page.user = at.secrets, {"is_logged_in": True, "email": "lecteur@example.com"}
+    page.secrets, page.user = at.secrets, {"is_logged_in": True, "email": "lecteur@example.com",
+                                           "iat": int(time.time())}
     page.run()
     assert not page.exception, page.exception
     assert any("réservée aux administrateurs" in e.value for e in page.error)
     assert not page.get("file_uploader") and not page.button
 
 
-@pytest.mark.parametrize("user", [{"email": "Admine@Example.com"},
+@pytest.mark.parametrize("user", [{"email": "Admine@Example.com", "email_verified": True},
                                   {"email": "chef@example.com", "groups": ["staff", "parcours-admins"]}],
                          ids=["by e-mail", "by claim"])
 def test_an_admin_gets_the_data_page_without_the_open_notice(demo_db_url, monkeypatch, user):
@@ -94,11 +98,44 @@ def test_an_admin_gets_the_data_page_without_the_open_notice(demo_db_url, monkey
 
 
 def test_the_admin_rules():
-    assert admin_by_rules({"email": "ADMINE@example.com "}, ROLES)
+    assert admin_by_rules({"email": "ADMINE@example.com ", "email_verified": True}, ROLES)
+    assert admin_by_rules({"email": "admine@example.com", "email_verified": "true"}, ROLES)
     assert not admin_by_rules({"email": "admine@example.com", "email_verified": False}, ROLES)  # unverified
+    # no email_verified claim at all (Entra ID): anyone could have typed the address, so not an admin by e-mail…
+    assert not admin_by_rules({"email": "admine@example.com"}, ROLES)
+    # …but by an immutable claim (the user's object id, never reassigned)
+    assert admin_by_rules({"email": "admine@example.com", "oid": "8f3c"}, {"admin_claim": "oid", "admin_value": "8f3c"})
     assert admin_by_rules({"email": "x@example.com", "groups": "parcours-admins"}, ROLES)  # a claim as a string
     assert admin_by_rules({"groups": ["a", "parcours-admins"]}, {**ROLES, "admin_value": ["b", "parcours-admins"]})
     assert not admin_by_rules({"email": "x@example.com", "groups": ["parcours-admins-not"]}, ROLES)
     assert not admin_by_rules({"email": "x@example.com"}, {})  # no [roles]: every signed-in user is a viewer
     assert not admin_by_rules({"email": ""}, {"admins": [""]})
     assert not admin_by_rules({"groups": ["parcours-admins"]}, {"admin_claim": "groups"})  # no value: nobody
+
+
+def test_a_sign_in_lasts_session_hours(demo_db_url, monkeypatch):
+    """Eight hours by default (not Streamlit's 30-day cookie), from the ID token's auth_time, else iat; older, the
+    user is signed out (st.logout) before anything is shown."""
+    nine_hours_ago = int(time.time()) - 9 * 3600
+    at = signed_in_app(demo_db_url, monkeypatch, email="lecteur@example.com", iat=nine_hours_ago).run()
+    assert not at.exception, at.exception
+    assert not at.metric and not at.sidebar.multiselect and not at.button  # signed out: nothing shown
+    # a longer lifetime in the secrets keeps the same sign-in
+    at = signed_in_app(demo_db_url, monkeypatch, email="lecteur@example.com", iat=nine_hours_ago)
+    at.secrets = {**at.secrets, "parcours": {"session_hours": 12}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.metric
+    # auth_time (when the user authenticated) comes before iat (a refreshed token's issue time)
+    at = signed_in_app(demo_db_url, monkeypatch, email="lecteur@example.com", iat=int(time.time()),
+                       auth_time=nine_hours_ago).run()
+    assert not at.metric
+
+
+def test_sign_in_expiry_rules():
+    now = 1_800_000_000
+    assert not sign_in_expired({"iat": now - 7 * 3600}, 8, now=now)
+    assert sign_in_expired({"iat": now - 8 * 3600 - 1}, 8, now=now)
+    assert sign_in_expired({"iat": now, "auth_time": now - 9 * 3600}, 8, now=now)
+    assert sign_in_expired({}, 8, now=now)  # no time at all: signed out, never kept forever
+    assert not sign_in_expired({"iat": str(now - 60)}, 8, now=now)
