@@ -7,6 +7,8 @@ engine's own connection (a second ``ibis.duckdb.connect`` on the same file fails
 
 import os
 import re
+import stat
+import threading
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,6 +70,45 @@ def _duckdb_path(url: sa.URL) -> Path | None:
     if not db or db == ":memory:":
         return None
     return Path(db)
+
+
+# Customer data stays with the account that runs Parcours: the folder of an embedded database that Parcours
+# creates (data/ by default) is 0700, a new database file 0600, and DuckDB's write-ahead log and spill
+# folder get the file's permissions. Existing folders and files keep the permissions they were given.
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+_UMASK_LOCK = threading.Lock()  # the umask is the process's: two threads must not interleave set and restore
+
+
+def _make_private_folders(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each 0700 (``mkdir(parents=True)`` would make them 0755)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            continue
+        os.chmod(path, PRIVATE_DIR)
+
+
+def _private_companions(path: Path) -> None:
+    """DuckDB's ``.wal`` (made again after every checkpoint, with the process's umask) and ``.tmp`` spill
+    folder get no more permissions than the database file itself."""
+    try:
+        allowed = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    for companion, mode in ((Path(f"{path}.wal"), allowed), (Path(f"{path}.tmp"), allowed | (allowed & 0o444) >> 2)):
+        try:
+            current = stat.S_IMODE(companion.stat().st_mode)
+            if current & ~mode:
+                os.chmod(companion, current & mode)
+        except OSError:  # absent (the usual case), or gone meanwhile
+            continue
 
 
 def _describe_process(pid: str) -> str:
@@ -197,16 +238,33 @@ def connect(url: str | None = None, create: bool = True) -> Database:
     if parsed.get_backend_name() == "duckdb":
         path = _duckdb_path(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
             if not create and not path.exists():
                 raise DatabaseUnavailable(f"There is no database at {path}.")
+            _make_private_folders(path.parent)
         kwargs["connect_args"] = {"config": duckdb_config()}
     engine = sa.create_engine(url, **kwargs)
+    path = _duckdb_path(parsed) if parsed.get_backend_name() == "duckdb" else None
     if parsed.get_backend_name() == "duckdb":
         sa.event.listen(engine, "connect", _quiet_duckdb)
+    if path is not None:
+        # after each use (a "commit" event comes before DuckDB writes its log)
+        sa.event.listen(engine, "checkin", lambda _dbapi, _record: _private_companions(path))
+    new_file = path is not None and not path.exists()
     try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("select 1")
+        if new_file:  # DuckDB makes the file with the process's umask: 0600 from the start
+            with _UMASK_LOCK:
+                previous = os.umask(0o077)
+                try:
+                    with engine.connect() as conn:
+                        conn.exec_driver_sql("select 1")
+                finally:
+                    os.umask(previous)
+            os.chmod(path, PRIVATE_FILE)
+        else:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("select 1")
+        if path is not None:
+            _private_companions(path)
     except Exception as exc:  # noqa: BLE001 - every driver raises its own kind
         engine.dispose()
         if parsed.get_backend_name() == "duckdb" and "lock" in str(exc).lower():

@@ -3,6 +3,9 @@ people write them (and the ordinary text that must stay), raw customer IDs typed
 pseudonymised database, the modes of the files Parcours creates, and pseudonym keys too guessable to use."""
 
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -219,3 +222,60 @@ def test_a_database_made_with_a_guessable_key_still_opens_and_says_so(duckdb_url
     monkeypatch.setenv(privacy.KEY_ENV, "lune-lune-lune-lune-lune")  # guessable and not this database's key
     assert main(["import", "--db", duckdb_url, *_files(tmp_path)]) == 2
     assert "is not the one this database was created with" in capsys.readouterr().err
+
+
+# --- the files Parcours creates --------------------------------------------------------------------------------
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def usual_umask():
+    """The usual umask (022: files 0644, folders 0755), whatever the test runner's."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_the_default_database_folder_and_file_are_private(tmp_path, monkeypatch, usual_umask, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PARCOURS_DB_URL", raising=False)
+    db = dm.connect()  # duckdb:///data/parcours.duckdb
+    dm.initialise(db)
+    db.close()
+    assert _mode(tmp_path / "data") == 0o700 and _mode(tmp_path / "data" / "parcours.duckdb") == 0o600
+    assert os.umask(0o022) == 0o022  # the process's umask is back
+    # the forget salt (parcours_secrets) lives in that file; a write leaves no readable write-ahead log
+    assert main(["import", "--db", "duckdb:///data/parcours.duckdb", *_files(tmp_path)]) == 0
+    assert main(["forget", "--db", "duckdb:///data/parcours.duckdb", "CRM-784513"]) == 0
+    for path in (tmp_path / "data").iterdir():
+        assert _mode(path) & 0o077 == 0, path
+
+
+def test_nested_folders_are_private_existing_ones_untouched_and_the_wal_follows_the_file(tmp_path, usual_umask):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    path = shared / "a" / "b" / "parcours.duckdb"
+    db = dm.connect(f"duckdb:///{path}")
+    dm.initialise(db)
+    assert _mode(shared) == 0o755  # not Parcours' folder: left as it was
+    assert _mode(shared / "a") == _mode(shared / "a" / "b") == 0o700 and _mode(path) == 0o600
+    wal = path.with_name(path.name + ".wal")
+    seen = []
+    for i in range(3):  # each write may make the write-ahead log again (after a checkpoint): never readable
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(f"insert into parcours_meta (key, value) values ('test{i}', 'x')")
+        if wal.exists():
+            seen.append(_mode(wal))
+    db.close()
+    assert seen and all(m == 0o600 for m in seen)
+    # a file the administrator opened to a group keeps that: Parcours only creates private
+    os.chmod(path, 0o640)
+    db = dm.connect(f"duckdb:///{path}")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("insert into parcours_meta (key, value) values ('again', 'x')")
+    assert _mode(path) == 0o640 and (not wal.exists() or _mode(wal) & ~0o640 == 0)
+    db.close()
