@@ -1,4 +1,4 @@
-"""Personal data at import: pseudonymised customer ids, masked verbatims, forgotten customers.
+r"""Personal data at import: pseudonymised customer ids, masked verbatims, forgotten customers.
 
 **Pseudonyms.** A database can store every customer id as a keyed pseudonym instead of the CRM's
 identifier: ``p_`` + the first 20 hex digits of HMAC-SHA256(key, id), the id as validated (surrounding
@@ -11,12 +11,16 @@ of splitting every customer in two. Switching it on for a database that already 
 
 **The key** comes from ``PARCOURS_PSEUDONYM_KEY``, else from ``pseudonym_key`` in the ``[privacy]``
 section of ``.streamlit/secrets.toml`` (in the current folder, the project's folder, then the home
-folder; read with tomllib, the way Streamlit finds its secrets). At least 16 characters. It is never
-stored in the database.
+folder; read with tomllib, the way Streamlit finds its secrets). At least 16 characters and ~128 bits of
+estimated entropy (``key_bits``: repeats, sequences, keyboard rows and words count for little), e.g.
+``secrets.token_hex(32)``; a database made before keys were checked still opens with its weaker key, and its
+imports say to move to a new one. It is never stored in the database.
 
 **Masking.** ``mask_personal_data`` replaces e-mail addresses, phone numbers (French and international
 formats), IBANs (mod-97 checked) and card numbers (13–19 digits, Luhn checked) in the feedback comments
-by ``[email]``, ``[téléphone]``, ``[iban]``, ``[carte]``, and counts them. It works on whole columns with
+by ``[email]``, ``[téléphone]``, ``[iban]``, ``[carte]``, and counts them; in a pseudonymised database, the
+raw customer ids of the import's files (and ids of their shape, when it has letters: ``CRM-\d{6}``) become
+``[id]`` (``CustomerIds``). It works on whole columns with
 Arrow's RE2 (only rows holding a digit or an ``@`` are looked at; checksums run in Python on the few rows
 that hold a candidate), so ordinary numbers — order numbers, amounts, dates, postcodes — stay.
 
