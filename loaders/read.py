@@ -40,7 +40,10 @@ _CHUNK_CELLS = 1_000_000  # … and at most this many cells at a time, however w
 # test checks that both agree). The command line reads bigger files, with the same limits on their shape.
 UPLOAD_CAP_BYTES = 500 * 1024 * 1024
 MAX_COLUMNS = 1_000  # an export has tens of columns; a million-column header cost 5.6 GB before this limit
-MAX_CELLS = UPLOAD_CAP_BYTES // 10  # 52M: the cells of a CSV at the cap (about 6M touchpoints), ~10 bytes a cell
+MAX_CELLS = UPLOAD_CAP_BYTES // 8  # 65M: the cells of a CSV at the cap (about 6M touchpoints), ~8 bytes a cell
+# A CSV bigger than the cap (command line) may hold more: one cell per CSV_BYTES_PER_CELL of file. Below that, a
+# cell costs far more memory once parsed (~20 bytes) than in the file: 500 MB of ";" would take ~10 GB.
+CSV_BYTES_PER_CELL = 8
 MAX_FIELD_CHARS = UPLOAD_CAP_BYTES // 8  # one CSV value, in the careful parser (4 bytes a character while read)
 # XLSX: a ZIP of XML. Sheet XML takes ~40 bytes a cell, so MAX_CELLS cells are ~2 GB of it: 4x the cap.
 MAX_XLSX_UNCOMPRESSED_BYTES = 4 * UPLOAD_CAP_BYTES  # the sum of the ZIP entries' sizes once inflated
@@ -180,6 +183,7 @@ def _parse_csv(data: bytes, name: str) -> _Parsed:
     _check_nul(data, name)
     _allow_long_fields()
     header = _split_header(data, name)
+    _check_csv_cells(data, header, name)
     return _parse_csv_arrow(data, header) or _parse_csv_python(data, header.delimiter, name)
 
 
@@ -269,6 +273,19 @@ def _split_header(data: bytes, name: str) -> _Header:
     names = next(csv.reader([text], delimiter=delimiter), [])
     end_of_line = 2 if data.startswith(b"\r\n", end) else int(end < len(data))
     return _Header(names, delimiter, line, end + end_of_line, line + _count_breaks(text) + 1)
+
+
+def _check_csv_cells(data: bytes, header: _Header, name: str) -> None:
+    """Records × columns, estimated from the line breaks (a quoted line break counts as a record: an
+    overestimate), against MAX_CELLS or one cell per CSV_BYTES_PER_CELL of file, whichever is more."""
+    lines = max(data.count(b"\n", header.body_offset), data.count(b"\r", header.body_offset))
+    lines += not data.endswith((b"\n", b"\r"))  # a last record without a line break
+    cells = lines * len(header.names)
+    limit = max(MAX_CELLS, len(data) // CSV_BYTES_PER_CELL)
+    if cells > limit:
+        raise _too_big(name, f"the file holds about {lines:,} records of {len(header.names):,} columns "
+                             f"({cells:,} cells), more than the {limit:,} accepted for its size",
+                       "remove the empty columns, or split it")
 
 
 def _count_header_fields(data: bytes, first: int, end: int, delimiter: str) -> int:

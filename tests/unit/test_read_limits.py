@@ -69,7 +69,7 @@ def test_the_limits_follow_the_upload_cap_of_the_data_page():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert read.UPLOAD_CAP_BYTES == config["server"]["maxUploadSize"] * 1024 * 1024
     assert read.MAX_COLUMNS == 1_000
-    assert read.MAX_CELLS == read.UPLOAD_CAP_BYTES // 10
+    assert read.MAX_CELLS == read.UPLOAD_CAP_BYTES // 8
     assert read.MAX_XLSX_UNCOMPRESSED_BYTES == 4 * read.UPLOAD_CAP_BYTES
 
 
@@ -245,9 +245,9 @@ def test_a_small_parquet_file_is_read_under_the_memory_limit(tmp_path):
 
 def test_parquet_declaring_too_many_rows_is_refused_before_reading(tmp_path):
     path = tmp_path / "rows.parquet"
-    pq.write_table(pa.table({"n": np.zeros(60_000_000, dtype=np.int8)}), path, compression="zstd")
+    pq.write_table(pa.table({"n": np.zeros(70_000_000, dtype=np.int8)}), path, compression="zstd")
     assert path.stat().st_size < 1_000_000
-    refused_in_child(path, "declares 60,000,000 rows × 1 columns")
+    refused_in_child(path, "declares 70,000,000 rows × 1 columns")
 
 
 def test_parquet_with_too_many_row_groups_is_refused(tmp_path):
@@ -296,6 +296,31 @@ def test_csv_1000_columns_are_read_and_1001_refused(tmp_path, quoted):
     path.write_text(";".join(name.format(i) for i in range(1_001)) + "\n" + ";".join("1" * 1_001) + "\n")
     assert refused(path) == ("f.csv line 1: the header has 1,001 columns: at most 1,000 are accepted "
                              "(check the separator, or remove the columns that are not imported)")
+
+
+def test_a_csv_of_empty_cells_is_refused_before_parsing(tmp_path):
+    """70 MB of separators would be 70M empty cells: ~1.3 GB once parsed."""
+    path = tmp_path / "empty.csv"
+    with path.open("w") as out:
+        out.write(";".join(f"c{i}" for i in range(1_000)) + "\n")
+        out.writelines(repeated_text("1" + ";" * 999 + "\n", 70_000))
+    refused_in_child(path, "the file holds about 70,000 records of 1,000 columns (70,000,000 cells), more than the "
+                           "65,536,000 accepted for its size")
+
+
+def test_a_csv_bigger_than_the_upload_cap_may_hold_more_cells(tmp_path, monkeypatch):
+    """The command line reads exports bigger than the cap: a cell per 8 bytes stays accepted."""
+    monkeypatch.setattr(read, "MAX_CELLS", 10)
+    path = tmp_path / "f.csv"
+    path.write_text("id;comment\n" + "00001;123456789\n" * 10)
+    assert len(read_table(path).data) == 10
+    path.write_text("id;comment\n" + "1;2\n" * 10)
+    assert "about 10 records of 2 columns (20 cells), more than the 10 accepted for its size" in refused(path)
+
+
+def repeated_text(piece: str, times: int, batch: int = 10_000):
+    for done in range(0, times, batch):
+        yield piece * min(batch, times - done)
 
 
 COMMENT = 'Tout va bien ; sauf "la livraison", vraiment,\r\net le reste\n' * 35_000  # ~2 MB
