@@ -329,10 +329,13 @@ class _Stager:
 
 
 def _csv_chunks(frame: pd.DataFrame, rows: int = 200_000):
-    """CSV text for COPY: missing values as unquoted empty fields, which COPY reads as NULL."""
+    """CSV text for COPY: missing values as unquoted empty fields, which COPY reads as NULL. Records end with
+    \r\n so that the writer quotes every value holding either character: with \n alone, a comment holding a lone
+    carriage return went unquoted and COPY refused it ("unquoted carriage return found in data")."""
     for start in range(0, len(frame), rows):
         buf = io.StringIO()
-        frame.iloc[start:start + rows].to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+        frame.iloc[start:start + rows].to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f",
+                                              lineterminator="\r\n")
         yield buf.getvalue()
 
 
