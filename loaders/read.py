@@ -524,8 +524,8 @@ def _parse_xlsx(data: bytes, name: str) -> _Parsed:
             reader.read_workbook()
             apply_stylesheet(archive, reader.wb)  # which number formats are dates
             sheet_path = _first_sheet_path(reader, name)
-            strings = _read_shared_strings(reader, name)
             _check_dimension(archive, sheet_path, name)
+            strings = _read_shared_strings(reader, name)
         except InputErrors:
             raise
         except Exception as exc:
@@ -691,8 +691,8 @@ def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tup
     parser = WorkSheetParser(source, strings, data_only=True, epoch=workbook.epoch,
                              date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
     parents: list = []
-    inside = 0  # depth inside the current <c>, kept whole until it ends
-    cells = 0
+    inside = 0  # nodes inside the current <c>, kept whole until it ends
+    cells = rows = 0
     values: dict[int, object] = {}
     for event, element in _iter_xml(source):
         if event == "start":
@@ -705,9 +705,12 @@ def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tup
                 number = element.get("r")
                 parser.row_counter = int(float(number)) if number else parser.row_counter + 1
                 parser.col_counter = 0
+                rows += 1
                 if parser.row_counter > XLSX_MAX_ROWS:
                     raise _too_big(name, f"the first sheet has a row {parser.row_counter:,}, beyond Excel's last "
                                          f"row ({XLSX_MAX_ROWS:,})")
+                if rows > XLSX_MAX_ROWS:  # numbered again and again
+                    raise _too_big(name, f"the first sheet has more than {XLSX_MAX_ROWS:,} rows, Excel's limit")
                 values = {}
             continue
         parents.pop()
@@ -809,11 +812,13 @@ def _check_parquet_metadata(metadata, name: str) -> None:
     if metadata.num_row_groups > MAX_PARQUET_ROW_GROUPS:
         raise _too_big(name, f"the Parquet file has {metadata.num_row_groups:,} row groups, more than the "
                              f"{MAX_PARQUET_ROW_GROUPS:,} accepted", "write it again with fewer row groups")
-    cells = metadata.num_rows * max(1, metadata.num_columns)
+    groups = [metadata.row_group(i) for i in range(metadata.num_row_groups)]
+    rows = max(metadata.num_rows, sum(group.num_rows for group in groups))  # either may lie
+    cells = rows * max(1, metadata.num_columns)
     if cells > MAX_CELLS:
-        raise _too_big(name, f"the Parquet file declares {metadata.num_rows:,} rows × {metadata.num_columns:,} "
+        raise _too_big(name, f"the Parquet file declares {rows:,} rows × {metadata.num_columns:,} "
                              f"columns = {cells:,} cells, more than the {MAX_CELLS:,} accepted", "split it")
-    inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    inflated = sum(group.total_byte_size for group in groups)
     if inflated > MAX_PARQUET_UNCOMPRESSED_BYTES:
         raise _too_big(name, f"the Parquet data inflates to {inflated:,} bytes, more than the "
                              f"{MAX_PARQUET_UNCOMPRESSED_BYTES:,} accepted", "split it")
