@@ -542,7 +542,7 @@ def _parse_xlsx(data: bytes, name: str) -> _Parsed:
 
 
 def _too_big(name: str, what: str, advice: str = "save the sheet as CSV, or split it") -> InputErrors:
-    return _fail(name, f"{what}; a file this large is refused to protect the server ({advice})")
+    return _fail(name, f"{what}; refused to protect the server ({advice})")
 
 
 def _check_zip_directory(data: bytes, name: str) -> None:
