@@ -54,13 +54,12 @@ def first_kpi(page) -> str:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_shows_without_exception(server, browser, name):
-    page = open_page(browser, f"{server}/{name}")
-    page.wait_for_timeout(500)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    errors = page.locator("[data-testid='stException']")
-    assert errors.count() == 0, errors.first.inner_text()
+    from tests.e2e.page_errors import open_watched
+
+    page, errors = open_watched(browser, f"{server}/{name}")
     if name not in ("data", "voice"):  # the voice page opens on its verbatims (text)
         page.wait_for_selector("[data-testid='stVegaLiteChart']", timeout=30_000)
+    errors.check(f"/{name} on the demo")  # nothing failed, in Python or in the browser
     page.close()
 
 
