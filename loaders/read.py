@@ -70,7 +70,7 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1a")
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 _HEADER_SCAN_BYTES = 1 << 20  # the separator is guessed from the header's first megabyte
 _QUOTED = re.compile(r'"(?:[^"]|"")*"?')
-_QUOTED_BYTES = re.compile(rb'"(?:[^"]|"")*"?')
+_QUOTED_BYTES = re.compile(rb'"[^"]*+"?')  # a doubled quote closes one and opens the next: same spans
 _BLANK_LINES = re.compile(rb"[\r\n]*")
 _FIRST_LINE = re.compile(rb'(?:[^"\r\n]++|"[^"]*+"?)*+')  # up to the first line break outside quotes
 
