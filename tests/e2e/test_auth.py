@@ -1,11 +1,13 @@
 """Sign-in and roles in a real browser: `streamlit run app.py` with an ``[auth]`` section pointing at a real OpenID
 Connect provider running in this process (oidc-provider-mock), signed in through the provider's own authorization
-form. One provider and one app server for the module."""
+form. One provider and one app server for the module (and one more for the sign-in lifetime). Uploads are tried as
+raw HTTP PUTs with each browser page's own session id and cookies: only an admin on the Data page may upload."""
 
 import json
 import os
 import re
 import secrets
+import time
 import urllib.request
 import warnings
 
@@ -16,6 +18,7 @@ from loaders.write import run_import
 from tests.conftest import EXAMPLES
 from tests.e2e.app_server import free_port, running_app
 from tests.e2e.test_browser import CHROMIUM, IDLE
+from tests.e2e.upload_probe import MB, browser_upload, listening_pid, rss_mb, watch_sessions
 from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -24,7 +27,17 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 VIEWER = "lecteur@example.com"  # typed in the provider's form: an unknown subject gets the claim email = subject
 CHIEF = "chef"  # an admin by claim: groups = ["parcours-admins"], set through the provider's PUT /users/<sub>
-# (admins by e-mail go through the same claims: tests/app/test_auth_open.py checks the rules on st.user)
+# an admin's address, with and without the provider saying it is verified (Entra ID sends no email_verified)
+VERIFIED, UNVERIFIED = "admine-verifiee", "admine-non-verifiee"
+USERS = {CHIEF: {"email": "chef@example.com", "name": "Cheffe de projet", "groups": ["staff", "parcours-admins"]},
+         VERIFIED: {"email": "admine@example.com", "email_verified": True},
+         UNVERIFIED: {"email": "admine@example.com"}}
+
+
+def set_user(provider: str, sub: str, claims: dict) -> None:
+    request = urllib.request.Request(f"{provider}/users/{sub}", data=json.dumps(claims).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=10).status == 204
 
 
 @pytest.fixture(scope="module")
@@ -39,27 +52,15 @@ def provider():
         pytest.fail("oidc-provider-mock is missing: pip install -r requirements-dev.txt")
     with run_server_in_thread() as server:  # on a free port
         base = f"http://localhost:{server.server_port}"
-        claims = {"email": "chef@example.com", "name": "Cheffe de projet", "groups": ["staff", "parcours-admins"]}
-        request = urllib.request.Request(f"{base}/users/{CHIEF}", data=json.dumps(claims).encode(), method="PUT",
-                                         headers={"Content-Type": "application/json"})
-        assert urllib.request.urlopen(request, timeout=10).status == 204
+        for sub, claims in USERS.items():
+            set_user(base, sub, claims)
         yield base
 
 
-@pytest.fixture(scope="module")
-def app_url(provider, tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
-    tmp = tmp_path_factory.mktemp("auth")
-    url = f"duckdb:///{tmp / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()  # the file belongs to the app process from now on
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # outside the repository: --secrets.files replaces the default places (~/.streamlit, ./.streamlit)
-    (tmp / "secrets.toml").write_text(f"""
+def auth_secrets(path, base: str, provider: str, roles: str, more: str = "") -> None:
+    """The secrets file (outside the repository: --secrets.files replaces the default places), not readable by
+    others."""
+    path.write_text(f"""
 [auth]
 redirect_uri = "{base}/oauth2callback"
 cookie_secret = "{secrets.token_hex(32)}"
@@ -68,18 +69,56 @@ client_secret = "{secrets.token_hex(16)}"
 server_metadata_url = "{provider}/.well-known/openid-configuration"
 
 [roles]
-admins = ["admine@example.com"]
+{roles}
+{more}
+""", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def demo_database(tmp) -> str:
+    url = f"duckdb:///{tmp / 'demo.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    run_import(db, DEMO_FILES, source="demo")
+    db.close()  # the file belongs to the app process from now on
+    return url
+
+
+ROLES = """admins = ["admine@example.com"]
 admin_claim = "groups"
 admin_value = "parcours-admins"
-""", encoding="utf-8")
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(provider, tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
+    tmp = tmp_path_factory.mktemp("auth")
+    url = demo_database(tmp)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    auth_secrets(tmp / "secrets.toml", base, provider, ROLES)
     with running_app(url, tmp, "--secrets.files", str(tmp / "secrets.toml"), port=port) as app:
         yield app
 
 
 def fresh_page(browser):
-    """A page in a new browser context (its own cookies: nobody signed in), in French."""
+    """A page in a new browser context (its own cookies: nobody signed in), in French; ``page.sessions`` lists the
+    Streamlit session ids it is given."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-FR")
-    return context.new_page()
+    page = context.new_page()
+    page.sessions = watch_sessions(page)
+    return page
+
+
+def refused_upload(page, app_url):
+    """A 30 MB PUT with this page's session id and cookies: refused (403) before the server reads it."""
+    pid = listening_pid(int(app_url.rsplit(":", 1)[1]))
+    before = rss_mb(pid)
+    status, body = browser_upload(page, app_url, page.sessions[-1], 30 * MB)
+    assert status == 403 and "Data page" in body
+    assert rss_mb(pid) - before < 10
 
 
 def settle(page):
@@ -126,6 +165,7 @@ def test_signed_out_sees_nothing_but_the_sign_in_screen(app_url, browser):
         settle(page)
         page.get_by_role("button", name="Se connecter").wait_for(timeout=30_000)
         assert_sign_in_screen_only(page)
+    refused_upload(page, app_url)  # the sign-in screen's session may not upload
     page.context.close()
 
 
@@ -147,6 +187,7 @@ def test_a_viewer_sees_the_analysis_pages_but_not_the_data_page(app_url, browser
     assert "Importer des fichiers" not in body and "Vérifier" not in body
     page.keyboard.press("Escape")
     page.get_by_role("dialog").wait_for(state="detached", timeout=10_000)
+    refused_upload(page, app_url)  # nor may a viewer's, whatever page it asked for
     # signing out goes through the provider's end-session page and back to the sign-in screen
     sidebar.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(re.compile(r"/oauth2/end_session"), timeout=30_000)
@@ -174,4 +215,57 @@ def test_an_admin_sees_the_data_page_and_imports(app_url, browser):
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
     assert "12 rows read, 12 written" in page.locator("[data-testid='stCode']").inner_text()
     assert page.locator("[data-testid='stException']").count() == 0
+    assert browser_upload(page, app_url, page.sessions[-1], MB)[0] == 204  # the Data page's session may upload
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Entonnoir").click()
+    page.wait_for_url(re.compile(r"/funnel"), timeout=30_000)
+    settle(page)
+    refused_upload(page, app_url)  # once it has left the Data page, it may not
+    page.context.close()
+
+
+@pytest.mark.parametrize(("subject", "role"), [(VERIFIED, "administrateur"), (UNVERIFIED, "lecteur")])
+def test_an_admin_by_e_mail_needs_the_provider_to_say_it_is_verified(app_url, browser, subject, role):
+    """The same listed address: an admin when the ID token says email_verified = true, a viewer when it says
+    nothing (as Entra ID, where the address is a typed attribute)."""
+    page = sign_in(browser, app_url, subject)
+    assert f"admine@example.com · {role}" in page.locator("[data-testid='stSidebar']").inner_text()
+    assert ("Données" in nav_links(page)) == (role == "administrateur")
+    page.context.close()
+
+
+LIFETIME_HOURS = 0.01  # 36 s
+
+
+@pytest.fixture
+def short_sign_in_app(provider, tmp_path):
+    """A server where a sign-in lasts 36 s, and no admin by e-mail yet."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    secrets_file = tmp_path / "secrets.toml"
+    auth_secrets(secrets_file, base, provider, "admins = []", f"[parcours]\nsession_hours = {LIFETIME_HOURS}\n")
+    with running_app(demo_database(tmp_path), tmp_path, "--secrets.files", str(secrets_file), port=port) as app:
+        yield app, secrets_file
+
+
+def test_edited_roles_apply_to_the_next_session_and_a_sign_in_expires(short_sign_in_app, browser):
+    app_url, secrets_file = short_sign_in_app
+    page = sign_in(browser, app_url, VERIFIED)
+    signed_at = time.monotonic()  # the ID token was issued before this
+    assert "admine@example.com · lecteur" in page.locator("[data-testid='stSidebar']").inner_text()
+    # the secrets file edited while the app runs: the next session (a reload) reads the new [roles]
+    secrets_file.write_text(secrets_file.read_text(encoding="utf-8").replace("admins = []",
+                                                                             'admins = ["admine@example.com"]'),
+                            encoding="utf-8")
+    time.sleep(2)  # Streamlit polls the secrets file
+    page.reload()
+    page.locator("[data-testid='stSidebar']").get_by_text("· administrateur").wait_for(timeout=60_000)
+    assert "Données" in nav_links(page)
+    # past the lifetime, the same browser (its sign-in cookie still there) is signed out
+    time.sleep(max(0.0, signed_at + LIFETIME_HOURS * 3600 + 2 - time.monotonic()))
+    page.reload()
+    page.wait_for_url(re.compile(r"/oauth2/end_session"), timeout=60_000)  # st.logout, at the provider too
+    page.locator("button[type='submit']").first.click()
+    page.get_by_role("button", name="Se connecter").wait_for(timeout=30_000)
+    settle(page)
+    assert_sign_in_screen_only(page)
     page.context.close()

@@ -227,3 +227,50 @@ def http_status(url: str) -> int:
         return urllib.request.urlopen(url, timeout=10).status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+def listening_pid(port: int) -> int:
+    """The process listening on ``port`` (its socket's inode in /proc/net/tcp, then the process holding it)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+                inodes.add(fields[9])
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd).removeprefix("socket:[").removesuffix("]") in inodes:
+                    return int(proc.name)
+        except OSError:
+            continue
+    raise AssertionError(f"nobody listens on {port}")
+
+
+def watch_sessions(page) -> list[str]:
+    """Record the Streamlit session ids a browser page is given (from the websocket's NewSession messages), latest
+    last: what a script in that page could read and use."""
+    ids: list[str] = []
+
+    def on_frame(payload):
+        if isinstance(payload, bytes | bytearray):
+            fwd = ForwardMsg()
+            try:
+                fwd.ParseFromString(bytes(payload))
+            except Exception:  # not a ForwardMsg
+                return
+            if fwd.WhichOneof("type") == "new_session" and fwd.new_session.initialize.session_id:
+                if not ids or ids[-1] != fwd.new_session.initialize.session_id:
+                    ids.append(fwd.new_session.initialize.session_id)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return ids
+
+
+def browser_upload(page, base: str, session_id: str, size: int) -> tuple[int, str]:
+    """A raw PUT with the page's own cookies (XSRF and sign-in), as a script in that page would send it."""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies(base)}
+    others = "; ".join(f"{k}={v}" for k, v in cookies.items() if k != "_streamlit_xsrf")
+    return Upload(base, session_id, size, cookies["_streamlit_xsrf"], others).send()
