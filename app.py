@@ -14,7 +14,8 @@ from ui import presentation  # noqa: E402
 from ui.auth import account_box, is_admin, log_start, require_sign_in  # noqa: E402
 from ui.data import deck_file, pin_version, query  # noqa: E402
 from ui.filters import describe, sidebar_filters  # noqa: E402
-from ui.i18n import LANGUAGES, browser_language, language, t  # noqa: E402
+from ui.i18n import LANGUAGES, browser_language, language, language_code, t  # noqa: E402
+from ui.links import check_link, from_link, to_link  # noqa: E402
 from ui.widgets import plain  # noqa: E402
 
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
@@ -22,11 +23,15 @@ log_start()  # once per process: open or signed-in, the listening address, a sec
 st.session_state["_charts_drawn"] = {}  # names this run's chart downloads (ui.widgets.chart_downloads)
 pin_version()  # the whole run reads one version of the data (an import landing meanwhile restarts it)
 
-# Before any choice, the browser's language (French when it is neither French nor English); a choice stays in the link.
-st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", bind="query-params",
-                     index=list(LANGUAGES).index(browser_language()))
+# Before any choice, the browser's language (French when it is neither French nor English); a choice stays in the
+# link as its code (?lang=en; an old link's ?lang=English still reads).
+from_link("lang", list(LANGUAGES), what=t("lang.label"), resolve=language_code)
+st.session_state.setdefault("lang", browser_language())
+lang_chosen = st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+to_link("lang", lang_chosen, default=browser_language())
 # With sign-in on (an [auth] section in the secrets), nobody signed in sees anything but the sign-in screen.
 require_sign_in()
+check_link("present", lambda v: v in ("true", "false"), what=t("present.toggle"))
 presenting = st.sidebar.toggle(t("present.toggle"), key="present", bind="query-params", help=t("present.toggle_help"))
 
 pages = {

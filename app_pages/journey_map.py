@@ -10,6 +10,7 @@ import charts
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, t
+from ui.links import from_link, to_link
 from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, plain, stage_labels
 
 filters = current_filters()
@@ -19,8 +20,10 @@ if query("customers", filters) == 0:
     empty_state()
 
 personas = list(filters.personas) or list(catalogue().personas)
-chosen = st.multiselect(t("map.personas"), personas, max_selections=2, key="map_personas", bind="query-params",
+from_link("map_personas", personas, what=t("map.personas"), multi=True, most=2)
+chosen = st.multiselect(t("map.personas"), personas, max_selections=2, key="map_personas",
                         placeholder=t("map.everyone"), help=t("map.help_personas"))
+to_link("map_personas", chosen)
 chosen = [p for p in chosen if p in personas]
 series = [(p, replace(filters, personas=(p,))) for p in chosen] or [(t("map.everyone"), filters)]
 

@@ -8,6 +8,7 @@ from analytics.voice import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, number, t
+from ui.links import from_link, to_link
 from ui.widgets import (
     channel_labels,
     chart,
@@ -48,9 +49,12 @@ def show_verbatims(frame, total: int) -> None:
 
 
 # One view at a time (not tabs, whose hidden contents would all be queried on every run), kept in the link.
-view = st.segmented_control(t("voice.view"), ["verbatims", "themes", "why_drop"], default="verbatims",
-                            key="voice_view", bind="query-params", format_func=lambda v: t(f"voice.{v}"),
+VIEWS = ["verbatims", "themes", "why_drop"]
+from_link("voice_view", VIEWS, what=t("voice.view"))  # by code, whatever the language: ?voice_view=themes
+st.session_state.setdefault("voice_view", "verbatims")
+view = st.segmented_control(t("voice.view"), VIEWS, key="voice_view", format_func=lambda v: t(f"voice.{v}"),
                             label_visibility="collapsed") or "verbatims"
+to_link("voice_view", view, default="verbatims")
 titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"), detractor=t("voice.detractors"),
                       promoter=t("voice.promoters"), detractor_comments=t("voice.detractor_comments"),
                       promoter_comments=t("voice.promoter_comments"), kind=t("voice.kind"), word=t("voice.word"),

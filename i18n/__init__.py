@@ -33,6 +33,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "lang.label": {"fr": "Langue", "en": "Language"},
     # filters
     "filters.header": {"fr": "Filtres", "en": "Filters"},
+    "link.view": {"fr": "Vue de la présentation", "en": "Presentation view"},
+    "link.ignored": {"fr": "Lien : « {value} » ignoré, aucune valeur de ce nom pour « {what} ».",
+                     "en": "Link: '{value}' ignored, no such value for '{what}'."},
     "filters.persona": {"fr": "Persona", "en": "Persona"},
     "filters.segment": {"fr": "Segment", "en": "Segment"},
     "filters.region": {"fr": "Région", "en": "Region"},

@@ -21,6 +21,13 @@ def browser_language() -> str:
         return pick(None)
 
 
+def language_code(value: str) -> str | None:
+    """``en``, ``EN``, ``English`` or ``anglais``… → ``en`` (a language in a link, however it was written)."""
+    value = value.strip().lower()
+    names = {name.lower(): code for code, name in LANGUAGES.items()} | {"anglais": "en", "french": "fr"}
+    return value if value in LANGUAGES else names.get(value)
+
+
 def language() -> str:
     lang = st.session_state.get("lang")
     return lang if lang in LANGUAGES else browser_language()

@@ -71,6 +71,7 @@ def leave() -> None:
 
 def show() -> None:
     """The current view of the story for the sidebar's filters."""
+    check_link("view", lambda v: v.isdigit() and 1 <= int(v) <= TOTAL, what=t("link.view"))
     st.html(STYLE)
     filters = current_filters()
     tx = texts()
