@@ -10,9 +10,10 @@ from ui import uploads
 
 uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
 
+from analytics.story import deck_file_name  # noqa: E402
 from ui import presentation  # noqa: E402
 from ui.auth import account_box, is_admin, log_start, require_sign_in  # noqa: E402
-from ui.data import deck_file, pin_version, query  # noqa: E402
+from ui.data import catalogue, deck_file, pin_version, query  # noqa: E402
 from ui.filters import describe, sidebar_filters  # noqa: E402
 from ui.i18n import LANGUAGES, browser_language, language, language_code, t  # noqa: E402
 from ui.links import check_link, from_link, to_link  # noqa: E402
@@ -65,7 +66,8 @@ customers = query("customers", filters)
 st.sidebar.caption(plain(describe(filters, customers)))
 lang = language()  # read now: the deck is written later, outside this run
 st.sidebar.download_button(t("deck.download"), lambda: deck_file(filters, lang), icon=":material/slideshow:",
-                           file_name="parcours.pptx", on_click="ignore", help=t("deck.download_help"),
+                           file_name=deck_file_name(filters, catalogue(), lang), on_click="ignore",
+                           help=t("deck.download_help"),
                            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
 account_box()
 

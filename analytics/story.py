@@ -11,6 +11,7 @@ on the command line, the cached ``ui.data.query`` in the app).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ import pandas as pd
 from analytics.dimensions import Dimensions
 from analytics.filters import Filters
 from analytics.stats import MIN_N
+from data_model.text import slug
 from i18n import Texts, missing
 
 STORY = ("overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "next_steps")
@@ -72,6 +74,21 @@ def describe_filters(filters: Filters, dims: Dimensions, customers: int | None, 
     if customers is not None:
         parts.append(tx.t("describe.customers", n=tx.number(customers)))
     return ", ".join(parts)
+
+
+def deck_file_name(filters: Filters, dims: Dimensions, lang: str) -> str:
+    """``parcours_<filters>_<start>_<end>_<lang>.pptx``: two decks of two meetings never share a name. Safe characters
+    only (slugs of the chosen values, ``-`` between them) and at most 80 characters: long filter lists are cut, with
+    a short hash of them all so that two cut lists still differ."""
+    chosen = [*filters.personas, *filters.segments, *filters.regions, *filters.channels]
+    what = "-".join(s for s in (slug(v) for v in chosen) if s) or ("all" if lang == "en" else "tous")
+    start, end = filters.start or dims.first_day, filters.end or dims.last_day
+    tail = f"_{start or 'debut'}_{end or 'fin'}_{lang}.pptx"
+    room = 80 - len("parcours_") - len(tail)
+    if len(what) > room:
+        digest = hashlib.sha256("\x1f".join(chosen).encode("utf-8")).hexdigest()[:6]
+        what = what[:room - 7].rstrip("-_") + "-" + digest
+    return f"parcours_{what}{tail}"
 
 
 def footer(filters: Filters, dims: Dimensions, customers: int, tx: Texts) -> str:

@@ -149,3 +149,25 @@ def test_formats_per_language():
     assert fr.number(None) == en.percent(float("nan")) == "—"
     # a browser's language tag picks ours; anything else falls back to French
     assert [pick(x) for x in ("en-GB", "en_US", "fr-CA", "de-DE", None, "")] == ["en", "en", "fr", "fr", "fr", "fr"]
+
+
+def test_deck_file_name_says_the_filters_the_period_and_the_language():
+    import re
+    from datetime import date
+
+    from analytics.dimensions import Dimensions
+    from analytics.story import deck_file_name
+
+    dims = Dimensions(personas=(), segments=(), regions=(), channels=(), stages=(), first_day=date(2025, 1, 1),
+                      last_day=date(2025, 12, 27))
+    assert deck_file_name(Filters(), dims, "fr") == "parcours_tous_2025-01-01_2025-12-27_fr.pptx"
+    assert deck_file_name(Filters(personas=("Famille",), channels=("magasin",), start=date(2025, 3, 1),
+                                  end=date(2025, 3, 31)), dims, "en") == \
+        "parcours_famille-magasin_2025-03-01_2025-03-31_en.pptx"
+    many = Filters(personas=("Amateur de bons plans", "Cliente pressée", "Digital native", "Famille"),
+                   regions=("Île-de-France", "Provence-Alpes-Côte d'Azur"))
+    fewer = Filters(personas=("Amateur de bons plans", "Cliente pressée", "Digital native"))
+    names = [deck_file_name(f, dims, "fr") for f in (many, fewer, Filters(personas=('<script>/../"x"',)))]
+    assert all(len(n) <= 80 and re.fullmatch(r"[a-z0-9_.-]+", n) for n in names), names
+    assert names[0] != names[1]  # cut, but told apart by the hash of the whole list
+    assert names[2] == "parcours_script_x_2025-01-01_2025-12-27_fr.pptx"
