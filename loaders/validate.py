@@ -303,7 +303,7 @@ class _Check:
         lengths = pc.utf8_length(_arrow(values))
         if (pc.max(lengths).as_py() or 0) > limit:
             long = pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False)
-            self.error(name, long, values.str.slice(0, MAX_VALUE_CHARS),
+            self.error(name, long, values.str.slice(0, MAX_VALUE_CHARS + 1),  # shortened in messages
                        f"is too long: {what} has at most {limit} characters")
 
     def _control_characters(self, name: str, values: pd.Series, refuse: bool) -> pd.Series:
