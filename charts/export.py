@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import re
 import struct
@@ -68,22 +69,25 @@ def clean_text(text: str) -> str:
 
 
 def clean_spec(value):
-    """A copy of a spec (or any JSON-like value) with every string, keys included, through ``clean_text``."""
+    """A copy of a spec (or any JSON-like value) with every string, keys included, through ``clean_text``, and
+    NaN and infinities as null (JSON has no such numbers; vl-convert read them so from a dict)."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
         return {clean_text(k) if isinstance(k, str) else k: clean_spec(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean_spec(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # numpy scalars
+        return clean_spec(value.item())
     return value
 
 
 def _json_default(value):
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return str(value)
+    return clean_text(str(value))
 
 
 class _Renderer:
@@ -275,7 +279,7 @@ def chart_image(spec: dict, kind: str, *, width: int = WIDTH, scale: float = 2.0
         options["format_locale"] = locale["number"]
     if locale.get("time"):
         options["time_format_locale"] = locale["time"]
-    body = json.dumps(spec, default=_json_default, ensure_ascii=False).encode("utf-8")
+    body = json.dumps(spec, default=_json_default, ensure_ascii=False, allow_nan=False).encode("utf-8")
     return _renderer.render({"kind": kind, "scale": scale, "options": options}, body, timeout)
 
 
