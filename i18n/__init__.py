@@ -730,6 +730,17 @@ class Texts:
 # Axis, legend and tooltip titles of the charts (charts/ takes them as a ``titles`` dict).
 CHART_TITLES: dict[str, tuple[str, str]] = {
     "answers": ("Réponses", "Answers"),
+    # units, notes and marks a chart writes itself (a test checks every chart default has its French here)
+    "days_unit": ("j", "d"),
+    "hours_unit": ("h", "h"),
+    "significant_note": ("★ = différence significative", "★ = significant difference"),
+    "csat_scale": ("/5", "/5"),
+    "interval": ("intervalle à 95 %", "95% interval"),
+    "quote_open": ("«\u00a0", "“"),
+    "quote_close": ("\u00a0»", "”"),
+    "conversion_short": ("conv.", "conv."),
+    "steps": ("Étapes", "Steps"),
+    "variants": ("Parcours distincts", "Distinct journeys"),
     "between": ("Entre les étapes", "Between stages"),
     "channel": ("Canal", "Channel"),
     "churn_rate": ("Taux de churn", "Churn rate"),

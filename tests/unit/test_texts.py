@@ -32,3 +32,37 @@ def test_no_text_hedges_its_plural():
         for text in entry.values():
             for name in re.findall(r"\{(\w+)\|[^|{}]*\|[^|{}]*\}", text):
                 assert "{" + name + "}" in text, (key, name)  # a plural form follows a count that is shown
+
+
+def test_every_chart_text_has_its_french():
+    """A chart's own defaults are English; every one of them is in the catalogue (or given by the page that draws the
+    chart, for the lanes and terms of one page), so no English word reaches a French chart."""
+    import charts.channels
+    import charts.funnel
+    import charts.irritants
+    import charts.journey_map
+    import charts.palette
+    import charts.satisfaction
+    import charts.trends
+    import charts.variants
+    import charts.voice
+    from i18n import CHART_TITLES
+
+    given_by_the_page = {  # passed by app_pages/ and analytics/story.py as page texts (t(...))
+        "charts.variants.VARIANT_TITLES": {"variant", "other", "cumulative_share"},
+        "charts.voice.VOICE_TITLES": {"term", "z", "side", "detractor", "promoter", "detractor_comments",
+                                      "promoter_comments", "kind", "word", "phrase"},
+        "charts.journey_map.MAP_TITLES": {"lane_customers", "lane_channels", "lane_emotion", "lane_pains",
+                                          "lane_delights", "lane_churn", "stop", "detractors_short", "series", "none"},
+    }
+    modules = (charts.channels, charts.funnel, charts.irritants, charts.journey_map, charts.palette,
+               charts.satisfaction, charts.trends, charts.variants, charts.voice)
+    missing = {}
+    for module in modules:
+        for name, defaults in vars(module).items():
+            if name.endswith("TITLES") and isinstance(defaults, dict):
+                where = f"{module.__name__}.{name}"
+                left = set(defaults) - set(CHART_TITLES) - {"locale"} - given_by_the_page.get(where, set())
+                if left:
+                    missing[where] = sorted(left)
+    assert missing == {}
