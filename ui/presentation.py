@@ -12,6 +12,7 @@ from analytics import story
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import t, texts
+from ui.links import check_link
 from ui.widgets import chart, dark_theme, empty_state, kpi, plain
 
 # Static style, no customer text: hide the sidebar and its toggle, enlarge the KPIs and the finding.
@@ -21,6 +22,7 @@ STYLE = """<style>
 [data-testid="stMetricValue"] {font-size: 3.6rem;}
 [data-testid="stMetricLabel"] p {font-size: 1.4rem;}
 .st-key-finding p {font-size: 1.6rem; line-height: 1.35;}
+.st-key-next-steps li, .st-key-next-steps p {font-size: 1.5rem; line-height: 1.4;}
 </style>"""
 
 TOTAL = len(story.STORY)
@@ -100,7 +102,7 @@ def show() -> None:
         builder, args, kwargs = view.chart
         chart(getattr(charts, builder), *args, large=True, downloads=False, **kwargs)
     if view.bullets:
-        st.markdown("\n".join(f"- {plain(b)}" for b in view.bullets))
+        st.container(key="next-steps").markdown("\n".join(f"- {plain(b)}" for b in view.bullets))
     st.divider()
     st.caption(plain(story.footer(filters, dims, customers, tx)))
     warm_the_story(filters, tx.lang, dark_theme(), start=i)

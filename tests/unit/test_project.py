@@ -27,6 +27,7 @@ def test_deployment_safety_settings():
     assert config["server"]["enableXsrfProtection"] is True
     assert 0 < config["server"]["maxUploadSize"] <= 1024
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["toolbarMode"] == "viewer"  # no "Deploy" button nor developer menu for viewers
     # Streamlit ≥ 1.54: earlier versions have published security advisories
     pin = re.search(r"^streamlit>=(\d+)\.(\d+)", (ROOT / "requirements.txt").read_text(), re.M)
     assert pin and (int(pin[1]), int(pin[2])) >= (1, 54)
