@@ -73,6 +73,7 @@ account_box()
 
 if presenting or page.url_path != "data":
     uploads.revoke()  # the Data page allows this session to upload after its own role check
+    st.session_state.pop("pending_import", None)  # a checked, unwritten import is not kept in memory off its page
 if presenting:
     presentation.show()
 else:
