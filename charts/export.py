@@ -179,11 +179,17 @@ class _Renderer:
                 self._stop()
                 self._start()
             deadline = time.monotonic() + timeout + (0 if self._ready else STARTUP)
-            try:
-                self._proc.stdin.write(request)
-                self._proc.stdin.flush()
-            except OSError:
-                raise self._crashed() from None
+            # written by a thread: a large spec fills the pipe, and a worker that never reads must not hold the
+            # caller (and the lock) past the deadline
+            failed: list[OSError] = []
+            writer = threading.Thread(target=_write, args=(self._proc.stdin, request, failed), daemon=True,
+                                      name="chart-renderer-request")
+            writer.start()
+            writer.join(timeout=max(0.0, deadline - time.monotonic()))
+            if writer.is_alive():
+                raise self._timed_out(timeout)
+            if failed:
+                raise self._crashed()
             if not self._ready:
                 answer = self._answer(deadline)
                 if answer != "ready":
@@ -204,6 +210,14 @@ class _Renderer:
         self._stop()
         _log.warning("a chart took longer than %s s to render: its renderer was stopped", timeout)
         return ChartRenderError("timeout", f"the chart took longer than {timeout:g} s to draw")
+
+
+def _write(stream, request: bytes, failed: list) -> None:
+    try:
+        stream.write(request)
+        stream.flush()
+    except (OSError, ValueError) as exc:  # the worker died (broken pipe) or was stopped (closed file)
+        failed.append(exc)
 
 
 def _read_answers(stream, answers: queue.Queue) -> None:
