@@ -18,8 +18,10 @@ at the first run of the process (``install``; the same process-wide objects at e
   session down, which it never does to a disconnected one: such files stayed in memory for good);
 - ``release`` drops files the Data page has read; ``trim_memory`` gives freed memory back to the system.
 
-Checked on Streamlit 1.67 (Starlette/uvicorn server). On a Streamlit whose server is not a Starlette app the HTTP
-layer is not installed (a warning says so) and the manager's checks remain: refused uploads are still never kept.
+Checked on Streamlit 1.67 and 1.58 (Starlette/uvicorn server: everything above). On 1.55 (Tornado server, which reads
+a request's whole body before any handler runs) the HTTP layer is not installed (a warning says so) and the manager's
+checks remain: uploads from other sessions or past the cap are answered 403 / 503 once received and never kept,
+files of sessions gone are dropped at the next run or upload, and /_stcore/metrics stays on.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ _in_flight = 0  # bytes reserved by uploads being received
 _cap = 0  # bytes, set by install()
 _installed = False
 _http_installed = False
+_warned = False
 
 
 def max_upload_bytes() -> int:
@@ -131,11 +134,17 @@ def held_bytes(manager=None) -> int:
 
 
 def _refusal(status: int, detail: str):
+    """The exception the server turns into ``status`` (Starlette since Streamlit 1.58, Tornado before)."""
     try:
-        from starlette.exceptions import HTTPException
-    except ImportError:  # not a Starlette server: the handler answers 500, and nothing is kept all the same
+        if _http_installed:
+            from starlette.exceptions import HTTPException
+
+            return HTTPException(status_code=status, detail=detail)
+        from tornado.web import HTTPError
+
+        return HTTPError(status, reason=detail.rstrip("."))
+    except ImportError:  # the handler answers 500, and nothing is kept all the same
         return PermissionError(detail)
-    return HTTPException(status_code=status, detail=detail)
 
 
 def _guarded(cls: type) -> type:
@@ -152,7 +161,9 @@ def _guarded(cls: type) -> type:
         if not allowed(session_id):
             raise _refusal(403, REFUSED)
         if held_bytes(self) + len(file.data) > _cap:
-            raise _refusal(503, FULL)
+            sweep()  # files of sessions gone first
+            if held_bytes(self) + len(file.data) > _cap:
+                raise _refusal(503, FULL)
         return cls.add_file(self, session_id, file)
 
     def remove_session_files(self, session_id):  # the session ended
@@ -206,6 +217,8 @@ class _HttpGuard:
         except ValueError:
             size = max_upload_bytes()
         size = max(0, min(size, max_upload_bytes() + 1024 * 1024))  # Streamlit cuts the body there itself
+        if held_bytes() + _in_flight + size > _cap:
+            sweep()  # files of sessions gone first
         with _lock:
             refused = held_bytes() + _in_flight + size > _cap
             if not refused:
@@ -223,9 +236,12 @@ class _HttpGuard:
 
 def _starlette_app(runtime, session_id: str | None):
     """Streamlit's Starlette app, from this session's websocket (whose ASGI scope names the app serving it)."""
-    client = runtime.get_client(session_id) if session_id else None
-    websocket = getattr(client, "_websocket", None)
-    app = getattr(websocket, "scope", {}).get("app") if websocket is not None else None
+    try:
+        client = runtime.get_client(session_id) if session_id else None
+        websocket = getattr(client, "_websocket", None)
+        app = getattr(websocket, "scope", {}).get("app") if websocket is not None else None
+    except Exception:  # another Streamlit: no such objects
+        return None
     return app if hasattr(app, "middleware_stack") and hasattr(app, "build_middleware_stack") else None
 
 
@@ -241,40 +257,49 @@ def _read_cap() -> int:
 
 
 def install() -> None:
-    """Put the guard in place (idempotent; every run calls it, only the first does the work)."""
-    global _installed, _http_installed, _cap
-    if _installed and _http_installed:
-        sweep()  # cheap (the sessions holding files); catches what the websocket hook cannot see
-        return
+    """Put the guard in place (idempotent: every run calls it, the first does the work), then drop the files of
+    sessions gone (cheap: the sessions holding files)."""
     from streamlit.runtime import Runtime
 
     if not Runtime.exists():  # AppTest and bare mode: no server, nothing to guard
         return
-    runtime = Runtime.instance()
+    if not (_installed and _http_installed):
+        _install(Runtime.instance())
+    sweep()
+
+
+def _install(runtime) -> None:
+    global _installed, _http_installed, _cap, _warned
     with _lock:
         if not _installed:
             _cap = _read_cap()
             manager = runtime.uploaded_file_mgr
             cls = type(manager)
             if not getattr(cls, "parcours_guard", False):
-                manager.__class__ = _guarded(cls)
+                try:
+                    manager.__class__ = _guarded(cls)
+                except TypeError:  # a manager class that cannot be extended in place
+                    LOG.error("Upload guard: cannot extend %s; uploads are checked over HTTP only", cls.__name__)
             # files a session stored before the guard was there (the first run's first moments) are dropped
             for session_id in list(getattr(manager, "file_storage", {})):
                 cls.remove_session_files(manager, session_id)
             _installed = True
             LOG.info("Uploads: only from the Data page of an admin, at most %d MB held or being received "
-                     "([parcours] upload_total_mb); /_stcore/metrics disabled", _cap // (1024 * 1024))
+                     "([parcours] upload_total_mb)", _cap // (1024 * 1024))
         if not _http_installed:
             app = _starlette_app(runtime, _session_id())
-            if app is None:
-                LOG.warning("Upload guard: Streamlit's server is not a Starlette app here; uploads from other "
-                            "sessions are refused once received (not before) and /_stcore/metrics stays on")
-                _http_installed = True  # said once
+            if app is None:  # tried again at the next run
+                if not _warned:
+                    LOG.warning("Upload guard: Streamlit's server is not a Starlette app here (Streamlit < 1.58); "
+                                "uploads from other sessions are refused once received, not before, and "
+                                "/_stcore/metrics stays on")
+                    _warned = True
                 return
             stack = app.middleware_stack or app.build_middleware_stack()
             if not isinstance(stack, _HttpGuard):
                 app.middleware_stack = _HttpGuard(stack)
             _http_installed = True
+            LOG.info("Uploads refused before they are read; /_stcore/metrics disabled")
 
 
 def _malloc_trim() -> None:
