@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import fresh_app
 from tests.conftest import ROOT
-from ui.auth import admin_by_rules, sign_in_expired
+from ui.auth import admin_by_rules, exposed_secrets, sign_in_expired
 
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "parcours",
         "client_secret": "s", "server_metadata_url": "http://localhost:1/.well-known/openid-configuration"}
@@ -139,3 +139,18 @@ def test_sign_in_expiry_rules():
     assert sign_in_expired({"iat": now, "auth_time": now - 9 * 3600}, 8, now=now)
     assert sign_in_expired({}, 8, now=now)  # no time at all: signed out, never kept forever
     assert not sign_in_expired({"iat": str(now - 60)}, 8, now=now)
+
+
+def test_a_secrets_file_others_may_read_is_found(tmp_path):
+    """Mode 600 is quiet; group- or world-readable is reported (a log line at start, a warning on the Data page)."""
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text("[parcours]\n", encoding="utf-8")
+    before = config.get_option("secrets.files")
+    config.set_option("secrets.files", [str(secrets_file), str(tmp_path / "absent.toml")])
+    try:
+        secrets_file.chmod(0o600)
+        assert exposed_secrets() == []
+        secrets_file.chmod(0o640)
+        assert exposed_secrets() == [str(secrets_file)]
+    finally:
+        config.set_option("secrets.files", before)
