@@ -300,7 +300,10 @@ class _Check:
         return values
 
     def too_long(self, name: str, values: pd.Series, limit: int, what: str) -> None:
-        lengths = pc.utf8_length(_arrow(values))
+        array = _arrow(values)
+        if (pc.max(pc.binary_length(array)).as_py() or 0) <= limit:
+            return  # no value has more bytes than the limit, so none has more characters (lengths from offsets)
+        lengths = pc.utf8_length(array)
         if (pc.max(lengths).as_py() or 0) > limit:
             long = pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False)
             self.error(name, long, values.str.slice(0, MAX_VALUE_CHARS + 1),  # shortened in messages
@@ -309,8 +312,8 @@ class _Check:
     def _control_characters(self, name: str, values: pd.Series, refuse: bool) -> pd.Series:
         """``values`` without control characters (counted), or as they are with an error per value holding one."""
         array = _arrow(values)
-        if not pc.any(pc.match_substring_regex(array, CONTROL_CHARACTERS)).as_py():
-            return values  # the common case: one scan of the column
+        if not _may_hold_control(array) or not pc.any(pc.match_substring_regex(array, CONTROL_CHARACTERS)).as_py():
+            return values  # the common case: one cheap scan of the column's bytes
         counts = pc.count_substring_regex(array, CONTROL_CHARACTERS)
         if refuse:
             holding = pc.fill_null(pc.greater(counts, 0), False).to_numpy(zero_copy_only=False)
@@ -865,6 +868,24 @@ def _replace(values: pd.Series, pattern: str, replacement: str, regex: bool = Tr
     if not _contains(values, pattern):
         return values
     return _as_str(pc.replace_substring(array, pattern, replacement), values.index)
+
+
+def _may_hold_control(array: pa.ChunkedArray) -> bool:
+    """False when no value can hold a control character: a scan of the UTF-8 bytes (~5 ms per 20 MB, against ~45
+    for the regular expression), which may say True for nothing (tab and line breaks, bytes behind nulls)."""
+    for chunk in array.chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is None or data.size == 0:
+            continue
+        octets = np.frombuffer(data, np.uint8)
+        if octets.min() < 0x20 or (octets == 0x7F).any():  # C0 controls (and tab, line breaks) and DEL
+            return True
+        lead = np.flatnonzero(octets[:-1] == 0xC2)  # C1 controls are C2 80 to C2 9F in UTF-8
+        if lead.size and (octets[lead + 1] < 0xA0).any():
+            return True
+    return False
 
 
 def _total_length(values: pd.Series) -> int:
