@@ -1,4 +1,5 @@
-"""Data: upload exports (validated like the CLI, previewed before writing), the import history with
+"""Data: whether the database holds the demo (removable in one click), upload exports (validated like the CLI,
+previewed before writing; a first import replaces the demo unless told to add to it), the import history with
 undo, the stage model and the touchpoint-type mapping, reset to the demo data."""
 
 import tempfile
@@ -9,8 +10,9 @@ import streamlit as st
 
 from ui import imports, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
+from ui.data import catalogue, demo_state
 from ui.i18n import moment, number, t
-from ui.widgets import footer, plain
+from ui.widgets import footer, import_help, plain
 
 require_admin()  # the navigation hides this page from viewers; a link to it must not open it either
 uploads.allow()  # this session may upload while it shows this page (ui/uploads.py refuses every other)
@@ -25,6 +27,24 @@ if not auth_configured():
                 icon=":material/lock_open:")
 for exposed in exposed_secrets():
     st.warning(t("auth.secrets_exposed", path=plain(exposed)), icon=":material/key:")
+
+# -- the demo: said plainly, removable in one click whatever came after it --------------------------------------
+demo = demo_state()
+removed = st.session_state.pop("demo_removed", None)
+if removed is not None:
+    st.success(t("data.demo_removed", customers=number(removed.customers), touchpoints=number(removed.touchpoints),
+                 feedback=number(removed.feedback), kept=number(removed.customers_kept)))
+if demo is not None:
+    with st.container(border=True):
+        st.markdown(t("data.demo_only" if demo == "only" else "data.demo_mixed"))
+        if st.button(t("data.demo_remove"), icon=":material/delete_sweep:", key="demo_remove"):
+            st.session_state["demo_removed"] = imports.remove_demo()
+            st.rerun()
+elif catalogue().first_day is None:
+    st.info(t("empty.no_data"), icon=":material/upload_file:")
+    import_help()
+else:
+    st.caption(t("data.no_demo"))
 
 # -- upload → validate → preview → write ------------------------------------------------------------
 st.subheader(t("data.upload"))
@@ -73,14 +93,20 @@ if pending is not None:
             st.dataframe(v.frame.head(10), hide_index=True, width="stretch")
             for note in v.notes:
                 st.caption(note)
+        replace_demo = False
+        if demo == "only":  # a first import: the user's data, not the demo (unless they want both)
+            replace_demo = st.radio(t("data.demo_choice"), [True, False], key="demo_choice", horizontal=True,
+                                    format_func=lambda r: t("data.demo_replace" if r else "data.demo_add"))
         if st.button(t("data.write"), type="primary"):
             progress = st.progress(0.1, text=t("data.writing"))
-            summary = imports.write(pending.validated)
+            summary = imports.write(pending.validated, replace_demo=replace_demo)
             progress.progress(1.0, text=t("data.written"))
             del pending
             st.session_state.pop("pending_import")
             uploads.trim_memory()  # the validated frames are written: give their memory back
             st.code("\n".join(summary.lines()), language=None)
+            if replace_demo:
+                st.success(t("data.demo_replaced"))
 
 # -- history ------------------------------------------------------------------------------------------
 st.subheader(t("data.history"))

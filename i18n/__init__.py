@@ -53,6 +53,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "describe.all_channels": {"fr": "tous les canaux", "en": "all channels"},
     "describe.all_dates": {"fr": "toute la période", "en": "all dates"},
     "describe.customers": {"fr": "{n} {n|client|clients}", "en": "{n} {n|customer|customers}"},
+    "empty.no_data": {"fr": "Pas encore de données : importez vos fichiers depuis la page Données.",
+                      "en": "No data yet: import your files on the Data page."},
+    "empty.templates": {"fr": "Modèles d'import (en-têtes et une ligne d'exemple) et un exemple d'export CRM "
+                              "(12 clients) :",
+                        "en": "Import templates (headers and one example row) and an example CRM export "
+                              "(12 customers):"},
+    "empty.template": {"fr": "Modèle {kind} ({lang})", "en": "{kind} template ({lang})"},
+    "empty.example": {"fr": "Exemple : {name}", "en": "Example: {name}"},
     "empty.title": {"fr": "Aucun client ne correspond à ces filtres.",
                     "en": "No customer matches these filters."},
     "empty.hint": {"fr": "Élargissez la période ou retirez un filtre dans la barre latérale.",
@@ -60,10 +68,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "footer": {"fr": "Données du {first} au {last} · dernier import : {imported}",
                "en": "Data from {first} to {last} · last import: {imported}"},
     "footer.none": {"fr": "Aucune donnée importée.", "en": "No data imported yet."},
-    "demo.banner": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients a été chargée au "
-                          "premier démarrage. Importez vos exports depuis la page Données.",
-                    "en": "Demo data: a fictitious company of 2,000 customers was loaded on first start. "
-                          "Import your own exports from the Data page."},
+    "demo.banner": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients. Importez vos exports "
+                          "depuis la page Données : ils remplaceront la démo (ou s'y ajouteront, au choix).",
+                    "en": "Demo data: a fictitious company of 2,000 customers. Import your own exports from the Data "
+                          "page: they will replace the demo (or be added to it, as you choose)."},
+    "demo.banner_mixed": {"fr": "Ces données mêlent vos imports et la société de démonstration (clients fictifs) : "
+                                "retirez la démo depuis la page Données.",
+                          "en": "These data mix your imports with the demo company (fictitious customers): remove "
+                                "the demo from the Data page."},
     "demo.banner_viewer": {"fr": "Données de démonstration : une entreprise fictive de 2 000 clients.",
                            "en": "Demo data: a fictitious company of 2,000 customers."},
     "insufficient": {"fr": "données insuffisantes (n < {n})", "en": "insufficient data (n < {n})"},
@@ -596,6 +608,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.channels": {"fr": "Canaux : digital ou physique", "en": "Channels: digital or physical"},
     "data.save_channels": {"fr": "Enregistrer les canaux", "en": "Save the channels"},
     "data.saved": {"fr": "Enregistré.", "en": "Saved."},
+    "data.demo_only": {"fr": "Cette base contient la société de démonstration (clients fictifs) et rien d'autre.",
+                       "en": "This database holds the demo company (fictitious customers) and nothing else."},
+    "data.demo_mixed": {"fr": "Cette base contient vos imports et la société de démonstration (clients fictifs).",
+                        "en": "This database holds your imports and the demo company (fictitious customers)."},
+    "data.no_demo": {"fr": "Cette base ne contient pas la démo : seulement vos imports.",
+                     "en": "This database does not hold the demo: only your imports."},
+    "data.demo_remove": {"fr": "Retirer la démo", "en": "Remove the demo"},
+    "data.demo_removed": {
+        "fr": "Démo retirée : {customers} {customers|client|clients}, {touchpoints} {touchpoints|point de contact|"
+              "points de contact} et {feedback} avis supprimés ; {kept} {kept|client gardé|clients gardés} sans ses "
+              "attributs (vos imports y font référence).",
+        "en": "Demo removed: {customers} {customers|customer|customers}, {touchpoints} {touchpoints|touchpoint|"
+              "touchpoints} and {feedback} feedback {feedback|row|rows} deleted; {kept} {kept|customer|customers} "
+              "kept without the demo's attributes (your imports refer to them)."},
+    "data.demo_choice": {"fr": "La base ne contient que la démo :", "en": "The database holds only the demo:"},
+    "data.demo_replace": {"fr": "Remplacer la démo par mes fichiers", "en": "Replace the demo with my files"},
+    "data.demo_add": {"fr": "Ajouter mes fichiers à la démo", "en": "Add my files to the demo"},
+    "data.demo_replaced": {"fr": "La démo est retirée : la base ne contient plus que vos données.",
+                           "en": "The demo is removed: the database now holds only your data."},
     "data.reset": {"fr": "Revenir aux données de démonstration", "en": "Back to the demo data"},
     "data.reset_confirm": {"fr": "Je comprends que toutes les données seront remplacées.",
                            "en": "I understand that all data will be replaced."},

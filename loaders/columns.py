@@ -156,3 +156,38 @@ def columns_markdown() -> str:
                 for r in schema_rows(kind)]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- import templates: what a new user downloads to shape an export ------------------------------------------------
+
+TEMPLATE_HEADERS_FR = {
+    "customer_id": "Identifiant client", "persona": "Persona", "segment": "Segment", "region": "Région",
+    "signup_date": "Date d'inscription", "churned": "Résilié", "churn_date": "Date de résiliation",
+    "timestamp": "Date et heure", "channel": "Canal", "stage": "Étape", "touchpoint": "Type de contact",
+    "revenue": "Montant", "touchpoint_id": "Identifiant point de contact", "nps": "Note NPS",
+    "csat": "Note satisfaction", "comment": "Commentaire", "feedback_id": "Identifiant avis",
+}
+# one example row per kind, per language: French files as French Excel writes them (;, dd/mm/yyyy, decimal comma)
+_TEMPLATE_ROWS = {
+    "customers": {"fr": ["C0001", "Famille", "Particulier", "Bretagne", "15/01/2025", "FAUX", ""],
+                  "en": ["C0001", "Famille", "Particulier", "Bretagne", "2025-01-15", "false", ""]},
+    "touchpoints": {"fr": ["C0001", "15/01/2025 10:30", "Site web", "Achat", "commande", "64,90", "T0001"],
+                    "en": ["C0001", "2025-01-15T10:30:00", "Site web", "purchase", "order", "64.90", "T0001"]},
+    "feedback": {"fr": ["C0001", "16/01/2025 09:00", "Achat", "Site web", "9", "5", "Livraison rapide.", "F0001"],
+                 "en": ["C0001", "2025-01-16T09:00:00", "purchase", "Site web", "9", "5", "Quick delivery.",
+                        "F0001"]},
+}
+
+
+def template_csv(kind: str, lang: str) -> bytes:
+    """An import template for ``kind``: every column's header (French aliases in French, the canonical names in
+    English) and one example row, as the importer reads it (French: ``;`` and a BOM, for Excel)."""
+    import csv
+    import io
+
+    names = [c.name for c in COLUMNS[kind]]
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if lang == "fr" else ",", lineterminator="\r\n")
+    writer.writerow([TEMPLATE_HEADERS_FR[n] for n in names] if lang == "fr" else names)
+    writer.writerow(_TEMPLATE_ROWS[kind][lang])
+    return buf.getvalue().encode("utf-8-sig" if lang == "fr" else "utf-8")

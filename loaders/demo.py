@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from data_model import Database
+from data_model import Database, meta
 from data_model.models import HISTORY
 
 DEMO_SOURCE = "demo"
+REMOVED = "demo_removed"  # parcours_meta key
 _ATTRIBUTES = ("persona", "segment", "region", "signup_date", "churned", "churn_date")
-_DEMO_BATCHES = "SELECT id FROM import_batches WHERE source = 'demo'"
+_DEMO_BATCHES = f"SELECT id FROM import_batches WHERE source = '{DEMO_SOURCE}'"
 
 
 @dataclass(frozen=True)
@@ -75,5 +76,13 @@ def remove_demo(db: Database) -> DemoRemoved:
         run("DELETE FROM channels WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.channel = channels.code) "
             "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.channel = channels.code)")
         run(f"DELETE FROM import_files WHERE batch_id IN {demo}")
-        run("DELETE FROM import_batches WHERE source = 'demo'")
+        run(f"DELETE FROM import_batches WHERE source = '{DEMO_SOURCE}'")
+        # said once, kept: the app fills an empty database with the demo only until someone took it out
+        run(f"DELETE FROM parcours_meta WHERE key = '{REMOVED}'")
+        run(f"INSERT INTO parcours_meta (key, value) VALUES ('{REMOVED}', 'yes')")
     return DemoRemoved(customers, touchpoints, feedback, kept)
+
+
+def demo_was_removed(db: Database) -> bool:
+    """Someone took the demo out of this database: an empty database then stays empty (no demo at the next start)."""
+    return meta(db, REMOVED) == "yes"

@@ -13,31 +13,28 @@ from analytics import metrics
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
 from analytics.queries import QUERIES
+from loaders.demo import demo_was_removed
 from loaders.errors import InputErrors
 from loaders.write import has_data, run_import
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 DEMO_FILES = {k: DEMO_DIR / f"{k}.csv" for k in ("customers", "touchpoints", "feedback")}
+EXAMPLE_FILES = sorted((DEMO_DIR / "export-crm-fr").glob("*.csv"))  # a real-shaped French CRM export, 12 customers
 
 
 @st.cache_resource(show_spinner=False)
-def resources() -> tuple[dm.Database, threading.Lock, dict]:
-    """The process's database, a lock serialising its use (one DuckDB connection serves every
-    session), and what happened at start. An empty embedded database is filled with the demo once."""
+def resources() -> tuple[dm.Database, threading.Lock]:
+    """The process's database and a lock serialising its use (one DuckDB connection serves every session). A new
+    embedded database is filled with the demo once, on the process's first start (``demo_state`` then says so, and
+    the Data page can take it out)."""
     db = dm.connect()
     dm.ensure_initialised(db)
-    started = {"demo_loaded": False}
-    if db.dialect == "duckdb" and not has_data(db):
+    if db.dialect == "duckdb" and not has_data(db) and not demo_was_removed(db):
         try:
             run_import(db, DEMO_FILES, source="demo")
-            started["demo_loaded"] = True
         except InputErrors:  # e.g. a pseudonymised database whose key is not set here: start empty, say why on
             pass             # the Data page, where an import gets the same refusal in full
-    return db, threading.Lock(), started
-
-
-def demo_loaded_at_start() -> bool:
-    return resources()[2]["demo_loaded"]
+    return db, threading.Lock()
 
 
 class StaleData(Exception):
@@ -54,7 +51,7 @@ def _in_a_run() -> bool:
 
 
 def _read_version() -> DataVersion:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         return data_version(db)
 
@@ -94,7 +91,7 @@ def _fresh(compute):
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _dimensions(version_key: DataVersion) -> Dimensions:  # no leading _: it must key the cache
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         _check(db, version_key)
         return dimensions(db)
@@ -104,18 +101,34 @@ def catalogue() -> Dimensions:
     return _fresh(_dimensions)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _demo_state(version_key: DataVersion) -> str | None:
+    from loaders.demo import holds_demo, holds_only_the_demo
+
+    db, lock = resources()
+    with lock:
+        _check(db, version_key)
+        return "only" if holds_only_the_demo(db) else "mixed" if holds_demo(db) else None
+
+
+def demo_state() -> str | None:
+    """``"only"`` (the database holds the demo and nothing else), ``"mixed"`` (the demo and imports) or None: the
+    banner and the Data page follow the data, not what happened when the process started."""
+    return _fresh(_demo_state)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _scope(filters: Filters, version_key: DataVersion) -> metrics.Scope:
     """One ``Scope`` per filter set and data version, shared by every query of it: a page's metrics reuse
     each other's executed results (the report's per-customer pass feeds the KPIs, the funnel and the
     headline) and, when filtered, its kept rows (see ``Scope.materialize``). Called under the lock."""
-    db, _, _ = resources()
+    db, _ = resources()
     return metrics.Scope(db, filters)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple):
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         _check(db, version_key)
         return QUERIES[name](db, filters, scope=_scope(filters, version_key), **dict(kwargs))

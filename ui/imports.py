@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from loaders import settings
+from loaders import demo, settings
 from loaders import write as loader
 from loaders.errors import InputError, InputErrors
 from loaders.validate import Validated
@@ -28,7 +28,7 @@ class PendingImport:
 def check(paths: dict[str, Path], keep_personal_data: bool = False) -> PendingImport:
     """Validate the uploaded files exactly as the command line does (comments masked unless told to keep personal
     data); nothing is written."""
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         context = loader.import_context(db, keep_personal_data=keep_personal_data)
     try:
@@ -37,11 +37,15 @@ def check(paths: dict[str, Path], keep_personal_data: bool = False) -> PendingIm
         return PendingImport(errors=exc.errors)
 
 
-def write(validated: list[Validated]) -> loader.ImportSummary:
-    db, lock, _ = resources()
+def write(validated: list[Validated], replace_demo: bool = False) -> loader.ImportSummary:
+    """Write a checked import; ``replace_demo``: then take the demo out (the user's first import into a database
+    that holds only the demo). Written first, so that a failed write leaves the demo as it was."""
+    db, lock = resources()
     started = time.perf_counter()
     with lock:
         summary = loader.write_validated(db, validated, source="app")
+        if replace_demo:
+            demo.remove_demo(db)
     summary.seconds = time.perf_counter() - started  # the write (validation was timed when checked)
     st.cache_data.clear()
     pin_version()  # the rest of this run shows the data it just wrote
@@ -60,20 +64,29 @@ def errors_csv(errors: list[InputError]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")  # with BOM: Excel opens it as UTF-8
 
 
+def remove_demo() -> demo.DemoRemoved:
+    db, lock = resources()
+    with lock:
+        done = demo.remove_demo(db)
+    st.cache_data.clear()
+    pin_version()  # the rest of this run shows the data without the demo
+    return done
+
+
 def history() -> list[dict]:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         return loader.import_history(db)
 
 
 def undo_refusal(batch_id: int) -> str | None:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         return loader.undo_refusal(db, batch_id)
 
 
 def undo(batch_id: int) -> None:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         loader.undo_batch(db, batch_id)
     st.cache_data.clear()
@@ -86,7 +99,7 @@ def forget(ids: list[str]):
     from loaders.privacy import PrivacyError
     from loaders.privacy import forget as forget_customers
 
-    db, lock, _ = resources()
+    db, lock = resources()
     try:
         with lock:
             result = forget_customers(db, ids, source="app")
@@ -101,13 +114,13 @@ def forget_log() -> list[dict]:
     """The forget log, newest first: dates and counts, never the IDs."""
     from loaders.privacy import forget_log as log
 
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         return log(db)
 
 
 def reset_to_demo() -> None:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         loader.clear_data(db)
         loader.run_import(db, DEMO_FILES, source="demo")
@@ -118,7 +131,7 @@ def reset_to_demo() -> None:
 def stage_table() -> pd.DataFrame:
     from data_model import stage_model
 
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         stages = stage_model(db)
     return pd.DataFrame([{"#": s.position, "code": s.code, "FR": s.label_fr, "EN": s.label_en,
@@ -126,7 +139,7 @@ def stage_table() -> pd.DataFrame:
 
 
 def mapping_table() -> pd.DataFrame:
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock:
         mapping = loader.import_context(db).touchpoint_types
     return pd.DataFrame(sorted(mapping.items()), columns=["type", "stage"])
@@ -137,7 +150,7 @@ def channel_table() -> pd.DataFrame:
 
     from data_model import Channel
 
-    db, lock, _ = resources()
+    db, lock = resources()
     with lock, db.session() as s:
         rows = s.exec(select(Channel).order_by(Channel.code)).all()
     return pd.DataFrame([{"code": c.code, "label": c.label, "kind": c.kind} for c in rows])
@@ -146,7 +159,7 @@ def channel_table() -> pd.DataFrame:
 def save_mapping(table: pd.DataFrame) -> str | None:
     """Save the edited type → stage table; returns the reason it was refused, or None."""
     rows = table.dropna(how="all")
-    db, lock, _ = resources()
+    db, lock = resources()
     try:
         with lock:
             settings.replace_type_mapping(db, dict(zip(rows["type"], rows["stage"], strict=True)))
@@ -156,7 +169,7 @@ def save_mapping(table: pd.DataFrame) -> str | None:
 
 
 def save_channel_kinds(table: pd.DataFrame) -> str | None:
-    db, lock, _ = resources()
+    db, lock = resources()
     try:
         with lock:
             for code, kind in zip(table["code"], table["kind"], strict=True):

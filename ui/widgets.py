@@ -5,7 +5,7 @@ import re
 import streamlit as st
 
 from analytics.stats import MIN_N
-from ui.data import catalogue, demo_loaded_at_start, version
+from ui.data import EXAMPLE_FILES, catalogue, demo_state, version
 from ui.i18n import day, language, moment, number, t, texts
 
 # Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
@@ -129,17 +129,46 @@ def kpi(column, label: str, value: str, n: int | None, delta: str | None = None,
 
 
 def empty_state() -> None:
-    """Shown instead of charts when the filters leave no customer: a friendly stop, not an error."""
-    st.info(f"**{t('empty.title')}**  \n{t('empty.hint')}", icon=":material/search_off:")
+    """Shown instead of charts when there is nothing to show: a friendly stop, not an error. An empty database says
+    so and how to fill it (templates, the example export); otherwise the filters leave no customer."""
+    if catalogue().first_day is None:
+        st.info(f"**{t('empty.no_data')}**", icon=":material/upload_file:")
+        import_help()
+    else:
+        st.info(f"**{t('empty.title')}**  \n{t('empty.hint')}", icon=":material/search_off:")
     footer()
     st.stop()
 
 
-def demo_banner() -> None:
-    if demo_loaded_at_start():
-        from ui.auth import is_admin
+def import_help() -> None:
+    """Where to start an import: the Data page (for those who may import), the templates and the example export."""
+    from loaders.columns import KINDS, template_csv
+    from ui.auth import is_admin
 
-        # a viewer has no Data page to import from
+    if is_admin():
+        st.page_link("app_pages/data.py", label=t("page.data"), icon=":material/upload_file:")
+    st.caption(t("empty.templates"))
+    columns = st.columns(len(KINDS) + 1)
+    for column, kind in zip(columns, KINDS, strict=False):
+        for lang in ("fr", "en"):
+            column.download_button(t("empty.template", kind=t(f"data.kind.{kind}"), lang=lang.upper()),
+                                   template_csv(kind, lang), file_name=f"modele-{kind}-{lang}.csv",
+                                   mime="text/csv", key=f"template_{kind}_{lang}", on_click="ignore")
+    for path in EXAMPLE_FILES:
+        columns[-1].download_button(t("empty.example", name=path.name), path.read_bytes(), file_name=path.name,
+                                    mime="text/csv", key=f"example_{path.stem}", on_click="ignore")
+
+
+def demo_banner() -> None:
+    """The demo's banner while the database holds the demo (it follows the data, not the process's start)."""
+    state = demo_state()
+    if state is None:
+        return
+    from ui.auth import is_admin
+
+    if state == "mixed":
+        st.warning(t("demo.banner_mixed"), icon=":material/info:")
+    else:  # a viewer has no Data page to import from
         st.info(t("demo.banner" if is_admin() else "demo.banner_viewer"), icon=":material/info:")
 
 

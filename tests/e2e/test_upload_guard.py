@@ -135,7 +135,9 @@ def test_a_secrets_file_others_may_read_is_reported(app):
 
 
 def test_three_exports_named_alike_keep_their_own_content(app, browser, tmp_path):
-    """Customers, touchpoints and feedback all called export.csv: each is read as what it was uploaded as."""
+    """Customers, touchpoints and feedback all called export.csv: each is read as what it was uploaded as. The
+    database held only the demo: this first import replaces it (the default), and the pages show the user's data
+    alone."""
     base = app[0]
     files = []
     for kind, name in (("customers", "clients.csv"), ("touchpoints", "points_de_contact.csv"),
@@ -158,7 +160,13 @@ def test_three_exports_named_alike_keep_their_own_content(app, browser, tmp_path
     assert "customers    export.csv: 12 rows read" in summary
     assert "touchpoints  export.csv: 33 rows read" in summary
     assert "feedback     export.csv: 12 rows read" in summary
+    page.get_by_text("La démo est retirée").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+    page = open_page(browser, f"{base}/")
+    page.wait_for_selector("[data-testid='stMetricValue']", timeout=60_000)
+    assert page.locator("[data-testid='stMetricValue']").first.inner_text() == "12"
+    assert "démonstration" not in page.locator("[data-testid='stMain']").inner_text()
     page.close()
 
 

@@ -4,7 +4,7 @@ PostgreSQL — a user's files are never mixed with invented customers for lack o
 import sqlalchemy as sa
 
 from analytics.dimensions import data_version
-from loaders.demo import holds_demo, holds_only_the_demo, remove_demo
+from loaders.demo import demo_was_removed, holds_demo, holds_only_the_demo, remove_demo
 from loaders.write import has_data, import_history, run_import, undo_batch
 
 DEMO = {
@@ -32,7 +32,7 @@ def rows(db, sql):
 
 
 def test_no_demo_in_a_database_without_it(db, tmp_path):
-    assert not holds_demo(db) and not holds_only_the_demo(db)
+    assert not holds_demo(db) and not holds_only_the_demo(db) and not demo_was_removed(db)
     run_import(db, files(tmp_path, "mine", {"customers": "customer_id,persona\nU1,Famille\n"}))
     assert not holds_demo(db) and not holds_only_the_demo(db)
 
@@ -46,6 +46,7 @@ def test_remove_the_demo_alone_leaves_an_empty_database(db, tmp_path):
     assert not holds_demo(db) and not has_data(db)
     assert rows(db, "SELECT count(*) FROM channels") == [(0,)] and import_history(db) == []
     assert data_version(db) != before  # no cached result keeps the demo
+    assert demo_was_removed(db)  # the app will not bring it back into the empty database
 
 
 def test_remove_the_demo_after_a_users_import(db, tmp_path):
