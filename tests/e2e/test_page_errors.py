@@ -1,7 +1,7 @@
 """Every page, in a real browser, with the data a new user meets first: the 12-customer French CRM export alone
-(every cell under 30: the Channels heatmap once failed there in the browser only) and the demo with a filter that
-leaves a handful of customers, in French and in English. A page passes when nothing fails, in Python or in the
-browser (tests/e2e/page_errors.py)."""
+(every cell under 30: the Channels heatmap once failed there in the browser only), the demo with a filter that
+leaves a handful of customers, in English, and an empty database (the demo taken out). A page passes when nothing
+fails, in Python or in the browser (tests/e2e/page_errors.py)."""
 
 import os
 
@@ -21,14 +21,16 @@ EXAMPLE_FILES = {"customers": EXAMPLES / "clients.csv", "touchpoints": EXAMPLES 
 TINY = "persona=Digital+native&region=Corse"
 
 
-def _server(tmp_path_factory, name, files):
+def _server(tmp_path_factory, name, files, source="test", then=None):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
     folder = tmp_path_factory.mktemp(name)
     url = f"duckdb:///{folder / 'parcours.duckdb'}"
     db = dm.connect(url)
     dm.initialise(db)
-    run_import(db, files, source="test")
+    run_import(db, files, source=source)
+    if then:
+        then(db)
     db.close()  # the file belongs to the app process from now on
     return running_app(url, folder)
 
@@ -36,6 +38,14 @@ def _server(tmp_path_factory, name, files):
 @pytest.fixture(scope="module")
 def example_server(tmp_path_factory):
     with _server(tmp_path_factory, "example", EXAMPLE_FILES) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory):
+    from loaders.demo import remove_demo
+
+    with _server(tmp_path_factory, "empty", DEMO_FILES, source="demo", then=remove_demo) as base:
         yield base
 
 
@@ -58,4 +68,12 @@ def test_every_page_with_a_filter_leaving_five_customers_in_english(demo_server,
     errors.check(f"/{name}?{TINY}")
     if name == "":
         assert "5 customers" in page.locator("[data-testid='stSidebar']").inner_text()
+    page.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_on_an_empty_database(empty_server, browser, name):
+    page, errors = open_watched(browser, f"{empty_server}/{name}")
+    errors.check(f"/{name} on an empty database")
+    assert "Pas encore de données" in page.locator("[data-testid='stMain']").inner_text()
     page.close()
