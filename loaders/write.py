@@ -272,10 +272,15 @@ def _write_validated(db: Database, validated: list[Validated], source: str, rele
                 inserted=s.inserted, updated=s.updated, unchanged=s.unchanged))
         stager.drop_all()
     if db.dialect == "postgresql":
-        # fresh statistics for the planner: after a bulk COPY it would otherwise plan on empty-table guesses
-        with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "ANALYZE customers, touchpoints, feedback")
+        # fresh statistics for the planner: after a bulk COPY it would otherwise plan on empty-table guesses.
+        # The import is committed by now: a failure here (a disk full to the last byte) must not report it as
+        # refused, and autovacuum will analyse later.
+        try:
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "ANALYZE customers, touchpoints, feedback")
+        except sa.exc.DBAPIError:
+            pass
     return ImportSummary(batch_id, summaries, created, channels_created, 0.0, privacy.import_notes(db))
 
 
