@@ -192,7 +192,7 @@ def _progress_for(files) -> callable:
 def cmd_sample(args) -> int:
     from loaders import sample
     from loaders.errors import InputErrors
-    from loaders.write import clear_data, has_data, run_import
+    from loaders.write import DiskFull, clear_data, has_data, run_import
 
     if args.customers < 1:
         _err("--customers must be at least 1")
@@ -219,6 +219,9 @@ def cmd_sample(args) -> int:
             except InputErrors as exc:  # the generator's output must always import: this is a bug
                 report_errors(exc.errors, None)
                 return 2
+            except DiskFull as exc:
+                _err(str(exc))
+                return 1
     finally:
         db.close()
     print("\n".join(summary.lines()))
