@@ -217,8 +217,8 @@ def match_headers(raw: RawTable, kind: str) -> tuple[dict[str, int], list[InputE
             ignored.append(header)
         elif name in found:
             first = raw.headers[found[name]]
-            errors.append(InputError(raw.file_name, raw.header_line, header, None,
-                                     f"is the same column as {first!r}: keep only one of them", name))
+            errors.append(InputError(raw.file_name, raw.header_line, visible_control(header), None,
+                                     f"is the same column as {visible_control(first)!r}: keep only one of them", name))
         else:
             found[name] = position
     missing = _missing_columns(kind, found)
@@ -267,7 +267,8 @@ class _Check:
         return name in self.found
 
     def header(self, name: str) -> str | None:
-        return self.raw.headers[self.found[name]] if name in self.found else None
+        """The column's header as in the file (a control character in it shown as <U+…>), for messages."""
+        return visible_control(self.raw.headers[self.found[name]]) if name in self.found else None
 
     def text(self, name: str, control: str = "clean") -> pd.Series:
         """The column's values without surrounding spaces; missing when empty or when there is no column.
