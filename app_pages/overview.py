@@ -7,7 +7,7 @@ import charts
 from analytics.story import weakest_step_sentence
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, day, decimal, number, percent, t, texts
+from ui.i18n import chart_titles, day, decimal, money, number, percent, t, texts
 from ui.widgets import chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
@@ -55,7 +55,7 @@ kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], ch
     help=t("kpi.churn_help"), delta_color="inverse")
 kpi(cards[4], t("kpi.cross"), percent(cur["cross_share"]), cur["customers"], change("cross_share", "rate"),
     help=t("kpi.cross_help"))
-kpi(cards[5], t("kpi.revenue"), number(cur["revenue"]) + " €", None, change("revenue", "count"),
+kpi(cards[5], t("kpi.revenue"), money(cur["revenue"]), None, change("revenue", "count"),
     help=t("kpi.revenue_help"))
 
 # -- trends -----------------------------------------------------------------------------------------

@@ -185,7 +185,8 @@ def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     order = list(dict.fromkeys(data["pair_label"]))
 
     base = alt.Chart(data).encode(
-        y=alt.Y("pair_label:N", sort=order, title=t["between"]),
+        # "A → B" says what the row is; a title beside 40-character labels overlapped them
+        y=alt.Y("pair_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
         x=alt.X("median_days:Q", title=t["median_days"],
                 scale=alt.Scale(domain=value_domain(data["median_days"].max(), floor=1.0)),
                 axis=alt.Axis(tickCount=8)),

@@ -94,7 +94,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.churn": {"fr": "Churn", "en": "Churn"},
     "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu.",
                        "en": "Share of customers who left, among those whose status is known."},
-    "kpi.cross": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
+    "kpi.cross": {"fr": "Cross-canal", "en": "Cross-channel"},  # a card's label: short, the help says the rest
+    "kpi.too_few": {"fr": "n = {n}, trop peu (il en faut {min})", "en": "n = {n}, too few ({min} needed)"},
     "kpi.cross_help": {"fr": "Clients dont le parcours a avancé d'étape en changeant de canal.",
                        "en": "Customers whose journey moved forward across channels."},
     "kpi.revenue": {"fr": "Chiffre d'affaires", "en": "Revenue"},
@@ -721,6 +722,15 @@ class Texts:
         if self.lang == "fr":
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
+
+    def money(self, value: float | None) -> str:
+        """An amount in euros that fits a KPI card: 193 566 € / 193,566 €, then 2,39 M€ / €2.39M from a million."""
+        if missing(value):
+            return "—"
+        if abs(value) >= 1e6:
+            text = self.decimal(value / 1e6, ".2f")
+            return f"{text}\u00a0M€" if self.lang == "fr" else f"€{text}M"
+        return f"{self.number(value)}\u00a0€" if self.lang == "fr" else f"€{self.number(value)}"
 
     def decimal(self, value: float | None, spec: str = ".2f") -> str:
         """A plain number (a ratio, a p-value, a signed NPS with "+.0f") in the language; "—" when undefined."""

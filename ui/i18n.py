@@ -45,6 +45,10 @@ def number(value: float | int | None, digits: int = 0) -> str:
     return texts().number(value, digits)
 
 
+def money(value: float | None) -> str:
+    return texts().money(value)
+
+
 def decimal(value: float | None, spec: str = ".2f") -> str:
     return texts().decimal(value, spec)
 

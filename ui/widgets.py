@@ -120,10 +120,11 @@ def sufficient(n: int | None) -> bool:
 def kpi(column, label: str, value: str, n: int | None, delta: str | None = None, help: str | None = None,
         delta_color: str = "normal", min_n: int = MIN_N) -> None:
     """A KPI card with its sample size; below ``min_n`` observations it says so instead of a value."""
-    if n is not None and n < min_n:
-        column.metric(label, t("insufficient", n=min_n), help=help)
-    else:
-        column.metric(label, value, delta=delta, delta_color=delta_color, help=help)
+    if n is not None and n < min_n:  # no value below min_n, and the card says why (a long text was cut off)
+        column.metric(label, "—", help=help)
+        column.caption(t("kpi.too_few", n=number(n), min=min_n))
+        return
+    column.metric(label, value, delta=delta, delta_color=delta_color, help=help)
     if n is not None:
         column.caption(f"n = {number(n)}")
 
@@ -219,10 +220,11 @@ def downloads(df, name: str, where=None) -> None:
     """CSV and XLSX downloads of a page's table (the analytic frame: numbers stay numbers; text that a
     spreadsheet would run as a formula starts with an apostrophe, control characters are taken out), written
     when asked for."""
-    left, right, _ = (where or st).columns([1, 1, 4])
+    # one row of buttons at their own width (two fixed columns shrank them to "⬇ (" beside a table)
+    row = (where or st).container(horizontal=True, gap="small")
     failed = t("download.table_failed")
-    left.download_button(t("download.csv"), lambda: table_file(df, "csv", failed), file_name=f"{name}.csv",
-                         mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
-    right.download_button(t("download.xlsx"), lambda: table_file(df, "xlsx", failed), file_name=f"{name}.xlsx",
-                          on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          icon=":material/download:", key=f"dl_{name}_xlsx")
+    row.download_button(t("download.csv"), lambda: table_file(df, "csv", failed), file_name=f"{name}.csv",
+                        mime="text/csv", icon=":material/download:", on_click="ignore", key=f"dl_{name}_csv")
+    row.download_button(t("download.xlsx"), lambda: table_file(df, "xlsx", failed), file_name=f"{name}.xlsx",
+                        on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        icon=":material/download:", key=f"dl_{name}_xlsx")

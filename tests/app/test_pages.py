@@ -105,7 +105,8 @@ def test_every_page_runs_on_the_french_crm_export(tmp_path, monkeypatch, page):
     assert not at.exception, at.exception
     if page == "app_pages/overview.py":
         assert metric(at, "Clients").value == "12"
-        assert metric(at, "NPS").value.startswith("données insuffisantes")  # 12 responses < 30
+        assert metric(at, "NPS").value == "—"  # 12 responses < 30: no value, and the card says why
+        assert "n = 12, trop peu (il en faut 30)" in [c.value for c in at.caption]
 
 
 def test_english_interface(app):
