@@ -20,14 +20,13 @@ line or warning quotes a cell.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import ibis
 import pandas as pd
 
 from analytics.filters import Filters, apply_filters
-from data_model.text import CONTROL_CHARACTERS, clean_control
+from data_model.text import CONTROL_CHARACTERS, SEPARATING_CHARACTERS, clean_control
 
 __all__ = ["EXCEL_MAX_ROWS", "FORMULA_STARTS", "TABLES", "ExportError", "clean_cell", "export", "frame_bytes",
            "message_bytes", "neutralise"]
@@ -44,12 +43,11 @@ _COLUMNS = {
 
 
 # clean_control's rule as RE2 patterns (DuckDB's and Arrow's regular expressions): the word-separating controls
-# become a space, the others go, and so do U+FFFE / U+FFFF (not XML: an .xlsx holding one does not open).
-_SEPARATING = "[\\x0b\\x0c\\x1c-\\x1f\\x85]"
-_REMOVED = CONTROL_CHARACTERS[:-1] + "\\x{FFFE}\\x{FFFF}]"
+# become a space, the others go (U+FFFE / U+FFFF with them: an .xlsx holding one does not open).
+_SEPARATING = SEPARATING_CHARACTERS
+_REMOVED = CONTROL_CHARACTERS
 _FORMULA = "^[=+\\-@\\t\\r]"
 _FORMULA_START = "^([=+\\-@\\t\\r])"
-_NOT_XML = re.compile("[\ufffe\uffff]")
 
 
 class ExportError(ValueError):
@@ -64,11 +62,10 @@ def neutralise(value):
 
 
 def clean_cell(value):
-    """A text without control characters (``clean_control``) nor U+FFFE / U+FFFF, then ``neutralise``-d (in that
-    order: "\\x01=1+1" must not become a formula); a list's texts likewise; anything else unchanged."""
+    """A text without control characters (``clean_control``), then ``neutralise``-d (in that order: "\\x01=1+1"
+    must not become a formula); a list's texts likewise; anything else unchanged."""
     if isinstance(value, str):
-        value = clean_control(value)
-        return neutralise(_NOT_XML.sub("", value) if _NOT_XML.search(value) else value)
+        return neutralise(clean_control(value))
     if isinstance(value, list | tuple):
         return type(value)(clean_cell(v) for v in value)
     return value

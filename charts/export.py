@@ -47,7 +47,6 @@ TIMEOUT = 60.0
 STARTUP = 30.0
 """Seconds the renderer may take to start and warm up, on top of the first chart's ``TIMEOUT``."""
 
-_NOT_XML = re.compile("[\ufffe\uffff]")
 _log = logging.getLogger(__name__)
 
 
@@ -62,10 +61,8 @@ class ChartRenderError(RuntimeError):
         self.detail = detail
 
 
-def clean_text(text: str) -> str:
-    """``text`` as a renderer or an XML file takes it: ``clean_control``, and U+FFFE / U+FFFF removed."""
-    text = clean_control(text)
-    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+clean_text = clean_control
+"""``text`` as a renderer or an XML file takes it (``data_model.text.clean_control``)."""
 
 
 def clean_spec(value):

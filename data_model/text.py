@@ -6,15 +6,19 @@ import unicodedata
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-# C0 and C1 control characters and DEL, but tab and line breaks (\t \n \r): they mean nothing in a comment or a
-# name, and one of them in a chart's text made the renderer (vl-convert) abort the whole process.
-CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+# C0 and C1 control characters and DEL, but tab and line breaks (\t \n \r), and the noncharacters U+FFFE and U+FFFF:
+# they mean nothing in a comment or a name, one of them in a chart's text made the renderer (vl-convert) abort the
+# whole process, and no XML file (.xlsx, .pptx) may hold them. The last two stand as themselves in the class: Python's
+# re spells them \ufffe, RE2 \x{fffe}, both read the character.
+CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\ufffe\uffff]"
 """The characters ``clean_control`` takes out, as a regular-expression class (Python's ``re``, Arrow's and DuckDB's
 RE2 alike; text read from a file is valid UTF-8, so it holds no lone surrogate, which RE2 cannot name)."""
 _CONTROL = re.compile(CONTROL_CHARACTERS[:-1] + "\\ud800-\\udfff]")  # Python strings may hold lone surrogates
 # Those that separate words (vertical tab, form feed, next line, the file/group/record/unit separators) become a
 # space, so that "a\x0cb" stays two words; the others are dropped.
-_SEPARATING = re.compile("[\\x0b\\x0c\\x1c-\\x1f\\x85]")
+SEPARATING_CHARACTERS = "[\\x0b\\x0c\\x1c-\\x1f\\x85]"
+"""Those of them that ``clean_control`` turns into a space, as a regular-expression class."""
+_SEPARATING = re.compile(SEPARATING_CHARACTERS)
 
 
 def fold(text: str) -> str:
