@@ -55,6 +55,23 @@ def _variant_label(variant, labels: Mapping[str, str] | None, t: Mapping[str, st
     return SEPARATOR.join(label_of(code, labels) for code in variant)
 
 
+_LINE = 46
+"""Characters per line of a variant's label on the axis: a long journey wraps between steps instead of being cut
+(two journeys that differ only in their last steps were both cut to the same "… › Fidélisat…")."""
+
+
+def _wrapped(label: str) -> str:
+    """``label`` on lines of at most ``_LINE`` characters, broken after a step's separator (one line per step when a
+    step alone is longer)."""
+    lines: list[str] = []
+    for step in label.split(SEPARATOR):
+        if lines and len(lines[-1]) + len(SEPARATOR) + len(step) <= _LINE:
+            lines[-1] += SEPARATOR + step
+        else:
+            lines.append(step if not lines else SEPARATOR.lstrip() + step)
+    return "\n".join(lines)
+
+
 def _unique(texts: list[str]) -> list[str]:
     """Texts made distinct (two codes with the same label would otherwise share one bar)."""
     seen: dict[str, int] = {}
@@ -117,13 +134,17 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                                                       data["insufficient"], strict=True)]
     data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
                              for lo, hi in zip(src["conv_ci_low"], src["conv_ci_high"], strict=True)]
-    order = data["variant_label"].tolist()
+    data["axis_label"] = [_wrapped(label) for label in data["variant_label"]]
+    order = data["axis_label"].tolist()
+    lines = max(label.count("\n") + 1 for label in order)
     max_share = finite_max(data["share"])
     scale, axis = rate_axis(max_share / (_BAR_WIDTH * 1.3), t["share"])  # rate_axis adds 30 %: bars ≤ 55 %
 
     base = alt.Chart(data).encode(
         # No axis title: the labels are the journeys (a title beside 400 px labels lands on them).
-        y=alt.Y("variant_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
+        # whole journeys, wrapped between steps (split by the axis: a label is one string in the data)
+        y=alt.Y("axis_label:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=420, labelExpr="split(datum.label, '\\n')", labelLineHeight=15)),
         x=alt.X("share:Q", scale=scale, axis=axis),
         tooltip=[
             alt.Tooltip("variant_label:N", title=t["variant"]),
@@ -148,4 +169,4 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         colour = GREY_BAR if few_overall else {"color": STAGE_RAMP[3]}
         layers.append(base.mark_bar(**colour))
     layers.append(base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour()))
-    return finish(alt.layer(*layers).properties(height=alt.Step(40)), t)
+    return finish(alt.layer(*layers).properties(height=alt.Step(max(40, 16 * lines + 10))), t)

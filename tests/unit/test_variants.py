@@ -305,3 +305,20 @@ def test_chart_small_variants_and_no_conversion():
     data = chart_rows(spec)
     assert not any(r["insufficient"] for r in data) and "conv." not in data[0]["bar_text"]
     assert "color" not in spec["layer"][0]["encoding"]
+
+
+def test_long_journeys_wrap_whole_and_stay_apart():
+    # two journeys that differ only in their last step were both cut to "… › Fidélisat…" on the axis
+    long = ("awareness", "consideration", "purchase", "service", "loyalty")
+    df = pd.DataFrame([row(1, long + ("advocacy",), 1, 300, 100, 1000, 300),
+                       row(2, long + ("purchase",), 1, 200, 20, 1000, 500)])
+    labels = {"awareness": "Sensibilisation", "consideration": "Considération", "purchase": "Achat",
+              "service": "Service après-vente", "loyalty": "Fidélisation", "advocacy": "Recommandation"}
+    spec = variants_chart(df, labels=labels).to_dict(validate=True)
+    axis = spec["layer"][0]["encoding"]["y"]
+    assert "split(datum.label" in axis["axis"]["labelExpr"]
+    first, second = axis["sort"]
+    assert first != second and first.endswith("Recommandation") and second.endswith("Achat")
+    assert all(len(line) <= 46 for label in axis["sort"] for line in label.split("\n"))
+    assert first.replace("\n", " ") == "Sensibilisation › Considération › Achat › Service après-vente › Fidélisation " \
+                                       "› Recommandation"
