@@ -101,7 +101,7 @@ def irritant_reason(row, tx: Texts) -> str:
     """Why an irritant ranks where it does, in words: customers × points from the overall NPS = score; the test."""
     gap = row["overall_nps"] - row["nps"]
     test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
-                q=tx.decimal(row["q_value"], ".2g"))
+                q=tx.p_value(row["q_value"]))
     score = ("+" if row["score"] > 0 else "") + tx.number(row["score"])
     return tx.t("irritants.reason", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
                 where=tx.t("irritants.below") if gap >= 0 else tx.t("irritants.above"),

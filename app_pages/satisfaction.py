@@ -7,7 +7,7 @@ import streamlit as st
 import charts
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, decimal, percent, t
+from ui.i18n import chart_titles, decimal, p_value, percent, t
 from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, kpi, stage_labels, sufficient
 
 filters = current_filters()
@@ -61,7 +61,7 @@ with right:
         p = d["p_value"]
         verdict = t("satisfaction.significant") if p is not None and p < 0.05 else t("satisfaction.not_significant")
         st.caption(t("satisfaction.rr", rr=decimal(d["relative_risk"]), low=decimal(d["rr_ci_low"]),
-                     high=decimal(d["rr_ci_high"]), p=decimal(p, ".3g"), verdict=verdict))
+                     high=decimal(d["rr_ci_high"]), p=p_value(p), verdict=verdict))
     st.caption(t("satisfaction.detractor_definition"))
 
 st.subheader(t("satisfaction.heatmap"))

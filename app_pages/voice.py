@@ -7,7 +7,7 @@ import charts
 from analytics.voice import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, day, decimal, number, t
+from ui.i18n import chart_titles, day, decimal, number, p_value, t
 from ui.links import from_link, to_link
 from ui.widgets import (
     channel_labels,
@@ -100,7 +100,7 @@ else:
             help=t("voice.customers_in_group", n=number(g["customers"])))
     if drop["p_value"] is not None:
         verdict = t("satisfaction.significant") if drop["p_value"] < 0.05 else t("satisfaction.not_significant")
-        st.caption(t("voice.drop_test", diff=decimal(drop["diff"], "+.0f"), p=decimal(drop["p_value"], ".2g"),
+        st.caption(t("voice.drop_test", diff=decimal(drop["diff"], "+.0f"), p=p_value(drop["p_value"]),
                      verdict=verdict))
     drop_titles = {**titles, "detractor": t("voice.stopped"), "promoter": t("voice.went_on"),
                    "detractor_comments": t("voice.stopped_comments"), "promoter_comments": t("voice.went_on_comments")}

@@ -49,6 +49,10 @@ def money(value: float | None) -> str:
     return texts().money(value)
 
 
+def p_value(value: float | None) -> str:
+    return texts().p_value(value)
+
+
 def decimal(value: float | None, spec: str = ".2f") -> str:
     return texts().decimal(value, spec)
 

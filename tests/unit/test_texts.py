@@ -66,3 +66,10 @@ def test_every_chart_text_has_its_french():
                 if left:
                     missing[where] = sorted(left)
     assert missing == {}
+
+
+def test_p_values_read_as_words_never_as_exponents():
+    fr, en = Texts("fr"), Texts("en")
+    assert [fr.p_value(v) for v in (1.7e-8, 0.0123, 0.345, None)] == ["< 0,001", "= 0,012", "= 0,34", "= —"]
+    assert [en.p_value(v) for v in (1.7e-8, 0.0123, 0.05)] == ["< 0.001", "= 0.012", "= 0.05"]
+    assert fr.t("irritants.test_significant", q=fr.p_value(1.7e-8)).endswith("(q < 0,001)")
