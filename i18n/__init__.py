@@ -228,8 +228,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "satisfaction.churn": {"fr": "Churn", "en": "Churn"},
     "satisfaction.detractors": {"fr": "Churn des détracteurs", "en": "Detractors' churn"},
     "satisfaction.others": {"fr": "Churn des autres répondants", "en": "Other respondents' churn"},
-    "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p = {p} : {verdict}.",
-                        "en": "Relative risk {rr} (95% CI {low} – {high}), p = {p}: {verdict}."},
+    "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p {p} : {verdict}.",
+                        "en": "Relative risk {rr} (95% CI {low} – {high}), p {p}: {verdict}."},
     "satisfaction.significant": {"fr": "différence significative", "en": "significant difference"},
     "satisfaction.not_significant": {"fr": "pas de différence significative", "en": "no significant difference"},
     "satisfaction.detractor_definition": {
@@ -446,10 +446,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",
         "en": "{customers} customers × {gap} points {where} the overall NPS (NPS {nps} vs {overall}) = {score}; "
               "{test}."},
-    "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q = {q})",
-                                   "en": "significantly different from the other responses (q = {q})"},
-    "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q = {q})",
-                           "en": "no significant difference from the other responses (q = {q})"},
+    "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q {q})",
+                                   "en": "significantly different from the other responses (q {q})"},
+    "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q {q})",
+                           "en": "no significant difference from the other responses (q {q})"},
     "irritants.col.rank": {"fr": "Rang", "en": "Rank"},
     "irritants.col.cell": {"fr": "Étape × canal", "en": "Stage × channel"},
     "irritants.col.kind": {"fr": "Verdict", "en": "Verdict"},
@@ -528,8 +528,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "voice.customers_in_group": {"fr": "{n} {n|client|clients} dans ce groupe ; NPS de leurs réponses à cette étape.",
                                  "en": "{n} {n|customer|customers} in this group; NPS of their responses at this "
                                        "stage."},
-    "voice.drop_test": {"fr": "Écart {diff} points (test z, p = {p}) : {verdict}.",
-                        "en": "Difference {diff} points (z-test, p = {p}): {verdict}."},
+    "voice.drop_test": {"fr": "Écart {diff} points (test z, p {p}) : {verdict}.",
+                        "en": "Difference {diff} points (z-test, p {p}): {verdict}."},
     "voice.stopped": {"fr": "se sont arrêtés", "en": "stopped"},
     "voice.went_on": {"fr": "ont continué", "en": "went on"},
     "voice.stopped_comments": {"fr": "Commentaires de ceux qui se sont arrêtés",
@@ -731,6 +731,14 @@ class Texts:
             text = self.decimal(value / 1e6, ".2f")
             return f"{text}\u00a0M€" if self.lang == "fr" else f"€{text}M"
         return f"{self.number(value)}\u00a0€" if self.lang == "fr" else f"€{self.number(value)}"
+
+    def p_value(self, value: float | None) -> str:
+        """A p- or q-value after its letter: "= 0,012", "< 0,001" (never 1,7e-08 in a sentence or a slide)."""
+        if missing(value):
+            return "= —"
+        if value < 0.001:
+            return "< " + self.decimal(0.001, ".3f")
+        return "= " + self.decimal(value, ".2g" if value >= 0.01 else ".1g")
 
     def decimal(self, value: float | None, spec: str = ".2f") -> str:
         """A plain number (a ratio, a p-value, a signed NPS with "+.0f") in the language; "—" when undefined."""
