@@ -54,7 +54,7 @@ def irritants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     )
     span = finite_max(data["score"].abs()) or 1.0
     x = alt.X("score:Q", title=t["score"], scale=alt.Scale(domain=[-span * 1.25, span * 1.25], nice=False),
-              axis=alt.Axis(format="~s"))
+              axis=alt.Axis(format="~s", tickCount=6, labelOverlap=True))  # a slide's width read "−32k−30k−28k…"
     bars = base.mark_bar().encode(x=x, color=alt.Color("kind_label:N", title=t["kind_title"], scale=alt.Scale(
         domain=kinds, range=list(KIND_COLORS.values()))))
     text = base.mark_text(align=alt.expr("datum.score < 0 ? 'right' : 'left'"),
