@@ -667,6 +667,406 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                       "cannot be checked. Fix it (the error is in the server's log)."},
 }
 
+# Messages of the loaders (import errors and notes, the import summary, refusals): rendered by
+# ``loaders.errors.Message`` in the session's language; the command line is English unless --lang fr.
+LOADER_TEXTS: dict[str, dict[str, str]] = {
+    "load.where_line": {"fr": "{file} ligne {line}",
+                        "en": "{file} line {line}"},
+    "load.where_column": {"fr": ", colonne {column}",
+                          "en": ", column {column}"},
+    "load.where_what": {"fr": "{where}\u00a0: {what}",
+                        "en": "{where}: {what}"},
+    "load.col.file": {"fr": "fichier",
+                      "en": "file"},
+    "load.col.line": {"fr": "ligne",
+                      "en": "line"},
+    "load.col.column": {"fr": "colonne",
+                        "en": "column"},
+    "load.col.value": {"fr": "valeur",
+                       "en": "value"},
+    "load.col.reason": {"fr": "motif",
+                        "en": "reason"},
+    "load.not_found": {"fr": "fichier introuvable ({path})",
+                       "en": "file not found ({path})"},
+    "load.is_directory": {"fr": "est un dossier, pas un fichier",
+                          "en": "is a directory, not a file"},
+    "load.unreadable": {"fr": "ne peut pas être lu ({why})",
+                        "en": "cannot be read ({why})"},
+    "load.xls": {"fr": "est un ancien fichier Excel (.xls) ou Office binaire\u00a0: enregistrez-le en .xlsx ou CSV",
+                 "en": "is an old Excel (.xls) or Office binary file: save it as .xlsx or CSV"},
+    "load.binary": {"fr": "n'est pas un fichier CSV, Excel (.xlsx) ou Parquet (contenu binaire)",
+                    "en": "is not a CSV, Excel (.xlsx) or Parquet file (binary content)"},
+    "load.empty": {"fr": "fichier vide\u00a0: pas de ligne d'en-tête",
+                   "en": "empty file: no header line"},
+    "load.bad_bom": {"fr": "commence par un marqueur UTF-8 (BOM) mais n'est pas du texte UTF-8 valide",
+                     "en": "starts with a UTF-8 marker (BOM) but is not valid UTF-8 text"},
+    "load.bad_encoding": {"fr": "n'est ni du texte UTF-8 ni du Windows-1252 (octet {byte})",
+                          "en": "is neither UTF-8 nor Windows-1252 text (byte {byte})"},
+    "load.bad_utf16": {"fr": "commence comme du texte UTF-16 mais n'est pas de l'UTF-16 valide ({why})",
+                       "en": "starts like UTF-16 text but is not valid UTF-16 ({why})"},
+    "load.nul": {"fr": "contient un octet NUL\u00a0: le fichier est endommagé ou n'est pas un fichier texte",
+                 "en": "contains a NUL byte: the file is damaged or not a text file"},
+    "load.too_many_columns_csv": {"fr": "l'en-tête a {n} colonnes\u00a0: {limit} au plus sont acceptées (vérifiez "
+                                        "le séparateur, ou retirez les colonnes qui ne sont pas importées)",
+                                  "en": "the header has {n} columns: at most {limit} are accepted (check the "
+                                        "separator, or remove the columns that are not imported)"},
+    "load.too_many_columns": {"fr": "l'en-tête a {n} colonnes\u00a0: {limit} au plus sont acceptées (retirez les "
+                                    "colonnes qui ne sont pas importées)",
+                              "en": "the header has {n} columns: at most {limit} are accepted (remove the columns "
+                                    "that are not imported)"},
+    "load.csv_cells": {"fr": "le fichier contient environ {records} enregistrements de {columns} colonnes ({cells} "
+                             "cellules), plus que les {limit} acceptées pour sa taille",
+                       "en": "the file holds about {records} records of {columns} columns ({cells} cells), more "
+                             "than the {limit} accepted for its size"},
+    "load.advice_columns": {"fr": "retirez les colonnes vides, ou découpez-le",
+                            "en": "remove the empty columns, or split it"},
+    "load.advice_sheet": {"fr": "enregistrez la feuille en CSV, ou découpez-la",
+                          "en": "save the sheet as CSV, or split it"},
+    "load.advice_groups": {"fr": "réécrivez-le avec moins de groupes de lignes",
+                           "en": "write it again with fewer row groups"},
+    "load.advice_split": {"fr": "découpez-le",
+                          "en": "split it"},
+    "load.too_big": {"fr": "{what}\u00a0; refusé pour protéger le serveur ({advice})",
+                     "en": "{what}; refused to protect the server ({advice})"},
+    "load.after_quote": {"fr": "texte après le guillemet fermant d'un champ entre guillemets (un guillemet dans un "
+                               "champ doit être doublé)",
+                         "en": "text after the closing quote of a quoted field (a quote inside a field must be "
+                               "doubled)"},
+    "load.field_too_long": {"fr": "un champ entre guillemets commençant à cette ligne dépasse {limit} caractères ou "
+                                  "n'est jamais fermé (\" manquant)",
+                            "en": "a quoted field starting on this line is longer than {limit} characters or is "
+                                  "never closed (missing \")"},
+    "load.unclosed": {"fr": "un champ entre guillemets commençant à cette ligne n'est jamais fermé (\" manquant)",
+                      "en": "a quoted field starting on this line is never closed (missing \")"},
+    "load.ragged": {"fr": "a {n} champs mais l'en-tête en a {width} (vérifiez le séparateur et les guillemets)",
+                    "en": "has {n} fields but the header has {width} (check the separator and quotes)"},
+    "load.more_ragged": {"fr": "… et {n} autres enregistrements avec un mauvais nombre de champs",
+                         "en": "… and {n} more records with a wrong number of fields"},
+    "load.bad_xlsx": {"fr": "n'est pas un classeur Excel (.xlsx) lisible\u00a0: {why}",
+                      "en": "is not a readable Excel workbook (.xlsx): {why}"},
+    "load.damaged_xlsx": {"fr": "le classeur Excel est endommagé\u00a0: {why}",
+                          "en": "the Excel workbook is damaged: {why}"},
+    "load.zip_entries": {"fr": "le fichier Excel contient {n} parties ({size} octets de répertoire), plus que les "
+                               "{limit} acceptées",
+                         "en": "the Excel file holds {n} parts ({size} bytes of directory), more than the {limit} "
+                               "accepted"},
+    "load.zip_method": {"fr": "n'est pas un classeur Excel (.xlsx) lisible\u00a0: la partie {part} utilise une "
+                              "compression inhabituelle (méthode {method})",
+                        "en": "is not a readable Excel workbook (.xlsx): part {part} uses an unusual compression "
+                              "(method {method})"},
+    "load.zip_ratio": {"fr": "la partie {part} se décompresse {ratio} fois ({stored} → {size} octets), plus que les "
+                             "{limit} acceptées",
+                       "en": "part {part} inflates {ratio} times ({stored} → {size} bytes), more than the {limit} "
+                             "accepted"},
+    "load.xlsx_inflates": {"fr": "le fichier Excel se décompresse en {size} octets ({stored} stockés), plus que les "
+                                 "{limit} acceptés",
+                           "en": "the Excel file inflates to {size} bytes ({stored} stored), more than the {limit} "
+                                 "accepted"},
+    "load.part_size": {"fr": "la partie {part} fait {size} octets une fois décompressée, plus que les {limit} "
+                             "acceptés",
+                       "en": "part {part} is {size} bytes once inflated, more than the {limit} accepted"},
+    "load.no_sheet": {"fr": "le classeur n'a aucune feuille",
+                      "en": "the workbook has no sheet"},
+    "load.string_parts": {"fr": "un texte partagé a trop de parties",
+                          "en": "a shared string has too many parts"},
+    "load.strings": {"fr": "le classeur contient plus de {limit} textes distincts",
+                     "en": "the workbook holds more than {limit} distinct texts"},
+    "load.strings_declared": {"fr": "le classeur déclare {n} textes ({attribute}), plus que les {limit} acceptés",
+                              "en": "the workbook declares {n} texts ({attribute}), more than the {limit} accepted"},
+    "load.range_columns": {"fr": "la plage utilisée de la première feuille, {ref}, a {n} colonnes\u00a0: {limit} au "
+                                 "plus sont acceptées (supprimez les colonnes inutilisées, ou enregistrez la "
+                                 "feuille en CSV)",
+                           "en": "the first sheet's used range {ref} has {n} columns: at most {limit} are accepted "
+                                 "(delete the unused columns, or save the sheet as CSV)"},
+    "load.range_cells": {"fr": "la plage utilisée de la première feuille, {ref}, contient {n} cellules, plus que "
+                               "les {limit} acceptées",
+                         "en": "the first sheet's used range {ref} holds {n} cells, more than the {limit} accepted"},
+    "load.cell_parts": {"fr": "une cellule de la ligne {row} a trop de parties",
+                        "en": "a cell of row {row} has too many parts"},
+    "load.row_beyond": {"fr": "la première feuille a une ligne {row}, au-delà de la dernière ligne d'Excel "
+                              "({limit})",
+                        "en": "the first sheet has a row {row}, beyond Excel's last row ({limit})"},
+    "load.rows_excel": {"fr": "la première feuille a plus de {limit} lignes, la limite d'Excel",
+                        "en": "the first sheet has more than {limit} rows, Excel's limit"},
+    "load.sheet_cells": {"fr": "la première feuille contient plus de {limit} cellules (ligne {row})",
+                         "en": "the first sheet holds more than {limit} cells (row {row})"},
+    "load.column_beyond": {"fr": "la ligne {row} a une cellule au-delà de la dernière colonne d'Excel ({limit})",
+                           "en": "row {row} has a cell beyond Excel's last column ({limit})"},
+    "load.empty_sheet": {"fr": "fichier vide\u00a0: la première feuille n'a pas de ligne d'en-tête",
+                         "en": "empty file: the first sheet has no header row"},
+    "load.parquet_footer": {"fr": "les métadonnées Parquet occupent {size} octets, plus que les {limit} acceptés",
+                            "en": "the Parquet metadata takes {size} bytes, more than the {limit} accepted"},
+    "load.bad_parquet": {"fr": "n'est pas un fichier Parquet lisible\u00a0: {why}",
+                         "en": "is not a readable Parquet file: {why}"},
+    "load.empty_parquet": {"fr": "fichier vide\u00a0: le fichier Parquet n'a aucune colonne",
+                           "en": "empty file: the Parquet file has no columns"},
+    "load.parquet_columns": {"fr": "le fichier Parquet a {n} colonnes\u00a0: {limit} au plus sont acceptées "
+                                   "(n'écrivez que les colonnes importées)",
+                             "en": "the Parquet file has {n} columns: at most {limit} are accepted (write only the "
+                                   "columns that are imported)"},
+    "load.parquet_groups": {"fr": "le fichier Parquet a {n} groupes de lignes, plus que les {limit} acceptés",
+                            "en": "the Parquet file has {n} row groups, more than the {limit} accepted"},
+    "load.parquet_cells": {"fr": "le fichier Parquet déclare {rows} lignes × {columns} colonnes = {cells} cellules, "
+                                 "plus que les {limit} acceptées",
+                           "en": "the Parquet file declares {rows} rows × {columns} columns = {cells} cells, more "
+                                 "than the {limit} accepted"},
+    "load.parquet_inflates": {"fr": "les données Parquet se décompressent en {size} octets, plus que les {limit} "
+                                    "acceptés",
+                              "en": "the Parquet data inflates to {size} bytes, more than the {limit} accepted"},
+    "load.parquet_nested": {"fr": "la colonne {header} contient des listes ou des structures ({type}), pas des "
+                                  "valeurs simples",
+                            "en": "column {header} holds lists or records ({type}), not single values"},
+    "load.parquet_type": {"fr": "la colonne {header} de type {type} ne peut pas être lue comme du texte\u00a0: "
+                                "{why}",
+                          "en": "column {header} of type {type} cannot be read as text: {why}"},
+    "load.kind.customers": {"fr": "clients",
+                            "en": "customers"},
+    "load.kind.touchpoints": {"fr": "points de contact",
+                              "en": "touchpoints"},
+    "load.kind.feedback": {"fr": "avis",
+                           "en": "feedback"},
+    "load.none": {"fr": "aucun",
+                  "en": "none"},
+    "load.same_column": {"fr": "est la même colonne que {first}\u00a0: n'en gardez qu'une",
+                         "en": "is the same column as {first}: keep only one of them"},
+    "load.missing_columns": {"fr": "colonne(s) obligatoire(s) manquante(s) pour les {kind}\u00a0: {missing} "
+                                   "(en-têtes trouvés\u00a0: {headers})",
+                             "en": "missing required column(s) for {kind}: {missing} (headers found: {headers})"},
+    "load.missing_column": {"fr": "{name} (p. ex. {aliases})",
+                            "en": "{name} (e.g. {aliases})"},
+    "load.one_of": {"fr": "{first} ou {second}",
+                    "en": "{first} or {second}"},
+    "load.ignored_columns": {"fr": "colonnes ignorées (hors {kind})\u00a0: {columns}",
+                             "en": "ignored columns (not part of {kind}): {columns}"},
+    "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
+                             "en": "{n} column(s) without a header ignored"},
+    "load.what.identifier": {"fr": "un identifiant",
+                             "en": "an identifier"},
+    "load.what.channel": {"fr": "un nom de canal",
+                          "en": "a channel name"},
+    "load.what.type": {"fr": "un type de point de contact",
+                       "en": "a touchpoint type"},
+    "load.too_long": {"fr": "est trop long\u00a0: {what} a au plus {limit} caractères",
+                      "en": "is too long: {what} has at most {limit} characters"},
+    "load.control_id": {"fr": "contient des caractères de contrôle (invisibles, montrés comme <U+…>)\u00a0: un "
+                              "identifiant est gardé exactement tel qu'écrit, il ne peut donc pas être "
+                              "nettoyé\u00a0; corrigez-le dans l'export",
+                        "en": "contains control characters (invisible, shown as <U+…>): an identifier is kept "
+                              "exactly as written, so it cannot be cleaned; correct it in the export"},
+    "load.header_count": {"fr": "{header} {n}",
+                          "en": "{header} {n}"},
+    "load.control_removed": {"fr": "{n} caractère(s) de contrôle retiré(s) du texte ({where})\u00a0: des caractères "
+                                   "invisibles qui ne veulent rien dire dans un nom ou un commentaire\u00a0; "
+                                   "tabulations et sauts de ligne sont gardés, tabulation verticale, saut de page "
+                                   "et séparateurs sont devenus une espace",
+                             "en": "{n} control character(s) removed from the text ({where}): invisible characters "
+                                   "that mean nothing in a name or comment; tab and line breaks are kept, vertical "
+                                   "tab, form feed and separators became a space"},
+    "load.more_same": {"fr": "… et {n} autres lignes à partir de celle-ci avec le même problème\u00a0: {reason}",
+                       "en": "… and {n} more rows from this line on with the same problem: {reason}"},
+    "load.required": {"fr": "valeur vide\u00a0: {name} est obligatoire",
+                      "en": "empty value: {name} is required"},
+    "load.not_date": {"fr": "n'est pas une date (attendu jj/mm/aaaa [HH:MM[:SS]] ou ISO 8601 "
+                            "aaaa-mm-jj[THH:MM[:SS]][±HH:MM])",
+                      "en": "is not a date (expected dd/mm/yyyy [HH:MM[:SS]] or ISO 8601 "
+                            "yyyy-mm-dd[THH:MM[:SS]][±HH:MM])"},
+    "load.bad_date": {"fr": "n'est pas une date valide (ce jour ou cette heure n'existe pas)",
+                      "en": "is not a valid date (no such day or time)"},
+    "load.accepted_dates": {"fr": "les dates acceptées vont du {first} au {last}",
+                            "en": "the accepted dates are {first} to {last}"},
+    "load.outside": {"fr": "est hors de la plage de dates de l'activité\u00a0: {accepted}",
+                     "en": "is outside the business range of dates: {accepted}"},
+    "load.outside_moved": {"fr": "est hors de la plage de dates de l'activité une fois son décalage converti dans "
+                                 "le fuseau de l'activité ({timezone})\u00a0: {accepted}",
+                           "en": "is outside the business range of dates once its offset is converted to the "
+                                 "business time zone ({timezone}): {accepted}"},
+    "load.ambiguous": {"fr": "est ambigu\u00a0: {other} est-il une marque décimale ou un séparateur de "
+                             "milliers\u00a0? La marque décimale de ce fichier est {mark}\u00a0; les milliers "
+                             "peuvent être groupés avec des espaces",
+                       "en": "is ambiguous: is {other} a decimal mark or a thousands separator? The decimal mark of "
+                             "this file is {mark}; thousands may be grouped with spaces"},
+    "load.number_comma": {"fr": "1234,50 ou 1 234,50 €",
+                          "en": "1234,50 or 1 234,50 €"},
+    "load.not_number": {"fr": "n'est pas un nombre (p. ex. {example})",
+                        "en": "is not a number (e.g. {example})"},
+    "load.too_large": {"fr": "est trop grand\u00a0: les montants doivent rester sous {limit} en valeur absolue (la "
+                             "base garde 4 décimales et au plus 18 chiffres)",
+                       "en": "is too large: amounts must be below {limit} in absolute value (the database stores 4 "
+                             "decimals and at most 18 digits)"},
+    "load.not_integer": {"fr": "n'est pas un nombre entier de {low} à {high}",
+                         "en": "is not a whole number from {low} to {high}"},
+    "load.not_boolean": {"fr": "n'est pas une valeur oui/non (acceptées\u00a0: {accepted})",
+                         "en": "is not a yes/no value (accepted: {accepted})"},
+    "load.not_stage": {"fr": "n'est pas une étape (acceptées\u00a0: {accepted}, ou leurs libellés français ou "
+                             "anglais)",
+                       "en": "is not a stage (accepted: {accepted}, or their French or English labels)"},
+    "load.not_channel": {"fr": "n'est pas un nom de canal (ni lettre ni chiffre)",
+                         "en": "is not a channel name (no letter or digit)"},
+    "load.empty_type": {"fr": "type de point de contact vide\u00a0: le fichier n'a pas de colonne d'étape, l'étape "
+                              "vient donc du type",
+                        "en": "empty touchpoint type: the file has no stage column, so the stage comes from the "
+                              "type"},
+    "load.stage_from_type": {"fr": "pas de colonne d'étape\u00a0: l'étape de chaque point de contact vient de son "
+                                   "type",
+                             "en": "no stage column: each touchpoint's stage comes from its type"},
+    "load.type_rows": {"fr": "{type} ({rows} {rows|ligne|lignes}, d'abord à la ligne {line})",
+                       "en": "{type} ({rows} rows, first on line {line})"},
+    "load.and_more": {"fr": "et {n} de plus",
+                      "en": "and {n} more"},
+    "load.unmapped_types": {"fr": "types de point de contact sans étape\u00a0: {listed}. Le fichier n'a pas de "
+                                  "colonne d'étape\u00a0: associez chaque type à une étape avec `python -m loaders "
+                                  "map-type TYPE STAGE` (étapes\u00a0: {stages}), ou ajoutez une colonne d'étape",
+                            "en": "touchpoint types with no stage: {listed}. The file has no stage column, so map "
+                                  "each type to a stage with `python -m loaders map-type TYPE STAGE` (stages: "
+                                  "{stages}), or add a stage column"},
+    "load.kept_personal": {"fr": "commentaires gardés tels qu'écrits\u00a0: données personnelles (adresses e-mail, "
+                                 "numéros de téléphone, IBAN, numéros de carte, identifiants clients) non masquées",
+                           "en": "comments kept as written: personal data (e-mail addresses, phone numbers, IBANs, "
+                                 "card numbers, customer IDs) not masked"},
+    "load.masked": {"fr": "données personnelles masquées dans les commentaires\u00a0: {masked} (un import qui garde "
+                          "les données personnelles les conserve)",
+                    "en": "personal data masked in comments: {masked} (an import with --keep-personal-data keeps "
+                          "them)"},
+    "load.masked.email": {"fr": "{n} {n|adresse e-mail|adresses e-mail}",
+                          "en": "{n} {n|e-mail address|e-mail addresses}"},
+    "load.masked.phone": {"fr": "{n} {n|numéro de téléphone|numéros de téléphone}",
+                          "en": "{n} {n|phone number|phone numbers}"},
+    "load.masked.iban": {"fr": "{n} IBAN",
+                         "en": "{n} {n|IBAN|IBANs}"},
+    "load.masked.card": {"fr": "{n} {n|numéro de carte|numéros de carte}",
+                         "en": "{n} {n|card number|card numbers}"},
+    "load.masked.id": {"fr": "{n} {n|identifiant client|identifiants clients}",
+                       "en": "{n} {n|customer ID|customer IDs}"},
+    "load.more_conflicts": {"fr": "… et {n} autres clients répétés avec des valeurs différentes à partir de cette "
+                                  "ligne",
+                            "en": "… and {n} more customers repeated with different values from this line on"},
+    "load.change": {"fr": "{column} {here} ici, {there} là-bas",
+                    "en": "{column} {here} here, {there} there"},
+    "load.conflict": {"fr": "est aussi à la ligne {line} avec des valeurs différentes ({changes})",
+                      "en": "is also on line {line} with different values ({changes})"},
+    "load.identical_rows": {"fr": "{n} {n|ligne répète|lignes répètent} exactement une ligne précédente du même "
+                                  "client\u00a0: gardée une fois",
+                            "en": "{n} row(s) repeat an earlier row of the same customer exactly: kept once"},
+    "load.empty_value": {"fr": "vide",
+                         "en": "empty"},
+    "load.yes": {"fr": "vrai",
+                 "en": "True"},
+    "load.no": {"fr": "faux",
+                "en": "False"},
+    "load.more_repeated": {"fr": "… et {n} autres lignes répétées à partir de celle-ci",
+                           "en": "… and {n} more repeated rows from this line on"},
+    "load.repeats": {"fr": "répète la ligne {line} ({same})",
+                     "en": "repeats line {line} ({same})"},
+    "load.already_used": {"fr": "est déjà utilisé à la ligne {line}",
+                          "en": "is already used on line {line}"},
+    "load.same_touchpoint": {"fr": "même client, horodatage, canal, étape et type de point de contact",
+                             "en": "same customer, timestamp, channel, stage and touchpoint type"},
+    "load.same_feedback": {"fr": "même client, horodatage et étape",
+                           "en": "same customer, timestamp and stage"},
+    "load.summary.batch": {"fr": "Import n° {batch} ({seconds} s)",
+                           "en": "Import batch {batch} ({seconds} s)"},
+    "load.summary.file": {"fr": "{kind} {file}\u00a0: {read} {read|ligne lue|lignes lues}, {written} "
+                                "{written|écrite|écrites}, {updated} {updated|mise à jour|mises à jour}, "
+                                "{unchanged} {unchanged|inchangée|inchangées}",
+                          "en": "{kind} {file}: {read} rows read, {written} written, {updated} updated, {unchanged} "
+                                "unchanged"},
+    "load.summary.note": {"fr": "remarque\u00a0: {note}",
+                          "en": "note: {note}"},
+    "load.summary.skipped": {"fr": "{n} {n|ligne|lignes} de clients oubliés {n|ignorée|ignorées}",
+                             "en": "{n} {n|row|rows} of forgotten customers skipped"},
+    "load.summary.created": {"fr": "clients créés depuis les points de contact ou avis (sans persona pour "
+                                   "l'instant)\u00a0: {n}",
+                             "en": "customers created from touchpoints/feedback (no persona yet): {n}"},
+    "load.summary.channels": {"fr": "nouveaux canaux\u00a0: {channels}",
+                              "en": "new channels: {channels}"},
+    "load.no_file": {"fr": "aucun fichier à importer (donnez --customers, --touchpoints et/ou --feedback)",
+                     "en": "no file to import (give --customers, --touchpoints and/or --feedback)"},
+    "load.checked_without_key": {"fr": "{file}\u00a0: ces lignes ont été vérifiées sans la clé de pseudonymisation "
+                                       "de cette base (ses identifiants clients sont des pseudonymes)\u00a0: "
+                                       "vérifiez à nouveau les fichiers.",
+                                 "en": "{file}: these rows were checked without this database's pseudonym key (its "
+                                       "customer IDs are pseudonyms): check the files again."},
+    "load.undo_latest": {"fr": "seul le dernier import peut être annulé (annulez d'abord les suivants)",
+                         "en": "only the latest import can be undone (undo the later ones first)"},
+    "load.refused": {"fr": "Import refusé, rien n'a été écrit\u00a0: {reason}",
+                     "en": "Import refused, nothing was written: {reason}"},
+    "load.refused_count": {"fr": "Import refusé, rien n'a été écrit\u00a0: {n} {n|erreur|erreurs}.",
+                           "en": "Import refused, nothing was written: {n} {n|error|errors}."},
+    "load.more_errors": {"fr": "… et {n} de plus",
+                         "en": "… and {n} more"},
+    "load.errors_hint": {"fr": "(--errors FICHIER les liste toutes)",
+                         "en": "(--errors FILE lists all)"},
+    "load.errors_written": {"fr": "Toutes les erreurs sont écrites dans {file}",
+                            "en": "All errors written to {file}"},
+    "load.key_help": {"fr": "définissez {env}, ou {name} dans la section [{section}] de .streamlit/secrets.toml",
+                      "en": "set {env}, or {name} in the [{section}] section of .streamlit/secrets.toml"},
+    "load.key_missing": {"fr": "Cette base stocke les identifiants clients sous forme de pseudonymes et aucune clé "
+                               "de pseudonymisation n'a été trouvée\u00a0: {help}, avec la clé utilisée à la "
+                               "création de la base.",
+                         "en": "This database stores customer IDs as pseudonyms and no pseudonym key was found: "
+                               "{help}, to the key this database was created with."},
+    "load.key_wrong": {"fr": "La clé de pseudonymisation de {source} n'est pas celle avec laquelle cette base a été "
+                             "créée\u00a0: ses clients recevraient d'autres pseudonymes. Utilisez la clé de la "
+                             "base.",
+                       "en": "The pseudonym key from {source} is not the one this database was created with: its "
+                             "customers would get other pseudonyms. Use the database's key."},
+    "load.note.pseudonyms": {"fr": "identifiants clients stockés sous forme de pseudonymes (HMAC-SHA256 à clé)",
+                             "en": "customer IDs stored as pseudonyms (keyed HMAC-SHA256)"},
+    "load.note.weak_key": {"fr": "la clé de pseudonymisation de {source} est trop facile à deviner (environ {bits} "
+                                 "bits d'entropie, moins de {min})\u00a0: qui détient cette base pourrait la "
+                                 "retrouver et défaire les pseudonymes. Créez une clé aléatoire (`{make}`), une "
+                                 "nouvelle base avec elle (python -m loaders init --db NEW_URL --pseudonymise), "
+                                 "importez-y à nouveau les fichiers et supprimez celle-ci",
+                           "en": "the pseudonym key from {source} is too easy to guess (about {bits} bits of "
+                                 "entropy, fewer than {min}): whoever holds this database could find it and undo "
+                                 "the pseudonyms. Make a random key (`{make}`), create a new database with it "
+                                 "(python -m loaders init --db NEW_URL --pseudonymise), import the files again into "
+                                 "it and delete this one"},
+    "load.note.key_unused": {"fr": "une clé de pseudonymisation est définie ({source}) mais cette base stocke les "
+                                   "identifiants clients tels quels\u00a0: les pseudonymes se choisissent à la "
+                                   "création d'une base (python -m loaders init --pseudonymise)",
+                             "en": "a pseudonym key is set ({source}) but this database stores customer IDs as "
+                                   "given: pseudonyms are chosen when a database is created (python -m loaders init "
+                                   "--pseudonymise)"},
+    "load.forget.none": {"fr": "Aucun identifiant client donné.",
+                         "en": "No customer ID given."},
+    "load.forget.more": {"fr": "et {n} de plus",
+                         "en": "and {n} more"},
+    "load.forget.id": {"fr": "l'identifiant",
+                       "en": "ID"},
+    "load.forget.ids": {"fr": "les identifiants",
+                        "en": "IDs"},
+    "load.forget.unknown": {"fr": "Aucun client {shown}{more} dans cette base\u00a0: rien n'a été supprimé. "
+                                  "Vérifiez {ids} (tels que dans les fichiers importés, zéros initiaux compris).",
+                            "en": "No customer {shown}{more} in this database: nothing was deleted. Check the {ids} "
+                                  "(as in the import files, leading zeros included)."},
+    "load.setting.not_stage": {"fr": "{stage} n'est pas une étape (acceptées\u00a0: {accepted})",
+                               "en": "{stage} is not a stage (accepted: {accepted})"},
+    "load.setting.not_type": {"fr": "{type} n'est pas un type de point de contact",
+                              "en": "{type} is not a touchpoint type"},
+    "load.setting.type_not_stage": {"fr": "{type}\u00a0: {stage} n'est pas une étape (acceptées\u00a0: {accepted})",
+                                    "en": "{type}: {stage} is not a stage (accepted: {accepted})"},
+    "load.setting.not_kind": {"fr": "{kind} n'est pas une nature de canal (acceptées\u00a0: {accepted})",
+                              "en": "{kind} is not a channel kind (accepted: {accepted})"},
+    "load.setting.no_channel": {"fr": "Aucun canal {channel} dans cette base (les canaux sont créés par les "
+                                      "imports).",
+                                "en": "No channel {channel} in this database (channels are created by imports)."},
+    "load.forget.done": {"fr": "{customers} {customers|client oublié|clients oubliés}\u00a0: {touchpoints} "
+                               "{touchpoints|point de contact supprimé|points de contact supprimés}, {feedback} "
+                               "{feedback|avis supprimé|avis supprimés} et {history} {history|valeur d'annulation "
+                               "supprimée|valeurs d'annulation supprimées}, en une transaction. Les imports "
+                               "suivants ignorent leurs lignes\u00a0; le journal garde la date et ces nombres, pas "
+                               "les identifiants.",
+                         "en": "Forgot {customers} {customers|customer|customers}: deleted {touchpoints} "
+                               "{touchpoints|touchpoint|touchpoints}, {feedback} feedback {feedback|row|rows} and "
+                               "{history} undo {history|value|values}, in one transaction. Later imports skip their "
+                               "rows; the log keeps the date and these counts, not the IDs."},
+    "load.forget.already": {"fr": "{n} {n|identifiant était déjà oublié|identifiants étaient déjà oubliés}\u00a0: "
+                                  "plus rien à supprimer.",
+                            "en": "{n} {n|ID was|IDs were} already forgotten: nothing left to delete."},
+}
+CATALOGUE.update(LOADER_TEXTS)
+
 
 def pick(lang: str | None) -> str:
     """A supported language from a language tag ("en-GB" → "en"), else the default."""

@@ -14,6 +14,8 @@ from data_model import DatabaseUnavailable, connect, ensure_initialised, initial
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.process import exit_now
 from data_model.stages import STAGE_MODELS, StageModelError
+from i18n import Texts
+from loaders.errors import Message, Quoted
 from loaders.write import neutralise
 
 MAX_ERRORS_SHOWN = 20
@@ -26,6 +28,11 @@ def _err(message: str) -> None:
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy URL (default: $PARCOURS_DB_URL, else "
                                                "duckdb:///data/parcours.duckdb)")
+
+
+def _add_lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=["en", "fr"], default="en",
+                   help="language of the messages: en (default) or fr")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-personal-data", action="store_true",
                    help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
                         "default)")
+    _add_lang(p)
 
     p = sub.add_parser("sample", help="generate a synthetic company (into the database, or as files with --out)")
     _add_db(p)
@@ -58,16 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="write export files to DIR instead of the database")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv", help="with --out (default: csv)")
     p.add_argument("--replace", action="store_true", help="empty the database's data first")
+    _add_lang(p)
 
     p = sub.add_parser("map-type", help="map a touchpoint type to a stage (for exports without a stage column)")
     _add_db(p)
     p.add_argument("type")
     p.add_argument("stage")
+    _add_lang(p)
 
     p = sub.add_parser("channel-kind", help="classify a channel as digital or physical")
     _add_db(p)
     p.add_argument("channel")
     p.add_argument("kind", choices=["digital", "physical"])
+    _add_lang(p)
 
     p = sub.add_parser("export-parquet", help="write the tables the analytics read as DIR/<table>.parquet "
                                               "(for spark+parquet:///DIR or a warehouse)")
@@ -79,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("ids", nargs="*", metavar="CUSTOMER_ID", help="as in the import files")
     p.add_argument("--file", metavar="FILE", help="more customer IDs, one per line")
+    _add_lang(p)
     return parser
 
 
@@ -155,33 +167,38 @@ def cmd_import(args) -> int:
     try:
         summary = run_import(db, files, progress=_progress_for(files), keep_personal_data=args.keep_personal_data)
     except InputErrors as exc:
-        report_errors(exc.errors, args.errors)
+        report_errors(exc.errors, args.errors, args.lang)
         return 2
     except PrivacyError as exc:
-        _err(f"Import refused, nothing was written: {exc}")
+        _err(Texts(args.lang).t("load.refused", reason=exc.message_in(args.lang)))
         return 2
     except DiskFull as exc:  # not the input's fault: exit 1, like a database that cannot be opened
         _err(str(exc))
         return 1
     finally:
         db.close()
-    print("\n".join(summary.lines()))
+    print("\n".join(summary.lines(args.lang)))
     return 0
 
 
-def report_errors(errors, errors_file: str | None) -> None:
-    """The first errors on stderr, with the total; all of them as CSV with --errors."""
-    _err(f"Import refused, nothing was written: {len(errors)} error{'s' if len(errors) != 1 else ''}.")
+def report_errors(errors, errors_file: str | None, lang: str = "en") -> None:
+    """The first errors on stderr, with the total; all of them as CSV with --errors (headers and reasons in
+    ``lang``, positions and values as in the files)."""
+    from loaders.errors import row_header
+
+    tx = Texts(lang)
+    _err(tx.t("load.refused_count", n=len(errors)))
     for e in errors[:MAX_ERRORS_SHOWN]:
-        _err(f"  {e}")
+        _err(f"  {e.text_in(lang)}")
     if len(errors) > MAX_ERRORS_SHOWN:
-        _err(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more" + ("" if errors_file else " (--errors FILE lists all)"))
+        _err("  " + tx.t("load.more_errors", n=len(errors) - MAX_ERRORS_SHOWN)
+             + ("" if errors_file else tx.t("load.errors_hint")))
     if errors_file:
         with open(errors_file, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(["file", "line", "column", "value", "reason"])
-            w.writerows([neutralise(x) for x in e.as_row()] for e in errors)
-        _err(f"All errors written to {errors_file}")
+            w.writerow(row_header(lang) if lang != "en" else ["file", "line", "column", "value", "reason"])
+            w.writerows([neutralise(x) for x in e.as_row(lang)] for e in errors)
+        _err(tx.t("load.errors_written", file=errors_file))
 
 
 def _progress_for(files) -> callable:
@@ -217,14 +234,14 @@ def cmd_sample(args) -> int:
             try:
                 summary = run_import(db, files, source="sample")
             except InputErrors as exc:  # the generator's output must always import: this is a bug
-                report_errors(exc.errors, None)
+                report_errors(exc.errors, None, args.lang)
                 return 2
             except DiskFull as exc:
                 _err(str(exc))
                 return 1
     finally:
         db.close()
-    print("\n".join(summary.lines()))
+    print("\n".join(summary.lines(args.lang)))
     return 0
 
 
@@ -236,7 +253,7 @@ def cmd_map_type(args) -> int:
         ensure_initialised(db)
         code = set_type_stage(db, args.type, args.stage)
     except SettingError as exc:
-        _err(str(exc))
+        _err(exc.message_in(args.lang))
         return 2
     finally:
         db.close()
@@ -250,11 +267,11 @@ def cmd_channel_kind(args) -> int:
     db = connect(args.db)
     try:
         if not is_initialised(db):
-            _err(f"No channel {args.channel!r} in this database (channels are created by imports).")
+            _err(Message("load.setting.no_channel", channel=Quoted(args.channel)).render(args.lang))
             return 2
         code = set_channel_kind(db, args.channel, args.kind)
     except SettingError as exc:
-        _err(str(exc))
+        _err(exc.message_in(args.lang))
         return 2
     finally:
         db.close()
@@ -298,11 +315,11 @@ def cmd_forget(args) -> int:
     try:
         result = forget(db, ids, source="cli")
     except PrivacyError as exc:
-        _err(str(exc))
+        _err(exc.message_in(args.lang))
         return 2
     finally:
         db.close()
-    print("\n".join(result.lines()))
+    print("\n".join(result.lines(args.lang)))
     return 0
 
 

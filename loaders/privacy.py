@@ -72,17 +72,39 @@ KEY_HELP = (f"set {KEY_ENV}, or {SECRETS_NAME} in the [{SECRETS_SECTION}] sectio
 
 
 class PrivacyError(ValueError):
-    """A refusal for a person: no or wrong pseudonym key, pseudonyms asked too late, unknown customer…"""
+    """A refusal for a person: no or wrong pseudonym key, pseudonyms asked too late, unknown customer…
+
+    ``message``: the text given, or a ``loaders.errors.Message`` (French or English, ``message_in(lang)``);
+    ``str()`` is English."""
+
+    def __init__(self, message=""):
+        self.message = message
+        super().__init__(str(message))
+
+    def message_in(self, lang: str | None) -> str:
+        return self.message.render(lang or "en") if hasattr(self.message, "render") else str(self.message)
 
 
 class UnknownCustomers(PrivacyError):
     """``forget`` was given ids that this database does not hold; nothing was deleted."""
 
     def __init__(self, ids: list[str]):
+        from loaders.errors import Message, quoted_list
+
         self.ids = ids
-        shown = ", ".join(repr(i) for i in ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
-        super().__init__(f"No customer {shown} in this database: nothing was deleted. Check the "
-                         f"ID{'s' if len(ids) > 1 else ''} (as in the import files, leading zeros included).")
+        more = Message("load.forget.more", n=len(ids) - 20) if len(ids) > 20 else ""
+        super().__init__(Message("load.forget.unknown", shown=quoted_list(ids[:20]), more=more,
+                                 ids=Message("load.forget.ids" if len(ids) > 1 else "load.forget.id")))
+
+
+def _message(key: str, **params):
+    from loaders.errors import Message
+
+    return Message(key, **params)
+
+
+def _key_help():
+    return _message("load.key_help", env=KEY_ENV, name=SECRETS_NAME, section=SECRETS_SECTION)
 
 
 # --- the key -------------------------------------------------------------------------------------------------
@@ -362,11 +384,9 @@ def _database_key(mode: str, check: str | None) -> PseudonymKey | None:
         return None
     key = find_key(weak_ok=True)
     if key is None:
-        raise PrivacyError(f"This database stores customer IDs as pseudonyms and no pseudonym key was found: "
-                           f"{KEY_HELP}, to the key this database was created with.")
+        raise PrivacyError(_message("load.key_missing", help=_key_help()))
     if check and not hmac.compare_digest(key_check(key), check):
-        raise PrivacyError(f"The pseudonym key from {key.source} is not the one this database was created with: "
-                           "its customers would get other pseudonyms. Use the database's key.")
+        raise PrivacyError(_message("load.key_wrong", source=key.source))
     if key.weak and not check:
         find_key()  # nothing to recognise it by: refused like a new key
     return key
@@ -423,22 +443,18 @@ def enable_pseudonyms(db: Database, key: PseudonymKey) -> bool:
 def import_notes(db: Database) -> list[str]:
     """What an import summary says about customer ids."""
     if is_pseudonymised(db):
-        notes = ["customer IDs stored as pseudonyms (keyed HMAC-SHA256)"]
+        notes = [_message("load.note.pseudonyms")]
         key = database_key(db)
         if key is not None and key.weak:
-            notes.append(f"the pseudonym key from {key.source} is too easy to guess (about {key.bits:.0f} bits of "
-                         f"entropy, fewer than {MIN_KEY_BITS}): whoever holds this database could find it and undo "
-                         f"the pseudonyms. Make a random key (`{MAKE_KEY}`), create a new database with it "
-                         "(python -m loaders init --db NEW_URL --pseudonymise), import the files again into it "
-                         "and delete this one")
+            notes.append(_message("load.note.weak_key", source=key.source, bits=f"{key.bits:.0f}",
+                                  min=MIN_KEY_BITS, make=MAKE_KEY))
         return notes
     try:
         key = find_key(weak_ok=True)
     except PrivacyError:
         key = None
     if key is not None:
-        return [f"a pseudonym key is set ({key.source}) but this database stores customer IDs as given: "
-                "pseudonyms are chosen when a database is created (python -m loaders init --pseudonymise)"]
+        return [_message("load.note.key_unused", source=key.source)]
     return []
 
 
@@ -724,6 +740,14 @@ def mask_personal_data(text, customer_ids=None):
     return pd.Series(pd.array(masked, dtype=STR), index=text.index, name=text.name), counts
 
 
+def masked_message(counts: dict[str, int]):
+    """``describe_masked`` as a message in French or English (``loaders.errors.Message``), or None."""
+    from loaders.errors import Joined, Message
+
+    parts = tuple(Message(f"load.masked.{k}", n=n) for k, n in counts.items() if n)
+    return Joined(parts) if parts else None
+
+
 def describe_masked(counts: dict[str, int]) -> str | None:
     """``2 e-mail addresses, 1 phone number``, or None when nothing was masked."""
     parts = [f"{n:,} {MASK_NAMES[k][n != 1]}".replace(",", "\u202f") for k, n in counts.items() if n]
@@ -746,17 +770,14 @@ class ForgetResult:
     already_forgotten: int  # ids given that were forgotten before (nothing left to delete)
     forgotten_at: datetime | None  # None when nothing was deleted
 
-    def lines(self) -> list[str]:
+    def lines(self, lang: str | None = None) -> list[str]:
+        """What was done, in ``lang`` (English by default)."""
         out = []
         if self.customers:
-            out.append(f"Forgot {self.customers} customer{'s' if self.customers != 1 else ''}: deleted "
-                       f"{self.touchpoints} touchpoint{'s' if self.touchpoints != 1 else ''}, {self.feedback} "
-                       f"feedback row{'s' if self.feedback != 1 else ''} and {self.history_rows} undo "
-                       f"value{'s' if self.history_rows != 1 else ''}, in one transaction. Later imports skip "
-                       "their rows; the log keeps the date and these counts, not the IDs.")
+            out.append(_message("load.forget.done", customers=self.customers, touchpoints=self.touchpoints,
+                                feedback=self.feedback, history=self.history_rows).render(lang))
         if self.already_forgotten:
-            out.append(f"{self.already_forgotten} ID{'s were' if self.already_forgotten != 1 else ' was'} "
-                       "already forgotten: nothing left to delete.")
+            out.append(_message("load.forget.already", n=self.already_forgotten).render(lang))
         return out
 
 
@@ -804,7 +825,7 @@ def forget(db: Database, ids: Iterable[str], source: str = "cli") -> ForgetResul
 
     given = _normalised_ids(ids)
     if not given:
-        raise PrivacyError("No customer ID given.")
+        raise PrivacyError(_message("load.forget.none"))
     if db.read_only:
         raise ReadOnlyDatabase()
     if not is_initialised(db):

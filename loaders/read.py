@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from loaders.errors import InputError, InputErrors
+from loaders.errors import Count, InputError, InputErrors, Message, Quoted
 
 SEPARATORS = (";", "\t", ",", "|")  # candidates, in tie-break order
 LINE_COLUMN = "_line"
@@ -135,19 +135,19 @@ def read_table(path: str | Path) -> RawTable:
     )
 
 
-def _fail(name: str, reason: str, line: int | None = None) -> InputErrors:
+def _fail(name: str, reason: "str | Message", line: int | None = None) -> InputErrors:
     return InputErrors([InputError(name, line, None, None, reason)])
 
 
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
-        raise _fail(path.name, f"file not found ({path})")
+        raise _fail(path.name, Message("load.not_found", path=path))
     if path.is_dir():
-        raise _fail(path.name, "is a directory, not a file")
+        raise _fail(path.name, Message("load.is_directory"))
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise _fail(path.name, f"cannot be read ({exc.strerror or exc})") from None
+        raise _fail(path.name, Message("load.unreadable", why=exc.strerror or exc)) from None
 
 
 def sniff_format(data: bytes, name: str) -> str:
@@ -157,11 +157,11 @@ def sniff_format(data: bytes, name: str) -> str:
     if data.startswith(_PARQUET_MAGIC):
         return "parquet"
     if data.startswith(_OLE_MAGIC):
-        raise _fail(name, "is an old Excel (.xls) or Office binary file: save it as .xlsx or CSV")
+        raise _fail(name, Message("load.xls"))
     if data.startswith((_UTF8_BOM, *_UTF16_BOMS)):
         return "csv"
     if _looks_binary(data[:8192]):
-        raise _fail(name, "is not a CSV, Excel (.xlsx) or Parquet file (binary content)")
+        raise _fail(name, Message("load.binary"))
     return "csv"
 
 
@@ -179,7 +179,7 @@ def _looks_binary(sample: bytes) -> bool:
 def _parse_csv(data: bytes, name: str) -> _Parsed:
     """``data``: the file as UTF-8, with or without BOM."""
     if not data or data.isspace():
-        raise _fail(name, "empty file: no header line")
+        raise _fail(name, Message("load.empty"))
     _check_nul(data, name)
     _allow_long_fields()
     header = _split_header(data, name)
@@ -195,13 +195,13 @@ def detect_encoding(data: bytes, name: str) -> str:
         return "utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8"
     if data.startswith(_UTF8_BOM):
         position = _first_invalid_utf8(data)
-        raise _fail(name, "starts with a UTF-8 marker (BOM) but is not valid UTF-8 text",
+        raise _fail(name, Message("load.bad_bom"),
                     data.count(b"\n", 0, position) + 1)
     for byte in _CP1252_UNDEFINED:
         position = data.find(byte)
         if position >= 0:
             line = data.count(b"\n", 0, position) + 1
-            raise _fail(name, f"is neither UTF-8 nor Windows-1252 text (byte 0x{byte[0]:02x})", line)
+            raise _fail(name, Message("load.bad_encoding", byte=f"0x{byte[0]:02x}"), line)
     return "cp1252"
 
 
@@ -218,7 +218,7 @@ def _utf16_to_utf8(data: bytes, name: str) -> bytes:
     try:
         return data.decode("utf-16").encode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _fail(name, f"starts like UTF-16 text but is not valid UTF-16 ({exc.reason})") from None
+        raise _fail(name, Message("load.bad_utf16", why=exc.reason)) from None
 
 
 def _read_cp1252_as_utf8(path: Path) -> bytes:
@@ -242,7 +242,7 @@ def _check_nul(data: bytes, name: str) -> None:
     position = data.find(b"\x00")
     if position >= 0:
         line = data.count(b"\n", 0, position) + 1
-        raise _fail(name, "contains a NUL byte: the file is damaged or not a text file", line)
+        raise _fail(name, Message("load.nul"), line)
 
 
 @dataclass
@@ -267,8 +267,7 @@ def _split_header(data: bytes, name: str) -> _Header:
     delimiter = detect_separator(data[first:min(end, first + _HEADER_SCAN_BYTES)].decode("utf-8", errors="ignore"))
     width = _count_header_fields(data, first, end, delimiter)
     if width > MAX_COLUMNS:
-        raise _fail(name, f"the header has {width:,} columns: at most {MAX_COLUMNS:,} are accepted "
-                          f"(check the separator, or remove the columns that are not imported)", line)
+        raise _fail(name, Message("load.too_many_columns_csv", n=Count(width), limit=Count(MAX_COLUMNS)), line)
     text = data[first:end].decode("utf-8", errors="ignore")
     names = next(csv.reader([text], delimiter=delimiter), [])
     end_of_line = 2 if data.startswith(b"\r\n", end) else int(end < len(data))
@@ -283,9 +282,9 @@ def _check_csv_cells(data: bytes, header: _Header, name: str) -> None:
     cells = lines * len(header.names)
     limit = max(MAX_CELLS, len(data) // CSV_BYTES_PER_CELL)
     if cells > limit:
-        raise _too_big(name, f"the file holds about {lines:,} records of {len(header.names):,} columns "
-                             f"({cells:,} cells), more than the {limit:,} accepted for its size",
-                       "remove the empty columns, or split it")
+        raise _too_big(name, Message("load.csv_cells", records=Count(lines), columns=Count(len(header.names)),
+                                             cells=Count(cells), limit=Count(limit)),
+                       Message("load.advice_columns"))
 
 
 def _count_header_fields(data: bytes, first: int, end: int, delimiter: str) -> int:
@@ -411,7 +410,7 @@ def _parse_csv_python(data: bytes, delimiter: str, name: str) -> _Parsed:
     except csv.Error as exc:
         raise _csv_error(name, exc, last_line + 1, reader.line_num) from None
     if headers is None:
-        raise _fail(name, "empty file: no header line")
+        raise _fail(name, Message("load.empty"))
     shape.raise_if_any()
     table, lines = builder.finish()
     return _Parsed(headers, table, lines, header_line, delimiter)
@@ -420,13 +419,12 @@ def _parse_csv_python(data: bytes, delimiter: str, name: str) -> _Parsed:
 def _csv_error(name: str, exc: csv.Error, record_line: int, current_line: int) -> InputErrors:
     message = str(exc)
     if "expected after" in message:
-        return _fail(name, "text after the closing quote of a quoted field (a quote inside a field must be doubled)",
+        return _fail(name, Message("load.after_quote"),
                      current_line)
     if "field limit" in message:  # a value this long is almost always a quote that is never closed
-        return _fail(name, f"a quoted field starting on this line is longer than {MAX_FIELD_CHARS:,} characters "
-                           'or is never closed (missing ")', record_line)
+        return _fail(name, Message("load.field_too_long", limit=Count(MAX_FIELD_CHARS)), record_line)
     # "unexpected end of data": a quote that is never closed.
-    return _fail(name, 'a quoted field starting on this line is never closed (missing ")', record_line)
+    return _fail(name, Message("load.unclosed"), record_line)
 
 
 class _ShapeCheck:
@@ -449,7 +447,7 @@ class _ShapeCheck:
         if len(self.errors) < MAX_RAGGED_REPORTED:
             self.errors.append(InputError(
                 self.name, line, None, None,
-                f"has {len(record)} fields but the header has {width} (check the separator and quotes)",
+                Message("load.ragged", n=len(record), width=width),
             ))
         return None
 
@@ -459,7 +457,7 @@ class _ShapeCheck:
         errors = list(self.errors)
         if self.count > len(errors):
             errors.append(InputError(self.name, None, None, None,
-                                     f"… and {self.count - len(errors)} more records with a wrong number of fields"))
+                                     Message("load.more_ragged", n=self.count - len(errors))))
         raise InputErrors(errors)
 
 
@@ -510,7 +508,7 @@ def _parse_xlsx(data: bytes, name: str) -> _Parsed:
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of errors on corrupt or non-Excel ZIPs
-        raise _fail(name, f"is not a readable Excel workbook (.xlsx): {exc}") from None
+        raise _fail(name, Message("load.bad_xlsx", why=exc)) from None
     archive = reader.archive
     try:
         try:
@@ -529,20 +527,20 @@ def _parse_xlsx(data: bytes, name: str) -> _Parsed:
         except InputErrors:
             raise
         except Exception as exc:
-            raise _fail(name, f"is not a readable Excel workbook (.xlsx): {exc}") from None
+            raise _fail(name, Message("load.bad_xlsx", why=exc)) from None
         try:
             with archive.open(sheet_path) as source:
                 return _read_first_sheet(_sheet_rows(source, reader.wb, strings, name), name)
         except InputErrors:
             raise
         except Exception as exc:  # a damaged sheet can fail half-way through
-            raise _fail(name, f"the Excel workbook is damaged: {exc}") from None
+            raise _fail(name, Message("load.damaged_xlsx", why=exc)) from None
     finally:
         archive.close()
 
 
-def _too_big(name: str, what: str, advice: str = "save the sheet as CSV, or split it") -> InputErrors:
-    return _fail(name, f"{what}; refused to protect the server ({advice})")
+def _too_big(name: str, what: Message, advice: Message | None = None) -> InputErrors:
+    return _fail(name, Message("load.too_big", what=what, advice=advice or Message("load.advice_sheet")))
 
 
 def _check_zip_directory(data: bytes, name: str) -> None:
@@ -557,8 +555,8 @@ def _check_zip_directory(data: bytes, name: str) -> None:
         if data[offset:offset + 4] == b"PK\x06\x06" and offset + 56 <= len(data):
             entries, directory = struct.unpack_from("<QQ", data, offset + 32)
     if entries > MAX_ZIP_ENTRIES or directory > MAX_ZIP_DIRECTORY_BYTES:
-        raise _too_big(name, f"the Excel file holds {entries:,} parts ({directory:,} bytes of directory), "
-                             f"more than the {MAX_ZIP_ENTRIES:,} accepted")
+        raise _too_big(name, Message("load.zip_entries", n=Count(entries), size=Count(directory),
+                                             limit=Count(MAX_ZIP_ENTRIES)))
 
 
 def _check_zip_sizes(archive: zipfile.ZipFile, file_size: int, name: str) -> None:
@@ -567,16 +565,16 @@ def _check_zip_sizes(archive: zipfile.ZipFile, file_size: int, name: str) -> Non
     total = 0
     for info in archive.infolist():
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # what Excel writes
-            raise _fail(name, f"is not a readable Excel workbook (.xlsx): part {info.filename} uses an unusual "
-                              f"compression (method {info.compress_type})")
+            raise _fail(name, Message("load.zip_method", part=info.filename, method=info.compress_type))
         total += info.file_size
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size > (1 << 20) and ratio > MAX_COMPRESSION_RATIO:
-            raise _too_big(name, f"part {info.filename} inflates {ratio:,.0f} times ({info.compress_size:,} → "
-                                 f"{info.file_size:,} bytes), more than the {MAX_COMPRESSION_RATIO} accepted")
+            raise _too_big(name, Message("load.zip_ratio", part=info.filename, ratio=Count(round(ratio)),
+                                             stored=Count(info.compress_size), size=Count(info.file_size),
+                                             limit=MAX_COMPRESSION_RATIO))
     if total > MAX_XLSX_UNCOMPRESSED_BYTES:
-        raise _too_big(name, f"the Excel file inflates to {total:,} bytes ({file_size:,} stored), more than "
-                             f"the {MAX_XLSX_UNCOMPRESSED_BYTES:,} accepted")
+        raise _too_big(name, Message("load.xlsx_inflates", size=Count(total), stored=Count(file_size),
+                                             limit=Count(MAX_XLSX_UNCOMPRESSED_BYTES)))
 
 
 def _check_part(archive: zipfile.ZipFile, path: str, name: str, limit: int = MAX_XLSX_PART_BYTES) -> None:
@@ -586,7 +584,7 @@ def _check_part(archive: zipfile.ZipFile, path: str, name: str, limit: int = MAX
     except KeyError:
         return  # absent: openpyxl says whether it was needed
     if size > limit:
-        raise _too_big(name, f"part {path} is {size:,} bytes once inflated, more than the {limit:,} accepted")
+        raise _too_big(name, Message("load.part_size", part=path, size=Count(size), limit=Count(limit)))
 
 
 def _rels_path(path: str) -> str:
@@ -600,7 +598,7 @@ def _first_sheet_path(reader, name: str) -> str:
     for _sheet, rel in reader.parser.find_sheets():
         if rel.target in valid and "chartsheet" not in rel.Type:
             return rel.target
-    raise _fail(name, "the workbook has no sheet")
+    raise _fail(name, Message("load.no_sheet"))
 
 
 def _iter_xml(source) -> Iterator[tuple[str, object]]:
@@ -631,14 +629,14 @@ def _read_shared_strings(reader, name: str) -> list[str]:
                 parents.append(element)
                 inside = inside + 1 if inside or element.tag == item else 0
                 if inside > MAX_XML_NODES_PER_CELL:
-                    raise _too_big(name, "a shared string has too many parts")
+                    raise _too_big(name, Message("load.string_parts"))
                 continue
             parents.pop()
             if element.tag == item:
                 strings.append(Text.from_tree(element).content.replace("x005F_", ""))
                 inside = 0
                 if len(strings) > MAX_SHARED_STRINGS:
-                    raise _too_big(name, f"the workbook holds more than {MAX_SHARED_STRINGS:,} distinct texts")
+                    raise _too_big(name, Message("load.strings", limit=Count(MAX_SHARED_STRINGS)))
             if not inside and parents:
                 parents[-1].remove(element)  # what is read is dropped: memory stays flat
     return strings
@@ -648,8 +646,8 @@ def _check_declared_strings(root, name: str) -> None:
     for attribute, limit in (("uniqueCount", MAX_SHARED_STRINGS), ("count", XLSX_MAX_ROWS * XLSX_MAX_COLUMNS)):
         value = root.get(attribute)
         if value is not None and value.isdigit() and int(value) > limit:
-            raise _too_big(name, f"the workbook declares {int(value):,} texts ({attribute}), more than the "
-                                 f"{limit:,} accepted")
+            raise _too_big(name, Message("load.strings_declared", n=Count(int(value)), attribute=attribute,
+                                                 limit=Count(limit)))
 
 
 def _check_dimension(archive: zipfile.ZipFile, path: str, name: str) -> None:
@@ -673,11 +671,9 @@ def _check_dimension(archive: zipfile.ZipFile, path: str, name: str) -> None:
         return  # unreadable: as if absent
     columns, rows = (max_col or 1) - (min_col or 1) + 1, (max_row or 1) - (min_row or 1) + 1
     if columns > MAX_COLUMNS:
-        raise _fail(name, f"the first sheet's used range {ref} has {columns:,} columns: at most {MAX_COLUMNS:,} "
-                          "are accepted (delete the unused columns, or save the sheet as CSV)")
+        raise _fail(name, Message("load.range_columns", ref=ref, n=Count(columns), limit=Count(MAX_COLUMNS)))
     if rows * columns > MAX_CELLS:
-        raise _too_big(name, f"the first sheet's used range {ref} holds {rows * columns:,} cells, more than the "
-                             f"{MAX_CELLS:,} accepted")
+        raise _too_big(name, Message("load.range_cells", ref=ref, n=Count(rows * columns), limit=Count(MAX_CELLS)))
 
 
 def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tuple[int, list]]:
@@ -700,17 +696,17 @@ def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tup
             if inside or element.tag == CELL_TAG:
                 inside += 1
                 if inside > MAX_XML_NODES_PER_CELL:
-                    raise _too_big(name, f"a cell of row {parser.row_counter:,} has too many parts")
+                    raise _too_big(name, Message("load.cell_parts", row=Count(parser.row_counter)))
             elif element.tag == ROW_TAG:
                 number = element.get("r")
                 parser.row_counter = int(float(number)) if number else parser.row_counter + 1
                 parser.col_counter = 0
                 rows += 1
                 if parser.row_counter > XLSX_MAX_ROWS:
-                    raise _too_big(name, f"the first sheet has a row {parser.row_counter:,}, beyond Excel's last "
-                                         f"row ({XLSX_MAX_ROWS:,})")
+                    raise _too_big(name, Message("load.row_beyond", row=Count(parser.row_counter),
+                                                         limit=Count(XLSX_MAX_ROWS)))
                 if rows > XLSX_MAX_ROWS:  # numbered again and again
-                    raise _too_big(name, f"the first sheet has more than {XLSX_MAX_ROWS:,} rows, Excel's limit")
+                    raise _too_big(name, Message("load.rows_excel", limit=Count(XLSX_MAX_ROWS)))
                 values = {}
             continue
         parents.pop()
@@ -718,12 +714,11 @@ def _sheet_rows(source, workbook, strings: list[str], name: str) -> Iterator[tup
             inside = 0
             cells += 1
             if cells > MAX_CELLS:
-                raise _too_big(name, f"the first sheet holds more than {MAX_CELLS:,} cells (row "
-                                     f"{parser.row_counter:,})")
+                raise _too_big(name, Message("load.sheet_cells", limit=Count(MAX_CELLS), row=Count(parser.row_counter)))
             cell = parser.parse_cell(element)
             if cell["column"] > XLSX_MAX_COLUMNS:
-                raise _too_big(name, f"row {parser.row_counter:,} has a cell beyond Excel's last column "
-                                     f"({XLSX_MAX_COLUMNS:,})")
+                raise _too_big(name, Message("load.column_beyond", row=Count(parser.row_counter),
+                                                     limit=Count(XLSX_MAX_COLUMNS)))
             if cell["value"] is not None:
                 values[cell["column"]] = cell["value"]
         elif element.tag == ROW_TAG:
@@ -739,10 +734,10 @@ def _read_first_sheet(rows: Iterator[tuple[int, list]], name: str) -> _Parsed:
             headers, header_line = _trim_trailing_blanks([_cell_text(v) or "" for v in row]), number
             break
     if headers is None:
-        raise _fail(name, "empty file: the first sheet has no header row")
+        raise _fail(name, Message("load.empty_sheet"))
     if len(headers) > MAX_COLUMNS:
-        raise _fail(name, f"the header has {len(headers):,} columns: at most {MAX_COLUMNS:,} are accepted "
-                          "(remove the columns that are not imported)", header_line)
+        raise _fail(name, Message("load.too_many_columns", n=Count(len(headers)), limit=Count(MAX_COLUMNS)),
+                    header_line)
     builder = _ColumnBuilder(len(headers))
     shape = _ShapeCheck(name)
     for number, row in rows:
@@ -785,20 +780,20 @@ def _parse_parquet(data: bytes, name: str) -> _Parsed:
 
     footer = struct.unpack_from("<I", data, len(data) - 8)[0] if len(data) >= 12 else 0
     if footer > MAX_PARQUET_FOOTER_BYTES:
-        raise _too_big(name, f"the Parquet metadata takes {footer:,} bytes, more than the "
-                             f"{MAX_PARQUET_FOOTER_BYTES:,} accepted", "write it again with fewer row groups")
+        raise _too_big(name, Message("load.parquet_footer", size=Count(footer), limit=Count(MAX_PARQUET_FOOTER_BYTES)),
+                       Message("load.advice_groups"))
     try:
         metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
     except (pa.ArrowException, OSError) as exc:
-        raise _fail(name, f"is not a readable Parquet file: {exc}") from None
+        raise _fail(name, Message("load.bad_parquet", why=exc)) from None
     _check_parquet_metadata(metadata, name)
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as exc:
-        raise _fail(name, f"is not a readable Parquet file: {exc}") from None
+        raise _fail(name, Message("load.bad_parquet", why=exc)) from None
     headers = [str(h) for h in table.column_names]
     if not headers:
-        raise _fail(name, "empty file: the Parquet file has no columns")
+        raise _fail(name, Message("load.empty_parquet"))
     columns = [_parquet_text(column, header, name) for column, header in zip(table.columns, headers, strict=True)]
     table = pa.table(columns, names=[str(i) for i in range(len(headers))])
     return _Parsed(headers, table, np.arange(2, table.num_rows + 2, dtype=np.int64))
@@ -807,21 +802,21 @@ def _parse_parquet(data: bytes, name: str) -> _Parsed:
 def _check_parquet_metadata(metadata, name: str) -> None:
     """What the footer declares, before any data is read: columns, rows, row groups, inflated size."""
     if metadata.num_columns > MAX_COLUMNS:
-        raise _fail(name, f"the Parquet file has {metadata.num_columns:,} columns: at most {MAX_COLUMNS:,} are "
-                          "accepted (write only the columns that are imported)")
+        raise _fail(name, Message("load.parquet_columns", n=Count(metadata.num_columns), limit=Count(MAX_COLUMNS)))
     if metadata.num_row_groups > MAX_PARQUET_ROW_GROUPS:
-        raise _too_big(name, f"the Parquet file has {metadata.num_row_groups:,} row groups, more than the "
-                             f"{MAX_PARQUET_ROW_GROUPS:,} accepted", "write it again with fewer row groups")
+        raise _too_big(name, Message("load.parquet_groups", n=Count(metadata.num_row_groups),
+                                             limit=Count(MAX_PARQUET_ROW_GROUPS)), Message("load.advice_groups"))
     groups = [metadata.row_group(i) for i in range(metadata.num_row_groups)]
     rows = max(metadata.num_rows, sum(group.num_rows for group in groups))  # either may lie
     cells = rows * max(1, metadata.num_columns)
     if cells > MAX_CELLS:
-        raise _too_big(name, f"the Parquet file declares {rows:,} rows × {metadata.num_columns:,} "
-                             f"columns = {cells:,} cells, more than the {MAX_CELLS:,} accepted", "split it")
+        raise _too_big(name, Message("load.parquet_cells", rows=Count(rows), columns=Count(metadata.num_columns),
+                                             cells=Count(cells), limit=Count(MAX_CELLS)), Message("load.advice_split"))
     inflated = sum(group.total_byte_size for group in groups)
     if inflated > MAX_PARQUET_UNCOMPRESSED_BYTES:
-        raise _too_big(name, f"the Parquet data inflates to {inflated:,} bytes, more than the "
-                             f"{MAX_PARQUET_UNCOMPRESSED_BYTES:,} accepted", "split it")
+        raise _too_big(name, Message("load.parquet_inflates", size=Count(inflated),
+                                             limit=Count(MAX_PARQUET_UNCOMPRESSED_BYTES)),
+                       Message("load.advice_split"))
 
 
 def _parquet_text(column: pa.ChunkedArray, header: str, name: str) -> pa.ChunkedArray:
@@ -832,11 +827,11 @@ def _parquet_text(column: pa.ChunkedArray, header: str, name: str) -> pa.Chunked
     if pa.types.is_floating(kind):  # pandas writes missing numbers as NaN, not null
         column = pc.if_else(pc.is_nan(column), pa.scalar(None, kind), column)
     if pa.types.is_nested(kind):
-        raise _fail(name, f"column {header!r} holds lists or records ({kind}), not single values")
+        raise _fail(name, Message("load.parquet_nested", header=Quoted(header), type=kind))
     try:
         return _empty_to_null(column.cast(pa.large_string()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise _fail(name, f"column {header!r} of type {kind} cannot be read as text: {exc}") from None
+        raise _fail(name, Message("load.parquet_type", header=Quoted(header), type=kind, why=exc)) from None
 
 
 # --- common --------------------------------------------------------------------------------------

@@ -5,22 +5,31 @@ from sqlmodel import select
 
 from data_model import Channel, Database, TouchpointType, stage_model
 from data_model.text import slug
+from loaders.errors import Message, Quoted
 
 KINDS = ("digital", "physical")
 
 
 class SettingError(ValueError):
-    """A value a person typed that cannot be saved; the message says why."""
+    """A value a person typed that cannot be saved; the message says why (``message_in(lang)``: French or
+    English; ``str()`` is English)."""
+
+    def __init__(self, message: Message):
+        self.message = message
+        super().__init__(str(message))
+
+    def message_in(self, lang: str | None) -> str:
+        return self.message.render(lang or "en")
 
 
 def set_type_stage(db: Database, type_name: str, stage: str) -> str:
     """Map a touchpoint type (by its slug) to a stage; returns the type's code."""
     stages = [s.code for s in stage_model(db)]
     if stage not in stages:
-        raise SettingError(f"{stage!r} is not a stage (accepted: {', '.join(stages)})")
+        raise SettingError(Message("load.setting.not_stage", stage=Quoted(stage), accepted=", ".join(stages)))
     code = slug(type_name or "")
     if not code:
-        raise SettingError(f"{type_name!r} is not a touchpoint type")
+        raise SettingError(Message("load.setting.not_type", type=Quoted(type_name)))
     with db.session() as s:
         row = s.get(TouchpointType, code) or TouchpointType(code=code, stage=stage)
         row.stage = stage
@@ -36,9 +45,10 @@ def replace_type_mapping(db: Database, mapping: dict[str, str]) -> None:
     for type_name, stage in mapping.items():
         code = slug(type_name or "")
         if not code:
-            raise SettingError(f"{type_name!r} is not a touchpoint type")
+            raise SettingError(Message("load.setting.not_type", type=Quoted(type_name)))
         if stage not in stages:
-            raise SettingError(f"{type_name!r}: {stage!r} is not a stage (accepted: {', '.join(sorted(stages))})")
+            raise SettingError(Message("load.setting.type_not_stage", type=Quoted(type_name), stage=Quoted(stage),
+                                       accepted=", ".join(sorted(stages))))
         cleaned[code] = stage
     with db.session() as s:
         for row in s.exec(select(TouchpointType)):
@@ -51,11 +61,11 @@ def replace_type_mapping(db: Database, mapping: dict[str, str]) -> None:
 def set_channel_kind(db: Database, channel: str, kind: str) -> str:
     """Classify a channel (by code or spelling) as digital or physical; returns its code."""
     if kind not in KINDS:
-        raise SettingError(f"{kind!r} is not a channel kind (accepted: {', '.join(KINDS)})")
+        raise SettingError(Message("load.setting.not_kind", kind=Quoted(kind), accepted=", ".join(KINDS)))
     with db.session() as s:
         row = s.get(Channel, slug(channel or ""))
         if row is None:
-            raise SettingError(f"No channel {channel!r} in this database (channels are created by imports).")
+            raise SettingError(Message("load.setting.no_channel", channel=Quoted(channel)))
         row.kind = kind
         s.add(row)
         s.commit()

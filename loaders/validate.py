@@ -23,8 +23,8 @@ from data_model.models import Touchpoint
 from data_model.stages import StageDef
 from data_model.text import CONTROL_CHARACTERS, clean_control, fold, slug
 from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
-from loaders.errors import MAX_VALUE_CHARS, InputError, InputErrors
-from loaders.privacy import describe_masked, mask_personal_data
+from loaders.errors import MAX_VALUE_CHARS, Count, InputError, InputErrors, Joined, Message, Quoted, quoted_list
+from loaders.privacy import mask_personal_data, masked_message
 from loaders.read import LINE_COLUMN, RawTable, read_table
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
@@ -148,7 +148,7 @@ class Validated:
     frame: pd.DataFrame  # valid rows only, in file order (see OUTPUT_COLUMNS)
     errors: list[InputError] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # optional canonical columns the file has
-    notes: list[str] = field(default_factory=list)  # harmless things worth telling (ignored columns, …)
+    notes: list[Message] = field(default_factory=list)  # harmless things worth telling (ignored columns, …)
     masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
 
     @property
@@ -218,20 +218,20 @@ def match_headers(raw: RawTable, kind: str) -> tuple[dict[str, int], list[InputE
         elif name in found:
             first = raw.headers[found[name]]
             errors.append(InputError(raw.file_name, raw.header_line, visible_control(header), None,
-                                     f"is the same column as {visible_control(first)!r}: keep only one of them", name))
+                                     Message("load.same_column", first=Quoted(visible_control(first))), name))
         else:
             found[name] = position
     missing = _missing_columns(kind, found)
     if missing:
-        headers = ", ".join(repr(h) for h in raw.headers) or "none"
+        headers = quoted_list(raw.headers) if raw.headers else Message("load.none")
         errors.append(InputError(raw.file_name, raw.header_line, None, None,
-                                 f"missing required column(s) for {kind}: {'; '.join(missing)} "
-                                 f"(headers found: {headers})"))
+                                 Message("load.missing_columns", kind=Message(f"load.kind.{kind}"),
+                                         missing=Joined(tuple(missing), "; "), headers=headers)))
     notes = []
     if ignored:
-        notes.append(f"ignored columns (not part of {kind}): {', '.join(repr(h) for h in ignored)}")
+        notes.append(Message("load.ignored_columns", kind=Message(f"load.kind.{kind}"), columns=quoted_list(ignored)))
     if unnamed:
-        notes.append(f"{unnamed} column(s) without a header ignored")
+        notes.append(Message("load.unnamed_columns", n=unnamed))
     return found, errors, notes
 
 
@@ -240,10 +240,10 @@ def _missing_columns(kind: str, found: dict[str, int]) -> list[str]:
     missing = []
     for column in COLUMNS[kind]:
         if is_always_required(kind, column.name) and column.name not in found:
-            missing.append(f"{column.name} (e.g. {', '.join(column.aliases[:4])})")
+            missing.append(Message("load.missing_column", name=column.name, aliases=", ".join(column.aliases[:4])))
     for group in ONE_OF.get(kind, ()):
         if not any(name in found for name in group):
-            missing.append(" or ".join(group))
+            missing.append(Message("load.one_of", first=group[0], second=" / ".join(group[1:])))
     return missing
 
 
@@ -259,7 +259,7 @@ class _Check:
         self.lines = raw.data[LINE_COLUMN].to_numpy(dtype=np.int64)
         self.bad = np.zeros(len(raw.data), dtype=bool)
         self.errors: list[InputError] = []
-        self.notes: list[str] = []
+        self.notes: list[Message] = []
         self.masked: dict[str, int] = {}
         self.control_removed: dict[str, int] = {}  # header -> control characters taken out of its values
 
@@ -291,16 +291,16 @@ class _Check:
 
     def required_text(self, name: str, control: str = "clean") -> pd.Series:
         values = self.text(name, control)
-        self.error(name, values.isna(), values, f"empty value: {name} is required")
+        self.error(name, values.isna(), values, Message("load.required", name=name))
         return values
 
     def identifier(self, name: str, required: bool = False) -> pd.Series:
         """An id column: kept exactly as written, so control characters are refused; at most MAX_ID_CHARS."""
         values = self.required_text(name, "refuse") if required else self.text(name, "refuse")
-        self.too_long(name, values, MAX_ID_CHARS, "an identifier")
+        self.too_long(name, values, MAX_ID_CHARS, "load.what.identifier")
         return values
 
-    def too_long(self, name: str, values: pd.Series, limit: int, what: str) -> None:
+    def too_long(self, name: str, values: pd.Series, limit: int, what: str) -> None:  # what: a catalogue key
         array = _arrow(values)
         if (pc.max(pc.binary_length(array)).as_py() or 0) <= limit:
             return  # no value has more bytes than the limit, so none has more characters (lengths from offsets)
@@ -308,7 +308,7 @@ class _Check:
         if (pc.max(lengths).as_py() or 0) > limit:
             long = pc.fill_null(pc.greater(lengths, limit), False).to_numpy(zero_copy_only=False)
             self.error(name, long, values.str.slice(0, MAX_VALUE_CHARS + 1),  # shortened in messages
-                       f"is too long: {what} has at most {limit} characters")
+                       Message("load.too_long", what=Message(what), limit=limit))
 
     def _control_characters(self, name: str, values: pd.Series, refuse: bool) -> pd.Series:
         """``values`` without control characters (counted), or as they are with an error per value holding one."""
@@ -319,8 +319,7 @@ class _Check:
         if refuse:
             holding = pc.fill_null(pc.greater(counts, 0), False).to_numpy(zero_copy_only=False)
             shown = values.where(~holding, values[holding].map(visible_control, na_action="ignore"))
-            self.error(name, holding, shown, "contains control characters (invisible, shown as <U+…>): an "
-                       "identifier is kept exactly as written, so it cannot be cleaned; correct it in the export")
+            self.error(name, holding, shown, Message("load.control_id"))
             return values
         header = self.header(name)
         self.control_removed[header] = self.control_removed.get(header, 0) + pc.sum(counts).as_py()
@@ -330,12 +329,11 @@ class _Check:
     def control_note(self) -> None:
         if self.control_removed:
             total = sum(self.control_removed.values())
-            where = ", ".join(f"{header} {n:,}" for header, n in self.control_removed.items())
-            self.notes.append(f"{total:,} control character(s) removed from the text ({where}): invisible "
-                              "characters that mean nothing in a name or comment; tab and line breaks are kept, "
-                              "vertical tab, form feed and separators became a space")
+            where = Joined(tuple(Message("load.header_count", header=header, n=Count(n))
+                                 for header, n in self.control_removed.items()))
+            self.notes.append(Message("load.control_removed", n=Count(total), where=where))
 
-    def error(self, name: str, mask, values: pd.Series, reason: str) -> None:
+    def error(self, name: str, mask, values: pd.Series, reason: Message) -> None:
         """One error per row in ``mask`` (the first MAX_ERRORS_PER_CHECK, then a count); rows become bad."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -351,7 +349,7 @@ class _Check:
             first = rows[len(shown)]
             self.errors.append(InputError(
                 self.raw.file_name, int(self.lines[first]), header, None,
-                f"… and {len(rows) - len(shown):,} more rows from this line on with the same problem: {reason}",
+                Message("load.more_same", n=Count(len(rows) - len(shown)), reason=reason),
                 name,
             ))
 
@@ -365,21 +363,21 @@ class _Check:
         values = self.required_text(name, "keep") if required else self.text(name, "keep")
         parsed, wrong_shape, outside = parse_timestamps(values, ctx.timezone, ctx.earliest, ctx.latest)
         failed = values.notna().to_numpy() & parsed.isna().to_numpy()
-        self.error(name, failed & wrong_shape, values, f"is not a date ({DATE_HELP})")
-        self.error(name, failed & ~wrong_shape & ~outside, values, "is not a valid date (no such day or time)")
+        self.error(name, failed & wrong_shape, values, Message("load.not_date"))
+        self.error(name, failed & ~wrong_shape & ~outside, values, Message("load.bad_date"))
         if outside.any():
             self._outside_range_errors(name, values, outside, ctx)
         return parsed
 
     def _outside_range_errors(self, name: str, values: pd.Series, outside: np.ndarray, ctx: "ImportContext") -> None:
         """Out of the business range as written, or moved out of it by the conversion of its offset."""
-        accepted = f"the accepted dates are {ctx.earliest.isoformat()} to {ctx.latest.isoformat()}"
+        accepted = Message("load.accepted_dates", first=ctx.earliest.isoformat(), last=ctx.latest.isoformat())
         written = values.str.slice(0, 4).where(_matches(values, r"^\d{4}-"))  # ISO: the year as written
         moved = outside & _matches(values, _ISO_WITH_OFFSET) & pd.to_numeric(written, errors="coerce").between(
             ctx.earliest.year, ctx.latest.year).to_numpy()
-        self.error(name, outside & ~moved, values, f"is outside the business range of dates: {accepted}")
-        self.error(name, moved, values, f"is outside the business range of dates once its offset is converted to the "
-                                        f"business time zone ({ctx.timezone}): {accepted}")
+        self.error(name, outside & ~moved, values, Message("load.outside", accepted=accepted))
+        self.error(name, moved, values, Message("load.outside_moved", timezone=ctx.timezone,
+                                                                  accepted=accepted))
 
     def dates(self, name: str, ctx: "ImportContext") -> pd.Series:
         return self.timestamps(name, ctx, required=False).dt.normalize()
@@ -392,14 +390,13 @@ class _Check:
         numbers, ambiguous = parse_numbers(values, mark)
         other = "." if mark == "," else ","
         self.error(name, ambiguous, values,
-                   f"is ambiguous: is {other!r} a decimal mark or a thousands separator? The decimal mark of this "
-                   f"file is {mark!r}; thousands may be grouped with spaces")
-        example = "1234,50 or 1 234,50 €" if mark == "," else "1234.50"
-        self.error(name, values.notna() & numbers.isna() & ~ambiguous, values, f"is not a number (e.g. {example})")
+                   Message("load.ambiguous", other=Quoted(other), mark=Quoted(mark)))
+        example = Message("load.number_comma") if mark == "," else "1234.50"
+        self.error(name, values.notna() & numbers.isna() & ~ambiguous, values, Message("load.not_number",
+                                                                                       example=example))
         if limit is not None:
             too_big = (numbers.abs() >= limit).to_numpy()  # NaN is not; inf (hundreds of digits) is
-            self.error(name, too_big, values, f"is too large: amounts must be below {_spaced(limit)} in absolute value "
-                                              "(the database stores 4 decimals and at most 18 digits)")
+            self.error(name, too_big, values, Message("load.too_large", limit=_spaced(limit)))
             numbers = numbers.where(~too_big)
         return numbers
 
@@ -407,13 +404,13 @@ class _Check:
         values = self.text(name, "keep")
         numbers, _ = parse_numbers(values, self.raw.decimal_mark)
         ok = (numbers % 1 == 0) & numbers.between(low, high)  # NaN fails both
-        self.error(name, values.notna() & ~ok, values, f"is not a whole number from {low} to {high}")
+        self.error(name, values.notna() & ~ok, values, Message("load.not_integer", low=low, high=high))
         return numbers.where(ok).astype("Int64")
 
     def booleans(self, name: str) -> pd.Series:
         values = self.text(name, "keep")
         result = _per_unique(values, _boolean, "boolean")
-        self.error(name, values.notna() & result.isna(), values, f"is not a yes/no value (accepted: {BOOLEAN_HELP})")
+        self.error(name, values.notna() & result.isna(), values, Message("load.not_boolean", accepted=BOOLEAN_HELP))
         return result
 
     def stages(self, name: str, ctx: ImportContext) -> pd.Series:
@@ -421,28 +418,28 @@ class _Check:
         codes = _per_unique(values, ctx.stage_code, STR)
         accepted = ", ".join(s.code for s in ctx.stages)
         self.error(name, values.notna() & codes.isna(), values,
-                   f"is not a stage (accepted: {accepted}, or their French or English labels)")
+                   Message("load.not_stage", accepted=accepted))
         return codes
 
     def channels(self, name: str, required: bool) -> tuple[pd.Series, pd.Series]:
         """(code, label): the code is the slug; values with no letter or digit are not a channel."""
         labels = self.required_text(name) if required else self.text(name)
-        self.too_long(name, labels, MAX_NAME_CHARS, "a channel name")
+        self.too_long(name, labels, MAX_NAME_CHARS, "load.what.channel")
         codes = _per_unique(labels, lambda v: slug(v) or None, STR)
-        self.error(name, labels.notna() & codes.isna(), labels, "is not a channel name (no letter or digit)")
+        self.error(name, labels.notna() & codes.isna(), labels, Message("load.not_channel"))
         return codes, labels
 
     def stages_from_types(self, types: pd.Series, ctx: ImportContext) -> pd.Series:
         """No stage column: each row's stage is its touchpoint type's, through ctx.touchpoint_types."""
         self.error("touchpoint", types.isna(), types,
-                   "empty touchpoint type: the file has no stage column, so the stage comes from the type")
+                   Message("load.empty_type"))
         type_codes = _per_unique(types, slug, STR)
         stages = _per_unique(type_codes, ctx.touchpoint_types.get, STR)
         unmapped = (types.notna() & stages.isna()).to_numpy()
         if unmapped.any():
             self._unmapped_types_error(types[unmapped], type_codes[unmapped], ctx)
             self.bad |= unmapped
-        self.notes.append("no stage column: each touchpoint's stage comes from its type")
+        self.notes.append(Message("load.stage_from_type"))
         return stages
 
     def _unmapped_types_error(self, types: pd.Series, codes: pd.Series, ctx: ImportContext) -> None:
@@ -451,14 +448,12 @@ class _Check:
         table = pd.DataFrame({"type": types, "code": codes, "line": lines})
         counts = table["code"].value_counts(sort=False)
         firsts = table.drop_duplicates("code")
-        listed = [f"{t!r} ({counts[c]:,} rows, first on line {n})"
+        listed = [Message("load.type_rows", type=Quoted(t), rows=Count(counts[c]), line=n)
                   for t, c, n in firsts.head(MAX_TYPES_LISTED).itertuples(index=False)]
         if len(firsts) > MAX_TYPES_LISTED:
-            listed.append(f"and {len(firsts) - MAX_TYPES_LISTED} more")
+            listed.append(Message("load.and_more", n=len(firsts) - MAX_TYPES_LISTED))
         stages = ", ".join(s.code for s in ctx.stages)
-        reason = (f"touchpoint types with no stage: {'; '.join(listed)}. The file has no stage column, so map each "
-                  f"type to a stage with `python -m loaders map-type TYPE STAGE` (stages: {stages}), "
-                  f"or add a stage column")
+        reason = Message("load.unmapped_types", listed=Joined(tuple(listed), "; "), stages=stages)
         self.errors.append(InputError(self.raw.file_name, int(firsts["line"].iloc[0]), self.header("touchpoint"),
                                       None, reason, "touchpoint"))
 
@@ -489,7 +484,7 @@ def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     }
     columns["channel"], columns["channel_label"] = check.channels("channel", required=True)
     columns["touchpoint"] = check.text("touchpoint")
-    check.too_long("touchpoint", columns["touchpoint"], MAX_NAME_CHARS, "a touchpoint type")
+    check.too_long("touchpoint", columns["touchpoint"], MAX_NAME_CHARS, "load.what.type")
     if check.has("stage"):
         columns["stage"] = check.stages("stage", ctx)
     else:
@@ -500,7 +495,7 @@ def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     frame["type_code"] = _per_unique(frame["touchpoint"], slug, STR)
     parts = ["customer_id", "timestamp", "channel", "stage", "type_code"]
     frame = _drop_duplicate_keys(check, frame, "touchpoint_id", parts,
-                                 "same customer, timestamp, channel, stage and touchpoint type")
+                                 "load.same_touchpoint")
     frame["natural_key"] = natural_key(frame["touchpoint_id"], frame, parts)
     return frame
 
@@ -518,7 +513,7 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     columns["feedback_id"] = check.identifier("feedback_id")
     frame = _transform_ids(_good_rows(check, columns), ctx)
     parts = ["customer_id", "timestamp", "stage"]
-    frame = _drop_duplicate_keys(check, frame, "feedback_id", parts, "same customer, timestamp and stage")
+    frame = _drop_duplicate_keys(check, frame, "feedback_id", parts, "load.same_feedback")
     frame["natural_key"] = natural_key(frame["feedback_id"], frame, parts)
     if check.has("comment"):
         _mask_comments(check, frame, ctx)
@@ -527,18 +522,16 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
 
 def _mask_comments(check: _Check, frame: pd.DataFrame, ctx: ImportContext) -> None:
     if not ctx.mask_personal_data:
-        check.notes.append("comments kept as written: personal data (e-mail addresses, phone numbers, IBANs, "
-                           "card numbers, customer IDs) not masked")
+        check.notes.append(Message("load.kept_personal"))
         return
     # A pseudonymised database must not keep a raw customer ID typed into a comment beside its pseudonym: the
     # pseudonymiser remembers the raw IDs of this import's files (customers and touchpoints are validated
     # before feedback), and those IDs, or IDs of their shape (CRM-\d{6}), become [id].
     raw_ids = getattr(ctx.transform_customer_id, "raw_ids", None)
     frame["comment"], check.masked = mask_personal_data(frame["comment"], customer_ids=raw_ids)
-    masked = describe_masked(check.masked)
+    masked = masked_message(check.masked)
     if masked:
-        check.notes.append(f"personal data masked in comments: {masked} (an import with --keep-personal-data "
-                           "keeps them)")
+        check.notes.append(Message("load.masked", masked=masked))
 
 
 _BUILDERS = {"customers": _customers, "touchpoints": _touchpoints, "feedback": _feedback}
@@ -582,19 +575,19 @@ def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) ->
     for count, row in enumerate(later.index[conflicting]):
         if count == MAX_ERRORS_PER_CHECK:
             check.errors.append(InputError(check.raw.file_name, int(later.at[row, "line"]), None, None,
-                                           f"… and {conflicting.sum() - count:,} more customers repeated with "
-                                           "different values from this line on"))
+                                           Message("load.more_conflicts", n=Count(int(conflicting.sum()) - count))))
             break
-        changes = ", ".join(f"{c} {_shown(later.at[row, c])} here, {_shown(first.at[row, c])} there"
-                            for c in attributes if differs.at[row, c])
+        changes = Joined(tuple(Message("load.change", column=c, here=_shown(later.at[row, c]),
+                                       there=_shown(first.at[row, c]))
+                               for c in attributes if differs.at[row, c]))
         line = int(later.at[row, "line"])
         check.errors.append(InputError(
             check.raw.file_name, line, check.header("customer_id"), str(written_id[line]),
-            f"is also on line {later.at[row, 'first_line']} with different values ({changes})",
+            Message("load.conflict", line=later.at[row, "first_line"], changes=changes),
             "customer_id"))
     identical = int((~conflicting).sum())
     if identical:
-        check.notes.append(f"{identical} row(s) repeat an earlier row of the same customer exactly: kept once")
+        check.notes.append(Message("load.identical_rows", n=identical))
     return _keep(frame, ~repeated)
 
 
@@ -603,12 +596,14 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     return equal | (a.isna() & b.isna())
 
 
-def _shown(value) -> str:
+def _shown(value) -> "str | Message | Quoted":
     if pd.isna(value):
-        return "empty"
+        return Message("load.empty_value")
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
-    return repr(str(value) if not isinstance(value, bool | np.bool_) else bool(value))
+    if isinstance(value, bool | np.bool_):
+        return Message("load.yes" if value else "load.no")
+    return Quoted(str(value))
 
 
 def _drop_duplicate_keys(check: _Check, frame: pd.DataFrame, id_column: str, parts: list[str],
@@ -626,13 +621,14 @@ def _drop_duplicate_keys(check: _Check, frame: pd.DataFrame, id_column: str, par
     for count, (line, given_id, first) in enumerate(later.itertuples(index=False)):
         if count == MAX_ERRORS_PER_CHECK:
             check.errors.append(InputError(check.raw.file_name, int(line), None, None,
-                                           f"… and {len(later) - count:,} more repeated rows from this line on"))
+                                           Message("load.more_repeated", n=Count(len(later) - count))))
             break
         if pd.isna(given_id):
-            error = InputError(check.raw.file_name, int(line), None, None, f"repeats line {first} ({same_what})")
+            error = InputError(check.raw.file_name, int(line), None, None,
+                               Message("load.repeats", line=first, same=Message(same_what)))
         else:
             error = InputError(check.raw.file_name, int(line), check.header(id_column), str(given_id),
-                               f"is already used on line {first}", id_column)
+                               Message("load.already_used", line=first), id_column)
         check.errors.append(error)
     return _keep(frame, ~repeated)
 

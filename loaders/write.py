@@ -24,8 +24,9 @@ from data_model.channels import channel_kind
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
 from data_model.stages import StageDef
+from i18n import Texts
 from loaders import privacy
-from loaders.errors import InputError, InputErrors
+from loaders.errors import InputError, InputErrors, Message, render
 from loaders.validate import ImportContext, Validated, read_and_validate
 
 KINDS = ("customers", "touchpoints", "feedback")
@@ -63,7 +64,7 @@ class FileSummary:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list["str | Message"] = field(default_factory=list)
     masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
     skipped_forgotten: int = 0  # rows of forgotten customers left out
 
@@ -75,23 +76,25 @@ class ImportSummary:
     customers_created: int  # customers first seen in touchpoints/feedback (no persona)
     channels_created: list[str]
     seconds: float
-    notes: list[str] = field(default_factory=list)  # about the whole import (e.g. pseudonymised ids)
+    notes: list["str | Message"] = field(default_factory=list)  # about the whole import (e.g. pseudonymised ids)
 
-    def lines(self) -> list[str]:
-        out = [f"Import batch {self.batch_id} ({self.seconds:.1f} s)"]
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The summary, one line per fact (indented: a file's lines under it), in ``lang`` (English by default)."""
+        lang = lang or "en"
+        tx = Texts(lang)
+        out = [tx.t("load.summary.batch", batch=self.batch_id, seconds=tx.decimal(self.seconds, ".1f"))]
         for f in self.files:
-            out.append(
-                f"  {f.kind:<12} {f.file_name}: {_n(f.rows_read)} rows read, {_n(f.inserted)} written, "
-                f"{_n(f.updated)} updated, {_n(f.unchanged)} unchanged"
-            )
-            out.extend(f"    note: {n}" for n in f.notes)
+            kind = f"{f.kind:<12}" if lang == "en" else Message(f"load.kind.{f.kind}").render(lang)
+            out.append("  " + tx.t("load.summary.file", kind=kind, file=f.file_name, read=_n(f.rows_read),
+                                   written=_n(f.inserted), updated=_n(f.updated), unchanged=_n(f.unchanged)))
+            out.extend("    " + tx.t("load.summary.note", note=render(n, lang)) for n in f.notes)
             if f.skipped_forgotten:
-                out.append(f"    note: {_n(f.skipped_forgotten)} row{'s' if f.skipped_forgotten != 1 else ''} of "
-                           "forgotten customers skipped")
-        out.append(f"  customers created from touchpoints/feedback (no persona yet): {self.customers_created}")
+                skipped = tx.t("load.summary.skipped", n=_n(f.skipped_forgotten))
+                out.append("    " + tx.t("load.summary.note", note=skipped))
+        out.append("  " + tx.t("load.summary.created", n=self.customers_created))
         if self.channels_created:
-            out.append(f"  new channels: {', '.join(self.channels_created)}")
-        out.extend(f"  note: {n}" for n in self.notes)
+            out.append("  " + tx.t("load.summary.channels", channels=", ".join(self.channels_created)))
+        out.extend("  " + tx.t("load.summary.note", note=render(n, lang)) for n in self.notes)
         return out
 
 
@@ -112,7 +115,7 @@ def import_context(db: Database, keep_personal_data: bool = False) -> ImportCont
     try:
         ctx.transform_customer_id = privacy.customer_id_transform(db)
     except privacy.PrivacyError as exc:
-        ctx.refusal = str(exc)
+        ctx.refusal = exc.message
     return ctx
 
 
@@ -149,8 +152,7 @@ def run_import(db: Database, files: dict[str, Path | str | None], source: str = 
     if unknown:
         raise ValueError(f"unknown file kinds: {sorted(unknown)}")
     if not files:
-        raise InputErrors([InputError("", None, None, None, "no file to import (give --customers, "
-                                                          "--touchpoints and/or --feedback)")])
+        raise InputErrors([InputError("", None, None, None, Message("load.no_file"))])
     ensure_initialised(db)
     validated = validate_files(files, import_context(db, keep_personal_data), progress)
     if progress:
@@ -288,8 +290,7 @@ def _check_pseudonyms(validated: list[Validated]) -> None:
     """A pseudonymised database takes pseudonyms only: frames validated without its key are refused."""
     for v in validated:
         if not privacy.all_pseudonyms(v.frame["customer_id"]):
-            raise privacy.PrivacyError(f"{v.file_name}: these rows were checked without this database's pseudonym "
-                                       "key (its customer IDs are pseudonyms): check the files again.")
+            raise privacy.PrivacyError(Message("load.checked_without_key", file=v.file_name))
 
 
 class _Stager:
@@ -484,12 +485,12 @@ def import_history(db: Database) -> list[dict]:
     return [{**dict(b._mapping), "files": by_batch.get(b.id, [])} for b in batches]
 
 
-def undo_refusal(db: Database, batch_id: int) -> str | None:
-    """Why a batch cannot be undone, or None. Imports are undone latest first, one after another:
-    a later import may have changed the same rows again."""
+def undo_refusal(db: Database, batch_id: int, lang: str | None = None) -> str | None:
+    """Why a batch cannot be undone (in ``lang``, English by default), or None. Imports are undone latest first,
+    one after another: a later import may have changed the same rows again."""
     history = import_history(db)
     if not history or history[0]["id"] != batch_id:
-        return "only the latest import can be undone (undo the later ones first)"
+        return Message("load.undo_latest").render(lang or "en")
     return None
 
 
