@@ -23,7 +23,13 @@ STYLE = """<style>
 [data-testid="stMetricLabel"] p {font-size: 1.4rem;}
 .st-key-finding p {font-size: 1.6rem; line-height: 1.35;}
 .st-key-next-steps li, .st-key-next-steps p {font-size: 1.5rem; line-height: 1.4;}
+[data-testid="stMainBlockContainer"] {padding-top: 4.5rem; padding-bottom: 1rem;}
+[data-testid="stMain"] h1 {font-size: 2.4rem; padding-top: 0.2rem; padding-bottom: 0.4rem;}
+.st-key-view-chart-journey_map {zoom: 0.66; width: calc(100% / 0.66);}
+.st-key-view-chart-irritants {zoom: 0.8; width: calc(100% / 0.8);}
 </style>"""
+# The map (six lanes) and the ranked irritants are taller than a 900 px screen once their text is enlarged: drawn
+# smaller as a whole (CSS zoom keeps their proportions), so that the view and its foot fit without scrolling.
 
 TOTAL = len(story.STORY)
 _warmed: set = set()  # (filters, data version, language, theme) whose story is computed or being computed
@@ -100,7 +106,8 @@ def show() -> None:
             kpi(column, label, value, n)
     if view.chart:
         builder, args, kwargs = view.chart
-        chart(getattr(charts, builder), *args, large=True, downloads=False, **kwargs)
+        frame = st.container(key=f"view-chart-{view.key}")  # its key sizes the tall views (STYLE)
+        chart(getattr(charts, builder), *args, large=True, downloads=False, where=frame, **kwargs)
     if view.bullets:
         st.container(key="next-steps").markdown("\n".join(f"- {plain(b)}" for b in view.bullets))
     st.divider()

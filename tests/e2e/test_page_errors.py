@@ -77,3 +77,23 @@ def test_every_page_on_an_empty_database(empty_server, browser, name):
     errors.check(f"/{name} on an empty database")
     assert "Pas encore de données" in page.locator("[data-testid='stMain']").inner_text()
     page.close()
+
+
+# An element whose text does not fit its box (the browser cuts it, often with an ellipsis): KPI values and labels,
+# and the presentation's frame.
+CUT_TEXT = """() => [...document.querySelectorAll(
+    "[data-testid='stMetricValue'], [data-testid='stMetricLabel'], [data-testid='stMetricValue'] *, "
+    + "[data-testid='stMetricLabel'] p")].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_presentation_views_and_kpis_fit_a_1440x900_screen(demo_server, browser, lang):
+    page, errors = open_watched(browser, f"{demo_server}/?lang={lang}")
+    assert page.evaluate(CUT_TEXT) == [], "KPI text cut on the overview"
+    for view in range(1, 8):
+        page.goto(f"{demo_server}/?lang={lang}&present=true&view={view}")
+        errors.check(f"presentation view {view} ({lang})")
+        height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+        assert height <= 900, f"view {view} ({lang}) is {height} px tall: its foot is off a 900 px screen"
+        assert page.evaluate(CUT_TEXT) == [], f"text cut in view {view} ({lang})"
+    page.close()
