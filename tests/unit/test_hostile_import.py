@@ -150,6 +150,31 @@ def test_control_characters_in_a_csv_and_the_note_on_the_command_line(tmp_path, 
     engine.dispose()
 
 
+def test_the_quick_scan_knows_every_character_of_the_shared_definition():
+    """The byte scan that spares clean columns the regular expression must say "maybe" for every character the
+    definition names (it grew U+FFFE and U+FFFF once), alone in a column or in the middle of text."""
+    import re
+
+    from data_model.text import CONTROL_CHARACTERS
+    from loaders.validate import _may_hold_control
+
+    named = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and re.fullmatch(CONTROL_CHARACTERS, chr(c))]
+    assert {"\x00", "\x7f", "\x85", "\ufffe", "\uffff"} <= set(named)
+    for char in named:
+        for values in ([char], ["é" * 10, f"ab{char}cd", None]):
+            assert _may_hold_control(pa.chunked_array([pa.array(values, pa.large_string())])), repr(char)
+    assert not _may_hold_control(pa.chunked_array([pa.array(["Site web", "Centre d'appels", "\u00a0€"])]))
+
+
+def test_noncharacters_alone_are_cleaned_too(tmp_path):
+    path = write(tmp_path / "feedback.csv", "customer_id,timestamp,stage,comment\n1,2024-03-01,purchase,"
+                                            "Bien\ufffe reçu\uffff\n")
+    validated = read_and_validate(path, "feedback", CTX)
+    assert validated.errors == []
+    assert list(validated.frame["comment"]) == ["Bien reçu"]
+    assert validated.notes[0].startswith("2 control character(s) removed from the text (comment 2)")
+
+
 def test_ids_with_a_control_character_are_refused_not_cleaned(tmp_path):
     reason = ("contains control characters (invisible, shown as <U+…>): an identifier is kept exactly as written, "
               "so it cannot be cleaned; correct it in the export")
