@@ -5,14 +5,14 @@ undo, the stage model and the touchpoint-type mapping, reset to the demo data.""
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
+from loaders.errors import render
 from ui import imports, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
 from ui.data import catalogue, demo_state
-from ui.i18n import moment, number, t
-from ui.widgets import footer, import_help, plain
+from ui.i18n import language, moment, number, t
+from ui.widgets import footer, import_help, plain, stage_labels
 
 require_admin()  # the navigation hides this page from viewers; a link to it must not open it either
 uploads.allow()  # this session may upload while it shows this page (ui/uploads.py refuses every other)
@@ -80,19 +80,18 @@ pending = st.session_state.get("pending_import")
 if pending is not None:
     if pending.errors:
         st.error(t("data.refused", n=len(pending.errors)))
-        errors = pd.DataFrame([e.as_row() for e in pending.errors],
-                              columns=["file", "line", "column", "value", "reason"])
-        st.dataframe(errors, hide_index=True, width="stretch")
-        st.download_button(t("data.errors_download"), imports.errors_csv(pending.errors),
-                           file_name="import-errors.csv", mime="text/csv")
+        st.dataframe(imports.error_table(pending.errors, language()), hide_index=True, width="stretch")
+        st.download_button(t("data.errors_download"), imports.errors_csv(pending.errors, language()),
+                           file_name=t("data.errors_file"), mime="text/csv")
     else:
         st.success(t("data.valid"))
         for v in pending.validated:
             st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {plain(v.file_name)} — {number(v.rows_read)} "
                         + t("data.rows"))
-            st.dataframe(v.frame.head(10), hide_index=True, width="stretch")
+            st.dataframe(imports.preview_table(v.frame.head(10), language(), stage_labels()), hide_index=True,
+                         width="stretch")
             for note in v.notes:
-                st.caption(note)
+                st.caption(plain(render(note, language())))
         replace_demo = False
         if demo == "only":  # a first import: the user's data, not the demo (unless they want both)
             replace_demo = st.radio(t("data.demo_choice"), [True, False], key="demo_choice", horizontal=True,
@@ -104,7 +103,9 @@ if pending is not None:
             del pending
             st.session_state.pop("pending_import")
             uploads.trim_memory()  # the validated frames are written: give their memory back
-            st.code("\n".join(summary.lines()), language=None)
+            lines = summary.lines(language())  # a file's notes are indented under it
+            st.markdown(f"**{plain(lines[0])}**\n\n" + "\n".join(
+                ("    " if line.startswith("    ") else "") + "- " + plain(line.strip()) for line in lines[1:]))
             if replace_demo:
                 st.success(t("data.demo_replaced"))
 
@@ -115,11 +116,11 @@ if not history:
     st.caption(t("footer.none"))
 for batch in history:
     when = moment(batch["imported_at"].astimezone()) if batch["imported_at"] else "—"
-    with st.expander(f"#{batch['id']} · {when} · {batch['source']}", expanded=batch is history[0]):
-        st.dataframe(pd.DataFrame(batch["files"]).drop(columns=["batch_id"], errors="ignore"),
-                     hide_index=True, width="stretch")
+    source = imports.source_label(batch["source"], language())
+    with st.expander(f"#{batch['id']} · {when} · {source}", expanded=batch is history[0]):
+        st.dataframe(imports.history_table(batch["files"], language()), hide_index=True, width="stretch")
         st.caption(t("data.customers_created", n=batch["customers_created"]))
-        refusal = imports.undo_refusal(batch["id"])
+        refusal = imports.undo_refusal(batch["id"], language())
         if st.button(t("data.undo"), key=f"undo_{batch['id']}", disabled=refusal is not None, help=refusal):
             imports.undo(batch["id"])
             st.rerun()
@@ -128,7 +129,7 @@ for batch in history:
 
 def show_saved(refusal: str | None) -> None:
     if refusal:
-        st.error(refusal)
+        st.error(plain(refusal))
     else:
         st.success(t("data.saved"))
 
@@ -147,7 +148,7 @@ with right:
                        "stage": st.column_config.SelectboxColumn(t("data.col.stage"), options=stages, required=True)})
     st.caption(t("data.mapping_hint"))
     if st.button(t("data.save_mapping")):
-        show_saved(imports.save_mapping(edited))
+        show_saved(imports.save_mapping(edited, language()))
 
 st.subheader(t("data.channels"))
 kinds = st.data_editor(
@@ -155,7 +156,7 @@ kinds = st.data_editor(
     column_config={"kind": st.column_config.SelectboxColumn(t("data.col.kind"), options=["digital", "physical"],
                                                             required=True)})
 if st.button(t("data.save_channels")):
-    show_saved(imports.save_channel_kinds(kinds))
+    show_saved(imports.save_channel_kinds(kinds, language()))
 
 # -- forget a customer (GDPR right to erasure) ---------------------------------------------------------
 st.subheader(t("data.forget"))
@@ -163,7 +164,7 @@ with st.form("forget", clear_on_submit=True):
     given = st.text_area(t("data.forget_ids"), help=t("data.forget_help"))
     if st.form_submit_button(t("data.forget_button"), icon=":material/person_remove:"):
         ids = [line.strip() for line in given.splitlines() if line.strip()]
-        done = imports.forget(ids) if ids else t("data.forget_none")
+        done = imports.forget(ids, language()) if ids else t("data.forget_none")
         if isinstance(done, str):  # refused: nothing deleted
             st.error(plain(done))
         else:

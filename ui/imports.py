@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from i18n import CATALOGUE, Texts, missing
 from loaders import demo, settings
 from loaders import write as loader
-from loaders.errors import InputError, InputErrors
+from loaders.errors import InputError, InputErrors, row_header
 from loaders.validate import Validated
 from ui.data import DEMO_FILES, pin_version, resources
 
@@ -52,15 +53,16 @@ def write(validated: list[Validated], replace_demo: bool = False) -> loader.Impo
     return summary
 
 
-def errors_csv(errors: list[InputError]) -> bytes:
-    """All errors as CSV; a value that a spreadsheet would run as a formula is written as text, without the control
-    characters a rejected value may hold (``analytics.exports.clean_cell``)."""
+def errors_csv(errors: list[InputError], lang: str | None = None) -> bytes:
+    """All errors as CSV, headers and reasons in ``lang`` (English by default; positions and values as in the
+    files); a value that a spreadsheet would run as a formula is written as text, without the control characters a
+    rejected value may hold (``analytics.exports.clean_cell``)."""
     from analytics.exports import clean_cell
 
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["file", "line", "column", "value", "reason"])
-    w.writerows([clean_cell(x) for x in e.as_row()] for e in errors)
+    w.writerow(row_header(lang))
+    w.writerows([clean_cell(x) for x in e.as_row(lang)] for e in errors)
     return buf.getvalue().encode("utf-8-sig")  # with BOM: Excel opens it as UTF-8
 
 
@@ -79,10 +81,10 @@ def history() -> list[dict]:
         return loader.import_history(db)
 
 
-def undo_refusal(batch_id: int) -> str | None:
+def undo_refusal(batch_id: int, lang: str | None = None) -> str | None:
     db, lock = resources()
     with lock:
-        return loader.undo_refusal(db, batch_id)
+        return loader.undo_refusal(db, batch_id, lang)
 
 
 def undo(batch_id: int) -> None:
@@ -93,9 +95,10 @@ def undo(batch_id: int) -> None:
     pin_version()  # the rest of this run shows the data it just wrote
 
 
-def forget(ids: list[str]):
+def forget(ids: list[str], lang: str | None = None):
     """Forget customers (``loaders.privacy.forget``): their rows go in one transaction, the log keeps no ID, later
-    imports skip them. Returns the result, or the refusal as a message (unknown ID, missing key: nothing deleted)."""
+    imports skip them. Returns the result, or the refusal as a message in ``lang`` (unknown ID, missing key: nothing
+    deleted)."""
     from loaders.privacy import PrivacyError
     from loaders.privacy import forget as forget_customers
 
@@ -104,7 +107,7 @@ def forget(ids: list[str]):
         with lock:
             result = forget_customers(db, ids, source="app")
     except PrivacyError as exc:
-        return str(exc)
+        return exc.message_in(lang)
     st.cache_data.clear()
     pin_version()  # a new version: no cached result keeps their data
     return result
@@ -156,26 +159,90 @@ def channel_table() -> pd.DataFrame:
     return pd.DataFrame([{"code": c.code, "label": c.label, "kind": c.kind} for c in rows])
 
 
-def save_mapping(table: pd.DataFrame) -> str | None:
-    """Save the edited type → stage table; returns the reason it was refused, or None."""
+def save_mapping(table: pd.DataFrame, lang: str | None = None) -> str | None:
+    """Save the edited type → stage table; returns the reason it was refused (in ``lang``), or None."""
     rows = table.dropna(how="all")
     db, lock = resources()
     try:
         with lock:
             settings.replace_type_mapping(db, dict(zip(rows["type"], rows["stage"], strict=True)))
     except settings.SettingError as exc:
-        return str(exc)
+        return exc.message_in(lang)
     return None
 
 
-def save_channel_kinds(table: pd.DataFrame) -> str | None:
+def save_channel_kinds(table: pd.DataFrame, lang: str | None = None) -> str | None:
     db, lock = resources()
     try:
         with lock:
             for code, kind in zip(table["code"], table["kind"], strict=True):
                 settings.set_channel_kind(db, code, kind)
     except settings.SettingError as exc:
-        return str(exc)
+        return exc.message_in(lang)
     st.cache_data.clear()
     pin_version()  # the rest of this run shows the data it just wrote
     return None
+
+
+# --- what the Data page shows, in the session's language (pure: tests call them directly) --------------------
+
+# The preview's columns, in order, under their names in the language; the rest (natural_key, the channel's code,
+# the type's code) is internal. A validated frame's "channel" is the code: the label is what the file wrote.
+PREVIEW_FIELDS = ("line", "customer_id", "persona", "segment", "region", "signup_date", "churned", "churn_date",
+                  "timestamp", "channel_label", "stage", "touchpoint", "revenue", "touchpoint_id", "nps", "csat",
+                  "comment", "feedback_id")
+_DAYS = ("signup_date", "churn_date")
+
+
+def error_table(errors: list[InputError], lang: str | None) -> pd.DataFrame:
+    """The errors as a table: headers and reasons in ``lang``; file, line, column and value as found."""
+    return pd.DataFrame([e.as_row(lang) for e in errors], columns=list(row_header(lang)))
+
+
+def preview_table(frame: pd.DataFrame, lang: str | None, stage_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """A validated file's first rows as a person reads them: no internal field, columns named in ``lang``, stages
+    by their label, dates and amounts in the language's format, yes/no in words, empty cells for missing values."""
+    tx = Texts(lang)
+    stage_labels = stage_labels or {}
+    shown = {}
+    for name in PREVIEW_FIELDS:
+        if name not in frame.columns:
+            continue
+        values = frame[name]
+        if name == "stage":
+            cells = [stage_labels.get(v, v) for v in values.astype(object)]
+        elif name in _DAYS:
+            cells = [tx.day(v.date()) if not _missing(v) else "" for v in values]
+        elif name == "timestamp":
+            cells = [tx.moment(v.to_pydatetime()) if not _missing(v) else "" for v in values]
+        elif name == "churned":
+            cells = [tx.t("data.yes" if v else "data.no") if not _missing(v) else "" for v in values.astype(object)]
+        elif name == "revenue":
+            cells = [tx.number(v, 2) if not _missing(v) else "" for v in values]
+        else:
+            cells = values.astype(object)
+        shown[tx.t(f"data.field.{name}")] = ["" if _missing(c) else str(c) for c in cells]
+    return pd.DataFrame(shown, index=range(len(frame)))
+
+
+def _missing(value) -> bool:
+    return value is pd.NaT or missing(value)
+
+
+def history_table(files: list[dict], lang: str | None) -> pd.DataFrame:
+    """A batch's files: kind in words, the file's fingerprint shortened, counts in the language's format."""
+    tx = Texts(lang)
+    rows = [{tx.t("data.history.kind"): tx.t(f"data.kind.{f['kind']}") if f["kind"] in KINDS else f["kind"],
+             tx.t("data.history.file"): f["file_name"],
+             tx.t("data.history.sha256"): (f.get("sha256") or "")[:12],
+             tx.t("data.history.read"): tx.number(f["rows_read"]),
+             tx.t("data.history.inserted"): tx.number(f["inserted"]),
+             tx.t("data.history.updated"): tx.number(f["updated"]),
+             tx.t("data.history.unchanged"): tx.number(f["unchanged"])} for f in files]
+    return pd.DataFrame(rows)
+
+
+def source_label(source: str, lang: str | None) -> str:
+    """Where a batch came from (app, import, demo, sample), in words."""
+    key = f"data.source.{source}"
+    return Texts(lang).t(key) if key in CATALOGUE else source
