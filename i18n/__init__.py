@@ -1098,6 +1098,32 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.forget.already": {"fr": "{n} {n|identifiant était déjà oublié|identifiants étaient déjà oubliés}\u00a0: "
                                   "plus rien à supprimer.",
                             "en": "{n} {n|ID was|IDs were} already forgotten: nothing left to delete."},
+    "load.key.unreadable": {"fr": "Impossible de lire {path}\u00a0: {why}",
+                            "en": "Cannot read {path}: {why}"},
+    "load.key.toml": {"fr": "{path} n'est pas du TOML valide ({why})\u00a0: corrigez-le pour lire la clé de "
+                            "pseudonymisation.",
+                      "en": "{path} is not valid TOML ({why}): fix it to read the pseudonym key."},
+    "load.key.section": {"fr": "{path}\u00a0: {section} doit être une section ([{section}]).",
+                         "en": "{path}: {section} must be a section ([{section}])."},
+    "load.key.string": {"fr": "{where} doit être une chaîne entre guillemets.",
+                        "en": "{where} must be a quoted string."},
+    "load.key.short": {"fr": "La clé de pseudonymisation de {source} fait {n} {n|caractère|caractères}\u00a0: "
+                             "utilisez au moins {min} caractères aléatoires, par exemple la sortie de `{make}`.",
+                       "en": "The pseudonym key from {source} is {n} {n|character|characters} long: use at least "
+                             "{min} random characters, e.g. the output of `{make}`."},
+    "load.key.weak": {"fr": "La clé de pseudonymisation de {source} est trop facile à deviner (environ {bits} bits "
+                            "d'entropie, moins de {min}\u00a0: caractères ou parties répétés, suites comme 1234 ou "
+                            "abcd, mots, ou trop peu de caractères différents)\u00a0: qui détient la base pourrait "
+                            "la retrouver et défaire les pseudonymes. Créez-en une aléatoire avec `{make}`.",
+                      "en": "The pseudonym key from {source} is too easy to guess (about {bits} bits of entropy, "
+                            "fewer than {min}: repeated characters or parts, sequences like 1234 or abcd, words, or "
+                            "too few different characters): whoever holds the database could find it and undo the "
+                            "pseudonyms. Make a random one with `{make}`."},
+    "load.key.none": {"fr": "Pas de clé de pseudonymisation\u00a0: {help} (une clé aléatoire\u00a0: `{make}`). "
+                            "Gardez-la en lieu sûr et hors de la base\u00a0: la même clé sert à chaque import "
+                            "suivant.",
+                      "en": "No pseudonym key: {help} (a random one: `{make}`). Keep it safe and outside the "
+                            "database: the same key is needed for every later import."},
 }
 CATALOGUE.update(LOADER_TEXTS)
 

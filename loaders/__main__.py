@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pseudonymise", "--pseudonymize", action="store_true",
                    help="store customer IDs as keyed pseudonyms, never as in the CRM (key: $PARCOURS_PSEUDONYM_KEY "
                         "or pseudonym_key in the [privacy] section of .streamlit/secrets.toml)")
+    _add_lang(p)
 
     p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing)")
     _add_db(p)
@@ -116,13 +117,13 @@ def cmd_init(args) -> int:
         try:  # before anything is created: a database is never made without the key it needs
             key = privacy.required_key()
         except privacy.PrivacyError as exc:
-            _err(str(exc))
+            _err(exc.message_in(args.lang))
             return 2
     db = connect(args.db)
     try:
         if is_initialised(db):
             if args.pseudonymise and args.stages is None and args.timezone is None:
-                return _pseudonymise_existing(db, key)
+                return _pseudonymise_existing(db, key, args.lang)
             _err("This database already has a stage model; it is chosen once, when the database is created.")
             return 2
         stages = args.stages or "default"
@@ -141,13 +142,13 @@ def cmd_init(args) -> int:
         db.close()
 
 
-def _pseudonymise_existing(db, key) -> int:
+def _pseudonymise_existing(db, key, lang: str = "en") -> int:
     from loaders import privacy
 
     try:
         changed = privacy.enable_pseudonyms(db, key)
     except privacy.PrivacyError as exc:
-        _err(str(exc))
+        _err(exc.message_in(lang))
         return 2
     if changed:
         print(f"{db.url} holds no customer yet: customer IDs will be stored as pseudonyms from now on (key from "

@@ -148,36 +148,31 @@ def find_key(weak_ok: bool = False) -> PseudonymKey | None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
-            raise PrivacyError(f"Cannot read {path}: {exc}") from None
+            raise PrivacyError(_message("load.key.unreadable", path=path, why=exc)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise PrivacyError(f"{path} is not valid TOML ({exc}): fix it to read the pseudonym key.") from None
+            raise PrivacyError(_message("load.key.toml", path=path, why=exc)) from None
         section = data.get(SECRETS_SECTION)
         if section is None:
             continue
         where = f"{path} [{SECRETS_SECTION}] {SECRETS_NAME}"
         if not isinstance(section, dict):
-            raise PrivacyError(f"{path}: {SECRETS_SECTION} must be a section ([{SECRETS_SECTION}]).")
+            raise PrivacyError(_message("load.key.section", path=path, section=SECRETS_SECTION))
         value = section.get(SECRETS_NAME)
         if value is None:
             continue
         if not isinstance(value, str):
-            raise PrivacyError(f"{where} must be a quoted string.")
+            raise PrivacyError(_message("load.key.string", where=where))
         return _usable(value.strip(), where, weak_ok)
     return None
 
 
 def _usable(value: str, source: str, weak_ok: bool = False) -> PseudonymKey:
     if len(value) < MIN_KEY_CHARS:
-        raise PrivacyError(
-            f"The pseudonym key from {source} is {len(value)} character{'s' if len(value) != 1 else ''} long: "
-            f"use at least {MIN_KEY_CHARS} random characters, e.g. the output of `{MAKE_KEY}`.")
+        raise PrivacyError(_message("load.key.short", source=source, n=len(value), min=MIN_KEY_CHARS, make=MAKE_KEY))
     bits = key_bits(value)
     if bits < MIN_KEY_BITS and not weak_ok:
-        raise PrivacyError(
-            f"The pseudonym key from {source} is too easy to guess (about {bits:.0f} bits of entropy, fewer than "
-            f"{MIN_KEY_BITS}: repeated characters or parts, sequences like 1234 or abcd, words, or too few "
-            "different characters): whoever holds the database could find it and undo the pseudonyms. Make a "
-            f"random one with `{MAKE_KEY}`.")
+        raise PrivacyError(_message("load.key.weak", source=source, bits=f"{bits:.0f}", min=MIN_KEY_BITS,
+                                    make=MAKE_KEY))
     return PseudonymKey(value.encode("utf-8"), source, bits)
 
 
@@ -271,8 +266,7 @@ def key_bits(value: str) -> float:
 def required_key() -> PseudonymKey:
     key = find_key()
     if key is None:
-        raise PrivacyError(f"No pseudonym key: {KEY_HELP} (a random one: `{MAKE_KEY}`). Keep it safe "
-                           "and outside the database: the same key is needed for every later import.")
+        raise PrivacyError(_message("load.key.none", help=_key_help(), make=MAKE_KEY))
     return key
 
 

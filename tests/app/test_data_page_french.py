@@ -325,3 +325,47 @@ def test_the_data_page_in_english_has_no_french_words(demo_db_url, tmp_path, mon
     assert {k: v for k, v in leaks.items() if v} == {}
     helps = [b.help for b in at.button if b.label == "Undo this import" and b.disabled]
     assert helps and all(h.startswith("only the latest import can be undone") for h in helps)
+
+
+# --- the catalogue -----------------------------------------------------------------------------------------------
+
+def test_every_loader_message_key_exists_in_both_languages():
+    """The loaders name their texts by key (``Message("load.…")``, ``t("load.…")``): each is in the catalogue, in
+    French and English (tests/app/test_i18n.py checks the placeholders agree), and each catalogue entry is used."""
+    from i18n import CATALOGUE, LOADER_TEXTS
+
+    sources = [*sorted((ROOT / "loaders").glob("*.py")), ROOT / "ui" / "imports.py"]
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sources)
+    used = set(re.findall(r'"(load\.[\w.]+)"', text))
+    prefixes = set(re.findall(r'f"(load\.[\w.]+\.)\{', text))
+    assert len(used) > 100
+    assert sorted(used - set(CATALOGUE)) == []
+    unused = [k for k in LOADER_TEXTS if k not in used and not any(k.startswith(p) for p in prefixes)]
+    assert unused == []
+    for key in LOADER_TEXTS:
+        assert CATALOGUE[key]["fr"] and CATALOGUE[key]["en"], key
+        french = CATALOGUE[key]["fr"]
+        assert not re.search(r" [:;?!]", french), (key, french)  # a non-breaking space before : ; ? !
+
+
+def test_privacy_refusals_in_french_and_english(tmp_path, monkeypatch):
+    from loaders import privacy
+
+    monkeypatch.setenv(privacy.KEY_ENV, "court")
+    with pytest.raises(privacy.PrivacyError) as caught:
+        privacy.find_key()
+    assert str(caught.value).startswith("The pseudonym key from $PARCOURS_PSEUDONYM_KEY is 5 characters long")
+    assert caught.value.message_in("fr").startswith("La clé de pseudonymisation de $PARCOURS_PSEUDONYM_KEY fait 5 "
+                                                    "caractères\u00a0: utilisez au moins 16")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    url = f"duckdb:///{tmp_path / 'p.duckdb'}"
+    english = cli("init", "--db", url, "--pseudonymise")
+    french = cli("init", "--db", url, "--pseudonymise", "--lang", "fr")
+    assert english.returncode == french.returncode == 2
+    assert english.stderr.startswith("The pseudonym key from $PARCOURS_PSEUDONYM_KEY is 5 characters long")
+    assert french.stderr.startswith("La clé de pseudonymisation de $PARCOURS_PSEUDONYM_KEY fait 5 caractères")
+    unknown = privacy.UnknownCustomers(["A1", "B2"])
+    assert str(unknown) == ("No customer 'A1', 'B2' in this database: nothing was deleted. Check the IDs (as in the "
+                            "import files, leading zeros included).")
+    assert words_in(unknown.message_in("fr"), ENGLISH) == []
