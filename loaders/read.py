@@ -73,6 +73,7 @@ _QUOTED = re.compile(r'"(?:[^"]|"")*"?')
 _QUOTED_BYTES = re.compile(rb'"[^"]*+"?')  # a doubled quote closes one and opens the next: same spans
 _BLANK_LINES = re.compile(rb"[\r\n]*")
 _FIRST_LINE = re.compile(rb'(?:[^"\r\n]++|"[^"]*+"?)*+')  # up to the first line break outside quotes
+_PHYSICAL_LINE = re.compile(rb"[^\r\n]*")
 
 
 @dataclass
@@ -269,7 +270,17 @@ def _split_header(data: bytes, name: str) -> _Header:
     if width > MAX_COLUMNS:
         raise _fail(name, Message("load.too_many_columns_csv", n=Count(width), limit=Count(MAX_COLUMNS)), line)
     text = data[first:end].decode("utf-8", errors="ignore")
-    names = next(csv.reader([text], delimiter=delimiter), [])
+    try:
+        names = next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        # A stray quote inside a name (ti"mestamp) opened a quoted span that ran past the line: a header is one
+        # line, so read that line as written (a quote inside an unquoted name is a character like any other).
+        end = _PHYSICAL_LINE.match(data, first).end()
+        text = data[first:end].decode("utf-8", errors="ignore")
+        try:
+            names = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise _csv_error(name, exc, line, line) from None
     end_of_line = 2 if data.startswith(b"\r\n", end) else int(end < len(data))
     return _Header(names, delimiter, line, end + end_of_line, line + _count_breaks(text) + 1)
 

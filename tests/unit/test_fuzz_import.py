@@ -237,12 +237,9 @@ def _cases() -> list[tuple[str, str, str, str, int]]:
 
 
 CASE_LIST = _cases()
-# Bugs found in loaders/read.py (owned elsewhere at the time): case id -> reason. Strict: once read.py is fixed,
-# the case passes and pytest says so (XPASS(strict) fails): then remove its entry here.
-_HEADER_QUOTE_BUG = ("loaders/read.py _split_header: a quote inside a header name (customer_id;ti\"mestamp;…) makes "
-                     "csv.reader([text]) raise _csv.Error 'new-line character seen in unquoted field' (a traceback)")
+# Bugs the fuzz finds before they are fixed: case id -> reason, as strict xfails (XPASS fails: remove the entry once
+# fixed). Found and fixed: a quote inside a header name (customer_id;ti"mestamp;…) raised _csv.Error (a traceback).
 KNOWN_READ_BUGS: dict[str, str] = {}
-KNOWN_READ_BUGS.update({case[0]: _HEADER_QUOTE_BUG for case in CASE_LIST if case[3] == "quote_in_header"})
 
 
 def _params():

@@ -308,3 +308,12 @@ def test_parquet_values_become_text_and_lines_are_index_plus_two(tmp_path):
                      "utc": "2024-03-10 13:00:00.000000Z", "day": "2024-03-10", "channel": "Web",
                      "flag": "true", "line": 2}
     assert second["amount"] is None and third["customer_id"] is None and third["channel"] is None
+
+
+def test_a_quote_inside_a_header_name_is_a_character_not_a_traceback(tmp_path):
+    # found by the fuzz test: the stray quote opened a quoted span that ran to the end of the file
+    path = write(tmp_path / "t.csv", 'customer_id;ti"mestamp;channel;stage\r\n1;2024-01-01;Web;awareness\r\n')
+    raw = read_table(path)
+    assert raw.headers == ["customer_id", 'ti"mestamp', "channel", "stage"]
+    assert rows(raw) == [{"customer_id": "1", 'ti"mestamp': "2024-01-01", "channel": "Web", "stage": "awareness",
+                          "line": 2}]
