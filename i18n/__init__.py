@@ -1028,8 +1028,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                            "en": "Import refused, nothing was written: {n} {n|error|errors}."},
     "load.more_errors": {"fr": "… et {n} de plus",
                          "en": "… and {n} more"},
-    "load.errors_hint": {"fr": "(--errors FICHIER les liste toutes)",
-                         "en": "(--errors FILE lists all)"},
+    "load.errors_hint": {"fr": " (--errors FICHIER les liste toutes)",
+                         "en": " (--errors FILE lists all)"},
     "load.errors_written": {"fr": "Toutes les erreurs sont écrites dans {file}",
                             "en": "All errors written to {file}"},
     "load.key_help": {"fr": "définissez {env}, ou {name} dans la section [{section}] de .streamlit/secrets.toml",
@@ -1064,8 +1064,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                    "--pseudonymise)"},
     "load.forget.none": {"fr": "Aucun identifiant client donné.",
                          "en": "No customer ID given."},
-    "load.forget.more": {"fr": "et {n} de plus",
-                         "en": "and {n} more"},
+    "load.forget.more": {"fr": " et {n} de plus",
+                         "en": " and {n} more"},
     "load.forget.id": {"fr": "l'identifiant",
                        "en": "ID"},
     "load.forget.ids": {"fr": "les identifiants",
@@ -1124,6 +1124,59 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                             "suivant.",
                       "en": "No pseudonym key: {help} (a random one: `{make}`). Keep it safe and outside the "
                             "database: the same key is needed for every later import."},
+    "load.disk.file": {"fr": "le disque de {path}",
+                       "en": "the disk of {path}"},
+    "load.disk.server": {"fr": "le disque du serveur {dialect} ({host})",
+                         "en": "the disk of the {dialect} server ({host})"},
+    "load.disk.full": {"fr": "Import refusé, rien n'a été écrit\u00a0: {where} est plein. La base est telle "
+                             "qu'avant cet import\u00a0; libérez de la place et importez à nouveau.",
+                       "en": "Import refused, nothing was written: {where} is full. The database is as it was "
+                             "before this import; free some space and import again."},
+    "load.progress.reading": {"fr": "lecture de {file} ({kind})…",
+                              "en": "reading {file} ({kind})…"},
+    "load.progress.checked": {"fr": "  {n} {n|ligne vérifiée|lignes vérifiées} en {seconds} s, {errors} "
+                                    "{errors|erreur|erreurs}",
+                              "en": "  {n} rows checked in {seconds} s, {errors} errors"},
+    "load.progress.writing": {"fr": "écriture…",
+                              "en": "writing…"},
+    "load.cli.has_model": {"fr": "Cette base a déjà un modèle d'étapes\u00a0; il se choisit une fois, à la création "
+                                 "de la base.",
+                           "en": "This database already has a stage model; it is chosen once, when the database is "
+                                 "created."},
+    "load.cli.created": {"fr": "{url} créée avec le modèle d'étapes {stages}.",
+                         "en": "Created {url} with the {stages} stage model."},
+    "load.cli.pseudonyms": {"fr": "Les identifiants clients seront stockés sous forme de pseudonymes (clé de "
+                                  "{source})\u00a0; chaque import a besoin de la même clé.",
+                            "en": "Customer IDs will be stored as pseudonyms (key from {source}); every import "
+                                  "needs the same key."},
+    "load.cli.pseudonyms_now": {"fr": "{url} ne contient encore aucun client\u00a0: les identifiants clients seront "
+                                      "désormais stockés sous forme de pseudonymes (clé de {source})\u00a0; chaque "
+                                      "import a besoin de la même clé.",
+                                "en": "{url} holds no customer yet: customer IDs will be stored as pseudonyms from "
+                                      "now on (key from {source}); every import needs the same key."},
+    "load.cli.pseudonyms_already": {"fr": "{url} stocke déjà les identifiants clients sous forme de pseudonymes "
+                                          "avec cette clé.",
+                                    "en": "{url} already stores customer IDs as pseudonyms with this key."},
+    "load.cli.sample_size": {"fr": "--customers doit valoir au moins 1",
+                             "en": "--customers must be at least 1"},
+    "load.cli.sample_written": {"fr": "Export de {n} clients écrit dans {out}/",
+                                "en": "Wrote {n} customers' export to {out}/"},
+    "load.cli.sample_not_empty": {"fr": "Cette base contient déjà des données\u00a0; sample ne remplit qu'une base "
+                                        "vide (--replace la vide d'abord).",
+                                  "en": "This database already holds data; sample fills an empty database only "
+                                        "(--replace empties it first)."},
+    "load.cli.mapped": {"fr": "Type de point de contact {type} → étape {stage}",
+                        "en": "Touchpoint type {type} → stage {stage}"},
+    "load.cli.kind_set": {"fr": "Le canal {channel} est {kind}",
+                          "en": "Channel {channel} is {kind}"},
+    "load.cli.kind.digital": {"fr": "digital",
+                              "en": "digital"},
+    "load.cli.kind.physical": {"fr": "physique",
+                               "en": "physical"},
+    "load.cli.forget_ids": {"fr": "Donnez les identifiants clients à oublier (tels que dans les fichiers importés), "
+                                  "ou --file FICHIER avec un identifiant par ligne.",
+                            "en": "Give the customer IDs to forget (as in the import files), or --file FILE with "
+                                  "one per line."},
 }
 CATALOGUE.update(LOADER_TEXTS)
 

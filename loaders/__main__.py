@@ -15,7 +15,7 @@ from data_model.engine import DEFAULT_TIMEZONE
 from data_model.process import exit_now
 from data_model.stages import STAGE_MODELS, StageModelError
 from i18n import Texts
-from loaders.errors import Message, Quoted
+from loaders.errors import Message, Quoted, render
 from loaders.write import neutralise
 
 MAX_ERRORS_SHOWN = 20
@@ -124,7 +124,7 @@ def cmd_init(args) -> int:
         if is_initialised(db):
             if args.pseudonymise and args.stages is None and args.timezone is None:
                 return _pseudonymise_existing(db, key, args.lang)
-            _err("This database already has a stage model; it is chosen once, when the database is created.")
+            _err(Message("load.cli.has_model").render(args.lang))
             return 2
         stages = args.stages or "default"
         try:
@@ -133,10 +133,9 @@ def cmd_init(args) -> int:
         except StageModelError as exc:
             _err(str(exc))
             return 2
-        print(f"Created {db.url} with the {stages!r} stage model.")
+        print(Message("load.cli.created", url=db.url, stages=Quoted(stages)).render(args.lang))
         if key:
-            print(f"Customer IDs will be stored as pseudonyms (key from {key.source}); every import needs the "
-                  "same key.")
+            print(Message("load.cli.pseudonyms", source=key.source).render(args.lang))
         return 0
     finally:
         db.close()
@@ -151,10 +150,9 @@ def _pseudonymise_existing(db, key, lang: str = "en") -> int:
         _err(exc.message_in(lang))
         return 2
     if changed:
-        print(f"{db.url} holds no customer yet: customer IDs will be stored as pseudonyms from now on (key from "
-              f"{key.source}); every import needs the same key.")
+        print(Message("load.cli.pseudonyms_now", url=db.url, source=key.source).render(lang))
     else:
-        print(f"{db.url} already stores customer IDs as pseudonyms with this key.")
+        print(Message("load.cli.pseudonyms_already", url=db.url).render(lang))
     return 0
 
 
@@ -166,7 +164,8 @@ def cmd_import(args) -> int:
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
     db = connect(args.db)
     try:
-        summary = run_import(db, files, progress=_progress_for(files), keep_personal_data=args.keep_personal_data)
+        summary = run_import(db, files, progress=_progress_for(files, args.lang),
+                             keep_personal_data=args.keep_personal_data)
     except InputErrors as exc:
         report_errors(exc.errors, args.errors, args.lang)
         return 2
@@ -174,7 +173,7 @@ def cmd_import(args) -> int:
         _err(Texts(args.lang).t("load.refused", reason=exc.message_in(args.lang)))
         return 2
     except DiskFull as exc:  # not the input's fault: exit 1, like a database that cannot be opened
-        _err(str(exc))
+        _err(render(exc.message, args.lang))
         return 1
     finally:
         db.close()
@@ -202,9 +201,9 @@ def report_errors(errors, errors_file: str | None, lang: str = "en") -> None:
         _err(tx.t("load.errors_written", file=errors_file))
 
 
-def _progress_for(files) -> callable:
+def _progress_for(files, lang: str = "en") -> callable:
     big = any(f and Path(f).is_file() and Path(f).stat().st_size > 20_000_000 for f in files.values())
-    return (lambda msg: _err(msg)) if big else None
+    return (lambda msg: _err(render(msg, lang))) if big else None
 
 
 def cmd_sample(args) -> int:
@@ -213,20 +212,19 @@ def cmd_sample(args) -> int:
     from loaders.write import DiskFull, clear_data, has_data, run_import
 
     if args.customers < 1:
-        _err("--customers must be at least 1")
+        _err(Message("load.cli.sample_size").render(args.lang))
         return 2
     frames = sample.generate(args.customers, seed=args.seed)
     if args.out:
         sample.write_export(frames, args.out, fmt=args.format)
-        print(f"Wrote {args.customers} customers' export to {args.out}/")
+        print(Message("load.cli.sample_written", n=args.customers, out=args.out).render(args.lang))
         return 0
     db = connect(args.db)
     try:
         ensure_initialised(db)
         if has_data(db):
             if not args.replace:
-                _err("This database already holds data; sample fills an empty database only (--replace empties it "
-                     "first).")
+                _err(Message("load.cli.sample_not_empty").render(args.lang))
                 return 2
             clear_data(db)
         with tempfile.TemporaryDirectory() as tmp:
@@ -238,7 +236,7 @@ def cmd_sample(args) -> int:
                 report_errors(exc.errors, None, args.lang)
                 return 2
             except DiskFull as exc:
-                _err(str(exc))
+                _err(render(exc.message, args.lang))
                 return 1
     finally:
         db.close()
@@ -258,7 +256,7 @@ def cmd_map_type(args) -> int:
         return 2
     finally:
         db.close()
-    print(f"Touchpoint type {code!r} → stage {args.stage!r}")
+    print(Message("load.cli.mapped", type=Quoted(code), stage=Quoted(args.stage)).render(args.lang))
     return 0
 
 
@@ -276,7 +274,8 @@ def cmd_channel_kind(args) -> int:
         return 2
     finally:
         db.close()
-    print(f"Channel {code!r} is {args.kind}")
+    print(Message("load.cli.kind_set", channel=Quoted(code), kind=Message(f"load.cli.kind.{args.kind}"))
+          .render(args.lang))
     return 0
 
 
@@ -307,10 +306,10 @@ def cmd_forget(args) -> int:
         try:
             ids += Path(args.file).read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            _err(f"Cannot read {args.file}: {exc}")
+            _err(Message("load.key.unreadable", path=args.file, why=exc).render(args.lang))
             return 2
     if not any(i.strip() for i in ids):
-        _err("Give the customer IDs to forget (as in the import files), or --file FILE with one per line.")
+        _err(Message("load.cli.forget_ids").render(args.lang))
         return 2
     db = connect(args.db, create=False)
     try:

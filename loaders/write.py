@@ -26,7 +26,7 @@ from data_model.models import HISTORY
 from data_model.stages import StageDef
 from i18n import Texts
 from loaders import privacy
-from loaders.errors import InputError, InputErrors, Message, render
+from loaders.errors import Count, InputError, InputErrors, Message, render
 from loaders.validate import ImportContext, Validated, read_and_validate
 
 KINDS = ("customers", "touchpoints", "feedback")
@@ -52,7 +52,11 @@ _FULL_REASONS = tuple(os.strerror(e) for e in (errno.ENOSPC, errno.EDQUOT, errno
 
 class DiskFull(Exception):
     """The database's storage filled up during an import: the import was rolled back, nothing was written.
-    ``str()`` is a one-line message for a person."""
+    ``str()`` is a one-line message for a person; ``message`` renders it in French or English."""
+
+    def __init__(self, message: Message):
+        self.message = message
+        super().__init__(str(message))
 
 
 @dataclass
@@ -130,11 +134,11 @@ def validate_files(files: dict[str, Path], ctx: ImportContext,
             continue
         started = time.perf_counter()
         if progress:
-            progress(f"reading {files[kind]} ({kind})…")
+            progress(Message("load.progress.reading", file=files[kind], kind=Message(f"load.kind.{kind}")))
         v = read_and_validate(files[kind], kind, ctx)
         if progress:
-            progress(f"  {v.rows_read:,} rows checked in {time.perf_counter() - started:.1f} s, "
-                     f"{len(v.errors):,} errors")
+            progress(Message("load.progress.checked", n=Count(v.rows_read), errors=Count(len(v.errors)),
+                             seconds=f"{time.perf_counter() - started:.1f}"))
         results.append(v)
         errors.extend(v.errors)
     if errors:
@@ -156,7 +160,7 @@ def run_import(db: Database, files: dict[str, Path | str | None], source: str = 
     ensure_initialised(db)
     validated = validate_files(files, import_context(db, keep_personal_data), progress)
     if progress:
-        progress("writing…")
+        progress(Message("load.progress.writing"))
     # The command line keeps nothing of the frames: each is released once staged, so that DuckDB's
     # merge does not run beside the whole file held twice (10M rows: 2.8 GB of pandas).
     summary = write_validated(db, validated, source, release_frames=True)
@@ -199,13 +203,12 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _disk_full_message(db: Database) -> str:
+def _disk_full_message(db: Database) -> Message:
     if db.dialect == "duckdb":
-        where = f"the disk of {db.engine.url.database}"
+        where = Message("load.disk.file", path=db.engine.url.database)
     else:
-        where = f"the disk of the {db.dialect} server ({db.engine.url.host or 'local'})"
-    return (f"Import refused, nothing was written: {where} is full. The database is as it was before this "
-            "import; free some space and import again.")
+        where = Message("load.disk.server", dialect=db.dialect, host=db.engine.url.host or "local")
+    return Message("load.disk.full", where=where)
 
 
 def _prepare_reclaim(db: Database) -> None:

@@ -219,6 +219,17 @@ def test_the_command_line_speaks_english_by_default_and_french_with_lang_fr(tmp_
     mapped = cli("map-type", "--db", url, "clic", "Bidule", "--lang", "fr")
     assert mapped.returncode == 2 and mapped.stderr.startswith("«\u00a0Bidule\u00a0» n'est pas une étape")
     assert cli("map-type", "--db", url, "clic", "Bidule").stderr.startswith("'Bidule' is not a stage")
+    mapped = cli("map-type", "--db", url, "clic", "purchase", "--lang", "fr")
+    assert mapped.stdout == "Type de point de contact «\u00a0clic\u00a0» → étape «\u00a0purchase\u00a0»\n"
+    assert cli("map-type", "--db", url, "clic", "purchase").stdout == "Touchpoint type 'clic' → stage 'purchase'\n"
+
+    many = tmp_path / "many.csv"
+    many.write_text("client;persona;résilié\n" + "".join(f"K{i};Pro;peut-être\n" for i in range(25)))
+    french = cli("import", "--db", url, "--customers", str(many), "--lang", "fr")
+    assert french.stderr.startswith("Import refusé, rien n'a été écrit\u00a0: 25 erreurs.")
+    assert french.stderr.endswith("  … et 5 de plus (--errors FICHIER les liste toutes)\n"), french.stderr
+    english = cli("import", "--db", url, "--customers", str(many))
+    assert english.stderr.endswith("  … and 5 more (--errors FILE lists all)\n"), english.stderr
 
 
 # --- the Data page in the real app -----------------------------------------------------------------------------
