@@ -931,7 +931,7 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                          "en": "is not a whole number from {low} to {high}"},
     "load.not_boolean": {"fr": "n'est pas une valeur oui/non (acceptées\u00a0: {accepted})",
                          "en": "is not a yes/no value (accepted: {accepted})"},
-    "load.not_stage": {"fr": "n'est pas une étape (acceptées\u00a0: {accepted}, ou leurs libellés français ou "
+    "load.not_stage": {"fr": "n'est pas une étape (acceptées\u00a0: {accepted}, leurs codes ou leurs libellés "
                              "anglais)",
                        "en": "is not a stage (accepted: {accepted}, or their French or English labels)"},
     "load.not_channel": {"fr": "n'est pas un nom de canal (ni lettre ni chiffre)",
@@ -999,7 +999,7 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                            "en": "same customer, timestamp and stage"},
     "load.summary.batch": {"fr": "Import n° {batch} ({seconds} s)",
                            "en": "Import batch {batch} ({seconds} s)"},
-    "load.summary.file": {"fr": "{kind} {file}\u00a0: {read} {read|ligne lue|lignes lues}, {written} "
+    "load.summary.file": {"fr": "{kind} ({file})\u00a0: {read} {read|ligne lue|lignes lues}, {written} "
                                 "{written|écrite|écrites}, {updated} {updated|mise à jour|mises à jour}, "
                                 "{unchanged} {unchanged|inchangée|inchangées}",
                           "en": "{kind} {file}: {read} rows read, {written} written, {updated} updated, {unchanged} "

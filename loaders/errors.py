@@ -50,6 +50,17 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class PerLanguage:
+    """A parameter written differently per language (the stages: codes in English, French labels in French)."""
+
+    en: str
+    fr: str
+
+    def render(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
 class Count:
     """A count written with grouped thousands: 12,345 in English, 12 345 in French."""
 
@@ -99,7 +110,7 @@ def render(text: "str | Message", lang: str | None) -> str:
 
 
 def _render(value, lang: str) -> str:
-    if isinstance(value, Message | Quoted | Joined | Count):
+    if isinstance(value, Message | Quoted | Joined | Count | PerLanguage):
         return value.render(lang)
     return str(value)
 

@@ -23,7 +23,17 @@ from data_model.models import Touchpoint
 from data_model.stages import StageDef
 from data_model.text import CONTROL_CHARACTERS, clean_control, fold, slug
 from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
-from loaders.errors import MAX_VALUE_CHARS, Count, InputError, InputErrors, Joined, Message, Quoted, quoted_list
+from loaders.errors import (
+    MAX_VALUE_CHARS,
+    Count,
+    InputError,
+    InputErrors,
+    Joined,
+    Message,
+    PerLanguage,
+    Quoted,
+    quoted_list,
+)
 from loaders.privacy import mask_personal_data, masked_message
 from loaders.read import LINE_COLUMN, RawTable, read_table
 
@@ -416,7 +426,7 @@ class _Check:
     def stages(self, name: str, ctx: ImportContext) -> pd.Series:
         values = self.required_text(name)
         codes = _per_unique(values, ctx.stage_code, STR)
-        accepted = ", ".join(s.code for s in ctx.stages)
+        accepted = PerLanguage(", ".join(s.code for s in ctx.stages), ", ".join(s.label_fr for s in ctx.stages))
         self.error(name, values.notna() & codes.isna(), values,
                    Message("load.not_stage", accepted=accepted))
         return codes

@@ -201,7 +201,8 @@ def error_table(errors: list[InputError], lang: str | None) -> pd.DataFrame:
 
 def preview_table(frame: pd.DataFrame, lang: str | None, stage_labels: dict[str, str] | None = None) -> pd.DataFrame:
     """A validated file's first rows as a person reads them: no internal field, columns named in ``lang``, stages
-    by their label, dates and amounts in the language's format, yes/no in words, empty cells for missing values."""
+    by their label, dates and amounts in the language's format, yes/no in words, empty cells for missing values;
+    an optional column with nothing in these rows (often: not in the file) is left out."""
     tx = Texts(lang)
     stage_labels = stage_labels or {}
     shown = {}
@@ -221,7 +222,9 @@ def preview_table(frame: pd.DataFrame, lang: str | None, stage_labels: dict[str,
             cells = [tx.number(v, 2) if not _missing(v) else "" for v in values]
         else:
             cells = values.astype(object)
-        shown[tx.t(f"data.field.{name}")] = ["" if _missing(c) else str(c) for c in cells]
+        cells = ["" if _missing(c) else str(c) for c in cells]
+        if any(cells) or name in ("line", "customer_id"):
+            shown[tx.t(f"data.field.{name}")] = cells
     return pd.DataFrame(shown, index=range(len(frame)))
 
 

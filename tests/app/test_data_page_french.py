@@ -95,8 +95,9 @@ def test_every_error_of_bad_files_reads_in_french_with_the_same_positions(tmp_pa
             assert f"«\u00a0{e.value}\u00a0»" in french and repr(e.value) in english
     assert row_header("fr") == ("fichier", "ligne", "colonne", "valeur", "motif")
     stage = next(e for e in pending.errors if e.value == "Bidule")
-    assert stage.text_in("fr").startswith("export-b.csv ligne 2, colonne étape (stage)\u00a0: «\u00a0Bidule\u00a0» "
-                                          "n'est pas une étape (acceptées\u00a0: awareness")
+    assert stage.text_in("fr") == ("export-b.csv ligne 2, colonne étape (stage)\u00a0: «\u00a0Bidule\u00a0» n'est pas "
+                                   "une étape (acceptées\u00a0: Sensibilisation, Considération, Achat, Service "
+                                   "après-vente, Fidélisation, Recommandation, leurs codes ou leurs libellés anglais)")
     assert str(stage).startswith("export-b.csv line 2, column étape (stage): 'Bidule' is not a stage (accepted: ")
 
 
