@@ -213,7 +213,7 @@ def test_an_admin_sees_the_data_page_and_imports(app_url, browser):
     page.get_by_text("Fichiers valides").wait_for(timeout=60_000)
     page.get_by_role("button", name="Écrire dans la base").click()
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
-    assert "12 rows read, 12 written" in page.locator("[data-testid='stCode']").inner_text()
+    page.get_by_text("12 lignes lues, 12 écrites").first.wait_for(timeout=30_000)  # the summary, in French
     assert page.locator("[data-testid='stException']").count() == 0
     assert browser_upload(page, app_url, page.sessions[-1], MB)[0] == 204  # the Data page's session may upload
     page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Entonnoir").click()

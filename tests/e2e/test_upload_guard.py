@@ -156,10 +156,10 @@ def test_three_exports_named_alike_keep_their_own_content(app, browser, tmp_path
     assert page.locator("[data-testid='stFileUploaderFile']").count() == 0  # read: the uploaders are empty again
     page.get_by_role("button", name="Écrire dans la base").click()
     page.get_by_text("Import terminé").wait_for(timeout=60_000)
-    summary = page.locator("[data-testid='stCode']").inner_text()
-    assert "customers    export.csv: 12 rows read" in summary
-    assert "touchpoints  export.csv: 33 rows read" in summary
-    assert "feedback     export.csv: 12 rows read" in summary
+    summary = page.locator("[data-testid='stMain']").inner_text()  # the summary, in French
+    assert "clients (export.csv) : 12 lignes lues" in summary.replace("\u00a0", " ")
+    assert "points de contact (export.csv) : 33 lignes lues" in summary.replace("\u00a0", " ")
+    assert "avis (export.csv) : 12 lignes lues" in summary.replace("\u00a0", " ")
     page.get_by_text("La démo est retirée").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
