@@ -738,7 +738,7 @@ def masked_message(counts: dict[str, int]):
     """``describe_masked`` as a message in French or English (``loaders.errors.Message``), or None."""
     from loaders.errors import Joined, Message
 
-    parts = tuple(Message(f"load.masked.{k}", n=n) for k, n in counts.items() if n)
+    parts = tuple(Message(f"load.masked.{k}", n=f"{n:,}".replace(",", "\u202f")) for k, n in counts.items() if n)
     return Joined(parts) if parts else None
 
 
