@@ -99,15 +99,19 @@ if pending is not None:
         if st.button(t("data.write"), type="primary"):
             progress = st.progress(0.1, text=t("data.writing"))
             summary = imports.write(pending.validated, replace_demo=replace_demo)
-            progress.progress(1.0, text=t("data.written"))
-            del pending
-            st.session_state.pop("pending_import")
-            uploads.trim_memory()  # the validated frames are written: give their memory back
-            lines = summary.lines(language())  # a file's notes are indented under it
-            st.markdown(f"**{plain(lines[0])}**\n\n" + "\n".join(
-                ("    " if line.startswith("    ") else "") + "- " + plain(line.strip()) for line in lines[1:]))
-            if replace_demo:
-                st.success(t("data.demo_replaced"))
+            if isinstance(summary, str):  # refused (a full disk): nothing written, the check stays to try again
+                progress.empty()
+                st.error(plain(summary), icon=":material/storage:")
+            else:
+                progress.progress(1.0, text=t("data.written"))
+                del pending
+                st.session_state.pop("pending_import")
+                uploads.trim_memory()  # the validated frames are written: give their memory back
+                lines = summary.lines(language())  # a file's notes are indented under it
+                st.markdown(f"**{plain(lines[0])}**\n\n" + "\n".join(
+                    ("    " if line.startswith("    ") else "") + "- " + plain(line.strip()) for line in lines[1:]))
+                if replace_demo:
+                    st.success(t("data.demo_replaced"))
 
 # -- history ------------------------------------------------------------------------------------------
 st.subheader(t("data.history"))

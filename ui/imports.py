@@ -16,6 +16,7 @@ from loaders import write as loader
 from loaders.errors import InputError, InputErrors, row_header
 from loaders.validate import Validated
 from ui.data import DEMO_FILES, pin_version, resources
+from ui.i18n import language
 
 KINDS = loader.KINDS
 
@@ -38,13 +39,17 @@ def check(paths: dict[str, Path], keep_personal_data: bool = False) -> PendingIm
         return PendingImport(errors=exc.errors)
 
 
-def write(validated: list[Validated], replace_demo: bool = False) -> loader.ImportSummary:
+def write(validated: list[Validated], replace_demo: bool = False) -> loader.ImportSummary | str:
     """Write a checked import; ``replace_demo``: then take the demo out (the user's first import into a database
-    that holds only the demo). Written first, so that a failed write leaves the demo as it was."""
+    that holds only the demo). Written first, so that a failed write leaves the demo as it was. A full disk is the
+    refusal's message in the session's language (the import was rolled back: nothing written)."""
     db, lock = resources()
     started = time.perf_counter()
     with lock:
-        summary = loader.write_validated(db, validated, source="app")
+        try:
+            summary = loader.write_validated(db, validated, source="app")
+        except loader.DiskFull as exc:
+            return exc.message.render(language())
         if replace_demo:
             demo.remove_demo(db)
     summary.seconds = time.perf_counter() - started  # the write (validation was timed when checked)
