@@ -19,6 +19,10 @@ EXAMPLE_FILES = {"customers": EXAMPLES / "clients.csv", "touchpoints": EXAMPLES 
                  "feedback": EXAMPLES / "avis.csv"}
 # 5 of the demo's 2,000 customers (checked below through the sidebar's own count)
 TINY = "persona=Digital+native&region=Corse"
+# An element whose text does not fit its box (the browser cuts it, often with an ellipsis): KPI values and labels.
+CUT_TEXT = """() => [...document.querySelectorAll(
+    "[data-testid='stMetricValue'], [data-testid='stMetricLabel'], [data-testid='stMetricValue'] *, "
+    + "[data-testid='stMetricLabel'] p")].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
 
 
 def _server(tmp_path_factory, name, files, source="test", then=None):
@@ -59,6 +63,7 @@ def demo_server(tmp_path_factory):
 def test_every_page_on_the_twelve_customer_export(example_server, browser, name):
     page, errors = open_watched(browser, f"{example_server}/{name}")
     errors.check(f"/{name} on the example export")
+    assert page.evaluate(CUT_TEXT) == [], f"text cut on /{name}"
     page.close()
 
 
@@ -66,6 +71,7 @@ def test_every_page_on_the_twelve_customer_export(example_server, browser, name)
 def test_every_page_with_a_filter_leaving_five_customers_in_english(demo_server, browser, name):
     page, errors = open_watched(browser, f"{demo_server}/{name}?{TINY}", locale="en-US")
     errors.check(f"/{name}?{TINY}")
+    assert page.evaluate(CUT_TEXT) == [], f"text cut on /{name} (en)"
     if name == "":
         assert "5 customers" in page.locator("[data-testid='stSidebar']").inner_text()
     page.close()
@@ -78,12 +84,6 @@ def test_every_page_on_an_empty_database(empty_server, browser, name):
     assert "Pas encore de données" in page.locator("[data-testid='stMain']").inner_text()
     page.close()
 
-
-# An element whose text does not fit its box (the browser cuts it, often with an ellipsis): KPI values and labels,
-# and the presentation's frame.
-CUT_TEXT = """() => [...document.querySelectorAll(
-    "[data-testid='stMetricValue'], [data-testid='stMetricLabel'], [data-testid='stMetricValue'] *, "
-    + "[data-testid='stMetricLabel'] p")].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
