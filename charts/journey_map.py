@@ -50,6 +50,7 @@ MAP_TITLES = {
     "detractors_short": "det.",
     "none": "none significant",  # a stage without a significant cell
     "series": "Persona",
+    "quote": "Verbatim",
     "quote_open": "“",
     "quote_close": "”",
 }
@@ -200,14 +201,17 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
                            "responses": [], "series": []}))
         c = c.copy()
         width = max(10, wrap)
-        texts = []
+        texts, quotes = [], []
         for r in c.to_dict("records"):
             head = f"{label_of(r['channel'], labels)} · NPS {fmt_num(r['nps'], t, 0, signed=True)}"
             lines = _wrap(head, width, 2)
             for q in list(r["quotes"])[:1]:
                 lines += _wrap(f"{t['quote_open']}{q}{t['quote_close']}", width, 3)
             texts.append("\n".join(lines))  # split again by the mark's lineBreak (Streamlit's data path drops arrays)
+            # a quote cut to fit its cell is whole in the tooltip
+            quotes.append(" ".join(f"{t['quote_open']}{q}{t['quote_close']}" for q in list(r["quotes"])[:1]))
         c["lines"] = texts
+        c["quote"] = quotes
         c["stage_label"] = [label_of(v, labels) for v in c["stage"]]
         c["significant"] = [k in ("irritant", "delight") for k in c["kind"]]
         ranks = int(c["rank"].max()) if len(c) else 1
@@ -223,8 +227,8 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
             base.mark_text(lineBreak="\n", lineHeight=LINE_HEIGHT, fontSize=12, baseline="top", dy=6).encode(
                 y=alt.Y("rank:O", axis=None, bandPosition=0, scale=rank_scale), text="lines:N",
                 color=alt.condition("datum.significant", alt.value(tone), alt.value(TEXT)) if not two else colour,
-                tooltip=[alt.Tooltip("lines:N", title=title), alt.Tooltip("responses:Q", format=",d",
-                                                                          title=t["responses"])]),
+                tooltip=[alt.Tooltip("lines:N", title=title), alt.Tooltip("quote:N", title=t["quote"]),
+                         alt.Tooltip("responses:Q", format=",d", title=t["responses"])]),
             alt.Chart(named(empty)).mark_text(color=INSUFFICIENT_TEXT).encode(x=x(), text="none:N"),
         )
 

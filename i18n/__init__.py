@@ -863,9 +863,9 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                   "en": "none"},
     "load.same_column": {"fr": "est la même colonne que {first}\u00a0: n'en gardez qu'une",
                          "en": "is the same column as {first}: keep only one of them"},
-    "load.missing_columns": {"fr": "colonne(s) obligatoire(s) manquante(s) pour les {kind}\u00a0: {missing} "
+    "load.missing_columns": {"fr": "colonnes obligatoires manquantes pour les {kind}\u00a0: {missing} "
                                    "(en-têtes trouvés\u00a0: {headers})",
-                             "en": "missing required column(s) for {kind}: {missing} (headers found: {headers})"},
+                             "en": "required columns missing for {kind}: {missing} (headers found: {headers})"},
     "load.missing_column": {"fr": "{name} (p. ex. {aliases})",
                             "en": "{name} (e.g. {aliases})"},
     "load.one_of": {"fr": "{first} ou {second}",
@@ -873,7 +873,7 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.ignored_columns": {"fr": "colonnes ignorées (hors {kind})\u00a0: {columns}",
                              "en": "ignored columns (not part of {kind}): {columns}"},
     "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
-                             "en": "{n} column(s) without a header ignored"},
+                             "en": "{n} {n|column|columns} without a header ignored"},
     "load.what.identifier": {"fr": "un identifiant",
                              "en": "an identifier"},
     "load.what.channel": {"fr": "un nom de canal",
@@ -889,11 +889,13 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                               "exactly as written, so it cannot be cleaned; correct it in the export"},
     "load.header_count": {"fr": "{header} {n}",
                           "en": "{header} {n}"},
-    "load.control_removed": {"fr": "{n} caractère(s) de contrôle retiré(s) du texte ({where})\u00a0: des caractères "
+    "load.control_removed": {"fr": "{n} {n|caractère de contrôle retiré|caractères de contrôle retirés} du texte "
+                                   "({where})\u00a0: des caractères "
                                    "invisibles qui ne veulent rien dire dans un nom ou un commentaire\u00a0; "
                                    "tabulations et sauts de ligne sont gardés, tabulation verticale, saut de page "
                                    "et séparateurs sont devenus une espace",
-                             "en": "{n} control character(s) removed from the text ({where}): invisible characters "
+                             "en": "{n} control {n|character|characters} removed from the text ({where}): "
+                                   "invisible characters "
                                    "that mean nothing in a name or comment; tab and line breaks are kept, vertical "
                                    "tab, form feed and separators became a space"},
     "load.more_same": {"fr": "… et {n} autres lignes à partir de celle-ci avec le même problème\u00a0: {reason}",
@@ -980,7 +982,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                       "en": "is also on line {line} with different values ({changes})"},
     "load.identical_rows": {"fr": "{n} {n|ligne répète|lignes répètent} exactement une ligne précédente du même "
                                   "client\u00a0: gardée une fois",
-                            "en": "{n} row(s) repeat an earlier row of the same customer exactly: kept once"},
+                            "en": "{n} {n|row repeats|rows repeat} an earlier row of the same customer exactly: "
+                                  "kept once"},
     "load.empty_value": {"fr": "vide",
                          "en": "empty"},
     "load.yes": {"fr": "vrai",
@@ -1298,6 +1301,7 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "significant_note": ("★ = différence significative", "★ = significant difference"),
     "csat_scale": ("/5", "/5"),
     "interval": ("intervalle à 95 %", "95% interval"),
+    "quote": ("Verbatim", "Verbatim"),
     "quote_open": ("«\u00a0", "“"),
     "quote_close": ("\u00a0»", "”"),
     "conversion_short": ("conv.", "conv."),

@@ -101,11 +101,11 @@ def test_every_control_character_in_every_text_field_is_stored_clean_with_a_note
     summary = run_import(db, hostile_exports(tmp_path))
     notes = {f.kind: f.notes for f in summary.files}
     per_value = len(CONTROLS)
-    assert (f"{5 * per_value} control character(s) removed from the text (persona {2 * per_value}, segment "
+    assert (f"{5 * per_value} control characters removed from the text (persona {2 * per_value}, segment "
             f"{2 * per_value}, region {per_value})") in notes["customers"][0]
-    assert (f"{6 * per_value} control character(s) removed from the text (channel {2 * per_value}, "
+    assert (f"{6 * per_value} control characters removed from the text (channel {2 * per_value}, "
             f"touchpoint {2 * per_value}, stage {2 * per_value})") in notes["touchpoints"][0]
-    assert (f"{6 * per_value} control character(s) removed from the text (stage {2 * per_value}, "
+    assert (f"{6 * per_value} control characters removed from the text (stage {2 * per_value}, "
             f"channel {2 * per_value}, comment {2 * per_value})") in notes["feedback"][0]
     clean = lambda text: clean_control(hostile(text))  # noqa: E731
     with db.engine.connect() as conn:
@@ -141,7 +141,7 @@ def test_control_characters_in_a_csv_and_the_note_on_the_command_line(tmp_path, 
     path = write(tmp_path / "touchpoints.csv", text)
     proc = cli("import", "--db", duckdb_url, "--touchpoints", str(path))
     assert proc.returncode == 0, proc.stderr
-    assert f"    note: {3 * 61} control character(s) removed from the text (channel 61, touchpoint 61, stage 61)" \
+    assert f"    note: {3 * 61} control characters removed from the text (channel 61, touchpoint 61, stage 61)" \
         in proc.stdout
     engine = sa.create_engine(duckdb_url)
     with engine.connect() as conn:
@@ -172,7 +172,7 @@ def test_noncharacters_alone_are_cleaned_too(tmp_path):
     validated = read_and_validate(path, "feedback", CTX)
     assert validated.errors == []
     assert list(validated.frame["comment"]) == ["Bien reçu"]
-    assert validated.notes[0].startswith("2 control character(s) removed from the text (comment 2)")
+    assert validated.notes[0].startswith("2 control characters removed from the text (comment 2)")
 
 
 def test_ids_with_a_control_character_are_refused_not_cleaned(tmp_path):

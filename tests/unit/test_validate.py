@@ -105,7 +105,7 @@ def test_schema_rows_for_the_readme():
 def test_missing_required_columns_are_listed_with_the_headers_found(tmp_path):
     v = check(tmp_path, "customers", "Identifiant client;Segment\n001;Pro\n")
     assert messages(v) == [
-        "customers.csv line 1: missing required column(s) for customers: persona (e.g. persona, profil) "
+        "customers.csv line 1: required columns missing for customers: persona (e.g. persona, profil) "
         "(headers found: 'Identifiant client', 'Segment')"
     ]
     assert v.rows_read == 1 and v.frame.empty and list(v.frame.columns) == ["customer_id", "persona", "segment", "line"]
@@ -113,7 +113,7 @@ def test_missing_required_columns_are_listed_with_the_headers_found(tmp_path):
 
 def test_touchpoints_need_a_stage_or_a_type(tmp_path):
     v = check(tmp_path, "touchpoints", "client,date,canal\n1,2024-01-01,web\n")
-    assert "missing required column(s) for touchpoints: stage or touchpoint" in messages(v)[0]
+    assert "required columns missing for touchpoints: stage or touchpoint" in messages(v)[0]
 
 
 def test_two_headers_for_one_column(tmp_path):
@@ -127,7 +127,7 @@ def test_unknown_columns_are_ignored_and_noted(tmp_path):
     v = check(tmp_path, "customers", "client;persona;Couleur préférée;;région\n1;Pro;bleu;x;Nord\n")
     assert v.ok and v.present == {"region"}
     assert v.notes == ["ignored columns (not part of customers): 'Couleur préférée'",
-                       "1 column(s) without a header ignored"]
+                       "1 column without a header ignored"]
     assert list(v.frame.columns) == ["customer_id", "persona", "region", "line"]
 
 
@@ -216,7 +216,7 @@ def test_same_customer_twice(tmp_path):
     assert messages(v) == ["customers.csv line 5, column client (customer_id): '2' is also on line 3 with different "
                            "values (segment 'C' here, 'B' there)"]
     assert list(v.frame["line"]) == [2, 3, 6]
-    assert v.notes == ["2 row(s) repeat an earlier row of the same customer exactly: kept once"]
+    assert v.notes == ["2 rows repeat an earlier row of the same customer exactly: kept once"]
 
 
 def test_empty_customer_id(tmp_path):
