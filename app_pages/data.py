@@ -142,14 +142,17 @@ def show_saved(refusal: str | None) -> None:
 left, right = st.columns(2)
 with left:
     st.subheader(t("data.stage_model"))
-    st.dataframe(imports.stage_table(), hide_index=True, width="stretch")
+    st.dataframe(imports.stage_table(), hide_index=True, width="stretch", column_config={
+        "code": t("data.col.code"), "FR": t("data.col.label_fr"), "EN": t("data.col.label_en"),
+        "conversion": t("data.col.conversion")})
 with right:
     st.subheader(t("data.mapping"))
-    stages = imports.stage_table()["code"].tolist()
+    stage_names = dict(zip(imports.stage_table()["code"], imports.stage_table()[language().upper()], strict=True))
     edited = st.data_editor(
         imports.mapping_table(), key="mapping_editor", hide_index=True, width="stretch", num_rows="dynamic",
         column_config={"type": st.column_config.TextColumn(t("data.col.type"), required=True),
-                       "stage": st.column_config.SelectboxColumn(t("data.col.stage"), options=stages, required=True)})
+                       "stage": st.column_config.SelectboxColumn(t("data.col.stage"), options=list(stage_names),
+                                                                 required=True, format_func=stage_names.get)})
     st.caption(t("data.mapping_hint"))
     if st.button(t("data.save_mapping")):
         show_saved(imports.save_mapping(edited, language()))
@@ -157,8 +160,9 @@ with right:
 st.subheader(t("data.channels"))
 kinds = st.data_editor(
     imports.channel_table(), key="channel_editor", hide_index=True, width="stretch", disabled=["code", "label"],
-    column_config={"kind": st.column_config.SelectboxColumn(t("data.col.kind"), options=["digital", "physical"],
-                                                            required=True)})
+    column_config={"code": t("data.col.code"), "label": t("data.col.label"),
+                   "kind": st.column_config.SelectboxColumn(t("data.col.kind"), options=["digital", "physical"],
+                                                            required=True, format_func=lambda k: t(f"data.kind.{k}"))})
 if st.button(t("data.save_channels")):
     show_saved(imports.save_channel_kinds(kinds, language()))
 
