@@ -22,15 +22,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db_url: str, folder: Path, *options: str, port: int | None = None):
-    """Yield the app's base URL while it runs on ``db_url`` (``options``: more ``streamlit run`` options)."""
+def started_app(db_url: str, folder: Path, *options: str, name: str = "streamlit", port: int | None = None):
+    """Yield (base URL, process, log path) while ``streamlit run app.py`` runs on ``db_url`` with only ``options``
+    (the project's .streamlit/config.toml decides the rest, the listening address included)."""
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    with open(folder / "streamlit.log", "w+b") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-             "true", "--server.address", "127.0.0.1", *options],
-            cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": db_url}, stdout=log, stderr=subprocess.STDOUT)
+    log_path = folder / f"{name}.log"
+    with open(log_path, "w+b") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                 *options], cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": db_url}, stdout=log,
+                                stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -42,10 +43,19 @@ def running_app(db_url: str, folder: Path, *options: str, port: int | None = Non
             else:
                 log.seek(0)
                 pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-            yield base
+            yield base, proc, log_path
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def running_app(db_url: str, folder: Path, *options: str, port: int | None = None):
+    """Yield the app's base URL while it runs on ``db_url`` on this computer only (``options``: more ``streamlit
+    run`` options)."""
+    with started_app(db_url, folder, "--server.headless", "true", "--server.address", "127.0.0.1",
+                     *options, port=port) as (base, _, _):
+        yield base

@@ -15,8 +15,9 @@ import pytest
 import data_model as dm
 from loaders.write import run_import
 from tests.conftest import EXAMPLES
+from tests.e2e.app_server import started_app
 from tests.e2e.test_browser import CHROMIUM, IDLE, open_page
-from tests.e2e.upload_probe import MB, Session, Upload, http_status, listening_addresses, rss_mb, started_app
+from tests.e2e.upload_probe import MB, Session, Upload, http_status, listening_addresses, rss_mb
 from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")

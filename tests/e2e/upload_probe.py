@@ -7,54 +7,16 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-from tests.conftest import ROOT
-from tests.e2e.app_server import free_port
-
 MB = 1024 * 1024
-
-
-@contextmanager
-def started_app(db_url: str, folder: Path, *options: str, name: str = "streamlit"):
-    """Yield (base URL, process, log path) while ``streamlit run app.py`` runs with only ``options`` (the project's
-    .streamlit/config.toml decides the rest, the listening address included)."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = folder / f"{name}.log"
-    with open(log_path, "w+b") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 *options], cwd=ROOT, env={**os.environ, "PARCOURS_DB_URL": db_url}, stdout=log,
-                                stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                log.seek(0)
-                pytest.fail("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
-            yield base, proc, log_path
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def listening_addresses(port: int) -> set[str]:
