@@ -1,6 +1,7 @@
 """Reusable pieces of a page: KPI cards, the empty state, the footer, labels, safe text."""
 
 import re
+from functools import partial
 
 import streamlit as st
 
@@ -85,7 +86,7 @@ def chart_downloads(key: tuple, where) -> None:
     failed = t("download.chart_failed")
     with where.popover("", icon=":material/download:", help=t("download.chart"), type="tertiary"):
         for kind, mime in KINDS.items():
-            st.download_button(t(f"download.{kind}"), lambda kind=kind: chart_file(spec, kind, failed),
+            st.download_button(t(f"download.{kind}"), partial(chart_file, spec, kind, failed),  # its spec in .args
                                file_name=f"parcours-{name}{suffix}.{kind}", mime=mime, on_click="ignore",
                                key=f"dl_chart_{name}{suffix}_{kind}", width="stretch")
 
