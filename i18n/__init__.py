@@ -1042,6 +1042,23 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                          "en": " (--errors FILE lists all)"},
     "load.errors_written": {"fr": "Toutes les erreurs sont écrites dans {file}",
                             "en": "All errors written to {file}"},
+    "load.raw_ids_held": {
+        "fr": "Cette base contient déjà des identifiants clients tels qu'ils figurent dans le CRM\u00a0: elle ne peut "
+              "pas passer aux pseudonymes (les identifiants bruts resteraient dans son historique d'annulation et dans "
+              "chaque sauvegarde ou export déjà faits). Créez une nouvelle base avec pseudonymes et réimportez-y les "
+              "fichiers\u00a0:\n"
+              "  python -m loaders init --db NOUVELLE_URL --pseudonymise\n"
+              "  python -m loaders import --db NOUVELLE_URL --customers … --touchpoints … --feedback …\n"
+              "puis pointez Parcours sur NOUVELLE_URL (--db ou PARCOURS_DB_URL) et supprimez cette base et ses "
+              "sauvegardes. Les clients oubliés ici doivent l'être à nouveau là-bas si l'export du CRM les contient "
+              "encore.",
+        "en": "This database already holds customer IDs as they appear in the CRM, so it cannot switch to "
+              "pseudonyms (the raw IDs would stay in its undo history and in every backup or export made so far). "
+              "Create a new database with pseudonyms and import the files again into it:\n"
+              "  python -m loaders init --db NEW_URL --pseudonymise\n"
+              "  python -m loaders import --db NEW_URL --customers … --touchpoints … --feedback …\n"
+              "then point Parcours at NEW_URL (--db or PARCOURS_DB_URL) and delete this database and its backups. "
+              "Customers forgotten here must be forgotten again there if the CRM export still holds them."},
     "load.key_help": {"fr": "définissez {env}, ou {name} dans la section [{section}] de .streamlit/secrets.toml",
                       "en": "set {env}, or {name} in the [{section}] section of .streamlit/secrets.toml"},
     "load.key_missing": {"fr": "Cette base stocke les identifiants clients sous forme de pseudonymes et aucune clé "

@@ -419,14 +419,7 @@ def enable_pseudonyms(db: Database, key: PseudonymKey) -> bool:
         database_key(db)  # the same key, or a refusal
         return False
     if holds_customer_data(db):
-        raise PrivacyError(
-            "This database already holds customer IDs as they appear in the CRM, so it cannot switch to "
-            "pseudonyms (the raw IDs would stay in its undo history and in every backup or export made so far). "
-            "Create a new database with pseudonyms and import the files again into it:\n"
-            "  python -m loaders init --db NEW_URL --pseudonymise\n"
-            "  python -m loaders import --db NEW_URL --customers … --touchpoints … --feedback …\n"
-            "then point Parcours at NEW_URL (--db or PARCOURS_DB_URL) and delete this database and its backups. "
-            "Customers forgotten here must be forgotten again there if the CRM export still holds them.")
+        raise PrivacyError(_message("load.raw_ids_held"))
     with db.engine.begin() as conn:
         for k, v in pseudonym_settings(key).items():
             conn.execute(sa.text("DELETE FROM parcours_meta WHERE key = :k"), {"k": k})

@@ -381,3 +381,20 @@ def test_privacy_refusals_in_french_and_english(tmp_path, monkeypatch):
     assert str(unknown) == ("No customer 'A1', 'B2' in this database: nothing was deleted. Check the IDs (as in the "
                             "import files, leading zeros included).")
     assert words_in(unknown.message_in("fr"), ENGLISH) == []
+
+
+def test_pseudonyms_refused_on_a_database_holding_raw_ids_in_french(tmp_path):
+    import os
+
+    url = f"duckdb:///{tmp_path / 'raw.duckdb'}"
+    assert cli("init", "--db", url).returncode == 0
+    assert cli("import", "--db", url, "--customers", str(ROOT / "sample_data" / "export-crm-fr" / "clients.csv"),
+               ).returncode == 0
+    env = {**os.environ, "PARCOURS_PSEUDONYM_KEY": "Jx7Qk2mV9pL4sT8wR3nB6yH1cF5dG0zA-test-key"}
+    run = [sys.executable, "-m", "loaders", "init", "--db", url, "--pseudonymise"]
+    english = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    french = subprocess.run([*run, "--lang", "fr"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert english.returncode == french.returncode == 2
+    assert english.stderr.startswith("This database already holds customer IDs as they appear in the CRM")
+    assert french.stderr.startswith("Cette base contient déjà des identifiants clients tels qu'ils figurent")
+    assert "python -m loaders init --db NOUVELLE_URL --pseudonymise" in french.stderr
