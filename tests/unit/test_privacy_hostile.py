@@ -255,7 +255,7 @@ def test_the_default_database_folder_and_file_are_private(tmp_path, monkeypatch,
 
 
 def test_nested_folders_are_private_existing_ones_untouched_and_the_wal_follows_the_file(tmp_path, usual_umask):
-    shared = tmp_path / "shared"
+    shared = tmp_path / "team"
     shared.mkdir(mode=0o755)
     os.chmod(shared, 0o755)
     path = shared / "a" / "b" / "parcours.duckdb"
