@@ -23,19 +23,14 @@ import data_model as dm
 from charts.export import failure_image
 from i18n import Texts
 from tests.app.conftest import PAGES, fresh_app
-from tests.unit.hostile import CONTROLS, NOT_XML, QUOTE_TEXT, hostile, plant
+from tests.unit.hostile import CONTROLS, NOT_XML, QUOTE_TEXT, hostile, hostile_database
 
 FORBIDDEN = re.compile(f"[{re.escape(CONTROLS + NOT_XML)}]")
 
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('hostile') / 'hostile.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    plant(db)
-    db.close()
-    return url
+    return hostile_database(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture

@@ -13,13 +13,10 @@ import warnings
 
 import pytest
 
-import data_model as dm
-from loaders.write import run_import
 from tests.conftest import EXAMPLES
-from tests.e2e.app_server import free_port, running_app
+from tests.e2e.app_server import demo_database, free_port, running_app
 from tests.e2e.test_browser import CHROMIUM, IDLE
 from tests.e2e.upload_probe import MB, browser_upload, listening_pid, rss_mb, watch_sessions
-from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")
 # the provider runs in this process, on Authlib APIs that Authlib itself now marks deprecated
@@ -75,13 +72,7 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
     path.chmod(0o600)
 
 
-def demo_database(tmp) -> str:
-    url = f"duckdb:///{tmp / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()  # the file belongs to the app process from now on
-    return url
+
 
 
 ROLES = """admins = ["admine@example.com"]

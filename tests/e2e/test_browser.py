@@ -6,10 +6,7 @@ import shutil
 
 import pytest
 
-import data_model as dm
-from loaders.write import run_import
-from tests.e2e.app_server import running_app
-from ui.data import DEMO_FILES
+from tests.e2e.app_server import demo_database, running_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -26,12 +23,7 @@ def server(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: run scripts/setup-tests.sh (the README's test command does)")
     folder = tmp_path_factory.mktemp("e2e")
-    url = f"duckdb:///{folder / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()  # the file belongs to the app process from now on
-    with running_app(url, folder) as base:
+    with running_app(demo_database(folder), folder) as base:
         yield base
 
 

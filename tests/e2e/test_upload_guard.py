@@ -12,25 +12,16 @@ import time
 
 import pytest
 
-import data_model as dm
-from loaders.write import run_import
 from tests.conftest import EXAMPLES
-from tests.e2e.app_server import started_app
+from tests.e2e.app_server import demo_database, started_app
 from tests.e2e.test_browser import CHROMIUM, IDLE, open_page
 from tests.e2e.upload_probe import MB, Session, Upload, http_status, listening_addresses, rss_mb
-from ui.data import DEMO_FILES
 
 playwright = pytest.importorskip("playwright.sync_api")
 CAP_MB = 40  # [parcours] upload_total_mb for this server
 
 
-def demo_database(folder) -> str:
-    url = f"duckdb:///{folder / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()  # the file belongs to the app process from now on
-    return url
+
 
 
 @pytest.fixture(scope="module")

@@ -112,3 +112,15 @@ def plant(db, customers: int = 360, seed: int = 7) -> dict:
         s.add_all(rows)
         s.commit()
     return tx
+
+
+def hostile_database(folder) -> str:
+    """A DuckDB file in ``folder`` with every hostile text planted (``plant``), closed; its URL."""
+    import data_model as dm
+
+    url = f"duckdb:///{folder / 'hostile.duckdb'}"
+    db = dm.connect(url)
+    dm.initialise(db)
+    plant(db)
+    db.close()
+    return url

@@ -24,13 +24,12 @@ import pytest
 from pptx import Presentation
 
 import charts
-import data_model as dm
 from analytics.exports import TABLES, clean_cell, export, frame_bytes
 from charts import export as chart_export
 from charts.export import ChartRenderError, chart_image, clean_spec, clean_text, failure_image
 from data_model.text import clean_control
 from tests.conftest import ROOT
-from tests.unit.hostile import CONTROLS, NOT_XML, QUOTE_TEXT, hostile, plant
+from tests.unit.hostile import CONTROLS, NOT_XML, QUOTE_TEXT, hostile, hostile_database, plant
 from tests.unit.test_deck import FUNNEL
 
 FORBIDDEN = re.compile(f"[{re.escape(CONTROLS + NOT_XML)}]")
@@ -61,12 +60,7 @@ def funnel_spec(**labels) -> dict:
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory):
-    url = f"duckdb:///{tmp_path_factory.mktemp('hostile') / 'hostile.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    plant(db)
-    db.close()
-    return url
+    return hostile_database(tmp_path_factory.mktemp("hostile"))
 
 
 # -- the cleaning -----------------------------------------------------------------------------------------------
