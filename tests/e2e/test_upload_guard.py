@@ -147,7 +147,8 @@ def test_three_exports_named_alike_keep_their_own_content(app, browser, tmp_path
     page.wait_for_selector(IDLE, timeout=60_000)
     assert page.locator("[data-testid='stFileUploaderFile']").count() == 0  # read: the uploaders are empty again
     page.get_by_role("button", name="Écrire dans la base").click()
-    page.get_by_text("Import terminé").wait_for(timeout=60_000)
+    page.get_by_text("Import terminé").wait_for(timeout=60_000)  # the progress bar's text: the run goes on
+    page.wait_for_selector(IDLE, timeout=60_000)  # the summary is written after it, by the end of the run
     summary = page.locator("[data-testid='stMain']").inner_text()  # the summary, in French
     assert "clients (export.csv) : 12 lignes lues" in summary.replace("\u00a0", " ")
     assert "points de contact (export.csv) : 33 lignes lues" in summary.replace("\u00a0", " ")
