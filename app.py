@@ -11,6 +11,7 @@ from ui import uploads
 uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
 
 from analytics.story import deck_file_name  # noqa: E402
+from data_model import DatabaseUnavailable  # noqa: E402
 from ui import presentation  # noqa: E402
 from ui.auth import account_box, is_admin, log_start, require_sign_in  # noqa: E402
 from ui.data import catalogue, deck_file, pin_version, query  # noqa: E402
@@ -22,7 +23,6 @@ from ui.widgets import plain  # noqa: E402
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")
 log_start()  # once per process: open or signed-in, the listening address, a secrets file others may read
 st.session_state["_charts_drawn"] = {}  # names this run's chart downloads (ui.widgets.chart_downloads)
-pin_version()  # the whole run reads one version of the data (an import landing meanwhile restarts it)
 
 # Before any choice, the browser's language (French when it is neither French nor English); a choice stays in the
 # link as its code (?lang=en; an old link's ?lang=English still reads).
@@ -32,6 +32,12 @@ lang_chosen = st.sidebar.selectbox(t("lang.label"), list(LANGUAGES), format_func
 to_link("lang", lang_chosen, default=browser_language())
 # With sign-in on (an [auth] section in the secrets), nobody signed in sees anything but the sign-in screen.
 require_sign_in()
+try:
+    pin_version()  # the whole run reads one version of the data (an import landing meanwhile restarts it)
+except DatabaseUnavailable as exc:  # held by a command-line import, a server out of reach: said (to a signed-in
+    # reader only: it names the database), not a traceback
+    st.error(plain(exc.message_in(language())), icon=":material/database:")
+    st.stop()  # the next run tries again (a failed cache_resource is not cached)
 check_link("present", lambda v: v in ("true", "false"), what=t("present.toggle"))
 presenting = st.sidebar.toggle(t("present.toggle"), key="present", bind="query-params", help=t("present.toggle_help"))
 

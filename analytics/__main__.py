@@ -104,8 +104,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
         sub.error(f"--start {args.start} is after --end {args.end}")
     try:
         db = dm.connect(args.db, create=False)
-    except dm.DatabaseUnavailable as exc:
-        print(exc, file=sys.stderr)
+    except dm.DatabaseUnavailable as exc:  # the deck's --lang also says why the database cannot be read
+        print(exc.message_in(getattr(args, "lang", "en")), file=sys.stderr)
         return 1
     try:
         try:

@@ -27,17 +27,27 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be opened: unreachable, or an embedded file held by another process."""
+    """The database cannot be opened: unreachable, or an embedded file held by another process.
 
+    A text of the ``i18n`` catalogue (``db.…``) and its parameters: ``message_in(lang)`` in French or English (the
+    command line's ``--lang``, the app's language); ``str()`` is English. Reasons quoted from a driver stay as the
+    driver wrote them."""
 
-READ_ONLY_MESSAGE = "this database is read-only in Parcours: load it from your pipelines"
+    def __init__(self, key: str, /, **params):
+        self.key, self.params = key, params
+        super().__init__(self.message_in("en"))
+
+    def message_in(self, lang: str | None) -> str:
+        from i18n import Texts
+
+        return Texts(lang or "en").t(self.key, **self.params)
 
 
 class ReadOnlyDatabase(DatabaseUnavailable):
     """A warehouse database (``spark+parquet://…``, ``ibis+…://…``): Parcours reads it, never writes it."""
 
-    def __init__(self, message: str = READ_ONLY_MESSAGE):
-        super().__init__(message)
+    def __init__(self, key: str = "db.read_only", /, **params):
+        super().__init__(key, **params)
 
 
 # Warehouse mode: URLs that are not SQLAlchemy URLs but name an Ibis backend, read-only.
@@ -111,23 +121,23 @@ def _private_companions(path: Path) -> None:
             continue
 
 
-def _describe_process(pid: str) -> str:
+def _command_line(pid: str) -> str:
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        cmd = " ".join(p.decode(errors="replace") for p in raw.split(b"\0") if p)
-        return f"process {pid} ({cmd})" if cmd else f"process {pid}"
     except OSError:
-        return f"process {pid}"
+        return ""
+    return " ".join(p.decode(errors="replace") for p in raw.split(b"\0") if p)
 
 
-def _held_message(path: Path, error: Exception) -> str:
+def _held(path: Path, error: Exception) -> DatabaseUnavailable:
+    """The embedded file is locked by another process: which one, when DuckDB says (its PID and command line)."""
     match = re.search(r"PID (\d+)", str(error))
-    holder = _describe_process(match.group(1)) if match else "another process"
-    return (
-        f"The database file {path} is in use by {holder}. An embedded DuckDB file can be open in one "
-        "process only. Import through the running app's Data page, or stop that process and retry; "
-        "teams that load while others read use PostgreSQL (--db postgresql+psycopg://…)."
-    )
+    if not match:
+        return DatabaseUnavailable("db.held_unknown", path=path)
+    command = _command_line(match.group(1))
+    if not command:
+        return DatabaseUnavailable("db.held_pid", path=path, pid=match.group(1))
+    return DatabaseUnavailable("db.held_command", path=path, pid=match.group(1), command=command)
 
 
 def _duckdb_compat() -> None:
@@ -191,7 +201,7 @@ class Database:
                 options=_search_path_option(u),
             )
             return ibis.postgres.from_connection(conn)
-        raise DatabaseUnavailable(f"no Ibis backend for {self.dialect!r}")
+        raise DatabaseUnavailable("db.no_backend", dialect=self.dialect)
 
     def session(self) -> Session:
         if self.engine is None:
@@ -239,7 +249,7 @@ def connect(url: str | None = None, create: bool = True) -> Database:
         path = _duckdb_path(parsed)
         if path is not None:
             if not create and not path.exists():
-                raise DatabaseUnavailable(f"There is no database at {path}.")
+                raise DatabaseUnavailable("db.missing", path=path)
             _make_private_folders(path.parent)
         kwargs["connect_args"] = {"config": duckdb_config()}
     engine = sa.create_engine(url, **kwargs)
@@ -268,9 +278,9 @@ def connect(url: str | None = None, create: bool = True) -> Database:
     except Exception as exc:  # noqa: BLE001 - every driver raises its own kind
         engine.dispose()
         if parsed.get_backend_name() == "duckdb" and "lock" in str(exc).lower():
-            raise DatabaseUnavailable(_held_message(_duckdb_path(parsed), exc)) from None
+            raise _held(_duckdb_path(parsed), exc) from None
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"Cannot open the database {parsed.render_as_string()}: {reason}") from None
+        raise DatabaseUnavailable("db.cannot_open", url=parsed.render_as_string(), reason=reason) from None
     db = Database(url, engine)
     if _schema_revision(engine) == models.SCHEMA_VERSION:  # up to date: Alembic (0.2 s to import) is not needed
         return db
@@ -281,8 +291,7 @@ def connect(url: str | None = None, create: bool = True) -> Database:
     except Exception as exc:  # noqa: BLE001 - a person gets the reason, not a traceback
         engine.dispose()
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"Cannot bring the database {parsed.render_as_string()} to the current "
-                                  f"schema: {reason}") from None
+        raise DatabaseUnavailable("db.cannot_migrate", url=parsed.render_as_string(), reason=reason) from None
     return db
 
 
@@ -317,8 +326,7 @@ def _spark_session(directory: Path, query: dict[str, list[str]]):
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise DatabaseUnavailable("spark+parquet:// needs PySpark: python -m pip install pyspark "
-                                  "(and Java 17 or later)") from None
+        raise DatabaseUnavailable("db.no_pyspark") from None
     master = query.get("master", ["local[2]"])[-1]
     builder = (SparkSession.builder.appName("parcours").master(master)
                .config("spark.sql.session.timeZone", "UTC")  # event times are naive local business time
@@ -332,7 +340,7 @@ def _spark_session(directory: Path, query: dict[str, list[str]]):
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - no Java, bad master…
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"Cannot start Spark: {reason}") from None
+        raise DatabaseUnavailable("db.no_spark", reason=reason) from None
     session.sparkContext.setLogLevel("ERROR")
     for name in WAREHOUSE_TABLES:
         path = directory / f"{name}.parquet"
@@ -352,15 +360,13 @@ def _connect_warehouse(url: str) -> Database:
         parts = urlsplit(url)
         directory = Path(unquote(parts.path))
         if parts.netloc not in ("", "localhost") or not directory.is_dir():
-            raise DatabaseUnavailable(
-                f"Cannot open the database {shown}: no folder {directory} (expected spark+parquet:///absolute/dir "
-                "holding the files of `python -m loaders export-parquet DIR`)")
+            raise DatabaseUnavailable("db.no_folder", url=shown, folder=directory)
         session = _spark_session(directory, parse_qs(parts.query))
         try:
             backend = ibis.pyspark.connect(session)
         except Exception as exc:  # noqa: BLE001
             session.stop()
-            raise DatabaseUnavailable(f"Cannot open the database {shown}: {exc}") from None
+            raise DatabaseUnavailable("db.cannot_open", url=shown, reason=exc) from None
         return Database(url, None, warehouse=backend, _on_close=session.stop)
     target = url[len(IBIS_PREFIX):]
     if target.startswith("duckdb:"):
@@ -369,7 +375,7 @@ def _connect_warehouse(url: str) -> Database:
         backend = ibis.connect(target)
     except Exception as exc:  # noqa: BLE001 - every backend raises its own kind
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"Cannot open the database {shown}: {reason}") from None
+        raise DatabaseUnavailable("db.cannot_open", url=shown, reason=reason) from None
     return Database(url, None, warehouse=backend)
 
 

@@ -56,7 +56,19 @@ STAGE_MODELS: dict[str, tuple[StageDef, ...]] = {
 
 
 class StageModelError(ValueError):
-    pass
+    """A stage model that cannot be used: ``message_in(lang)`` in French or English (``db.stages.…`` texts of the
+    ``i18n`` catalogue); ``str()`` is English."""
+
+    def __init__(self, key: str, /, **params):
+        self.key, self.params = key, params
+        super().__init__(self.message_in("en"))
+
+    def message_in(self, lang: str | None) -> str:
+        from i18n import Texts
+
+        texts = Texts(lang or "en")
+        where = self.params.get("where", "")
+        return texts.t(self.key, **{**self.params, "where": where or texts.t("db.stages.model")})
 
 
 def load_stage_model(name_or_file: str) -> tuple[StageDef, ...]:
@@ -69,9 +81,7 @@ def load_stage_model(name_or_file: str) -> tuple[StageDef, ...]:
         return STAGE_MODELS[name_or_file]
     path = Path(name_or_file)
     if not path.is_file():
-        raise StageModelError(
-            f"{name_or_file!r} is neither a stage model ({', '.join(STAGE_MODELS)}) nor a file"
-        )
+        raise StageModelError("db.stages.unknown", name=repr(name_or_file), models=", ".join(STAGE_MODELS))
     text = path.read_text(encoding="utf-8-sig")
     try:
         if path.suffix.lower() == ".json":
@@ -79,7 +89,7 @@ def load_stage_model(name_or_file: str) -> tuple[StageDef, ...]:
         else:
             rows = list(csv.DictReader(text.splitlines()))
     except (ValueError, csv.Error) as exc:
-        raise StageModelError(f"{path}: cannot read the stage model: {exc}") from None
+        raise StageModelError("db.stages.unreadable", path=path, reason=exc) from None
     stages = []
     for i, row in enumerate(rows, start=1):
         try:
@@ -95,16 +105,16 @@ def load_stage_model(name_or_file: str) -> tuple[StageDef, ...]:
                          bool(conv), tuple(types))
             )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise StageModelError(f"{path}: stage {i}: missing or bad field {exc}") from None
+            raise StageModelError("db.stages.bad_field", path=path, i=i, field=exc) from None
     validate_stage_model(stages, str(path))
     return tuple(stages)
 
 
-def validate_stage_model(stages, where: str = "stage model") -> None:
+def validate_stage_model(stages, where: str | None = None) -> None:
     codes = [s.code for s in stages]
     if not stages:
-        raise StageModelError(f"{where}: no stages")
+        raise StageModelError("db.stages.none", where=where)
     if "" in codes or len(set(codes)) != len(codes):
-        raise StageModelError(f"{where}: stage codes must be non-empty and distinct: {codes}")
+        raise StageModelError("db.stages.codes", where=where, codes=codes)
     if sum(s.is_conversion for s in stages) != 1:
-        raise StageModelError(f"{where}: exactly one stage must be the conversion stage")
+        raise StageModelError("db.stages.conversion", where=where)

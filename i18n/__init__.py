@@ -708,6 +708,78 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                       "cannot be checked. Fix it (the error is in the server's log)."},
 }
 
+# The database's refusals (``data_model``: a file held by another process, a server out of reach, a read-only
+# warehouse, a stage model that cannot be used), said by the command line (--lang) and the app.
+DATABASE_TEXTS: dict[str, dict[str, str]] = {
+    "db.read_only": {"fr": "cette base est en lecture seule dans Parcours\u00a0: chargez-la depuis vos traitements",
+                     "en": "this database is read-only in Parcours: load it from your pipelines"},
+    "db.read_only_url": {"fr": "{scheme}://…\u00a0: {reason}.",
+                         "en": "{scheme}://…: {reason}."},
+    "db.no_backend": {"fr": "pas de moteur Ibis pour {dialect}",
+                      "en": "no Ibis backend for {dialect}"},
+    "db.missing": {"fr": "Il n'y a pas de base à l'emplacement {path}.",
+                   "en": "There is no database at {path}."},
+    "db.cannot_open": {"fr": "Impossible d'ouvrir la base {url}\u00a0: {reason}",
+                       "en": "Cannot open the database {url}: {reason}"},
+    "db.cannot_migrate": {"fr": "Impossible de mettre la base {url} au schéma actuel\u00a0: {reason}",
+                          "en": "Cannot bring the database {url} to the current schema: {reason}"},
+    "db.held_command": {"fr": "Le fichier de base {path} est utilisé par le processus {pid} ({command}). Un fichier "
+                              "DuckDB intégré ne s'ouvre que dans un processus à la fois. Importez par la page "
+                              "Données de l'application en cours, ou arrêtez ce processus et réessayez\u00a0; les "
+                              "équipes qui chargent pendant que d'autres lisent utilisent PostgreSQL "
+                              "(--db postgresql+psycopg://…).",
+                        "en": "The database file {path} is in use by process {pid} ({command}). An embedded DuckDB "
+                              "file can be open in one process only. Import through the running app's Data page, or "
+                              "stop that process and retry; teams that load while others read use PostgreSQL "
+                              "(--db postgresql+psycopg://…)."},
+    "db.held_pid": {"fr": "Le fichier de base {path} est utilisé par le processus {pid}. Un fichier DuckDB intégré ne "
+                          "s'ouvre que dans un processus à la fois. Importez par la page Données de l'application en "
+                          "cours, ou arrêtez ce processus et réessayez\u00a0; les équipes qui chargent pendant que "
+                          "d'autres lisent utilisent PostgreSQL (--db postgresql+psycopg://…).",
+                    "en": "The database file {path} is in use by process {pid}. An embedded DuckDB file can be open "
+                          "in one process only. Import through the running app's Data page, or stop that process and "
+                          "retry; teams that load while others read use PostgreSQL (--db postgresql+psycopg://…)."},
+    "db.held_unknown": {"fr": "Le fichier de base {path} est utilisé par un autre processus. Un fichier DuckDB intégré "
+                              "ne s'ouvre que dans un processus à la fois. Importez par la page Données de "
+                              "l'application en cours, ou arrêtez ce processus et réessayez\u00a0; les équipes qui "
+                              "chargent pendant que d'autres lisent utilisent PostgreSQL (--db postgresql+psycopg://…).",
+                        "en": "The database file {path} is in use by another process. An embedded DuckDB file can be "
+                              "open in one process only. Import through the running app's Data page, or stop that "
+                              "process and retry; teams that load while others read use PostgreSQL "
+                              "(--db postgresql+psycopg://…)."},
+    "db.no_pyspark": {"fr": "spark+parquet:// demande PySpark\u00a0: python -m pip install pyspark (et Java 17 ou "
+                            "plus récent)",
+                      "en": "spark+parquet:// needs PySpark: python -m pip install pyspark (and Java 17 or later)"},
+    "db.no_spark": {"fr": "Impossible de démarrer Spark\u00a0: {reason}",
+                    "en": "Cannot start Spark: {reason}"},
+    "db.no_folder": {"fr": "Impossible d'ouvrir la base {url}\u00a0: pas de dossier {folder} (attendu\u00a0: "
+                           "spark+parquet:///dossier/absolu contenant les fichiers de "
+                           "`python -m loaders export-parquet DOSSIER`)",
+                     "en": "Cannot open the database {url}: no folder {folder} (expected spark+parquet:///absolute/dir "
+                           "holding the files of `python -m loaders export-parquet DIR`)"},
+    "db.stages.model": {"fr": "modèle d'étapes", "en": "stage model"},
+    "db.stages.unknown": {"fr": "{name} n'est ni un modèle d'étapes ({models}) ni un fichier",
+                          "en": "{name} is neither a stage model ({models}) nor a file"},
+    "db.stages.unreadable": {"fr": "{where}\u00a0: impossible de lire le modèle d'étapes\u00a0: {reason}",
+                             "en": "{where}: cannot read the stage model: {reason}"},
+    "db.stages.bad_field": {"fr": "{where}\u00a0: étape {i}\u00a0: champ absent ou invalide {field}",
+                            "en": "{where}: stage {i}: missing or bad field {field}"},
+    "db.stages.none": {"fr": "{where}\u00a0: aucune étape",
+                       "en": "{where}: no stages"},
+    "db.stages.codes": {"fr": "{where}\u00a0: les codes d'étape doivent être non vides et distincts\u00a0: {codes}",
+                        "en": "{where}: stage codes must be non-empty and distinct: {codes}"},
+    "db.stages.conversion": {"fr": "{where}\u00a0: une étape exactement doit être l'étape de conversion",
+                             "en": "{where}: exactly one stage must be the conversion stage"},
+    "db.export.none": {"fr": "{url}\u00a0: aucune table Parcours à exporter (créez-les avec "
+                             "`python -m loaders init`).",
+                       "en": "{url}: no Parcours tables to export (create them with `python -m loaders init`)."},
+    "db.export.cannot_write": {"fr": "Impossible d'écrire dans {folder}\u00a0: {reason}",
+                               "en": "Cannot write to {folder}: {reason}"},
+    "db.export.table": {"fr": "{table}\u00a0: {rows} {rows|ligne|lignes} → {path}",
+                        "en": "{table}: {rows} {rows|row|rows} → {path}"},
+}
+CATALOGUE.update(DATABASE_TEXTS)
+
 # Messages of the loaders (import errors and notes, the import summary, refusals): rendered by
 # ``loaders.errors.Message`` in the session's language; the command line is English unless --lang fr.
 LOADER_TEXTS: dict[str, dict[str, str]] = {

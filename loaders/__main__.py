@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(for spark+parquet:///DIR or a warehouse)")
     _add_db(p)
     p.add_argument("dir", metavar="DIR")
+    _add_lang(p)
 
     p = sub.add_parser("forget", help="delete customers with all their touchpoints and feedback (one transaction); "
                                       "later imports skip their rows")
@@ -96,16 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from data_model.engine import READ_ONLY_MESSAGE, database_url, is_warehouse_url
+    from data_model.engine import database_url, is_warehouse_url
 
     args = build_parser().parse_args(argv)
+    tx = Texts(args.lang)
     if args.command != "export-parquet" and is_warehouse_url(args.db):
-        _err(f"{database_url(args.db).split('://')[0]}://…: {READ_ONLY_MESSAGE}.")
+        _err(tx.t("db.read_only_url", scheme=database_url(args.db).split("://")[0], reason=tx.t("db.read_only")))
         return 1
     try:
         return COMMANDS[args.command](args)
-    except DatabaseUnavailable as exc:
-        _err(str(exc))
+    except DatabaseUnavailable as exc:  # held by another process, out of reach, read-only: in the reader's language
+        _err(exc.message_in(args.lang))
         return 1
 
 
@@ -131,7 +133,7 @@ def cmd_init(args) -> int:
             initialise(db, stages, timezone=args.timezone or DEFAULT_TIMEZONE,
                        settings=privacy.pseudonym_settings(key) if key else None)
         except StageModelError as exc:
-            _err(str(exc))
+            _err(exc.message_in(args.lang))
             return 2
         print(Message("load.cli.created", url=db.url, stages=Quoted(stages)).render(args.lang))
         if key:
@@ -282,19 +284,20 @@ def cmd_channel_kind(args) -> int:
 def cmd_export_parquet(args) -> int:
     from loaders.export import export_parquet
 
+    tx = Texts(args.lang)
     db = connect(args.db, create=False)
     try:
         if not is_initialised(db):
-            _err(f"{db.url}: no Parcours tables to export (create them with `python -m loaders init`).")
+            _err(tx.t("db.export.none", url=db.url))
             return 1
         done = export_parquet(db, args.dir)
     except OSError as exc:
-        _err(f"Cannot write to {args.dir}: {exc}")
+        _err(tx.t("db.export.cannot_write", folder=args.dir, reason=exc))
         return 1
     finally:
         db.close()
     for t in done:
-        print(f"{t.table}: {t.rows} rows → {t.path}")
+        print(tx.t("db.export.table", table=t.table, rows=tx.number(t.rows), path=t.path))
     return 0
 
 

@@ -59,3 +59,20 @@ def test_demo_mixed_with_imports_is_said_and_removed_leaving_the_imports(demo_db
     assert not at.warning and not any("démonstration" in i for i in texts(at.info))
     card = next(m for m in at.metric if m.label == "Clients")
     assert card.value == "12"
+
+
+def test_a_database_out_of_reach_is_said_in_the_readers_language_not_a_traceback(monkeypatch):
+    """A server that does not answer (or a DuckDB file a command-line import holds): one message, in French by
+    default and in English with ?lang=en, and nothing else drawn."""
+    import streamlit as st
+
+    at = fresh_app("postgresql+psycopg://nobody@127.0.0.1:1/none", monkeypatch)
+    at.run()
+    assert not at.exception
+    assert [e.value.startswith("Impossible d'ouvrir la base") for e in at.error] == [True]
+    assert not at.metric
+    at = fresh_app("postgresql+psycopg://nobody@127.0.0.1:1/none", monkeypatch)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception and [e.value.startswith("Cannot open the database") for e in at.error] == [True]
+    st.cache_resource.clear()

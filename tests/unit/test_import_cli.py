@@ -95,6 +95,9 @@ def test_database_held_by_another_process_exits_1_and_names_it(tmp_path):
         assert f"process {holder.pid}" in proc.stderr
         assert "PostgreSQL" in proc.stderr and "Traceback" not in proc.stderr
         assert time.monotonic() - started < 60
+        french = run("import", "--db", f"duckdb:///{path}", "--customers", str(cust), "--lang", "fr")
+        assert french.returncode == 1
+        assert f"est utilisé par le processus {holder.pid}" in french.stderr and "in use" not in french.stderr
     finally:
         holder.kill()
         holder.wait()
@@ -105,3 +108,6 @@ def test_unreachable_server_exits_1(tmp_path):
     proc = run("import", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--customers", str(cust))
     assert proc.returncode == 1
     assert "Cannot open the database" in proc.stderr and "Traceback" not in proc.stderr
+    french = run("import", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--customers", str(cust),
+                 "--lang", "fr")
+    assert french.returncode == 1 and "Impossible d'ouvrir la base" in french.stderr

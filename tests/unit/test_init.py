@@ -60,6 +60,15 @@ def test_custom_stage_model_from_csv_needs_exactly_one_conversion_stage(tmp_path
 def test_unknown_model_name_is_a_clear_error(duckdb_url):
     proc = run("init", "--db", duckdb_url, "--stages", "nope")
     assert proc.returncode == 2 and "neither a stage model" in proc.stderr and "Traceback" not in proc.stderr
+    french = run("init", "--db", duckdb_url, "--stages", "nope", "--lang", "fr")
+    assert french.returncode == 2 and "'nope' n'est ni un modèle d'étapes (default" in french.stderr
+
+
+def test_a_bad_stage_model_is_said_in_both_languages():
+    with pytest.raises(StageModelError) as caught:
+        dm.stages.validate_stage_model([])
+    assert str(caught.value) == "stage model: no stages"
+    assert caught.value.message_in("fr") == "modèle d'étapes\u00a0: aucune étape"
 
 
 def test_a_database_made_at_schema_0001_is_upgraded_when_opened(db_url):
@@ -140,3 +149,18 @@ def test_a_database_with_data_at_schema_0002_gets_customer_numbers_and_the_same_
     run_import(db, files)  # importing again after the upgrade changes nothing
     assert report(db) == expected
     db.close()
+
+
+def test_every_database_text_is_used_in_both_languages():
+    """The database's refusals name their texts by key (``DatabaseUnavailable("db.…")``): each key used exists in
+    French and English, and each entry is used (data_model and the command line)."""
+    import re
+
+    from i18n import CATALOGUE, DATABASE_TEXTS
+
+    sources = [*sorted((ROOT / "data_model").glob("*.py")), ROOT / "loaders" / "__main__.py"]
+    used = set(re.findall(r'"(db\.[\w.]+)"', "\n".join(p.read_text(encoding="utf-8") for p in sources)))
+    assert sorted(used - set(CATALOGUE)) == [] and sorted(set(DATABASE_TEXTS) - used) == []
+    for key, entry in DATABASE_TEXTS.items():
+        assert entry["fr"] and entry["en"], key
+        assert not re.search(r" [:;?!]", entry["fr"]), (key, entry["fr"])

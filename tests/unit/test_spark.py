@@ -70,11 +70,23 @@ def test_export_writes_every_table_sorted(demo):
     assert pq.read_table(out / "stages.parquet").column_names[:2] == ["code", "position"]
 
 
+def test_export_speaks_french_when_asked(demo, tmp_path):
+    url, _ = demo
+    proc = run("-m", "loaders", "export-parquet", "--db", url, str(tmp_path / "fr"), "--lang", "fr")
+    assert "customers\u00a0: 2\u202f000 lignes → " in proc.stdout and "rows" not in proc.stdout
+    missing = run("-m", "loaders", "export-parquet", "--db", f"duckdb:///{tmp_path / 'none.duckdb'}",
+                  str(tmp_path / "x"), "--lang", "fr", code=1)
+    assert "Il n'y a pas de base à l'emplacement" in missing.stderr
+
+
 def test_warehouse_urls_are_read_only(demo, tmp_path):
     _, out = demo
     for url in (f"spark+parquet://{out}", f"ibis+duckdb:///{tmp_path / 'w.duckdb'}"):
         proc = run("-m", "loaders", "import", "--db", url, "--customers", str(DEMO["customers"]), code=1)
         assert "this database is read-only in Parcours: load it from your pipelines" in proc.stderr
+        french = run("-m", "loaders", "import", "--db", url, "--customers", str(DEMO["customers"]), "--lang", "fr",
+                     code=1)
+        assert "cette base est en lecture seule dans Parcours" in french.stderr
         run("-m", "loaders", "init", "--db", url, code=1)
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)  # untouched
 
