@@ -1,14 +1,22 @@
 """Pure functions on aggregated counts (no database).
 
 The report imports this module, so scipy is imported only inside the functions that need it
-(``chi_square_pvalue``, ``relative_risk``), never at module level.
+(``chi_square_pvalue``, ``relative_risk``, ``welch_t_test``), never at module level.
+
+Survival (issue 15, "Time is followed, not cut"): ``kaplan_meier``, ``km_reach``, ``km_quantiles``,
+``reach_product``, ``reach_difference_test`` read a *survival table*: rows ``(time, events, censored)`` with
+``time`` in whole days (an int ≥ 0), ``events`` the customers who reached the stage on that day and ``censored``
+those last seen without it on that day. Several rows may share a time (they are added up). Convention: customers
+censored at ``t`` are still at risk at ``t`` (events come before censorings at equal times), as in Kaplan & Meier
+(1958), R's ``survival`` and ``lifelines``. ``welch_t_test`` compares two means from (mean, variance, n).
 """
 
 import math
 
 __all__ = [
-    "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "nps_difference_test", "nps_with_interval", "relative_risk",
-    "share", "wilson_interval",
+    "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "kaplan_meier", "km_quantiles", "km_reach",
+    "nps_difference_test", "nps_with_interval", "reach_difference_test", "reach_product", "relative_risk", "share",
+    "welch_t_test", "wilson_interval",
 ]
 
 MIN_N = 30
@@ -170,3 +178,223 @@ def relative_risk(a_events: int, a_n: int, b_events: int, b_n: int) -> dict:
     else:
         out["p_value"] = chi_square_pvalue(table)
     return out
+
+
+# -- survival: Kaplan–Meier on counts per day ----------------------------------------------------------------------
+
+WITHIN_DAYS = (30, 90, 365)
+"""The days at which ``km_quantiles`` gives the share who got there."""
+
+_EPS = 1e-12  # S(t) compared with 0.5 etc.: a product of fractions lands a rounding error away from the exact value
+
+
+def _survival_counts(table) -> list[tuple[int, int, int]]:
+    """``table`` checked and added up per time, in time order: ``[(time, events, censored), …]``."""
+    per: dict[int, list[int]] = {}
+    for row in table:
+        time, events, censored = row
+        if isinstance(time, bool) or int(time) != time or time < 0:
+            raise ValueError(f"a survival time is a whole number of days ≥ 0, not {time!r}")
+        if int(events) != events or int(censored) != censored or events < 0 or censored < 0:
+            raise ValueError(f"inconsistent counts at day {time}: events={events}, censored={censored}")
+        cell = per.setdefault(int(time), [0, 0])
+        cell[0] += int(events)
+        cell[1] += int(censored)
+    return [(t, e, c) for t, (e, c) in sorted(per.items())]
+
+
+def kaplan_meier(table) -> list[dict]:
+    """The Kaplan–Meier curve of a survival table (see the module's docstring), one row per event time.
+
+    Each row: ``time``; ``at_risk`` = customers whose time is ≥ ``time`` (those censored at ``time`` included);
+    ``events``; ``censored`` (at that time); ``survival`` S(t) = ∏_{tᵢ ≤ t} (1 − dᵢ/nᵢ); ``greenwood`` =
+    Σ_{tᵢ ≤ t} dᵢ / (nᵢ (nᵢ − dᵢ)) (infinite once S reaches 0); ``variance`` = Greenwood's variance of S(t),
+    S(t)² × ``greenwood`` (0 once S reaches 0). S is 1 before the first row, and between two rows it keeps the value
+    of the earlier one. Empty table (or no event): ``[]``.
+    """
+    rows = _survival_counts(table)
+    at_risk = sum(e + c for _, e, c in rows)
+    s, gw, curve = 1.0, 0.0, []
+    for time, events, censored in rows:
+        if events:
+            s *= 1 - events / at_risk
+            gw = gw + events / (at_risk * (at_risk - events)) if at_risk > events else math.inf
+            curve.append({"time": time, "at_risk": at_risk, "events": events, "censored": censored,
+                          "survival": s, "greenwood": gw, "variance": s * s * gw if s > 0 else 0.0})
+        at_risk -= events + censored
+    return curve
+
+
+def _step_at(curve: list[dict], day: float) -> dict | None:
+    """The curve's last row at or before ``day`` (None: before the first event, where S = 1)."""
+    found = None
+    for row in curve:
+        if row["time"] > day:
+            break
+        found = row
+    return found
+
+
+def _loglog_band(survival: float, greenwood: float, z: float = _Z95) -> tuple[float, float]:
+    """Pointwise interval of S by the log-log transform (Kalbfleisch & Prentice): with θ = ln(−ln S) and
+    se(θ) = √greenwood / |ln S|, S^exp(±z·se). At S = 1 or S = 0 the interval is that single point."""
+    if survival >= 1.0 or survival <= 0.0:
+        return survival, survival
+    se = math.sqrt(greenwood) / abs(math.log(survival))
+    return survival ** math.exp(z * se), survival ** math.exp(-z * se)
+
+
+def km_reach(table, window: int | None) -> dict:
+    """The share who reached the stage by day ``window``, F(w) = 1 − S(w), with its 95 % interval.
+
+    Returned fields:
+
+    * ``n``: customers in the table; ``events``: those with the event at a time ≤ w.
+    * ``at_risk``: customers still followed at day w (time ≥ w: with the event at w, censored at w or later).
+    * ``in_progress``: customers censored before w (time < w), hence without the event: "still in progress".
+    * ``rate``: F(w); ``variance``: its Greenwood variance (that of S(w)); ``ci_low``, ``ci_high``: its 95 % interval.
+    * ``method``: ``"share"`` when nobody is censored before w — then ``rate`` is the plain share ``events / n``
+      with its Wilson interval and ``variance`` = rate (1 − rate) / n, which is also Greenwood's value in that
+      case; ``"kaplan_meier"`` otherwise — Greenwood with the log-log transform, except at an estimate of exactly
+      0 or 1, where the interval is the Wilson interval of the customers with full follow-up (``n − in_progress``,
+      of whom ``events`` had the event), the estimate staying 0 or 1.
+    * ``shown``: ``at_risk ≥ MIN_N`` (30); below, the caller says "too early: ``in_progress`` of ``n`` still in
+      progress" instead of the figure (which is still computed).
+
+    ``window=None`` (no window, ``--window all``): the plain share at the end of the data, ``events / n`` with
+    its Wilson interval; ``in_progress`` = every customer without the event (censored), ``at_risk`` = ``n``.
+    Empty table: ``n`` 0 and ``rate``, ``variance``, ``ci_low``, ``ci_high`` all None, not shown.
+    """
+    rows = _survival_counts(table)
+    n = sum(e + c for _, e, c in rows)
+    if window is None:
+        events = sum(e for _, e, _ in rows)
+        in_progress, at_risk = n - events, n
+    else:
+        if window < 0:
+            raise ValueError(f"a window is a number of days ≥ 0, not {window!r}")
+        events = sum(e for t, e, _ in rows if t <= window)
+        in_progress = sum(c for t, _, c in rows if t < window)
+        at_risk = sum(e + c for t, e, c in rows if t >= window)
+    out = {"n": n, "events": events, "at_risk": at_risk, "in_progress": in_progress, "rate": None,
+           "variance": None, "ci_low": None, "ci_high": None, "method": "share", "shown": at_risk >= MIN_N}
+    if n == 0:
+        return out
+    if window is None or in_progress == 0:
+        rate = events / n
+        out["rate"], out["variance"] = rate, rate * (1 - rate) / n
+        out["ci_low"], out["ci_high"] = wilson_interval(events, n)
+        return out
+    step = _step_at(kaplan_meier(rows), window)
+    s, gw = (step["survival"], step["greenwood"]) if step else (1.0, 0.0)
+    out["method"] = "kaplan_meier"
+    out["rate"], out["variance"] = 1 - s, (s * s * gw if s > 0 else 0.0)
+    if s >= 1.0 - _EPS or s <= _EPS:
+        out["rate"] = 0.0 if s >= 1.0 - _EPS else 1.0
+        out["ci_low"], out["ci_high"] = wilson_interval(events, n - in_progress)
+    else:
+        s_low, s_high = _loglog_band(s, gw)
+        out["ci_low"], out["ci_high"] = 1 - s_high, 1 - s_low
+    return out
+
+
+def km_quantiles(table, within: tuple[int, ...] = WITHIN_DAYS) -> dict:
+    """Time to event read from the Kaplan–Meier curve (``time_to_next_stage`` of the report).
+
+    * ``at_risk``: customers in the table (those who reached the earlier stage); ``events``: those with the event.
+    * ``p25_days``, ``median_days``, ``p75_days``, ``p90_days``: the smallest event time t with S(t) ≤ 1 − p
+      (p = .25, .5, .75, .9) — no interpolation, as ``lifelines`` (R takes the midpoint when S stays exactly at
+      1 − p over an interval); None when the curve never gets there.
+    * ``ci_low``, ``ci_high``: the median's 95 % interval by Brookmeyer & Crowley (1982) with the log-log
+      transform: the times t where the test of S(t) = 0.5, |ln(−ln S(t)) − ln(ln 2)| / se ≤ 1.96 with se =
+      √Greenwood / |ln S(t)|, is not rejected — i.e. where 0.5 lies in the pointwise log-log band of S. As in R's
+      ``survival`` (``conf.type="log-log"``), the ends are read at event times: ``ci_low`` = the first event time
+      where the band's lower end is ≤ 0.5, ``ci_high`` = the first where its upper end is ≤ 0.5 (the closure of
+      that set on the step curve); None when the band never gets there.
+    * ``within_30``, ``within_90``, ``within_365`` (one per day of ``within``): F(d) = 1 − S(d); None when nobody
+      is followed to day d (no time ≥ d) and the curve has not reached 0 by then.
+    """
+    rows = _survival_counts(table)
+    curve = kaplan_meier(rows)
+    out = {"at_risk": sum(e + c for _, e, c in rows), "events": sum(e for _, e, _ in rows)}
+
+    def first_time(test) -> int | None:
+        return next((r["time"] for r in curve if test(r)), None)
+
+    for name, p in (("p25_days", 0.25), ("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9)):
+        out[name] = first_time(lambda r, p=p: r["survival"] <= 1 - p + _EPS)
+    out["ci_low"] = first_time(lambda r: _loglog_band(r["survival"], r["greenwood"])[0] <= 0.5 + _EPS)
+    out["ci_high"] = first_time(lambda r: _loglog_band(r["survival"], r["greenwood"])[1] <= 0.5 + _EPS)
+    for day in within:
+        step = _step_at(curve, day)
+        s = step["survival"] if step else 1.0
+        followed = any(t >= day for t, _, _ in rows) or s <= 0.0
+        out[f"within_{day}"] = 1 - s if followed and rows else None
+    return out
+
+
+def reach_product(first: dict, second: dict) -> dict:
+    """The share who reach both steps, F = F₁ × F₂ (e.g. a post-conversion stage over the whole cohort:
+    P(convert) × P(stage | converted)), from two ``km_reach`` results (their ``rate`` and ``variance``).
+
+    The two estimates are taken as independent (different customers' clocks: the second is measured from the
+    conversion). ``variance`` = F₂² V₁ + F₁² V₂ (delta method). The 95 % interval is the delta method on the log
+    scale — ln F = ln F₁ + ln F₂, se² = V₁/F₁² + V₂/F₂², F·exp(±1.96 se), capped at 1 — so it stays above 0.
+    When F₁ or F₂ is 0: F = 0, ``ci_low`` 0 and ``ci_high`` the product of the two upper bounds.
+    None everywhere when either rate is None.
+    """
+    out = {"rate": None, "variance": None, "ci_low": None, "ci_high": None}
+    f1, f2 = first.get("rate"), second.get("rate")
+    if f1 is None or f2 is None:
+        return out
+    v1, v2 = first.get("variance") or 0.0, second.get("variance") or 0.0
+    rate = f1 * f2
+    out["rate"], out["variance"] = rate, f2 * f2 * v1 + f1 * f1 * v2
+    if rate <= 0.0:
+        out["ci_low"], out["ci_high"] = 0.0, first["ci_high"] * second["ci_high"]
+        return out
+    se = math.sqrt(v1 / (f1 * f1) + v2 / (f2 * f2))
+    out["ci_low"], out["ci_high"] = rate * math.exp(-_Z95 * se), min(1.0, rate * math.exp(_Z95 * se))
+    return out
+
+
+def reach_difference_test(a: dict, b: dict) -> dict:
+    """Whether two reach estimates differ: z = (F₁ − F₂) / √(V₁ + V₂) on their ``rate`` and ``variance`` (Greenwood
+    variances from ``km_reach`` or ``reach_product``), two-sided p-value from the normal distribution.
+
+    When nothing is censored, V = F(1 − F)/n and this is the *unpooled* two-proportion z-test (each group's own
+    variance, as Greenwood gives), not the pooled one. Returns ``{"diff", "z", "p_value"}`` with ``diff`` = F₁ − F₂;
+    all None when a rate is None; with no variance at all (both estimates 0 or 1), ``z`` None and ``p_value`` 1.0
+    for equal estimates, 0.0 for different ones.
+    """
+    if a.get("rate") is None or b.get("rate") is None:
+        return {"diff": None, "z": None, "p_value": None}
+    diff = a["rate"] - b["rate"]
+    se = math.sqrt((a.get("variance") or 0.0) + (b.get("variance") or 0.0))
+    if se == 0:
+        return {"diff": diff, "z": None, "p_value": 1.0 if diff == 0 else 0.0}
+    z = diff / se
+    return {"diff": diff, "z": z, "p_value": math.erfc(abs(z) / math.sqrt(2))}
+
+
+def welch_t_test(mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int) -> dict:
+    """Welch's t-test of two means from each group's mean, *sample* variance (n − 1 denominator) and size
+    (e.g. revenue per customer): t = (m_a − m_b) / √(v_a/n_a + v_b/n_b), Welch–Satterthwaite degrees of freedom,
+    two-sided p-value from Student's t (scipy).
+
+    Returns ``{"diff", "t", "df", "p_value"}`` with ``diff`` = m_a − m_b; all None when a group has fewer than 2
+    values; with no spread in either group, ``t`` and ``df`` None and ``p_value`` 1.0 for equal means, else 0.0.
+    """
+    if min(n_a, n_b) < 0 or min(var_a, var_b) < 0:
+        raise ValueError(f"inconsistent groups: n={n_a}, {n_b}; variance={var_a}, {var_b}")
+    if n_a < 2 or n_b < 2:
+        return {"diff": None, "t": None, "df": None, "p_value": None}
+    diff = mean_a - mean_b
+    qa, qb = var_a / n_a, var_b / n_b
+    if qa + qb == 0:
+        return {"diff": diff, "t": None, "df": None, "p_value": 1.0 if diff == 0 else 0.0}
+    t = diff / math.sqrt(qa + qb)
+    df = (qa + qb) ** 2 / (qa * qa / (n_a - 1) + qb * qb / (n_b - 1))
+    from scipy.stats import t as student
+
+    return {"diff": diff, "t": t, "df": df, "p_value": float(2 * student.sf(abs(t), df))}
