@@ -68,24 +68,34 @@ def _period(filters: Filters, span: tuple[date, date] | None) -> tuple[date | No
     return start, end
 
 
-def kpis(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """The headline KPIs of the period and of the period just before it.
+COMPARISONS = ("previous", "year_before")
+# Churn is a status at export time: a recent window always looks better (its customers had less time to leave), so
+# it is never compared between periods.
+TESTED = ("customers", "conversion_rate", "nps", "cross_share", "revenue_per_customer")
 
-    ``{"period": (start, end), "previous_period": (start, end) | None, "current": K,
-    "previous": K | None}`` with K = ``{"customers", "converted", "conversion_rate", "nps",
-    "nps_ci_low", "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers",
-    "cross_share", "revenue"}`` (``churn_known``: customers whose churn status is known;
-    ``cross_share``: cross-channel customers / customers).
 
-    ``period`` is the filters' window, an open end filled from ``data_range`` (when the window
-    lies wholly after, or before, the data, the filled end is the window's other end), or the
-    whole data range when no window is set; ``(None, None)`` when there is neither. ``current`` is
-    computed with ``filters`` exactly as given, so it equals ``report(db, filters)`` (with an open
-    end, feedback after the last touchpoint still counts, as in the report). ``previous_period`` is
-    the same number of days immediately before ``period``, and ``previous`` the KPIs with the same
-    filters on that window; both ``None`` when there is no data range (no touchpoint is kept by the
-    filters other than the window).
+def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope: Scope | None = None) -> dict:
+    """The headline KPIs of the period, the period they are compared with, and whether each change is real.
+
+    ``{"period": (start, end), "previous_period": (start, end) | None, "current": K, "previous": K | None,
+    "comparison": C}`` with K = ``{"customers", "converted", "conversion_rate", "nps", "nps_ci_low",
+    "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue"}``
+    (``churn_known``: customers whose churn status is known; ``cross_share``: cross-channel customers / customers).
+
+    ``period`` is the filters' window, an open end filled from ``data_range`` (when the window lies wholly after,
+    or before, the data, the filled end is the window's other end), or the whole data range when no window is set;
+    ``(None, None)`` when there is neither. ``current`` is computed with ``filters`` exactly as given, so it equals
+    ``report(db, filters)``. ``previous_period`` is the window compared with: with ``compare="previous"`` the same
+    number of days immediately before ``period``, with ``"year_before"`` the same days one year earlier (29 February
+    → 28); ``previous`` the KPIs with the same filters on that window; both ``None`` when there is no data range.
+
+    ``comparison`` (``comparison_block``) says whether the cards may show changes: ``status`` is ``no_period`` (no
+    window chosen: the whole data has no "before"), ``too_few`` (the compared window holds fewer than ``MIN_N``
+    customers), else ``ok``; ``year_before`` is the same window a year earlier when *it* holds ``MIN_N`` customers
+    (offered when the previous window is too small), else None; ``deltas`` the tested change of each KPI.
     """
+    if compare not in COMPARISONS:
+        raise ValueError(f"compare must be one of {', '.join(COMPARISONS)}, not {compare!r}")
     filters = filters or Filters()
     span = data_range(db, filters)
     period = _period(filters, span)
@@ -93,13 +103,97 @@ def kpis(db, filters: Filters | None = None, *, scope: Scope | None = None) -> d
     stages = scope.stages
     current = _kpi(scope)
     if span is None:
-        return {"period": period, "previous_period": None, "current": current, "previous": None}
+        return {"period": period, "previous_period": None, "current": current, "previous": None,
+                "comparison": {"status": "no_period" if not _chosen(filters) else "too_few", "year_before": None,
+                               "deltas": {}}}
     start, end = period
-    days = (end - start).days + 1
-    previous_period = (start - timedelta(days=days), start - timedelta(days=1))
-    prev_filters = replace(filters, start=previous_period[0], end=previous_period[1])
-    previous = _kpi(Scope(db, prev_filters, stages, materialize=False))
-    return {"period": period, "previous_period": previous_period, "current": current, "previous": previous}
+    if compare == "year_before":
+        previous_period = (_year_before(start), _year_before(end))
+    else:
+        days = (end - start).days + 1
+        previous_period = (start - timedelta(days=days), start - timedelta(days=1))
+    prev_scope = Scope(db, replace(filters, start=previous_period[0], end=previous_period[1]), stages,
+                       materialize=False)
+    previous = _kpi(prev_scope)
+    comparison = comparison_block(filters, period, scope, current, prev_scope, previous, compare)
+    return {"period": period, "previous_period": previous_period, "current": current, "previous": previous,
+            "comparison": comparison}
+
+
+def _chosen(filters: Filters) -> bool:
+    return filters.start is not None or filters.end is not None
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def revenue_per_customer(scope: Scope) -> dict:
+    """``{"n", "mean", "variance"}`` of the revenue per customer of ``scope`` (a customer without revenue counts 0;
+    sample variance), for Welch's test of a change; one grouped query."""
+    def compute():
+        t = scope.touchpoints
+        per = t.group_by("ckey").aggregate(r=t.revenue.sum().cast("float64").fill_null(0.0))
+        row = _rows(per.aggregate(n=per.count(), mean=per.r.mean(), variance=per.r.var(how="sample")))[0]
+        return {"n": int(row["n"]), "mean": row["mean"] or 0.0, "variance": row["variance"] or 0.0}
+
+    return scope.cached("revenue_per_customer", compute)
+
+
+def _proportion(k: int, n: int) -> dict:
+    rate = stats.share(k, n)
+    return {"rate": rate, "variance": None if rate is None else rate * (1 - rate) / n}
+
+
+def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, current: dict, prev_scope: Scope,
+                     previous: dict, compare: str) -> dict:
+    """Each KPI's change against the compared window, with its two-sided test at 5 %:
+
+    * customers — the exact binomial test of k₁ among k₁ + k₂ against ½ (two windows of equal length: the
+      arrival rate did not change);
+    * conversion and cross-channel share — the two-proportion z-test (unpooled: ``stats.reach_difference_test``,
+      which takes Kaplan–Meier estimates the same way);
+    * NPS — ``stats.nps_difference_test``; revenue — per customer, Welch's t-test (``revenue_per_customer``).
+
+    ``deltas[k]`` = ``{"delta", "p_value", "significant"}``: ``delta`` in points (×100) for rates, NPS points, a
+    relative change for customers and revenue per customer; ``significant`` only when p < 0.05 and both sides
+    rest on ``MIN_N`` customers (responses for NPS). No deltas when no window is chosen or the compared window holds
+    fewer than ``MIN_N`` customers (the ``status`` says which)."""
+    if not _chosen(filters):
+        return {"status": "no_period", "year_before": None, "deltas": {}}
+    if previous["customers"] < stats.MIN_N:
+        year = None
+        if compare == "previous":  # offered only when it would hold a comparison
+            window = (_year_before(period[0]), _year_before(period[1]))
+            candidate = Scope(scope.db, replace(filters, start=window[0], end=window[1]), scope.stages,
+                              materialize=False)
+            year = window if candidate.customers() >= stats.MIN_N else None
+        return {"status": "too_few", "year_before": year, "deltas": {}}
+    from scipy.stats import binomtest
+
+    c1, c0 = current["customers"], previous["customers"]
+    deltas = {"customers": {"delta": (c1 - c0) / c0, "p_value": float(binomtest(c1, c1 + c0, 0.5).pvalue),
+                            "n": min(c1, c0)}}
+    for key, k_key in (("conversion_rate", "converted"), ("cross_share", "cross_customers")):
+        test = stats.reach_difference_test(_proportion(current[k_key], c1), _proportion(previous[k_key], c0))
+        deltas[key] = {"delta": None if test["diff"] is None else 100 * test["diff"], "p_value": test["p_value"],
+                       "n": min(c1, c0)}
+    a, b = scope.nps_counts(), prev_scope.nps_counts()
+    test = stats.nps_difference_test(a["promoters"], a["detractors"], a["n"], b["promoters"], b["detractors"], b["n"])
+    deltas["nps"] = {"delta": test["diff"], "p_value": test["p_value"], "n": min(a["n"], b["n"])}
+    r1, r0 = revenue_per_customer(scope), revenue_per_customer(prev_scope)
+    test = stats.welch_t_test(r1["mean"], r1["variance"], r1["n"], r0["mean"], r0["variance"], r0["n"])
+    deltas["revenue_per_customer"] = {
+        "delta": (r1["mean"] - r0["mean"]) / r0["mean"] if r0["mean"] else None, "p_value": test["p_value"],
+        "n": min(r1["n"], r0["n"])}
+    for d in deltas.values():
+        n = d.pop("n")
+        d["significant"] = bool(d["delta"] is not None and d["p_value"] is not None and d["p_value"] < 0.05
+                                and n >= stats.MIN_N)
+    return {"status": "ok", "year_before": None, "deltas": deltas}
 
 
 # -- trend ------------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import charts
 from analytics.story import weakest_step_sentence
 from ui.data import query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, day, decimal, money, number, percent, t, texts
-from ui.widgets import chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
+from ui.i18n import chart_titles, day, decimal, money, number, p_value, percent, t, texts
+from ui.widgets import MIN_N, chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()
 titles = chart_titles()
@@ -21,42 +21,65 @@ if query("customers", filters) == 0:
 # headline then reuse (one pass over the journeys instead of two). The grain control is drawn below.
 grain = st.session_state.get("grain") or "month"
 trend = query("kpi_trend", filters, grain=grain)
-k = query("kpis", filters)
-cur, prev = k["current"], k["previous"]
-if k["previous_period"]:
+k = query("kpis", filters, compare=st.session_state.get("compare", "previous"))
+cur, comparison = k["current"], k["comparison"]
+deltas = comparison["deltas"]
+if comparison["status"] == "ok":
     p0, p1 = k["previous_period"]
     st.caption(t("overview.compared", start=day(k["period"][0]), end=day(k["period"][1]),
-                 pstart=day(p0), pend=day(p1)))
+                 pstart=day(p0), pend=day(p1)) + " " + t("overview.compared_tests"))
+elif comparison["status"] == "too_few":
+    p0, p1 = k["previous_period"]
+    st.caption(t("overview.no_comparable", pstart=day(p0), pend=day(p1), min=MIN_N))
+    if comparison["year_before"]:
+        y0, y1 = comparison["year_before"]
+        st.button(t("overview.compare_year", start=day(y0), end=day(y1)), icon=":material/history:",
+                  on_click=lambda: st.session_state.update(compare="year_before"))
+if st.session_state.get("compare") == "year_before":
+    st.button(t("overview.compare_previous"), on_click=lambda: st.session_state.update(compare="previous"))
 
 
-def change(key: str, kind: str) -> str | None:
-    """The delta shown under a card: relative for counts and money, in points for rates and NPS."""
-    if prev is None or prev.get(key) is None or cur.get(key) is None:
-        return None
-    if kind == "count":
-        if not prev[key]:
-            return None
-        rel = (cur[key] - prev[key]) / prev[key]
-        return ("+" if rel >= 0 else "") + percent(rel)
-    if kind == "rate":
-        return decimal(100 * (cur[key] - prev[key]), "+.1f") + " pts"
-    return decimal(cur[key] - prev[key], "+.1f") + " pts"
+def change(key: str, kind: str) -> tuple[str | None, str]:
+    """The delta under a card and its colour: relative for counts and money, in points for rates and NPS; grey
+    ("off") unless the change is significant at 5 % on at least 30 customers (the p-value is in the card's help)."""
+    d = deltas.get(key)
+    if d is None or d["delta"] is None:
+        return None, "normal"
+    if kind == "relative":
+        text = ("+" if d["delta"] >= 0 else "") + percent(d["delta"])
+    else:
+        text = decimal(d["delta"], "+.1f") + " pts"
+    return text, "normal" if d["significant"] else "off"
+
+
+def card_help(key: str, help_key: str) -> str:
+    d = deltas.get(key)
+    if d is None or d["p_value"] is None:
+        return t(help_key)
+    return t(help_key) + "\n\n" + t("kpi.delta_test", p=p_value(d["p_value"]),
+                                      verdict=t("kpi.significant" if d["significant"] else "kpi.not_significant"))
 
 
 nps_margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
 cards = st.columns(6)
-kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, change("customers", "count"),
-    help=t("kpi.customers_help"))
-kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"],
-    change("conversion_rate", "rate"), help=t("kpi.conversion_help"))
+delta, color = change("customers", "relative")
+kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, delta,
+    help=card_help("customers", "kpi.customers_help"), delta_color=color)
+delta, color = change("conversion_rate", "points")
+kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"], delta,
+    help=card_help("conversion_rate", "kpi.conversion_help"), delta_color=color)
+delta, color = change("nps", "points")
 kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
-    cur["responses"], change("nps", "points"), help=t("kpi.nps_help"))
-kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], change("churn_rate", "rate"),
-    help=t("kpi.churn_help"), delta_color="inverse")
-kpi(cards[4], t("kpi.cross"), percent(cur["cross_share"]), cur["customers"], change("cross_share", "rate"),
-    help=t("kpi.cross_help"))
-kpi(cards[5], t("kpi.revenue"), money(cur["revenue"]), None, change("revenue", "count"),
-    help=t("kpi.revenue_help"))
+    cur["responses"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
+# churn is the status at export time: never compared between periods (a recent window always looks better)
+kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], None, help=t("kpi.churn_help"))
+delta, color = change("cross_share", "points")
+kpi(cards[4], t("kpi.cross"), percent(cur["cross_share"]), cur["customers"], delta,
+    help=card_help("cross_share", "kpi.cross_help"), delta_color=color)
+delta, color = change("revenue_per_customer", "relative")
+kpi(cards[5], t("kpi.revenue"), money(cur["revenue"]), None,
+    None if delta is None else t("kpi.per_customer", delta=delta),
+    help=card_help("revenue_per_customer", "kpi.revenue_help"), delta_color=color)
 
 # -- trends -----------------------------------------------------------------------------------------
 st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="grain",

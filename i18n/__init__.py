@@ -92,8 +92,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6), avec sa marge à 95 %.",
                      "en": "% promoters (9–10) − % detractors (0–6), with its 95% margin."},
     "kpi.churn": {"fr": "Churn", "en": "Churn"},
-    "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu.",
-                       "en": "Share of customers who left, among those whose status is known."},
+    "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu\u00a0: le statut à la date "
+                             "de l'export, donc jamais comparé d'une période à l'autre (une période récente paraît "
+                             "toujours meilleure, ses clients ont eu moins de temps pour partir).",
+                       "en": "Share of customers who left, among those whose status is known: the status at export "
+                             "time, so never compared between periods (a recent period always looks better: its "
+                             "customers had less time to leave)."},
     "kpi.cross": {"fr": "Cross-canal", "en": "Cross-channel"},  # a card's label: short, the help says the rest
     "kpi.too_few": {"fr": "n = {n}, trop peu (il en faut {min})", "en": "n = {n}, too few ({min} needed)"},
     "kpi.cross_help": {"fr": "Clients dont le parcours a avancé d'étape en changeant de canal.",
@@ -103,6 +107,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
                          "en": "Sum of the kept touchpoints' revenue."},
     "overview.compared": {"fr": "Du {start} au {end}, comparé au {pstart} – {pend} (même durée).",
                           "en": "From {start} to {end}, compared with {pstart} – {pend} (same length)."},
+    "overview.compared_tests": {"fr": "Une variation en couleur est significative (test à 5\u00a0%, au moins 30 "
+                                      "clients de chaque côté)\u00a0; en gris, elle peut tenir au hasard.",
+                                "en": "A change in colour is significant (5 % test, at least 30 customers on each "
+                                      "side); in grey, it may be chance."},
+    "overview.no_comparable": {"fr": "Pas de période précédente comparable\u00a0: du {pstart} au {pend}, moins de "
+                                     "{min} clients.",
+                               "en": "No comparable previous period: {pstart} – {pend} holds fewer than {min} "
+                                     "customers."},
+    "overview.compare_year": {"fr": "Comparer à la même période un an avant ({start} – {end})",
+                              "en": "Compare with the same period a year before ({start} – {end})"},
+    "overview.compare_previous": {"fr": "Comparer à la période précédente", "en": "Compare with the previous period"},
+    "kpi.delta_test": {"fr": "Variation {verdict} (p = {p}).", "en": "Change {verdict} (p = {p})."},
+    "kpi.significant": {"fr": "significative à 5\u00a0%", "en": "significant at 5 %"},
+    "kpi.not_significant": {"fr": "non significative (elle peut tenir au hasard)",
+                            "en": "not significant (it may be chance)"},
+    "kpi.per_customer": {"fr": "{delta} par client", "en": "{delta} per customer"},
     "overview.grain": {"fr": "Tendance par", "en": "Trend by"},
     "overview.week": {"fr": "semaine", "en": "week"},
     "overview.month": {"fr": "mois", "en": "month"},

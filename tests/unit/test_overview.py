@@ -15,6 +15,8 @@ from tests.unit.journeys import customer, fb, load, load_example, tp
 from tests.unit.test_funnel import random_journeys
 
 NOBODY = Filters(personas=("nobody",))
+NO_PERIOD = {"status": "no_period", "year_before": None, "deltas": {}}
+TOO_FEW = {"status": "too_few", "year_before": None, "deltas": {}}
 K_KEYS = {"customers", "converted", "conversion_rate", "nps", "nps_ci_low", "nps_ci_high", "responses",
           "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue"}
 ZERO = {"customers": 0, "converted": 0, "conversion_rate": None, "nps": None, "nps_ci_low": None,
@@ -64,10 +66,11 @@ def test_data_range(db):
 
 def test_kpis_no_data(db):
     got = kpis(db)
-    assert got == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None}
+    assert got == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None,
+                   "comparison": NO_PERIOD}
     window = Filters(start=date(2024, 1, 1), end=date(2024, 1, 31))
     assert kpis(db, window) == {"period": (date(2024, 1, 1), date(2024, 1, 31)), "previous_period": None,
-                                "current": ZERO, "previous": None}
+                                "current": ZERO, "previous": None, "comparison": TOO_FEW}
 
 
 def test_kpis_example_by_hand(db):
@@ -113,7 +116,8 @@ def test_kpis_periods(db):
     assert late["previous_period"] == (date(2024, 12, 31), date(2024, 12, 31))
     assert late["current"]["customers"] == 0
     # a filter that empties everything: no data range, no previous period
-    assert kpis(db, NOBODY) == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None}
+    assert kpis(db, NOBODY) == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None,
+                                "comparison": NO_PERIOD}
 
 
 def test_kpis_one_customer(db):

@@ -1,0 +1,109 @@
+"""KPI cards compare only what is comparable: a chosen period against a window that holds enough customers, every
+change tested (and grey unless significant), churn never compared; each test recomputed here independently."""
+
+import math
+from datetime import date
+
+import pytest
+from scipy import stats as sp
+
+from analytics.filters import Filters
+from analytics.overview import kpis
+from tests.unit.journeys import customer, fb, load, tp
+
+FEB_2024 = Filters(start=date(2024, 2, 1), end=date(2024, 2, 29))
+
+
+def month(prefix: str, day: str, n: int, converted: int, promoters: int, detractors: int, revenue_each: str,
+          churned: int = 0):
+    """``n`` customers seen on ``day`` only: ``converted`` of them buy (``revenue_each``), the first ``promoters``
+    answer 10 and the next ``detractors`` answer 3; the first ``churned`` have left."""
+    cs, tps, fbs = [], [], []
+    for i in range(n):
+        cid = f"{prefix}{i:03d}"
+        cs.append(customer(cid, churned=i < churned))
+        tps.append(tp(cid, f"{day} 09:00", "web", "awareness"))
+        if i < converted:
+            tps.append(tp(cid, f"{day} 10:00", "store", "purchase", revenue_each))
+        if i < promoters:
+            fbs.append(fb(cid, f"{day} 11:00", "awareness", nps=10))
+        elif i < promoters + detractors:
+            fbs.append(fb(cid, f"{day} 11:00", "awareness", nps=3))
+    return cs, tps, fbs
+
+
+def loaded(db, *months):
+    cs, tps, fbs = [], [], []
+    for m in months:
+        cs += m[0]
+        tps += m[1]
+        fbs += m[2]
+    load(db, cs, tps, fbs)
+
+
+def test_no_period_chosen_no_change_shown(db):
+    loaded(db, month("a", "2024-01-10", 40, 10, 10, 10, "20.00"), month("b", "2024-02-10", 40, 30, 30, 5, "20.00"))
+    got = kpis(db)
+    assert got["comparison"] == {"status": "no_period", "year_before": None, "deltas": {}}
+
+
+def test_a_previous_window_under_30_customers_is_not_compared_and_the_year_before_is_offered(db):
+    """19 customers in January, 43 in February: no '+23 pts' in colour; February 2023 (40 customers) is offered."""
+    loaded(db, month("y", "2023-02-14", 40, 12, 10, 10, "20.00", churned=4),
+           month("a", "2024-01-10", 19, 5, 5, 5, "20.00", churned=10),
+           month("b", "2024-02-10", 43, 30, 30, 5, "25.00", churned=3))
+    got = kpis(db, FEB_2024)
+    assert got["previous_period"] == (date(2024, 1, 3), date(2024, 1, 31))
+    assert got["previous"]["customers"] == 19
+    assert got["comparison"] == {"status": "too_few", "year_before": (date(2023, 2, 1), date(2023, 2, 28)),
+                                 "deltas": {}}
+    year = kpis(db, FEB_2024, compare="year_before")
+    assert year["previous_period"] == (date(2023, 2, 1), date(2023, 2, 28)) and year["previous"]["customers"] == 40
+    assert year["comparison"]["status"] == "ok" and "churn_rate" not in year["comparison"]["deltas"]
+    # a window with no year before it that holds 30 customers: nothing offered
+    assert kpis(db, Filters(start=date(2024, 1, 1), end=date(2024, 1, 31)))["comparison"]["year_before"] is None
+
+
+def test_every_change_is_tested_as_defined(db):
+    loaded(db, month("a", "2024-01-10", 40, 12, 10, 10, "20.00"), month("b", "2024-02-10", 60, 33, 30, 6, "30.00"))
+    d = kpis(db, FEB_2024)["comparison"]["deltas"]
+    assert set(d) == {"customers", "conversion_rate", "nps", "cross_share", "revenue_per_customer"}
+    # customers: 60 against 40 in two windows of 29 days — exact binomial test of 60 among 100 against ½
+    assert d["customers"]["delta"] == pytest.approx(0.5)
+    assert d["customers"]["p_value"] == pytest.approx(sp.binomtest(60, 100, 0.5).pvalue)
+    # conversion 33/60 against 12/40: unpooled two-proportion z
+    p1, p0 = 33 / 60, 12 / 40
+    z = (p1 - p0) / math.sqrt(p1 * (1 - p1) / 60 + p0 * (1 - p0) / 40)
+    assert d["conversion_rate"]["delta"] == pytest.approx(100 * (p1 - p0))
+    assert d["conversion_rate"]["p_value"] == pytest.approx(2 * sp.norm.sf(abs(z)))
+    assert d["conversion_rate"]["significant"] is True and 2 * sp.norm.sf(abs(z)) < 0.05
+    # NPS: 30 promoters, 6 detractors of 36 against 10 and 10 of 20, on the +1/0/-1 scores (Welch z)
+    a = [1] * 30 + [-1] * 6
+    b = [1] * 10 + [-1] * 10
+    va, vb = sp.tvar(a) * 35 / 36, sp.tvar(b) * 19 / 20  # population variances, as the NPS interval
+    z = (sum(a) / 36 - sum(b) / 20) / math.sqrt(va / 36 + vb / 20)
+    assert d["nps"]["delta"] == pytest.approx(100 * (sum(a) / 36 - sum(b) / 20))
+    assert d["nps"]["p_value"] == pytest.approx(2 * sp.norm.sf(abs(z)))
+    assert d["nps"]["significant"] is False  # 20 responses before: too few to colour, whatever p says
+    # revenue per customer (0 for those who did not buy): Welch's t-test
+    now = [30.0] * 33 + [0.0] * 27
+    before = [20.0] * 12 + [0.0] * 28
+    welch = sp.ttest_ind(now, before, equal_var=False)
+    assert d["revenue_per_customer"]["delta"] == pytest.approx((sum(now) / 60) / (sum(before) / 40) - 1)
+    assert d["revenue_per_customer"]["p_value"] == pytest.approx(welch.pvalue)
+    # every buyer went from the web to the store: the cross-channel share is the conversion, tested alike
+    assert d["cross_share"] == d["conversion_rate"]
+
+
+def test_a_small_change_stays_grey(db):
+    loaded(db, month("a", "2024-01-10", 50, 20, 20, 10, "20.00"), month("b", "2024-02-10", 52, 22, 21, 10, "20.00"))
+    d = kpis(db, FEB_2024)["comparison"]["deltas"]
+    assert d["conversion_rate"]["delta"] == pytest.approx(100 * (22 / 52 - 20 / 50))
+    assert d["conversion_rate"]["p_value"] > 0.5
+    assert not any(x["significant"] for x in d.values())
+
+
+def test_a_filter_that_empties_everything_compares_nothing(db):
+    loaded(db, month("a", "2024-01-10", 40, 10, 10, 10, "20.00"), month("b", "2024-02-10", 40, 30, 30, 5, "20.00"))
+    got = kpis(db, Filters(start=date(2024, 2, 1), end=date(2024, 2, 29), personas=("nobody",)))
+    assert got["comparison"] == {"status": "too_few", "year_before": None, "deltas": {}}
