@@ -118,7 +118,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "overview.compare_year": {"fr": "Comparer à la même période un an avant ({start} – {end})",
                               "en": "Compare with the same period a year before ({start} – {end})"},
     "overview.compare_previous": {"fr": "Comparer à la période précédente", "en": "Compare with the previous period"},
-    "kpi.delta_test": {"fr": "Variation {verdict} (p = {p}).", "en": "Change {verdict} (p = {p})."},
+    "kpi.delta_test": {"fr": "Variation {verdict} (p {p}).", "en": "Change {verdict} (p {p})."},
     "kpi.significant": {"fr": "significative à 5\u00a0%", "en": "significant at 5 %"},
     "kpi.not_significant": {"fr": "non significative (elle peut tenir au hasard)",
                             "en": "not significant (it may be chance)"},

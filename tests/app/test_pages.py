@@ -1,6 +1,8 @@
 """Every page of the real app, headless (AppTest): demo data, filters set through widget keys with the
 values checked against the report, and the empty state."""
 
+import re
+
 import pytest
 
 import data_model as dm
@@ -69,6 +71,26 @@ def test_a_period_filter_changes_the_kpis(app, demo_db_url):
     expected = expected_report(demo_db_url, start=date(2025, 3, 1), end=date(2025, 3, 31))
     assert int(metric(app, "Clients").value.replace("\u202f", "")) == expected["customers"]
     assert metric(app, "Clients").value != before
+    # a chosen period is compared with the one before: every change tested, its p-value in the help, grey unless
+    # significant; churn (a status at export time) never compared
+    assert not metric(app, "Churn").delta
+    for label in ("Clients", "Conversion", "NPS", "Cross-canal", "Chiffre d'affaires"):
+        m = metric(app, label)
+        assert m.delta and re.search(r"\(p [=<] \d", m.help), label
+        grey = m.proto.MetricColor.Name(m.proto.color) == "GRAY"
+        assert ("significative à 5" in m.help) != grey, (label, m.proto.color)
+    assert metric(app, "Chiffre d'affaires").delta.endswith("par client")
+
+
+def test_no_period_no_change_and_a_thin_previous_period_is_not_compared(app):
+    from datetime import date
+
+    app.run()
+    assert not any(m.delta for m in app.metric)  # the whole data has no "before"
+    app.date_input(key="period").set_value((date(2025, 1, 1), date(2025, 1, 3))).run()  # before it: no data
+    assert not app.exception, app.exception
+    assert not any(m.delta for m in app.metric)
+    assert any("Pas de période précédente comparable" in c.value for c in app.caption)
 
 
 @pytest.mark.parametrize("page", PAGES[:4])
