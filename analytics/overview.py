@@ -267,7 +267,15 @@ def _trend_nps(scope: Scope, grain: str):
 
 
 TREND_COLUMNS = ["period_start", "customers", "converted", "conversion_rate", "responses", "nps", "churn_rate",
-                 "cross_share", "revenue"]
+                 "cross_share", "revenue", "partial", "sufficient", "nps_sufficient"]
+_NEXT = {"week": lambda d: d + timedelta(days=7),
+         "month": lambda d: date(d.year + d.month // 12, d.month % 12 + 1, 1)}
+
+
+def _last_moment(scope: Scope):
+    """The moment the data stands at (``as_of``): the last touchpoint's timestamp in the whole database."""
+    t = scope._touchpoints
+    return _rows(t.aggregate(last=t.timestamp.max()))[0]["last"]
 
 
 def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
@@ -275,8 +283,11 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     """The KPIs per week (starting Monday) or month (starting the 1st), one row per bucket with data.
 
     Columns ``period_start, customers, converted, conversion_rate, responses, nps, churn_rate,
-    cross_share, revenue``. Each row is the report's figures with the window restricted to that
-    bucket (intersected with the filters' own window, so a bucket cut by the window covers only
+    cross_share, revenue, partial, sufficient, nps_sufficient``: ``partial`` marks the bucket the data's last
+    moment (``as_of``) falls in (a week or month not over: its figures are not comparable with full ones);
+    ``sufficient`` = at least ``MIN_N`` customers (below that, a rate is neither shown nor drawn, the count is),
+    ``nps_sufficient`` = at least ``MIN_N`` responses. Each row is the report's figures with the window
+    restricted to that bucket (intersected with the filters' own window, so a bucket cut by the window covers only
     its kept days): a customer's journey is cut by bucket, and a customer active in several buckets
     counts in each. A bucket "has data" when it holds a kept touchpoint or a kept NPS response.
     ``period_start`` holds ``datetime.date`` values (object column); counts are int64, the other
@@ -299,11 +310,15 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     for r in nps:
         buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
     rows = []
+    last = _last_moment(scope) if buckets else None
     for start in sorted(buckets):
         b = buckets[start]
         k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"])))
-        rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:]}})
-    dtypes = {"period_start": object, "customers": "int64", "converted": "int64", "responses": "int64"}
+        rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:9]},
+                     "partial": last is not None and start <= last.date() < _NEXT[grain](start),
+                     "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["responses"] >= stats.MIN_N})
+    dtypes = {"period_start": object, "customers": "int64", "converted": "int64", "responses": "int64",
+              "partial": "bool", "sufficient": "bool", "nps_sufficient": "bool"}
     return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=dtypes.get(c, "float64")) for c in TREND_COLUMNS},
                         columns=TREND_COLUMNS)
 

@@ -22,8 +22,13 @@ METRICS = {
 }
 """The metric columns ``kpi_trend_chart`` knows, with their number formats (rates are fractions 0–1, NPS points)."""
 
+RATES = ("conversion_rate", "churn_rate", "cross_share")  # estimates: hidden below MIN_N customers
 TREND_TITLES = {
     "period": "Period",
+    "trend_status": "Status",
+    "trend_partial": "period not over",
+    "trend_full": "complete period",
+    "trend_insufficient": "too few (n < 30): not shown",
     "customers": "Customers",
     "conversion_rate": "Conversion rate",
     "nps": "NPS",
@@ -33,13 +38,25 @@ TREND_TITLES = {
 }
 
 
+def _enough(df: pd.DataFrame, metric: str) -> pd.Series:
+    """Whether each period's value rests on enough answers to be drawn (all of them without the flags)."""
+    flag = "nps_sufficient" if metric == "nps" else "sufficient" if metric in RATES else None
+    if flag is None or flag not in df:
+        return pd.Series(True, index=df.index)
+    return df[flag].astype(bool)
+
+
 def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | None = None,
                     small: bool = False) -> alt.LayerChart:
     """One KPI per period: a line through the periods' values with a point on each (``small=False``),
     or a 56-pixel sparkline without axes whose last period is marked by a point (``small=True``).
 
     ``df`` has ``period_start`` (date) and the ``metric`` column (one of ``METRICS``); a period whose
-    value is null (an NPS without responses, say) is skipped and the line joins its neighbours.
+    value is null (an NPS without responses, say) is skipped and the line joins its neighbours. With
+    ``analytics.overview.kpi_trend``'s flags: a rate of a period with ``sufficient`` False (an NPS with
+    ``nps_sufficient`` False) is not drawn — full-size, a grey cross at the foot of the chart says "too few" —
+    and the ``partial`` period (the one the data stops in) is drawn as an open point, so a month half over is not
+    read as a fall.
     Rates are shown as %, NPS with a sign and, full-size, a zero line. The tooltip gives the period
     and the value.
 
@@ -57,8 +74,13 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
     data = pd.DataFrame({
         "period_start": pd.to_datetime(df["period_start"]),
         metric: pd.to_numeric(df[metric], errors="coerce"),
+        "partial": df["partial"].astype(bool) if "partial" in df else False,
+        "enough": _enough(df, metric),
     }).sort_values("period_start", kind="stable").reset_index(drop=True)
+    data.loc[~data["enough"], metric] = float("nan")  # below MIN_N: neither shown nor drawn
     data["is_last"] = data.index == data[metric].last_valid_index()
+    data["status"] = [t["trend_insufficient"] if not enough else t["trend_partial"] if partial else t["trend_full"]
+                      for enough, partial in zip(data["enough"], data["partial"], strict=True)]
 
     base = alt.Chart(data).encode(
         x=alt.X("period_start:T", title=None if small else t["period"], axis=None if small else alt.Axis()),
@@ -68,14 +90,23 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
         tooltip=[
             alt.Tooltip("period_start:T", title=t["period"], format="%d %b %Y"),
             alt.Tooltip(f"{metric}:Q", title=t[metric], format=tip_format),
+            alt.Tooltip("status:N", title=t["trend_status"]),
         ],
     )
-    line = base.mark_line(color=NEUTRAL, strokeWidth=2 if small else 3)
+    line = base.mark_line(color=NEUTRAL, strokeWidth=2 if small else 3)  # null values: skipped, neighbours joined
+    # an open point for the period not over (the data stops in it), a filled one for the others
+    filled = alt.condition("datum.partial", alt.value("white"), alt.value(NEUTRAL))
     if small:
-        last = base.transform_filter("datum.is_last").mark_point(filled=True, size=60, color=NEUTRAL, opacity=1)
+        last = base.transform_filter("datum.is_last").mark_point(filled=True, size=60, stroke=NEUTRAL, opacity=1,
+                                                                 strokeWidth=1.5).encode(fill=filled)
         return finish(alt.layer(line, last).properties(height=56), t)
-    points = base.mark_point(filled=True, size=80, color=NEUTRAL, opacity=1)
-    layers = [line, points]
+    points = base.mark_point(filled=True, size=80, stroke=NEUTRAL, opacity=1, strokeWidth=2).encode(fill=filled)
+    too_few = alt.Chart(data).transform_filter("!datum.enough").mark_point(
+        shape="cross", size=60, color="#9a9a9a", filled=True).encode(
+        x="period_start:T", y=alt.value(232),
+        tooltip=[alt.Tooltip("period_start:T", title=t["period"], format="%d %b %Y"),
+                 alt.Tooltip("status:N", title=t["trend_status"])])
+    layers = [line, points, too_few]
     if metric == "nps":
         zero_line = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#888888", strokeDash=[4, 3])
         layers.insert(0, zero_line.encode(y="zero:Q"))

@@ -1413,6 +1413,10 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "answers": ("Réponses", "Answers"),
     # units, notes and marks a chart writes itself (a test checks every chart default has its French here)
     "days_unit": ("j", "d"),
+    "trend_status": ("Statut", "Status"),
+    "trend_partial": ("période en cours", "period not over"),
+    "trend_full": ("période complète", "complete period"),
+    "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
     "hours_unit": ("h", "h"),
     "significant_note": ("★ = différence significative", "★ = significant difference"),
     "csat_scale": ("/5", "/5"),

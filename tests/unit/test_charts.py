@@ -425,13 +425,32 @@ def test_time_between_in_days():
 
 def test_kpi_trend_line_with_points():
     spec = spec_of(charts.kpi_trend_chart(trend_df(), "nps", titles={"nps": "NPS global"}))
-    assert [mark(la) for la in spec["layer"]] == ["rule", "line", "point"]
+    assert [mark(la) for la in spec["layer"]] == ["rule", "line", "point", "point"]
     line = spec["layer"][1]
     assert line["encoding"]["x"]["type"] == "temporal" and line["encoding"]["y"]["field"] == "nps"
     assert line["encoding"]["y"]["title"] == "NPS global"
     assert [r["nps"] for r in rows(spec, line)] == [10.0, None, 25.0, -5.0]
     rate = spec_of(charts.kpi_trend_chart(trend_df(), "conversion_rate"))
     assert rate["layer"][0]["encoding"]["y"]["axis"]["format"] == ".0%"
+
+
+def test_kpi_trend_hides_thin_periods_and_opens_the_period_not_over():
+    """The flags of analytics.overview.kpi_trend: a rate resting on fewer than 30 customers is not drawn (a grey
+    cross at the foot says why), a count is; the period the data stops in is an open point."""
+    df = trend_df().assign(customers=[40, 12, 50, 20], sufficient=[True, False, True, False],
+                           nps_sufficient=[True, True, True, True], partial=[False, False, False, True])
+    spec = spec_of(charts.kpi_trend_chart(df, "conversion_rate"))
+    line, points, too_few = spec["layer"]
+    assert [r["conversion_rate"] for r in rows(spec, line)] == [0.1, None, 0.11, None]
+    assert [str(r["period_start"])[:10] for r in rows(spec, too_few) if not r["enough"]] == ["2024-02-01",
+                                                                                              "2024-04-01"]
+    assert too_few["transform"] == [{"filter": "!datum.enough"}]
+    counts = spec_of(charts.kpi_trend_chart(df, "customers"))
+    assert [r["customers"] for r in rows(counts, counts["layer"][0])] == [40, 12, 50, 20]
+    assert [r["status"] for r in rows(counts, counts["layer"][0])][-1] == "period not over"
+    assert counts["layer"][1]["encoding"]["fill"]["condition"]["test"] == "datum.partial"
+    fr = spec_of(charts.kpi_trend_chart(df, "conversion_rate", titles={"locale": "fr", "trend_partial": "en cours"}))
+    assert "en cours" not in [r["status"] for r in rows(fr, fr["layer"][0])]  # the last period is too thin
 
 
 def test_kpi_sparkline_has_no_axes_and_marks_the_last_period():

@@ -147,9 +147,10 @@ def assert_rows_equal_report(db, df, filters, grain):
         f = replace(filters or Filters(), start=max(start, (filters or Filters()).start or start),
                     end=min(bucket_end(start, grain), (filters or Filters()).end or date.max))
         k = k_of_report(db, f)
-        expected = {key: k[key] for key in df.columns if key != "period_start"}
-        got = {key: (None if pd.isna(v) else v) for key, v in row.items() if key != "period_start"}
+        expected = {key: k[key] for key in df.columns if key in K_KEYS}
+        got = {key: (None if pd.isna(v) else v) for key, v in row.items() if key in K_KEYS}
         assert got == approx_k(expected), (start, grain)
+        assert row["sufficient"] == (k["customers"] >= 30) and row["nps_sufficient"] == (k["responses"] >= 30)
 
 
 def test_trend_no_data(db):
@@ -157,7 +158,7 @@ def test_trend_no_data(db):
         df = kpi_trend(db, f)
         assert df.empty
         assert list(df.columns) == ["period_start", "customers", "converted", "conversion_rate", "responses", "nps",
-                                    "churn_rate", "cross_share", "revenue"]
+                                    "churn_rate", "cross_share", "revenue", "partial", "sufficient", "nps_sufficient"]
 
 
 def test_trend_example_by_hand(db):
@@ -166,7 +167,9 @@ def test_trend_example_by_hand(db):
     # week of Mon 2024-01-01: c1, c2 (and the c1, c2, c5 responses); week of Mon 2024-01-29: c3 (and its response)
     assert weekly["period_start"].tolist() == [date(2024, 1, 1), date(2024, 1, 29)]
     assert weekly.dtypes.astype(str).tolist() == ["object", "int64", "int64", "float64", "int64", "float64", "float64",
-                                                  "float64", "float64"]
+                                                  "float64", "float64", "bool", "bool", "bool"]
+    # the data stands at c3's last touchpoint (1 Feb): its week and its month are not over
+    assert weekly["partial"].tolist() == [False, True] and not weekly["sufficient"].any()
     assert weekly["customers"].tolist() == [2, 1]
     assert weekly["converted"].tolist() == [2, 0]
     assert weekly["responses"].tolist() == [3, 1]
