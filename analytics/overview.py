@@ -275,7 +275,8 @@ _NEXT = {"week": lambda d: d + timedelta(days=7),
 def _last_moment(scope: Scope):
     """The moment the data stands at (``as_of``): the last touchpoint's timestamp in the whole database."""
     t = scope._touchpoints
-    return _rows(t.aggregate(last=t.timestamp.max()))[0]["last"]
+    # cast: the column is NOT NULL, its maximum over no row is not (PostgreSQL's Arrow cast would refuse the NULL)
+    return t.timestamp.cast("timestamp").max().to_pyarrow().as_py()
 
 
 def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,

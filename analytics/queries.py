@@ -1,7 +1,7 @@
 """Every metric the app, the story and the deck show, by name: one definition of each, reached the same way by
 the pages (``ui.data.query``, cached), the presentation story and ``python -m analytics deck``."""
 
-from analytics import channels, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
+from analytics import channels, cohorts, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
 from analytics.report import report
 
 QUERIES = {
@@ -13,6 +13,7 @@ QUERIES = {
     "funnel_table": funnel.funnel_table,
     "time_between_stages": funnel.time_between_stages,
     "funnel_by_group": funnel.funnel_by_group,
+    "conversion_cohorts": cohorts.conversion_cohorts,
     "mix_outcomes": channels.mix_outcomes,
     "transition_matrix": channels.transition_matrix,
     "stage_flows": channels.stage_flows,

@@ -46,9 +46,10 @@ def _days(later, earlier):
     return ((later.epoch_seconds() - earlier.epoch_seconds()) / _DAY).floor().cast("int64")
 
 
-def survival_table(rel, *, as_of, window_days: int | None, start="start", event="event"):
+def survival_table(rel, *, as_of, window_days: int | None, start="start", event="event", by: tuple[str, ...] = ()):
     """The Ibis expression of ``(time, events, censored)`` per day (int64 columns, ordered by time) for the
-    customers of ``rel`` (one row per customer), under the rules of this module's docstring.
+    customers of ``rel`` (one row per customer), under the rules of this module's docstring; with ``by`` (columns
+    of ``rel``), one table per value of those columns (``*by, time, events, censored``), in one query.
 
     ``start`` and ``event`` name timestamp columns of ``rel`` (or are Ibis expressions on it); ``as_of`` is a
     ``datetime``, a column name or an expression; ``window_days`` a number of days ≥ 0, or None for no window.
@@ -64,12 +65,12 @@ def survival_table(rel, *, as_of, window_days: int | None, start="start", event=
         window = ibis.literal(int(window_days), type="int64")
         hit = hit & (event_day <= window)
         followed = ibis.least(followed, window)
-    per = rel.filter(s <= a).select(time=ibis.ifelse(hit, event_day, followed).cast("int64"),
+    per = rel.filter(s <= a).select(*by, time=ibis.ifelse(hit, event_day, followed).cast("int64"),
                                     hit=hit.fill_null(False))
-    return (per.group_by("time")
+    return (per.group_by(*by, "time")
             .aggregate(events=per.count(where=per.hit).cast("int64"),
                        censored=per.count(where=~per.hit).cast("int64"))
-            .order_by("time"))
+            .order_by(*by, "time"))
 
 
 def survival_rows(rel, *, as_of, window_days: int | None, start="start", event="event") -> list[tuple[int, int, int]]:
