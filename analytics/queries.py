@@ -1,7 +1,18 @@
 """Every metric the app, the story and the deck show, by name: one definition of each, reached the same way by
 the pages (``ui.data.query``, cached), the presentation story and ``python -m analytics deck``."""
 
-from analytics import channels, cohorts, funnel, irritants, journey_map, metrics, overview, satisfaction, variants, voice
+from analytics import (
+    channels,
+    cohorts,
+    funnel,
+    irritants,
+    journey_map,
+    metrics,
+    overview,
+    satisfaction,
+    variants,
+    voice,
+)
 from analytics.report import report
 
 QUERIES = {
