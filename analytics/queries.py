@@ -10,6 +10,7 @@ from analytics import (
     metrics,
     overview,
     satisfaction,
+    timing,
     variants,
     voice,
 )
@@ -23,6 +24,8 @@ QUERIES = {
     "headline": overview.headline,
     "funnel_table": funnel.funnel_table,
     "time_between_stages": funnel.time_between_stages,
+    "time_to_next_stage": timing.time_to_next_stage,
+    "time_to_next_stage_curves": timing.time_to_next_stage_curves,
     "funnel_by_group": funnel.funnel_by_group,
     "conversion_cohorts": cohorts.conversion_cohorts,
     "mix_outcomes": channels.mix_outcomes,

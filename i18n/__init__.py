@@ -1414,6 +1414,10 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     # units, notes and marks a chart writes itself (a test checks every chart default has its French here)
     "days_unit": ("j", "d"),
     "trend_status": ("Statut", "Status"),
+    "days_since": ("Jours depuis le passage à l'étape", "Days since seen at the stage"),
+    "reached_later": ("Passés à une étape suivante", "Reached a later stage"),
+    "step": ("De → à", "From → to"),
+    "still_followed": ("Encore suivis", "Still followed"),
     "trend_partial": ("période en cours", "period not over"),
     "trend_full": ("période complète", "complete period"),
     "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),

@@ -119,6 +119,21 @@ def churn_df(with_ci=True):
     return df
 
 
+def curves_df():
+    return pd.DataFrame({"from_stage": ["awareness"] * 3 + ["consideration"] * 2,
+                         "to_stage": ["consideration"] * 3 + ["purchase"] * 2,
+                         "day": [0, 4, 20, 0, 9], "reached": [0.0, 0.5, 0.62, 0.0, 0.3],
+                         "at_risk": [80, 80, 40, 50, 50]})
+
+
+def test_time_to_next_draws_one_step_line_per_pair():
+    spec = spec_of(charts.time_to_next_chart(curves_df(), labels=LABELS))
+    assert spec["mark"]["interpolate"] == "step-after"
+    assert spec["encoding"]["y"]["scale"]["domain"] == [0, 1] and spec["encoding"]["y"]["axis"]["format"] == ".0%"
+    assert sorted({r["step"] for r in rows(spec, spec)}) == ["Considération → Achat",
+                                                             "Sensibilisation → Considération"]
+
+
 def heatmap_df():
     return pd.DataFrame({
         "stage": ["awareness", "awareness", "consideration", "consideration", "purchase"],
@@ -137,6 +152,7 @@ BUILDERS = {
     "funnel_compare": (lambda df, **kw: charts.funnel_compare_chart(df, significant_stages=["purchase"], **kw),
                        compare_df),
     "time_between": (lambda df, **kw: charts.time_between_chart(df, **kw), between_df),
+    "time_to_next": (lambda df, **kw: charts.time_to_next_chart(df, **kw), curves_df),
     "kpi_trend": (lambda df, **kw: charts.kpi_trend_chart(df, "nps", titles=kw.get("titles")), trend_df),
     "kpi_trend_small": (lambda df, **kw: charts.kpi_trend_chart(df, "conversion_rate", titles=kw.get("titles"),
                                                                 small=True), trend_df),

@@ -1,0 +1,106 @@
+"""Time to the next stage: for the customers seen at a stage, how long until they first reach a later one, with the
+customers still waiting counted as waiting (censored at ``as_of``), not left out.
+
+"Median time between stages" taken over those who got there says 23 days from service to loyalty when, counting
+the customers still waiting, half of them need 89; a date filter shortens it further. Here, for each consecutive
+pair of stages (s, s+1) of the model:
+
+* the customers are those with a touchpoint at s; each one's clock starts at their first touchpoint at s;
+* the event is their first touchpoint at a later stage (stage order > s: a customer who skips s+1 for s+2 has
+  reached "the next stage or beyond") at or after that start (same instant: after, as the journey order puts the
+  later stage second);
+* a customer without such a touchpoint by ``as_of`` (the data's last moment) is censored there;
+* durations in whole days (``analytics.survival``), read from the Kaplan–Meier curve (``stats.km_quantiles``):
+  median with its Brookmeyer–Crowley interval, p25, p75, p90, and the share there within 30/90/365 days.
+
+The rows each metric sees are the scope's (a cohort's whole journeys; under the activity lens, only the window's
+rows). One query: the per-customer clocks of every pair, reduced to counts per (pair, day).
+"""
+
+import ibis
+import pandas as pd
+
+from analytics import stats
+from analytics.filters import Filters
+from analytics.metrics import Scope, _rows, scope_for
+from analytics.survival import survival_table
+
+__all__ = ["CURVE_COLUMNS", "TIMING_COLUMNS", "time_to_next_stage", "time_to_next_stage_curves"]
+
+TIMING_COLUMNS = ["from_stage", "to_stage", "at_risk", "events", "median_days", "ci_low", "ci_high", "p25_days",
+                  "p75_days", "p90_days", "within_30", "within_90", "within_365"]
+CURVE_COLUMNS = ["from_stage", "to_stage", "day", "reached", "at_risk"]
+
+
+def _as_of(scope: Scope):
+    t = scope._touchpoints
+    # cast: the column is NOT NULL, its maximum over no row is not (PostgreSQL's Arrow cast would refuse the NULL)
+    return t.timestamp.cast("timestamp").max().to_pyarrow().as_py()
+
+
+def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
+    """``{pair index i (stages i → i+1): [(day, events, censored), …]}``, one query, cached on the scope."""
+    def compute():
+        stages = scope.stages
+        as_of = _as_of(scope)
+        if len(stages) < 2 or as_of is None:
+            return {}
+        t = scope.touchpoints
+        starts = t.group_by("ckey").aggregate(**{f"s{i}": t.timestamp.min(where=t.position == s.position)
+                                                 for i, s in enumerate(stages[:-1])})
+        starts = starts.rename(sk="ckey")
+        j = t.join(starts, t.ckey == starts.sk)
+        clocks = j.group_by("ckey").aggregate(**{
+            f"s{i}": j[f"s{i}"].min() for i in range(len(stages) - 1)}, **{
+            f"e{i}": j.timestamp.min(where=(j.position > s.position) & (j.timestamp >= j[f"s{i}"]))
+            for i, s in enumerate(stages[:-1])})
+        pairs = ibis.union(*[clocks.filter(clocks[f"s{i}"].notnull()).select(
+            pair=ibis.literal(i, type="int64"), start=clocks[f"s{i}"], event=clocks[f"e{i}"])
+            for i in range(len(stages) - 1)], distinct=False)
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for r in _rows(survival_table(pairs, as_of=as_of, window_days=None, by=("pair",))):
+            out.setdefault(int(r["pair"]), []).append((int(r["time"]), int(r["events"]), int(r["censored"])))
+        return out
+
+    return scope.cached("time_to_next_stage_tables", compute)
+
+
+def time_to_next_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """One row per consecutive pair of stages (``TIMING_COLUMNS``): ``at_risk`` = customers seen at the earlier
+    stage, ``events`` = those who reached a later one by ``as_of``; the quantiles in days and the ``within_*``
+    shares from the Kaplan–Meier curve (None when the curve never gets there, or nobody is followed that long).
+    A figure resting on fewer than ``MIN_N`` customers is computed; the page says "too few" instead."""
+    scope = scope_for(db, filters, scope)
+    tables = _tables(scope)
+    rows = []
+    for i in range(len(scope.stages) - 1):
+        q = stats.km_quantiles(tables.get(i, []))
+        rows.append({"from_stage": scope.stages[i].code, "to_stage": scope.stages[i + 1].code,
+                     **{c: q[c] for c in TIMING_COLUMNS[2:]}})
+    df = pd.DataFrame(rows, columns=TIMING_COLUMNS)
+    for c in TIMING_COLUMNS[4:]:
+        df[c] = df[c].astype("float64")
+    for c in ("at_risk", "events"):
+        df[c] = df[c].astype("int64")
+    return df
+
+
+def time_to_next_stage_curves(db, filters: Filters | None = None, days: int = 365, *,
+                              scope: Scope | None = None) -> pd.DataFrame:
+    """The curves the funnel page draws: per pair with at least ``MIN_N`` customers, the share who reached a later
+    stage by each day 0…``days`` where the curve steps (1 − Kaplan–Meier), and ``at_risk`` then; the curve stops
+    where fewer than ``MIN_N`` are still followed (its tail would rest on a handful)."""
+    scope = scope_for(db, filters, scope)
+    tables = _tables(scope)
+    rows = []
+    for i in range(len(scope.stages) - 1):
+        table = tables.get(i, [])
+        if sum(e + c for _, e, c in table) < stats.MIN_N:
+            continue
+        pair = {"from_stage": scope.stages[i].code, "to_stage": scope.stages[i + 1].code}
+        rows.append({**pair, "day": 0, "reached": 0.0, "at_risk": sum(e + c for _, e, c in table)})
+        for point in stats.kaplan_meier(table):
+            if point["time"] > days or point["at_risk"] < stats.MIN_N:
+                break
+            rows.append({**pair, "day": point["time"], "reached": 1 - point["survival"], "at_risk": point["at_risk"]})
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS).astype({"day": "int64", "reached": "float64", "at_risk": "int64"})
