@@ -109,7 +109,7 @@ def wilson(k: int, n: int, z: float = 1.959963984540054):
     return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
 
 
-def reference_funnels(stages, journeys):
+def reference_funnels(stages, journeys, seen=None):
     """stages: codes in order. journeys: {customer: [(ts, stage), …] already in journey order}.
 
     ``open``: per stage, ``reached`` (furthest stage at or beyond it) and ``observed`` (a touchpoint there).
@@ -121,7 +121,7 @@ def reference_funnels(stages, journeys):
     rank = {s: i for i, s in enumerate(stages)}
     reached = [sum(1 for j in journeys.values() if max(rank[st] for _, st in j) >= i) for i in range(len(stages))]
     observed = [sum(1 for j in journeys.values() if any(st == s for _, st in j)) for s in stages]
-    seen = [s for s, n in zip(stages, observed, strict=True) if n]
+    seen = [s for s, n in zip(stages, observed, strict=True) if n] if seen is None else list(seen)
     steps = {}
     for c, j in journeys.items():
         mine = [s for s in seen if any(st == s for _, st in j)]
