@@ -367,7 +367,7 @@ def test_funnel_bars_in_stage_order_coloured_by_stage_with_count_and_share():
     bars, grey, text = spec["layer"]
     assert [mark(la) for la in spec["layer"]] == ["bar", "bar", "text"]
     enc = bars["encoding"]
-    assert enc["y"]["field"] == "stage_label" and enc["x"]["field"] == "customers"
+    assert enc["y"]["field"] == "stage_label" and enc["x"]["field"] == "bar_customers"
     assert enc["y"]["sort"] == ["Sensibilisation", "Considération", "Achat"]
     assert enc["color"]["scale"] == stage_scale(STAGES, LABELS).to_dict()
     assert [r["bar_text"] for r in rows(spec, text)] == ["1,000 · 100%", "400 · 40%", "120 · 12%"]
