@@ -15,8 +15,9 @@ few rows per stage come back to Python.
   journey order puts the higher stage after, so ``>=`` is the journey order), none when missing —
   then the chain stops. A customer *counts* at every stage from their entry to their last step; the
   step oj → o(j+1) converts among those counted at oj (entrants at o(j+1) are not in its base).
-  Computed stage by stage as a chain of grouped joins (no window): one join of the per-customer
-  state with the touchpoints of each observed stage.
+  Computed without a window or a join per stage: one grouped pass (first and last timestamp per
+  customer and stage), the chain followed in CASE expressions, and the timestamps of the few customers
+  who visit a stage before and after their previous step collected into arrays (``_closed_state``).
 
 Missing values in the returned frames follow the other analytics modules: numeric columns that can
 be undefined (rates, intervals, medians, p-values, ``drop_off`` and ``from_customers``, undefined on
@@ -64,22 +65,53 @@ def observed_indexes(scope: Scope) -> list[int]:
 
 def _closed_state(scope: Scope, observed: list[int]):
     """One row per customer: ``ckey`` and ``s0 … s{m-1}``, the timestamp of their closed-funnel step at each
-    observed stage (NULL: no step there), by the chain of the module docstring."""
-    t = scope.touchpoints
-    state = t.group_by("ckey").aggregate(entry=t.position.min())
-    carried = ["entry"]
-    for j, i in enumerate(observed):
-        p = scope.stages[i].position
-        tk = t.filter(t.position == p).select(k_ckey=t.ckey, k_ts=t.timestamp)
-        jn = state.left_join(tk, state.ckey == tk.k_ckey)
-        step = jn.entry == p
-        if j:
-            prev = jn[f"s{j - 1}"]
-            step = step | (prev.notnull() & (jn.k_ts >= prev))
-        state = jn.group_by("ckey").aggregate(**{c: jn[c].max() for c in carried},
-                                              **{f"s{j}": jn.k_ts.min(where=step)})
-        carried.append(f"s{j}")
-    return state
+    observed stage (NULL: no step there), by the chain of the module docstring.
+
+    One grouped pass gives, per customer and observed stage j, the first and last timestamps ``f_j``, ``l_j`` (a
+    CASE inside ``min``/``max``: about twice as fast on DuckDB as filtered aggregates). The step at stage j is then
+    ``f_j`` when ``f_j`` ≥ the previous step (the first touchpoint there comes after it), none when ``l_j`` is before
+    it — no join, no window. Only when the previous step falls between ``f_j`` and ``l_j`` (a stage visited before
+    and after it) does the first touchpoint after it need the stage's other timestamps: for those customers alone,
+    their timestamps per stage are collected into arrays and the chain is followed with ``min`` of the array
+    filtered to ``≥`` the previous step."""
+    t = scope.touchpoints.select("ckey", "position", "timestamp")
+    ts_type = t.timestamp.type().copy(nullable=True)
+    none = ibis.null().cast(ts_type)
+    positions = [scope.stages[i].position for i in observed]
+    aggs = {"entry": t.position.min()}
+    for j, p in enumerate(positions):
+        at = ibis.ifelse(t.position == p, t.timestamp, none)
+        aggs[f"f{j}"], aggs[f"l{j}"] = at.min(), at.max()
+    per = t.group_by("ckey").aggregate(**aggs)
+    steps, unsure, prev = {}, ibis.literal(False), None
+    for j, p in enumerate(positions):
+        first, last = per[f"f{j}"], per[f"l{j}"]
+        if prev is None:
+            step = first
+        else:
+            step = ibis.cases((per.entry == p, first), (first >= prev, first), else_=none)
+            unsure = unsure | ((per.entry != p) & (first < prev) & (last >= prev)).fill_null(False)
+        steps[f"s{j}"] = step.cast(ts_type)
+        prev = step
+    per = per.select("ckey", unsure=unsure, **steps)
+    sure = per.filter(~per.unsure).drop("unsure")
+
+    doubt = per.filter(per.unsure).select(d_ckey="ckey")
+    td = t.join(doubt, t.ckey == doubt.d_ckey).select("ckey", "position", "timestamp")
+    arrays = td.group_by("ckey").aggregate(
+        entry=td.position.min(), **{f"a{j}": td.timestamp.collect(where=td.position == p)
+                                    for j, p in enumerate(positions)})
+    steps, prev = {}, None
+    for j, p in enumerate(positions):
+        arr = arrays[f"a{j}"]
+        if prev is None:
+            step = arr.mins()
+        else:
+            step = ibis.cases((arrays.entry == p, arr.mins()),
+                              else_=arr.filter(lambda x, prev=prev: x >= prev).mins())
+        steps[f"s{j}"] = step.cast(ts_type)
+        prev = step
+    return ibis.union(sure, arrays.select("ckey", **steps), distinct=False)
 
 
 def _closed_aggregates(state, m: int) -> dict:
