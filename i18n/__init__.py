@@ -191,9 +191,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Not observed in the data (no touchpoint; left out of the step conversions): {stages}."},
     "funnel.skipped": {
         "fr": "{stage}\u00a0: {share} des clients atteignent une étape ultérieure sans point de contact ici "
-              "({reached} atteignent l'étape, {observed} y sont vus).",
-        "en": "{stage}: {share} of customers reach a later stage without a touchpoint here ({reached} reach the "
-              "stage, {observed} are seen there)."},
+              "({reached} {reached|atteint|atteignent} l'étape, {observed} y {observed|est vu|sont vus}).",
+        "en": "{stage}: {share} of customers reach a later stage without a touchpoint here ({reached} "
+              "{reached|reaches|reach} the stage, {observed} {observed|is|are} seen there)."},
     "finding.not_ranked": {
         "fr": "{skipped} des clients atteignent une étape ultérieure sans point de contact à l'étape {stage}\u00a0: "
               "{src} → {stage} n'est pas classée\u00a0; {observed} des clients y ont été vus.",
