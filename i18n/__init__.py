@@ -199,6 +199,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "{src} → {stage} n'est pas classée\u00a0; {observed} des clients y ont été vus.",
         "en": "{skipped} of customers reach a later stage without a touchpoint at {stage}: {src} → {stage} is not "
               "ranked; {observed} of customers were seen at {stage}."},
+    "finding.weakest_term": {"fr": "Étape la plus faible", "en": "Weakest step"},
+    "finding.weakest_definition": {
+        "fr": "le plus faible taux de passage de l'entonnoir fermé (étapes dans l'ordre du parcours) entre étapes "
+              "observées, parmi les étapes partant d'au moins 30 clients et dont l'étape d'arrivée est observée pour "
+              "au moins 80\u00a0% des clients qui l'atteignent\u00a0; les autres ne sont pas classées.",
+        "en": "the lowest step conversion of the closed funnel (stages in journey order) between observed stages, "
+              "among steps that start with at least 30 customers and whose later stage is observed for at least 80% "
+              "of the customers who reach it; the others are not ranked."},
     "finding.no_ranked_step": {"fr": "Aucune étape ne peut être classée au taux de passage.",
                                "en": "No step can be ranked by step conversion."},
     # channels
