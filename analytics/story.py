@@ -246,7 +246,7 @@ def _next_steps(q, filters, dims, tx) -> View:
     worst = q("headline")["worst_step"]
     if worst:
         bullets.append(tx.t("story.next.step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
-                            lost=tx.percent(1 - worst["rate"])))
+                            lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"])))
     churn = q("detractor_churn")
     if (churn["relative_risk"] is not None and churn["p_value"] is not None and churn["p_value"] < 0.05
             and churn["detractors"]["customers"] >= MIN_N and churn["others"]["customers"] >= MIN_N

@@ -393,8 +393,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.next.irritant": {
         "fr": "Traiter l'irritant {cell} : {customers} clients, NPS {nps} contre {overall} au global.",
         "en": "Fix the {cell} irritant: {customers} customers, NPS {nps} against {overall} overall."},
-    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} perdus).",
-                        "en": "Reduce the drop between {src} and {dst} ({lost} lost)."},
+    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} des {n} clients allés jusqu'à "
+                              "{src} s'y arrêtent, au taux de passage).",
+                        "en": "Reduce the drop between {src} and {dst} ({lost} of the {n} customers who got as far "
+                              "as {src} stop there, by step conversion)."},
     "story.next.detractors": {
         "fr": "Rappeler les détracteurs : ils partent {rr} fois plus ({detractors} contre {others}).",
         "en": "Call back the detractors: they leave {rr} times as often ({detractors} against {others})."},
