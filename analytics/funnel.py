@@ -33,8 +33,8 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
-__all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_table", "observed_counts",
-           "stage_counts", "time_between_stages"]
+__all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
+           "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
 
 GROUPINGS = ("persona", "segment", "region", "channel")
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests

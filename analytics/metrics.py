@@ -10,7 +10,9 @@ Definitions (shared by the report, the dashboard pages and the exports):
   ordered by timestamp, then stage order (``stages.position``), then input order
   (``touchpoints.id``); "consecutive" means adjacent in that order.
 * A customer's *furthest stage* is the highest stage order among their kept touchpoints. The
-  funnel counts, for each stage, the customers whose furthest stage is at or beyond it.
+  funnel counts, for each stage, the customers whose furthest stage is at or beyond it (*reached*) and
+  those with a kept touchpoint there (*observed*); a stage nobody is observed at has no rate (the
+  closed funnel and the weakest step: ``analytics.funnel``, ``analytics.overview``).
 * Channel mix: *mono* = one distinct channel; *cross* = the touchpoints that first reach a new
   furthest stage are on at least two channels; else *multi*.
 * Transitions: the directly-follows graph of channels over consecutive touchpoints.
