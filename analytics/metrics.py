@@ -10,7 +10,9 @@ Definitions (shared by the report, the dashboard pages and the exports):
   ordered by timestamp, then stage order (``stages.position``), then input order
   (``touchpoints.id``); "consecutive" means adjacent in that order.
 * A customer's *furthest stage* is the highest stage order among their kept touchpoints. The
-  funnel counts, for each stage, the customers whose furthest stage is at or beyond it.
+  funnel counts, for each stage, the customers whose furthest stage is at or beyond it (*reached*) and
+  those with a kept touchpoint there (*observed*); a stage nobody is observed at has no rate (the
+  closed funnel and the weakest step: ``analytics.funnel``, ``analytics.overview``).
 * Channel mix: *mono* = one distinct channel; *cross* = the touchpoints that first reach a new
   furthest stage are on at least two channels; else *multi*.
 * Transitions: the directly-follows graph of channels over consecutive touchpoints.
@@ -37,7 +39,7 @@ from analytics.filters import Filters, apply_filters
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
-    "nps", "revenue", "scope_for", "stage_infos", "transitions",
+    "nps", "reach_rate", "revenue", "scope_for", "stage_infos", "transitions",
 ]
 
 MIXES = ("mono", "multi", "cross")
@@ -239,6 +241,14 @@ class Scope:
         )
 
     @cached_property
+    def observed_expr(self):
+        """Customers with a kept touchpoint at each stage order (``position``, ``n``); stages nobody is observed
+        at have no row."""
+        t = self.touchpoints
+        pairs = t.select("ckey", "position").distinct()
+        return pairs.group_by("position").aggregate(n=pairs.count())
+
+    @cached_property
     def revenue_expr(self):
         return self.touchpoints.revenue.sum()
 
@@ -252,6 +262,10 @@ class Scope:
     def transition_rows(self) -> list[dict]:
         return _rows(self.transitions_expr)
 
+    @cached_property
+    def observed_rows(self) -> list[dict]:
+        return _rows(self.observed_expr)
+
     def prefetch(self) -> None:
         """Fill the customer-summary and transitions caches.
 
@@ -259,22 +273,26 @@ class Scope:
         DuckDB streams to both aggregates, so the touchpoints are sorted once. PostgreSQL would
         materialise that CTE (slower than sorting twice), so there they are two queries.
         """
-        if "summary_rows" in self.__dict__ and "transition_rows" in self.__dict__:
+        if all(k in self.__dict__ for k in ("summary_rows", "transition_rows", "observed_rows")):
             return
         if self.db.dialect != "duckdb":
-            self.summary_rows, self.transition_rows  # noqa: B018 - fills the caches
+            self.summary_rows, self.transition_rows, self.observed_rows  # noqa: B018 - fills the caches
             return
         null_str = ibis.null().cast("string")
         s = self.summary_expr
         t = self.transitions_expr
+        o = self.observed_expr
         both = ibis.union(
             s.select(kind=ibis.literal("c"), furthest="furthest", mix="mix", churned="churned",
                      src=null_str, dst=null_str, n=s.n.cast("int64")),
             t.select(kind=ibis.literal("t"), furthest=ibis.null().cast("int64"), mix=null_str,
                      churned=ibis.null().cast("boolean"), src="src", dst="dst", n=t.n.cast("int64")),
+            o.select(kind=ibis.literal("o"), furthest=o.position.cast("int64"), mix=null_str,
+                     churned=ibis.null().cast("boolean"), src=null_str, dst=null_str, n=o.n.cast("int64")),
             distinct=False,
         )
         rows = _rows(both)
+        self.__dict__["observed_rows"] = [{"position": r["furthest"], "n": r["n"]} for r in rows if r["kind"] == "o"]
         self.__dict__["summary_rows"] = [
             {k: r[k] for k in ("furthest", "mix", "churned", "n")} for r in rows if r["kind"] == "c"
         ]
@@ -295,9 +313,24 @@ class Scope:
     def _reached(self, position: int) -> int:
         return sum(r["n"] for r in self.summary_rows if r["furthest"] >= position)
 
+    def observed(self) -> list[int]:
+        """Customers with a kept touchpoint at each stage, in stage order (0: the stage is not observed)."""
+        by = {r["position"]: r["n"] for r in self.observed_rows}
+        return [by.get(s.position, 0) for s in self.stages]
+
     def funnel(self) -> list[dict]:
-        """``[{"stage", "customers"}]`` for every stage in order: customers whose furthest stage is at or beyond it."""
-        return [{"stage": s.code, "customers": self._reached(s.position)} for s in self.stages]
+        """``[{"stage", "customers", "observed_customers", "rate", "ci_low", "ci_high"}]`` for every stage in order:
+        ``customers`` reached it (furthest stage at or beyond it), ``observed_customers`` have a kept touchpoint
+        there; ``rate`` = reached / customers with its interval (``reach_rate``), None for a stage nobody is
+        observed at."""
+        total = self.customers()
+        rows = []
+        for s, seen in zip(self.stages, self.observed(), strict=True):
+            reached = self._reached(s.position)
+            rate, low, high = reach_rate(reached, total) if seen else (None, None, None)
+            rows.append({"stage": s.code, "customers": reached, "observed_customers": seen, "rate": rate,
+                         "ci_low": low, "ci_high": high})
+        return rows
 
     def conversion(self) -> dict:
         """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers."""
@@ -358,6 +391,13 @@ class Scope:
         rows = [{"from": r["src"], "to": r["dst"], "count": r["n"]} for r in self.transition_rows]
         rows.sort(key=lambda r: (-r["count"], r["from"], r["to"]))
         return rows
+
+
+def reach_rate(reached: int, customers: int) -> tuple[float | None, float | None, float | None]:
+    """A funnel stage's rate: the share of the cohort's customers who reached it, with its 95 % Wilson interval —
+    the one place this is computed (the report's ``funnel`` rows)."""
+    low, high = stats.wilson_interval(reached, customers)
+    return stats.share(reached, customers), low, high
 
 
 # -- one function per metric (each builds its own scope; use a Scope to share work) ---------------

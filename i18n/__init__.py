@@ -180,20 +180,55 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                 "en": "No significant difference between groups after Benjamini–Hochberg "
                                       "correction (q < 0.05)."},
     "funnel.how": {
-        "fr": "**Entonnoir ouvert** : un client compte à l'étape k si son étape la plus avancée est k ou au-delà "
-              "(des étapes peuvent être sautées). **Entonnoir fermé** : il compte à l'étape k s'il a atteint les "
-              "étapes 1…k dans cet ordre dans le temps. **Depuis l'étape précédente** : clients à k / clients à "
-              "k−1, avec l'intervalle de Wilson à 95 %. **Perdus** : clients à k−1 qui ne vont pas à k. **Temps "
-              "médian** : entre la première atteinte de deux étapes consécutives, parmi les clients qui ont atteint "
-              "les deux. **Comparaison** : un khi-deux par étape teste si la conversion diffère entre groupes ; "
-              "seules les étapes significatives après correction de Benjamini–Hochberg sont marquées ★.",
-        "en": "**Open funnel**: a customer counts at stage k when their furthest stage is k or beyond (stages may "
-              "be skipped). **Closed funnel**: they count at stage k when they reached stages 1…k in that order in "
-              "time. **From previous stage**: customers at k / customers at k−1, with its 95% Wilson interval. "
-              "**Dropped**: customers at k−1 who do not reach k. **Median time**: between the first reach of two "
-              "consecutive stages, among customers who reached both. **Comparison**: a chi-square per step tests "
-              "whether conversion differs between groups; only steps significant after Benjamini–Hochberg "
-              "correction are marked ★."},
+        "fr": "**Atteinte**\u00a0: un client atteint l'étape k si son étape la plus avancée est k ou au-delà "
+              "(des étapes peuvent être sautées)\u00a0; **vus à l'étape**\u00a0: clients ayant un point de "
+              "contact à k. Une étape où personne n'est vu est «\u00a0non observée dans les "
+              "données\u00a0»\u00a0: sans taux, hors des passages d'étape. **Entonnoir fermé**\u00a0: les "
+              "étapes dans l'ordre du parcours — l'étape suivante compte au premier point de contact qui "
+              "vient après l'étape précédente\u00a0; un client entre à la première étape où il est vu. "
+              "**Depuis l'étape précédente**\u00a0: part des clients de l'étape observée précédente qui vont "
+              "à k, avec l'intervalle de Wilson à 95\u00a0%. **Perdus**\u00a0: ceux qui n'y vont pas. **Temps "
+              "médian**\u00a0: entre la première atteinte de deux étapes consécutives, parmi les clients qui "
+              "ont atteint les deux. **Comparaison**\u00a0: un khi-deux par étape teste si la conversion "
+              "diffère entre groupes\u00a0; seules les étapes significatives après correction de "
+              "Benjamini–Hochberg sont marquées ★.",
+        "en": "**Reached**: a customer reaches stage k when their furthest stage is k or beyond (stages may be "
+              "skipped); **seen at the stage**: customers with a touchpoint at k. A stage where nobody is seen is "
+              "\"not observed in the data\": no rate, left out of the steps. **Closed funnel**: the stages in journey "
+              "order — the next stage counts at the first touchpoint that comes after the previous step; a customer "
+              "enters at the first stage they are seen at. **From previous stage**: the share of the previous "
+              "observed stage's customers who go on to k, with its 95% Wilson interval. **Dropped**: those who do not. "
+              "**Median time**: between the first reach of two consecutive stages, among customers who reached both. "
+              "**Comparison**: a chi-square per step tests whether conversion differs between groups; only steps "
+              "significant after Benjamini–Hochberg correction are marked ★."},
+    # -- a funnel of what was seen, in the order it happened (issue 15): observed stages, the weakest step's
+    #    ranking rule; said the same way by the funnel page, the overview, the story and the deck
+    "funnel.col.observed": {"fr": "Vus à l'étape", "en": "Seen at the stage"},
+    "funnel.col.from": {"fr": "Depuis", "en": "From"},
+    "funnel.not_observed": {"fr": "non observée", "en": "not observed"},
+    "funnel.not_observed_stages": {
+        "fr": "Non observées dans les données (aucun point de contact, hors des taux de passage)\u00a0: {stages}.",
+        "en": "Not observed in the data (no touchpoint; left out of the step conversions): {stages}."},
+    "funnel.skipped": {
+        "fr": "{stage}\u00a0: {share} des clients atteignent une étape ultérieure sans point de contact ici "
+              "({reached} {reached|atteint|atteignent} l'étape, {observed} y {observed|est vu|sont vus}).",
+        "en": "{stage}: {share} of customers reach a later stage without a touchpoint here ({reached} "
+              "{reached|reaches|reach} the stage, {observed} {observed|is|are} seen there)."},
+    "finding.not_ranked": {
+        "fr": "{skipped} des clients atteignent une étape ultérieure sans point de contact à l'étape {stage}\u00a0: "
+              "{src} → {stage} n'est pas classée\u00a0; {observed} des clients y ont été vus.",
+        "en": "{skipped} of customers reach a later stage without a touchpoint at {stage}: {src} → {stage} is not "
+              "ranked; {observed} of customers were seen at {stage}."},
+    "finding.weakest_term": {"fr": "Étape la plus faible", "en": "Weakest step"},
+    "finding.weakest_definition": {
+        "fr": "le plus faible taux de passage de l'entonnoir fermé (étapes dans l'ordre du parcours) entre étapes "
+              "observées, parmi les étapes partant d'au moins 30 clients et dont l'étape d'arrivée est observée pour "
+              "au moins 80\u00a0% des clients qui l'atteignent\u00a0; les autres ne sont pas classées.",
+        "en": "the lowest step conversion of the closed funnel (stages in journey order) between observed stages, "
+              "among steps that start with at least 30 customers and whose later stage is observed for at least 80% "
+              "of the customers who reach it; the others are not ranked."},
+    "finding.no_ranked_step": {"fr": "Aucune étape ne peut être classée au taux de passage.",
+                               "en": "No step can be ranked by step conversion."},
     # channels
     "channels.mix": {"fr": "Mono-, multi- ou cross-canal", "en": "Mono-, multi- or cross-channel"},
     "channels.mono": {"fr": "mono-canal", "en": "mono-channel"},
@@ -378,8 +413,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.next.irritant": {
         "fr": "Traiter l'irritant {cell} : {customers} clients, NPS {nps} contre {overall} au global.",
         "en": "Fix the {cell} irritant: {customers} customers, NPS {nps} against {overall} overall."},
-    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} perdus).",
-                        "en": "Reduce the drop between {src} and {dst} ({lost} lost)."},
+    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} des {n} clients allés jusqu'à "
+                              "{src} s'y arrêtent, au taux de passage).",
+                        "en": "Reduce the drop between {src} and {dst} ({lost} of the {n} customers who got as far "
+                              "as {src} stop there, by step conversion)."},
     "story.next.detractors": {
         "fr": "Rappeler les détracteurs : ils partent {rr} fois plus ({detractors} contre {others}).",
         "en": "Call back the detractors: they leave {rr} times as often ({detractors} against {others})."},
@@ -1432,6 +1469,9 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "steps": ("Étapes", "Steps"),
     "variants": ("Parcours distincts", "Distinct journeys"),
     "between": ("Entre les étapes", "Between stages"),
+    "not_observed": ("non observée dans les données", "not observed in the data"),
+    "observed_customers": ("Clients vus à l'étape", "Customers seen at the stage"),
+    "seen_here": ("vus ici", "seen here"),
     "channel": ("Canal", "Channel"),
     "churn_rate": ("Taux de churn", "Churn rate"),
     "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),

@@ -9,6 +9,7 @@ import pytest
 from analytics import metrics
 from analytics.filters import Filters
 from analytics.stats import nps_with_interval
+from tests.reference import reference_funnels, reference_weakest_step, wilson
 from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
@@ -16,6 +17,11 @@ STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advoc
 
 def funnel_of(*counts):
     return [{"stage": s, "customers": n} for s, n in zip(STAGES, counts, strict=True)]
+
+
+def reached(db, filters=None):
+    """The funnel's reached counts (``stage``, ``customers``); observed and rates have tests of their own."""
+    return [{"stage": r["stage"], "customers": r["customers"]} for r in metrics.funnel(db, filters)]
 
 
 def nps_block(promoters, detractors, n):
@@ -31,7 +37,7 @@ def churn_by_stage(**per_stage):
 
 def everything(db, filters=None):
     return {
-        "funnel": metrics.funnel(db, filters),
+        "funnel": reached(db, filters),
         "conversion": metrics.conversion(db, filters),
         "revenue": metrics.revenue(db, filters),
         "nps": metrics.nps(db, filters),
@@ -91,7 +97,7 @@ def test_one_customer_of_the_example(db):
 def test_funnel_counts_customers_at_or_beyond_each_stage(db):
     load_example(db)
     # c1 and c2 reach purchase (c2 skipping consideration still counts there), c3 consideration
-    assert metrics.funnel(db) == funnel_of(3, 3, 2, 0, 0, 0)
+    assert reached(db) == funnel_of(3, 3, 2, 0, 0, 0)
 
 
 def test_conversion(db):
@@ -155,7 +161,7 @@ def test_churn_customer_without_a_customers_row_is_unknown(db):
     load(db, [customer("k", churned=True)],
          [tp("k", "2024-01-01", "web", "awareness"), tp("ghost", "2024-01-01", "web", "awareness")])
     assert metrics.churn(db) == {"rate": 1.0, "by_stage": churn_by_stage(awareness=(2, 1.0))}
-    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 2}
+    assert reached(db)[0] == {"stage": "awareness", "customers": 2}
 
 
 def test_churn_all_unknown(db):
@@ -217,7 +223,7 @@ def test_touchpoints_at_a_stage_outside_the_model_are_not_kept(db):
     # so such a row is ignored everywhere (customers, revenue, mix, transitions).
     load(db, [], [tp("s", "2024-01-01", "web", "awareness"), tp("s", "2024-01-02", "app", "retired", "5.00"),
                   tp("z", "2024-01-01", "web", "retired", "7.00")])
-    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 1}
+    assert reached(db)[0] == {"stage": "awareness", "customers": 1}
     assert metrics.revenue(db) == 0.0
     assert metrics.channel_mix(db) == {"mono": 1, "multi": 0, "cross": 0}
     assert metrics.transitions(db) == []
@@ -230,7 +236,7 @@ def test_tie_in_timestamp_falls_back_to_stage_order(db):
     load(db, [], [tp("t", "2024-01-01 10:00", "store", "purchase"), tp("t", "2024-01-01 10:00", "web", "awareness")])
     assert metrics.transitions(db) == [{"from": "web", "to": "store", "count": 1}]
     assert metrics.channel_mix(db) == {"mono": 0, "multi": 0, "cross": 1}  # both touchpoints reach a new stage
-    assert metrics.funnel(db) == funnel_of(1, 1, 1, 0, 0, 0)
+    assert reached(db) == funnel_of(1, 1, 1, 0, 0, 0)
 
 
 def test_tie_in_timestamp_and_stage_falls_back_to_input_order(db):
@@ -408,7 +414,14 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
         return sum(known) / len(known) if known else None
 
     n = len(journeys)
-    funnel = [{"stage": s, "customers": sum(1 for v in furthest.values() if v >= p)} for s, p in position.items()]
+    funnels = reference_funnels(STAGES, {c: [(r[0], r[3]["stage"]) for r in rows] for c, rows in journeys.items()})
+    funnel = []
+    for s, p in position.items():
+        got = sum(1 for v in furthest.values() if v >= p)
+        seen = sum(1 for rows in journeys.values() if any(r[1] == p for r in rows))
+        rate, low, high = (got / n, *wilson(got, n)) if seen else (None, None, None)
+        funnel.append({"stage": s, "customers": got, "observed_customers": seen, "rate": rate, "ci_low": low,
+                       "ci_high": high})
     conv = funnel[STAGES.index("purchase")]["customers"]
     responses = [r for r in feedback if r["nps"] is not None and keeps(r)]
 
@@ -429,6 +442,7 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
         "channel_mix": mix,
         "transitions": [{"from": a, "to": b, "count": k}
                         for (a, b), k in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "weakest_step": reference_weakest_step(funnels)["worst"],
     }
 
 

@@ -108,7 +108,8 @@ def test_irritants_and_next_steps_without_a_significant_cell(db40):
     # one cell of 30 responses and nothing to compare it with: no irritant
     assert build(db40, "irritants", "en").caption.startswith("No significant irritant")
     v = build(db40, "next_steps", "en")
-    assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% lost).",)
+    assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% of the 30 customers who got as "
+                         "far as Consideration stop there, by step conversion).",)
     assert v.caption == "1 action drawn from the data, the costliest first."
 
 
