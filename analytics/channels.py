@@ -306,7 +306,9 @@ def _ropo_expr(scope: Scope, conv_position: int):
     touchpoint at an earlier stage comes before the conversion touchpoint in journey order exactly when
     its timestamp is not later (on a tie the lower stage order comes first)."""
     t = scope.touchpoints
+    kinds = scope.channel_numbers.select(k_chn="chn", is_phys="is_phys")
     j = t.filter(~t.is_op)
+    j = j.join(kinds, j.chn == kinds.k_chn)
     at = j.filter(j.position == conv_position)
     w = ibis.window(group_by=at.ckey, order_by=[at.timestamp, at.id])
     first = at.select("ckey", "timestamp", "is_phys", rn=ibis.row_number().over(w))
