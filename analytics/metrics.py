@@ -141,10 +141,10 @@ class Scope:
         their time at 10M rows). Read from the tables themselves (30 ms at 10M rows), not from
         ``channels``, which need not list every channel.
 
-        Each code also carries the ``channels`` table's flags, so the journey windows read them without
-        another join: ``is_op`` (operational, not a journey channel; false for a channel missing from
-        ``channels`` and in a warehouse whose ``channels`` has no ``operational`` column) and ``is_phys``
-        (kind ``physical``; a missing channel counts as digital)."""
+        Each code also carries the ``channels`` table's flags (the kept touchpoints take ``is_op`` from
+        here, so the journey window needs no other join): ``is_op`` (operational, not a journey channel;
+        false for a channel missing from ``channels`` and in a warehouse whose ``channels`` has no
+        ``operational`` column) and ``is_phys`` (kind ``physical``; a missing channel counts as digital)."""
         fb = self._feedback
         ch = ibis.union(self._touchpoints.select(code=self._touchpoints.channel.cast("string")),
                         fb.filter(fb.channel.notnull()).select(code=fb.channel.cast("string")), distinct=True)
