@@ -231,8 +231,9 @@ def _trend_rows(scope: Scope, grain: str) -> list[dict]:
     t = scope.touchpoints
     bucket = t.timestamp.truncate(_TRUNCATE[grain])
     t = t.mutate(bucket=bucket.date(), code=bucket.epoch_seconds())
-    before = ibis.window(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
-    o = t.select("ckey", "chn", "position", "bucket", "code",
+    # partitioned by (customer, is_op) as ``Scope.ordered``: the mix reads the journey touchpoints on their own
+    before = ibis.window(group_by=[t.ckey, t.is_op], order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
+    o = t.select("ckey", "chn", "position", "is_op", "bucket", "code",
                  prev_max=t.position.max().over(before),
                  prev_enc=(t.code * _ENCODE + t.position).max().over(before))
     in_bucket = o.mutate(prev_max=ibis.cases(((o.prev_enc // _ENCODE) == o.code, o.prev_enc % _ENCODE),

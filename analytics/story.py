@@ -177,8 +177,8 @@ def _crossover(q, filters, dims, tx) -> View:
         caption = tx.t("story.crossover.none")
     else:
         def conversion(kind: str) -> str:
-            row = mix.loc[kind]
-            return tx.percent(row["conversion_rate"]) if row["customers"] >= MIN_N else tx.t("insufficient", n=MIN_N)
+            row = mix.loc[kind]  # compared among customers seen at two stages or more (the caption says so)
+            return tx.percent(row["conversion_rate"]) if row["compared"] >= MIN_N else tx.t("insufficient", n=MIN_N)
 
         caption = tx.t("story.crossover.caption", cross=tx.percent(mix.loc["cross", "share"]),
                        conv_cross=conversion("cross"), conv_mono=conversion("mono"),

@@ -235,20 +235,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "channels.multi": {"fr": "multicanal", "en": "multichannel"},
     "channels.cross": {"fr": "cross-canal", "en": "cross-channel"},
     "channels.mix_definition": {
-        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux canaux "
-              "(ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque avancée "
-              "se fait sur le même.",
+        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux "
+              "canaux (ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque "
+              "avancée se fait sur le même. Les canaux opérationnels (transporteur, e-mail d'enquête) n'en font "
+              "pas partie.",
         "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
               "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
-              "happens on the same one."},
+              "happens on the same one. Operational channels (a carrier, a survey e-mail) are left out."},
     "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
     "channels.col.share": {"fr": "Part", "en": "Share"},
     "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
     "channels.ropo": {"fr": "ROPO (recherche en ligne, achat physique)", "en": "ROPO (research online, buy offline)"},
-    "channels.ropo_help": {"fr": "Parmi les clients convertis : étape précédant la conversion atteinte d'abord sur "
-                                 "un canal digital, conversion atteinte d'abord sur un canal physique.",
-                           "en": "Among converted customers: the stage before conversion first reached on a "
-                                 "digital channel, conversion first reached on a physical one."},
+    "channels.ropo_help": {"fr": "Parmi les clients convertis : le premier point de contact à l'étape de "
+                                 "conversion est sur un canal physique, et un point de contact digital à une étape "
+                                 "antérieure le précède dans le parcours (acheter en magasin puis regarder en ligne "
+                                 "n'en est pas). Canaux opérationnels exclus.",
+                           "en": "Among converted customers: the first touchpoint at the conversion stage is on a "
+                                 "physical channel, and a digital touchpoint at an earlier stage comes before it in "
+                                 "the journey (buying in store, then browsing online is not ROPO). Operational "
+                                 "channels left out."},
     "channels.showrooming": {"fr": "Showrooming (vu en magasin, acheté en ligne)",
                              "en": "Showrooming (seen in store, bought online)"},
     "channels.showrooming_help": {"fr": "L'inverse du ROPO, parmi les clients convertis.",
@@ -257,9 +262,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                "en": "95% Wilson intervals — ROPO: {ropo}; showrooming: {show}."},
     "channels.transitions": {"fr": "D'un canal à l'autre", "en": "From one channel to the next"},
     "channels.transitions_help": {"fr": "Nombre de passages d'un canal (ligne) au canal du point de contact suivant "
-                                        "(colonne), même canal compris.",
+                                        "(colonne), même canal compris. Les canaux opérationnels sont retirés de la "
+                                        "suite des points de contact.",
                                   "en": "Count of moves from a channel (row) to the channel of the next touchpoint "
-                                        "(column), same channel included."},
+                                        "(column), same channel included. Operational channels are taken out of the "
+                                        "sequence of touchpoints."},
     "channels.flows": {"fr": "Canal de première atteinte de chaque étape",
                        "en": "Channel on which each stage is first reached"},
     "channels.flows_help": {"fr": "Chaque ruban relie le canal sur lequel un client a atteint une étape à celui de "
@@ -392,11 +399,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "en": "Too few customers to compare the stages."},
     "story.crossover.title": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
     "story.crossover.caption": {
-        "fr": "{cross} des clients ont un parcours cross-canal ; ils convertissent à {conv_cross} contre {conv_mono} "
-              "en mono-canal. {ropo} des {converted} acheteurs ont cherché en ligne puis acheté en magasin (ROPO).",
-        "en": "{cross} of customers have a cross-channel journey; they convert at {conv_cross} against {conv_mono} "
-              "for mono-channel ones. {ropo} of the {converted} buyers researched online, then bought offline "
-              "(ROPO)."},
+        "fr": "{cross} des clients ont un parcours cross-canal ; parmi les clients vus à au moins deux étapes, "
+              "ils convertissent à {conv_cross} contre {conv_mono} en mono-canal. {ropo} des {converted} acheteurs "
+              "ont cherché en ligne puis acheté en magasin (ROPO).",
+        "en": "{cross} of customers have a cross-channel journey; among customers seen at two stages or more, they "
+              "convert at {conv_cross} against {conv_mono} for mono-channel ones. {ropo} of the {converted} buyers "
+              "researched online, then bought offline (ROPO)."},
     "story.crossover.none": {"fr": "Aucun parcours pour cette sélection.", "en": "No journey for this selection."},
     "story.satisfaction.caption": {
         "fr": "NPS global {nps} ({n} réponses) ; le plus bas à l'étape {stage} : {stage_nps} ({stage_n} réponses).",
@@ -670,7 +678,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.kind.digital": {"fr": "digital", "en": "digital"},
     "data.kind.physical": {"fr": "physique", "en": "physical"},
     "data.save_mapping": {"fr": "Enregistrer la correspondance", "en": "Save the mapping"},
-    "data.channels": {"fr": "Canaux : digital ou physique", "en": "Channels: digital or physical"},
+    "data.channels": {"fr": "Canaux : digital ou physique, de parcours ou opérationnel",
+                      "en": "Channels: digital or physical, journey or operational"},
     "data.save_channels": {"fr": "Enregistrer les canaux", "en": "Save the channels"},
     "data.saved": {"fr": "Enregistré.", "en": "Saved."},
     "data.demo_only": {"fr": "Cette base contient la société de démonstration (clients fictifs) et rien d'autre.",
@@ -1335,6 +1344,42 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                   "one per line."},
 }
 CATALOGUE.update(LOADER_TEXTS)
+
+# Operational channels, the mix comparison (issue 15): the command line's and the pages' texts.
+OPERATIONAL_TEXTS: dict[str, dict[str, str]] = {
+    "load.setting.nothing_to_set": {"fr": "Rien à changer : donnez une nature ({accepted}), --operational ou "
+                                          "--journey",
+                                    "en": "Nothing to change: give a kind ({accepted}), --operational or --journey"},
+    "load.cli.role_set.operational": {"fr": "Le canal {channel} est opérationnel : hors du mix de canaux, du "
+                                            "ROPO/showrooming et des transitions (ses points de contact comptent "
+                                            "pour les étapes, le tunnel et le chiffre d'affaires)",
+                                      "en": "Channel {channel} is operational: left out of the channel mix, "
+                                            "ROPO/showrooming and transitions (its touchpoints count for stages, the "
+                                            "funnel and revenue)"},
+    "load.cli.role_set.journey": {"fr": "Le canal {channel} est un canal de parcours",
+                                  "en": "Channel {channel} is a journey channel"},
+    "data.col.operational": {"fr": "Opérationnel (hors parcours)", "en": "Operational (not a journey channel)"},
+    "data.operational_help": {
+        "fr": "Un canal opérationnel (transporteur, e-mail d'enquête) compte pour les étapes, le tunnel et le chiffre "
+              "d'affaires, mais pas pour le mix de canaux, le ROPO/showrooming ni les transitions. Aussi : "
+              "`python -m loaders channel-kind CANAL --operational` (ou `--journey`).",
+        "en": "An operational channel (a carrier, a survey e-mail) counts for stages, the funnel and revenue, but not "
+              "for the channel mix, ROPO/showrooming or transitions. Also: `python -m loaders channel-kind CHANNEL "
+              "--operational` (or `--journey`)."},
+    "channels.col.compared": {"fr": "Comparés (≥ 2 étapes)", "en": "Compared (≥ 2 stages)"},
+    "channels.compared": {
+        "fr": "Conversion et NPS comparés parmi les clients vus à au moins deux étapes ({n} {n|client|clients}) : "
+              "un parcours cross-canal en demande deux, un parcours mono-canal peut n'en avoir qu'une.",
+        "en": "Conversion and NPS compared among customers seen at two stages or more ({n} {n|customer|customers}): "
+              "a cross-channel journey needs two, a mono-channel one can have one."},
+    "channels.no_journey_channel": {
+        "fr": "{n} {n|client n'a|clients n'ont} de points de contact que sur des canaux opérationnels : "
+              "aucun canal de parcours, hors des trois classes.",
+        "en": "{n} {n|customer has|customers have} touchpoints on operational channels only: no journey channel, "
+              "in none of the three classes."},
+}
+LOADER_TEXTS.update({k: v for k, v in OPERATIONAL_TEXTS.items() if k.startswith("load.")})
+CATALOGUE.update(OPERATIONAL_TEXTS)
 
 
 def pick(lang: str | None) -> str:

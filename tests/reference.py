@@ -8,10 +8,13 @@ from decimal import Decimal
 
 
 def reference_report(stages, conversion, customers, touchpoints, feedback,
-                     personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None):
+                     personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None,
+                     operational=()):
     """stages: codes in order. customers: {id: {"persona", "segment", "churned"}}.
     touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
-    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}]."""
+    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}].
+    operational: codes of the channels that are not journey channels (the channel mix and the transitions
+    read only the other channels' touchpoints, in journey order)."""
     pos = {s: i for i, s in enumerate(stages, start=1)}
 
     def customer_ok(cid):
@@ -43,7 +46,10 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
 
     mix = Counter()
     trans = Counter()
-    for j in journeys.values():
+    for whole in journeys.values():
+        j = [row for row in whole if row[3]["channel"] not in operational]  # the journey touchpoints
+        if not j:
+            continue  # no journey channel: in no mix class
         chans = {t["channel"] for *_, t in j}
         best, advancing = 0, set()
         for _, p, _, t in j:

@@ -5,10 +5,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlmodel import Session
 
 from analytics import metrics
 from analytics.filters import Filters
 from analytics.stats import nps_with_interval
+from data_model import Channel
 from tests.reference import reference_funnels, reference_weakest_step, wilson
 from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
@@ -382,8 +384,9 @@ def test_filters_normalise_and_describe():
 
 # -- random journeys against a plain-Python reading of the definitions --------------------------------
 
-def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
-    """The report's definitions, computed row by row in Python (the test's independent reading)."""
+def reference_report(customers, touchpoints, feedback, f: Filters, operational=frozenset()) -> dict:
+    """The report's definitions, computed row by row in Python (the test's independent reading). The channel
+    mix and the transitions read the journey touchpoints only (channels not in ``operational``)."""
     position = {s: i for i, s in enumerate(STAGES, start=1)}
     by_id = {c.customer_id: c for c in customers}
 
@@ -398,6 +401,9 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
     for cid, rows in journeys.items():
         rows.sort(key=lambda r: r[:3])
         furthest[cid] = max(r[1] for r in rows)
+        rows = [r for r in rows if r[3]["channel"] not in operational]
+        if not rows:
+            continue  # no journey channel: in no mix class, no transition
         best, forward = 0, set()
         for r in rows:
             if r[1] > best:
@@ -469,3 +475,13 @@ def test_random_journeys_match_a_plain_python_reference(db):
         expected = reference_report(customers, touchpoints, feedback, f)
         assert report(db, f) == expected, f.describe()
     assert expected["customers"] > 0
+    # e-mail as an operational channel (a survey e-mail): out of the mix and the transitions, still in the funnel
+    with Session(db.engine) as s:
+        s.get(Channel, "email").operational = True
+        s.commit()
+    for f in [Filters(), Filters(channels=("web", "email"), start=date(2024, 1, 2)), Filters(channels=("email",))]:
+        expected = reference_report(customers, touchpoints, feedback, f, operational={"email"})
+        assert report(db, f) == expected, f.describe()
+    # e-mail alone: customers and a funnel, but no mix class and no transition
+    assert expected["customers"] > 0 and expected["channel_mix"] == {"mono": 0, "multi": 0, "cross": 0}
+    assert expected["transitions"] == []
