@@ -17,7 +17,7 @@ from analytics.report import report
 from analytics.stats import nps_with_interval, wilson_interval
 from data_model import Channel
 from data_model.stages import StageDef
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -352,7 +352,7 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters) -> dict:
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
-        return kept_by(row, f, by_id)
+        return kept_by(row, f, by_id, touchpoints)
 
     journeys: dict[str, list] = {}
     for i, t in enumerate(touchpoints, start=1):
@@ -414,9 +414,9 @@ def test_random_journeys_match_a_plain_python_reference(db):
                    nps=rng.choice([None, *range(11)]), channel=rng.choice([None, *chans])) for _ in range(150)]
     load(db, customers, touchpoints, feedback)
     set_kinds(db, store="physical", call="physical")
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
-              Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
-              Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app", "call"))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+                    Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
+                    Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app", "call"))]):
         ref = reference(customers, touchpoints, feedback, kinds, f)
         scope = Scope(db, f)
         assert flows(db, f) == ref["flows"], f.describe()

@@ -13,7 +13,7 @@ from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
 from analytics.stats import MIN_N, nps_with_interval, relative_risk, wilson_interval
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
@@ -276,10 +276,11 @@ def test_random_feedback_matches_a_plain_python_reference(db):
     load(db, customers, touchpoints, feedback)
 
     def keeps(row, f):
-        return kept_by(row, f, by_id)
+        return kept_by(row, f, by_id, touchpoints)
 
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
-              Filters(regions=("north",), start=date(2024, 1, 2)), Filters(end=date(2024, 1, 2), channels=("app",))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+                    Filters(regions=("north",), start=date(2024, 1, 2)),
+                    Filters(end=date(2024, 1, 2), channels=("app",))]):
         kept = [(i, r) for i, r in enumerate(feedback) if keeps(r, f)]
         responses = [(i, r) for i, r in kept if r["nps"] is not None]
         # by channel
