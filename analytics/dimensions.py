@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import data_model as dm
+from data_model.text import fold, slug
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,44 @@ def data_version(db: dm.Database) -> DataVersion:
         batch_id, imported_at, batches, forgets = conn.exec_driver_sql(
             "SELECT max(id), max(imported_at), count(*), (SELECT count(*) FROM forget_log) FROM import_batches").one()
     return DataVersion(int(batch_id or 0), imported_at, int(batches), int(forgets))
+
+
+# -- values typed by a person (command line, links) against the data's own ------------------------------------------
+
+def _folded(text: str) -> str:
+    """Case, accents and surrounding or repeated spaces ignored: " sp " finds "SP", "ile-de-france" does not find
+    "Île-de-France" (a hyphen is not a space)."""
+    return fold(" ".join(str(text).split()))
+
+
+def matching(value: str, known, labels: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The values of ``known`` that ``value`` names, ignoring case and accents (a value may name several that differ
+    only so: "SP" and "sp" are both chosen). ``labels`` (code → label, the channels) lets a label or its slug name
+    its code too. Empty when nothing matches."""
+    want = _folded(value)
+    if not want:
+        return ()
+    found = [k for k in known if _folded(k) == want]
+    if not found and labels:
+        found = [k for k in known if _folded(labels.get(k, "")) == want or (slug(value) and slug(value) in (
+            k, slug(labels.get(k, ""))))]
+    return tuple(found)
+
+
+def known_values(db, column: str | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The distinct values of a customer column (``None``: the channel codes, with their labels), through Ibis so
+    that it reads a warehouse database too."""
+    con = db.ibis
+    if column is None:
+        rows = con.table("channels").select("code", "label").to_pyarrow().to_pylist()
+        labels = {r["code"]: r["label"] or r["code"] for r in rows}
+        return tuple(sorted(labels)), labels
+    c = con.table("customers")
+    values = c.filter(c[column].notnull()).select(column).distinct().to_pyarrow().column(column).to_pylist()
+    return tuple(sorted(str(v) for v in values)), {}
+
+
+def last_timestamp(db) -> datetime | None:
+    """``as_of``: the moment the data stands at, the last touchpoint's timestamp (``None`` without touchpoints)."""
+    t = db.ibis.table("touchpoints")
+    return t.timestamp.max().to_pyarrow().as_py()

@@ -55,7 +55,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("persona", "personas", "persona", "with persona {values}"),
     Dimension("segment", "segments", "segment", "in segment {values}"),
     Dimension("region", "regions", "region", "in region {values}"),
-    Dimension("channel", "channels", None, "{mode} {values}"),
+    Dimension("channel", "channels", None, "who used channel {values} (see --channel-mode)"),
 )
 """Every filterable dimension, in the order the sidebar, the command line and the sentence show them."""
 
@@ -292,5 +292,6 @@ def apply_filters(table, filters: Filters, customers, *, touchpoints=None, stage
 def as_of(db):
     """The moment the data stands at: the last touchpoint's timestamp (``None`` without touchpoints). Journeys are
     "followed until" it."""
-    t = db.ibis.table("touchpoints")
-    return t.timestamp.max().to_pyarrow().as_py()
+    from analytics.dimensions import last_timestamp
+
+    return last_timestamp(db)

@@ -116,6 +116,12 @@ def load_example(db) -> None:
     )
 
 
+ONLY = {"channel_mode": "only"}
+"""The channel lens: only the chosen channels' touchpoints and feedback (what a channel filter meant before cohorts)."""
+ACTIVITY = {"period_mode": "activity"}
+"""The period lens: only the rows inside the window (what a period meant before cohorts)."""
+LENSES = {**ONLY, **ACTIVITY}
+
 DEFAULT_STAGES = ("awareness", "consideration", "purchase", "service", "loyalty", "advocacy")
 
 

@@ -17,7 +17,7 @@ from analytics.report import report
 from analytics.stats import nps_with_interval, wilson_interval
 from data_model import Channel
 from data_model.stages import StageDef
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, modes, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -128,7 +128,7 @@ def test_mix_outcomes_counts_every_response_of_the_class(db):
 
 def test_mix_counts_equal_the_reports_channel_mix_and_conversion(db):
     load_example(db)
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web",)), Filters(start=date(2024, 1, 3))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web",)), Filters(start=date(2024, 1, 3))]):
         rep = report(db, f)
         mix = channels.mix_outcomes(db, f)
         assert dict(zip(mix["mix"], mix["customers"].tolist(), strict=True)) == rep["channel_mix"]
@@ -221,7 +221,7 @@ def test_digital_share_by_stage(db):
                       "digital_first_share": 0.5}
     assert got[3]["touchpoints"] == 0 and got[3]["digital_share"] is None
     # the channel filter applies to each touchpoint: on store alone d1 is all physical
-    one = records(channels.digital_share_by_stage(db, Filters(channels=("store",))))
+    one = records(channels.digital_share_by_stage(db, Filters(channels=("store",), **ONLY)))
     assert (one[0]["touchpoints"], one[0]["physical"], one[0]["customers"], one[0]["customers_digital_first"]) == \
         (1, 1, 1, 0)
 
@@ -269,11 +269,11 @@ def test_ropo_and_showrooming(db):
         "showrooming_ci_high": wilson_interval(1, 6)[1],
     }
     # a date window that drops the research touchpoints: converted customers, no ROPO any more
-    later = ropo_of(db, Filters(start=date(2024, 1, 2)))
+    later = ropo_of(db, Filters(start=date(2024, 1, 2), **ACTIVITY))
     assert (later["converted"], later["ropo"], later["showrooming"]) == (6, 0, 0)
     # on the web alone nobody switches kind
-    assert (ropo_of(db, Filters(channels=("web",)))["ropo"], ropo_of(db, Filters(channels=("web",)))["converted"]) \
-        == (0, 3)
+    web = ropo_of(db, Filters(channels=("web",), **ONLY))
+    assert (web["ropo"], web["converted"]) == (0, 3)
 
 
 def test_ropo_research_stage_is_the_one_before_conversion_in_the_model(db_url):
@@ -305,7 +305,7 @@ def test_ropo_when_the_conversion_stage_comes_first(db_url):
 # -- filters ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("filters", [
-    Filters(personas=("nobody",)), Filters(channels=("fax",)), Filters(start=date(2030, 1, 1)),
+    Filters(personas=("nobody",)), Filters(channels=("fax",), **ONLY), Filters(start=date(2030, 1, 1), **ACTIVITY),
 ])
 def test_a_filter_that_empties_everything(db, filters):
     load_example(db)
@@ -319,7 +319,7 @@ def test_a_filter_that_empties_everything(db, filters):
 
 def test_channel_filter_applies_to_each_touchpoint(db):
     load_example(db)
-    f = Filters(channels=("web",))
+    f = Filters(channels=("web",), **ONLY)
     # c1 keeps web awareness → web purchase (its email consideration is gone); c2 web awareness → web purchase
     assert flows(db, f) == {("awareness", "web", "purchase", "web", 2)}
     assert records(channels.transition_matrix(db, f)) == [
