@@ -23,12 +23,12 @@ import ibis
 import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters
+from analytics.filters import DIMENSIONS, Filters
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
 __all__ = ["GROUPINGS", "funnel_by_group", "funnel_table", "stage_counts", "time_between_stages"]
 
-GROUPINGS = ("persona", "segment", "region", "channel")
+GROUPINGS = tuple(d.name for d in DIMENSIONS if d.groups_funnel)  # the channel groups by the first one
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests
 
 
