@@ -29,7 +29,8 @@ class Dimension:
 
     name: str
     """Singular code: the link key (``?persona=``), the command-line flag (``--persona``), the funnel grouping, and
-    the catalogue keys ``filters.<name>`` (its label) and ``describe.<name>`` (how it reads in the sentence)."""
+    the catalogue keys ``filters.<name>`` (its label), ``describe.<name>`` and ``describe.<name>_many`` (how one or
+    several values read in the sentence) and ``describe.n_<name>s`` (more than three)."""
     field: str
     """The ``Filters`` attribute holding the chosen values (a tuple of strings)."""
     column: str | None
