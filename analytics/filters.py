@@ -220,7 +220,7 @@ def customer_filter(customers, filters: Filters):
 
 
 def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
-    """The cohort's customer keys (one column ``key``, distinct), or ``None`` when every customer is in it.
+    """The cohort's customer keys (one column ``key``), or ``None`` when every customer is in it.
 
     Attributes select on ``customers``. Journey selectors (a channel used or entered by, a first touchpoint in the
     window) are judged on the customer's whole journey — all their touchpoints at a stage of the model, whatever the
@@ -230,7 +230,7 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
     """
     attributes = customer_filter(customers, filters)
     if not filters.by_journey:
-        return None if attributes is None else attributes.select(key).distinct()
+        return None if attributes is None else attributes.select(key)  # a semi-join needs no distinct keys
     st = stages.select(stage_code="code", position="position")
     t = touchpoints
     if attributes is not None:  # fewer rows to group
