@@ -1,10 +1,11 @@
 """What there is to filter on and where the data stands: filter options, stage and channel labels,
 the data's date range and the latest import (the data version that keys every cache)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import date, datetime
 
 import data_model as dm
+from analytics.filters import DIMENSIONS
 from data_model.text import fold, slug
 
 
@@ -24,15 +25,15 @@ class StageLabel:
     is_conversion: bool
 
 
-@dataclass(frozen=True)
-class Dimensions:
-    personas: tuple[str, ...]
-    segments: tuple[str, ...]
-    regions: tuple[str, ...]
-    channels: tuple[ChannelInfo, ...]
-    stages: tuple[StageLabel, ...]
-    first_day: date | None  # of all touchpoints
-    last_day: date | None
+Dimensions = make_dataclass("Dimensions", [
+    # the distinct values of each declared customer attribute: personas, segments, regions…
+    *((d.field, tuple[str, ...]) for d in DIMENSIONS if d.column),
+    ("channels", tuple[ChannelInfo, ...]),
+    ("stages", tuple[StageLabel, ...]),
+    ("first_day", date | None),  # of all touchpoints
+    ("last_day", date | None),  # as_of's day: journeys are followed until then
+], frozen=True)
+Dimensions.__module__ = __name__  # pickles (Streamlit's caches) find it here
 
 
 def _distinct(conn, column: str) -> tuple[str, ...]:
@@ -55,8 +56,8 @@ def dimensions(db: dm.Database) -> Dimensions:
         stages = tuple(StageLabel(*r) for r in conn.exec_driver_sql(
             "SELECT code, position, label_fr, label_en, is_conversion FROM stages ORDER BY position"))
         first, last = conn.exec_driver_sql('SELECT min("timestamp"), max("timestamp") FROM touchpoints').one()
-        return Dimensions(_distinct(conn, "persona"), _distinct(conn, "segment"), _distinct(conn, "region"),
-                          channels, stages, _day(first), _day(last))
+        return Dimensions(**{d.field: _distinct(conn, d.column) for d in DIMENSIONS if d.column},
+                          channels=channels, stages=stages, first_day=_day(first), last_day=_day(last))
 
 
 @dataclass(frozen=True)
