@@ -117,4 +117,4 @@ def known_values(db, column: str | None) -> tuple[tuple[str, ...], dict[str, str
 def last_timestamp(db) -> datetime | None:
     """``as_of``: the moment the data stands at, the last touchpoint's timestamp (``None`` without touchpoints)."""
     t = db.ibis.table("touchpoints")
-    return t.timestamp.max().to_pyarrow().as_py()
+    return t.aggregate(last=t.timestamp.max()).to_pyarrow().to_pylist()[0]["last"]

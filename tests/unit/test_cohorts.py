@@ -185,3 +185,28 @@ def test_one_declaration_per_dimension():
     flags = {a.option_strings[0] for a in build_parser().subparsers["report"]._actions if a.option_strings}
     assert {d.flag for d in DIMENSIONS} <= flags
     assert Filters(**{d.field: ("x",) for d in DIMENSIONS}).values(DIMENSIONS[0]) == ("x",)
+
+
+def test_values_match_ignoring_case_accents_and_spaces():
+    from analytics.dimensions import matching
+
+    assert matching("sp", ("RJ", "SP")) == ("SP",)
+    assert matching(" famille  nombreuse ", ("Famille Nombreuse", "Famille")) == ("Famille Nombreuse",)
+    assert matching("ile-de-france", ("Île-de-France", "Occitanie")) == ("Île-de-France",)
+    assert matching("SP", ("SP", "sp", "Sp.")) == ("SP", "sp")  # values that differ only so are all named
+    assert matching("xx", ("SP",)) == () and matching("  ", ("SP",)) == ()
+    labels = {"centre_d_appels": "Centre d'appels", "site_web": "Site web"}
+    assert matching("CENTRE D'APPELS", tuple(labels), labels) == ("centre_d_appels",)  # a label
+    assert matching("Site-Web", tuple(labels), labels) == ("site_web",)  # a spelling of the code
+    assert matching("Centre d'appels", tuple(labels)) == ()  # no labels given: codes only
+
+
+def test_as_of_is_the_last_touchpoint(db):
+    from datetime import datetime
+
+    from analytics.filters import as_of
+
+    assert as_of(db) is None
+    load(db, [], [tp("a", "2024-03-01 10:00", "web", "awareness"), tp("b", "2024-02-01 09:00", "web", "purchase")],
+         [fb("a", "2024-04-01 09:00", "awareness", nps=9)])  # feedback after it does not move it
+    assert as_of(db) == datetime(2024, 3, 1, 10, 0)
