@@ -117,4 +117,5 @@ def known_values(db, column: str | None) -> tuple[tuple[str, ...], dict[str, str
 def last_timestamp(db) -> datetime | None:
     """``as_of``: the moment the data stands at, the last touchpoint's timestamp (``None`` without touchpoints)."""
     t = db.ibis.table("touchpoints")
-    return t.aggregate(last=t.timestamp.max()).to_pyarrow().to_pylist()[0]["last"]
+    # as a nullable timestamp: PostgreSQL's NOT NULL column would make an empty table's max fail to convert
+    return t.aggregate(last=t.timestamp.cast("timestamp").max()).to_pyarrow().to_pylist()[0]["last"]
