@@ -236,10 +236,9 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
     if attributes is not None:  # fewer rows to group
         t = t.semi_join(attributes.select(key), key)
     t = t.join(st, t.stage == st.stage_code)
-    facts, preds = {}, []
+    facts = {}
     if filters.channels and filters.channel_mode == "used":
         facts["used"] = t.channel.isin(filters.channels).any()
-        preds.append(lambda p: p.used)
     if filters.channels and filters.channel_mode == "entered":
         on = t.channel.isin(filters.channels)
         order = [t.timestamp, t.position, t.id]
@@ -247,19 +246,16 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
             facts["entered"] = on.first(order_by=order)
         else:  # no FIRST(… ORDER BY …) aggregate in PostgreSQL: the first of the ordered array
             facts["entered"] = on.collect(order_by=order)[0]
-        preds.append(lambda p: p.entered)
     if filters.has_period and filters.period_mode == "cohort":
         facts["first_ts"] = t.timestamp.min()
-        preds.append(lambda p: _window_preds(p.first_ts, filters.start, filters.end))
     per = t.group_by(key).aggregate(**facts)
-    flat = []
-    for pred in preds:
-        got = pred(per)
-        flat.extend(got if isinstance(got, list) else [got])
-    return per.filter(*flat).select(key)
+    conditions = [per[name] for name in ("used", "entered") if name in facts]
+    if "first_ts" in facts:
+        conditions += _window_preds(per.first_ts, filters.start, filters.end)
+    return per.filter(*conditions).select(key)
 
 
-_JUDGE = object()
+_JUDGE = object()  # apply_filters' default: judge the cohort here
 
 
 def apply_filters(table, filters: Filters, customers, *, touchpoints=None, stages=None, keys=_JUDGE):
