@@ -3,8 +3,6 @@ search, paid ads or events, the deal is always made by the sales team — on Duc
 independent reference (``tests/reference.py``), through the report and the command line."""
 
 import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -12,7 +10,6 @@ import pytest
 import data_model as dm
 from analytics.filters import DIMENSIONS, Filters
 from analytics.report import report
-from tests.conftest import ROOT
 from tests.reference import reference_report
 from tests.unit.journeys import customer, fb, load, tp
 from tests.unit.test_import_french import assert_same_report
@@ -152,28 +149,29 @@ def test_the_lenses_reproduce_the_row_filters(leads):
     assert got["nps"]["responses"] == sum(1 for f in feedback if f["channel"] and inside(f))
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+def test_the_command_line_follows_the_leads(duckdb_url, capsys):
+    from tests.unit.test_report_cli import in_process
 
-
-def test_the_command_line_follows_the_leads(duckdb_url):
     database = dm.connect(duckdb_url)
     try:
         dm.initialise(database)
         load(database, *lead_funnel())
     finally:
         database.close()
-    out = run("report", "--db", duckdb_url, "--channel", "Organic_Search", "--channel-mode", "entered")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 17}
-    out = run("report", "--db", duckdb_url, "--channel", "organic_search", "--start", "2024-01-01", "--end",
-              "2024-01-31", "--region", "sp", "--region", "rj")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 13}
-    out = run("report", "--db", duckdb_url, "--channel", "organic_search", "--channel-mode", "only",
-              "--period-mode", "activity", "--start", "2024-01-01", "--end", "2024-01-31", "--channel-mode", "first")
-    assert out.returncode == 2 and "--channel-mode" in out.stderr and len(out.stderr.splitlines()) == 1
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "Organic_Search", "--channel-mode",
+                                "entered")
+    assert code == 0, err
+    assert json.loads(out)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 17}
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "organic_search", "--start",
+                                "2024-01-01", "--end", "2024-01-31", "--region", "sp", "--region", "rj")
+    assert code == 0, err
+    assert json.loads(out)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 13}
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "organic_search", "--start",
+                                "2024-01-01", "--end", "2024-01-31", "--channel-mode", "only", "--period-mode",
+                                "activity")
+    assert code == 0 and json.loads(out)["conversion"]["rate"] == 0.0  # the old reading, still there as lenses
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel-mode", "first")
+    assert code == 2 and "--channel-mode" in err and len(err.splitlines()) == 1
 
 
 def test_one_declaration_per_dimension():

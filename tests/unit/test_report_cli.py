@@ -135,7 +135,7 @@ def test_cli_prints_the_report(db_url):
     assert out.stdout.startswith('{\n  "customers": 3,\n  "funnel": [\n    {\n')  # indent=2
 
 
-def test_cli_filters_match_the_function(db_url):
+def test_cli_filters_match_the_function(db_url, capsys):
     make_db(db_url)
     args = ["--persona", "A", "--persona", "B", "--segment", "S1", "--segment", "S2", "--region", "north",
             "--region", "south", "--channel", "web", "--channel", "email",
@@ -149,10 +149,10 @@ def test_cli_filters_match_the_function(db_url):
     # the lenses: c1's email consideration and web purchase, c2's two web touchpoints of the 5th
     assert expected["customers"] == 2 and expected["revenue"] == 120.5
     # the default cohort: of those who used the web or e-mail, c2 alone first came in the window; its whole journey
-    out = run("report", "--db", db_url, *args)
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == report_of(db_url, Filters(**chosen))
-    assert json.loads(out.stdout)["customers"] == 1 and json.loads(out.stdout)["revenue"] == 20.0
+    code, out, err = in_process(capsys, "report", "--db", db_url, *args)
+    assert code == 0, err
+    assert json.loads(out) == report_of(db_url, Filters(**chosen))
+    assert json.loads(out)["customers"] == 1 and json.loads(out)["revenue"] == 20.0
 
 
 def test_cli_takes_the_database_from_the_environment(db_url):
@@ -173,27 +173,38 @@ def test_cli_unknown_channel_is_a_usage_error(db_url):
     assert "fax" in lines[0] and "app, email, store, web" in lines[0]
 
 
+def in_process(capsys, *args) -> tuple[int, str, str]:
+    """``python -m analytics`` run in this process (the same code, without an interpreter's start): status, out, err."""
+    from analytics.__main__ import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--region", "North", "--region", "xx"], "--region: unknown region xx; known (case and accents ignored): north, "
                                               "south"),
     (["--persona", "nobody"], "--persona: unknown persona nobody; known (case and accents ignored): A, B"),
     (["--segment", "S3", "--segment", "S4"], "--segment: unknown segments S3, S4;"),
 ])
-def test_cli_unknown_value_is_a_usage_error(duckdb_url, args, says):
+def test_cli_unknown_value_is_a_usage_error(duckdb_url, capsys, args, says):
     make_db(duckdb_url)
-    out = run("report", "--db", duckdb_url, *args)
-    assert (out.returncode, out.stdout) == (2, "")
-    assert len(out.stderr.strip().splitlines()) == 1 and says in out.stderr, out.stderr
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, *args)
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and says in err, err
 
 
-def test_cli_values_ignore_case_and_accents(duckdb_url):
+def test_cli_values_ignore_case_and_accents(duckdb_url, capsys):
     make_db(duckdb_url)
-    out = run("report", "--db", duckdb_url, "--region", " NORTH ", "--channel", "Web", "--persona", "a")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == report_of(duckdb_url, Filters(regions=("north",), channels=("web",),
-                                                                   personas=("A",)))
-    assert json.loads(out.stdout)["customers"] == 1  # c1
-
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--region", " NORTH ", "--channel", "Web",
+                                "--persona", "a")
+    assert code == 0, err
+    assert json.loads(out) == report_of(duckdb_url, Filters(regions=("north",), channels=("web",), personas=("A",)))
+    assert json.loads(out)["customers"] == 1  # c1
 
 @pytest.mark.parametrize("args", [
     ["--start", "2024-02-30"],
