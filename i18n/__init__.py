@@ -49,20 +49,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "filters.channel_mode": {"fr": "Clients retenus", "en": "Customers kept"},
     "filters.channel_mode.used": {"fr": "passés par ces canaux", "en": "who used these channels"},
     "filters.channel_mode.entered": {"fr": "arrivés par ces canaux", "en": "who came in through them"},
-    "filters.channel_mode.only": {"fr": "loupe : seulement ces canaux", "en": "lens: only these channels"},
+    "filters.channel_mode.only": {"fr": "loupe\u00a0: seulement ces canaux", "en": "lens: only these channels"},
     "filters.channel_mode_help": {
-        "fr": "Passés par : au moins un point de contact sur l'un des canaux. Arrivés par : leur premier point de "
-              "contact y est. Dans les deux cas, tout leur parcours est suivi (la vente faite ailleurs compte). "
-              "Loupe : seuls les points de contact et avis de ces canaux sont lus.",
+        "fr": "Passés par\u00a0: au moins un point de contact sur l'un des canaux. Arrivés par\u00a0: leur premier "
+              "point de contact y est. Dans les deux cas, tout leur parcours est suivi (la vente faite ailleurs "
+              "compte). Loupe\u00a0: seuls les points de contact et avis de ces canaux sont lus.",
         "en": "Used: at least one touchpoint on one of the channels. Came in through: their first touchpoint is on "
               "one of them. Either way their whole journey is followed (a sale made elsewhere counts). Lens: only "
               "these channels' touchpoints and feedback are read."},
-    "filters.period_mode": {"fr": "Période", "en": "Period"},
+    "filters.period_mode": {"fr": "Lecture de la période", "en": "The period chooses"},
     "filters.period_mode.cohort": {"fr": "clients arrivés dans la période", "en": "customers who first came in it"},
-    "filters.period_mode.activity": {"fr": "loupe : activité dans la période", "en": "lens: activity inside it"},
+    "filters.period_mode.activity": {"fr": "loupe\u00a0: activité dans la période", "en": "lens: activity inside it"},
     "filters.period_mode_help": {
-        "fr": "Arrivés dans la période : les clients dont le premier point de contact y tombe, suivis ensuite. "
-              "Loupe : seuls les points de contact et avis datés de la période sont lus (les parcours sont coupés).",
+        "fr": "Arrivés dans la période\u00a0: les clients dont le premier point de contact y tombe, suivis ensuite. "
+              "Loupe\u00a0: seuls les points de contact et avis datés de la période sont lus (les parcours sont "
+              "coupés).",
         "en": "First came in it: customers whose first touchpoint falls in the period, followed afterwards. Lens: "
               "only the touchpoints and feedback dated inside the period are read (journeys are cut)."},
     "describe.all": {"fr": "Tous les clients", "en": "All customers"},
