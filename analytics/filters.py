@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, make_dataclass
 from datetime import date, datetime, time, timedelta
 
+import ibis
+
 __all__ = [
     "CHANNEL_MODES", "DIMENSIONS", "PERIOD_MODES", "Dimension", "Filters", "apply_filters", "as_of", "cohort_keys",
     "customer_filter", "customer_key", "dimension",
@@ -236,25 +238,33 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
     if attributes is not None:  # fewer rows to group
         t = t.semi_join(attributes.select(key), key)
     t = t.join(st, t.stage == st.stage_code)
-    facts = {}
+    facts, joined = {}, None
     if filters.channels and filters.channel_mode == "used":
         facts["used"] = t.channel.isin(filters.channels).any()
     if filters.channels and filters.channel_mode == "entered":
         on = t.channel.isin(filters.channels)
         order = [t.timestamp, t.position, t.id]
-        if t._find_backend().name == "duckdb":
+        how = _FIRST_BY.get(t._find_backend().name)
+        if how == "first":
             facts["entered"] = on.first(order_by=order)
-        else:  # no FIRST(… ORDER BY …) aggregate in PostgreSQL: the first of the ordered array
+        elif how == "array":  # no FIRST(… ORDER BY …) aggregate in PostgreSQL: the first of the ordered array
             facts["entered"] = on.collect(order_by=order)[0]
+        else:  # no ordered aggregate at all (Spark): the first row of a window, joined to the pass
+            ranked = t.mutate(_rank=ibis.row_number().over(group_by=t[key], order_by=order))
+            joined = ranked.filter(ranked._rank == 0).select(key, entered=ranked.channel.isin(filters.channels))
     if filters.has_period and filters.period_mode == "cohort":
         facts["first_ts"] = t.timestamp.min()
-    per = t.group_by(key).aggregate(**facts)
-    conditions = [per[name] for name in ("used", "entered") if name in facts]
+    per = t.group_by(key).aggregate(**facts) if facts else None
+    if joined is not None:
+        per = joined if per is None else per.join(joined, key)
+    conditions = [per[name] for name in ("used", "entered") if name in per.columns]
     if "first_ts" in facts:
         conditions += _window_preds(per.first_ts, filters.start, filters.end)
     return per.filter(*conditions).select(key)
 
 
+_FIRST_BY = {"duckdb": "first", "postgres": "array"}
+"""How each backend takes the first value in journey order within the grouped pass; others use a window."""
 _JUDGE = object()  # apply_filters' default: judge the cohort here
 
 

@@ -208,3 +208,15 @@ def test_as_of_is_the_last_touchpoint(db):
     load(db, [], [tp("a", "2024-03-01 10:00", "web", "awareness"), tp("b", "2024-02-01 09:00", "web", "purchase")],
          [fb("a", "2024-04-01 09:00", "awareness", nps=9)])  # feedback after it does not move it
     assert as_of(db) == datetime(2024, 3, 1, 10, 0)
+
+
+def test_entered_without_ordered_aggregates(leads, monkeypatch):
+    """Backends without FIRST(… ORDER BY …) nor ordered arrays (Spark) take the first touchpoint from a window: the
+    same cohort, here forced on the real database."""
+    from analytics import filters as module
+
+    db, _ = leads
+    monkeypatch.setattr(module, "_FIRST_BY", {})
+    assert conversion(db, channels=("organic_search",), channel_mode="entered") == (2, 17, 2 / 17)
+    january = {"channels": ("organic_search",), "start": date(2024, 1, 1), "end": date(2024, 1, 31)}
+    assert conversion(db, **january, channel_mode="entered") == (1, 10, 0.1)
