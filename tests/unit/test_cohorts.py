@@ -112,8 +112,7 @@ def test_feedback_follows_the_cohort(leads):
     assert report(db, Filters())["nps"]["responses"] == 4  # no filter at all: every response, zz's too
 
 
-CHOSEN = [
-    {},
+CHOSEN = [  # (no filter at all: the random journeys of test_metrics.py)
     {"channels": ("organic_search",)},
     {"channels": ("organic_search", "events"), "start": date(2024, 1, 15), "end": date(2024, 4, 3)},
     {"regions": ("SP",), "channels": ("paid",), "start": date(2024, 1, 8)},
