@@ -89,5 +89,6 @@ def current_filters() -> Filters:
 
 
 def describe(filters: Filters, customers: int) -> str:
-    """One sentence saying what is shown: "3 personas, web + magasin, 1 janv. 2025 – 30 juin 2025, 12 430 clients"."""
+    """One sentence saying what is shown: the cohort in words, how many, and the lens when one is on
+    (``analytics.story.describe_filters``)."""
     return describe_filters(filters, catalogue(), customers, texts())
