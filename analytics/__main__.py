@@ -1,5 +1,9 @@
 """``python -m analytics report [--db URL] [--persona P]… [--segment S]… [--region R]… [--channel C]…
-[--start YYYY-MM-DD] [--end YYYY-MM-DD]``: print the journey report as JSON.
+[--channel-mode used|entered|only] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--period-mode cohort|activity]``: print
+the journey report as JSON for a cohort of customers (``analytics.filters``): those of the personas, segments and
+regions, who used (``entered`` by, their first touchpoint) one of the channels, whose first touchpoint falls in the
+period; their whole journeys are followed. ``--channel-mode only`` and ``--period-mode activity`` are lenses: only
+those channels' rows, only the rows inside the period. Values match ignoring case and accents.
 
 ``python -m analytics irritants [--db URL] [filters] [--min-responses N]``: print the ranked irritants
 and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
@@ -11,9 +15,9 @@ FILE.csv|FILE.xlsx``: write the table (``analytics.exports``); exit 2 when an XL
 ``python -m analytics deck [--db URL] [filters] [--lang fr|en] --out FILE.pptx``: write the story's PowerPoint
 deck (``analytics.deck``): a title slide, one slide per view with its chart and finding, the definitions.
 
-Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end,
-unknown channel code), with one line on stderr; 1 when the database cannot be opened or has no
-stage model yet.
+Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end, a persona,
+segment, region or channel that matches none of the data's), with one line on stderr; 1 when the database
+cannot be opened or has no stage model yet.
 """
 
 import argparse
@@ -43,18 +47,26 @@ def _day(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES
+
     parser = _Parser(prog=PROG, description="Parcours journey analytics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL",
                         help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
-    common.add_argument("--persona", action="append", default=[], metavar="P", help="keep customers of persona P")
-    common.add_argument("--segment", action="append", default=[], metavar="S", help="keep customers of segment S")
-    common.add_argument("--region", action="append", default=[], metavar="R", help="keep customers of region R")
-    common.add_argument("--channel", action="append", default=[], metavar="C",
-                        help="keep touchpoints and feedback on channel code C")
-    common.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day kept (inclusive)")
-    common.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day kept (inclusive)")
+    for d in DIMENSIONS:  # one flag per declared dimension: --persona, --segment, --region, --channel
+        common.add_argument(d.flag, action="append", default=[], metavar=d.name[0].upper(), dest=d.name,
+                            help=f"follow the customers {d.english.format(values=d.name[0].upper())} (case and "
+                                 f"accents ignored; repeated: OR)")
+    common.add_argument("--channel-mode", choices=CHANNEL_MODES, default="used",
+                        help="used (default): customers with a touchpoint on one of the channels; entered: whose "
+                             "first touchpoint is on one of them; only: a lens, keep only those channels' touchpoints "
+                             "and feedback")
+    common.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day of the period (inclusive)")
+    common.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day of the period (inclusive)")
+    common.add_argument("--period-mode", choices=PERIOD_MODES, default="cohort",
+                        help="cohort (default): customers whose first touchpoint falls in the period, followed after "
+                             "it; activity: a lens, only the touchpoints and feedback inside the period")
     rep = sub.add_parser("report", parents=[common], help="print the journey report (JSON) for the given filters",
                          description="Print the journey report as JSON. Repeated options are OR-ed.")
     irr = sub.add_parser(
@@ -83,10 +95,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _channel_codes(db) -> list[str]:
-    """Through Ibis, so that it works on read-only warehouse databases too."""
-    codes = db.ibis.table("channels").select("code").to_pyarrow().column("code").to_pylist()
-    return sorted(codes)
+def _resolve(db, sub, args) -> dict[str, tuple[str, ...]]:
+    """Each dimension's values as the data spells them (case and accents ignored: ``--region sp`` finds ``SP``; a
+    channel's label finds its code); a value that names nothing is a usage error naming the flag, the value and the
+    known values."""
+    from analytics.dimensions import known_values, matching
+    from analytics.filters import DIMENSIONS
+
+    chosen = {}
+    for d in DIMENSIONS:
+        typed = getattr(args, d.name)
+        if not typed:
+            chosen[d.field] = ()
+            continue
+        known, labels = known_values(db, d.column)
+        found, unknown = [], []
+        for value in dict.fromkeys(typed):
+            hits = matching(value, known, labels)
+            found.extend(hits) if hits else unknown.append(value)
+        if unknown:  # "--region: unknown region xx; known (case and accents ignored): north, south"
+            what = "channel code" if d.column is None else d.name
+            known_text = ", ".join(known) if known else f"none (no {d.name} in the data yet)"
+            sub.error(f"{d.flag}: unknown {what}{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                      f"known (case and accents ignored): {known_text}")
+        chosen[d.field] = tuple(dict.fromkeys(found))
+    return chosen
 
 
 def _run(parser: argparse.ArgumentParser, args) -> int:
@@ -119,15 +152,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
             print(f"{where}: {exc}. Create it with `python -m loaders init` (then import data with "
                   f"`python -m loaders import`), or point --db at a Parcours database.", file=sys.stderr)
             return 1
-        if args.channel:
-            known = _channel_codes(db)
-            unknown = [c for c in dict.fromkeys(args.channel) if c not in known]
-            if unknown:
-                accepted = ", ".join(known) if known else "none (no channel imported yet)"
-                sub.error(f"unknown channel code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                          f"accepted codes: {accepted}")
-        filters = Filters(personas=args.persona, segments=args.segment, regions=args.region,
-                          channels=args.channel, start=args.start, end=args.end)
+        filters = Filters(**_resolve(db, sub, args), start=args.start, end=args.end,
+                          channel_mode=args.channel_mode, period_mode=args.period_mode)
         if args.command == "export":
             from analytics.exports import ExportError, export
 

@@ -1,10 +1,12 @@
 """What there is to filter on and where the data stands: filter options, stage and channel labels,
 the data's date range and the latest import (the data version that keys every cache)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import date, datetime
 
 import data_model as dm
+from analytics.filters import DIMENSIONS
+from data_model.text import fold, slug
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,15 @@ class StageLabel:
     is_conversion: bool
 
 
-@dataclass(frozen=True)
-class Dimensions:
-    personas: tuple[str, ...]
-    segments: tuple[str, ...]
-    regions: tuple[str, ...]
-    channels: tuple[ChannelInfo, ...]
-    stages: tuple[StageLabel, ...]
-    first_day: date | None  # of all touchpoints
-    last_day: date | None
+Dimensions = make_dataclass("Dimensions", [
+    # the distinct values of each declared customer attribute: personas, segments, regions…
+    *((d.field, tuple[str, ...]) for d in DIMENSIONS if d.column),
+    ("channels", tuple[ChannelInfo, ...]),
+    ("stages", tuple[StageLabel, ...]),
+    ("first_day", date | None),  # of all touchpoints
+    ("last_day", date | None),  # as_of's day: journeys are followed until then
+], frozen=True)
+Dimensions.__module__ = __name__  # pickles (Streamlit's caches) find it here
 
 
 def _distinct(conn, column: str) -> tuple[str, ...]:
@@ -54,8 +56,8 @@ def dimensions(db: dm.Database) -> Dimensions:
         stages = tuple(StageLabel(*r) for r in conn.exec_driver_sql(
             "SELECT code, position, label_fr, label_en, is_conversion FROM stages ORDER BY position"))
         first, last = conn.exec_driver_sql('SELECT min("timestamp"), max("timestamp") FROM touchpoints').one()
-        return Dimensions(_distinct(conn, "persona"), _distinct(conn, "segment"), _distinct(conn, "region"),
-                          channels, stages, _day(first), _day(last))
+        return Dimensions(**{d.field: _distinct(conn, d.column) for d in DIMENSIONS if d.column},
+                          channels=channels, stages=stages, first_day=_day(first), last_day=_day(last))
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,45 @@ def data_version(db: dm.Database) -> DataVersion:
         batch_id, imported_at, batches, forgets = conn.exec_driver_sql(
             "SELECT max(id), max(imported_at), count(*), (SELECT count(*) FROM forget_log) FROM import_batches").one()
     return DataVersion(int(batch_id or 0), imported_at, int(batches), int(forgets))
+
+
+# -- values typed by a person (command line, links) against the data's own ------------------------------------------
+
+def _folded(text: str) -> str:
+    """Case, accents and surrounding or repeated spaces ignored: " sp " finds "SP", "ile-de-france" does not find
+    "Île-de-France" (a hyphen is not a space)."""
+    return fold(" ".join(str(text).split()))
+
+
+def matching(value: str, known, labels: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The values of ``known`` that ``value`` names, ignoring case and accents (a value may name several that differ
+    only so: "SP" and "sp" are both chosen). ``labels`` (code → label, the channels) lets a label or its slug name
+    its code too. Empty when nothing matches."""
+    want = _folded(value)
+    if not want:
+        return ()
+    found = [k for k in known if _folded(k) == want]
+    if not found and labels:
+        found = [k for k in known if _folded(labels.get(k, "")) == want or (slug(value) and slug(value) in (
+            k, slug(labels.get(k, ""))))]
+    return tuple(found)
+
+
+def known_values(db, column: str | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The distinct values of a customer column (``None``: the channel codes, with their labels), through Ibis so
+    that it reads a warehouse database too."""
+    con = db.ibis
+    if column is None:
+        rows = con.table("channels").select("code", "label").to_pyarrow().to_pylist()
+        labels = {r["code"]: r["label"] or r["code"] for r in rows}
+        return tuple(sorted(labels)), labels
+    c = con.table("customers")
+    values = c.filter(c[column].notnull()).select(column).distinct().to_pyarrow().column(column).to_pylist()
+    return tuple(sorted(str(v) for v in values)), {}
+
+
+def last_timestamp(db) -> datetime | None:
+    """``as_of``: the moment the data stands at, the last touchpoint's timestamp (``None`` without touchpoints)."""
+    t = db.ibis.table("touchpoints")
+    # as a nullable timestamp: PostgreSQL's NOT NULL column would make an empty table's max fail to convert
+    return t.aggregate(last=t.timestamp.cast("timestamp").max()).to_pyarrow().to_pylist()[0]["last"]

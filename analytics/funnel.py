@@ -30,13 +30,13 @@ import ibis
 import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters
+from analytics.filters import DIMENSIONS, Filters
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
 __all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
            "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
 
-GROUPINGS = ("persona", "segment", "region", "channel")
+GROUPINGS = tuple(d.name for d in DIMENSIONS if d.groups_funnel)  # the channel groups by the first one
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests
 OBSERVED_FOR_RANKING = 0.80
 """A step enters the weakest-step choice only when its later stage is observed for at least this share of the

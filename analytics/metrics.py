@@ -5,7 +5,7 @@ class); every per-row and per-customer step runs in DuckDB or PostgreSQL.
 
 Definitions (shared by the report, the dashboard pages and the exports):
 
-* *Kept touchpoints* pass the filters (``analytics.filters``) and have a stage of the model.
+* *Kept touchpoints* are the cohort's, seen through the lenses (``analytics.filters``), with a stage of the model.
   *Customers* are those with at least one kept touchpoint. A customer's kept touchpoints are
   ordered by timestamp, then stage order (``stages.position``), then input order
   (``touchpoints.id``); "consecutive" means adjacent in that order.
@@ -40,7 +40,7 @@ import ibis
 
 import data_model as dm
 from analytics import stats
-from analytics.filters import Filters, apply_filters
+from analytics.filters import Filters, apply_filters, cohort_keys, customer_key
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
@@ -128,13 +128,23 @@ class Scope:
         channel's flag ``is_op`` (operational: not a journey channel). Only that flag rides along: each
         column carried through the journey window's sort costs (``is_phys`` would add ~8 % at 1M touchpoints);
         the channel's kind is a join with ``channel_numbers`` where a metric needs it."""
-        tp = apply_filters(self._touchpoints, self.filters, self._customers)
+        tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
         st = self._stages.select(stage_code="code", position="position")
         joined = tp.join(st, tp.stage == st.stage_code)
         joined = joined.join(self.channel_numbers, joined.channel == self.channel_numbers.code)
         kept = joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
                              ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op)
         return self._kept(kept, "touchpoints") if self.materialize else kept
+
+    @cached_property
+    def cohort(self):
+        """The cohort's customer keys (``analytics.filters.cohort_keys``), judged once for the touchpoints and the
+        feedback (a temporary table on DuckDB when judged on the journeys), or ``None``: every customer."""
+        key = customer_key(self._touchpoints, self._customers)
+        keys = cohort_keys(self.filters, self._customers, self._touchpoints, self._stages, key)
+        if keys is not None and self.materialize and self.filters.by_journey:
+            keys = self._kept(keys, "cohort")
+        return keys
 
     @cached_property
     def channel_numbers(self):
@@ -169,7 +179,7 @@ class Scope:
     @cached_property
     def feedback(self):
         """Kept feedback rows (all of them, with or without an NPS score)."""
-        kept = apply_filters(self._feedback, self.filters, self._customers)
+        kept = apply_filters(self._feedback, self.filters, self._customers, keys=self.cohort)
         return self._kept(kept, "feedback") if self.materialize else kept
 
     def _kept(self, expr, what: str):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analytics.dimensions import Dimensions
-from analytics.filters import Filters
+from analytics.filters import DIMENSIONS, Filters, dimension
 from analytics.stats import MIN_N
 from data_model.text import slug
 from i18n import Texts, missing
@@ -52,28 +52,53 @@ def labels(dims: Dimensions, tx: Texts) -> dict[str, str]:
 
 
 def describe_filters(filters: Filters, dims: Dimensions, customers: int | None, tx: Texts) -> str:
-    """One sentence saying what is shown: "3 personas, web + magasin, 1 janv. 2025 – 30 juin 2025, 12 430 clients"."""
+    """The cohort in words, then how many, then the lenses: "Clients arrivés entre le 1 janv. 2025 et le 31 mars 2025,
+    par Site web ou Appli, suivis jusqu'au 27 déc. 2025 : 1 203" / "Customers who first came between Jan 1, 2025 and
+    Mar 31, 2025, through Web or App, followed until Dec 27, 2025: 1,203", and " — lens: …" when one is on.
+
+    The dimensions read as ``DIMENSIONS`` declares them (``describe.<name>``); "followed until" is ``as_of``, the
+    data's last touchpoint (``dims.last_day``)."""
     names = {c.code: c.label for c in dims.channels}
 
-    def some(values, all_key: str | None, n_key: str) -> str:
-        if not values:
-            return tx.t(all_key) if all_key else ""
-        return " + ".join(values) if len(values) <= 2 else tx.t(n_key, n=len(values))
+    def listed(d, values) -> str:
+        shown = [names.get(v, v) for v in values] if d.column is None else list(values)
+        if len(shown) > 3:
+            return tx.t(f"describe.n_{d.name}s", n=len(shown))
+        return ", ".join(shown[:-1]) + tx.t("describe.or") + shown[-1] if len(shown) > 1 else shown[0]
 
-    parts = [some(filters.personas, "describe.all_personas", "describe.n_personas")]
-    if filters.segments:
-        parts.append(some(filters.segments, None, "describe.n_segments"))
-    if filters.regions:
-        parts.append(some(filters.regions, None, "describe.n_regions"))
-    parts.append(" + ".join(names.get(c, c) for c in filters.channels) if filters.channels
-                 else tx.t("describe.all_channels"))
-    if filters.start or filters.end:
-        parts.append(f"{tx.day(filters.start or dims.first_day)} – {tx.day(filters.end or dims.last_day)}")
-    else:
-        parts.append(tx.t("describe.all_dates"))
+    def window(prefix: str) -> str:
+        start, end = filters.start, filters.end
+        if start and end:
+            return tx.t(f"{prefix}_between", start=tx.day(start), end=tx.day(end))
+        return tx.t(f"{prefix}_from", start=tx.day(start)) if start else tx.t(f"{prefix}_until", end=tx.day(end))
+
+    clauses = []
+    for d in DIMENSIONS:
+        values = filters.values(d)
+        if d.column and values:  # "du persona Famille", "des régions SP ou RJ", "de 4 personas"
+            key = d.sentence_key + ("_many" if len(values) > 1 else "")
+            clauses.append(listed(d, values) if len(values) > 3 else tx.t(key, values=listed(d, values)))
+    by_period = filters.has_period and filters.period_mode == "cohort"
+    if by_period:
+        clauses.append(window("describe.came"))
+    channel = dimension("channel")
+    if filters.channels and filters.channel_mode == "used":
+        clauses.append(tx.t(channel.sentence_key, values=listed(channel, filters.channels)))
+    elif filters.channels and filters.channel_mode == "entered":
+        key = "describe.channel_entered_then" if by_period else "describe.channel_entered"
+        clauses.append(tx.t(key, values=listed(channel, filters.channels)))
+    subject = tx.t("describe.some") if clauses else tx.t("describe.all")
+    text = f"{subject} {', '.join(clauses)}" if clauses else subject
+    if dims.last_day is not None:
+        text += ", " + tx.t("describe.followed", as_of=tx.day(dims.last_day))
     if customers is not None:
-        parts.append(tx.t("describe.customers", n=tx.number(customers)))
-    return ", ".join(parts)
+        text = tx.t("describe.count", text=text, n=tx.number(customers))
+    lenses = []
+    if filters.channel_lens:
+        lenses.append(tx.t("describe.lens_channels", values=listed(channel, filters.channels)))
+    if filters.period_lens:
+        lenses.append(window("describe.lens"))
+    return " — ".join([text, *lenses])
 
 
 def deck_file_name(filters: Filters, dims: Dimensions, lang: str) -> str:

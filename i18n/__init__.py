@@ -45,13 +45,58 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "filters.period_help": {"fr": "Vide = toutes les données. Une période choisie reste dans le lien.",
                             "en": "Empty = all the data. A chosen period stays in the link."},
     "filters.reset": {"fr": "Réinitialiser les filtres", "en": "Reset filters"},
-    "describe.all_personas": {"fr": "tous les personas", "en": "all personas"},
-    "describe.n_personas": {"fr": "{n} personas", "en": "{n} personas"},
-    "describe.all_segments": {"fr": "", "en": ""},
-    "describe.n_segments": {"fr": "{n} segments", "en": "{n} segments"},
-    "describe.n_regions": {"fr": "{n} régions", "en": "{n} regions"},
-    "describe.all_channels": {"fr": "tous les canaux", "en": "all channels"},
-    "describe.all_dates": {"fr": "toute la période", "en": "all dates"},
+    # -- cohorts and lenses (issue 15): the sidebar's modes, the sentence under the filters ------------------------
+    "filters.channel_mode": {"fr": "Clients retenus", "en": "Customers kept"},
+    "filters.channel_mode.used": {"fr": "passés par ces canaux", "en": "who used these channels"},
+    "filters.channel_mode.entered": {"fr": "arrivés par ces canaux", "en": "who came in through them"},
+    "filters.channel_mode.only": {"fr": "loupe\u00a0: seulement ces canaux", "en": "lens: only these channels"},
+    "filters.channel_mode_help": {
+        "fr": "Passés par\u00a0: au moins un point de contact sur l'un des canaux. Arrivés par\u00a0: leur premier "
+              "point de contact y est. Dans les deux cas, tout leur parcours est suivi (la vente faite ailleurs "
+              "compte). Loupe\u00a0: seuls les points de contact et avis de ces canaux sont lus.",
+        "en": "Used: at least one touchpoint on one of the channels. Came in through: their first touchpoint is on "
+              "one of them. Either way their whole journey is followed (a sale made elsewhere counts). Lens: only "
+              "these channels' touchpoints and feedback are read."},
+    "filters.period_mode": {"fr": "Lecture de la période", "en": "The period chooses"},
+    "filters.period_mode.cohort": {"fr": "clients arrivés dans la période", "en": "customers who first came in it"},
+    "filters.period_mode.activity": {"fr": "loupe\u00a0: activité dans la période", "en": "lens: activity inside it"},
+    "filters.period_mode_help": {
+        "fr": "Arrivés dans la période\u00a0: les clients dont le premier point de contact y tombe, suivis ensuite. "
+              "Loupe\u00a0: seuls les points de contact et avis datés de la période sont lus (les parcours sont "
+              "coupés).",
+        "en": "First came in it: customers whose first touchpoint falls in the period, followed afterwards. Lens: "
+              "only the touchpoints and feedback dated inside the period are read (journeys are cut)."},
+    "describe.all": {"fr": "Tous les clients", "en": "All customers"},
+    "describe.some": {"fr": "Clients", "en": "Customers"},
+    "describe.or": {"fr": " ou ", "en": " or "},
+    "describe.persona": {"fr": "du persona {values}", "en": "of persona {values}"},
+    "describe.persona_many": {"fr": "des personas {values}", "en": "of personas {values}"},
+    "describe.segment": {"fr": "du segment {values}", "en": "in segment {values}"},
+    "describe.segment_many": {"fr": "des segments {values}", "en": "in segments {values}"},
+    "describe.region": {"fr": "de la région {values}", "en": "in region {values}"},
+    "describe.region_many": {"fr": "des régions {values}", "en": "in regions {values}"},
+    "describe.channel": {"fr": "passés par {values}", "en": "who used {values}"},
+    "describe.channel_entered": {"fr": "arrivés par {values}", "en": "who first came through {values}"},
+    "describe.channel_entered_then": {"fr": "par {values}", "en": "through {values}"},
+    "describe.n_personas": {"fr": "de {n} personas", "en": "of {n} personas"},
+    "describe.n_segments": {"fr": "de {n} segments", "en": "in {n} segments"},
+    "describe.n_regions": {"fr": "de {n} régions", "en": "in {n} regions"},
+    "describe.n_channels": {"fr": "{n} canaux", "en": "{n} channels"},
+    "describe.came_between": {"fr": "arrivés entre le {start} et le {end}", "en": "who first came between {start} "
+                                                                              "and {end}"},
+    "describe.came_from": {"fr": "arrivés à partir du {start}", "en": "who first came from {start}"},
+    "describe.came_until": {"fr": "arrivés jusqu'au {end}", "en": "who first came until {end}"},
+    "describe.followed": {"fr": "suivis jusqu'au {as_of}", "en": "followed until {as_of}"},
+    "describe.count": {"fr": "{text}\u00a0: {n}", "en": "{text}: {n}"},
+    "describe.lens_channels": {"fr": "loupe\u00a0: seulement les points de contact de ces canaux ({values})",
+                               "en": "lens: only these channels' touchpoints ({values})"},
+    "describe.lens_between": {"fr": "loupe\u00a0: seulement l'activité du {start} au {end}",
+                              "en": "lens: only activity inside the period, {start} to {end}"},
+    "describe.lens_from": {"fr": "loupe\u00a0: seulement l'activité à partir du {start}",
+                           "en": "lens: only activity inside the period, from {start}"},
+    "describe.lens_until": {"fr": "loupe\u00a0: seulement l'activité jusqu'au {end}",
+                            "en": "lens: only activity inside the period, until {end}"},
+    # -- end of cohorts and lenses -----------------------------------------------------------------------------------
     "describe.customers": {"fr": "{n} {n|client|clients}", "en": "{n} {n|customer|customers}"},
     "empty.no_data": {"fr": "Pas encore de données : importez vos fichiers depuis la page Données.",
                       "en": "No data yet: import your files on the Data page."},

@@ -9,24 +9,52 @@ from decimal import Decimal
 
 def reference_report(stages, conversion, customers, touchpoints, feedback,
                      personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None,
-                     operational=()):
-    """stages: codes in order. customers: {id: {"persona", "segment", "churned"}}.
+                     regions=(), channel_mode: str = "used", period_mode: str = "cohort", operational=()):
+    """stages: codes in order. customers: {id: {"persona", "segment", "region", "churned"}}.
     touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
     feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}].
     operational: codes of the channels that are not journey channels (the channel mix and the transitions
-    read only the other channels' touchpoints, in journey order)."""
-    pos = {s: i for i, s in enumerate(stages, start=1)}
+    read only the other channels' touchpoints, in journey order).
 
-    def customer_ok(cid):
-        c = customers.get(cid, {})
-        return (not personas or c.get("persona") in personas) and (not segments or c.get("segment") in segments)
+    The filters, as the README defines them: a cohort of customers — persona, segment, region on the customer row;
+    with ``channel_mode`` "used" a touchpoint on one of the channels, "entered" the first touchpoint (journey
+    order) on one of them; with ``period_mode`` "cohort" the first touchpoint inside the window; all judged on the
+    customer's whole journey — whose rows are all seen, unless a lens ("only": the channels' rows; "activity": the
+    rows inside the window) keeps fewer."""
+    pos = {s: i for i, s in enumerate(stages, start=1)}
 
     def time_ok(ts: datetime):
         return (start is None or ts >= datetime.combine(start, datetime.min.time())) and (
             end is None or ts < datetime.combine(end + timedelta(days=1), datetime.min.time()))
 
-    kept = [(i, t) for i, t in enumerate(touchpoints)
-            if customer_ok(t["customer"]) and (not channels or t["channel"] in channels) and time_ok(t["ts"])]
+    whole = defaultdict(list)  # every customer's whole journey, in journey order
+    for i, t in enumerate(touchpoints):
+        if t["stage"] in pos:
+            whole[t["customer"]].append((t["ts"], pos[t["stage"]], i, t))
+    for j in whole.values():
+        j.sort(key=lambda x: x[:3])
+    by_channel = bool(channels) and channel_mode != "only"
+    by_period = (start is not None or end is not None) and period_mode == "cohort"
+
+    def customer_ok(cid):
+        c = customers.get(cid)
+        for values, attr in ((personas, "persona"), (segments, "segment"), (regions, "region")):
+            if values and (c is None or c.get(attr) not in values):
+                return False
+        if (by_channel or by_period) and not whole.get(cid):
+            return False  # no touchpoint: no journey to judge, in no journey cohort
+        if by_channel and channel_mode == "used" and not any(t["channel"] in channels for *_, t in whole[cid]):
+            return False
+        if by_channel and channel_mode == "entered" and whole[cid][0][3]["channel"] not in channels:
+            return False
+        return not by_period or time_ok(whole[cid][0][0])
+
+    def row_ok(row):  # the lenses
+        if channels and channel_mode == "only" and (row["channel"] is None or row["channel"] not in channels):
+            return False
+        return period_mode != "activity" or time_ok(row["ts"])
+
+    kept = [(i, t) for i, t in enumerate(touchpoints) if customer_ok(t["customer"]) and row_ok(t)]
     journeys = defaultdict(list)
     for i, t in kept:
         journeys[t["customer"]].append((t["ts"], pos[t["stage"]], i, t))
@@ -46,8 +74,8 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
 
     mix = Counter()
     trans = Counter()
-    for whole in journeys.values():
-        j = [row for row in whole if row[3]["channel"] not in operational]  # the journey touchpoints
+    for journey in journeys.values():
+        j = [row for row in journey if row[3]["channel"] not in operational]  # the journey touchpoints
         if not j:
             continue  # no journey channel: in no mix class
         chans = {t["channel"] for *_, t in j}
@@ -69,8 +97,7 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
         margin = 196 * math.sqrt((p * (1 - p) + d * (1 - d) + 2 * p * d) / k)
         return {"responses": k, "nps": value, "ci_low": max(-100, value - margin), "ci_high": min(100, value + margin)}
 
-    fb = [f for f in feedback if f["nps"] is not None and customer_ok(f["customer"]) and time_ok(f["ts"])
-          and (not channels or (f["channel"] is not None and f["channel"] in channels))]
+    fb = [f for f in feedback if f["nps"] is not None and customer_ok(f["customer"]) and row_ok(f)]
     overall = nps_of([f["nps"] for f in fb])
     overall["by_stage"] = [{"stage": s, **nps_of([f["nps"] for f in fb if f["stage"] == s])} for s in stages]
 

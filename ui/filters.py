@@ -5,32 +5,36 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.filters import Filters
+from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES, Filters
 from analytics.story import describe_filters
-from data_model.text import slug
 from ui.data import catalogue
 from ui.i18n import t, texts
 from ui.links import check_link, from_link, to_link
 
-KEYS = ("persona", "segment", "region", "channel", "period")
+KEYS = (*(d.name for d in DIMENSIONS), "channel_mode", "period", "period_mode")
+"""Every link key of the filters (the dimensions' own, then the modes and the period)."""
 
 
 def sidebar_filters() -> Filters:
-    """Draw the filter widgets (bound to query parameters) and return the Filters they describe."""
+    """Draw the filter widgets (bound to query parameters) and return the Filters they describe: one multiselect per
+    declared dimension (``analytics.filters.DIMENSIONS``), a mode under the channels and under the period when one
+    is chosen."""
     dims = catalogue()
     labels = {c.code: c.label for c in dims.channels}
     st.sidebar.header(t("filters.header"))
     chosen = {}
-    for key, values in (("persona", dims.personas), ("segment", dims.segments), ("region", dims.regions)):
-        # the data's own values are their codes: ?persona=Famille
-        from_link(key, values, what=t(f"filters.{key}"), multi=True)
-        chosen[key] = st.sidebar.multiselect(t(f"filters.{key}"), values, key=key, placeholder=t("filters.all"))
-        to_link(key, chosen[key])
-    # channels by code (?channel=magasin), whatever the label; a label or any spelling of it finds its code too
-    from_link("channel", list(labels), what=t("filters.channel"), multi=True, resolve=slug)
-    chans = st.sidebar.multiselect(t("filters.channel"), list(labels), key="channel",
-                                   format_func=lambda c: labels.get(c, c), placeholder=t("filters.all"))
-    to_link("channel", chans)
+    for d in DIMENSIONS:
+        if d.column:  # the data's own values are their codes: ?persona=Famille (case and accents ignored)
+            values = list(getattr(dims, d.field))
+            from_link(d.name, values, what=t(d.label_key), multi=True, loose=True)
+            chosen[d.field] = st.sidebar.multiselect(t(d.label_key), values, key=d.name, placeholder=t("filters.all"))
+        else:  # channels by code (?channel=magasin), whatever the label; a label or any spelling of it finds its code
+            from_link(d.name, list(labels), what=t(d.label_key), multi=True, labels=labels, loose=True)
+            chosen[d.field] = st.sidebar.multiselect(t(d.label_key), list(labels), key=d.name,
+                                                     format_func=lambda c: labels.get(c, c),
+                                                     placeholder=t("filters.all"))
+        to_link(d.name, chosen[d.field])
+    channel_mode = _mode("channel_mode", CHANNEL_MODES, shown=bool(chosen["channels"]))
     check_link("period", lambda v: _in_range(v, dims.first_day, dims.last_day), what=t("filters.period"))
     # The default is "no period" (the whole data), never the data's current range: bind drops a value
     # equal to the default from the URL, and the whole range moves with each import, so an explicitly
@@ -41,10 +45,23 @@ def sidebar_filters() -> Filters:
                                    # make another widget, and switching language would drop the chosen period
                                    help=t("filters.period_help"), format="DD/MM/YYYY")
     start, end = _period_bounds(period)
-    filters = Filters(personas=chosen["persona"], segments=chosen["segment"], regions=chosen["region"],
-                      channels=chans, start=start, end=end)
+    period_mode = _mode("period_mode", PERIOD_MODES, shown=start is not None or end is not None)
+    filters = Filters(**chosen, start=start, end=end, channel_mode=channel_mode, period_mode=period_mode)
     st.session_state["filters"] = filters
     return filters
+
+
+def _mode(key: str, modes: tuple[str, ...], *, shown: bool) -> str:
+    """A compact choice of mode (``?channel_mode=only``, by code), drawn only when its filter is chosen; the default
+    (the first mode) stays out of the link."""
+    from_link(key, list(modes), what=t(f"filters.{key}"), loose=True)
+    if not shown:
+        to_link(key, modes[0], default=modes[0])
+        return modes[0]
+    mode = st.sidebar.selectbox(t(f"filters.{key}"), modes, key=key, format_func=lambda m: t(f"filters.{key}.{m}"),
+                                help=t(f"filters.{key}_help"))
+    to_link(key, mode, default=modes[0])
+    return mode
 
 
 def _in_range(value: str, first: date | None, last: date | None) -> bool:
@@ -72,5 +89,6 @@ def current_filters() -> Filters:
 
 
 def describe(filters: Filters, customers: int) -> str:
-    """One sentence saying what is shown: "3 personas, web + magasin, 1 janv. 2025 – 30 juin 2025, 12 430 clients"."""
+    """One sentence saying what is shown: the cohort in words, how many, and the lens when one is on
+    (``analytics.story.describe_filters``)."""
     return describe_filters(filters, catalogue(), customers, texts())

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from analytics.dimensions import matching
 from ui.i18n import t
 
 _SYNCED = "_link_{}"  # the codes last written to (or read from) the link, per key
@@ -26,18 +27,22 @@ def _report(key: str, value: str, what: str) -> None:
 
 
 def from_link(key: str, codes: Sequence[str], *, what: str, multi: bool = False, most: int | None = None,
-              resolve: Callable[[str], str | None] | None = None) -> None:
+              resolve: Callable[[str], str | None] | None = None, labels: dict[str, str] | None = None,
+              loose: bool = False) -> None:
     """Before drawing the widget ``key`` (options ``codes``): a link that changed since this session last wrote it
-    sets the widget. A value that matches no code (nor, through ``resolve``, a label or an old spelling) is
-    reported, never silently dropped; so are values beyond the ``most`` a multiple choice takes."""
+    sets the widget. A value is a code, or through ``resolve`` an old spelling; with ``loose`` (the filters), it is
+    read as the command line reads it (``analytics.dimensions.matching``): ignoring case and accents (``?region=sp``
+    finds ``SP``), or a label of ``labels``. One that matches nothing is reported, never silently dropped; so are
+    values beyond the ``most`` a multiple choice takes."""
     raw = st.query_params.get_all(key)
     if not raw or raw == st.session_state.get(_SYNCED.format(key)):
         return  # nothing in the link (a page change drops it; the session keeps the choice), or ours
     known, found = set(codes), []
     for value in raw:
         code = value if value in known else (resolve(value) if resolve else None)
-        if code in known:
-            found.append(code)
+        hits = (code,) if code in known else matching(value, list(codes), labels) if loose else ()
+        if hits:
+            found.extend(hits)
         else:
             _report(key, value, what)
     st.session_state[_SYNCED.format(key)] = raw

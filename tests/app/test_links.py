@@ -89,3 +89,23 @@ def test_filters_survive_a_page_change(demo_db_url, monkeypatch):
     at.switch_page("app_pages/funnel.py").run()
     assert at.multiselect(key="persona").value == ["Famille"]
     assert link(at, "persona") == ["Famille"] and link(at, "channel") == ["magasin"]
+
+
+def test_modes_travel_in_the_link_and_values_ignore_case(demo_db_url, monkeypatch):
+    at = open_link(demo_db_url, monkeypatch, channel="MAGASIN", channel_mode="only", persona="famille",
+                   period=["2025-01-01", "2025-03-31"], period_mode="activity")
+    assert not at.exception and not warnings(at)
+    assert at.multiselect(key="channel").value == ["magasin"] and at.multiselect(key="persona").value == ["Famille"]
+    assert at.selectbox(key="channel_mode").value == "only" and at.selectbox(key="period_mode").value == "activity"
+    assert link(at, "channel_mode") == ["only"] and link(at, "persona") == ["Famille"]
+    f = at.session_state["filters"]
+    assert (f.channels, f.channel_mode, f.period_mode) == (("magasin",), "only", "activity")
+    # back to the defaults: out of the link; a mode that names nothing is said
+    at.selectbox(key="channel_mode").set_value("used").run()
+    assert "channel_mode" not in at.query_params and at.session_state["filters"].channel_mode == "used"
+    at = open_link(demo_db_url, monkeypatch, channel="magasin", channel_mode="first")
+    assert at.selectbox(key="channel_mode").value == "used"
+    assert any("« first »" in w for w in warnings(at)), warnings(at)
+    # no channel chosen: no mode to choose
+    at = open_link(demo_db_url, monkeypatch, persona="Famille")
+    assert not [s for s in at.sidebar.selectbox if s.key in ("channel_mode", "period_mode")]

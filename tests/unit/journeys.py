@@ -116,14 +116,81 @@ def load_example(db) -> None:
     )
 
 
-def kept_by(row: dict, f, customers_by_id: dict) -> bool:
-    """The filters read row by row in plain Python: the tests' independent reading of ``apply_filters``."""
-    c = customers_by_id.get(row["customer_id"])
-    for values, attr in ((f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")):
-        if values and (c is None or getattr(c, attr) not in values):
-            return False
-    if f.channels and row["channel"] not in f.channels:
+ONLY = {"channel_mode": "only"}
+"""The channel lens: only the chosen channels' touchpoints and feedback (what a channel filter meant before cohorts)."""
+ACTIVITY = {"period_mode": "activity"}
+"""The period lens: only the rows inside the window (what a period meant before cohorts)."""
+LENSES = {**ONLY, **ACTIVITY}
+
+DEFAULT_STAGES = ("awareness", "consideration", "purchase", "service", "loyalty", "advocacy")
+
+
+def cohort_of(f, customers_by_id: dict, touchpoints, stages=DEFAULT_STAGES) -> set | None:
+    """The customers a filter set selects, read in plain Python (the tests' independent reading of the cohort
+    selectors): ``None`` when it selects everyone. Attributes on the customer row; a channel used (any touchpoint)
+    or entered by (the first touchpoint in journey order: timestamp, stage order, input order) and a first
+    touchpoint inside the period, on the customer's whole journey (touchpoints at a stage of the model)."""
+    attributes = [(f.personas, "persona"), (f.segments, "segment"), (f.regions, "region")]
+    by_channel = bool(f.channels) and f.channel_mode != "only"
+    by_period = (f.start is not None or f.end is not None) and f.period_mode == "cohort"
+    if not any(v for v, _ in attributes) and not by_channel and not by_period:
+        return None
+    position = {s: i for i, s in enumerate(stages)}
+    journeys: dict[str, list] = {}
+    for i, t in enumerate(touchpoints):
+        if t["stage"] in position:
+            journeys.setdefault(t["customer_id"], []).append((t["timestamp"], position[t["stage"]], i, t["channel"]))
+    candidates = set(customers_by_id) | set(journeys) if not (by_channel or by_period) else set(journeys)
+    chosen = set()
+    for cid in candidates:
+        c = customers_by_id.get(cid)
+        if any(values and (c is None or getattr(c, attr) not in values) for values, attr in attributes):
+            continue
+        rows = sorted(journeys.get(cid, []))
+        if by_channel and f.channel_mode == "used" and not any(r[3] in f.channels for r in rows):
+            continue
+        if by_channel and f.channel_mode == "entered" and rows[0][3] not in f.channels:
+            continue
+        if by_period and not in_window(rows[0][0], f.start, f.end):
+            continue
+        chosen.add(cid)
+    return chosen
+
+
+def in_window(ts: datetime, start, end) -> bool:
+    return not (start and ts.date() < start) and not (end and ts.date() > end)
+
+
+def kept_by(row: dict, f, customers_by_id: dict, touchpoints=None) -> bool:
+    """The filters read row by row in plain Python: the tests' independent reading of ``apply_filters``. The
+    lenses (channel ``only``, period ``activity``) on the row; the cohort (``cohort_of``, judged on
+    ``touchpoints``, all of them) on its customer."""
+    if f.channels and f.channel_mode == "only" and row["channel"] not in f.channels:
         return False
-    if f.start and row["timestamp"].date() < f.start:
+    if f.period_mode == "activity" and not in_window(row["timestamp"], f.start, f.end):
         return False
-    return not (f.end and row["timestamp"].date() > f.end)
+    key = (f, id(touchpoints), id(customers_by_id))
+    if key not in _COHORTS:
+        _COHORTS.clear()  # the entry holds its lists, so their ids cannot be reused while it is there
+        _COHORTS[key] = (touchpoints, customers_by_id, cohort_of(f, customers_by_id, touchpoints or ()))
+    chosen = _COHORTS[key][2]
+    return chosen is None or row["customer_id"] in chosen
+
+
+_COHORTS: dict = {}  # the last filter set's cohort, so that reading row by row stays fast
+
+
+def modes(filters, *pairs) -> list:
+    """Each filter set under each (channel_mode, period_mode) of ``pairs`` (default: the new defaults and the two
+    lenses together), without repeating a set that chooses no channel or no period twice."""
+    from dataclasses import replace
+
+    pairs = pairs or (("used", "cohort"), ("only", "activity"))
+    out = []
+    for f in filters:
+        for channel_mode, period_mode in pairs:
+            g = replace(f, channel_mode=channel_mode if f.channels else "used",
+                        period_mode=period_mode if (f.start or f.end) else "cohort")
+            if g not in out:
+                out.append(g)
+    return out

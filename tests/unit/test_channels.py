@@ -17,7 +17,7 @@ from analytics.report import report
 from analytics.stats import nps_with_interval, wilson_interval
 from data_model import Channel
 from data_model.stages import StageDef
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -142,7 +142,7 @@ def test_mix_outcomes_counts_every_response_of_the_compared_customers(db):
 
 def test_mix_counts_equal_the_reports_channel_mix_and_conversion(db):
     load_example(db)
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web",)), Filters(start=date(2024, 1, 3))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web",)), Filters(start=date(2024, 1, 3))]):
         rep = report(db, f)
         mix = channels.mix_outcomes(db, f)
         assert dict(zip(mix["mix"], mix["customers"].tolist(), strict=True)) == rep["channel_mix"]
@@ -235,7 +235,7 @@ def test_digital_share_by_stage(db):
                       "digital_first_share": 0.5}
     assert got[3]["touchpoints"] == 0 and got[3]["digital_share"] is None
     # the channel filter applies to each touchpoint: on store alone d1 is all physical
-    one = records(channels.digital_share_by_stage(db, Filters(channels=("store",))))
+    one = records(channels.digital_share_by_stage(db, Filters(channels=("store",), **ONLY)))
     assert (one[0]["touchpoints"], one[0]["physical"], one[0]["customers"], one[0]["customers_digital_first"]) == \
         (1, 1, 1, 0)
 
@@ -293,12 +293,13 @@ def test_ropo_and_showrooming_in_journey_order(db):
         "showrooming": 1, "showrooming_rate": 1 / 9, "showrooming_ci_low": wilson_interval(1, 9)[0],
         "showrooming_ci_high": wilson_interval(1, 9)[1],
     }
-    # a date window that drops the day-1 research: b1 is no longer converted; only t1 (5 January) stays ROPO
-    later = ropo_of(db, Filters(start=date(2024, 1, 2)))
+    # a date window that drops the day-1 research (the activity lens): b1 is no longer converted; only t1 (5 January)
+    # stays ROPO
+    later = ropo_of(db, Filters(start=date(2024, 1, 2), **ACTIVITY))
     assert (later["converted"], later["ropo"], later["showrooming"]) == (8, 1, 0)
-    # on the web alone nobody switches kind: r2, s1, n1, o1 converted on the web
-    assert (ropo_of(db, Filters(channels=("web",)))["ropo"], ropo_of(db, Filters(channels=("web",)))["converted"]) \
-        == (0, 4)
+    # on the web alone (the channel lens) nobody switches kind: r2, s1, n1, o1 converted on the web
+    web = ropo_of(db, Filters(channels=("web",), **ONLY))
+    assert (web["ropo"], web["converted"]) == (0, 4)
     # the carrier as a journey channel: o1's first purchase touchpoint is physical, after web research → ROPO
     set_operational(db, "carrier", operational=False)
     again = ropo_of(db)
@@ -334,7 +335,7 @@ def test_ropo_when_the_conversion_stage_comes_first(db_url):
 # -- filters ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("filters", [
-    Filters(personas=("nobody",)), Filters(channels=("fax",)), Filters(start=date(2030, 1, 1)),
+    Filters(personas=("nobody",)), Filters(channels=("fax",), **ONLY), Filters(start=date(2030, 1, 1), **ACTIVITY),
 ])
 def test_a_filter_that_empties_everything(db, filters):
     load_example(db)
@@ -348,7 +349,7 @@ def test_a_filter_that_empties_everything(db, filters):
 
 def test_channel_filter_applies_to_each_touchpoint(db):
     load_example(db)
-    f = Filters(channels=("web",))
+    f = Filters(channels=("web",), **ONLY)
     # c1 keeps web awareness → web purchase (its email consideration is gone); c2 web awareness → web purchase
     assert flows(db, f) == {("awareness", "web", "purchase", "web", 2)}
     assert records(channels.transition_matrix(db, f)) == [
@@ -384,7 +385,7 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters, operational=f
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
-        return kept_by(row, f, by_id)
+        return kept_by(row, f, by_id, touchpoints)
 
     everything: dict[str, list] = {}
     for i, t in enumerate(touchpoints, start=1):
@@ -457,9 +458,9 @@ def test_random_journeys_match_a_plain_python_reference(db):
     load(db, customers, touchpoints, feedback)
     set_kinds(db, store="physical", call="physical", carrier="physical")
     set_operational(db, "carrier")  # a carrier: not a journey channel
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
-              Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
-              Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app", "call"))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+                    Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
+                    Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app", "call"))]):
         ref = reference(customers, touchpoints, feedback, kinds, f, operational={"carrier"})
         scope = Scope(db, f)
         assert flows(db, f) == ref["flows"], f.describe()

@@ -1,67 +1,221 @@
-"""The cohort table (first-touch month × months since), hand-computed with censoring, on DuckDB and PostgreSQL."""
+"""Filters choose customers (issue 15): a B2B lead funnel in the shape of a real export — leads come from organic
+search, paid ads or events, the deal is always made by the sales team — on DuckDB and PostgreSQL, against the
+independent reference (``tests/reference.py``), through the report and the command line."""
 
+import json
 from datetime import date
 
 import pytest
 
-from analytics.cohorts import COHORT_COLUMNS, conversion_cohorts
-from analytics.filters import Filters
-from tests.unit.journeys import customer, load, tp
+import data_model as dm
+from analytics.filters import DIMENSIONS, Filters
+from analytics.report import report
+from tests.reference import reference_report
+from tests.unit.journeys import customer, fb, load, tp
+from tests.unit.test_import_french import assert_same_report
+
+STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
 
-def cohorts_fixture(db):
-    """January: 40 customers first seen on 5 Jan, 20 buy 5 days later, 10 on 20 Feb (day 46), 10 never.
-    March: 35 customers first seen on 1 Mar, 5 buy on day 10; the data stops on 31 Mar (day 30 for them)."""
-    cs, tps = [], []
-    for i in range(40):
-        cid = f"jan{i:02d}"
-        cs.append(customer(cid))
-        tps.append(tp(cid, "2024-01-05 10:00", "web", "awareness"))
-        if i < 20:
-            tps.append(tp(cid, "2024-01-10 10:00", "store", "purchase", "10"))
-        elif i < 30:
-            tps.append(tp(cid, "2024-02-20 10:00", "store", "purchase", "10"))
-    for i in range(35):
-        cid = f"mar{i:02d}"
-        cs.append(customer(cid))
-        tps.append(tp(cid, "2024-03-01 10:00", "web", "awareness"))
-        if i < 5:
-            tps.append(tp(cid, "2024-03-11 10:00", "store", "purchase", "10"))
-    tps.append(tp("mar34", "2024-03-31 10:00", "web", "consideration"))  # the data's last moment
-    load(db, cs, tps)
+def lead_funnel():
+    """Customers, touchpoints and feedback of the lead funnel.
+
+    * 17 organic-search leads: o00–o09 first came in January, o10–o16 in April; o00 signed in February, o10 in May.
+    * 10 paid leads (January): p00–p04 signed in February; p00, p05, p06 read an organic-search page in January.
+    * 5 event leads (February): e00, e01 signed on 1 March.
+
+    Every deal (purchase) is on ``sales_team``. Leads who used organic search: 20, of whom 3 signed (o00, o10, p00);
+    who entered by it: 17, of whom 2 (11.8 %); through the organic-search lens alone, nobody signs (0 %).
+    """
+    customers, touchpoints, feedback = [], [], []
+
+    def lead(cid, region, first: str, channel: str):
+        customers.append(customer(cid, "Champion" if int(cid[1:]) % 3 == 0 else "Buyer", "SMB", region, False))
+        touchpoints.append(tp(cid, first, channel, "awareness"))
+
+    for i in range(17):
+        cid = f"o{i:02d}"
+        lead(cid, "SP" if i % 2 else "RJ", f"2024-01-{i + 1:02d} 10:00" if i < 10 else f"2024-04-{i - 9:02d} 10:00",
+             "organic_search")
+    for i in range(10):
+        lead(f"p{i:02d}", "SP", f"2024-01-{i + 5:02d} 09:00", "paid")
+    for i in range(5):
+        lead(f"e{i:02d}", "MG", "2024-02-10 14:00", "events")
+    for cid in ("p00", "p05", "p06"):
+        touchpoints.append(tp(cid, "2024-01-25 11:00", "organic_search", "consideration"))
+    touchpoints += [
+        tp("o00", "2024-01-20 15:00", "sales_team", "consideration"),
+        tp("o00", "2024-02-15 16:00", "sales_team", "purchase", "12000.00"),
+        tp("o10", "2024-05-20 16:00", "sales_team", "purchase", "8000.00"),
+        *[tp(f"p{i:02d}", f"2024-02-{i + 1:02d} 16:00", "sales_team", "purchase", "5000.00") for i in range(5)],
+        tp("e00", "2024-03-01 10:00", "sales_team", "purchase", "7000.00"),
+        tp("e01", "2024-03-01 10:00", "sales_team", "purchase", "7000.00"),
+    ]
+    feedback += [fb("o00", "2024-02-20 09:00", "purchase", nps=9, channel="sales_team"),
+                 fb("o01", "2024-01-05 09:00", "awareness", nps=4, channel="organic_search"),
+                 fb("p00", "2024-02-03 09:00", "purchase", nps=10),  # survey without a channel
+                 fb("zz", "2024-01-10 09:00", "awareness", nps=0)]  # a respondent with no touchpoint
+    return customers, touchpoints, feedback
 
 
-def cell(df, cohort: date, month: int) -> dict:
-    return df[(df["cohort"] == cohort) & (df["month"] == month)].iloc[0].to_dict()
+@pytest.fixture
+def leads(db):
+    customers, touchpoints, feedback = lead_funnel()
+    load(db, customers, touchpoints, feedback)
+    plain = {c.customer_id: {"persona": c.persona, "segment": c.segment, "region": c.region, "churned": c.churned}
+             for c in customers}
+    rows = [{"customer": t["customer_id"], "ts": t["timestamp"], "channel": t["channel"], "stage": t["stage"],
+             "revenue": t["revenue"]} for t in touchpoints]
+    answers = [{"customer": f["customer_id"], "ts": f["timestamp"], "stage": f["stage"], "channel": f["channel"],
+                "nps": f["nps"]} for f in feedback]
+    return db, (plain, rows, answers)
 
 
-def test_cohort_table_by_hand_with_customers_still_in_progress(db):
-    cohorts_fixture(db)
-    df = conversion_cohorts(db, months=4)
-    assert list(df.columns) == COHORT_COLUMNS
-    assert sorted(set(df["cohort"])) == [date(2024, 1, 1), date(2024, 3, 1)]
-    jan, mar = date(2024, 1, 1), date(2024, 3, 1)
-    assert cell(df, jan, 1)["rate"] == pytest.approx(20 / 40) and cell(df, jan, 1)["customers"] == 40
-    assert cell(df, jan, 2)["rate"] == pytest.approx(30 / 40)
-    # by day 90 the 10 non-buyers are still in progress (followed 86 days): Kaplan–Meier, not 30/40 as a failure
-    m3 = cell(df, jan, 3)
-    assert (m3["in_progress"], m3["known"], m3["shown"]) == (10, 30, True)
-    assert m3["rate"] == pytest.approx(1 - (1 - 20 / 40) * (1 - 10 / 20))
-    # March: followed exactly 30 days, so month 1 is complete (5 of 35); month 2 rests on 5 known outcomes: blank
-    assert cell(df, mar, 1)["rate"] == pytest.approx(5 / 35) and cell(df, mar, 1)["in_progress"] == 0
-    m2 = cell(df, mar, 2)
-    assert (m2["known"], m2["shown"]) == (5, False) and m2["rate"] != m2["rate"]  # NaN: blank
+def conversion(db, **filters):
+    """(converted, customers, rate) through the scope's one customer pass."""
+    from analytics.metrics import Scope
+
+    scope = Scope(db, Filters(**filters))
+    c = scope.conversion()
+    return c["customers"], scope.customers(), c["rate"]
 
 
-def test_cohort_table_empty_and_filtered_to_nothing(db):
-    assert conversion_cohorts(db).empty
-    cohorts_fixture(db)
-    assert conversion_cohorts(db, Filters(personas=("nobody",))).empty
-    assert list(conversion_cohorts(db, Filters(personas=("nobody",))).columns) == COHORT_COLUMNS
+def test_a_channel_follows_its_leads_to_the_deal(leads):
+    db, _ = leads
+    assert conversion(db, channels=("organic_search",)) == (3, 20, 3 / 20)  # used: o00, o10, p00 signed
+    assert conversion(db, channels=("organic_search",), channel_mode="entered") == (2, 17, 2 / 17)  # 11.8 %
+    assert conversion(db, channels=("organic_search",), channel_mode="only") == (0, 20, 0.0)  # the lens: no deal
+    assert conversion(db, channels=("paid",), channel_mode="entered") == (5, 10, 0.5)
+    assert conversion(db, channels=("events",)) == (2, 5, 0.4)
+    assert conversion(db, channels=("sales_team",), channel_mode="entered") == (0, 0, None)
 
 
-def test_a_cohort_under_30_customers_is_blank_everywhere(db):
-    load(db, [customer(f"c{i}") for i in range(12)],
-         [tp(f"c{i}", "2024-01-05 10:00", "store", "purchase", "5") for i in range(12)])
-    df = conversion_cohorts(db, months=2)
-    assert not df["shown"].any() and df["rate"].isna().all() and set(df["customers"]) == {12}
+def test_a_window_chooses_the_cohort_not_the_activity(leads):
+    db, _ = leads
+    january = {"channels": ("organic_search",), "start": date(2024, 1, 1), "end": date(2024, 1, 31)}
+    # who first came in January and used organic search: o00–o09, p00, p05, p06; o00 and p00 signed in February
+    assert conversion(db, **january) == (2, 13, 2 / 13)
+    assert conversion(db, **january, channel_mode="entered") == (1, 10, 0.1)
+    # the activity lens sees January's rows only: the February deals are not in it
+    assert conversion(db, **january, period_mode="activity") == (0, 13, 0.0)
+    # April's organic leads: o10 signed in May, followed after the window
+    assert conversion(db, channels=("organic_search",), start=date(2024, 4, 1), end=date(2024, 4, 30)) == (1, 7, 1 / 7)
+
+
+def test_feedback_follows_the_cohort(leads):
+    db, _ = leads
+    nps = report(db, Filters(channels=("organic_search",)))["nps"]
+    # o00's 9 (sales team), o01's 4, p00's 10 (no channel: included); not zz (no touchpoint, in no cohort)
+    assert (nps["responses"], nps["nps"]) == (3, 100 * (2 - 1) / 3)
+    lens = report(db, Filters(channels=("organic_search",), channel_mode="only"))["nps"]
+    assert (lens["responses"], lens["nps"]) == (1, -100.0)  # o01's 4 alone
+    assert report(db, Filters())["nps"]["responses"] == 4  # no filter at all: every response, zz's too
+
+
+CHOSEN = [  # (no filter at all: the random journeys of test_metrics.py)
+    {"channels": ("organic_search",)},
+    {"channels": ("organic_search", "events"), "start": date(2024, 1, 15), "end": date(2024, 4, 3)},
+    {"regions": ("SP",), "channels": ("paid",), "start": date(2024, 1, 8)},
+    {"personas": ("Champion",), "end": date(2024, 2, 10)},
+]
+
+
+def test_every_mode_equals_the_reference(leads):
+    db, (customers, touchpoints, feedback) = leads
+    for chosen, channel_mode, period_mode in [(c, cm, pm) for c in CHOSEN for cm in ("used", "entered", "only")
+                                              for pm in ("cohort", "activity")]:
+        if (channel_mode != "used" and not chosen.get("channels")) or (
+                period_mode != "cohort" and not (chosen.get("start") or chosen.get("end"))):
+            continue  # a mode without its filter changes nothing (tests/unit/test_metrics.py)
+        f = Filters(**chosen, channel_mode=channel_mode, period_mode=period_mode)
+        expected = reference_report(STAGES, "purchase", customers, touchpoints, feedback, **chosen,
+                                    channel_mode=channel_mode, period_mode=period_mode)
+        assert_same_report(report(db, f), expected, f.describe())
+
+
+def test_the_lenses_reproduce_the_row_filters(leads):
+    """``only`` + ``activity`` is what a filter meant before cohorts: rows kept one by one."""
+    db, (customers, touchpoints, feedback) = leads
+    chosen = {"channels": ("organic_search", "paid"), "start": date(2024, 1, 10), "end": date(2024, 3, 1)}
+    got = report(db, Filters(**chosen, channel_mode="only", period_mode="activity"))
+
+    def inside(row):
+        return row["channel"] in chosen["channels"] and chosen["start"] <= row["ts"].date() <= chosen["end"]
+
+    kept = [t for t in touchpoints if inside(t)]
+    assert got["customers"] == len({t["customer"] for t in kept})
+    assert got["conversion"]["customers"] == 0  # no deal on those channels
+    assert got["nps"]["responses"] == sum(1 for f in feedback if f["channel"] and inside(f))
+
+
+def test_the_command_line_follows_the_leads(duckdb_url, capsys):
+    from tests.unit.test_report_cli import in_process
+
+    database = dm.connect(duckdb_url)
+    try:
+        dm.initialise(database)
+        load(database, *lead_funnel())
+    finally:
+        database.close()
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "Organic_Search", "--channel-mode",
+                                "entered")
+    assert code == 0, err
+    assert json.loads(out)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 17}
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "organic_search", "--start",
+                                "2024-01-01", "--end", "2024-01-31", "--region", "sp", "--region", "rj")
+    assert code == 0, err
+    assert json.loads(out)["conversion"] == {"stage": "purchase", "customers": 2, "rate": 2 / 13}
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "organic_search", "--start",
+                                "2024-01-01", "--end", "2024-01-31", "--channel-mode", "only", "--period-mode",
+                                "activity")
+    assert code == 0 and json.loads(out)["conversion"]["rate"] == 0.0  # the old reading, still there as lenses
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel-mode", "first")
+    assert code == 2 and "--channel-mode" in err and len(err.splitlines()) == 1
+
+
+def test_one_declaration_per_dimension():
+    from analytics.__main__ import build_parser
+    from analytics.funnel import GROUPINGS
+
+    assert [d.name for d in DIMENSIONS] == ["persona", "segment", "region", "channel"]
+    assert GROUPINGS == tuple(d.name for d in DIMENSIONS if d.groups_funnel)
+    flags = {a.option_strings[0] for a in build_parser().subparsers["report"]._actions if a.option_strings}
+    assert {d.flag for d in DIMENSIONS} <= flags
+    assert Filters(**{d.field: ("x",) for d in DIMENSIONS}).values(DIMENSIONS[0]) == ("x",)
+
+
+def test_values_match_ignoring_case_accents_and_spaces():
+    from analytics.dimensions import matching
+
+    assert matching("sp", ("RJ", "SP")) == ("SP",)
+    assert matching(" famille  nombreuse ", ("Famille Nombreuse", "Famille")) == ("Famille Nombreuse",)
+    assert matching("ile-de-france", ("Île-de-France", "Occitanie")) == ("Île-de-France",)
+    assert matching("SP", ("SP", "sp", "Sp.")) == ("SP", "sp")  # values that differ only so are all named
+    assert matching("xx", ("SP",)) == () and matching("  ", ("SP",)) == ()
+    labels = {"centre_d_appels": "Centre d'appels", "site_web": "Site web"}
+    assert matching("CENTRE D'APPELS", tuple(labels), labels) == ("centre_d_appels",)  # a label
+    assert matching("Site-Web", tuple(labels), labels) == ("site_web",)  # a spelling of the code
+    assert matching("Centre d'appels", tuple(labels)) == ()  # no labels given: codes only
+
+
+def test_as_of_is_the_last_touchpoint(db):
+    from datetime import datetime
+
+    from analytics.filters import as_of
+
+    assert as_of(db) is None
+    load(db, [], [tp("a", "2024-03-01 10:00", "web", "awareness"), tp("b", "2024-02-01 09:00", "web", "purchase")],
+         [fb("a", "2024-04-01 09:00", "awareness", nps=9)])  # feedback after it does not move it
+    assert as_of(db) == datetime(2024, 3, 1, 10, 0)
+
+
+def test_entered_without_ordered_aggregates(leads, monkeypatch):
+    """Backends without FIRST(… ORDER BY …) nor ordered arrays (Spark) take the first touchpoint from a window: the
+    same cohort, here forced on the real database."""
+    from analytics import filters as module
+
+    db, _ = leads
+    monkeypatch.setattr(module, "_FIRST_BY", {})
+    assert conversion(db, channels=("organic_search",), channel_mode="entered") == (2, 17, 2 / 17)
+    january = {"channels": ("organic_search",), "start": date(2024, 1, 1), "end": date(2024, 1, 31)}
+    assert conversion(db, **january, channel_mode="entered") == (1, 10, 0.1)

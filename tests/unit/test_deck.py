@@ -45,7 +45,7 @@ def test_deck_cli_writes_the_story_that_libreoffice_opens(demo_db_url, tmp_path,
     slides = list(deck.slides)
     assert len(slides) == 9  # title, 7 views, definitions
     title = slide_texts(slides[0])
-    assert "Parcours client omnicanal" in title and "1 janv. 2025 – 31 déc. 2025" in title
+    assert "Parcours client omnicanal" in title and "Clients arrivés entre le 1 janv. 2025 et le 31 déc. 2025" in title
     assert "Données du 1 janv. 2025 au 27 déc. 2025" in title
     assert [slide_texts(s).split("\n")[0] for s in slides[1:]] == [
         "Vue d'ensemble", "Entonnoir", "Parcours cross-canal", "Satisfaction & churn", "Carte du parcours",
@@ -53,7 +53,8 @@ def test_deck_cli_writes_the_story_that_libreoffice_opens(demo_db_url, tmp_path,
     pictures = [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides]  # 13: picture
     assert pictures == [0, 1, 1, 1, 1, 1, 1, 0, 0]
     for s in slides[1:]:  # each slide's foot: the filters, the date range and n
-        assert "31 déc. 2025 · données du 1 janv. 2025 au 27 déc. 2025 · n = 2\u202f000 clients" in slide_texts(s)
+        assert ("31 déc. 2025, suivis jusqu'au 27 déc. 2025 · données du 1 janv. 2025 au 27 déc. 2025 · "
+                "n = 2\u202f000 clients") in slide_texts(s)
     assert "NPS : % promoteurs" in slide_texts(slides[-1])
 
     # LibreOffice reads it: a PDF of 9 pages

@@ -17,7 +17,7 @@ from analytics.filters import Filters
 from analytics.funnel import funnel_by_group, funnel_table, time_between_stages
 from analytics.report import report
 from tests.reference import reference_funnels
-from tests.unit.journeys import customer, fb, load, load_example, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 NOBODY = Filters(personas=("nobody",))
@@ -176,7 +176,7 @@ def test_one_customer(db):
 
 def test_filter_that_empties_everything(db):
     load_example(db)
-    for f in (NOBODY, Filters(channels=("fax",)), Filters(start=datetime(2030, 1, 1).date())):
+    for f in (NOBODY, Filters(channels=("fax",), **ONLY), Filters(start=datetime(2030, 1, 1).date(), **ACTIVITY)):
         assert funnel_table(db, f)["customers"].tolist() == [0] * 6
         assert funnel_table(db, f, closed=True)["customers"].tolist() == [0] * 6
         assert time_between_stages(db, f)["customers"].tolist() == [0] * 5
@@ -287,7 +287,7 @@ def test_even_count_median_interpolates(db):
 
 def test_first_channel_uses_kept_touchpoints(db):
     load_example(db)
-    groups, _ = funnel_by_group(db, Filters(channels=("email", "store", "app")), by="channel")
+    groups, _ = funnel_by_group(db, Filters(channels=("email", "store", "app"), **ONLY), by="channel")
     # c1 kept: email consideration; c2 kept: store awareness; c3 app consideration
     assert groups["group"].tolist() == ["app"] * 6 + ["email"] * 6 + ["store"] * 6
     assert groups["customers"].tolist() == [1, 1, 0, 0, 0, 0] * 2 + [1, 0, 0, 0, 0, 0]
@@ -327,8 +327,8 @@ def test_random_journeys_match_the_definitions(db, seed):
     load(db, customers, touchpoints, feedback)
     cases = [
         (None, lambda c, t: True),
-        (Filters(channels=("web", "store")), lambda c, t: t["channel"] in ("web", "store")),
-        (Filters(personas=("A", "B"), start=datetime(2024, 1, 20).date(), end=datetime(2024, 2, 20).date()),
+        (Filters(channels=("web", "store"), **ONLY), lambda c, t: t["channel"] in ("web", "store")),
+        (Filters(personas=("A", "B"), start=datetime(2024, 1, 20).date(), end=datetime(2024, 2, 20).date(), **ACTIVITY),
          lambda c, t: c.persona in ("A", "B") and datetime(2024, 1, 20) <= t["timestamp"] < datetime(2024, 2, 21)),
     ]
     for f, keep in cases:

@@ -89,11 +89,17 @@ def test_french_export_report_equals_independent_computation(db_url):
 
 def test_filtered_report_equals_independent_computation(db_url):
     import_example(db_url)
-    actual = report(db_url, "--persona", "Cliente pressée", "--persona", "Habitué du magasin",
-                    "--channel", "magasin", "--channel", "site_web", "--start", "2024-03-05", "--end", "2024-04-20")
-    assert_same_report(actual, expected_from_files(
-        personas=("Cliente pressée", "Habitué du magasin"), channels=("magasin", "site_web"),
-        start=datetime(2024, 3, 5).date(), end=datetime(2024, 4, 20).date()))
+    # the new defaults (a cohort: used the channels, first came in the period), another cohort, the two lenses
+    for modes in [(), ("entered", "cohort"), ("only", "activity")]:
+        flags = ["--channel-mode", modes[0], "--period-mode", modes[1]] if modes else []
+        # the values as a person types them: case and accents ignored
+        actual = report(db_url, "--persona", "cliente pressee", "--persona", "Habitué du magasin",
+                        "--channel", "MAGASIN", "--channel", "Site web", "--start", "2024-03-05", "--end", "2024-04-20",
+                        *flags)
+        assert_same_report(actual, expected_from_files(
+            personas=("Cliente pressée", "Habitué du magasin"), channels=("magasin", "site_web"),
+            start=datetime(2024, 3, 5).date(), end=datetime(2024, 4, 20).date(),
+            **({"channel_mode": modes[0], "period_mode": modes[1]} if modes else {})))
 
 
 def test_utf8_bom_with_spellings_that_differ_in_case_and_accents(tmp_path, duckdb_url):

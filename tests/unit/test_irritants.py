@@ -243,7 +243,8 @@ def test_cli_prints_the_ranked_list(duckdb_url):
     assert [(r["stage"], r["channel"], r["kind"]) for r in got] == [
         ("purchase", "app", "neutral"), ("service", None, "neutral"), ("purchase", "store", "neutral")]
     assert got == json.loads(json.dumps(expected))
-    filtered = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3", "--channel", "store")
+    filtered = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3", "--channel", "store",
+                       "--channel-mode", "only")  # the lens: the store's responses only
     assert [(r["stage"], r["channel"]) for r in json.loads(filtered.stdout)] == [("purchase", "store")]
     bad = run_cli("irritants", "--db", duckdb_url, "--min-responses", "0")
     assert bad.returncode == 2 and "--min-responses must be at least 1" in bad.stderr and not bad.stdout

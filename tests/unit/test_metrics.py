@@ -12,7 +12,7 @@ from analytics.filters import Filters
 from analytics.stats import nps_with_interval
 from data_model import Channel
 from tests.reference import reference_funnels, reference_weakest_step, wilson
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
+from tests.unit.journeys import customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -35,6 +35,14 @@ def churn_by_stage(**per_stage):
     """``stage=(customers, churn_rate)`` for the stages given; the others have no customer."""
     return [{"stage": s, "customers": per_stage.get(s, (0, None))[0], "churn_rate": per_stage.get(s, (0, None))[1]}
             for s in STAGES]
+
+
+def at_once(db, filters=None):
+    """``everything``, from the report's one scope (one cohort judged, one customer pass: faster)."""
+    from analytics.report import report
+
+    got = report(db, filters)
+    return {key: got[key] for key in EMPTY}
 
 
 def everything(db, filters=None):
@@ -285,9 +293,9 @@ def test_region_filter_drops_customers_without_region(db):
     assert got["nps"]["responses"] == 3
 
 
-def test_channel_filter_and_feedback_without_channel(db):
+def test_channel_lens_and_feedback_without_channel(db):
     load_example(db)
-    f = Filters(channels=("web",))
+    f = Filters(channels=("web",), channel_mode="only")  # the lens: only the web rows (Parcours before cohorts)
     got = everything(db, f)
     # c1 keeps web awareness + web purchase, c2 its two web touchpoints: both mono now
     assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
@@ -300,12 +308,14 @@ def test_channel_filter_and_feedback_without_channel(db):
     # without a channel filter, the channel-less response is kept
     assert metrics.nps(db, Filters(personas=("B",)))["responses"] == 2  # c2's 3 and c5's 9
     # several channels are OR-ed
-    assert metrics.nps(db, Filters(channels=("web", "email", "store")))["responses"] == 3
+    assert metrics.nps(db, Filters(channels=("web", "email", "store"), channel_mode="only"))["responses"] == 3
+    # through the lens, c2's deal (web) is not on the store: 0 of 1 converted
+    assert metrics.conversion(db, Filters(channels=("store",), channel_mode="only"))["rate"] == 0.0
 
 
-def test_date_filter_days_are_inclusive(db):
+def test_activity_lens_days_are_inclusive(db):
     load_example(db)
-    f = Filters(start=date(2024, 1, 3), end=date(2024, 1, 5))
+    f = Filters(start=date(2024, 1, 3), end=date(2024, 1, 5), period_mode="activity")
     got = everything(db, f)
     # c1: web purchase on the 3rd; c2: both touchpoints of the 5th (end day included), not the 6th
     assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
@@ -314,30 +324,119 @@ def test_date_filter_days_are_inclusive(db):
     assert got["revenue"] == 120.5
     assert (got["nps"]["responses"], got["nps"]["nps"]) == (2, 100.0)  # c1's 10 (3rd), c5's 9 (4th)
     # open-ended windows
-    assert metrics.funnel(db, Filters(start=date(2024, 1, 6)))[0]["customers"] == 2  # c2 (store), c3
-    assert metrics.funnel(db, Filters(end=date(2024, 1, 1)))[0]["customers"] == 1  # c1
-    assert metrics.revenue(db, Filters(start=date(2024, 1, 4), end=date(2024, 1, 4))) == 0.0
+    activity = {"period_mode": "activity"}
+    assert metrics.funnel(db, Filters(start=date(2024, 1, 6), **activity))[0]["customers"] == 2  # c2 (store), c3
+    assert metrics.funnel(db, Filters(end=date(2024, 1, 1), **activity))[0]["customers"] == 1  # c1
+    assert metrics.revenue(db, Filters(start=date(2024, 1, 4), end=date(2024, 1, 4), **activity)) == 0.0
 
 
 def test_date_filter_accepts_a_datetime_and_keeps_its_day(db):
     load_example(db)
     assert Filters(end=datetime(2024, 1, 1, 8, 0)).end == date(2024, 1, 1)
-    assert metrics.funnel(db, Filters(end=datetime(2024, 1, 1, 8, 0)))[0]["customers"] == 1
+    assert metrics.funnel(db, Filters(end=datetime(2024, 1, 1, 8, 0)))[0]["customers"] == 1  # c1 first came then
 
 
-def test_combined_filters_are_and_ed(db):
+def test_combined_lenses_are_and_ed(db):
     load_example(db)
-    f = Filters(personas=("A",), channels=("web", "app"), start=date(2024, 1, 1), end=date(2024, 12, 31))
+    f = Filters(personas=("A",), channels=("web", "app"), start=date(2024, 1, 1), end=date(2024, 12, 31),
+                channel_mode="only", period_mode="activity")
     got = everything(db, f)
     assert got["funnel"] == funnel_of(2, 2, 1, 0, 0, 0)  # c1 (web only), c3 (app)
     assert got["channel_mix"] == {"mono": 2, "multi": 0, "cross": 0}
     assert got["nps"]["responses"] == 1  # c1's web 10; c3's store 7 is another channel
 
 
+def test_channel_used_follows_the_whole_journey(db):
+    load_example(db)
+    got = at_once(db, Filters(channels=("web",)))  # the default: customers who used the web, c1 and c2
+    # all their touchpoints: c1 email included (cross), c2's store awareness included (multi)
+    assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
+    assert got["channel_mix"] == {"mono": 0, "multi": 1, "cross": 1}
+    assert got["transitions"] == [
+        {"from": "email", "to": "web", "count": 1}, {"from": "web", "to": "email", "count": 1},
+        {"from": "web", "to": "store", "count": 1}, {"from": "web", "to": "web", "count": 1}]
+    assert got["revenue"] == 120.5
+    # all their responses, the channel-less one included: c1's 10 (web) and c2's 3 (no channel); not c5 (no journey)
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (2, 0.0)
+    # c2 used the store; the deal was on the web, and it counts: 1 of 1 converted (the lens says 0, above)
+    assert metrics.conversion(db, Filters(channels=("store",))) == {"stage": "purchase", "customers": 1, "rate": 1.0}
+    assert metrics.revenue(db, Filters(channels=("store",))) == 20.0
+
+
+def test_channel_entered_is_the_first_touchpoint_in_journey_order(db):
+    load_example(db)
+    entered = {"channel_mode": "entered"}
+    # c2's first touchpoint is its web awareness (same instant as the web purchase, earlier stage), not the store
+    assert metrics.Scope(db, Filters(channels=("store",), **entered)).customers() == 0
+    assert metrics.Scope(db, Filters(channels=("web",), **entered)).customers() == 2  # c1, c2
+    assert metrics.Scope(db, Filters(channels=("email",), **entered)).customers() == 0  # c1 used it, later
+    assert metrics.Scope(db, Filters(channels=("email",))).customers() == 1
+    got = at_once(db, Filters(channels=("app", "email"), **entered))  # c3, with all of its rows
+    assert got["funnel"] == funnel_of(1, 1, 0, 0, 0, 0)
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (1, 0.0)  # its 7, on the store
+
+
+def test_entered_ties_fall_back_to_input_order(db):
+    load(db, [], [tp("t", "2024-01-01 10:00", "email", "awareness"), tp("t", "2024-01-01 10:00", "web", "awareness")])
+    assert metrics.Scope(db, Filters(channels=("email",), channel_mode="entered")).customers() == 1
+    assert metrics.Scope(db, Filters(channels=("web",), channel_mode="entered")).customers() == 0
+
+
+def test_period_cohort_follows_those_who_first_came_in_it(db):
+    load_example(db)
+    got = at_once(db, Filters(start=date(2024, 1, 3), end=date(2024, 1, 5)))
+    # first touchpoints: c1 on the 1st, c2 on the 5th (end day included), c3 on 1 Feb: c2 alone, its whole journey
+    assert got["funnel"] == funnel_of(1, 1, 1, 0, 0, 0)
+    assert got["revenue"] == 20.0
+    assert got["channel_mix"] == {"mono": 0, "multi": 1, "cross": 0}
+    assert got["transitions"] == [{"from": "web", "to": "store", "count": 1}, {"from": "web", "to": "web", "count": 1}]
+    # c2's response of the 6th (after the window) counts; c5's of the 4th does not: no touchpoint, no cohort
+    assert (got["nps"]["responses"], got["nps"]["nps"]) == (1, -100.0)
+    assert metrics.Scope(db, Filters(start=date(2024, 1, 6))).customers() == 1  # c3 (c2 came on the 5th)
+    assert metrics.Scope(db, Filters(end=date(2024, 1, 1))).customers() == 1  # c1
+    assert at_once(db, Filters(start=date(2024, 1, 4), end=date(2024, 1, 4))) == EMPTY
+
+
+def test_cohort_and_lens_together(db):
+    load_example(db)
+    # customers who used the web, seen through an activity window: c1 and c2 chosen on their whole journey, then
+    # only their rows of the 3rd to the 5th are seen (c1's purchase, c2's two touchpoints of the 5th)
+    got = at_once(db, Filters(channels=("web",), start=date(2024, 1, 3), end=date(2024, 1, 5),
+                                 period_mode="activity"))
+    assert got["funnel"] == funnel_of(2, 2, 2, 0, 0, 0)
+    assert got["channel_mix"] == {"mono": 2, "multi": 0, "cross": 0}
+    assert got["nps"]["responses"] == 1  # c1's 10 of the 3rd; c5 is in no cohort
+    # those who first came in January (c1, c2) through the store lens: c2's store awareness alone
+    got = at_once(db, Filters(channels=("store",), end=date(2024, 1, 31), channel_mode="only"))
+    assert got["funnel"] == funnel_of(1, 0, 0, 0, 0, 0)
+    assert got["nps"]["responses"] == 0
+
+
+def test_combined_cohort_filters_are_and_ed(db):
+    load_example(db)
+    f = Filters(personas=("A",), channels=("web", "app"), start=date(2024, 1, 1), end=date(2024, 12, 31))
+    got = at_once(db, f)  # c1 (used the web), c3 (the app), with all their rows
+    assert got["funnel"] == funnel_of(2, 2, 1, 0, 0, 0)
+    assert got["channel_mix"] == {"mono": 1, "multi": 0, "cross": 1}
+    assert got["nps"]["responses"] == 2  # c1's 10 and c3's 7 (on the store)
+
+
+def test_a_mode_without_its_filter_changes_nothing(db):
+    load_example(db)
+    assert at_once(db, Filters(channel_mode="only", period_mode="activity")) == everything(db)
+    assert not Filters(channel_mode="entered").active
+    with pytest.raises(ValueError, match="channel_mode"):
+        Filters(channel_mode="first")
+    with pytest.raises(ValueError, match="period_mode"):
+        Filters(period_mode="window")
+
+
 @pytest.mark.parametrize("filters", [
     Filters(personas=("nobody",)),
     Filters(channels=("fax",)),
+    Filters(channels=("fax",), channel_mode="entered"),
     Filters(start=date(2030, 1, 1)),
+    Filters(start=date(2030, 1, 1), period_mode="activity"),
     Filters(segments=("S1",), regions=("south",)),
 ])
 def test_a_filter_that_empties_everything(db, filters):
@@ -374,12 +473,19 @@ def test_filters_normalise_and_describe():
     f = Filters(personas=["A", "B", "A"], channels="web", start=date(2024, 1, 1), end=date(2024, 3, 31))
     assert f.personas == ("A", "B") and f.channels == ("web",)
     assert hash(f) == hash(Filters(personas=("A", "B"), channels=("web",), start=date(2024, 1, 1),
-                                   end=date(2024, 3, 31)))
-    assert f.describe() == "Customers with persona A or B; channel web; from 2024-01-01 to 2024-03-31."
-    g = Filters(segments=("S1",), regions=("north", "south", "east"), channels=("web", "app"), start=date(2024, 2, 1))
-    assert g.describe() == ("Customers in segment S1, in region north, south or east; channels web or app; "
-                            "from 2024-02-01.")
-    assert Filters(end=date(2024, 5, 1)).describe() == "All customers; all channels; up to 2024-05-01."
+                                   end=date(2024, 3, 31), channel_mode="used", period_mode="cohort"))
+    assert f.describe() == ("Customers with persona A or B, who used channel web, who first came from 2024-01-01 "
+                            "to 2024-03-31.")
+    g = Filters(segments=("S1",), regions=("north", "south", "east"), channels=("web", "app"), start=date(2024, 2, 1),
+                channel_mode="entered")
+    assert g.describe() == ("Customers in segment S1, in region north, south or east, who entered by channels web or "
+                            "app, who first came from 2024-02-01.")
+    assert Filters(end=date(2024, 5, 1)).describe() == "Customers who first came up to 2024-05-01; all channels."
+    lenses = Filters(channels=("web", "app"), start=date(2024, 2, 1), channel_mode="only", period_mode="activity")
+    assert lenses.describe() == ("All customers; lens: only channels web or app; lens: only activity from "
+                                 "2024-02-01.")
+    assert Filters(personas=("A",), end=date(2024, 5, 1), period_mode="activity").describe() == (
+        "Customers with persona A; all channels; lens: only activity up to 2024-05-01.")
 
 
 # -- random journeys against a plain-Python reading of the definitions --------------------------------
@@ -391,7 +497,7 @@ def reference_report(customers, touchpoints, feedback, f: Filters, operational=f
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
-        return kept_by(row, f, by_id)
+        return kept_by(row, f, by_id, touchpoints)
 
     journeys = {}
     for i, t in enumerate(touchpoints, start=1):
@@ -469,9 +575,12 @@ def test_random_journeys_match_a_plain_python_reference(db):
                    csat=rng.choice([None, 3]))
                 for _ in range(120)]
     load(db, customers, touchpoints, feedback)
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
-              Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
-              Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app",))]:
+    # the new defaults (cohorts), the two lenses (the old row filters), and every mixture of them
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+                    Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
+                    Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app",))],
+                   ("used", "cohort"), ("entered", "cohort"), ("only", "activity"), ("only", "cohort"),
+                   ("entered", "activity")):
         expected = reference_report(customers, touchpoints, feedback, f)
         assert report(db, f) == expected, f.describe()
     assert expected["customers"] > 0

@@ -58,7 +58,8 @@ def test_data_range(db):
     window = Filters(start=date(2024, 1, 10), end=date(2024, 1, 12))
     assert data_range(db, window) == (date(2024, 1, 1), date(2024, 2, 1))
     assert data_range(db, Filters(personas=("B",))) == (date(2024, 1, 5), date(2024, 1, 6))
-    assert data_range(db, Filters(channels=("email",))) == (date(2024, 1, 2), date(2024, 1, 2))
+    assert data_range(db, Filters(channels=("email",), channel_mode="only")) == (date(2024, 1, 2), date(2024, 1, 2))
+    assert data_range(db, Filters(channels=("email",))) == (date(2024, 1, 1), date(2024, 1, 3))  # c1, who used it
     assert data_range(db, NOBODY) is None
 
 
@@ -144,8 +145,9 @@ def bucket_end(start: date, grain: str) -> date:
 def assert_rows_equal_report(db, df, filters, grain):
     for row in df.to_dict("records"):
         start = row["period_start"]
+        # a bucket is the activity inside it (the trend cuts journeys by bucket), for the filters' cohort
         f = replace(filters or Filters(), start=max(start, (filters or Filters()).start or start),
-                    end=min(bucket_end(start, grain), (filters or Filters()).end or date.max))
+                    end=min(bucket_end(start, grain), (filters or Filters()).end or date.max), period_mode="activity")
         k = k_of_report(db, f)
         expected = {key: k[key] for key in df.columns if key in K_KEYS}
         got = {key: (None if pd.isna(v) else v) for key, v in row.items() if key in K_KEYS}
@@ -208,7 +210,8 @@ def test_trend_rejects_unknown_grain(db):
 def test_trend_rows_equal_the_report_on_random_journeys(db, grain):
     customers, touchpoints, feedback = random_journeys(7, 30)
     load(db, customers, touchpoints, feedback)
-    for f in (None, Filters(channels=("web", "email"), start=date(2024, 1, 17), end=date(2024, 2, 20)),
+    for f in (None, Filters(channels=("web", "email"), start=date(2024, 1, 17), end=date(2024, 2, 20),
+                            period_mode="activity"),
               Filters(personas=("A", "C"))):
         df = kpi_trend(db, f, grain=grain)
         assert len(df) >= 2

@@ -141,26 +141,32 @@ def test_cli_prints_the_report(db_url):
     assert out.stdout.startswith('{\n  "customers": 3,\n  "funnel": [\n    {\n')  # indent=2
 
 
-def test_cli_filters_match_the_function(db_url):
+def test_cli_filters_match_the_function(db_url, capsys):
     make_db(db_url)
     args = ["--persona", "A", "--persona", "B", "--segment", "S1", "--segment", "S2", "--region", "north",
             "--region", "south", "--channel", "web", "--channel", "email",
             "--start", "2024-01-02", "--end", "2024-01-05"]
-    out = run("report", "--db", db_url, *args)
+    out = run("report", "--db", db_url, *args, "--channel-mode", "only", "--period-mode", "activity")
     assert out.returncode == 0, out.stderr
-    expected = report_of(db_url, Filters(personas=("A", "B"), segments=("S1", "S2"), regions=("north", "south"),
-                                         channels=("web", "email"), start=date(2024, 1, 2), end=date(2024, 1, 5)))
+    chosen = {"personas": ("A", "B"), "segments": ("S1", "S2"), "regions": ("north", "south"),
+              "channels": ("web", "email"), "start": date(2024, 1, 2), "end": date(2024, 1, 5)}
+    expected = report_of(db_url, Filters(**chosen, channel_mode="only", period_mode="activity"))
     assert json.loads(out.stdout) == expected
-    # c1's email consideration and web purchase, c2's two web touchpoints of the 5th
+    # the lenses: c1's email consideration and web purchase, c2's two web touchpoints of the 5th
     assert expected["customers"] == 2 and expected["revenue"] == 120.5
+    # the default cohort: of those who used the web or e-mail, c2 alone first came in the window; its whole journey
+    code, out, err = in_process(capsys, "report", "--db", db_url, *args)
+    assert code == 0, err
+    assert json.loads(out) == report_of(db_url, Filters(**chosen))
+    assert json.loads(out)["customers"] == 1 and json.loads(out)["revenue"] == 20.0
 
 
 def test_cli_takes_the_database_from_the_environment(db_url):
     make_db(db_url)
     env = {**os.environ, "PARCOURS_DB_URL": db_url}
-    out = run("report", "--persona", "nobody", env=env)
+    out = run("report", "--persona", "b", env=env)  # B, case ignored: c2 (c5 has no touchpoint)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["customers"] == 0
+    assert json.loads(out.stdout)["customers"] == 1
 
 
 def test_cli_unknown_channel_is_a_usage_error(db_url):
@@ -172,6 +178,39 @@ def test_cli_unknown_channel_is_a_usage_error(db_url):
     assert len(lines) == 1, out.stderr
     assert "fax" in lines[0] and "app, email, store, web" in lines[0]
 
+
+def in_process(capsys, *args) -> tuple[int, str, str]:
+    """``python -m analytics`` run in this process (the same code, without an interpreter's start): status, out, err."""
+    from analytics.__main__ import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--region", "North", "--region", "xx"], "--region: unknown region xx; known (case and accents ignored): north, "
+                                              "south"),
+    (["--persona", "nobody"], "--persona: unknown persona nobody; known (case and accents ignored): A, B"),
+    (["--segment", "S3", "--segment", "S4"], "--segment: unknown segments S3, S4;"),
+])
+def test_cli_unknown_value_is_a_usage_error(duckdb_url, capsys, args, says):
+    make_db(duckdb_url)
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, *args)
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_cli_values_ignore_case_and_accents(duckdb_url, capsys):
+    make_db(duckdb_url)
+    code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--region", " NORTH ", "--channel", "Web",
+                                "--persona", "a")
+    assert code == 0, err
+    assert json.loads(out) == report_of(duckdb_url, Filters(regions=("north",), channels=("web",), personas=("A",)))
+    assert json.loads(out)["customers"] == 1  # c1
 
 @pytest.mark.parametrize("args", [
     ["--start", "2024-02-30"],

@@ -13,7 +13,7 @@ from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
 from analytics.stats import MIN_N, nps_with_interval, relative_risk, wilson_interval
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, load_example, modes, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
@@ -97,7 +97,7 @@ def test_nps_by_channel_example_and_unknown_channel(db):
         {"channel": None, **nps_fields(0, 1, 1)},
     ]
     # a channel filter drops the channel-less response
-    assert records(satisfaction.nps_by_channel(db, Filters(channels=("web", "store")))) == [
+    assert records(satisfaction.nps_by_channel(db, Filters(channels=("web", "store"), **ONLY))) == [
         {"channel": "store", **nps_fields(0, 0, 1)}, {"channel": "web", **nps_fields(1, 0, 1)}]
     # without one it is kept ("channel unknown"): persona B = c2's 3 (no channel) and c5's 9 (email)
     assert records(satisfaction.nps_by_channel(db, Filters(personas=("B",)))) == [
@@ -122,7 +122,7 @@ def test_nps_by_channel_sorted_by_responses(db):
 def test_nps_split_by_stage_equals_the_report(db):
     load_example(db)
     load(db, [], [], [fb("z", "2024-01-01", "retired_stage", nps=0)])  # overall only, in no stage row
-    for f in [Filters(), Filters(channels=("web",)), Filters(personas=("B",)), Filters(start=date(2024, 1, 4))]:
+    for f in modes([Filters(), Filters(channels=("web",)), Filters(personas=("B",)), Filters(start=date(2024, 1, 4))]):
         split = records(satisfaction.nps_split_by_stage(db, f))
         by_stage = report(db, f)["nps"]["by_stage"]
         assert [{k: r[k] for k in ("stage", "responses", "nps", "ci_low", "ci_high")} for r in split] == by_stage
@@ -158,7 +158,7 @@ def test_csat_by_stage(db):
                       "satisfied_share": 1.0, "ci_low": wilson_interval(2, 2)[0], "ci_high": 1.0}
     assert got[0]["responses"] == 0 and got[0]["mean_csat"] is None
     # a channel filter drops the channel-less CSAT answer
-    store = records(satisfaction.csat_by_stage(db, Filters(channels=("store",))))
+    store = records(satisfaction.csat_by_stage(db, Filters(channels=("store",), **ONLY)))
     assert (store[3]["responses"], store[3]["mean_csat"]) == (1, 5.0)
 
 
@@ -182,8 +182,8 @@ def test_stage_channel_nps_cells_and_sufficiency(db):
     ]
     assert satisfaction.stage_channel_nps(db)["sufficient"].dtype == bool
     # with a channel filter, the channel-less cell is gone
-    assert [r["channel"] for r in records(satisfaction.stage_channel_nps(db, Filters(channels=("web", "store"))))] \
-        == ["web", "store"]
+    cells = records(satisfaction.stage_channel_nps(db, Filters(channels=("web", "store"), **ONLY)))
+    assert [r["channel"] for r in cells] == ["web", "store"]
 
 
 def test_stage_channel_cells_add_up_to_the_reports_nps_by_stage(db):
@@ -236,18 +236,18 @@ def test_detractor_churn(db):
 def test_detractor_churn_follows_the_filters(db):
     load_churn_case(db)
     # up to January: d1's latest is the 9 (other), o1's the 0 (detractor); d4's CSAT row changes nothing
-    jan = satisfaction.detractor_churn(db, Filters(end=date(2024, 1, 31)))
+    jan = satisfaction.detractor_churn(db, Filters(end=date(2024, 1, 31), **ACTIVITY))
     assert jan == churn_result((4, 1), (4, 2))  # d2, d3 (churned), d4, o1 vs d1 (churned), o2 (churned), o3, o4
     # a channel filter keeps d2's web response only (the others have no channel), touchpoints are on web
-    assert satisfaction.detractor_churn(db, Filters(channels=("web",))) == churn_result((1, 0), (0, 0))
+    assert satisfaction.detractor_churn(db, Filters(channels=("web",), **ONLY)) == churn_result((1, 0), (0, 0))
     # from February the touchpoints are gone: nobody is among Customers
-    assert satisfaction.detractor_churn(db, Filters(start=date(2024, 2, 1))) == churn_result((0, 0), (0, 0))
+    assert satisfaction.detractor_churn(db, Filters(start=date(2024, 2, 1), **ACTIVITY)) == churn_result((0, 0), (0, 0))
 
 
 # -- filters that empty everything -------------------------------------------------------------------
 
 @pytest.mark.parametrize("filters", [
-    Filters(personas=("nobody",)), Filters(channels=("fax",)), Filters(start=date(2030, 1, 1)),
+    Filters(personas=("nobody",)), Filters(channels=("fax",), **ONLY), Filters(start=date(2030, 1, 1), **ACTIVITY),
 ])
 def test_a_filter_that_empties_everything(db, filters):
     load_example(db)
@@ -276,10 +276,11 @@ def test_random_feedback_matches_a_plain_python_reference(db):
     load(db, customers, touchpoints, feedback)
 
     def keeps(row, f):
-        return kept_by(row, f, by_id)
+        return kept_by(row, f, by_id, touchpoints)
 
-    for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
-              Filters(regions=("north",), start=date(2024, 1, 2)), Filters(end=date(2024, 1, 2), channels=("app",))]:
+    for f in modes([Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
+                    Filters(regions=("north",), start=date(2024, 1, 2)),
+                    Filters(end=date(2024, 1, 2), channels=("app",))]):
         kept = [(i, r) for i, r in enumerate(feedback) if keeps(r, f)]
         responses = [(i, r) for i, r in kept if r["nps"] is not None]
         # by channel

@@ -136,10 +136,39 @@ def test_footer_states_filters_range_and_n(db40):
     dims = dimensions(db40)
     f = Filters(personas=("Famille",), channels=("web",), start=date(2025, 1, 1), end=date(2025, 1, 31))
     assert story.footer(f, dims, 20, Texts("en")) == (
-        "Famille, Web, Jan 1, 2025 – Jan 31, 2025 · data from Jan 6, 2025 to Jan 10, 2025 · n = 20 customers")
+        "Customers of persona Famille, who first came between Jan 1, 2025 and Jan 31, 2025, who used Web, followed "
+        "until Jan 10, 2025 · data from Jan 6, 2025 to Jan 10, 2025 · n = 20 customers")
     assert story.footer(Filters(), dims, 12430, Texts("fr")) == (
-        f"tous les personas, tous les canaux, toute la période · données du 6 janv. 2025 au 10 janv. 2025 · "
+        f"Tous les clients, suivis jusqu'au 10 janv. 2025 · données du 6 janv. 2025 au 10 janv. 2025 · "
         f"n = 12{NNBSP}430 clients")
+
+
+def test_the_sentence_says_the_cohort_and_the_lenses():
+    from analytics.dimensions import ChannelInfo, Dimensions
+
+    dims = Dimensions(personas=(), segments=(), regions=(), stages=(), first_day=date(2025, 1, 1),
+                      last_day=date(2025, 12, 27), channels=(ChannelInfo("site_web", "le site", "digital"),
+                                                             ChannelInfo("appli", "l'appli", "digital")))
+    fr, en = Texts("fr"), Texts("en")
+    came = Filters(channels=("site_web", "appli"), channel_mode="entered", start=date(2025, 1, 1),
+                   end=date(2025, 3, 31))
+    assert story.describe_filters(came, dims, 1203, fr) == (
+        f"Clients arrivés entre le 1 janv. 2025 et le 31 mars 2025, par le site ou l'appli, suivis jusqu'au "
+        f"27 déc. 2025\u00a0: 1{NNBSP}203")
+    assert story.describe_filters(came, dims, 1203, en) == (
+        "Customers who first came between Jan 1, 2025 and Mar 31, 2025, through le site or l'appli, followed until "
+        "Dec 27, 2025: 1,203")
+    lenses = Filters(regions=("SP", "RJ"), channels=("appli",), start=date(2025, 3, 1), channel_mode="only",
+                     period_mode="activity")
+    assert story.describe_filters(lenses, dims, 1, en) == (
+        "Customers in regions SP or RJ, followed until Dec 27, 2025: 1 — lens: only these channels' touchpoints "
+        "(l'appli) — lens: only activity inside the period, from Mar 1, 2025")
+    assert story.describe_filters(lenses, dims, 0, fr) == (
+        "Clients des régions SP ou RJ, suivis jusqu'au 27 déc. 2025\u00a0: 0 — loupe\u00a0: seulement les points de "
+        "contact de ces canaux (l'appli) — loupe\u00a0: seulement l'activité à partir du 1 mars 2025")
+    used = Filters(personas=("A", "B", "C", "D"), channels=("appli",), end=date(2025, 2, 1))
+    assert story.describe_filters(used, dims, None, fr) == (
+        "Clients de 4 personas, arrivés jusqu'au 1 févr. 2025, passés par l'appli, suivis jusqu'au 27 déc. 2025")
 
 
 def test_formats_per_language():

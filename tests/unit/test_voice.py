@@ -18,7 +18,7 @@ from charts.voice import themes_chart
 from loaders.sample import PLANTED_VERBATIMS
 from loaders.write import run_import
 from tests.conftest import ROOT
-from tests.unit.journeys import customer, fb, load, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, load, tp
 
 VERBATIM_COLUMNS = ["timestamp", "stage", "channel", "nps", "group", "comment"]
 THEME_COLUMNS = ["term", "kind", "side", "detractor_count", "promoter_count", "detractor_comments",
@@ -107,14 +107,14 @@ def test_verbatims_order_limit_total_and_filters(verbatim_db):
     with pytest.raises(ValueError, match="group"):
         voice.verbatims(verbatim_db, scope=scope, group="promoters")
     # a channel filter drops the feedback without a channel
-    df, total = voice.verbatims(verbatim_db, Filters(channels=("web",)))
+    df, total = voice.verbatims(verbatim_db, Filters(channels=("web",), **ONLY))
     assert comments(df) == [VERBATIMS[3][5], VERBATIMS[0][5]] and total == 2
-    df, total = voice.verbatims(verbatim_db, Filters(channels=("web",)), channel=voice.UNKNOWN)
+    df, total = voice.verbatims(verbatim_db, Filters(channels=("web",), **ONLY), channel=voice.UNKNOWN)
     assert df.empty and total == 0
     # a filter that empties everything
-    df, total = voice.verbatims(verbatim_db, Filters(start=date(2030, 1, 1)))
+    df, total = voice.verbatims(verbatim_db, Filters(start=date(2030, 1, 1), **ACTIVITY))
     assert df.empty and total == 0
-    df, total = voice.verbatims(verbatim_db, Filters(end=date(2024, 1, 2)))
+    df, total = voice.verbatims(verbatim_db, Filters(end=date(2024, 1, 2), **ACTIVITY))
     assert comments(df) == [VERBATIMS[1][5], VERBATIMS[0][5]] and total == 2
 
 
@@ -223,7 +223,7 @@ def test_log_odds_by_hand(db):
     assert voice.themes(db, top=0).empty
     # the stage restriction and a filter that empties everything
     assert voice.themes(db, stage="purchase").empty
-    assert voice.themes(db, Filters(start=date(2030, 1, 1))).empty
+    assert voice.themes(db, Filters(start=date(2030, 1, 1), **ACTIVITY)).empty
     # every theme finds its verbatims
     for term in out["term"]:
         assert voice.verbatims(db, search=term)[1] >= 8
@@ -311,7 +311,7 @@ def test_why_drop_other_stages_and_errors(drop_db):
     assert out["next_stage"] == "loyalty"
     assert out["stopped"] == group(1, 0, 0, 0) and out["went_on"] == group(1, 0, 1, 1)
     assert out["diff"] is None and out["p_value"] is None
-    out = voice.why_drop(drop_db, Filters(start=date(2030, 1, 1)), stage="purchase")
+    out = voice.why_drop(drop_db, Filters(start=date(2030, 1, 1), **ACTIVITY), stage="purchase")
     assert out["stopped"] == group(0, 0, 0, 0) and out["went_on"] == group(0, 0, 0, 0)
     with pytest.raises(ValueError, match="last stage"):
         voice.why_drop(drop_db, stage="advocacy")
