@@ -26,12 +26,18 @@ None; counts are int64; a group with no value for the attribute is ``None`` in t
 ``group``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import ibis
-import pandas as pd
 
 from analytics import stats
 from analytics.filters import DIMENSIONS, Filters
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
+
+if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
+    import pandas as pd
 
 __all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
            "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
@@ -174,6 +180,8 @@ _FLOAT_COLUMNS = ("conv_from_previous", "conv_from_start", "drop_off", "ci_low",
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     """A frame with stable dtypes even when empty: counts int64, other numbers float64 (NaN = undefined)."""
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=columns)
     for col in columns:
         if col in _FLOAT_COLUMNS:

@@ -5,16 +5,21 @@ from a ``Scope`` (so they equal ``analytics.report.report()`` for the same filte
 evaluates the same ``Scope`` metric methods on per-bucket counts computed by grouped queries.
 """
 
+from __future__ import annotations
+
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import ibis
-import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
 from analytics.funnel import OBSERVED_FOR_RANKING, funnel_steps
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
+
+if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
+    import pandas as pd
 
 __all__ = ["GRAINS", "data_range", "headline", "kpi_trend", "kpis", "ranked_step", "unranked_steps", "weakest_step"]
 
@@ -231,8 +236,10 @@ def _trend_rows(scope: Scope, grain: str) -> list[dict]:
     t = scope.touchpoints
     bucket = t.timestamp.truncate(_TRUNCATE[grain])
     t = t.mutate(bucket=bucket.date(), code=bucket.epoch_seconds())
-    # partitioned by (customer, is_op) as ``Scope.ordered``: the mix reads the journey touchpoints on their own
-    before = ibis.window(group_by=[t.ckey, t.is_op], order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
+    # partitioned as ``Scope.ordered`` (by customer and is_op when a channel is operational): the mix reads the
+    # journey touchpoints on their own
+    before = ibis.window(group_by=scope.journey_partition(t), order_by=[t.timestamp, t.position, t.id],
+                         rows=(None, -1))
     o = t.select("ckey", "chn", "position", "is_op", "bucket", "code",
                  prev_max=t.position.max().over(before),
                  prev_enc=(t.code * _ENCODE + t.position).max().over(before))
@@ -321,6 +328,8 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
                      "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["responses"] >= stats.MIN_N})
     dtypes = {"period_start": object, "customers": "int64", "converted": "int64", "responses": "int64",
               "partial": "bool", "sufficient": "bool", "nps_sufficient": "bool"}
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=dtypes.get(c, "float64")) for c in TREND_COLUMNS},
                         columns=TREND_COLUMNS)
 
