@@ -1,6 +1,6 @@
 """``python -m bench [--sizes 10000,100000,1000000] [--engines duckdb,postgres[,spark]] [--pg-url URL]
 [--spark-options QUERY] [--out FILE] [--work DIR] [--skip-app] [--targets]``, or
-``python -m bench --compare-report COMMIT [--sizes 1000000] [--runs 3] [--work DIR] [--out FILE]``: see
+``python -m bench --compare-report COMMIT [--sizes 1000000] [--runs 5] [--work DIR] [--out FILE]``: see
 bench/README.md."""
 
 import argparse
@@ -291,7 +291,7 @@ def main(argv=None) -> int:
     p.add_argument("--compare-report", metavar="COMMIT",
                    help="only compare report() of COMMIT's code with this checkout's, on one DuckDB database built by "
                         "COMMIT's code (see bench/compare.py); --engines, --skip-app and --targets do not apply")
-    p.add_argument("--runs", type=int, default=3, help="with --compare-report: timed runs of each report (default 3)")
+    p.add_argument("--runs", type=int, default=5, help="with --compare-report: timed runs of each report (default 5)")
     args = p.parse_args(argv)
     if args.sizes is None:
         args.sizes = "1000000" if args.compare_report else "10000,100000,1000000"
