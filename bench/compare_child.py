@@ -11,9 +11,10 @@ Jobs:
   close. ``filters`` are keyword arguments of ``analytics.filters.Filters`` (dates as ISO strings); a keyword
   this code's ``Filters`` does not accept gives ``{"unsupported": reason}`` instead of a failure.
 
-The result (JSON) has ``t_imports``, ``t_connect``, ``t_report``, ``t_close``, ``t_total`` (from this file's
-first line), ``peak_rss_mb`` (VmHWM), ``filters_used`` (the ``Filters`` value as this code sees it, every
-field) and ``code`` (where ``analytics`` was imported from, to show which checkout ran).
+The result (JSON) has ``t_imports``, ``t_connect``, ``t_report``, ``cpu_report`` (CPU seconds of the process, all
+of DuckDB's threads, during ``report()``), ``t_close``, ``t_total`` (from this file's first line),
+``peak_rss_mb`` (VmHWM), ``filters_used`` (the ``Filters`` value as this code sees it, every field) and ``code``
+(where ``analytics`` was imported from, to show which checkout ran).
 """
 
 import time
@@ -81,16 +82,17 @@ def job_report(args: dict) -> dict:
     t = time.perf_counter()
     db = dm.connect(args["url"], create=False)
     t_connect = time.perf_counter() - t
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     rep = report(db, filters)
-    t_report = time.perf_counter() - t
+    t_report, cpu_report = time.perf_counter() - t, time.process_time() - c
     t = time.perf_counter()
     db.close()
     t_close = time.perf_counter() - t
     conversion = rep.get("conversion")
     if isinstance(conversion, dict):
         conversion = conversion.get("rate")
-    return {"t_imports": t_imports, "t_connect": t_connect, "t_report": t_report, "t_close": t_close,
+    return {"t_imports": t_imports, "t_connect": t_connect, "t_report": t_report, "cpu_report": cpu_report,
+            "t_close": t_close,
             "customers": rep.get("customers"), "conversion": conversion, "filters_used": _described(filters),
             "code": os.path.dirname(os.path.dirname(os.path.abspath(analytics.__file__)))}
 
