@@ -13,9 +13,14 @@ or beyond": a skipped stage is not reached).
 *Channel kind* comes from the ``channels`` table (``digital`` | ``physical``); a channel missing
 from that table counts as digital, as new channels do (``data_model.channels``).
 
+*Operational* channels (``channels.operational``: a carrier, a survey e-mail) are not journey
+channels: the mix, the transitions, the stage flows, digital vs physical and ROPO / showrooming read
+only the *journey touchpoints* (on the other channels); operational touchpoints still count for the
+funnel, the conversion and revenue (``Scope.touchpoints`` keeps them, flagged ``is_op``).
+
 Each function builds its own ``Scope``; pass ``scope=`` (a ``Scope`` built for the same database
 and filters) to share its queries with other metrics of one page. The stage-flow query is run once
-per scope and feeds ``stage_flows``, ``digital_share_by_stage`` and ``ropo_showrooming``.
+per scope and feeds ``stage_flows`` and ``digital_share_by_stage``.
 """
 
 import ibis
@@ -67,15 +72,19 @@ def _is_physical(kinds: dict[str, str], channel: str) -> bool:
 def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """Conversion and NPS by channel-mix class, one row per class: mono, multi, cross (always all three).
 
-    Columns ``mix, customers, share, converted, conversion_rate, conv_ci_low, conv_ci_high,
+    Columns ``mix, customers, share, compared, converted, conversion_rate, conv_ci_low, conv_ci_high,
     responses, nps, nps_ci_low, nps_ci_high``.
 
     * ``customers`` and ``mix``: exactly the report's ``channel_mix``; ``share`` = customers / all
-      *Customers* (NaN when there are none).
-    * ``converted``: customers whose furthest stage is at or beyond the conversion stage (the report's
-      conversion); ``conversion_rate`` = converted / customers with its 95 % Wilson interval.
-    * ``responses``/``nps``: the kept NPS responses (any stage) of the customers of the class, NPS
-      with the report's interval. Responses of people without kept touchpoints belong to no class.
+      *Customers* (NaN when there are none; customers without a journey channel count in the total).
+    * The comparison between classes is made among the customers *observed at two or more distinct
+      stages* (kept touchpoints, operational ones included, at ≥ 2 stages): a cross-channel journey
+      needs two stages, a mono-channel one can have one, so comparing all customers would build the
+      difference in. ``compared`` = those customers of the class.
+    * ``converted``: compared customers whose furthest stage is at or beyond the conversion stage (the
+      report's conversion); ``conversion_rate`` = converted / compared with its 95 % Wilson interval.
+    * ``responses``/``nps``: the kept NPS responses (any stage) of the compared customers of the class,
+      NPS with the report's interval. Responses of people without kept touchpoints belong to no class.
 
     One query: the per-customer journeys left-joined to per-customer response counts. On DuckDB,
     when the scope has not run its transitions yet, the same query also returns them (a union over
@@ -93,13 +102,16 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
         )
         x = j.left_join(per, j.ckey == per.rid)
         conv = scope.conversion_stage
-        converted = x.furthest >= conv.position if conv else ibis.literal(False)
+        compared = x.multi_stage
+        converted = compared & (x.furthest >= conv.position) if conv else ibis.literal(False)
+        zero = ibis.literal(0)
         return x.group_by("mix").aggregate(
             customers=x.count().cast("int64"),
+            compared=x.count(where=compared).cast("int64"),
             converted=x.count(where=converted).cast("int64"),
-            responses=x.n.fill_null(0).sum().cast("int64"),
-            promoters=x.p.fill_null(0).sum().cast("int64"),
-            detractors=x.d.fill_null(0).sum().cast("int64"),
+            responses=compared.ifelse(x.n.fill_null(0), zero).sum().cast("int64"),
+            promoters=compared.ifelse(x.p.fill_null(0), zero).sum().cast("int64"),
+            detractors=compared.ifelse(x.d.fill_null(0), zero).sum().cast("int64"),
         )
 
     def compute():
@@ -108,10 +120,10 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
         mix, t = expr(), scope.transitions_expr
         null_str, null_int = ibis.null().cast("string"), ibis.null().cast("int64")
         both = ibis.union(
-            mix.select("mix", "customers", "converted", "responses", "promoters", "detractors",
+            mix.select("mix", "customers", "compared", "converted", "responses", "promoters", "detractors",
                        src=null_str, dst=null_str),
-            t.select(mix=null_str, customers=t.n.cast("int64"), converted=null_int, responses=null_int,
-                     promoters=null_int, detractors=null_int, src="src", dst="dst"),
+            t.select(mix=null_str, customers=t.n.cast("int64"), compared=null_int, converted=null_int,
+                     responses=null_int, promoters=null_int, detractors=null_int, src="src", dst="dst"),
             distinct=False,
         )
         rows = _rows(both)
@@ -121,20 +133,22 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
         return [r for r in rows if r["mix"] is not None]
 
     by_mix = {r["mix"]: r for r in _cached(scope, "mix_rows", compute)}
-    total = sum(r["customers"] for r in by_mix.values())
+    total = sum(r["customers"] for r in by_mix.values())  # "none" (no journey channel) included
     rows = []
     for m in MIXES:
-        r = by_mix.get(m) or {"customers": 0, "converted": 0, "responses": 0, "promoters": 0, "detractors": 0}
-        n, k = r["customers"], r["converted"]
-        low, high = stats.wilson_interval(k, n)
+        r = by_mix.get(m) or {"customers": 0, "compared": 0, "converted": 0, "responses": 0, "promoters": 0,
+                              "detractors": 0}
+        n, c, k = r["customers"], r["compared"], r["converted"]
+        low, high = stats.wilson_interval(k, c)
         score, nlow, nhigh = stats.nps_with_interval(r["promoters"], r["detractors"], r["responses"])
         rows.append({
-            "mix": m, "customers": n, "share": stats.share(n, total), "converted": k,
-            "conversion_rate": stats.share(k, n), "conv_ci_low": low, "conv_ci_high": high,
+            "mix": m, "customers": n, "share": stats.share(n, total), "compared": c, "converted": k,
+            "conversion_rate": stats.share(k, c), "conv_ci_low": low, "conv_ci_high": high,
             "responses": r["responses"], "nps": score, "nps_ci_low": nlow, "nps_ci_high": nhigh,
         })
     return _frame(rows, {
-        "mix": "str", "customers": "int", "share": "float", "converted": "int", "conversion_rate": "float",
+        "mix": "str", "customers": "int", "share": "float", "compared": "int", "converted": "int",
+        "conversion_rate": "float",
         "conv_ci_low": "float", "conv_ci_high": "float", "responses": "int", "nps": "float",
         "nps_ci_low": "float", "nps_ci_high": "float",
     })
@@ -143,8 +157,9 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
 # -- transitions ----------------------------------------------------------------------------------
 
 def transition_matrix(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
-    """The report's transitions (consecutive kept touchpoints of a customer, same-channel pairs
-    included) with ``share_of_from`` = count / all transitions leaving ``from_channel``.
+    """The report's transitions (consecutive kept journey touchpoints of a customer, same-channel pairs
+    included; operational touchpoints are out of the sequence) with ``share_of_from`` = count / all
+    transitions leaving ``from_channel``.
 
     Columns ``from_channel, to_channel, count, share_of_from``; only pairs that occur, by count
     descending, then from, then to (the report's order). Reuses the scope's cached transitions.
@@ -173,8 +188,12 @@ def _flow_expr(scope: Scope):
     On DuckDB step 1 is an ordered ``first()`` aggregate (a hash aggregate: ~1.7× faster than a
     row-number window at 10M touchpoints); PostgreSQL has no ``first`` aggregate, so there it is
     ``row_number() = 1`` over (customer, stage). Both give the same rows (the tests run both).
+
+    Journey touchpoints only: a stage a customer reached only on operational channels is not in
+    their flows.
     """
     t = scope.touchpoints
+    t = t.filter(~t.is_op)
     if scope.db.dialect == "duckdb":
         first = t.group_by("ckey", "position").aggregate(
             channel=t.channel.first(order_by=[t.timestamp, t.id]),
@@ -239,9 +258,10 @@ def digital_share_by_stage(db, filters: Filters | None = None, *, scope: Scope |
     Columns ``stage, position, touchpoints, digital, physical, digital_share, customers,
     customers_digital_first, digital_first_share``:
 
-    * ``touchpoints`` = kept touchpoints at the stage, split by their channel's kind;
+    * ``touchpoints`` = kept journey touchpoints at the stage (operational ones are neither digital nor
+      physical journey touchpoints), split by their channel's kind;
       ``digital_share`` = digital / touchpoints (NaN when none).
-    * ``customers`` = customers with a kept touchpoint at the stage (a skipped stage is not reached,
+    * ``customers`` = customers with a kept journey touchpoint at the stage (a skipped stage is not reached,
       so this can be below the funnel's count); ``customers_digital_first`` = those whose first
       touchpoint there (journey order) is on a digital channel; ``digital_first_share`` their share.
     """
@@ -249,6 +269,7 @@ def digital_share_by_stage(db, filters: Filters | None = None, *, scope: Scope |
 
     def compute():
         t = scope.touchpoints
+        t = t.filter(~t.is_op)
         per = t.group_by("position", "channel").aggregate(n=t.count())
         return _rows(per)
 
@@ -276,46 +297,57 @@ def digital_share_by_stage(db, filters: Filters | None = None, *, scope: Scope |
     })
 
 
+def _ropo_expr(scope: Scope, conv_position: int):
+    """One row: ``converted``, ``ropo``, ``showrooming`` (see ``ropo_showrooming``).
+
+    Journey touchpoints only. Per customer, the first conversion-stage touchpoint in journey order
+    (row number over timestamp, input order: within one stage that is the journey order) and the
+    earliest timestamps of the customer's digital and physical touchpoints at earlier stages. A
+    touchpoint at an earlier stage comes before the conversion touchpoint in journey order exactly when
+    its timestamp is not later (on a tie the lower stage order comes first)."""
+    t = scope.touchpoints
+    kinds = scope.channel_numbers.select(k_chn="chn", is_phys="is_phys")
+    j = t.filter(~t.is_op)
+    j = j.join(kinds, j.chn == kinds.k_chn)
+    at = j.filter(j.position == conv_position)
+    w = ibis.window(group_by=at.ckey, order_by=[at.timestamp, at.id])
+    first = at.select("ckey", "timestamp", "is_phys", rn=ibis.row_number().over(w))
+    first = first.filter(first.rn == 0)
+    early = j.filter(j.position < conv_position)
+    before = early.group_by(eckey=early.ckey).aggregate(
+        digital_at=early.timestamp.min(where=~early.is_phys),
+        physical_at=early.timestamp.min(where=early.is_phys),
+    )
+    x = first.left_join(before, first.ckey == before.eckey)
+    ropo = x.is_phys & x.digital_at.notnull() & (x.digital_at <= x.timestamp)
+    show = ~x.is_phys & x.physical_at.notnull() & (x.physical_at <= x.timestamp)
+    return x.aggregate(converted=x.count().cast("int64"), ropo=x.count(where=ropo).cast("int64"),
+                       showrooming=x.count(where=show).cast("int64"))
+
+
 def ropo_showrooming(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """ROPO (research online, purchase offline) and showrooming among converted customers.
+    """ROPO (research online, purchase offline) and showrooming among converted customers, in journey order.
 
-    * ``conversion_stage``: the model's conversion stage; ``research_stage``: the stage just before
-      it in the model (``consideration`` in the default model; ``None`` when the conversion stage is
-      the first one — then both counts are 0).
-    * ``converted`` = customers with a kept touchpoint at the conversion stage (customers who skipped
-      it to a later stage are not counted).
-    * ``ropo`` = those of them who first reached the research stage on a digital channel and the
-      conversion stage on a physical one; ``showrooming`` = research first reached on a physical
-      channel, conversion on a digital one. "First reached" = the stage's first kept touchpoint in
-      journey order (timestamp, stage order, input order).
-    * Converted customers who never reached the research stage (no kept touchpoint there: skipped,
-      or filtered out) count in ``converted`` but in neither numerator; neither do customers whose
-      research and conversion stages were first reached on the same kind of channel.
+    Journey touchpoints only (operational channels are left out). *Journey order*: timestamp, stage
+    order, input order.
+
+    * ``conversion_stage``: the model's conversion stage.
+    * ``converted`` = customers with a kept journey touchpoint at the conversion stage (customers who
+      skipped it to a later stage are not counted).
+    * ``ropo`` = those whose first conversion-stage touchpoint is on a physical channel and who have a
+      touchpoint on a digital channel at an *earlier stage* that comes *before it* in journey order;
+      ``showrooming`` = first conversion-stage touchpoint digital, a physical touchpoint at an earlier
+      stage before it. Bought in store, browsed online the next day: not ROPO. A customer can be neither
+      (nothing earlier, or only the same kind earlier), never both.
     * Rates are shares of ``converted`` with 95 % Wilson intervals (``None`` when nobody converted).
-
-    The counts come from the stage-flow aggregate (``stage_flows``): the research stage is adjacent
-    to the conversion stage in the model, so a customer who reached both has exactly one flow between
-    them.
     """
     scope = scope_for(db, filters, scope)
     conv = scope.conversion_stage
-    idx = scope.stages.index(conv)
-    research = scope.stages[idx - 1] if idx > 0 else None
-    kinds = _kinds(scope)
-    converted = sum(_first_counts(scope).get(conv.position, {}).values())
-    ropo = showrooming = 0
-    if research is not None:
-        for r in _flow_rows(scope):
-            if r["position"] == research.position and r["next_position"] == conv.position:
-                src, dst = _is_physical(kinds, r["channel"]), _is_physical(kinds, r["next_channel"])
-                if not src and dst:
-                    ropo += r["n"]
-                elif src and not dst:
-                    showrooming += r["n"]
+    row = _cached(scope, "ropo_row", lambda: _rows(_ropo_expr(scope, conv.position))[0])
+    converted, ropo, showrooming = (int(row[k] or 0) for k in ("converted", "ropo", "showrooming"))
     ropo_low, ropo_high = stats.wilson_interval(ropo, converted)
     show_low, show_high = stats.wilson_interval(showrooming, converted)
     return {
-        "research_stage": research.code if research else None,
         "conversion_stage": conv.code,
         "converted": converted,
         "ropo": ropo, "ropo_rate": stats.share(ropo, converted), "ropo_ci_low": ropo_low, "ropo_ci_high": ropo_high,

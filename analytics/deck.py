@@ -56,8 +56,10 @@ def render_chart(chart: tuple[str, tuple, dict]) -> bytes:
 def definitions(tx: Texts) -> list[str]:
     """The definitions a reader of the deck needs, from the same texts as the app's help."""
     keys = ("kpi.customers_help", "kpi.conversion_help", "kpi.nps_help", "kpi.churn_help", "kpi.cross_help",
-            "channels.mix_definition", "irritants.formula", "satisfaction.detractor_definition", "deck.significance")
-    labels = ("kpi.customers", "kpi.conversion", "kpi.nps", "kpi.churn", "kpi.cross", None, None, None, None)
+            "finding.weakest_definition", "channels.mix_definition", "irritants.formula",
+            "satisfaction.detractor_definition", "deck.significance")
+    labels = ("kpi.customers", "kpi.conversion", "kpi.nps", "kpi.churn", "kpi.cross", "finding.weakest_term", None,
+              None, None, None)
     out = []
     for key, label in zip(keys, labels, strict=True):
         text = tx.t(key).replace("**", "")  # the app's markdown emphasis; a slide has no markdown

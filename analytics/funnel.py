@@ -1,22 +1,29 @@
 """Funnel tables: open and closed funnels, time between stages, and funnels compared across groups.
 
 Everything is computed by the database from ``Scope.touchpoints`` (the kept touchpoints of the
-report's filters): one aggregate per customer, reduced to counts per level (and group), so only a
+report's filters): a few aggregates per customer, reduced to counts per stage (and group), so only a
 few rows per stage come back to Python.
 
-* *Open funnel* (the report's ``funnel``): a customer counts at stage k when their furthest stage
-  (highest stage order among their kept touchpoints) is at or beyond k; stages may be skipped.
-* *Closed funnel*: a customer counts at stage k when they first reached every stage 1…k in that
-  order. "First reach" of a stage is the customer's first kept touchpoint at that stage in journey
-  order (timestamp, stage order, touchpoint id). Two first reaches at the same instant are ordered
-  by stage order, so stage j is first reached before stage j+1 exactly when the earliest timestamp
-  at stage j is ≤ the earliest timestamp at stage j+1: the closed depth of a customer is the
-  largest k with stages 1…k all reached and those earliest timestamps non-decreasing.
+* *Reached* (the open funnel, the report's ``funnel[k].customers``): a customer reaches stage k when
+  their furthest stage (highest stage order among their kept touchpoints) is at or beyond k.
+* *Observed*: customers with a kept touchpoint at the stage. A stage nobody is observed at is *not
+  observed in the data*: it has no conversion, no drop-off, no rank; a step goes from the previous
+  observed stage to the next observed one.
+* *Closed funnel* (steps in order), over the observed stages o1 < o2 < … < om: a customer enters at
+  the lowest stage they were observed at (o1 for most), step there = their first touchpoint at it;
+  step o(j+1) = their first touchpoint at o(j+1) at or after step oj's timestamp (same instant: the
+  journey order puts the higher stage after, so ``>=`` is the journey order), none when missing —
+  then the chain stops. A customer *counts* at every stage from their entry to their last step; the
+  step oj → o(j+1) converts among those counted at oj (entrants at o(j+1) are not in its base).
+  Computed without a window or a join per stage: one grouped pass (first and last timestamp per
+  customer and stage), the chain followed in CASE expressions, and the timestamps of the few customers
+  who visit a stage before and after their previous step collected into arrays (``_closed_state``).
 
 Missing values in the returned frames follow the other analytics modules: numeric columns that can
-be undefined (rates, intervals, medians, p-values, and ``drop_off``, undefined on the first stage)
-are float64 with NaN where the definitions say None; counts are int64; a group with no value for
-the attribute is ``None`` in the object column ``group``.
+be undefined (rates, intervals, medians, p-values, ``drop_off`` and ``from_customers``, undefined on
+the first observed stage and on stages not observed) are float64 with NaN where the definitions say
+None; counts are int64; a group with no value for the attribute is ``None`` in the object column
+``group``.
 """
 
 import ibis
@@ -26,10 +33,17 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
-__all__ = ["GROUPINGS", "funnel_by_group", "funnel_table", "stage_counts", "time_between_stages"]
+__all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
+           "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
 
 GROUPINGS = ("persona", "segment", "region", "channel")
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests
+OBSERVED_FOR_RANKING = 0.80
+"""A step enters the weakest-step choice only when its later stage is observed for at least this share of the
+customers who reached it (a constant: the database has no analysis settings yet)."""
+SKIPPED_NOTE = 0.05
+"""The funnel page says how many skipped a stage when reached and observed differ by more than this share of the
+cohort."""
 
 
 # -- per-customer expressions ----------------------------------------------------------------------
@@ -39,57 +53,123 @@ def _first_reach_columns(t, stages: tuple[StageInfo, ...]) -> dict:
     return {f"f{i}": t.timestamp.min(where=t.position == s.position) for i, s in enumerate(stages)}
 
 
-def _closed_depth(per, n: int):
-    """The closed-funnel depth (0…n) from the first-reach columns ``f0…f{n-1}`` of ``per``."""
-    branches = [(per.f0.isnull(), 0)]
-    for i in range(1, n):
-        cur, prev = per[f"f{i}"], per[f"f{i - 1}"]
-        # NULL (stage not reached) or earlier than the previous stage's first reach: the chain stops.
-        branches.append((cur.isnull() | (cur < prev), i))
-    return ibis.cases(*branches, else_=n).cast("int64")
+def observed_counts(scope: Scope) -> list[int]:
+    """Customers with a kept touchpoint at each stage of ``scope``, in stage order (``Scope.observed``)."""
+    return scope.observed()
 
 
-def _per_customer(scope: Scope, closed: bool):
-    """One row per customer: ``ckey`` (``Scope.key``) and ``level`` (furthest stage order for the open funnel,
-    closed depth 0…n for the closed funnel)."""
-    t = scope.touchpoints
-    if not closed:
-        return scope.furthest.select("ckey", level="furthest")
-    per = t.group_by("ckey").aggregate(**_first_reach_columns(t, scope.stages))
-    return per.select("ckey", level=_closed_depth(per, len(scope.stages)))
+def observed_indexes(scope: Scope) -> list[int]:
+    """Indexes (in ``scope.stages``) of the stages someone was observed at."""
+    return [i for i, n in enumerate(observed_counts(scope)) if n > 0]
 
 
-def _reaches(stage_index: int, stage: StageInfo, level: int, closed: bool) -> bool:
-    """Whether a customer at ``level`` counts at the stage (index ``stage_index`` in the model)."""
-    return level > stage_index if closed else level >= stage.position
+def _closed_state(scope: Scope, observed: list[int]):
+    """One row per customer: ``ckey`` and ``s0 … s{m-1}``, the timestamp of their closed-funnel step at each
+    observed stage (NULL: no step there), by the chain of the module docstring.
+
+    One grouped pass gives, per customer and observed stage j, the first and last timestamps ``f_j``, ``l_j`` (a
+    CASE inside ``min``/``max``: about twice as fast on DuckDB as filtered aggregates). The step at stage j is then
+    ``f_j`` when ``f_j`` ≥ the previous step (the first touchpoint there comes after it), none when ``l_j`` is before
+    it — no join, no window. Only when the previous step falls between ``f_j`` and ``l_j`` (a stage visited before
+    and after it) does the first touchpoint after it need the stage's other timestamps: for those customers alone,
+    their timestamps per stage are collected into arrays and the chain is followed with ``min`` of the array
+    filtered to ``≥`` the previous step."""
+    t = scope.touchpoints.select("ckey", "position", "timestamp")
+    ts_type = t.timestamp.type().copy(nullable=True)
+    none = ibis.null().cast(ts_type)
+    positions = [scope.stages[i].position for i in observed]
+    aggs = {"entry": t.position.min()}
+    for j, p in enumerate(positions):
+        at = ibis.ifelse(t.position == p, t.timestamp, none)
+        aggs[f"f{j}"], aggs[f"l{j}"] = at.min(), at.max()
+    per = t.group_by("ckey").aggregate(**aggs)
+    steps, unsure, prev = {}, ibis.literal(False), None
+    for j, p in enumerate(positions):
+        first, last = per[f"f{j}"], per[f"l{j}"]
+        if prev is None:
+            step = first
+        else:
+            step = ibis.cases((per.entry == p, first), (first >= prev, first), else_=none)
+            unsure = unsure | ((per.entry != p) & (first < prev) & (last >= prev)).fill_null(False)
+        steps[f"s{j}"] = step.cast(ts_type)
+        prev = step
+    per = per.select("ckey", unsure=unsure, **steps)
+    sure = per.filter(~per.unsure).drop("unsure")
+
+    doubt = per.filter(per.unsure).select(d_ckey="ckey")
+    td = t.join(doubt, t.ckey == doubt.d_ckey).select("ckey", "position", "timestamp")
+    arrays = td.group_by("ckey").aggregate(
+        entry=td.position.min(), **{f"a{j}": td.timestamp.collect(where=td.position == p)
+                                    for j, p in enumerate(positions)})
+    steps, prev = {}, None
+    for j, p in enumerate(positions):
+        arr = arrays[f"a{j}"]
+        if prev is None:
+            step = arr.mins()
+        else:
+            step = ibis.cases((arrays.entry == p, arr.mins()),
+                              else_=arr.filter(lambda x, prev=prev: x >= prev).mins())
+        steps[f"s{j}"] = step.cast(ts_type)
+        prev = step
+    return ibis.union(sure, arrays.select("ckey", **steps), distinct=False)
 
 
-def _counts_by_stage(stages, level_counts: dict[int, int], closed: bool) -> list[int]:
-    """Customers at each stage, from customers counted per level."""
-    return [sum(n for level, n in level_counts.items() if _reaches(i, s, level, closed))
-            for i, s in enumerate(stages)]
+def _closed_aggregates(state, m: int) -> dict:
+    """``n`` (customers), ``c{j}`` (counted at observed stage j) and ``k{j}`` (counted at j−1 and at j)."""
+    aggs = {"n": state.count()}
+    for j in range(m):
+        aggs[f"c{j}"] = state.count(where=state[f"s{j}"].notnull())
+        if j:
+            aggs[f"k{j}"] = state.count(where=state[f"s{j - 1}"].notnull() & state[f"s{j}"].notnull())
+    return aggs
 
 
-def _stage_rows(stages, counts: list[int]) -> list[dict]:
-    rows = []
+def _closed_from_row(stages, observed: list[int], row: dict | None) -> tuple[list[int], list[int], int]:
+    """Per stage of the model: customers counted (closed funnel) and continued from the previous observed stage;
+    and the cohort size, from one row of ``_closed_aggregates``."""
+    counted, continued = [0] * len(stages), [0] * len(stages)
+    row = row or {}
+    for j, i in enumerate(observed):
+        counted[i] = row.get(f"c{j}") or 0
+        continued[i] = (row.get(f"k{j}") or 0) if j else counted[i]
+    return counted, continued, row.get("n") or 0
+
+
+def _stage_rows(stages, counts: list[int], observed: list[int], continued: list[int] | None = None,
+                cohort: int | None = None) -> list[dict]:
+    """One row per stage. ``counts``: customers at each stage (reached, or counted by the closed funnel);
+    ``observed``: customers with a touchpoint there; ``continued``: those of the step's base who go on to the stage
+    (the open funnel: everyone reaching it); ``cohort``: the customers (default: ``counts[0]``, everyone reaches
+    the first stage of the open funnel)."""
+    continued = counts if continued is None else continued
+    cohort = counts[0] if cohort is None and counts else (cohort or 0)
+    rows, prev = [], None
     for i, (s, n) in enumerate(zip(stages, counts, strict=True)):
-        prev = counts[i - 1] if i else None
-        low, high = stats.wilson_interval(n, prev) if i else (None, None)
+        seen = observed[i] > 0
+        base = counts[prev] if (seen and prev is not None) else None
+        k = continued[i] if base is not None else None
+        low, high = stats.wilson_interval(k, base) if base is not None else (None, None)
         rows.append({
             "stage": s.code,
             "position": s.position,
             "customers": n,
-            "conv_from_previous": stats.share(n, prev) if i else None,
-            "conv_from_start": stats.share(n, counts[0]),
-            "drop_off": prev - n if i else None,
+            "observed_customers": observed[i],
+            "observed": seen,
+            "from_stage": stages[prev].code if base is not None else None,
+            "from_customers": base,
+            "conv_from_previous": stats.share(k, base) if base is not None else None,
+            "conv_from_start": stats.share(n, cohort) if seen else None,
+            "drop_off": base - k if base is not None else None,
             "ci_low": low,
             "ci_high": high,
         })
+        if seen:
+            prev = i
     return rows
 
 
 _FLOAT_COLUMNS = ("conv_from_previous", "conv_from_start", "drop_off", "ci_low", "ci_high", "median_hours", "p_value",
-                  "q_value")
+                  "q_value", "from_customers")
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -98,9 +178,9 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     for col in columns:
         if col in _FLOAT_COLUMNS:
             df[col] = df[col].astype("float64")
-        elif col in ("position", "customers"):
+        elif col in ("position", "customers", "observed_customers"):
             df[col] = df[col].astype("int64")
-        elif col == "significant":
+        elif col in ("significant", "observed"):
             df[col] = df[col].astype("bool")
         else:  # stage names and groups: object, so None stays None (pandas 3 would infer str with NaN)
             df[col] = pd.Series([r[col] for r in rows], index=df.index, dtype=object)
@@ -109,37 +189,67 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 # -- public functions --------------------------------------------------------------------------------
 
-FUNNEL_COLUMNS = ["stage", "position", "customers", "conv_from_previous", "conv_from_start", "drop_off",
-                  "ci_low", "ci_high"]
+FUNNEL_COLUMNS = ["stage", "position", "customers", "observed_customers", "observed", "from_stage", "from_customers",
+                  "conv_from_previous", "conv_from_start", "drop_off", "ci_low", "ci_high"]
 
 
 def funnel_table(db, filters: Filters | None = None, closed: bool = False, *,
                  scope: Scope | None = None) -> pd.DataFrame:
     """One row per stage of the model, in order.
 
-    Columns ``stage, position, customers, conv_from_previous, conv_from_start, drop_off, ci_low,
-    ci_high``: ``customers`` at stage k (open funnel: furthest stage at or beyond k, equal to the
-    report's ``funnel``; ``closed=True``: first reached stages 1…k in that order, see the module
-    docstring); ``conv_from_previous`` = customers_k / customers_{k−1} with its 95 % Wilson interval
-    (``ci_low``, ``ci_high``); ``conv_from_start`` = customers_k / customers_1; ``drop_off`` =
-    customers_{k−1} − customers_k. On the first stage the "previous" columns are missing. One query.
+    Columns ``stage, position, customers, observed_customers, observed, from_stage, from_customers,
+    conv_from_previous, conv_from_start, drop_off, ci_low, ci_high``: ``customers`` at stage k (open funnel:
+    reached, furthest stage at or beyond k, equal to the report's ``funnel``; ``closed=True``: counted by the
+    closed funnel, see the module docstring); ``observed_customers``: customers with a touchpoint at k, and
+    ``observed`` whether anyone is. The step into an observed stage k starts at ``from_stage``, the previous
+    observed stage, with ``from_customers`` there: ``conv_from_previous`` = those of them who are at k /
+    ``from_customers`` with its 95 % Wilson interval (``ci_low``, ``ci_high``), ``drop_off`` = those who are not.
+    ``conv_from_start`` = customers_k / the cohort's customers. On the first observed stage the step columns are
+    missing; on a stage not observed, every rate is. Two queries (observed counts, then the funnel) at most.
     """
     scope = scope_for(db, filters, scope)
-    return _frame(_stage_rows(scope.stages, stage_counts(scope, closed)), FUNNEL_COLUMNS)
+    observed = observed_counts(scope)
+    if not closed:
+        return _frame(_stage_rows(scope.stages, stage_counts(scope), observed), FUNNEL_COLUMNS)
+    counted, continued, cohort = _closed_counts(scope)
+    return _frame(_stage_rows(scope.stages, counted, observed, continued, cohort), FUNNEL_COLUMNS)
+
+
+def _closed_counts(scope: Scope) -> tuple[list[int], list[int], int]:
+    """The closed funnel of ``scope``: counted and continued per stage, and the cohort (one query, cached)."""
+    def compute():
+        observed = observed_indexes(scope)
+        if not observed:
+            return [0] * len(scope.stages), [0] * len(scope.stages), 0
+        state = _closed_state(scope, observed)
+        row = _rows(state.aggregate(**_closed_aggregates(state, len(observed))))[0]
+        return _closed_from_row(scope.stages, observed, row)
+
+    return scope.cached("closed_counts", compute)
 
 
 def stage_counts(scope: Scope, closed: bool = False) -> list[int]:
-    """Customers at each stage of ``scope`` (open or closed funnel), in stage order. One query at most:
-    the open funnel reuses the scope's customer summary when the report already computed it."""
-    if not closed and "summary_rows" in scope.__dict__:
+    """Customers at each stage of ``scope`` (open funnel: reached; closed: counted), in stage order. The open funnel
+    reuses the scope's customer summary when the report already computed it."""
+    if closed:
+        return _closed_counts(scope)[0]
+    if "summary_rows" in scope.__dict__:
         return [r["customers"] for r in scope.funnel()]
 
     def compute():
-        per = _per_customer(scope, closed)
-        counts = {r["level"]: r["n"] for r in _rows(per.group_by("level").aggregate(n=per.count()))}
-        return _counts_by_stage(scope.stages, counts, closed)
+        per = scope.furthest
+        counts = {r["level"]: r["n"] for r in _rows(per.group_by(level=per.furthest).aggregate(n=per.count()))}
+        return [sum(n for level, n in counts.items() if level >= s.position) for s in scope.stages]
 
-    return scope.cached(f"stage_counts_{closed}", compute)
+    return scope.cached("stage_counts_False", compute)
+
+
+def funnel_steps(scope: Scope) -> tuple[list[dict], list[dict]]:
+    """The open and the closed funnel's rows (``_stage_rows``) of ``scope``: what the weakest step reads."""
+    observed = observed_counts(scope)
+    counted, continued, cohort = _closed_counts(scope)
+    return (_stage_rows(scope.stages, stage_counts(scope), observed),
+            _stage_rows(scope.stages, counted, observed, continued, cohort))
 
 
 def time_between_stages(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
@@ -205,7 +315,7 @@ TEST_COLUMNS = ["stage", "p_value", "q_value", "significant"]
 
 def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", closed: bool = False, *,
                     scope: Scope | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The funnel of each group of customers, and whether the groups differ at each stage transition.
+    """The funnel of each group of customers, and whether the groups differ at each step.
 
     ``by`` is ``persona``, ``segment``, ``region`` (the customer's attribute) or ``channel``: the
     customer's *first channel*, the channel of their first kept touchpoint in journey order
@@ -214,45 +324,63 @@ def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", clo
     for the attribute (or no row in the customers table) form the group ``None``.
 
     First frame: ``group, stage, position, customers, conv_from_previous, conv_from_start, ci_low,
-    ci_high`` per group (sorted, ``None`` last) and stage, as in ``funnel_table`` (open or closed).
+    ci_high`` per group (sorted, ``None`` last) and stage, as in ``funnel_table`` (open or closed; the
+    stages observed are the whole cohort's, so that every group has the same steps).
 
-    Second frame: one row per transition k−1 → k, named by its later ``stage`` k: ``p_value`` of
-    Pearson's chi-square test on the (group × reached k / stopped at k−1) table among the customers
-    who reached k−1 (``None``/NaN when fewer than two groups or both outcomes are not present),
-    ``q_value`` the Benjamini–Hochberg adjustment across the transitions, and ``significant`` =
-    ``q_value < 0.05`` (False when undefined).
+    Second frame: one row per stage k, for the step into it (from the previous observed stage):
+    ``p_value`` of Pearson's chi-square test on the (group × went on to k / stopped) table among the
+    customers at the step's start (``None``/NaN on the first observed stage, a stage not observed,
+    with fewer than two groups or when both outcomes are not present), ``q_value`` the
+    Benjamini–Hochberg adjustment across the steps, and ``significant`` = ``q_value < 0.05`` (False
+    when undefined).
 
-    One grouped query (customers counted per group and level).
+    One grouped query (after the cohort's observed counts).
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
     scope = scope_for(db, filters, scope)
     stages = scope.stages
-    per = _per_customer(scope, closed)
+    observed = observed_counts(scope)
+    seen = [i for i, n in enumerate(observed) if n > 0]
     if by == "channel":
         key = _first_channel(scope)
     else:
         c = db.ibis.table("customers")
         key = c.select(cid=c[scope.key], grp=c[by])
-    joined = per.left_join(key, per.ckey == key.cid).select("level", "grp")
-    counts_rows = _rows(joined.group_by("grp", "level").aggregate(n=joined.count()))
 
     by_group: dict = {}
-    for r in counts_rows:
-        by_group.setdefault(r["grp"], {})[r["level"]] = r["n"]
+    if closed and seen:
+        state = _closed_state(scope, seen)
+        joined = state.left_join(key, state.ckey == key.cid)
+        for r in _rows(joined.group_by("grp").aggregate(**_closed_aggregates(joined, len(seen)))):
+            by_group[r["grp"]] = _closed_from_row(stages, seen, r)
+    elif not closed:
+        per = scope.furthest
+        joined = per.left_join(key, per.ckey == key.cid).select("furthest", "grp")
+        levels: dict = {}
+        for r in _rows(joined.group_by("grp", "furthest").aggregate(n=joined.count())):
+            levels.setdefault(r["grp"], {})[r["furthest"]] = r["n"]
+        for g, lv in levels.items():
+            counts = [sum(n for level, n in lv.items() if level >= s.position) for s in stages]
+            by_group[g] = (counts, counts, counts[0])
     groups = sorted(by_group, key=_group_key)
-    counts = {g: _counts_by_stage(stages, by_group[g], closed) for g in groups}
 
+    steps = {}
+    for g in groups:
+        counts, continued, cohort = by_group[g]
+        steps[g] = _stage_rows(stages, counts, observed, continued, cohort)
     rows = []
     for g in groups:
-        for r in _stage_rows(stages, counts[g]):
-            r.pop("drop_off")
-            rows.append({"group": g, **r})
+        for r in steps[g]:
+            rows.append({"group": g, **{k: r[k] for k in GROUP_COLUMNS[1:]}})
     funnel_df = _frame(rows, GROUP_COLUMNS)
 
     p_values = []
     for i in range(1, len(stages)):
-        table = [[counts[g][i], counts[g][i - 1] - counts[g][i]] for g in groups]
+        if not all(steps[g][i]["from_stage"] is not None for g in groups):
+            p_values.append(None)
+            continue
+        table = [[steps[g][i]["from_customers"] - steps[g][i]["drop_off"], steps[g][i]["drop_off"]] for g in groups]
         p_values.append(stats.chi_square_pvalue(table))
     q_values = stats.benjamini_hochberg(p_values)
     tests = [{"stage": stages[i].code, "p_value": p, "q_value": q, "significant": q is not None and q < SIGNIFICANCE}

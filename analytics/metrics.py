@@ -10,10 +10,17 @@ Definitions (shared by the report, the dashboard pages and the exports):
   ordered by timestamp, then stage order (``stages.position``), then input order
   (``touchpoints.id``); "consecutive" means adjacent in that order.
 * A customer's *furthest stage* is the highest stage order among their kept touchpoints. The
-  funnel counts, for each stage, the customers whose furthest stage is at or beyond it.
-* Channel mix: *mono* = one distinct channel; *cross* = the touchpoints that first reach a new
-  furthest stage are on at least two channels; else *multi*.
-* Transitions: the directly-follows graph of channels over consecutive touchpoints.
+  funnel counts, for each stage, the customers whose furthest stage is at or beyond it (*reached*) and
+  those with a kept touchpoint there (*observed*); a stage nobody is observed at has no rate (the
+  closed funnel and the weakest step: ``analytics.funnel``, ``analytics.overview``).
+* *Operational* channels (``channels.operational``: a carrier, a survey e-mail) are not journey
+  channels: their touchpoints count for stages, funnel and revenue, but the channel mix and the
+  transitions read only the *journey touchpoints* (those on the other channels), in journey order.
+* Channel mix: *mono* = one distinct journey channel; *cross* = the journey touchpoints that first
+  reach a new furthest stage (among journey touchpoints) are on at least two channels; else *multi*;
+  a customer with no journey touchpoint is in no class (``no_journey_channel``).
+* Transitions: the directly-follows graph of channels over consecutive journey touchpoints
+  (operational touchpoints are taken out of the sequence: web, carrier, web is one web → web).
 * A response is a kept feedback row with an NPS score; NPS counts every kept response, whether or
   not its customer has kept touchpoints.
 
@@ -37,7 +44,7 @@ from analytics.filters import Filters, apply_filters
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
-    "nps", "revenue", "scope_for", "stage_infos", "transitions",
+    "nps", "reach_rate", "revenue", "scope_for", "stage_infos", "transitions",
 ]
 
 MIXES = ("mono", "multi", "cross")
@@ -117,13 +124,16 @@ class Scope:
     @cached_property
     def touchpoints(self):
         """Kept touchpoints with their stage order (``position``), the customer key (``ckey``, see
-        ``key``) and a channel number (``chn``: the channel's rank among the channel codes)."""
+        ``key``), a channel number (``chn``: the channel's rank among the channel codes) and the
+        channel's flag ``is_op`` (operational: not a journey channel). Only that flag rides along: each
+        column carried through the journey window's sort costs (``is_phys`` would add ~8 % at 1M touchpoints);
+        the channel's kind is a join with ``channel_numbers`` where a metric needs it."""
         tp = apply_filters(self._touchpoints, self.filters, self._customers)
         st = self._stages.select(stage_code="code", position="position")
         joined = tp.join(st, tp.stage == st.stage_code)
         joined = joined.join(self.channel_numbers, joined.channel == self.channel_numbers.code)
         kept = joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
-                             ckey=joined[self.key], chn=joined.chn)
+                             ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op)
         return self._kept(kept, "touchpoints") if self.materialize else kept
 
     @cached_property
@@ -131,11 +141,26 @@ class Scope:
         """``code`` → ``chn`` (0, 1, … in code order) for every channel of the touchpoints and feedback
         tables: the journey windows carry this small integer rather than the channel's text (a third of
         their time at 10M rows). Read from the tables themselves (30 ms at 10M rows), not from
-        ``channels``, which need not list every channel."""
+        ``channels``, which need not list every channel.
+
+        Each code also carries the ``channels`` table's flags (the kept touchpoints take ``is_op`` from
+        here, so the journey window needs no other join): ``is_op`` (operational, not a journey channel;
+        false for a channel missing from ``channels`` and in a warehouse whose ``channels`` has no
+        ``operational`` column) and ``is_phys`` (kind ``physical``; a missing channel counts as digital)."""
         fb = self._feedback
         ch = ibis.union(self._touchpoints.select(code=self._touchpoints.channel.cast("string")),
                         fb.filter(fb.channel.notnull()).select(code=fb.channel.cast("string")), distinct=True)
-        return ch.select("code", chn=ibis.row_number().over(order_by=ch.code).cast("int16"))
+        table = self.db.ibis.table("channels")
+        flags = table.select(
+            flag_code=table.code.cast("string"),
+            flag_op=(table.operational.cast("boolean") if "operational" in table.columns
+                     else ibis.literal(False)),
+            flag_phys=table.kind == "physical",
+        )
+        numbered = ch.select("code", chn=ibis.row_number().over(order_by=ch.code).cast("int16"))
+        joined = numbered.left_join(flags, numbered.code == flags.flag_code)
+        return joined.select("code", "chn", is_op=joined.flag_op.fill_null(False),
+                             is_phys=joined.flag_phys.fill_null(False))
 
     def channel_codes(self) -> dict[int, str]:
         """``chn`` → channel code (the inverse of ``channel_numbers``), for the few rows that come back."""
@@ -172,44 +197,55 @@ class Scope:
 
     @cached_property
     def ordered(self):
-        """Kept touchpoints (``ckey``, ``chn``, ``position``) with, in journey order, the highest earlier
-        stage order (``prev_max``, NULL on a customer's first touchpoint) and the next touchpoint's
-        channel number (``next_chn``)."""
+        """Kept touchpoints (``ckey``, ``chn``, ``position``, ``is_op``) with, in journey order, the highest
+        earlier stage order (``prev_max``, NULL on a customer's first touchpoint) and the next
+        touchpoint's channel number (``next_chn``) — both among the touchpoints of the same ``is_op``: for a
+        journey touchpoint, among the journey touchpoints only (operational ones are out of the sequence).
+        One sort: the window's partition is (customer, is_op) instead of the customer."""
         t = self.touchpoints
         order = [t.timestamp, t.position, t.id]
-        w = ibis.window(group_by=t.ckey, order_by=order)
-        before = ibis.window(group_by=t.ckey, order_by=order, rows=(None, -1))
+        w = ibis.window(group_by=[t.ckey, t.is_op], order_by=order)
+        before = ibis.window(group_by=[t.ckey, t.is_op], order_by=order, rows=(None, -1))
         return t.select(
-            "ckey", "chn", "position",
+            "ckey", "chn", "position", "is_op",
             prev_max=t.position.max().over(before),
             next_chn=t.chn.lead().over(w),
         )
 
     @cached_property
     def journeys(self):
-        """One row per customer: ``ckey`` (see ``key``), ``furthest`` (stage order), ``mix`` and ``churned``."""
+        """One row per customer: ``ckey`` (see ``key``), ``furthest`` (stage order), ``mix``, ``churned`` and
+        ``multi_stage`` (kept touchpoints at two or more distinct stages)."""
         return self.per_customer(self.ordered)
 
     def per_customer(self, o, by: tuple[str, ...] = ()):
         """One row per customer (and value of the ``by`` columns) of ``o``, an ordered relation with
-        ``ckey, chn, position, prev_max`` like ``ordered``: ``ckey, *by, furthest, mix, churned``."""
-        advances = o.prev_max.isnull() | (o.position > o.prev_max)
+        ``ckey, chn, position, is_op, prev_max`` like ``ordered`` (``prev_max`` among touchpoints of the same
+        ``is_op``): ``ckey, *by, furthest, mix, churned, multi_stage``.
+
+        ``furthest`` and ``multi_stage`` read every kept touchpoint; ``mix`` only the journey ones
+        (``is_op`` false): ``none`` for a customer without any."""
+        journey = ~o.is_op
+        advances = journey & (o.prev_max.isnull() | (o.position > o.prev_max))
         per = o.group_by("ckey", *by).aggregate(
             furthest=o.position.max(),
-            ch_min=o.chn.min(),
-            ch_max=o.chn.max(),
+            first_stage=o.position.min(),
+            ch_min=o.chn.min(where=journey),
+            ch_max=o.chn.max(where=journey),
             adv_min=o.chn.min(where=advances),
             adv_max=o.chn.max(where=advances),
         )
         mix = ibis.cases(
+            (per.ch_min.isnull(), "none"),
             (per.ch_min == per.ch_max, "mono"),
             (per.adv_min != per.adv_max, "cross"),
             else_="multi",
         )
-        per = per.select("ckey", *by, furthest=per.furthest.cast("int64"), mix=mix)
+        per = per.select("ckey", *by, furthest=per.furthest.cast("int64"), mix=mix,
+                         multi_stage=per.first_stage != per.furthest)
         c = self._customers.select(cid=self.key, churned="churned")
         joined = per.left_join(c, per.ckey == c.cid)
-        return joined.select("ckey", *by, "furthest", "mix", "churned")
+        return joined.select("ckey", *by, "furthest", "mix", "churned", "multi_stage")
 
     @cached_property
     def summary_expr(self):
@@ -219,9 +255,10 @@ class Scope:
 
     @cached_property
     def transitions_expr(self):
-        """(from channel, to channel, count) over consecutive kept touchpoints."""
+        """(from channel, to channel, count) over consecutive kept journey touchpoints (operational ones are
+        out of the sequence: ``next_chn`` of a journey touchpoint is the next journey touchpoint's)."""
         o = self.ordered
-        pairs = o.filter(o.next_chn.notnull())
+        pairs = o.filter(~o.is_op & o.next_chn.notnull())
         counts = pairs.group_by("chn", "next_chn").aggregate(n=pairs.count())
         src = self.channel_numbers.select(src="code", s_chn="chn")
         dst = self.channel_numbers.select(dst="code", d_chn="chn")
@@ -239,6 +276,14 @@ class Scope:
         )
 
     @cached_property
+    def observed_expr(self):
+        """Customers with a kept touchpoint at each stage order (``position``, ``n``); stages nobody is observed
+        at have no row."""
+        t = self.touchpoints
+        pairs = t.select("ckey", "position").distinct()
+        return pairs.group_by("position").aggregate(n=pairs.count())
+
+    @cached_property
     def revenue_expr(self):
         return self.touchpoints.revenue.sum()
 
@@ -252,6 +297,10 @@ class Scope:
     def transition_rows(self) -> list[dict]:
         return _rows(self.transitions_expr)
 
+    @cached_property
+    def observed_rows(self) -> list[dict]:
+        return _rows(self.observed_expr)
+
     def prefetch(self) -> None:
         """Fill the customer-summary and transitions caches.
 
@@ -259,22 +308,26 @@ class Scope:
         DuckDB streams to both aggregates, so the touchpoints are sorted once. PostgreSQL would
         materialise that CTE (slower than sorting twice), so there they are two queries.
         """
-        if "summary_rows" in self.__dict__ and "transition_rows" in self.__dict__:
+        if all(k in self.__dict__ for k in ("summary_rows", "transition_rows", "observed_rows")):
             return
         if self.db.dialect != "duckdb":
-            self.summary_rows, self.transition_rows  # noqa: B018 - fills the caches
+            self.summary_rows, self.transition_rows, self.observed_rows  # noqa: B018 - fills the caches
             return
         null_str = ibis.null().cast("string")
         s = self.summary_expr
         t = self.transitions_expr
+        o = self.observed_expr
         both = ibis.union(
             s.select(kind=ibis.literal("c"), furthest="furthest", mix="mix", churned="churned",
                      src=null_str, dst=null_str, n=s.n.cast("int64")),
             t.select(kind=ibis.literal("t"), furthest=ibis.null().cast("int64"), mix=null_str,
                      churned=ibis.null().cast("boolean"), src="src", dst="dst", n=t.n.cast("int64")),
+            o.select(kind=ibis.literal("o"), furthest=o.position.cast("int64"), mix=null_str,
+                     churned=ibis.null().cast("boolean"), src=null_str, dst=null_str, n=o.n.cast("int64")),
             distinct=False,
         )
         rows = _rows(both)
+        self.__dict__["observed_rows"] = [{"position": r["furthest"], "n": r["n"]} for r in rows if r["kind"] == "o"]
         self.__dict__["summary_rows"] = [
             {k: r[k] for k in ("furthest", "mix", "churned", "n")} for r in rows if r["kind"] == "c"
         ]
@@ -295,9 +348,24 @@ class Scope:
     def _reached(self, position: int) -> int:
         return sum(r["n"] for r in self.summary_rows if r["furthest"] >= position)
 
+    def observed(self) -> list[int]:
+        """Customers with a kept touchpoint at each stage, in stage order (0: the stage is not observed)."""
+        by = {r["position"]: r["n"] for r in self.observed_rows}
+        return [by.get(s.position, 0) for s in self.stages]
+
     def funnel(self) -> list[dict]:
-        """``[{"stage", "customers"}]`` for every stage in order: customers whose furthest stage is at or beyond it."""
-        return [{"stage": s.code, "customers": self._reached(s.position)} for s in self.stages]
+        """``[{"stage", "customers", "observed_customers", "rate", "ci_low", "ci_high"}]`` for every stage in order:
+        ``customers`` reached it (furthest stage at or beyond it), ``observed_customers`` have a kept touchpoint
+        there; ``rate`` = reached / customers with its interval (``reach_rate``), None for a stage nobody is
+        observed at."""
+        total = self.customers()
+        rows = []
+        for s, seen in zip(self.stages, self.observed(), strict=True):
+            reached = self._reached(s.position)
+            rate, low, high = reach_rate(reached, total) if seen else (None, None, None)
+            rows.append({"stage": s.code, "customers": reached, "observed_customers": seen, "rate": rate,
+                         "ci_low": low, "ci_high": high})
+        return rows
 
     def conversion(self) -> dict:
         """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers."""
@@ -350,14 +418,26 @@ class Scope:
         return {"rate": rate(rows), "by_stage": by_stage}
 
     def channel_mix(self) -> dict:
-        """Customers by channel mix: ``{"mono", "multi", "cross"}``."""
+        """Customers by channel mix: ``{"mono", "multi", "cross"}`` (customers without a journey touchpoint
+        are in none of them: see ``no_journey_channel``)."""
         return {m: sum(r["n"] for r in self.summary_rows if r["mix"] == m) for m in MIXES}
+
+    def no_journey_channel(self) -> int:
+        """Customers whose kept touchpoints are all on operational channels: in no channel-mix class."""
+        return sum(r["n"] for r in self.summary_rows if r["mix"] == "none")
 
     def transitions(self) -> list[dict]:
         """``[{"from", "to", "count"}]``, by count descending, then from, then to."""
         rows = [{"from": r["src"], "to": r["dst"], "count": r["n"]} for r in self.transition_rows]
         rows.sort(key=lambda r: (-r["count"], r["from"], r["to"]))
         return rows
+
+
+def reach_rate(reached: int, customers: int) -> tuple[float | None, float | None, float | None]:
+    """A funnel stage's rate: the share of the cohort's customers who reached it, with its 95 % Wilson interval —
+    the one place this is computed (the report's ``funnel`` rows)."""
+    low, high = stats.wilson_interval(reached, customers)
+    return stats.share(reached, customers), low, high
 
 
 # -- one function per metric (each builds its own scope; use a Scope to share work) ---------------

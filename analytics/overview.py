@@ -13,10 +13,10 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
-from analytics.funnel import _stage_rows, stage_counts
+from analytics.funnel import OBSERVED_FOR_RANKING, funnel_steps
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
-__all__ = ["GRAINS", "data_range", "headline", "kpi_trend", "kpis"]
+__all__ = ["GRAINS", "data_range", "headline", "kpi_trend", "kpis", "ranked_step", "unranked_steps", "weakest_step"]
 
 GRAINS = ("week", "month")
 _TRUNCATE = {"week": "W", "month": "M"}  # ISO weeks start on Monday on both engines
@@ -231,8 +231,9 @@ def _trend_rows(scope: Scope, grain: str) -> list[dict]:
     t = scope.touchpoints
     bucket = t.timestamp.truncate(_TRUNCATE[grain])
     t = t.mutate(bucket=bucket.date(), code=bucket.epoch_seconds())
-    before = ibis.window(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
-    o = t.select("ckey", "chn", "position", "bucket", "code",
+    # partitioned by (customer, is_op) as ``Scope.ordered``: the mix reads the journey touchpoints on their own
+    before = ibis.window(group_by=[t.ckey, t.is_op], order_by=[t.timestamp, t.position, t.id], rows=(None, -1))
+    o = t.select("ckey", "chn", "position", "is_op", "bucket", "code",
                  prev_max=t.position.max().over(before),
                  prev_enc=(t.code * _ENCODE + t.position).max().over(before))
     in_bucket = o.mutate(prev_max=ibis.cases(((o.prev_enc // _ENCODE) == o.code, o.prev_enc % _ENCODE),
@@ -326,33 +327,64 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
 
 # -- headlines --------------------------------------------------------------------------------------------
 
-def weakest_step(rows: list[dict]) -> dict | None:
-    """The journey's weakest step — one definition for the pages, the story and the deck: the lowest conversion from
-    the previous stage in the open funnel (``conv_from_previous``), among steps whose previous stage has at least
-    ``stats.MIN_N`` customers (ties: the earliest step). ``{"from_stage", "to_stage", "rate", "customers"}`` with
-    ``customers`` those who got as far as ``from_stage`` (``1 - rate`` of them stop there); ``None`` when no step
-    qualifies. A rate, not a count: the stage where the most customers stop is often another one (the biggest)."""
+def weakest_step(open_rows: list[dict], closed_rows: list[dict]) -> dict | None:
+    """The journey's weakest step — one definition for the pages, the story, the deck and the map: the lowest step
+    conversion of the closed funnel (``conv_from_previous`` of ``closed_rows``, ``analytics.funnel``), among the
+    steps between observed stages (a stage nobody is observed at is left out: the step goes from the previous
+    observed stage) that are *ranked* (``ranked_step``). Ties: the earliest step. ``{"from_stage", "to_stage",
+    "rate", "customers"}`` with ``customers`` those counted at ``from_stage`` (``1 - rate`` of them stop there);
+    ``None`` when no step qualifies. A rate, not a count: the stage where the most customers stop is often another
+    one (the biggest)."""
     worst = None
-    for prev, row in zip(rows, rows[1:], strict=False):
-        if prev["customers"] >= stats.MIN_N and (worst is None or row["conv_from_previous"] < worst["rate"]):
-            worst = {"from_stage": prev["stage"], "to_stage": row["stage"], "rate": row["conv_from_previous"],
-                     "customers": prev["customers"]}
+    for o, c in zip(open_rows, closed_rows, strict=True):
+        if ranked_step(o, c) and (worst is None or c["conv_from_previous"] < worst["rate"]):
+            worst = {"from_stage": c["from_stage"], "to_stage": c["stage"], "rate": c["conv_from_previous"],
+                     "customers": c["from_customers"]}
     return worst
 
 
+def _well_observed(o: dict) -> bool:
+    """The stage is observed for at least ``OBSERVED_FOR_RANKING`` of the customers who reached it."""
+    return o["customers"] > 0 and o["observed_customers"] >= OBSERVED_FOR_RANKING * o["customers"]
+
+
+def ranked_step(o: dict, c: dict) -> bool:
+    """Whether the closed-funnel step into a stage (its open row ``o`` and closed row ``c``) enters the weakest-step
+    choice: it goes between observed stages, starts with at least ``stats.MIN_N`` customers, and its later stage is
+    observed for at least ``OBSERVED_FOR_RANKING`` of the customers who reached it."""
+    return (c["from_stage"] is not None and c["conv_from_previous"] is not None
+            and c["from_customers"] >= stats.MIN_N and _well_observed(o))
+
+
+def unranked_steps(open_rows: list[dict], closed_rows: list[dict]) -> list[dict]:
+    """The steps left out of the weakest-step choice because their later stage is mostly skipped: ``{"from_stage",
+    "to_stage", "skipped_share", "observed_share"}``, the shares of the cohort's customers who reach a later stage
+    without a touchpoint at ``to_stage`` and who have one there (what is actually seen)."""
+    cohort = open_rows[0]["customers"] if open_rows else 0
+    out = []
+    for o, c in zip(open_rows, closed_rows, strict=True):
+        if c["from_stage"] is not None and not _well_observed(o) and cohort:
+            out.append({"from_stage": c["from_stage"], "to_stage": c["stage"],
+                        "skipped_share": (o["customers"] - o["observed_customers"]) / cohort,
+                        "observed_share": o["observed_customers"] / cohort})
+    return out
+
+
 def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """The two findings the overview, the story and the deck lead with.
+    """The findings the overview, the story and the deck lead with.
 
     ``worst_step``: the weakest step (``weakest_step``); ``None`` when no step qualifies.
-    ``lowest_nps_stage``: ``{"stage", "nps", "responses"}`` for the stage (as recorded on the
-    feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
-    earliest stage); ``None`` when none qualifies. Two queries.
+    ``not_ranked``: the steps left out of that choice because their later stage is mostly skipped
+    (``unranked_steps``), said next to it. ``lowest_nps_stage``: ``{"stage", "nps", "responses"}`` for the stage (as
+    recorded on the feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
+    earliest stage); ``None`` when none qualifies. Four small queries (observed counts, open and closed funnels,
+    NPS by stage).
     """
     scope = scope_for(db, filters, scope)
-    stages = scope.stages
-    worst = weakest_step(_stage_rows(stages, stage_counts(scope)))
+    open_rows, closed_rows = funnel_steps(scope)
     lowest = None
     for s in scope.nps()["by_stage"]:
         if s["responses"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):
             lowest = {"stage": s["stage"], "nps": s["nps"], "responses": s["responses"]}
-    return {"worst_step": worst, "lowest_nps_stage": lowest}
+    return {"worst_step": weakest_step(open_rows, closed_rows), "not_ranked": unranked_steps(open_rows, closed_rows),
+            "lowest_nps_stage": lowest}

@@ -1,7 +1,9 @@
 """The whole journey report for one set of filters, as a JSON-ready dict."""
 
 from analytics.filters import Filters
+from analytics.funnel import funnel_steps
 from analytics.metrics import Scope, scope_for
+from analytics.overview import weakest_step
 
 __all__ = ["report", "scope_report"]
 
@@ -16,7 +18,7 @@ def report(db, filters: Filters | None = None, *, scope: Scope | None = None) ->
 
 def scope_report(scope: Scope) -> dict:
     """The report of an already built ``Scope`` (its cached results are reused)."""
-    scope.prefetch()  # customer summary + transitions in one query
+    scope.prefetch()  # customer summary, transitions and observed stages in one query
     return {
         "customers": scope.customers(),
         "funnel": scope.funnel(),
@@ -26,4 +28,5 @@ def scope_report(scope: Scope) -> dict:
         "churn": scope.churn(),
         "channel_mix": scope.channel_mix(),
         "transitions": scope.transitions(),
+        "weakest_step": weakest_step(*funnel_steps(scope)),
     }

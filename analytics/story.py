@@ -144,18 +144,28 @@ def _overview(q, filters, dims, tx) -> View:
     return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)
 
 
-def weakest_step_sentence(worst: dict | None, names: dict[str, str], tx: Texts) -> str:
-    """The weakest step (``analytics.overview.weakest_step``) in one sentence, the same on every page and view."""
+def weakest_step_sentence(worst: dict | None, names: dict[str, str], tx: Texts, not_ranked=()) -> str:
+    """The weakest step (``analytics.overview.weakest_step``) in one sentence, the same on every page and view, then
+    one sentence per step left out of the ranking because its later stage is mostly skipped (``not_ranked``: the
+    headline's, ``analytics.overview.unranked_steps``), naming what was seen there."""
+    skipped = [tx.t("finding.not_ranked", skipped=tx.percent(r["skipped_share"]), stage=names[r["to_stage"]],
+                    src=names[r["from_stage"]], observed=tx.percent(r["observed_share"])) for r in not_ranked]
     if not worst:
-        return tx.t("story.funnel.none")
-    return tx.t("finding.weakest_step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
-                rate=tx.percent(worst["rate"]), lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"]))
+        return " ".join([tx.t("finding.no_ranked_step" if skipped else "story.funnel.none"), *skipped])
+    first = tx.t("finding.weakest_step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
+                 rate=tx.percent(worst["rate"]), lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"]))
+    return " ".join([first, *skipped])
+
+
+def headline_sentence(h: dict, names: dict[str, str], tx: Texts) -> str:
+    """``weakest_step_sentence`` of a headline (``analytics.overview.headline``)."""
+    return weakest_step_sentence(h["worst_step"], names, tx, h.get("not_ranked", ()))
 
 
 def _funnel(q, filters, dims, tx) -> View:
     table = q("funnel_table")
     names = labels(dims, tx)
-    caption = weakest_step_sentence(q("headline")["worst_step"], names, tx)
+    caption = headline_sentence(q("headline"), names, tx)
     chart = ("funnel_chart", (table,), {"labels": names, "titles": tx.chart_titles()})
     return View("funnel", tx.t("page.funnel"), caption, chart, table=table)
 
@@ -167,8 +177,8 @@ def _crossover(q, filters, dims, tx) -> View:
         caption = tx.t("story.crossover.none")
     else:
         def conversion(kind: str) -> str:
-            row = mix.loc[kind]
-            return tx.percent(row["conversion_rate"]) if row["customers"] >= MIN_N else tx.t("insufficient", n=MIN_N)
+            row = mix.loc[kind]  # compared among customers seen at two stages or more (the caption says so)
+            return tx.percent(row["conversion_rate"]) if row["compared"] >= MIN_N else tx.t("insufficient", n=MIN_N)
 
         caption = tx.t("story.crossover.caption", cross=tx.percent(mix.loc["cross", "share"]),
                        conv_cross=conversion("cross"), conv_mono=conversion("mono"),
@@ -204,7 +214,7 @@ def _journey_map(q, filters, dims, tx) -> View:
              for k, f in frames.items()}
     names = labels(dims, tx)
     # the same finding as the funnel's view (one measure, one answer): the map's column of that stage shows who stops
-    caption = weakest_step_sentence(q("headline")["worst_step"], names, tx)
+    caption = headline_sentence(q("headline"), names, tx)
     lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
     titles = tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}") for k in lanes}, stop=tx.t("map.stop"),
                              detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"),
@@ -236,7 +246,7 @@ def _next_steps(q, filters, dims, tx) -> View:
     worst = q("headline")["worst_step"]
     if worst:
         bullets.append(tx.t("story.next.step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
-                            lost=tx.percent(1 - worst["rate"])))
+                            lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"])))
     churn = q("detractor_churn")
     if (churn["relative_risk"] is not None and churn["p_value"] is not None and churn["p_value"] < 0.05
             and churn["detractors"]["customers"] >= MIN_N and churn["others"]["customers"] >= MIN_N

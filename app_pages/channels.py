@@ -23,7 +23,8 @@ from ui.widgets import (
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.channels"))
-if query("customers", filters) == 0:
+all_customers = query("customers", filters)
+if all_customers == 0:
     empty_state()
 
 slabels, clabels, codes = stage_labels(), channel_labels(), channel_codes()
@@ -40,14 +41,20 @@ with right:
         mix=mix["mix"].map(lambda m: t(f"channels.{m}")),
         customers=mix["customers"].map(number),
         share=mix["share"].map(percent),
+        compared=mix["compared"].map(number),
+        # compared among customers seen at two stages or more (a cross-channel journey needs two)
         conversion_rate=[percent(r) if n >= 30 else t("insufficient", n=30)
-                         for r, n in zip(mix["conversion_rate"], mix["customers"], strict=True)],
+                         for r, n in zip(mix["conversion_rate"], mix["compared"], strict=True)],
         nps=[f"{v:+.0f}" if r >= 30 and v is not None else t("insufficient", n=30)
              for v, r in zip(mix["nps"], mix["responses"], strict=True)],
-    )[["mix", "customers", "share", "conversion_rate", "nps", "responses"]]
-    table.columns = [t("channels.col.mix"), t("kpi.customers"), t("channels.col.share"), t("kpi.conversion"),
-                     t("kpi.nps"), t("channels.col.responses")]
+    )[["mix", "customers", "share", "compared", "conversion_rate", "nps", "responses"]]
+    table.columns = [t("channels.col.mix"), t("kpi.customers"), t("channels.col.share"), t("channels.col.compared"),
+                     t("kpi.conversion"), t("kpi.nps"), t("channels.col.responses")]
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("channels.compared", n=number(int(mix["compared"].sum()))))
+    no_journey = all_customers - int(mix["customers"].sum())
+    if no_journey > 0:
+        st.caption(t("channels.no_journey_channel", n=number(no_journey)))
     downloads(mix, "channel_mix")
 
 # -- ROPO and showrooming -----------------------------------------------------------------------------

@@ -162,7 +162,10 @@ kinds = st.data_editor(
     imports.channel_table(), key="channel_editor", hide_index=True, width="stretch", disabled=["code", "label"],
     column_config={"code": t("data.col.code"), "label": t("data.col.label"),
                    "kind": st.column_config.SelectboxColumn(t("data.col.kind"), options=["digital", "physical"],
-                                                            required=True, format_func=lambda k: t(f"data.kind.{k}"))})
+                                                            required=True, format_func=lambda k: t(f"data.kind.{k}")),
+                   "operational": st.column_config.CheckboxColumn(t("data.col.operational"),
+                                                                  help=t("data.operational_help"))})
+st.caption(t("data.operational_help"))
 if st.button(t("data.save_channels")):
     show_saved(imports.save_channel_kinds(kinds, language()))
 

@@ -4,7 +4,7 @@ NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 import streamlit as st
 
 import charts
-from analytics.story import weakest_step_sentence
+from analytics.story import headline_sentence
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, money, number, p_value, percent, t, texts
@@ -102,8 +102,8 @@ with right:
 
 h = query("headline", filters)
 sentences = []
-if h["worst_step"]:
-    sentences.append(weakest_step_sentence(h["worst_step"], labels, texts()))
+if h["worst_step"] or h["not_ranked"]:
+    sentences.append(headline_sentence(h, labels, texts()))
 if h["lowest_nps_stage"]:
     s = h["lowest_nps_stage"]
     sentences.append(t("overview.lowest_nps", stage=labels[s["stage"]], nps=f"{s['nps']:+.0f}",

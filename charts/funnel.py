@@ -42,6 +42,9 @@ FUNNEL_TITLES = {
     "median_hours": "Median time (hours)",
     "days_unit": "d",
     "hours_unit": "h",
+    "not_observed": "not observed in the data",
+    "observed_customers": "Customers seen at the stage",
+    "seen_here": "seen here",
 }
 
 
@@ -55,46 +58,60 @@ def funnel_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                  titles: Mapping[str, str] | None = None) -> alt.LayerChart:
     """Horizontal bars of customers per stage, in stage order, coloured by stage.
 
-    Each bar ends with its count and its share of the first stage ("1 234 · 62%"). The tooltip
-    gives the count, both conversions and the 95% interval of the conversion from the previous
-    stage (``ci_low``, ``ci_high``). The shares are read against the first stage's customers: when
-    those are fewer than ``MIN_N`` the bars are grey, dashed, and say ``titles["insufficient"]``
-    instead of a percentage.
+    Each bar ends with its count and its share of the cohort ("1 234 · 62%"), and, when fewer customers were
+    seen at the stage than reached it (``observed_customers``), how many were seen ("· 1 000 seen here"). A stage
+    nobody was observed at (``observed`` False) has no bar and says ``titles["not_observed"]``. The tooltip gives
+    the count, the customers seen there, both conversions and the 95% interval of the conversion from the previous
+    observed stage (``ci_low``, ``ci_high``). The shares are read against the first stage's customers: when those
+    are fewer than ``MIN_N`` the bars are grey, dashed, and say ``titles["insufficient"]`` instead of a percentage.
 
-    ``titles`` keys: stage, customers, conv_from_start, conv_from_previous, drop_off, interval,
-    insufficient, no_data, locale.
+    ``titles`` keys: stage, customers, observed_customers, seen_here, not_observed, conv_from_start,
+    conv_from_previous, drop_off, interval, insufficient, no_data, locale.
     """
     t = resolve_titles(FUNNEL_TITLES, titles)
     if is_empty(df) or not (pd.to_numeric(df["customers"], errors="coerce").fillna(0) > 0).any():
         return no_data_chart(t)
     data = _stage_frame(df, labels)
+    if "observed" not in data:
+        data["observed"] = True
+    if "observed_customers" not in data:
+        data["observed_customers"] = data["customers"]
+    data["observed"] = data["observed"].astype(bool)
     base_n = data["customers"].iloc[0]
     data["insufficient"] = insufficient(data, None) | (base_n < MIN_N)
-    data["bar_text"] = [
-        f"{fmt_int(n, t)} · {t['insufficient'] if thin else fmt_pct(share, t)}"
-        for n, share, thin in zip(data["customers"], data["conv_from_start"], data["insufficient"], strict=True)
-    ]
+    data["bar_customers"] = data["customers"].where(data["observed"], 0)
+
+    def bar_text(n, share, thin, seen, seen_n) -> str:
+        if not seen:
+            return f"{fmt_int(n, t)} · {t['not_observed']}"
+        text = f"{fmt_int(n, t)} · {t['insufficient'] if thin else fmt_pct(share, t)}"
+        return text + (f" · {fmt_int(seen_n, t)} {t['seen_here']}" if seen_n < n else "")
+
+    data["bar_text"] = [bar_text(*v) for v in zip(data["customers"], data["conv_from_start"], data["insufficient"],
+                                                  data["observed"], data["observed_customers"], strict=True)]
     data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
                              for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
     order = data["stage_label"].tolist()
 
     base = alt.Chart(data).encode(
         y=alt.Y("stage_label:N", sort=order, title=t["stage"]),
-        x=alt.X("customers:Q", title=t["customers"], scale=alt.Scale(domain=value_domain(data["customers"].max())),
+        x=alt.X("bar_customers:Q", title=t["customers"],
+                scale=alt.Scale(domain=value_domain(data["customers"].max())),
                 axis=alt.Axis(format=",d", tickMinStep=1)),
         tooltip=[
             alt.Tooltip("stage_label:N", title=t["stage"]),
             alt.Tooltip("customers:Q", title=t["customers"], format=",d"),
+            alt.Tooltip("observed_customers:Q", title=t["observed_customers"], format=",d"),
             alt.Tooltip("conv_from_start:Q", title=t["conv_from_start"], format=".1%"),
             alt.Tooltip("conv_from_previous:Q", title=t["conv_from_previous"], format=".1%"),
             alt.Tooltip("interval_text:N", title=f"{t['conv_from_previous']} — {t['interval']}"),
             alt.Tooltip("drop_off:Q", title=t["drop_off"], format=",d"),
         ],
     )
-    bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
+    bars = base.transform_filter("!datum.insufficient").transform_filter("datum.observed").mark_bar().encode(
         color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR)
+    grey = base.transform_filter("datum.insufficient").transform_filter("datum.observed").mark_bar(**GREY_BAR)
     text = base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour())
     return finish(alt.layer(bars, grey, text).properties(height=alt.Step(46)), t)
 

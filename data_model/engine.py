@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from data_model import models
-from data_model.channels import channel_kind
+from data_model.channels import channel_kind, channel_operational
 from data_model.stages import STAGE_MODELS, StageDef, load_stage_model, validate_stage_model
 from data_model.text import slug
 
@@ -465,4 +465,4 @@ def stage_model(db: Database) -> list[models.Stage]:
 
 
 def new_channel(code: str, label: str) -> models.Channel:
-    return models.Channel(code=code, label=label, kind=channel_kind(code))
+    return models.Channel(code=code, label=label, kind=channel_kind(code), operational=channel_operational(code))

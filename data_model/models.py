@@ -13,7 +13,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0004"
+SCHEMA_VERSION = "0005"
 
 
 class Meta(SQLModel, table=True):
@@ -51,6 +51,9 @@ class Channel(SQLModel, table=True):
     code: str = Field(primary_key=True)
     label: str
     kind: str = "digital"  # digital | physical
+    # Schema 0005: not a journey channel (a carrier, a survey e-mail). Its touchpoints count for stages, funnel
+    # and revenue, but not for the channel mix, ROPO / showrooming and the transitions.
+    operational: bool = False
 
 
 class ImportBatch(SQLModel, table=True):

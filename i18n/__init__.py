@@ -180,40 +180,80 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                 "en": "No significant difference between groups after Benjamini–Hochberg "
                                       "correction (q < 0.05)."},
     "funnel.how": {
-        "fr": "**Entonnoir ouvert** : un client compte à l'étape k si son étape la plus avancée est k ou au-delà "
-              "(des étapes peuvent être sautées). **Entonnoir fermé** : il compte à l'étape k s'il a atteint les "
-              "étapes 1…k dans cet ordre dans le temps. **Depuis l'étape précédente** : clients à k / clients à "
-              "k−1, avec l'intervalle de Wilson à 95 %. **Perdus** : clients à k−1 qui ne vont pas à k. **Temps "
-              "médian** : entre la première atteinte de deux étapes consécutives, parmi les clients qui ont atteint "
-              "les deux. **Comparaison** : un khi-deux par étape teste si la conversion diffère entre groupes ; "
-              "seules les étapes significatives après correction de Benjamini–Hochberg sont marquées ★.",
-        "en": "**Open funnel**: a customer counts at stage k when their furthest stage is k or beyond (stages may "
-              "be skipped). **Closed funnel**: they count at stage k when they reached stages 1…k in that order in "
-              "time. **From previous stage**: customers at k / customers at k−1, with its 95% Wilson interval. "
-              "**Dropped**: customers at k−1 who do not reach k. **Median time**: between the first reach of two "
-              "consecutive stages, among customers who reached both. **Comparison**: a chi-square per step tests "
-              "whether conversion differs between groups; only steps significant after Benjamini–Hochberg "
-              "correction are marked ★."},
+        "fr": "**Atteinte**\u00a0: un client atteint l'étape k si son étape la plus avancée est k ou au-delà "
+              "(des étapes peuvent être sautées)\u00a0; **vus à l'étape**\u00a0: clients ayant un point de "
+              "contact à k. Une étape où personne n'est vu est «\u00a0non observée dans les "
+              "données\u00a0»\u00a0: sans taux, hors des passages d'étape. **Entonnoir fermé**\u00a0: les "
+              "étapes dans l'ordre du parcours — l'étape suivante compte au premier point de contact qui "
+              "vient après l'étape précédente\u00a0; un client entre à la première étape où il est vu. "
+              "**Depuis l'étape précédente**\u00a0: part des clients de l'étape observée précédente qui vont "
+              "à k, avec l'intervalle de Wilson à 95\u00a0%. **Perdus**\u00a0: ceux qui n'y vont pas. **Temps "
+              "médian**\u00a0: entre la première atteinte de deux étapes consécutives, parmi les clients qui "
+              "ont atteint les deux. **Comparaison**\u00a0: un khi-deux par étape teste si la conversion "
+              "diffère entre groupes\u00a0; seules les étapes significatives après correction de "
+              "Benjamini–Hochberg sont marquées ★.",
+        "en": "**Reached**: a customer reaches stage k when their furthest stage is k or beyond (stages may be "
+              "skipped); **seen at the stage**: customers with a touchpoint at k. A stage where nobody is seen is "
+              "\"not observed in the data\": no rate, left out of the steps. **Closed funnel**: the stages in journey "
+              "order — the next stage counts at the first touchpoint that comes after the previous step; a customer "
+              "enters at the first stage they are seen at. **From previous stage**: the share of the previous "
+              "observed stage's customers who go on to k, with its 95% Wilson interval. **Dropped**: those who do not. "
+              "**Median time**: between the first reach of two consecutive stages, among customers who reached both. "
+              "**Comparison**: a chi-square per step tests whether conversion differs between groups; only steps "
+              "significant after Benjamini–Hochberg correction are marked ★."},
+    # -- a funnel of what was seen, in the order it happened (issue 15): observed stages, the weakest step's
+    #    ranking rule; said the same way by the funnel page, the overview, the story and the deck
+    "funnel.col.observed": {"fr": "Vus à l'étape", "en": "Seen at the stage"},
+    "funnel.col.from": {"fr": "Depuis", "en": "From"},
+    "funnel.not_observed": {"fr": "non observée", "en": "not observed"},
+    "funnel.not_observed_stages": {
+        "fr": "Non observées dans les données (aucun point de contact, hors des taux de passage)\u00a0: {stages}.",
+        "en": "Not observed in the data (no touchpoint; left out of the step conversions): {stages}."},
+    "funnel.skipped": {
+        "fr": "{stage}\u00a0: {share} des clients atteignent une étape ultérieure sans point de contact ici "
+              "({reached} {reached|atteint|atteignent} l'étape, {observed} y {observed|est vu|sont vus}).",
+        "en": "{stage}: {share} of customers reach a later stage without a touchpoint here ({reached} "
+              "{reached|reaches|reach} the stage, {observed} {observed|is|are} seen there)."},
+    "finding.not_ranked": {
+        "fr": "{skipped} des clients atteignent une étape ultérieure sans point de contact à l'étape {stage}\u00a0: "
+              "{src} → {stage} n'est pas classée\u00a0; {observed} des clients y ont été vus.",
+        "en": "{skipped} of customers reach a later stage without a touchpoint at {stage}: {src} → {stage} is not "
+              "ranked; {observed} of customers were seen at {stage}."},
+    "finding.weakest_term": {"fr": "Étape la plus faible", "en": "Weakest step"},
+    "finding.weakest_definition": {
+        "fr": "le plus faible taux de passage de l'entonnoir fermé (étapes dans l'ordre du parcours) entre étapes "
+              "observées, parmi les étapes partant d'au moins 30 clients et dont l'étape d'arrivée est observée pour "
+              "au moins 80\u00a0% des clients qui l'atteignent\u00a0; les autres ne sont pas classées.",
+        "en": "the lowest step conversion of the closed funnel (stages in journey order) between observed stages, "
+              "among steps that start with at least 30 customers and whose later stage is observed for at least 80% "
+              "of the customers who reach it; the others are not ranked."},
+    "finding.no_ranked_step": {"fr": "Aucune étape ne peut être classée au taux de passage.",
+                               "en": "No step can be ranked by step conversion."},
     # channels
     "channels.mix": {"fr": "Mono-, multi- ou cross-canal", "en": "Mono-, multi- or cross-channel"},
     "channels.mono": {"fr": "mono-canal", "en": "mono-channel"},
     "channels.multi": {"fr": "multicanal", "en": "multichannel"},
     "channels.cross": {"fr": "cross-canal", "en": "cross-channel"},
     "channels.mix_definition": {
-        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux canaux "
-              "(ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque avancée "
-              "se fait sur le même.",
+        "fr": "Mono-canal : un seul canal. Cross-canal : le parcours avance d'étape sur au moins deux "
+              "canaux (ex. recherche en ligne, achat en magasin). Multicanal : plusieurs canaux, mais chaque "
+              "avancée se fait sur le même. Les canaux opérationnels (transporteur, e-mail d'enquête) n'en font "
+              "pas partie.",
         "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
               "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
-              "happens on the same one."},
+              "happens on the same one. Operational channels (a carrier, a survey e-mail) are left out."},
     "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
     "channels.col.share": {"fr": "Part", "en": "Share"},
     "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
     "channels.ropo": {"fr": "ROPO (recherche en ligne, achat physique)", "en": "ROPO (research online, buy offline)"},
-    "channels.ropo_help": {"fr": "Parmi les clients convertis : étape précédant la conversion atteinte d'abord sur "
-                                 "un canal digital, conversion atteinte d'abord sur un canal physique.",
-                           "en": "Among converted customers: the stage before conversion first reached on a "
-                                 "digital channel, conversion first reached on a physical one."},
+    "channels.ropo_help": {"fr": "Parmi les clients convertis : le premier point de contact à l'étape de "
+                                 "conversion est sur un canal physique, et un point de contact digital à une étape "
+                                 "antérieure le précède dans le parcours (acheter en magasin puis regarder en ligne "
+                                 "n'en est pas). Canaux opérationnels exclus.",
+                           "en": "Among converted customers: the first touchpoint at the conversion stage is on a "
+                                 "physical channel, and a digital touchpoint at an earlier stage comes before it in "
+                                 "the journey (buying in store, then browsing online is not ROPO). Operational "
+                                 "channels left out."},
     "channels.showrooming": {"fr": "Showrooming (vu en magasin, acheté en ligne)",
                              "en": "Showrooming (seen in store, bought online)"},
     "channels.showrooming_help": {"fr": "L'inverse du ROPO, parmi les clients convertis.",
@@ -222,9 +262,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                "en": "95% Wilson intervals — ROPO: {ropo}; showrooming: {show}."},
     "channels.transitions": {"fr": "D'un canal à l'autre", "en": "From one channel to the next"},
     "channels.transitions_help": {"fr": "Nombre de passages d'un canal (ligne) au canal du point de contact suivant "
-                                        "(colonne), même canal compris.",
+                                        "(colonne), même canal compris. Les canaux opérationnels sont retirés de la "
+                                        "suite des points de contact.",
                                   "en": "Count of moves from a channel (row) to the channel of the next touchpoint "
-                                        "(column), same channel included."},
+                                        "(column), same channel included. Operational channels are taken out of the "
+                                        "sequence of touchpoints."},
     "channels.flows": {"fr": "Canal de première atteinte de chaque étape",
                        "en": "Channel on which each stage is first reached"},
     "channels.flows_help": {"fr": "Chaque ruban relie le canal sur lequel un client a atteint une étape à celui de "
@@ -357,11 +399,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
                           "en": "Too few customers to compare the stages."},
     "story.crossover.title": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
     "story.crossover.caption": {
-        "fr": "{cross} des clients ont un parcours cross-canal ; ils convertissent à {conv_cross} contre {conv_mono} "
-              "en mono-canal. {ropo} des {converted} acheteurs ont cherché en ligne puis acheté en magasin (ROPO).",
-        "en": "{cross} of customers have a cross-channel journey; they convert at {conv_cross} against {conv_mono} "
-              "for mono-channel ones. {ropo} of the {converted} buyers researched online, then bought offline "
-              "(ROPO)."},
+        "fr": "{cross} des clients ont un parcours cross-canal ; parmi les clients vus à au moins deux étapes, "
+              "ils convertissent à {conv_cross} contre {conv_mono} en mono-canal. {ropo} des {converted} acheteurs "
+              "ont cherché en ligne puis acheté en magasin (ROPO).",
+        "en": "{cross} of customers have a cross-channel journey; among customers seen at two stages or more, they "
+              "convert at {conv_cross} against {conv_mono} for mono-channel ones. {ropo} of the {converted} buyers "
+              "researched online, then bought offline (ROPO)."},
     "story.crossover.none": {"fr": "Aucun parcours pour cette sélection.", "en": "No journey for this selection."},
     "story.satisfaction.caption": {
         "fr": "NPS global {nps} ({n} réponses) ; le plus bas à l'étape {stage} : {stage_nps} ({stage_n} réponses).",
@@ -378,8 +421,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.next.irritant": {
         "fr": "Traiter l'irritant {cell} : {customers} clients, NPS {nps} contre {overall} au global.",
         "en": "Fix the {cell} irritant: {customers} customers, NPS {nps} against {overall} overall."},
-    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} perdus).",
-                        "en": "Reduce the drop between {src} and {dst} ({lost} lost)."},
+    "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} des {n} clients allés jusqu'à "
+                              "{src} s'y arrêtent, au taux de passage).",
+                        "en": "Reduce the drop between {src} and {dst} ({lost} of the {n} customers who got as far "
+                              "as {src} stop there, by step conversion)."},
     "story.next.detractors": {
         "fr": "Rappeler les détracteurs : ils partent {rr} fois plus ({detractors} contre {others}).",
         "en": "Call back the detractors: they leave {rr} times as often ({detractors} against {others})."},
@@ -633,7 +678,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.kind.digital": {"fr": "digital", "en": "digital"},
     "data.kind.physical": {"fr": "physique", "en": "physical"},
     "data.save_mapping": {"fr": "Enregistrer la correspondance", "en": "Save the mapping"},
-    "data.channels": {"fr": "Canaux : digital ou physique", "en": "Channels: digital or physical"},
+    "data.channels": {"fr": "Canaux : digital ou physique, de parcours ou opérationnel",
+                      "en": "Channels: digital or physical, journey or operational"},
     "data.save_channels": {"fr": "Enregistrer les canaux", "en": "Save the channels"},
     "data.saved": {"fr": "Enregistré.", "en": "Saved."},
     "data.demo_only": {"fr": "Cette base contient la société de démonstration (clients fictifs) et rien d'autre.",
@@ -1299,6 +1345,42 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
 }
 CATALOGUE.update(LOADER_TEXTS)
 
+# Operational channels, the mix comparison (issue 15): the command line's and the pages' texts.
+OPERATIONAL_TEXTS: dict[str, dict[str, str]] = {
+    "load.setting.nothing_to_set": {"fr": "Rien à changer : donnez une nature ({accepted}), --operational ou "
+                                          "--journey",
+                                    "en": "Nothing to change: give a kind ({accepted}), --operational or --journey"},
+    "load.cli.role_set.operational": {"fr": "Le canal {channel} est opérationnel : hors du mix de canaux, du "
+                                            "ROPO/showrooming et des transitions (ses points de contact comptent "
+                                            "pour les étapes, le tunnel et le chiffre d'affaires)",
+                                      "en": "Channel {channel} is operational: left out of the channel mix, "
+                                            "ROPO/showrooming and transitions (its touchpoints count for stages, the "
+                                            "funnel and revenue)"},
+    "load.cli.role_set.journey": {"fr": "Le canal {channel} est un canal de parcours",
+                                  "en": "Channel {channel} is a journey channel"},
+    "data.col.operational": {"fr": "Opérationnel (hors parcours)", "en": "Operational (not a journey channel)"},
+    "data.operational_help": {
+        "fr": "Un canal opérationnel (transporteur, e-mail d'enquête) compte pour les étapes, le tunnel et le chiffre "
+              "d'affaires, mais pas pour le mix de canaux, le ROPO/showrooming ni les transitions. Aussi : "
+              "`python -m loaders channel-kind CANAL --operational` (ou `--journey`).",
+        "en": "An operational channel (a carrier, a survey e-mail) counts for stages, the funnel and revenue, but not "
+              "for the channel mix, ROPO/showrooming or transitions. Also: `python -m loaders channel-kind CHANNEL "
+              "--operational` (or `--journey`)."},
+    "channels.col.compared": {"fr": "Comparés (≥ 2 étapes)", "en": "Compared (≥ 2 stages)"},
+    "channels.compared": {
+        "fr": "Conversion et NPS comparés parmi les clients vus à au moins deux étapes ({n} {n|client|clients}) : "
+              "un parcours cross-canal en demande deux, un parcours mono-canal peut n'en avoir qu'une.",
+        "en": "Conversion and NPS compared among customers seen at two stages or more ({n} {n|customer|customers}): "
+              "a cross-channel journey needs two, a mono-channel one can have one."},
+    "channels.no_journey_channel": {
+        "fr": "{n} {n|client n'a|clients n'ont} de points de contact que sur des canaux opérationnels : "
+              "aucun canal de parcours, hors des trois classes.",
+        "en": "{n} {n|customer has|customers have} touchpoints on operational channels only: no journey channel, "
+              "in none of the three classes."},
+}
+LOADER_TEXTS.update({k: v for k, v in OPERATIONAL_TEXTS.items() if k.startswith("load.")})
+CATALOGUE.update(OPERATIONAL_TEXTS)
+
 
 def pick(lang: str | None) -> str:
     """A supported language from a language tag ("en-GB" → "en"), else the default."""
@@ -1432,6 +1514,9 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "steps": ("Étapes", "Steps"),
     "variants": ("Parcours distincts", "Distinct journeys"),
     "between": ("Entre les étapes", "Between stages"),
+    "not_observed": ("non observée dans les données", "not observed in the data"),
+    "observed_customers": ("Clients vus à l'étape", "Customers seen at the stage"),
+    "seen_here": ("vus ici", "seen here"),
     "channel": ("Canal", "Channel"),
     "churn_rate": ("Taux de churn", "Churn rate"),
     "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),

@@ -75,10 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stage")
     _add_lang(p)
 
-    p = sub.add_parser("channel-kind", help="classify a channel as digital or physical")
+    p = sub.add_parser("channel-kind", help="classify a channel as digital or physical, and as a journey channel "
+                                            "or an operational one (a carrier, a survey e-mail)")
     _add_db(p)
     p.add_argument("channel")
-    p.add_argument("kind", choices=["digital", "physical"])
+    p.add_argument("kind", nargs="?", choices=["digital", "physical"])
+    role = p.add_mutually_exclusive_group()
+    role.add_argument("--operational", dest="operational", action="store_const", const=True, default=None,
+                      help="not a journey channel: left out of the channel mix, ROPO/showrooming and transitions")
+    role.add_argument("--journey", dest="operational", action="store_const", const=False,
+                      help="a journey channel (the default of every channel)")
     _add_lang(p)
 
     p = sub.add_parser("export-parquet", help="write the tables the analytics read as DIR/<table>.parquet "
@@ -270,14 +276,18 @@ def cmd_channel_kind(args) -> int:
         if not is_initialised(db):
             _err(Message("load.setting.no_channel", channel=Quoted(args.channel)).render(args.lang))
             return 2
-        code = set_channel_kind(db, args.channel, args.kind)
+        code = set_channel_kind(db, args.channel, args.kind, args.operational)
     except SettingError as exc:
         _err(exc.message_in(args.lang))
         return 2
     finally:
         db.close()
-    print(Message("load.cli.kind_set", channel=Quoted(code), kind=Message(f"load.cli.kind.{args.kind}"))
-          .render(args.lang))
+    if args.kind is not None:
+        print(Message("load.cli.kind_set", channel=Quoted(code), kind=Message(f"load.cli.kind.{args.kind}"))
+              .render(args.lang))
+    if args.operational is not None:
+        role = "operational" if args.operational else "journey"
+        print(Message(f"load.cli.role_set.{role}", channel=Quoted(code)).render(args.lang))
     return 0
 
 

@@ -1,5 +1,6 @@
 """The editable settings that imports use: the touchpoint-type → stage mapping and the channels'
-digital/physical kind. One definition for the command line and the Data page."""
+digital/physical kind and whether each is a journey channel or an operational one. One definition for the
+command line and the Data page."""
 
 from sqlmodel import select
 
@@ -58,15 +59,22 @@ def replace_type_mapping(db: Database, mapping: dict[str, str]) -> None:
         s.commit()
 
 
-def set_channel_kind(db: Database, channel: str, kind: str) -> str:
-    """Classify a channel (by code or spelling) as digital or physical; returns its code."""
-    if kind not in KINDS:
+def set_channel_kind(db: Database, channel: str, kind: str | None = None, operational: bool | None = None) -> str:
+    """Classify a channel (by code or spelling): ``kind`` digital or physical, ``operational`` True (not a journey
+    channel: a carrier, a survey e-mail) or False (a journey channel); None leaves that setting as it is.
+    Returns the channel's code."""
+    if kind is None and operational is None:
+        raise SettingError(Message("load.setting.nothing_to_set", accepted=", ".join(KINDS)))
+    if kind is not None and kind not in KINDS:
         raise SettingError(Message("load.setting.not_kind", kind=Quoted(kind), accepted=", ".join(KINDS)))
     with db.session() as s:
         row = s.get(Channel, slug(channel or ""))
         if row is None:
             raise SettingError(Message("load.setting.no_channel", channel=Quoted(channel)))
-        row.kind = kind
+        if kind is not None:
+            row.kind = kind
+        if operational is not None:
+            row.operational = bool(operational)
         s.add(row)
         s.commit()
         return row.code

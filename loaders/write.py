@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from data_model import Database, ImportBatch, ImportFile, TouchpointType, ensure_initialised, meta, stage_model
-from data_model.channels import channel_kind
+from data_model.channels import channel_kind, channel_operational
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
 from data_model.stages import StageDef
@@ -444,8 +444,8 @@ def _create_channels(conn, stager: _Stager, validated: list[Validated | None]) -
     existing = {r[0] for r in conn.exec_driver_sql("SELECT code FROM channels")}
     new = candidates[~candidates["channel"].isin(existing)]
     for code, label in new.itertuples(index=False):
-        conn.execute(sa.text("INSERT INTO channels (code, label, kind) VALUES (:c, :l, :k)"),
-                     {"c": code, "l": label, "k": channel_kind(code)})
+        conn.execute(sa.text("INSERT INTO channels (code, label, kind, operational) VALUES (:c, :l, :k, :o)"),
+                     {"c": code, "l": label, "k": channel_kind(code), "o": channel_operational(code)})
     return list(new["channel"])
 
 

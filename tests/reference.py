@@ -8,10 +8,13 @@ from decimal import Decimal
 
 
 def reference_report(stages, conversion, customers, touchpoints, feedback,
-                     personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None):
+                     personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None,
+                     operational=()):
     """stages: codes in order. customers: {id: {"persona", "segment", "churned"}}.
     touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
-    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}]."""
+    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}].
+    operational: codes of the channels that are not journey channels (the channel mix and the transitions
+    read only the other channels' touchpoints, in journey order)."""
     pos = {s: i for i, s in enumerate(stages, start=1)}
 
     def customer_ok(cid):
@@ -31,13 +34,22 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
         j.sort(key=lambda x: x[:3])
 
     furthest = {c: max(p for _, p, _, _ in j) for c, j in journeys.items()}
-    funnel = [{"stage": s, "customers": sum(1 for f in furthest.values() if f >= pos[s])} for s in stages]
+    funnels = reference_funnels(stages, {c: [(ts, t["stage"]) for ts, _, _, t in j] for c, j in journeys.items()})
+    funnel = []
+    for row in funnels["open"]:
+        rate, low, high = ((row["reached"] / len(journeys), *wilson(row["reached"], len(journeys)))
+                           if row["observed"] else (None, None, None))
+        funnel.append({"stage": row["stage"], "customers": row["reached"], "observed_customers": row["observed"],
+                       "rate": rate, "ci_low": low, "ci_high": high})
     converted = sum(1 for f in furthest.values() if f >= pos[conversion])
     n = len(journeys)
 
     mix = Counter()
     trans = Counter()
-    for j in journeys.values():
+    for whole in journeys.values():
+        j = [row for row in whole if row[3]["channel"] not in operational]  # the journey touchpoints
+        if not j:
+            continue  # no journey channel: in no mix class
         chans = {t["channel"] for *_, t in j}
         best, advancing = 0, set()
         for _, p, _, t in j:
@@ -82,4 +94,80 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
         "channel_mix": {k: mix[k] for k in ("mono", "multi", "cross")},
         "transitions": sorted(({"from": a, "to": b, "count": c} for (a, b), c in trans.items()),
                               key=lambda r: (-r["count"], r["from"], r["to"])),
+        "weakest_step": reference_weakest_step(funnels)["worst"],
     }
+
+
+# -- the funnel: reached, observed, closed funnel, weakest step -------------------------------------------------
+
+MIN_N = 30
+OBSERVED_FOR_RANKING = 0.8
+
+
+def wilson(k: int, n: int, z: float = 1.959963984540054):
+    """95 % Wilson score interval of k successes out of n, exactly 0 (1) at k = 0 (k = n); (None, None) when
+    n = 0."""
+    if n == 0:
+        return None, None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
+
+
+def reference_funnels(stages, journeys, seen=None):
+    """stages: codes in order. journeys: {customer: [(ts, stage), …] already in journey order}.
+
+    ``open``: per stage, ``reached`` (furthest stage at or beyond it) and ``observed`` (a touchpoint there).
+    ``closed``: per stage, ``counted`` (a step there), and for an observed stage after the first observed one,
+    ``from_stage`` (the previous observed stage), ``base`` (counted there) and ``continued`` (counted there and at
+    this stage). Steps: a customer enters at the lowest observed stage they have a touchpoint at (its first
+    touchpoint in journey order); the step at each next observed stage is the first touchpoint there that comes
+    after the previous step in journey order; none → the customer's chain stops."""
+    rank = {s: i for i, s in enumerate(stages)}
+    reached = [sum(1 for j in journeys.values() if max(rank[st] for _, st in j) >= i) for i in range(len(stages))]
+    observed = [sum(1 for j in journeys.values() if any(st == s for _, st in j)) for s in stages]
+    seen = [s for s, n in zip(stages, observed, strict=True) if n] if seen is None else list(seen)
+    steps = {}
+    for c, j in journeys.items():
+        mine = [s for s in seen if any(st == s for _, st in j)]
+        chain, after = set(), None
+        for s in seen[seen.index(mine[0]):]:
+            at = [i for i, (_, st) in enumerate(j) if st == s and (after is None or i > after)]
+            if not at:
+                break
+            chain.add(s)
+            after = at[0]
+        steps[c] = chain
+    closed = []
+    for s in stages:
+        row = {"stage": s, "counted": sum(1 for ch in steps.values() if s in ch), "from_stage": None}
+        if s in seen and seen.index(s) > 0:
+            prev = seen[seen.index(s) - 1]
+            row.update(from_stage=prev, base=sum(1 for ch in steps.values() if prev in ch),
+                       continued=sum(1 for ch in steps.values() if prev in ch and s in ch))
+        closed.append(row)
+    return {"cohort": len(journeys),
+            "open": [{"stage": s, "reached": r, "observed": o} for s, r, o in zip(stages, reached, observed,
+                                                                                  strict=True)],
+            "closed": closed}
+
+
+def reference_weakest_step(funnels):
+    """``worst``: the closed funnel's lowest step conversion among steps with ``base`` ≥ 30 whose later stage is
+    observed for ≥ 80 % of those who reached it (ties: the earliest); ``not_ranked``: steps whose later stage is
+    not, with the cohort shares skipping it and seen at it."""
+    worst, not_ranked = None, []
+    n = funnels["cohort"]
+    for o, c in zip(funnels["open"], funnels["closed"], strict=True):
+        if c["from_stage"] is None:
+            continue
+        if not (o["reached"] and o["observed"] >= OBSERVED_FOR_RANKING * o["reached"]):
+            not_ranked.append({"from_stage": c["from_stage"], "to_stage": c["stage"],
+                               "skipped_share": (o["reached"] - o["observed"]) / n,
+                               "observed_share": o["observed"] / n})
+            continue
+        if c["base"] >= MIN_N and (worst is None or c["continued"] / c["base"] < worst["rate"]):
+            worst = {"from_stage": c["from_stage"], "to_stage": c["stage"], "rate": c["continued"] / c["base"],
+                     "customers": c["base"]}
+    return {"worst": worst, "not_ranked": not_ranked}

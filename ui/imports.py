@@ -161,7 +161,8 @@ def channel_table() -> pd.DataFrame:
     db, lock = resources()
     with lock, db.session() as s:
         rows = s.exec(select(Channel).order_by(Channel.code)).all()
-    return pd.DataFrame([{"code": c.code, "label": c.label, "kind": c.kind} for c in rows])
+    return pd.DataFrame([{"code": c.code, "label": c.label, "kind": c.kind, "operational": bool(c.operational)}
+                         for c in rows], columns=["code", "label", "kind", "operational"])
 
 
 def save_mapping(table: pd.DataFrame, lang: str | None = None) -> str | None:
@@ -177,11 +178,13 @@ def save_mapping(table: pd.DataFrame, lang: str | None = None) -> str | None:
 
 
 def save_channel_kinds(table: pd.DataFrame, lang: str | None = None) -> str | None:
+    """Save the edited channels table: each channel's kind and whether it is operational (not a journey channel)."""
     db, lock = resources()
+    operational = table["operational"] if "operational" in table.columns else [None] * len(table)
     try:
         with lock:
-            for code, kind in zip(table["code"], table["kind"], strict=True):
-                settings.set_channel_kind(db, code, kind)
+            for code, kind, op in zip(table["code"], table["kind"], operational, strict=True):
+                settings.set_channel_kind(db, code, kind, None if op is None or pd.isna(op) else bool(op))
     except settings.SettingError as exc:
         return exc.message_in(lang)
     st.cache_data.clear()

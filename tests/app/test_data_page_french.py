@@ -235,7 +235,7 @@ def test_the_command_line_speaks_english_by_default_and_french_with_lang_fr(tmp_
 
 # --- the Data page in the real app -----------------------------------------------------------------------------
 
-SETTINGS_TABLES = ({"#", "code", "FR", "EN", "conversion"}, {"type", "stage"}, {"code", "label", "kind"})
+SETTINGS_TABLES = ({"#", "code", "FR", "EN", "conversion"}, {"type", "stage"}, {"code", "label", "kind", "operational"})
 USER_COLUMNS = {"fichier", "valeur", "colonne", "Fichier", "file", "value", "column", "File"}
 
 

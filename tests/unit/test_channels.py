@@ -21,11 +21,21 @@ from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
-MIX_COLUMNS = ["mix", "customers", "share", "converted", "conversion_rate", "conv_ci_low", "conv_ci_high",
+MIX_COLUMNS = ["mix", "customers", "share", "compared", "converted", "conversion_rate", "conv_ci_low", "conv_ci_high",
                "responses", "nps", "nps_ci_low", "nps_ci_high"]
 FLOW_COLUMNS = ["from_stage", "from_position", "from_channel", "to_stage", "to_position", "to_channel", "customers"]
 DIGITAL_COLUMNS = ["stage", "position", "touchpoints", "digital", "physical", "digital_share", "customers",
                    "customers_digital_first", "digital_first_share"]
+
+
+def set_operational(db, *codes, operational=True):
+    """Mark channels as operational (not journey channels: a carrier, a survey e-mail)."""
+    with Session(db.engine) as s:
+        for code in codes:
+            ch = s.get(Channel, code)
+            ch.operational = operational
+            s.add(ch)
+        s.commit()
 
 
 def set_kinds(db, **kinds):
@@ -49,11 +59,12 @@ def flows(db, filters=None) -> set[tuple]:
     return {(r["from_stage"], r["from_channel"], r["to_stage"], r["to_channel"], r["customers"]) for r in records(df)}
 
 
-def mix_row(mix, customers, share, converted, promoters, detractors, responses):
-    low, high = wilson_interval(converted, customers)
+def mix_row(mix, customers, share, compared, converted, promoters, detractors, responses):
+    """``customers``/``share``: the whole class; the rest: its customers observed at two or more stages."""
+    low, high = wilson_interval(converted, compared)
     score, nlow, nhigh = nps_with_interval(promoters, detractors, responses)
-    return {"mix": mix, "customers": customers, "share": share, "converted": converted,
-            "conversion_rate": converted / customers if customers else None, "conv_ci_low": low,
+    return {"mix": mix, "customers": customers, "share": share, "compared": compared, "converted": converted,
+            "conversion_rate": converted / compared if compared else None, "conv_ci_low": low,
             "conv_ci_high": high, "responses": responses, "nps": score, "nps_ci_low": nlow, "nps_ci_high": nhigh}
 
 
@@ -66,7 +77,7 @@ def ropo_of(db, filters=None) -> dict:
 def test_no_data(db):
     mix = channels.mix_outcomes(db)
     assert list(mix.columns) == MIX_COLUMNS
-    assert records(mix) == [mix_row(m, 0, None, 0, 0, 0, 0) for m in ("mono", "multi", "cross")]
+    assert records(mix) == [mix_row(m, 0, None, 0, 0, 0, 0, 0) for m in ("mono", "multi", "cross")]
     assert mix["customers"].dtype == "int64" and mix["share"].dtype == "float64"
     tm = channels.transition_matrix(db)
     assert list(tm.columns) == ["from_channel", "to_channel", "count", "share_of_from"] and tm.empty
@@ -79,7 +90,7 @@ def test_no_data(db):
          "customers": 0, "customers_digital_first": 0, "digital_first_share": None}
         for i, s in enumerate(STAGES, start=1)]
     assert ropo_of(db) == {
-        "research_stage": "consideration", "conversion_stage": "purchase", "converted": 0,
+        "conversion_stage": "purchase", "converted": 0,
         "ropo": 0, "ropo_rate": None, "ropo_ci_low": None, "ropo_ci_high": None,
         "showrooming": 0, "showrooming_rate": None, "showrooming_ci_low": None, "showrooming_ci_high": None,
     }
@@ -90,8 +101,10 @@ def test_one_customer(db):
          [tp("solo", "2024-03-01 10:00", "store", "purchase")],
          [fb("solo", "2024-03-02", "purchase", nps=9, channel="store")])
     set_kinds(db, store="physical")
-    assert records(channels.mix_outcomes(db)) == [
-        mix_row("mono", 1, 1.0, 1, 1, 0, 1), mix_row("multi", 0, 0.0, 0, 0, 0, 0), mix_row("cross", 0, 0.0, 0, 0, 0, 0)]
+    # one stage: mono, but not in the comparison (a cross-channel journey needs two stages)
+    assert records(channels.mix_outcomes(db)) == [mix_row("mono", 1, 1.0, 0, 0, 0, 0, 0),
+                                                  mix_row("multi", 0, 0.0, 0, 0, 0, 0, 0),
+                                                  mix_row("cross", 0, 0.0, 0, 0, 0, 0, 0)]
     assert channels.transition_matrix(db).empty
     assert channels.stage_flows(db).empty  # one reached stage: no flow
     ds = records(channels.digital_share_by_stage(db))
@@ -99,7 +112,7 @@ def test_one_customer(db):
                      "digital_share": 0.0, "customers": 1, "customers_digital_first": 0, "digital_first_share": 0.0}
     assert all(r["customers"] == 0 for i, r in enumerate(ds) if i != 2)
     got = ropo_of(db)
-    assert (got["converted"], got["ropo"], got["showrooming"]) == (1, 0, 0)  # never reached consideration
+    assert (got["converted"], got["ropo"], got["showrooming"]) == (1, 0, 0)  # nothing before the purchase
     assert got["ropo_rate"] == 0.0 and (got["ropo_ci_low"], got["ropo_ci_high"]) == wilson_interval(0, 1)
 
 
@@ -107,23 +120,24 @@ def test_one_customer(db):
 
 def test_mix_outcomes_example(db):
     load_example(db)
-    # c3 mono (consideration only; a 7), c2 multi (purchase; a 3), c1 cross (purchase; a 10, its CSAT-only
-    # row is not a response); c5 has no touchpoint: in no class
+    # c3 mono (consideration only, one stage: not compared; its 7 left out), c2 multi (awareness and purchase;
+    # a 3), c1 cross (three stages; a 10, its CSAT-only row is not a response); c5 has no touchpoint: in no class
     assert records(channels.mix_outcomes(db)) == [
-        mix_row("mono", 1, 1 / 3, 0, 0, 0, 1),
-        mix_row("multi", 1, 1 / 3, 1, 0, 1, 1),
-        mix_row("cross", 1, 1 / 3, 1, 1, 0, 1),
+        mix_row("mono", 1, 1 / 3, 0, 0, 0, 0, 0),
+        mix_row("multi", 1, 1 / 3, 1, 1, 0, 1, 1),
+        mix_row("cross", 1, 1 / 3, 1, 1, 1, 0, 1),
     ]
 
 
-def test_mix_outcomes_counts_every_response_of_the_class(db):
+def test_mix_outcomes_counts_every_response_of_the_compared_customers(db):
     load(db, [], [tp("a", "2024-01-01", "web", "awareness"), tp("b", "2024-01-01", "web", "purchase"),
                   tp("b", "2024-01-02", "web", "service")],
          [fb("a", "2024-01-02", "awareness", nps=10), fb("a", "2024-01-03", "awareness", nps=0),
           fb("b", "2024-01-03", "purchase", nps=9), fb("b", "2024-01-04", "retired_stage", nps=8),
           fb("b", "2024-01-05", "purchase", csat=2), fb("nobody", "2024-01-05", "purchase", nps=0)])
     mono = records(channels.mix_outcomes(db))[0]
-    assert mono == mix_row("mono", 2, 1.0, 1, 2, 1, 4)  # 10, 0, 9, 8 (a stage outside the model counts too)
+    # a: one stage, not compared (its 10 and 0 left out); b: two stages: 9 and 8 (a stage outside the model counts)
+    assert mono == mix_row("mono", 2, 1.0, 1, 1, 1, 0, 2)
 
 
 def test_mix_counts_equal_the_reports_channel_mix_and_conversion(db):
@@ -132,7 +146,7 @@ def test_mix_counts_equal_the_reports_channel_mix_and_conversion(db):
         rep = report(db, f)
         mix = channels.mix_outcomes(db, f)
         assert dict(zip(mix["mix"], mix["customers"].tolist(), strict=True)) == rep["channel_mix"]
-        assert int(mix["converted"].sum()) == rep["conversion"]["customers"]
+        assert int(mix["converted"].sum()) <= rep["conversion"]["customers"]
 
 
 def test_transition_matrix_example(db):
@@ -248,8 +262,17 @@ ROPO_TOUCHPOINTS = [
     # n1: all online → neither; n2: all in store → neither
     tp("n1", "2024-01-01", "web", "consideration"), tp("n1", "2024-01-02", "web", "purchase"),
     tp("n2", "2024-01-01", "store", "consideration"), tp("n2", "2024-01-02", "store", "purchase"),
-    # k1: never reached consideration → converted, in neither numerator
+    # k1: online at awareness (any earlier stage counts), then purchase in store → ROPO
     tp("k1", "2024-01-01", "web", "awareness"), tp("k1", "2024-01-02", "store", "purchase"),
+    # b1: bought in store, browsed online the next day → neither (time is followed)
+    tp("b1", "2024-01-01", "store", "purchase"), tp("b1", "2024-01-02", "web", "consideration"),
+    # t1: online consideration and store purchase at the same instant, entered purchase first: the stage order
+    # breaks the tie, consideration comes first → ROPO
+    tp("t1", "2024-01-05 10:00", "store", "purchase"), tp("t1", "2024-01-05 10:00", "web", "consideration"),
+    # o1: research online, the carrier (physical, operational) at purchase, then the web order: the first journey
+    # conversion touchpoint is on the web → neither
+    tp("o1", "2024-01-01", "web", "consideration"), tp("o1", "2024-01-02", "carrier", "purchase"),
+    tp("o1", "2024-01-03", "web", "purchase"),
     # x1: research online, no purchase touchpoint (skipped to service) → not converted here
     tp("x1", "2024-01-01", "web", "consideration"), tp("x1", "2024-01-02", "store", "service"),
     # x2: research only
@@ -257,26 +280,32 @@ ROPO_TOUCHPOINTS = [
 ]
 
 
-def test_ropo_and_showrooming(db):
+def test_ropo_and_showrooming_in_journey_order(db):
     load(db, [], ROPO_TOUCHPOINTS)
-    set_kinds(db, store="physical")
+    set_kinds(db, store="physical", carrier="physical")
+    set_operational(db, "carrier")
     got = ropo_of(db)
+    # converted: r1 r2 s1 n1 n2 k1 b1 t1 o1; ROPO: r1 r2 k1 t1; showrooming: s1
     assert got == {
-        "research_stage": "consideration", "conversion_stage": "purchase", "converted": 6,
-        "ropo": 2, "ropo_rate": 2 / 6,
-        "ropo_ci_low": wilson_interval(2, 6)[0], "ropo_ci_high": wilson_interval(2, 6)[1],
-        "showrooming": 1, "showrooming_rate": 1 / 6, "showrooming_ci_low": wilson_interval(1, 6)[0],
-        "showrooming_ci_high": wilson_interval(1, 6)[1],
+        "conversion_stage": "purchase", "converted": 9,
+        "ropo": 4, "ropo_rate": 4 / 9,
+        "ropo_ci_low": wilson_interval(4, 9)[0], "ropo_ci_high": wilson_interval(4, 9)[1],
+        "showrooming": 1, "showrooming_rate": 1 / 9, "showrooming_ci_low": wilson_interval(1, 9)[0],
+        "showrooming_ci_high": wilson_interval(1, 9)[1],
     }
-    # a date window that drops the research touchpoints: converted customers, no ROPO any more
+    # a date window that drops the day-1 research: b1 is no longer converted; only t1 (5 January) stays ROPO
     later = ropo_of(db, Filters(start=date(2024, 1, 2)))
-    assert (later["converted"], later["ropo"], later["showrooming"]) == (6, 0, 0)
-    # on the web alone nobody switches kind
+    assert (later["converted"], later["ropo"], later["showrooming"]) == (8, 1, 0)
+    # on the web alone nobody switches kind: r2, s1, n1, o1 converted on the web
     assert (ropo_of(db, Filters(channels=("web",)))["ropo"], ropo_of(db, Filters(channels=("web",)))["converted"]) \
-        == (0, 3)
+        == (0, 4)
+    # the carrier as a journey channel: o1's first purchase touchpoint is physical, after web research → ROPO
+    set_operational(db, "carrier", operational=False)
+    again = ropo_of(db)
+    assert (again["converted"], again["ropo"], again["showrooming"]) == (9, 5, 1)
 
 
-def test_ropo_research_stage_is_the_one_before_conversion_in_the_model(db_url):
+def test_ropo_in_another_stage_model(db_url):
     database = dm.connect(db_url)
     try:
         dm.initialise(database, "lifecycle")  # awareness → acquisition (conversion) → …
@@ -284,8 +313,8 @@ def test_ropo_research_stage_is_the_one_before_conversion_in_the_model(db_url):
                             tp("l2", "2024-01-01", "store", "awareness"), tp("l2", "2024-01-02", "app", "onboarding")])
         set_kinds(database, store="physical")
         got = ropo_of(database)
-        assert (got["research_stage"], got["conversion_stage"], got["converted"], got["ropo"], got["showrooming"]) \
-            == ("awareness", "acquisition", 1, 1, 0)
+        assert (got["conversion_stage"], got["converted"], got["ropo"], got["showrooming"]) \
+            == ("acquisition", 1, 1, 0)
     finally:
         database.close()
 
@@ -296,7 +325,7 @@ def test_ropo_when_the_conversion_stage_comes_first(db_url):
         dm.initialise(database, (StageDef("buy", "Achat", "Buy", True), StageDef("use", "Usage", "Use")))
         load(database, [], [tp("u", "2024-01-01", "store", "buy"), tp("u", "2024-01-02", "web", "use")])
         got = ropo_of(database)
-        assert (got["research_stage"], got["conversion_stage"], got["converted"], got["ropo"]) == (None, "buy", 1, 0)
+        assert (got["conversion_stage"], got["converted"], got["ropo"]) == ("buy", 1, 0)
         assert flows(database) == {("buy", "store", "use", "web", 1)}
     finally:
         database.close()
@@ -309,7 +338,7 @@ def test_ropo_when_the_conversion_stage_comes_first(db_url):
 ])
 def test_a_filter_that_empties_everything(db, filters):
     load_example(db)
-    assert records(channels.mix_outcomes(db, filters)) == [mix_row(m, 0, None, 0, 0, 0, 0)
+    assert records(channels.mix_outcomes(db, filters)) == [mix_row(m, 0, None, 0, 0, 0, 0, 0)
                                                            for m in ("mono", "multi", "cross")]
     assert channels.transition_matrix(db, filters).empty
     assert channels.stage_flows(db, filters).empty
@@ -326,9 +355,10 @@ def test_channel_filter_applies_to_each_touchpoint(db):
         {"from_channel": "web", "to_channel": "web", "count": 2, "share_of_from": 1.0}]
     # both mono now; c1's web promoter is kept, c2's channel-less detractor is dropped by the channel filter
     mono = records(channels.mix_outcomes(db, f))[0]
-    assert mono == mix_row("mono", 2, 1.0, 2, 1, 0, 1)
+    assert mono == mix_row("mono", 2, 1.0, 2, 2, 1, 0, 1)
     # without a channel filter, the channel-less response counts for its customer's class
-    assert records(channels.mix_outcomes(db, Filters(personas=("B",))))[1] == mix_row("multi", 1, 1.0, 1, 0, 1, 1)
+    assert records(channels.mix_outcomes(db, Filters(personas=("B",))))[1] == \
+        mix_row("multi", 1, 1.0, 1, 1, 0, 1, 1)
 
 
 def test_scope_is_shared(db):
@@ -347,23 +377,28 @@ def test_scope_is_shared(db):
 
 # -- random journeys against a plain-Python reading of the definitions --------------------------------
 
-def reference(customers, touchpoints, feedback, kinds, f: Filters) -> dict:
+def reference(customers, touchpoints, feedback, kinds, f: Filters, operational=frozenset()) -> dict:
+    """Flows, digital shares, ROPO and the mix comparison on the journey touchpoints (channels not in
+    ``operational``), row by row; conversion and stages on every kept touchpoint."""
     position = {s: i for i, s in enumerate(STAGES, start=1)}
     by_id = {c.customer_id: c for c in customers}
 
     def keeps(row):
         return kept_by(row, f, by_id)
 
-    journeys: dict[str, list] = {}
+    everything: dict[str, list] = {}
     for i, t in enumerate(touchpoints, start=1):
         if keeps(t) and t["stage"] in position:
-            journeys.setdefault(t["customer_id"], []).append((t["timestamp"], position[t["stage"]], i, t["channel"]))
+            everything.setdefault(t["customer_id"], []).append((t["timestamp"], position[t["stage"]], i, t["channel"]))
     physical = {c for c, k in kinds.items() if k == "physical"}
     flow, per_stage_tp, per_stage_first = {}, {}, {}
-    mix_of, furthest = {}, {}
+    mix_of, furthest, stages_seen = {}, {}, {}
     ropo = show = converted = 0
-    for cid, rows in journeys.items():
-        rows.sort()
+    for cid, all_rows in everything.items():
+        all_rows.sort()
+        furthest[cid] = max(p for _, p, _, _ in all_rows)
+        stages_seen[cid] = len({p for _, p, _, _ in all_rows})
+        rows = [r for r in all_rows if r[3] not in operational]
         first = {}
         for _, p, _, ch in rows:
             first.setdefault(p, ch)
@@ -376,11 +411,16 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters) -> dict:
         for p, ch in first.items():
             n, dig = per_stage_first.get(p, (0, 0))
             per_stage_first[p] = (n + 1, dig + (ch not in physical))
-        if 3 in first:
+        at_conversion = [k for k, r in enumerate(rows) if r[1] == 3]
+        if at_conversion:
             converted += 1
-            if 2 in first:
-                ropo += first[2] not in physical and first[3] in physical
-                show += first[2] in physical and first[3] not in physical
+            k = at_conversion[0]
+            earlier = {r[3] in physical for r in rows[:k] if r[1] < 3}  # earlier stage, before it in journey order
+            ropo += rows[k][3] in physical and False in earlier
+            show += rows[k][3] not in physical and True in earlier
+        if not rows:
+            mix_of[cid] = "none"
+            continue
         best, forward = 0, set()
         for _, p, _, ch in rows:
             if p > best:
@@ -388,22 +428,24 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters) -> dict:
                 forward.add(ch)
         chans = {ch for *_, ch in rows}
         mix_of[cid] = "mono" if len(chans) == 1 else "cross" if len(forward) >= 2 else "multi"
-        furthest[cid] = best
-    responses = [r for r in feedback if r["nps"] is not None and keeps(r) and r["customer_id"] in journeys]
+    responses = [r for r in feedback if r["nps"] is not None and keeps(r) and r["customer_id"] in everything
+                 and stages_seen[r["customer_id"]] >= 2]
     mix = {}
     for m in ("mono", "multi", "cross"):
-        members = [c for c in journeys if mix_of[c] == m]
+        members = [c for c in everything if mix_of[c] == m]
+        compared = [c for c in members if stages_seen[c] >= 2]
         rs = [r["nps"] for r in responses if mix_of[r["customer_id"]] == m]
-        mix[m] = (len(members), sum(furthest[c] >= 3 for c in members), sum(s >= 9 for s in rs),
+        mix[m] = (len(members), len(compared), sum(furthest[c] >= 3 for c in compared), sum(s >= 9 for s in rs),
                   sum(s <= 6 for s in rs), len(rs))
     return {"flows": {(*k, n) for k, n in flow.items()}, "tp": per_stage_tp, "first": per_stage_first,
-            "ropo": (converted, ropo, show), "mix": mix, "customers": len(journeys)}
+            "ropo": (converted, ropo, show), "mix": mix, "customers": len(everything)}
 
 
 def test_random_journeys_match_a_plain_python_reference(db):
     rng = random.Random(7)
-    chans = ["web", "app", "email", "store", "call"]
-    kinds = {"web": "digital", "app": "digital", "email": "digital", "store": "physical", "call": "physical"}
+    chans = ["web", "app", "email", "store", "call", "carrier"]
+    kinds = {"web": "digital", "app": "digital", "email": "digital", "store": "physical", "call": "physical",
+             "carrier": "physical"}
     customers = [customer(f"r{i:03d}", rng.choice(["A", "B", None]), rng.choice(["S1", "S2"]),
                           rng.choice(["north", "south", None]), rng.choice([True, False, None])) for i in range(50)]
     cids = [c.customer_id for c in customers] + ["orphan1", "orphan2"]
@@ -413,11 +455,12 @@ def test_random_journeys_match_a_plain_python_reference(db):
     feedback = [fb(rng.choice(cids + ["only_feedback"]), rng.choice(instants), rng.choice(STAGES),
                    nps=rng.choice([None, *range(11)]), channel=rng.choice([None, *chans])) for _ in range(150)]
     load(db, customers, touchpoints, feedback)
-    set_kinds(db, store="physical", call="physical")
+    set_kinds(db, store="physical", call="physical", carrier="physical")
+    set_operational(db, "carrier")  # a carrier: not a journey channel
     for f in [Filters(), Filters(personas=("A",)), Filters(channels=("web", "store")),
               Filters(segments=("S2",), regions=("north",), start=date(2024, 1, 2), end=date(2024, 1, 3)),
               Filters(start=date(2024, 1, 3)), Filters(end=date(2024, 1, 1), channels=("app", "call"))]:
-        ref = reference(customers, touchpoints, feedback, kinds, f)
+        ref = reference(customers, touchpoints, feedback, kinds, f, operational={"carrier"})
         scope = Scope(db, f)
         assert flows(db, f) == ref["flows"], f.describe()
         ds = records(channels.digital_share_by_stage(db, scope=scope))
@@ -430,8 +473,9 @@ def test_random_journeys_match_a_plain_python_reference(db):
         assert (r["converted"], r["ropo"], r["showrooming"]) == ref["ropo"], f.describe()
         mix = records(channels.mix_outcomes(db, scope=scope))
         for row in mix:
-            n, conv, p, d, k = ref["mix"][row["mix"]]
-            assert row == mix_row(row["mix"], n, n / ref["customers"] if ref["customers"] else None, conv, p, d, k)
+            n, compared, conv, p, d, k = ref["mix"][row["mix"]]
+            assert row == mix_row(row["mix"], n, n / ref["customers"] if ref["customers"] else None, compared, conv,
+                                  p, d, k)
         rep = report(db, f)
         assert {r["mix"]: r["customers"] for r in mix} == rep["channel_mix"]
         tm = records(channels.transition_matrix(db, scope=scope))  # on DuckDB, filled by mix_outcomes' query

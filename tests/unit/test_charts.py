@@ -37,6 +37,13 @@ def funnel_df():
     })
 
 
+def funnel_seen_df():
+    """A funnel whose second stage nobody was seen at (orders: consideration is never recorded)."""
+    return funnel_df().assign(observed=[True, True, False], observed_customers=[100, 1000, 0],
+                              conv_from_previous=[0.3, None, None], conv_from_start=[0.12, 1.0, None],
+                              drop_off=[0.7, None, None], ci_low=[0.26, None, None], ci_high=[0.35, None, None])
+
+
 def compare_df():
     rows = []
     for group, base in (("family", 500), ("student", 20)):
@@ -149,6 +156,7 @@ def heatmap_df():
 
 BUILDERS = {
     "funnel": (lambda df, **kw: charts.funnel_chart(df, **kw), funnel_df),
+    "funnel_seen": (lambda df, **kw: charts.funnel_chart(df, **kw), funnel_seen_df),
     "funnel_compare": (lambda df, **kw: charts.funnel_compare_chart(df, significant_stages=["purchase"], **kw),
                        compare_df),
     "time_between": (lambda df, **kw: charts.time_between_chart(df, **kw), between_df),
@@ -383,7 +391,7 @@ def test_funnel_bars_in_stage_order_coloured_by_stage_with_count_and_share():
     bars, grey, text = spec["layer"]
     assert [mark(la) for la in spec["layer"]] == ["bar", "bar", "text"]
     enc = bars["encoding"]
-    assert enc["y"]["field"] == "stage_label" and enc["x"]["field"] == "customers"
+    assert enc["y"]["field"] == "stage_label" and enc["x"]["field"] == "bar_customers"
     assert enc["y"]["sort"] == ["Sensibilisation", "Considération", "Achat"]
     assert enc["color"]["scale"] == stage_scale(STAGES, LABELS).to_dict()
     assert [r["bar_text"] for r in rows(spec, text)] == ["1,000 · 100%", "400 · 40%", "120 · 12%"]
@@ -392,6 +400,18 @@ def test_funnel_bars_in_stage_order_coloured_by_stage_with_count_and_share():
     achat = next(r for r in rows(spec, bars) if r["stage"] == "purchase")
     assert achat["interval_text"] == "26.0% – 35.0%"
     assert rows(spec, grey) == []
+
+
+def test_funnel_draws_a_stage_nobody_was_seen_at_without_a_bar():
+    spec = spec_of(charts.funnel_chart(funnel_seen_df(), labels=LABELS,
+                                       titles={"not_observed": "non observée", "seen_here": "vus ici"}))
+    bars, grey, text = spec["layer"]
+    assert [r["stage"] for r in rows(spec, bars)] == ["awareness", "purchase"]  # no bar for consideration
+    assert rows(spec, grey) == []
+    assert [r["bar_text"] for r in rows(spec, text)] == ["1,000 · 100%", "400 · non observée",
+                                                         "120 · 12% · 100 vus ici"]
+    assert bars["encoding"]["x"]["field"] == "bar_customers"
+    assert [r["bar_customers"] for r in rows(spec, text)] == [1000, 0, 120]
 
 
 def test_funnel_with_a_small_first_stage_is_grey():

@@ -16,6 +16,7 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.funnel import funnel_by_group, funnel_table, time_between_stages
 from analytics.report import report
+from tests.reference import reference_funnels
 from tests.unit.journeys import customer, fb, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
@@ -74,13 +75,35 @@ def reference(customers, touchpoints, keep=lambda c, t: True):
             else:
                 break
         out[cid] = {"furthest": max(r[1] for r in rows), "depth": depth, "first_channel": rows[0][3]["channel"],
-                    "first_index": first_index, "first_time": first_time, "customer": by_id[cid]}
+                    "first_index": first_index, "first_time": first_time, "customer": by_id[cid],
+                    "journey": [(r[0], r[3]["stage"]) for r in rows]}
     return out
 
 
-def ref_counts(ref, closed):
-    return [sum(1 for r in ref.values() if (r["depth"] if closed else r["furthest"]) >= k)
-            for k in range(1, len(STAGES) + 1)]
+def ref_funnels(ref, seen=None):
+    """``tests.reference.reference_funnels`` of the customers of ``ref`` (``seen``: the cohort's observed stages)."""
+    return reference_funnels(STAGES, {c: r["journey"] for c, r in ref.items()}, seen)
+
+
+def ref_counts(ref, closed, seen=None):
+    """Customers at each stage: reached (open) or counted by the closed funnel."""
+    f = ref_funnels(ref, seen)
+    return [r["counted"] for r in f["closed"]] if closed else [r["reached"] for r in f["open"]]
+
+
+def ref_steps(ref, closed, seen):
+    """Per stage after the first: (customers at the step's start, customers who go on), None for no step."""
+    f = ref_funnels(ref, seen)
+    reached = {r["stage"]: r["reached"] for r in f["open"]}
+    out = []
+    for r in f["closed"][1:]:
+        if r["from_stage"] is None:
+            out.append(None)
+        elif closed:
+            out.append((r["base"], r["continued"]))
+        else:
+            out.append((reached[r["from_stage"]], reached[r["stage"]]))
+    return out
 
 
 # -- no data, one customer, empty filter -----------------------------------------------------------------
@@ -88,14 +111,17 @@ def ref_counts(ref, closed):
 def test_no_data(db):
     for closed in (False, True):
         df = funnel_table(db, closed=closed)
-        assert list(df.columns) == ["stage", "position", "customers", "conv_from_previous", "conv_from_start",
-                                    "drop_off", "ci_low", "ci_high"]
+        assert list(df.columns) == ["stage", "position", "customers", "observed_customers", "observed", "from_stage",
+                                    "from_customers", "conv_from_previous", "conv_from_start", "drop_off", "ci_low",
+                                    "ci_high"]
         assert df["stage"].tolist() == STAGES
         assert df["position"].tolist() == [1, 2, 3, 4, 5, 6]
         assert df["customers"].tolist() == [0] * 6
+        assert df["observed_customers"].tolist() == [0] * 6 and df["observed"].tolist() == [False] * 6
+        assert col(df, "from_stage") == [None] * 6 and col(df, "from_customers") == [None] * 6
         assert col(df, "conv_from_previous") == [None] * 6
         assert col(df, "conv_from_start") == [None] * 6
-        assert col(df, "drop_off") == [None, 0, 0, 0, 0, 0]
+        assert col(df, "drop_off") == [None] * 6  # no stage observed: no step
         assert col(df, "ci_low") == [None] * 6
     tb = time_between_stages(db)
     assert list(tb.columns) == ["from_stage", "to_stage", "customers", "median_hours"]
@@ -114,7 +140,8 @@ def test_dtypes(db):
     load_example(db)
     df = funnel_table(db)
     assert df.dtypes.astype(str).to_dict() == {
-        "stage": "object", "position": "int64", "customers": "int64", "conv_from_previous": "float64",
+        "stage": "object", "position": "int64", "customers": "int64", "observed_customers": "int64",
+        "observed": "bool", "from_stage": "object", "from_customers": "float64", "conv_from_previous": "float64",
         "conv_from_start": "float64", "drop_off": "float64", "ci_low": "float64", "ci_high": "float64"}
     assert time_between_stages(db).dtypes.astype(str).tolist() == ["object", "object", "int64", "float64"]
     groups, tests = funnel_by_group(db, by="region")
@@ -130,11 +157,14 @@ def test_one_customer(db):
     for closed in (False, True):
         df = funnel_table(db, closed=closed)
         assert df["customers"].tolist() == [1, 1, 0, 0, 0, 0]
-        assert col(df, "conv_from_previous") == [None, 1.0, 0.0, None, None, None]
-        assert col(df, "conv_from_start") == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-        assert col(df, "drop_off") == [None, 0, 1, 0, 0, 0]
+        assert df["observed_customers"].tolist() == [1, 1, 0, 0, 0, 0]
+        # purchase and later: nobody seen there, so no step into them (not a 0 % conversion)
+        assert col(df, "conv_from_previous") == [None, 1.0, None, None, None, None]
+        assert col(df, "conv_from_start") == [1.0, 1.0, None, None, None, None]
+        assert col(df, "drop_off") == [None, 0, None, None, None, None]
+        assert col(df, "from_stage") == [None, "awareness", None, None, None, None]
         assert (df.loc[1, "ci_low"], df.loc[1, "ci_high"]) == pytest.approx(stats.wilson_interval(1, 1))
-        assert (df.loc[2, "ci_low"], df.loc[2, "ci_high"]) == pytest.approx(stats.wilson_interval(0, 1))
+        assert col(df, "ci_low")[2:] == [None] * 4
     tb = time_between_stages(db)
     assert tb["customers"].tolist() == [1, 0, 0, 0, 0]
     assert col(tb, "median_hours") == [2.5, None, None, None, None]
@@ -159,18 +189,23 @@ def test_filter_that_empties_everything(db):
 def test_example_open_and_closed(db):
     load_example(db)
     open_ = funnel_table(db)
-    assert [{"stage": s, "customers": n} for s, n in zip(open_["stage"], open_["customers"], strict=True)] \
-        == report(db)["funnel"]
+    assert [{"stage": s, "customers": n, "observed_customers": o} for s, n, o in zip(
+        open_["stage"], open_["customers"], open_["observed_customers"], strict=True)] \
+        == [{k: r[k] for k in ("stage", "customers", "observed_customers")} for r in report(db)["funnel"]]
     assert open_["customers"].tolist() == [3, 3, 2, 0, 0, 0]  # c3 reached consideration only: counts at awareness
-    assert col(open_, "conv_from_previous") == [None, 1.0, pytest.approx(2 / 3), 0.0, None, None]
-    assert col(open_, "conv_from_start") == [1.0, 1.0, pytest.approx(2 / 3), 0.0, 0.0, 0.0]
-    assert col(open_, "drop_off") == [None, 0, 1, 2, 0, 0]
-    # Closed: c1 awareness → consideration → purchase in order (3); c2 skipped consideration (1);
-    # c3 never reached awareness (0).
+    assert open_["observed_customers"].tolist() == [2, 2, 2, 0, 0, 0]  # c1 c2 / c1 c3 / c1 c2
+    assert col(open_, "conv_from_previous") == [None, 1.0, pytest.approx(2 / 3), None, None, None]
+    assert col(open_, "conv_from_start") == [1.0, 1.0, pytest.approx(2 / 3), None, None, None]
+    assert col(open_, "drop_off") == [None, 0, 1, None, None, None]
+    # Closed: c1 awareness → consideration → purchase in order; c2 skipped consideration: stops at awareness;
+    # c3 enters at consideration, its first stage, and counts there (not in the awareness → consideration base).
     closed = funnel_table(db, closed=True)
-    assert closed["customers"].tolist() == [2, 1, 1, 0, 0, 0]
-    assert col(closed, "conv_from_previous") == [None, 0.5, 1.0, 0.0, None, None]
-    assert col(closed, "drop_off") == [None, 1, 0, 1, 0, 0]
+    assert closed["customers"].tolist() == [2, 2, 1, 0, 0, 0]
+    assert col(closed, "from_customers") == [None, 2, 2, None, None, None]
+    assert col(closed, "conv_from_previous") == [None, 0.5, 0.5, None, None, None]
+    assert col(closed, "conv_from_start") == [pytest.approx(2 / 3), pytest.approx(2 / 3), pytest.approx(1 / 3),
+                                              None, None, None]
+    assert col(closed, "drop_off") == [None, 1, 1, None, None, None]
     low, high = stats.wilson_interval(1, 2)
     assert (closed.loc[1, "ci_low"], closed.loc[1, "ci_high"]) == pytest.approx((low, high))
     tb = time_between_stages(db)
@@ -192,7 +227,7 @@ def test_example_by_group(db):
 
     regions, _ = funnel_by_group(db, by="region", closed=True)
     assert regions["group"].tolist() == ["north"] * 6 + ["south"] * 6 + [None] * 6  # c3: no region, last
-    assert regions["customers"].tolist() == [1, 1, 1, 0, 0, 0] + [1, 0, 0, 0, 0, 0] + [0] * 6
+    assert regions["customers"].tolist() == [1, 1, 1, 0, 0, 0] + [1, 0, 0, 0, 0, 0] + [0, 1, 0, 0, 0, 0]
 
     channels, _ = funnel_by_group(db, by="channel")
     # first channels: c1 web, c2 web (awareness and purchase at the same instant, both web), c3 app
@@ -212,14 +247,14 @@ def test_ties_and_order(db):
         # same instant: the journey order puts awareness first, whatever the input order → in order, 0 h
         tp("same", "2024-01-01 10:00", "web", "consideration"),
         tp("same", "2024-01-01 10:00", "web", "awareness"),
-        # consideration first reached before awareness → closed funnel stops at awareness
+        # consideration before awareness: the closed funnel takes the consideration after awareness
         tp("back", "2024-01-01 09:00", "web", "consideration"),
         tp("back", "2024-01-01 10:00", "web", "awareness"),
         tp("back", "2024-01-01 11:00", "web", "consideration"),
         # awareness → purchase, consideration skipped: open counts consideration, closed stops
         tp("skip", "2024-01-01 09:00", "web", "awareness"),
         tp("skip", "2024-01-02 09:00", "web", "purchase"),
-        # only the first reach counts: awareness, consideration 3 h later, awareness again
+        # awareness, consideration 3 h later, awareness again, purchase
         tp("repeat", "2024-01-01 09:00", "web", "awareness"),
         tp("repeat", "2024-01-01 12:00", "store", "consideration"),
         tp("repeat", "2024-01-01 13:00", "web", "awareness"),
@@ -229,7 +264,7 @@ def test_ties_and_order(db):
         tp("late", "2024-01-03 18:00", "email", "consideration"),
     ])
     assert funnel_table(db)["customers"].tolist() == [5, 5, 2, 0, 0, 0]
-    assert funnel_table(db, closed=True)["customers"].tolist() == [5, 3, 1, 0, 0, 0]
+    assert funnel_table(db, closed=True)["customers"].tolist() == [5, 4, 1, 0, 0, 0]
     tb = time_between_stages(db)
     # awareness → consideration: same 0 h, repeat 3 h, late 10 h ("back" reached it first: excluded)
     # consideration → purchase: repeat 2 h
@@ -301,7 +336,13 @@ def test_random_journeys_match_the_definitions(db, seed):
         open_ = funnel_table(db, f)
         assert open_["customers"].tolist() == ref_counts(ref, closed=False)
         assert open_["customers"].tolist() == [s["customers"] for s in report(db, f)["funnel"]]
-        assert funnel_table(db, f, closed=True)["customers"].tolist() == ref_counts(ref, closed=True)
+        assert open_["observed_customers"].tolist() == [s["observed_customers"] for s in report(db, f)["funnel"]]
+        closed = funnel_table(db, f, closed=True)
+        assert closed["customers"].tolist() == ref_counts(ref, closed=True)
+        assert open_["observed_customers"].tolist() == [r["observed"] for r in ref_funnels(ref)["open"]]
+        steps = ref_steps(ref, True, None)
+        assert col(closed, "from_customers")[1:] == [s[0] if s else None for s in steps]
+        assert col(closed, "drop_off")[1:] == [s[0] - s[1] if s else None for s in steps]
 
         tb = time_between_stages(db, f)
         for j in range(1, len(STAGES)):
@@ -319,12 +360,15 @@ def test_random_journeys_match_the_definitions(db, seed):
                      "channel": lambda r: r["first_channel"]}[by]
             names = sorted({value(r) for r in ref.values()}, key=lambda v: (v is None, v or ""))
             assert list(dict.fromkeys(groups["group"])) == names
-            per = {g: ref_counts({k: r for k, r in ref.items() if value(r) == g}, closed) for g in names}
+            seen = [r["stage"] for r in ref_funnels(ref)["open"] if r["observed"]]
+            sub_ref = {g: {k: r for k, r in ref.items() if value(r) == g} for g in names}
             for g in names:
                 sub = groups[groups["group"].map(lambda v, g=g: v == g)]
-                assert sub["customers"].tolist() == per[g]
-            ps = [stats.chi_square_pvalue([[per[g][k], per[g][k - 1] - per[g][k]] for g in names])
-                  for k in range(1, len(STAGES))]
+                assert sub["customers"].tolist() == ref_counts(sub_ref[g], closed, seen)
+            steps = {g: ref_steps(sub_ref[g], closed, seen) for g in names}
+            ps = [None if steps[names[0]][k] is None else
+                  stats.chi_square_pvalue([[steps[g][k][1], steps[g][k][0] - steps[g][k][1]] for g in names])
+                  for k in range(len(STAGES) - 1)]
             assert col(tests, "p_value") == [pytest.approx(p) if p is not None else None for p in ps]
             qs = stats.benjamini_hochberg(ps)
             assert tests["significant"].tolist() == [q is not None and q < 0.05 for q in qs]

@@ -5,10 +5,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlmodel import Session
 
 from analytics import metrics
 from analytics.filters import Filters
 from analytics.stats import nps_with_interval
+from data_model import Channel
+from tests.reference import reference_funnels, reference_weakest_step, wilson
 from tests.unit.journeys import customer, fb, kept_by, load, load_example, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
@@ -16,6 +19,11 @@ STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advoc
 
 def funnel_of(*counts):
     return [{"stage": s, "customers": n} for s, n in zip(STAGES, counts, strict=True)]
+
+
+def reached(db, filters=None):
+    """The funnel's reached counts (``stage``, ``customers``); observed and rates have tests of their own."""
+    return [{"stage": r["stage"], "customers": r["customers"]} for r in metrics.funnel(db, filters)]
 
 
 def nps_block(promoters, detractors, n):
@@ -31,7 +39,7 @@ def churn_by_stage(**per_stage):
 
 def everything(db, filters=None):
     return {
-        "funnel": metrics.funnel(db, filters),
+        "funnel": reached(db, filters),
         "conversion": metrics.conversion(db, filters),
         "revenue": metrics.revenue(db, filters),
         "nps": metrics.nps(db, filters),
@@ -91,7 +99,7 @@ def test_one_customer_of_the_example(db):
 def test_funnel_counts_customers_at_or_beyond_each_stage(db):
     load_example(db)
     # c1 and c2 reach purchase (c2 skipping consideration still counts there), c3 consideration
-    assert metrics.funnel(db) == funnel_of(3, 3, 2, 0, 0, 0)
+    assert reached(db) == funnel_of(3, 3, 2, 0, 0, 0)
 
 
 def test_conversion(db):
@@ -155,7 +163,7 @@ def test_churn_customer_without_a_customers_row_is_unknown(db):
     load(db, [customer("k", churned=True)],
          [tp("k", "2024-01-01", "web", "awareness"), tp("ghost", "2024-01-01", "web", "awareness")])
     assert metrics.churn(db) == {"rate": 1.0, "by_stage": churn_by_stage(awareness=(2, 1.0))}
-    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 2}
+    assert reached(db)[0] == {"stage": "awareness", "customers": 2}
 
 
 def test_churn_all_unknown(db):
@@ -217,7 +225,7 @@ def test_touchpoints_at_a_stage_outside_the_model_are_not_kept(db):
     # so such a row is ignored everywhere (customers, revenue, mix, transitions).
     load(db, [], [tp("s", "2024-01-01", "web", "awareness"), tp("s", "2024-01-02", "app", "retired", "5.00"),
                   tp("z", "2024-01-01", "web", "retired", "7.00")])
-    assert metrics.funnel(db)[0] == {"stage": "awareness", "customers": 1}
+    assert reached(db)[0] == {"stage": "awareness", "customers": 1}
     assert metrics.revenue(db) == 0.0
     assert metrics.channel_mix(db) == {"mono": 1, "multi": 0, "cross": 0}
     assert metrics.transitions(db) == []
@@ -230,7 +238,7 @@ def test_tie_in_timestamp_falls_back_to_stage_order(db):
     load(db, [], [tp("t", "2024-01-01 10:00", "store", "purchase"), tp("t", "2024-01-01 10:00", "web", "awareness")])
     assert metrics.transitions(db) == [{"from": "web", "to": "store", "count": 1}]
     assert metrics.channel_mix(db) == {"mono": 0, "multi": 0, "cross": 1}  # both touchpoints reach a new stage
-    assert metrics.funnel(db) == funnel_of(1, 1, 1, 0, 0, 0)
+    assert reached(db) == funnel_of(1, 1, 1, 0, 0, 0)
 
 
 def test_tie_in_timestamp_and_stage_falls_back_to_input_order(db):
@@ -376,8 +384,9 @@ def test_filters_normalise_and_describe():
 
 # -- random journeys against a plain-Python reading of the definitions --------------------------------
 
-def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
-    """The report's definitions, computed row by row in Python (the test's independent reading)."""
+def reference_report(customers, touchpoints, feedback, f: Filters, operational=frozenset()) -> dict:
+    """The report's definitions, computed row by row in Python (the test's independent reading). The channel
+    mix and the transitions read the journey touchpoints only (channels not in ``operational``)."""
     position = {s: i for i, s in enumerate(STAGES, start=1)}
     by_id = {c.customer_id: c for c in customers}
 
@@ -392,6 +401,9 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
     for cid, rows in journeys.items():
         rows.sort(key=lambda r: r[:3])
         furthest[cid] = max(r[1] for r in rows)
+        rows = [r for r in rows if r[3]["channel"] not in operational]
+        if not rows:
+            continue  # no journey channel: in no mix class, no transition
         best, forward = 0, set()
         for r in rows:
             if r[1] > best:
@@ -408,7 +420,14 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
         return sum(known) / len(known) if known else None
 
     n = len(journeys)
-    funnel = [{"stage": s, "customers": sum(1 for v in furthest.values() if v >= p)} for s, p in position.items()]
+    funnels = reference_funnels(STAGES, {c: [(r[0], r[3]["stage"]) for r in rows] for c, rows in journeys.items()})
+    funnel = []
+    for s, p in position.items():
+        got = sum(1 for v in furthest.values() if v >= p)
+        seen = sum(1 for rows in journeys.values() if any(r[1] == p for r in rows))
+        rate, low, high = (got / n, *wilson(got, n)) if seen else (None, None, None)
+        funnel.append({"stage": s, "customers": got, "observed_customers": seen, "rate": rate, "ci_low": low,
+                       "ci_high": high})
     conv = funnel[STAGES.index("purchase")]["customers"]
     responses = [r for r in feedback if r["nps"] is not None and keeps(r)]
 
@@ -429,6 +448,7 @@ def reference_report(customers, touchpoints, feedback, f: Filters) -> dict:
         "channel_mix": mix,
         "transitions": [{"from": a, "to": b, "count": k}
                         for (a, b), k in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "weakest_step": reference_weakest_step(funnels)["worst"],
     }
 
 
@@ -455,3 +475,13 @@ def test_random_journeys_match_a_plain_python_reference(db):
         expected = reference_report(customers, touchpoints, feedback, f)
         assert report(db, f) == expected, f.describe()
     assert expected["customers"] > 0
+    # e-mail as an operational channel (a survey e-mail): out of the mix and the transitions, still in the funnel
+    with Session(db.engine) as s:
+        s.get(Channel, "email").operational = True
+        s.commit()
+    for f in [Filters(), Filters(channels=("web", "email"), start=date(2024, 1, 2)), Filters(channels=("email",))]:
+        expected = reference_report(customers, touchpoints, feedback, f, operational={"email"})
+        assert report(db, f) == expected, f.describe()
+    # e-mail alone: customers and a funnel, but no mix class and no transition
+    assert expected["customers"] > 0 and expected["channel_mix"] == {"mono": 0, "multi": 0, "cross": 0}
+    assert expected["transitions"] == []

@@ -230,9 +230,13 @@ def test_kpis_equal_the_report_on_random_journeys(db):
 # -- headlines ------------------------------------------------------------------------------------------------
 
 def test_headline_needs_enough_data(db):
-    assert headline(db) == {"worst_step": None, "lowest_nps_stage": None}
+    assert headline(db) == {"worst_step": None, "not_ranked": [], "lowest_nps_stage": None}
     load_example(db)
-    assert headline(db) == {"worst_step": None, "lowest_nps_stage": None}
+    # c2 reaches consideration (it bought) without a touchpoint there: 2 of the 3 who reached it were seen there,
+    # under 80 %, so awareness → consideration would not be ranked even with 30 customers
+    assert headline(db) == {"worst_step": None, "not_ranked": [
+        {"from_stage": "awareness", "to_stage": "consideration", "skipped_share": pytest.approx(1 / 3),
+         "observed_share": pytest.approx(2 / 3)}], "lowest_nps_stage": None}
 
 
 def test_headline(db):
@@ -260,4 +264,5 @@ def test_headline(db):
                                  "customers": 45}
     assert got["lowest_nps_stage"] == {"stage": "purchase", "nps": pytest.approx(100 * (10 - 21) / 31),
                                        "responses": 31}
-    assert headline(db, NOBODY) == {"worst_step": None, "lowest_nps_stage": None}
+    assert got["not_ranked"] == []
+    assert headline(db, NOBODY) == {"worst_step": None, "not_ranked": [], "lowest_nps_stage": None}

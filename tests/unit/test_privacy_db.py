@@ -292,7 +292,7 @@ def test_forget_in_a_pseudonymised_database(db_url, files, capsys, monkeypatch):
     assert text_holding(db_url, RAW_IDS) == []
 
 
-def test_a_schema_0003_database_is_upgraded_to_0004(db_url, files):
+def test_a_schema_0003_database_is_upgraded_to_0004_and_on(db_url, files):
     db = dm.connect(db_url)
     dm.initialise(db)
     run_import(db, files)
@@ -315,7 +315,7 @@ def test_a_schema_0003_database_is_upgraded_to_0004(db_url, files):
     db.close()
     db = dm.connect(db_url)
     engine = db.engine
-    assert dm.meta(db, "schema_version") == "0004" and dm.meta(db, "customer_ids") == "raw"
+    assert dm.meta(db, "schema_version") == "0005" and dm.meta(db, "customer_ids") == "raw"
     assert columns() == fresh
     assert forget(db, ["CRM-999001"]).customers == 1
     db.close()

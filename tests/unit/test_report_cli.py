@@ -13,7 +13,7 @@ import data_model as dm
 from analytics import metrics
 from analytics.filters import Filters
 from analytics.report import report
-from analytics.stats import nps_with_interval
+from analytics.stats import nps_with_interval, wilson_interval
 from tests.conftest import ROOT
 from tests.unit.journeys import load_example
 
@@ -60,7 +60,11 @@ def nps_block(promoters, detractors, n):
 
 EXPECTED = {
     "customers": 3,
-    "funnel": [{"stage": s, "customers": n} for s, n in zip(STAGES, (3, 3, 2, 0, 0, 0), strict=True)],
+    # reached 3, 3, 2; seen at awareness c1 c2, consideration c1 c3, purchase c1 c2; later stages: nobody, no rate
+    "funnel": [{"stage": s, "customers": n, "observed_customers": o, "rate": r, "ci_low": lo, "ci_high": hi}
+               for s, n, o, r, (lo, hi) in zip(
+                   STAGES, (3, 3, 2, 0, 0, 0), (2, 2, 2, 0, 0, 0), (1.0, 1.0, 2 / 3, None, None, None),
+                   [wilson_interval(3, 3)] * 2 + [wilson_interval(2, 3)] + [(None, None)] * 3, strict=True)],
     "conversion": {"stage": "purchase", "customers": 2, "rate": 2 / 3},
     "revenue": 120.5,
     "nps": {**nps_block(2, 1, 4), "by_stage": [
@@ -86,6 +90,7 @@ EXPECTED = {
         {"from": "web", "to": "store", "count": 1},
         {"from": "web", "to": "web", "count": 1},
     ],
+    "weakest_step": None,  # no step starts with 30 customers
 }
 
 
@@ -95,7 +100,8 @@ def test_report_of_the_example(db):
     load_example(db)
     got = report(db)
     assert got == EXPECTED
-    assert list(got) == ["customers", "funnel", "conversion", "revenue", "nps", "churn", "channel_mix", "transitions"]
+    assert list(got) == ["customers", "funnel", "conversion", "revenue", "nps", "churn", "channel_mix", "transitions",
+                         "weakest_step"]
     assert plain(got)
     assert json.loads(json.dumps(got)) == got
 

@@ -89,11 +89,12 @@ def test_funnel_caption_names_the_worst_step(db40):
 
 
 def test_crossover_caption_says_when_groups_are_too_small(db40):
-    # 12 cross-channel of 40; 12 cross and 28 mono customers, 12 buyers: all below 30
+    # 12 cross-channel of 40; 12 cross and 28 mono customers, 12 buyers: all below 30 (the comparison is made among
+    # customers seen at two stages or more, and says so)
     assert build(db40, "crossover", "en").caption == (
-        "30.0% of customers have a cross-channel journey; they convert at insufficient data (n < 30) against "
-        "insufficient data (n < 30) for mono-channel ones. insufficient data (n < 30) of the 12 buyers researched "
-        "online, then bought offline (ROPO).")
+        "30.0% of customers have a cross-channel journey; among customers seen at two stages or more, they convert "
+        "at insufficient data (n < 30) against insufficient data (n < 30) for mono-channel ones. insufficient data "
+        "(n < 30) of the 12 buyers researched online, then bought offline (ROPO).")
 
 
 def test_satisfaction_and_map_captions(db40):
@@ -108,7 +109,8 @@ def test_irritants_and_next_steps_without_a_significant_cell(db40):
     # one cell of 30 responses and nothing to compare it with: no irritant
     assert build(db40, "irritants", "en").caption.startswith("No significant irritant")
     v = build(db40, "next_steps", "en")
-    assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% lost).",)
+    assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% of the 30 customers who got as "
+                         "far as Consideration stop there, by step conversion).",)
     assert v.caption == "1 action drawn from the data, the costliest first."
 
 
