@@ -338,7 +338,7 @@ def run(commit: str, sizes: list[int], work_arg: str | None, runs: int, out_path
                     results = {}
             results.setdefault("compare_report", {})[f"{c['old_commit'][:7]}/{n}"] = c
             out_path.parent.mkdir(parents=True, exist_ok=True)
-            out_path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+            out_path.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
             texts.append(markdown(c))
     finally:
         if temp:
