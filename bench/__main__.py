@@ -1,5 +1,7 @@
 """``python -m bench [--sizes 10000,100000,1000000] [--engines duckdb,postgres[,spark]] [--pg-url URL]
-[--spark-options QUERY] [--out FILE] [--work DIR] [--skip-app] [--targets]``: see bench/README.md."""
+[--spark-options QUERY] [--out FILE] [--work DIR] [--skip-app] [--targets]``, or
+``python -m bench --compare-report COMMIT [--sizes 1000000] [--runs 5] [--work DIR] [--out FILE]``: see
+bench/README.md."""
 
 import argparse
 import json
@@ -271,7 +273,8 @@ def bench_spark(n: int, export: dict, work: Path, options: str, duckdb_reports: 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--sizes", default="10000,100000,1000000")
+    p.add_argument("--sizes", default=None,
+                   help="default 10000,100000,1000000 (with --compare-report: 1000000)")
     p.add_argument("--engines", default="duckdb,postgres",
                    help="comma-separated, among duckdb, postgres, spark (spark: the report on PySpark local[2] over "
                         "the Parquet export of the DuckDB database; not in the default)")
@@ -285,8 +288,21 @@ def main(argv=None) -> int:
     p.add_argument("--targets", action="store_true", help="check the 1M numbers against the targets")
     p.add_argument("--fresh", action="store_true",
                    help="do not merge with the runs already in --out (default: keep runs of other sizes/engines)")
+    p.add_argument("--compare-report", metavar="COMMIT",
+                   help="only compare report() of COMMIT's code with this checkout's, on one DuckDB database built by "
+                        "COMMIT's code (see bench/compare.py); --engines, --skip-app and --targets do not apply")
+    p.add_argument("--runs", type=int, default=5, help="with --compare-report: timed runs of each report (default 5)")
     args = p.parse_args(argv)
+    if args.sizes is None:
+        args.sizes = "1000000" if args.compare_report else "10000,100000,1000000"
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.compare_report:
+        if args.runs < 1:
+            p.error("--runs must be at least 1")
+        from bench.compare import run as compare_run
+
+        print(compare_run(args.compare_report, sizes, args.work, args.runs, Path(args.out)))
+        return 0
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(engines) - set(ENGINES)
     if unknown:
