@@ -1,13 +1,16 @@
 """Funnel: open (furthest stage) and closed (stages reached in order) funnels, conversion and drop-off,
-time between stages, and groups side by side with the differences that are significant."""
+time to the next stage (customers still waiting counted as such), conversion by first-touch cohort, and groups side
+by side with the differences that are significant."""
 
+import pandas as pd
 import streamlit as st
 
 import charts
-from analytics.funnel import SKIPPED_NOTE
-from ui.data import query
+from analytics.funnel import GROUPINGS, SKIPPED_NOTE
+from analytics.stats import MIN_N
+from ui.data import catalogue, query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, missing, number, percent, t
+from ui.i18n import chart_titles, day, missing, month, number, percent, t
 from ui.widgets import channel_labels, chart, downloads, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()
@@ -58,12 +61,50 @@ for row in open_table.itertuples():
                                                                             / cohort),
                      reached=number(row.customers), observed=number(row.observed_customers)))
 
-st.subheader(t("funnel.time_between"))
-between = query("time_between_stages", filters)
-chart(charts.time_between_chart, between, labels=labels, titles=titles)
+# -- time to the next stage: the customers still waiting count as waiting (Kaplan–Meier), not as absent --------
+st.subheader(t("funnel.time_to_next"))
+st.caption(t("funnel.time_to_next_help", as_of=day(catalogue().last_day)))
+timing = query("time_to_next_stage", filters)
+chart(charts.time_to_next_chart, query("time_to_next_stage_curves", filters), labels=labels, titles=titles)
+
+
+def days(value) -> str:
+    return "—" if missing(value) else number(value)
+
+
+enough = timing["at_risk"] >= MIN_N
+st.dataframe(pd.DataFrame({
+    t("funnel.col.step"): [f"{labels[a]} → {labels[b]}" for a, b in zip(timing["from_stage"], timing["to_stage"],
+                                                                          strict=True)],
+    t("funnel.col.seen"): timing["at_risk"].map(number),
+    t("funnel.col.moved"): timing["events"].map(number),
+    t("funnel.col.median"): [(days(m) if not missing(m) else t("funnel.never_half")) if ok else t("funnel.too_few")
+                             for m, ok in zip(timing["median_days"], enough, strict=True)],
+    t("funnel.col.median_ci"): [f"{days(lo)} – {days(hi)}" if ok and not missing(lo) else "—"
+                                for lo, hi, ok in zip(timing["ci_low"], timing["ci_high"], enough, strict=True)],
+    t("funnel.col.quartiles"): [" – ".join(days(v) for v in r) if ok else "—" for r, ok in zip(
+        timing[["p25_days", "p75_days", "p90_days"]].itertuples(index=False), enough, strict=True)],
+    t("funnel.col.within"): [" / ".join(percent(v, 0) for v in r) if ok else "—" for r, ok in zip(
+        timing[["within_30", "within_90", "within_365"]].itertuples(index=False), enough, strict=True)],
+}), hide_index=True, width="stretch")
+downloads(timing, "time_to_next_stage")
+
+# -- cohorts: first-touch month × months since, the share converted by then -----------------------------------------
+st.subheader(t("funnel.cohorts"))
+st.caption(t("funnel.cohorts_help"))
+cohorts = query("conversion_cohorts", filters)
+if not cohorts.empty:
+    grid = cohorts.pivot(index="cohort", columns="month", values="rate").sort_index(ascending=False)
+    sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["customers"]
+    shown = pd.DataFrame({t("funnel.col.cohort"): [month(c) for c in grid.index],
+                          t("funnel.col.customers"): [number(sizes[c]) for c in grid.index]})
+    for m in grid.columns:
+        shown[t("funnel.col.month", n=m)] = ["" if missing(v) else percent(v, 0) for v in grid[m]]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    downloads(cohorts, "conversion_cohorts")
 
 st.subheader(t("funnel.compare"))
-by = st.segmented_control(t("funnel.by"), ["persona", "segment", "region", "channel"], default="persona",
+by = st.segmented_control(t("funnel.by"), list(GROUPINGS), default="persona",
                           key="funnel_by", format_func=lambda b: t(f"funnel.by.{b}")) or "persona"
 groups, tests = query("funnel_by_group", filters, by=by, closed=closed)
 significant = tuple(tests.loc[tests["significant"].fillna(False).astype(bool), "stage"])

@@ -199,6 +199,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "funnel.col.conv_start": {"fr": "Depuis le début", "en": "From start"},
     "funnel.col.drop": {"fr": "Perdus", "en": "Dropped"},
     "funnel.time_between": {"fr": "Temps médian entre étapes", "en": "Median time between stages"},
+    "funnel.time_to_next": {"fr": "Temps jusqu'à l'étape suivante", "en": "Time to the next stage"},
+    "funnel.time_to_next_help": {
+        "fr": "Pour les clients vus à une étape, les jours jusqu'à leur premier passage à une étape suivante. Ceux "
+              "qui n'y sont pas encore passés comptent comme « en attente » jusqu'au {as_of} (Kaplan–Meier), pas "
+              "comme absents\u00a0: une médiane prise sur les seuls arrivés serait trop courte. Intervalle de la "
+              "médiane à 95\u00a0% (Brookmeyer–Crowley)\u00a0; moins de 30 clients\u00a0: non affiché.",
+        "en": "For customers seen at a stage, the days until they first reach a later stage. Those who have not yet "
+              "count as \"still waiting\" until {as_of} (Kaplan–Meier), not as absent: a median over those who "
+              "arrived alone would be too short. The median's 95% interval by Brookmeyer–Crowley; under 30 "
+              "customers: not shown."},
+    "funnel.col.step": {"fr": "Étape → suivante", "en": "Stage → next"},
+    "funnel.col.seen": {"fr": "Clients vus", "en": "Customers seen"},
+    "funnel.col.moved": {"fr": "Passés", "en": "Moved on"},
+    "funnel.col.median": {"fr": "Médiane (j)", "en": "Median (d)"},
+    "funnel.col.median_ci": {"fr": "Intervalle 95 %", "en": "95% interval"},
+    "funnel.col.quartiles": {"fr": "p25 – p75 – p90 (j)", "en": "p25 – p75 – p90 (d)"},
+    "funnel.col.within": {"fr": "Sous 30 / 90 / 365 j", "en": "Within 30 / 90 / 365 d"},
+    "funnel.never_half": {"fr": "moitié non atteinte", "en": "half not reached"},
+    "funnel.too_few": {"fr": "trop peu (n < 30)", "en": "too few (n < 30)"},
+    "funnel.cohorts": {"fr": "Conversion par cohorte", "en": "Conversion by cohort"},
+    "funnel.cohorts_help": {
+        "fr": "Clients regroupés par mois de premier contact (lignes)\u00a0; part convertie au bout de 1, 2, … mois "
+              "de 30 jours (colonnes), Kaplan–Meier tant que des clients sont encore en cours. Case vide\u00a0: "
+              "moins de 30 clients dont l'issue est connue.",
+        "en": "Customers grouped by the month of their first touchpoint (rows); the share converted after 1, 2, … "
+              "30-day months (columns), Kaplan–Meier while some are still in progress. Blank: fewer than 30 "
+              "customers whose outcome is known."},
+    "funnel.col.cohort": {"fr": "Cohorte", "en": "Cohort"},
+    "funnel.col.month": {"fr": "M{n}", "en": "M{n}"},
     "funnel.compare": {"fr": "Comparer des groupes", "en": "Compare groups"},
     "funnel.by": {"fr": "Par", "en": "By"},
     "funnel.by.persona": {"fr": "persona", "en": "persona"},
@@ -1511,6 +1540,12 @@ class Texts:
             return "—"
         text = f"{100 * value:.{digits}f}"
         return (text.replace(".", ",") + "\u202f%") if self.lang == "fr" else text + "%"
+
+    def month(self, value: date | None) -> str:
+        """janv. 2025 in French, Jan 2025 in English (a month's first day, or any day of it)."""
+        if value is None:
+            return "—"
+        return f"{(_MONTHS_FR if self.lang == 'fr' else _MONTHS_EN)[value.month - 1]} {value.year}"
 
     def day(self, value: date | None) -> str:
         """1 janv. 2025 in French, Jan 1, 2025 in English."""

@@ -61,6 +61,10 @@ def percent(value: float | None, digits: int = 1) -> str:
     return texts().percent(value, digits)
 
 
+def month(value) -> str:
+    return texts().month(value)
+
+
 def day(value) -> str:
     return texts().day(value)
 

@@ -34,3 +34,30 @@ def test_funnel_and_overview_say_what_was_seen(tmp_path, monkeypatch):
         spec = chart.proto.spec
         assert "NaN" not in spec and "Infinity" not in spec
         json.loads(spec)
+
+
+def test_time_to_next_stage_and_cohorts_on_the_funnel_page(app, demo_db_url):
+    """The demo: the time to the next stage counts the customers still waiting (Kaplan–Meier) and equals its
+    query; the cohort table has one row per first-touch month, blank cells under 30 known outcomes."""
+    from analytics.cohorts import conversion_cohorts
+    from analytics.timing import time_to_next_stage
+
+    app.run()
+    app.switch_page("app_pages/funnel.py").run()
+    assert not app.exception, app.exception
+    tables = {tuple(d.value.columns): d.value for d in app.dataframe}
+    timing = next(v for k, v in tables.items() if "Clients vus" in k)
+    cohorts = next(v for k, v in tables.items() if "Cohorte" in k)
+    db = dm.connect(demo_db_url)
+    try:
+        expected = time_to_next_stage(db)
+        grid = conversion_cohorts(db)
+    finally:
+        db.close()
+    assert [int(x.replace("\u202f", "")) for x in timing["Clients vus"]] == expected["at_risk"].tolist()
+    first = expected.iloc[0]
+    assert timing["Médiane (j)"].iloc[0] == (str(int(first["median_days"])) if first["median_days"] == first[
+        "median_days"] else "moitié non atteinte")
+    assert len(cohorts) == grid["cohort"].nunique() and list(cohorts.columns[:3]) == ["Cohorte", "Clients", "M1"]
+    blanks = grid[~grid["shown"]]
+    assert len(blanks) and (cohorts.iloc[:, 2:] == "").to_numpy().sum() == len(blanks)  # blank where not shown

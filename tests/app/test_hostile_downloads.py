@@ -115,11 +115,11 @@ def test_every_download_of_every_page_and_the_deck(hostile_url, monkeypatch, cli
     tables = {n for n in downloaded if n.endswith((".csv", ".xlsx"))}
     # every chart builder the pages use, as PNG and SVG
     builders = ("churn_by_stage", "csat", "digital_share", "flow", "funnel", "funnel_compare", "irritants",
-                "journey_map", "kpi_trend", "mix", "nps_bars", "nps_heatmap", "nps_split", "themes", "time_between",
+                "journey_map", "kpi_trend", "mix", "nps_bars", "nps_heatmap", "nps_split", "themes", "time_to_next",
                 "transition_heatmap", "variants")
     assert {f"parcours-{b}.{kind}" for b in builders for kind in ("png", "svg")} <= names, sorted(names)
     assert "app_pages/voice.py:why_drop:parcours-themes.png" in downloaded
-    assert len(charts_downloaded) == 2 * 26 and len(tables) == 2 * 5, sorted(downloaded)
+    assert len(charts_downloaded) == 2 * 26 and len(tables) == 2 * 7, sorted(downloaded)
 
     # the sidebar's deck: every view's chart as a picture, every text clean
     assert deck is not None
