@@ -4,8 +4,9 @@ by the end of each month since that first touch (columns), Kaplan–Meier where 
 A customer's clock starts at their first kept touchpoint; the event is their first touchpoint at or beyond the
 conversion stage (first seen at a later stage = converted at time 0); a month is 30 days. A customer not converted
 by ``as_of`` is censored there ("still in progress"), not counted as a failure, so the young cohorts are not made to
-look worse for having been followed less. A cell rests on the customers whose outcome at that month is known (the
-cohort less those still in progress then); under ``MIN_N`` of them it is blank (``rate`` None, ``shown`` False).
+look worse for having been followed less. A cell is the plain share when the whole cohort was followed that long
+(blank under ``MIN_N`` customers), else 1 − Kaplan–Meier, shown only while ``MIN_N`` customers are still followed
+at that month (``rate`` None, ``shown`` False otherwise).
 One grouped query: counts per (cohort, day) come back, never one row per customer.
 """
 
@@ -36,7 +37,7 @@ def conversion_cohorts(db, filters: Filters | None = None, months: int = 12, coh
     months: ``cohort`` (first day of the month, a ``date``), ``customers`` (the cohort's size), ``month``,
     ``rate`` (share converted within ``month`` × 30 days: the plain share when nobody is still in progress then,
     else 1 − Kaplan–Meier), ``known`` (customers whose outcome at that month is known), ``in_progress``, ``shown``
-    (``known`` ≥ ``MIN_N``; else ``rate`` is None). Empty (with these columns) without data or conversion stage."""
+    (see the module docstring; else ``rate`` is None). Empty (with these columns) without data or conversion stage."""
     scope = scope_for(db, filters, scope)
     conversion = scope.conversion_stage
     as_of = _last_moment(scope)
@@ -57,7 +58,10 @@ def conversion_cohorts(db, filters: Filters | None = None, months: int = 12, coh
         for month in range(1, months + 1):
             reach = stats.km_reach(table_rows, month * MONTH_DAYS)
             known = size - reach["in_progress"]
-            shown = known >= stats.MIN_N
+            # everyone followed that long: the plain share of the cohort; otherwise Kaplan–Meier, shown (as issue
+            # 15 rules) only while 30 customers are still followed at that month — past that, the curve is flat
+            # for lack of information, not of conversions
+            shown = size >= stats.MIN_N if reach["in_progress"] == 0 else reach["at_risk"] >= stats.MIN_N
             rows.append({"cohort": cohort, "customers": size, "month": month,
                          "rate": reach["rate"] if shown else None, "known": known,
                          "in_progress": reach["in_progress"], "shown": shown})

@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 import ibis
 
 __all__ = [
-    "CHANNEL_MODES", "DIMENSIONS", "PERIOD_MODES", "Dimension", "Filters", "apply_filters", "as_of", "cohort_keys",
-    "customer_filter", "customer_key", "dimension",
+    "CHANNEL_MODES", "DIMENSIONS", "PERIOD_MODES", "PERIOD_PRESETS", "Dimension", "Filters", "apply_filters", "as_of",
+    "cohort_keys", "customer_filter", "customer_key", "dimension", "preset_period",
 ]
 
 
@@ -65,6 +65,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
 CHANNEL_MODES = ("used", "entered", "only")
 """``used`` (cohort: at least one touchpoint on one of the channels), ``entered`` (cohort: the first touchpoint in
 journey order is on one of them), ``only`` (lens: keep only those channels' touchpoints and feedback)."""
+PERIOD_PRESETS = ("last_30_days", "last_quarter", "year_to_date", "last_year")
+"""Periods a click away, counted back from the data's last day (``as_of``): the last 30 days; the last complete
+calendar quarter; the year to date; the last complete calendar year."""
 PERIOD_MODES = ("cohort", "activity")
 """``cohort`` (customers whose first touchpoint falls in the window, followed after it), ``activity`` (lens: only
 the touchpoints and feedback inside the window)."""
@@ -294,6 +297,23 @@ def apply_filters(table, filters: Filters, customers, *, touchpoints=None, stage
         stages = stages if stages is not None else con.table("stages")
         keys = cohort_keys(filters, customers, touchpoints, stages, key)
     return table.semi_join(keys, key)
+
+
+def preset_period(name: str, last_day: date) -> tuple[date, date]:
+    """The days of a ``PERIOD_PRESETS`` period, counted back from ``last_day`` (the data's last day), both
+    inclusive."""
+    if name == "last_30_days":
+        return last_day - timedelta(days=29), last_day
+    if name == "last_quarter":
+        first_month = 3 * ((last_day.month - 1) // 3) + 1  # this quarter's first month
+        this_quarter = date(last_day.year, first_month, 1)
+        end = this_quarter - timedelta(days=1)
+        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+    if name == "year_to_date":
+        return date(last_day.year, 1, 1), last_day
+    if name == "last_year":
+        return date(last_day.year - 1, 1, 1), date(last_day.year - 1, 12, 31)
+    raise ValueError(f"unknown period preset {name!r} (known: {', '.join(PERIOD_PRESETS)})")
 
 
 def as_of(db):

@@ -85,7 +85,8 @@ def funnel_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         if not seen:
             return f"{fmt_int(n, t)} · {t['not_observed']}"
         text = f"{fmt_int(n, t)} · {t['insufficient'] if thin else fmt_pct(share, t)}"
-        return text + (f" · {fmt_int(seen_n, t)} {t['seen_here']}" if seen_n < n else "")
+        # on a second line: beside the longest bar, one long line ran out of a half-page chart
+        return text + (f"\n{fmt_int(seen_n, t)} {t['seen_here']}" if seen_n < n else "")
 
     data["bar_text"] = [bar_text(*v) for v in zip(data["customers"], data["conv_from_start"], data["insufficient"],
                                                   data["observed"], data["observed_customers"], strict=True)]
@@ -112,7 +113,8 @@ def funnel_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
     )
     grey = base.transform_filter("datum.insufficient").transform_filter("datum.observed").mark_bar(**GREY_BAR)
-    text = base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour())
+    text = base.mark_text(align="left", dx=6, lineBreak="\n", baseline="middle").encode(text="bar_text:N",
+                                                                                      color=text_colour())
     return finish(alt.layer(bars, grey, text).properties(height=alt.Step(46)), t)
 
 

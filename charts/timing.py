@@ -35,12 +35,12 @@ def time_to_next_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     data["step"] = [f"{label_of(a, labels)} → {label_of(b, labels)}"
                     for a, b in zip(data["from_stage"], data["to_stage"], strict=True)]
     steps = list(dict.fromkeys(data["step"]))
-    chart = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5, point=True).encode(
+    chart = alt.Chart(data).mark_line(interpolate="step-after", strokeWidth=2.5).encode(
         x=alt.X("day:Q", title=t["days_since"], scale=alt.Scale(domainMin=0)),
         y=alt.Y("reached:Q", title=t["reached_later"], scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format=".0%", tickCount=5)),
         color=alt.Color("step:N", title=t["step"], scale=group_scale(steps), sort=steps,
-                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
+                        legend=alt.Legend(orient="right", direction="vertical", columns=1, labelLimit=320)),
         tooltip=[alt.Tooltip("step:N", title=t["step"]), alt.Tooltip("day:Q", title=t["days_since"]),
                  alt.Tooltip("reached:Q", title=t["reached_later"], format=".1%"),
                  alt.Tooltip("at_risk:Q", title=t["still_followed"], format=",d")],

@@ -58,6 +58,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "one of them. Either way their whole journey is followed (a sale made elsewhere counts). Lens: only "
               "these channels' touchpoints and feedback are read."},
     "filters.period_mode": {"fr": "Lecture de la période", "en": "The period chooses"},
+    "filters.preset.last_30_days": {"fr": "30 derniers jours", "en": "Last 30 days"},
+    "filters.preset.last_quarter": {"fr": "Dernier trimestre", "en": "Last quarter"},
+    "filters.preset.year_to_date": {"fr": "Depuis janvier", "en": "Year to date"},
+    "filters.preset.last_year": {"fr": "Année dernière", "en": "Last year"},
+    "filters.preset_help": {"fr": "Du {start} au {end}, compté depuis le dernier jour des données",
+                            "en": "From {start} to {end}, counted back from the data's last day"},
     "filters.period_mode.cohort": {"fr": "clients arrivés dans la période", "en": "customers who first came in it"},
     "filters.period_mode.activity": {"fr": "loupe\u00a0: activité dans la période", "en": "lens: activity inside it"},
     "filters.period_mode_help": {

@@ -5,10 +5,10 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES, Filters
+from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES, PERIOD_PRESETS, Filters, preset_period
 from analytics.story import describe_filters
 from ui.data import catalogue
-from ui.i18n import t, texts
+from ui.i18n import day, t, texts
 from ui.links import check_link, from_link, to_link
 
 KEYS = (*(d.name for d in DIMENSIONS), "channel_mode", "period", "period_mode")
@@ -39,6 +39,7 @@ def sidebar_filters() -> Filters:
     # The default is "no period" (the whole data), never the data's current range: bind drops a value
     # equal to the default from the URL, and the whole range moves with each import, so an explicitly
     # chosen period must differ from the default to stay in the link.
+    _presets(dims.first_day, dims.last_day)
     period = st.sidebar.date_input(t("filters.period"), value=(), min_value=dims.first_day,
                                    max_value=dims.last_day, key="period", bind="query-params",
                                    # one format in both languages: a format that changed with the language would
@@ -49,6 +50,26 @@ def sidebar_filters() -> Filters:
     filters = Filters(**chosen, start=start, end=end, channel_mode=channel_mode, period_mode=period_mode)
     st.session_state["filters"] = filters
     return filters
+
+
+def _presets(first: date | None, last: date | None) -> None:
+    """A row of periods a click away (last 30 days, last quarter, year to date, last year), counted back from the
+    data's last day; one that would hold no day of the data is not offered. A click sets the period picker (and so
+    the link) before it is drawn."""
+    if first is None or last is None:
+        return
+    row = st.sidebar.container(horizontal=True, gap="small")
+    for name in PERIOD_PRESETS:
+        start, end = preset_period(name, last)
+        if end < first:
+            continue
+        row.button(t(f"filters.preset.{name}"), key=f"preset_{name}", type="tertiary",
+                   help=t("filters.preset_help", start=day(max(start, first)), end=day(end)),
+                   on_click=_set_period, args=(max(start, first), end))
+
+
+def _set_period(start: date, end: date) -> None:
+    st.session_state["period"] = (start, end)
 
 
 def _mode(key: str, modes: tuple[str, ...], *, shown: bool) -> str:

@@ -82,6 +82,21 @@ def test_a_period_filter_changes_the_kpis(app, demo_db_url):
     assert metric(app, "Chiffre d'affaires").delta.endswith("par client")
 
 
+def test_a_period_preset_sets_the_period_and_the_link(app):
+    """The demo ends on 27 Dec 2025: 'Dernier trimestre' is July–September 2025; 'Année dernière' (2024, before the
+    data) is not offered."""
+    from datetime import date
+
+    app.run()
+    assert [b.label for b in app.sidebar.button if b.key and b.key.startswith("preset_")] == [
+        "30 derniers jours", "Dernier trimestre", "Depuis janvier"]
+    app.button(key="preset_last_quarter").click().run()
+    assert not app.exception, app.exception
+    assert app.date_input(key="period").value == (date(2025, 7, 1), date(2025, 9, 30))
+    assert app.session_state["filters"].start == date(2025, 7, 1)
+    assert app.query_params["period"] == ["2025-07-01", "2025-09-30"]
+
+
 def test_no_period_no_change_and_a_thin_previous_period_is_not_compared(app):
     from datetime import date
 

@@ -409,7 +409,7 @@ def test_funnel_draws_a_stage_nobody_was_seen_at_without_a_bar():
     assert [r["stage"] for r in rows(spec, bars)] == ["awareness", "purchase"]  # no bar for consideration
     assert rows(spec, grey) == []
     assert [r["bar_text"] for r in rows(spec, text)] == ["1,000 · 100%", "400 · non observée",
-                                                         "120 · 12% · 100 vus ici"]
+                                                         "120 · 12%\n100 vus ici"]
     assert bars["encoding"]["x"]["field"] == "bar_customers"
     assert [r["bar_customers"] for r in rows(spec, text)] == [1000, 0, 120]
 

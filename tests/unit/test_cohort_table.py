@@ -43,10 +43,9 @@ def test_cohort_table_by_hand_with_customers_still_in_progress(db):
     jan, mar = date(2024, 1, 1), date(2024, 3, 1)
     assert cell(df, jan, 1)["rate"] == pytest.approx(20 / 40) and cell(df, jan, 1)["customers"] == 40
     assert cell(df, jan, 2)["rate"] == pytest.approx(30 / 40)
-    # by day 90 the 10 non-buyers are still in progress (followed 86 days): Kaplan–Meier, not 30/40 as a failure
+    # by day 90 the 10 non-buyers are still in progress (followed 86 days) and nobody is followed that long: blank
     m3 = cell(df, jan, 3)
-    assert (m3["in_progress"], m3["known"], m3["shown"]) == (10, 30, True)
-    assert m3["rate"] == pytest.approx(1 - (1 - 20 / 40) * (1 - 10 / 20))
+    assert (m3["in_progress"], m3["known"], m3["shown"]) == (10, 30, False) and m3["rate"] != m3["rate"]
     # March: followed exactly 30 days, so month 1 is complete (5 of 35); month 2 rests on 5 known outcomes: blank
     assert cell(df, mar, 1)["rate"] == pytest.approx(5 / 35) and cell(df, mar, 1)["in_progress"] == 0
     m2 = cell(df, mar, 2)
@@ -65,3 +64,27 @@ def test_a_cohort_under_30_customers_is_blank_everywhere(db):
          [tp(f"c{i}", "2024-01-05 10:00", "store", "purchase", "5") for i in range(12)])
     df = conversion_cohorts(db, months=2)
     assert not df["shown"].any() and df["rate"].isna().all() and set(df["customers"]) == {12}
+
+
+def test_kaplan_meier_where_some_are_still_in_progress(db):
+    """One January cohort: 50 first seen on 1 Jan (10 buy on day 3, 5 on day 25), 20 first seen on 28 Jan who have
+    not bought by 15 Feb (the data's end: censored at day 18). By day 30: 1 − (60/70)(35/40) = 25 %, not 15/70."""
+    cs, tps = [], []
+    for i in range(50):
+        cid = f"a{i:02d}"
+        cs.append(customer(cid))
+        tps.append(tp(cid, "2024-01-01 10:00", "web", "awareness"))
+        if i < 10:
+            tps.append(tp(cid, "2024-01-04 10:00", "store", "purchase", "10"))
+        elif i < 15:
+            tps.append(tp(cid, "2024-01-26 10:00", "store", "purchase", "10"))
+    for i in range(20):
+        cs.append(customer(f"b{i:02d}"))
+        tps.append(tp(f"b{i:02d}", "2024-01-28 10:00", "web", "awareness"))
+    tps.append(tp("a49", "2024-02-15 10:00", "web", "consideration"))  # the data's last moment
+    load(db, cs, tps)
+    m1 = cell(conversion_cohorts(db, months=2), date(2024, 1, 1), 1)
+    assert (m1["customers"], m1["in_progress"], m1["shown"]) == (70, 20, True)
+    assert m1["rate"] == pytest.approx(1 - (60 / 70) * (35 / 40))
+    m2 = cell(conversion_cohorts(db, months=2), date(2024, 1, 1), 2)
+    assert not m2["shown"]  # nobody followed 60 days: blank

@@ -219,3 +219,20 @@ def test_entered_without_ordered_aggregates(leads, monkeypatch):
     assert conversion(db, channels=("organic_search",), channel_mode="entered") == (2, 17, 2 / 17)
     january = {"channels": ("organic_search",), "start": date(2024, 1, 1), "end": date(2024, 1, 31)}
     assert conversion(db, **january, channel_mode="entered") == (1, 10, 0.1)
+
+
+def test_period_presets_count_back_from_the_data_last_day():
+    from analytics.filters import PERIOD_PRESETS, preset_period
+
+    last = date(2025, 12, 27)
+    assert [preset_period(p, last) for p in PERIOD_PRESETS] == [
+        (date(2025, 11, 28), date(2025, 12, 27)),  # 30 days, both ends included
+        (date(2025, 7, 1), date(2025, 9, 30)),  # the last complete quarter
+        (date(2025, 1, 1), date(2025, 12, 27)),
+        (date(2024, 1, 1), date(2024, 12, 31)),
+    ]
+    # a last day in the first quarter: the last complete quarter is the previous year's fourth
+    assert preset_period("last_quarter", date(2026, 2, 10)) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert preset_period("last_quarter", date(2026, 3, 31)) == (date(2025, 10, 1), date(2025, 12, 31))
+    with pytest.raises(ValueError):
+        preset_period("next_week", last)
