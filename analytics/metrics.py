@@ -393,11 +393,16 @@ class Scope:
         return rows
 
     def conversion(self) -> dict:
-        """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers."""
+        """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers —
+        under the channel lens (``only``), None when no kept touchpoint is at the conversion stage: the deals made
+        on other channels are not seen, which is not 0 % ("not observed on these channels"). Following whole
+        journeys, nobody at the conversion stage is a true 0 %."""
         stage = self.conversion_stage
         reached = self._reached(stage.position) if stage else 0
+        lens = self.filters.channel_mode == "only" and bool(self.filters.channels)
+        seen = stage is not None and (not lens or self.observed()[self.stages.index(stage)] > 0)
         return {"stage": stage.code if stage else None, "customers": reached,
-                "rate": stats.share(reached, self.customers())}
+                "rate": stats.share(reached, self.customers()) if seen else None}
 
     def revenue(self) -> float:
         """Sum of the kept touchpoints' revenue (0.0 when there is none)."""

@@ -210,6 +210,9 @@ class _CountsScope(Scope):
     def __init__(self, stages: tuple[StageInfo, ...], summary_rows: list[dict], nps_rows: list[dict],
                  revenue: float):
         self.stages = stages
+        # no lens: a bucket has no observed counts of its own (under the channel lens, the trend's conversion of a
+        # bucket without a kept deal reads 0 %, where the KPI card says "not observed")
+        self.filters = Filters()
         self.__dict__["summary_rows"] = summary_rows
         self.__dict__["nps_rows"] = nps_rows
         self.__dict__["revenue_value"] = revenue

@@ -160,8 +160,10 @@ def _overview(q, filters, dims, tx) -> View:
             (tx.t("kpi.conversion"), tx.percent(cur["conversion_rate"]), cur["customers"]),
             (tx.t("kpi.nps"), nps, cur["responses"]),
             (tx.t("kpi.churn"), tx.percent(cur["churn_rate"]), cur["churn_known"]))
-    caption = tx.t("story.overview.caption", customers=tx.number(cur["customers"]),
-                   conversion=tx.percent(cur["conversion_rate"]),
+    # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
+    conversion = (tx.percent(cur["conversion_rate"]) if cur["conversion_rate"] is not None or not cur["customers"]
+                  else tx.t("kpi.conversion_not_observed"))
+    caption = tx.t("story.overview.caption", customers=tx.number(cur["customers"]), conversion=conversion,
                    nps=_nps(cur["nps"]) if enough else tx.t("insufficient", n=MIN_N),
                    responses=tx.number(cur["responses"]), churn=tx.percent(cur["churn_rate"]))
     trend = q("kpi_trend", grain="month")

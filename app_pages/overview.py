@@ -68,6 +68,8 @@ kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, delta,
 delta, color = change("conversion_rate", "points")
 kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"], delta,
     help=card_help("conversion_rate", "kpi.conversion_help"), delta_color=color)
+if cur["conversion_rate"] is None and cur["customers"]:  # the channel lens kept no deal: not a 0 %
+    cards[1].caption(t("kpi.conversion_not_observed"))
 delta, color = change("nps", "points")
 kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
     cur["responses"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)

@@ -174,6 +174,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.not_significant": {"fr": "non significative (elle peut tenir au hasard)",
                             "en": "not significant (it may be chance)"},
     "kpi.per_customer": {"fr": "{delta} par client", "en": "{delta} per customer"},
+    "kpi.conversion_not_observed": {"fr": "non observée sur ces canaux (aucun point de contact de conversion gardé par "
+                                          "la loupe)",
+                                    "en": "not observed on these channels (the lens keeps no conversion-stage "
+                                          "touchpoint)"},
     "overview.grain": {"fr": "Tendance par", "en": "Trend by"},
     "overview.week": {"fr": "semaine", "en": "week"},
     "overview.month": {"fr": "mois", "en": "month"},

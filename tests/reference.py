@@ -112,7 +112,11 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
     return {
         "customers": n,
         "funnel": funnel,
-        "conversion": {"stage": conversion, "customers": converted, "rate": converted / n if n else None},
+        "conversion": {"stage": conversion, "customers": converted,
+                       # under the channel lens, nobody seen at the conversion stage (deals on other channels):
+                       # not observed, no rate
+                       "rate": converted / n if n and (not (channels and channel_mode == "only") or any(
+                           pos[t["stage"]] == pos[conversion] for _, t in kept)) else None},
         "revenue": float(sum((t["revenue"] or Decimal(0) for _, t in kept), Decimal(0))),
         "nps": overall,
         "churn": {"rate": churn_rate(list(journeys)),

@@ -258,3 +258,15 @@ def test_variants_page_states_its_coverage(app):
     app.segmented_control(key="variants_by").set_value("channel").run()
     assert not app.exception, app.exception
     assert "Site web" in " ".join(app.dataframe[0].value["Parcours"])
+
+
+def test_the_channel_lens_without_a_deal_says_not_observed_never_zero(app):
+    """The demo's e-mails carry no purchase: through the channel lens the conversion card reads 'not observed on
+    these channels', not 0 %; following the e-mail users' whole journeys (the default), a real rate."""
+    app.run()
+    app.multiselect(key="channel").set_value(["e_mail"]).run()
+    assert metric(app, "Conversion").value not in ("—", "0,0\u202f%")  # used: the users' deals on other channels
+    app.selectbox(key="channel_mode").set_value("only").run()
+    assert not app.exception, app.exception
+    assert metric(app, "Conversion").value == "—"
+    assert any("non observée sur ces canaux" in c.value for c in app.caption)

@@ -84,7 +84,8 @@ def test_a_channel_follows_its_leads_to_the_deal(leads):
     db, _ = leads
     assert conversion(db, channels=("organic_search",)) == (3, 20, 3 / 20)  # used: o00, o10, p00 signed
     assert conversion(db, channels=("organic_search",), channel_mode="entered") == (2, 17, 2 / 17)  # 11.8 %
-    assert conversion(db, channels=("organic_search",), channel_mode="only") == (0, 20, 0.0)  # the lens: no deal
+    # the lens keeps no deal (all on the sales team): "not observed on these channels", never 0 %
+    assert conversion(db, channels=("organic_search",), channel_mode="only") == (0, 20, None)
     assert conversion(db, channels=("paid",), channel_mode="entered") == (5, 10, 0.5)
     assert conversion(db, channels=("events",)) == (2, 5, 0.4)
     assert conversion(db, channels=("sales_team",), channel_mode="entered") == (0, 0, None)
@@ -168,7 +169,8 @@ def test_the_command_line_follows_the_leads(duckdb_url, capsys):
     code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel", "organic_search", "--start",
                                 "2024-01-01", "--end", "2024-01-31", "--channel-mode", "only", "--period-mode",
                                 "activity")
-    assert code == 0 and json.loads(out)["conversion"]["rate"] == 0.0  # the old reading, still there as lenses
+    # the old reading, still there as lenses — but no deal on these channels is "not observed", not the old 0 %
+    assert code == 0 and json.loads(out)["conversion"] == {"stage": "purchase", "customers": 0, "rate": None}
     code, out, err = in_process(capsys, "report", "--db", duckdb_url, "--channel-mode", "first")
     assert code == 2 and "--channel-mode" in err and len(err.splitlines()) == 1
 

@@ -311,8 +311,11 @@ def test_channel_lens_and_feedback_without_channel(db):
     assert metrics.nps(db, Filters(personas=("B",)))["responses"] == 2  # c2's 3 and c5's 9
     # several channels are OR-ed
     assert metrics.nps(db, Filters(channels=("web", "email", "store"), channel_mode="only"))["responses"] == 3
-    # through the lens, c2's deal (web) is not on the store: 0 of 1 converted
-    assert metrics.conversion(db, Filters(channels=("store",), channel_mode="only"))["rate"] == 0.0
+    # through the lens, c2's deal (web) is not on the store: not observed on these channels, never 0 %
+    assert metrics.conversion(db, Filters(channels=("store",), channel_mode="only")) == {
+        "stage": "purchase", "customers": 0, "rate": None}
+    # a store deal kept by the lens: a rate again
+    assert metrics.conversion(db, Filters(channels=("web",), channel_mode="only"))["rate"] == 1.0
 
 
 def test_activity_lens_days_are_inclusive(db):
@@ -555,7 +558,9 @@ def reference_report(customers, touchpoints, feedback, f: Filters, operational=f
     return {
         "customers": n,
         "funnel": funnel,
-        "conversion": {"stage": "purchase", "customers": conv, "rate": conv / n if n else None},
+        "conversion": {"stage": "purchase", "customers": conv,
+                       "rate": conv / n if n and (not (f.channels and f.channel_mode == "only") or funnel[
+                           STAGES.index("purchase")]["observed_customers"]) else None},
         "revenue": float(sum((r[3]["revenue"] for rows in journeys.values() for r in rows
                               if r[3]["revenue"] is not None), Decimal(0))),
         "nps": {**block(responses),
