@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters
+from analytics.filters import Filters, as_of
 from analytics.metrics import Scope, _rows, scope_for
 from analytics.survival import survival_table
 
@@ -25,10 +25,6 @@ MONTH_DAYS = 30
 COHORT_COLUMNS = ["cohort", "customers", "month", "rate", "known", "in_progress", "shown"]
 
 
-def _last_moment(scope: Scope):
-    t = scope._touchpoints
-    # cast: the column is NOT NULL, its maximum over no row is not (PostgreSQL's Arrow cast would refuse the NULL)
-    return t.timestamp.cast("timestamp").max().to_pyarrow().as_py()
 
 
 def conversion_cohorts(db, filters: Filters | None = None, months: int = 12, cohorts: int = 24, *,
@@ -40,14 +36,14 @@ def conversion_cohorts(db, filters: Filters | None = None, months: int = 12, coh
     (see the module docstring; else ``rate`` is None). Empty (with these columns) without data or conversion stage."""
     scope = scope_for(db, filters, scope)
     conversion = scope.conversion_stage
-    as_of = _last_moment(scope)
-    if conversion is None or as_of is None:
+    last = as_of(scope.db)
+    if conversion is None or last is None:
         return pd.DataFrame(columns=COHORT_COLUMNS)
     t = scope.touchpoints
     per = t.group_by("ckey").aggregate(start=t.timestamp.min(),
                                        event=t.timestamp.min(where=t.position >= conversion.position))
     per = per.mutate(cohort=per.start.truncate("M").date())
-    table = survival_table(per, as_of=as_of, window_days=None, by=("cohort",))
+    table = survival_table(per, as_of=last, window_days=None, by=("cohort",))
     by_cohort: dict[date, list[tuple[int, int, int]]] = {}
     for r in _rows(table):
         by_cohort.setdefault(r["cohort"], []).append((int(r["time"]), int(r["events"]), int(r["censored"])))

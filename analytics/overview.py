@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from analytics import stats
-from analytics.filters import Filters
+from analytics.filters import Filters, as_of
 from analytics.funnel import OBSERVED_FOR_RANKING, funnel_steps
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 
@@ -283,11 +283,6 @@ _NEXT = {"week": lambda d: d + timedelta(days=7),
          "month": lambda d: date(d.year + d.month // 12, d.month % 12 + 1, 1)}
 
 
-def _last_moment(scope: Scope):
-    """The moment the data stands at (``as_of``): the last touchpoint's timestamp in the whole database."""
-    t = scope._touchpoints
-    # cast: the column is NOT NULL, its maximum over no row is not (PostgreSQL's Arrow cast would refuse the NULL)
-    return t.timestamp.cast("timestamp").max().to_pyarrow().as_py()
 
 
 def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
@@ -322,7 +317,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     for r in nps:
         buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
     rows = []
-    last = _last_moment(scope) if buckets else None
+    last = as_of(scope.db) if buckets else None
     for start in sorted(buckets):
         b = buckets[start]
         k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"])))

@@ -21,7 +21,7 @@ import ibis
 import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters
+from analytics.filters import Filters, as_of
 from analytics.metrics import Scope, _rows, scope_for
 from analytics.survival import survival_table
 
@@ -32,18 +32,14 @@ TIMING_COLUMNS = ["from_stage", "to_stage", "at_risk", "events", "median_days", 
 CURVE_COLUMNS = ["from_stage", "to_stage", "day", "reached", "at_risk"]
 
 
-def _as_of(scope: Scope):
-    t = scope._touchpoints
-    # cast: the column is NOT NULL, its maximum over no row is not (PostgreSQL's Arrow cast would refuse the NULL)
-    return t.timestamp.cast("timestamp").max().to_pyarrow().as_py()
 
 
 def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
     """``{pair index i (stages i → i+1): [(day, events, censored), …]}``, one query, cached on the scope."""
     def compute():
         stages = scope.stages
-        as_of = _as_of(scope)
-        if len(stages) < 2 or as_of is None:
+        last = as_of(scope.db)
+        if len(stages) < 2 or last is None:
             return {}
         t = scope.touchpoints
         starts = t.group_by("ckey").aggregate(**{f"s{i}": t.timestamp.min(where=t.position == s.position)
@@ -58,7 +54,7 @@ def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
             pair=ibis.literal(i, type="int64"), start=clocks[f"s{i}"], event=clocks[f"e{i}"])
             for i in range(len(stages) - 1)], distinct=False)
         out: dict[int, list[tuple[int, int, int]]] = {}
-        for r in _rows(survival_table(pairs, as_of=as_of, window_days=None, by=("pair",))):
+        for r in _rows(survival_table(pairs, as_of=last, window_days=None, by=("pair",))):
             out.setdefault(int(r["pair"]), []).append((int(r["time"]), int(r["events"]), int(r["censored"])))
         return out
 
