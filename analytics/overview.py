@@ -183,6 +183,9 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
     deltas = {"customers": {"delta": (c1 - c0) / c0, "p_value": float(binomtest(c1, c1 + c0, 0.5).pvalue),
                             "n": min(c1, c0)}}
     for key, k_key in (("conversion_rate", "converted"), ("cross_share", "cross_customers")):
+        if current[key] is None or previous[key] is None:  # "not observed on these channels": nothing to compare
+            deltas[key] = {"delta": None, "p_value": None, "n": 0}
+            continue
         test = stats.reach_difference_test(_proportion(current[k_key], c1), _proportion(previous[k_key], c0))
         deltas[key] = {"delta": None if test["diff"] is None else 100 * test["diff"], "p_value": test["p_value"],
                        "n": min(c1, c0)}

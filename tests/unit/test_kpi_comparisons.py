@@ -107,3 +107,13 @@ def test_a_filter_that_empties_everything_compares_nothing(db):
     loaded(db, month("a", "2024-01-10", 40, 10, 10, 10, "20.00"), month("b", "2024-02-10", 40, 30, 30, 5, "20.00"))
     got = kpis(db, Filters(start=date(2024, 2, 1), end=date(2024, 2, 29), personas=("nobody",)))
     assert got["comparison"] == {"status": "too_few", "year_before": None, "deltas": {}}
+
+
+def test_no_change_of_a_conversion_the_lens_does_not_see(db):
+    """Through the web lens, the store purchases are not seen: no conversion on either side, so no change — not a
+    '0 % against 0 %'."""
+    loaded(db, month("a", "2024-01-10", 40, 12, 10, 10, "20.00"), month("b", "2024-02-10", 60, 33, 30, 6, "30.00"))
+    got = kpis(db, Filters(start=date(2024, 2, 1), end=date(2024, 2, 29), channels=("web",), channel_mode="only",
+                           period_mode="activity"))
+    assert got["current"]["conversion_rate"] is None and got["comparison"]["status"] == "ok"
+    assert got["comparison"]["deltas"]["conversion_rate"] == {"delta": None, "p_value": None, "significant": False}
