@@ -208,17 +208,20 @@ def kaplan_meier(table) -> list[dict]:
 
     Each row: ``time``; ``at_risk`` = customers whose time is ≥ ``time`` (those censored at ``time`` included);
     ``events``; ``censored`` (at that time); ``survival`` S(t) = ∏_{tᵢ ≤ t} (1 − dᵢ/nᵢ); ``greenwood`` =
-    Σ_{tᵢ ≤ t} dᵢ / (nᵢ (nᵢ − dᵢ)) (infinite once S reaches 0); ``variance`` = Greenwood's variance of S(t),
-    S(t)² × ``greenwood`` (0 once S reaches 0). S is 1 before the first row, and between two rows it keeps the value
-    of the earlier one. Empty table (or no event): ``[]``.
+    Σ_{tᵢ ≤ t} dᵢ / (nᵢ (nᵢ − dᵢ)) (None once S reaches 0, where it is infinite); ``variance`` = Greenwood's
+    variance of S(t), S(t)² × ``greenwood`` (0 once S reaches 0). S is 1 before the first row, and between two
+    rows it keeps the value of the earlier one. Empty table (or no event): ``[]``.
     """
     rows = _survival_counts(table)
     at_risk = sum(e + c for _, e, c in rows)
     s, gw, curve = 1.0, 0.0, []
     for time, events, censored in rows:
         if events:
-            s *= 1 - events / at_risk
-            gw = gw + events / (at_risk * (at_risk - events)) if at_risk > events else math.inf
+            if at_risk == events:  # everyone still followed has the event: S = 0, Greenwood's sum is undefined
+                s, gw = 0.0, None
+            else:
+                s *= 1 - events / at_risk
+                gw += events / (at_risk * (at_risk - events))
             curve.append({"time": time, "at_risk": at_risk, "events": events, "censored": censored,
                           "survival": s, "greenwood": gw, "variance": s * s * gw if s > 0 else 0.0})
         at_risk -= events + censored

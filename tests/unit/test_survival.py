@@ -77,7 +77,7 @@ def test_kaplan_meier_by_hand():
     assert [r["survival"] for r in curve] == pytest.approx([5 / 6, 2 / 3, 4 / 9, 0.0])
     assert [r["greenwood"] for r in curve[:3]] == pytest.approx([1 / 30, 1 / 12, 1 / 4])
     assert [r["variance"] for r in curve] == pytest.approx([(5 / 6) ** 2 / 30, (2 / 3) ** 2 / 12, 4 / 81, 0.0])
-    assert curve[3]["greenwood"] == math.inf
+    assert curve[3]["greenwood"] is None  # infinite: everyone still followed had the event
 
 
 def test_kaplan_meier_textbook_6mp():
