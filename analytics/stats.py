@@ -208,17 +208,20 @@ def kaplan_meier(table) -> list[dict]:
 
     Each row: ``time``; ``at_risk`` = customers whose time is ≥ ``time`` (those censored at ``time`` included);
     ``events``; ``censored`` (at that time); ``survival`` S(t) = ∏_{tᵢ ≤ t} (1 − dᵢ/nᵢ); ``greenwood`` =
-    Σ_{tᵢ ≤ t} dᵢ / (nᵢ (nᵢ − dᵢ)) (infinite once S reaches 0); ``variance`` = Greenwood's variance of S(t),
-    S(t)² × ``greenwood`` (0 once S reaches 0). S is 1 before the first row, and between two rows it keeps the value
-    of the earlier one. Empty table (or no event): ``[]``.
+    Σ_{tᵢ ≤ t} dᵢ / (nᵢ (nᵢ − dᵢ)) (None once S reaches 0, where it is infinite); ``variance`` = Greenwood's
+    variance of S(t), S(t)² × ``greenwood`` (0 once S reaches 0). S is 1 before the first row, and between two
+    rows it keeps the value of the earlier one. Empty table (or no event): ``[]``.
     """
     rows = _survival_counts(table)
     at_risk = sum(e + c for _, e, c in rows)
     s, gw, curve = 1.0, 0.0, []
     for time, events, censored in rows:
         if events:
-            s *= 1 - events / at_risk
-            gw = gw + events / (at_risk * (at_risk - events)) if at_risk > events else math.inf
+            if at_risk == events:  # everyone still followed has the event: S = 0, Greenwood's sum is undefined
+                s, gw = 0.0, None
+            else:
+                s *= 1 - events / at_risk
+                gw += events / (at_risk * (at_risk - events))
             curve.append({"time": time, "at_risk": at_risk, "events": events, "censored": censored,
                           "survival": s, "greenwood": gw, "variance": s * s * gw if s > 0 else 0.0})
         at_risk -= events + censored
@@ -257,7 +260,8 @@ def km_reach(table, window: int | None) -> dict:
       with its Wilson interval and ``variance`` = rate (1 − rate) / n, which is also Greenwood's value in that
       case; ``"kaplan_meier"`` otherwise — Greenwood with the log-log transform, except at an estimate of exactly
       0 or 1, where the interval is the Wilson interval of the customers with full follow-up (``n − in_progress``,
-      of whom ``events`` had the event), the estimate staying 0 or 1.
+      of whom ``events`` had the event), the estimate staying 0 or 1 (no interval when nobody has full
+      follow-up: everyone is in progress).
     * ``shown``: ``at_risk ≥ MIN_N`` (30); below, the caller says "too early: ``in_progress`` of ``n`` still in
       progress" instead of the figure (which is still computed).
 
@@ -340,7 +344,8 @@ def reach_product(first: dict, second: dict) -> dict:
     The two estimates are taken as independent (different customers' clocks: the second is measured from the
     conversion). ``variance`` = F₂² V₁ + F₁² V₂ (delta method). The 95 % interval is the delta method on the log
     scale — ln F = ln F₁ + ln F₂, se² = V₁/F₁² + V₂/F₂², F·exp(±1.96 se), capped at 1 — so it stays above 0.
-    When F₁ or F₂ is 0: F = 0, ``ci_low`` 0 and ``ci_high`` the product of the two upper bounds.
+    When F₁ or F₂ is 0: F = 0, ``ci_low`` 0 and ``ci_high`` the product of the two upper bounds (None when one
+    of them is None: nobody followed through).
     None everywhere when either rate is None.
     """
     out = {"rate": None, "variance": None, "ci_low": None, "ci_high": None}
@@ -351,7 +356,8 @@ def reach_product(first: dict, second: dict) -> dict:
     rate = f1 * f2
     out["rate"], out["variance"] = rate, f2 * f2 * v1 + f1 * f1 * v2
     if rate <= 0.0:
-        out["ci_low"], out["ci_high"] = 0.0, first["ci_high"] * second["ci_high"]
+        highs = (first.get("ci_high"), second.get("ci_high"))
+        out["ci_low"], out["ci_high"] = 0.0, (None if None in highs else highs[0] * highs[1])
         return out
     se = math.sqrt(v1 / (f1 * f1) + v2 / (f2 * f2))
     out["ci_low"], out["ci_high"] = rate * math.exp(-_Z95 * se), min(1.0, rate * math.exp(_Z95 * se))

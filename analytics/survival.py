@@ -9,7 +9,7 @@ come back to Python, never one row per customer.
 
 Per customer, with d(x) = floor((x − start) / 1 day) (elapsed time in whole days, floor) and W the window in days:
 
-* start after ``as_of``: left out (not yet in the cohort at ``as_of``).
+* start after ``as_of``, or no start: left out (not yet in the cohort at ``as_of``).
 * the event counts when it is at or before ``as_of`` and, with a window, d(event) ≤ W: an *event* at
   time d(event) (an event before the start counts at day 0). Events after ``as_of`` are not seen; events after
   the window do not count.
@@ -25,7 +25,7 @@ import ibis
 
 from analytics import stats
 
-__all__ = ["survival_reach", "survival_rows", "survival_table"]
+__all__ = ["survival_quantiles", "survival_reach", "survival_rows", "survival_table"]
 
 _DAY = 86400  # seconds
 
@@ -85,3 +85,10 @@ def survival_reach(rel, *, as_of, window_days: int | None, start="start", event=
     ``as_of`` with every customer still without the event counted in ``in_progress``."""
     rows = survival_rows(rel, as_of=as_of, window_days=window_days, start=start, event=event)
     return stats.km_reach(rows, window_days)
+
+
+def survival_quantiles(rel, *, as_of, window_days: int | None = None, start="start", event="event") -> dict:
+    """Time to the event as ``stats.km_quantiles`` reads it (median and its Brookmeyer–Crowley interval, p25, p75,
+    p90, share within 30/90/365 days) — e.g. ``time_to_next_stage`` with ``start`` the first reach of a stage,
+    ``event`` the first reach of the next one and no window (censored at ``as_of``)."""
+    return stats.km_quantiles(survival_rows(rel, as_of=as_of, window_days=window_days, start=start, event=event))

@@ -19,7 +19,7 @@ from analytics.stats import (
     welch_t_test,
     wilson_interval,
 )
-from analytics.survival import survival_reach, survival_rows
+from analytics.survival import survival_quantiles, survival_reach, survival_rows
 from tests.unit.journeys import load, tp
 
 Z = 1.959963984540054
@@ -77,7 +77,7 @@ def test_kaplan_meier_by_hand():
     assert [r["survival"] for r in curve] == pytest.approx([5 / 6, 2 / 3, 4 / 9, 0.0])
     assert [r["greenwood"] for r in curve[:3]] == pytest.approx([1 / 30, 1 / 12, 1 / 4])
     assert [r["variance"] for r in curve] == pytest.approx([(5 / 6) ** 2 / 30, (2 / 3) ** 2 / 12, 4 / 81, 0.0])
-    assert curve[3]["greenwood"] == math.inf
+    assert curve[3]["greenwood"] is None  # infinite: everyone still followed had the event
 
 
 def test_kaplan_meier_textbook_6mp():
@@ -282,6 +282,9 @@ def test_product_at_zero_and_unknown():
     p = reach_product(none_yet, stage)
     assert (p["rate"], p["ci_low"]) == (0.0, 0.0)
     assert p["ci_high"] == pytest.approx(none_yet["ci_high"] * stage["ci_high"])
+    nobody_followed = km_reach([(3, 0, 5)], 10)
+    assert reach_product(nobody_followed, stage)["rate"] == 0.0
+    assert reach_product(nobody_followed, stage)["ci_high"] is None
     assert reach_product(km_reach([], 90), stage) == {"rate": None, "variance": None, "ci_low": None,
                                                       "ci_high": None}
 
@@ -390,6 +393,15 @@ def test_survival_reach_in_the_database(people):
     assert survival_reach(people, as_of=AS_OF, window_days=None)["rate"] == 5 / 9
     before = survival_reach(people, as_of=D0 - timedelta(days=1), window_days=30)  # nobody has started yet
     assert (before["n"], before["rate"]) == (0, None)
+
+
+def test_survival_quantiles_in_the_database(people):
+    q = survival_quantiles(people, as_of=AS_OF)
+    assert q == km_quantiles(EXPECTED_ALL)
+    # 9 customers; S = 8/9 at day 0, ·6/7 at 2, ·5/6 at 4 (= 40/63), ·2/3 at 30 (at risk 3) = 80/189, ·1/2 at 31
+    assert (q["at_risk"], q["events"], q["p25_days"], q["median_days"], q["p75_days"]) == (9, 5, 4, 30, 31)
+    assert q["within_30"] == pytest.approx(1 - 80 / 189) and q["within_90"] == pytest.approx(1 - 40 / 189)
+    assert q["within_365"] is None  # nobody followed a year
 
 
 def test_window_must_be_whole_days(people):
