@@ -61,14 +61,19 @@ def db(db_url):
     database.close()
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory):
-    """The shipped demo data (whose generator plants known irritants), imported once for the whole session."""
+def demo_database(folder: Path) -> str:
+    """A DuckDB file in ``folder`` holding the demo (as the demo batch), closed: another process may own it."""
     from loaders.write import run_import
 
-    url = f"duckdb:///{tmp_path_factory.mktemp('demo') / 'demo.duckdb'}"
+    url = f"duckdb:///{folder / 'demo.duckdb'}"
     db = dm.connect(url)
     dm.initialise(db)
     run_import(db, DEMO_FILES, source="demo")
     db.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory):
+    """The shipped demo data (whose generator plants known irritants), imported once for the whole session."""
+    return demo_database(tmp_path_factory.mktemp("demo"))

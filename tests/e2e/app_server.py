@@ -12,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import data_model as dm
-from loaders.write import run_import
-from tests.conftest import ROOT
-from ui.data import DEMO_FILES
+from tests.conftest import ROOT, demo_database  # noqa: F401 - the browser tests import it from here
 
 
 def free_port() -> int:
@@ -63,12 +60,3 @@ def running_app(db_url: str, folder: Path, *options: str, port: int | None = Non
                      *options, port=port) as (base, _, _):
         yield base
 
-
-def demo_database(folder: Path) -> str:
-    """A DuckDB file in ``folder`` holding the demo (as the demo batch), closed: the app process will own it."""
-    url = f"duckdb:///{folder / 'demo.duckdb'}"
-    db = dm.connect(url)
-    dm.initialise(db)
-    run_import(db, DEMO_FILES, source="demo")
-    db.close()
-    return url
