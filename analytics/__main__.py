@@ -1,9 +1,11 @@
 """``python -m analytics report [--db URL] [--persona P]… [--segment S]… [--region R]… [--channel C]…
-[--channel-mode used|entered|only] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--period-mode cohort|activity]``: print
+[--channel-mode used|entered|only] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--period-mode cohort|activity]
+[--window DAYS|all] [--as-of YYYY-MM-DD]``: print
 the journey report as JSON for a cohort of customers (``analytics.filters``): those of the personas, segments and
 regions, who used (``entered`` by, their first touchpoint) one of the channels, whose first touchpoint falls in the
 period; their whole journeys are followed. ``--channel-mode only`` and ``--period-mode activity`` are lenses: only
-those channels' rows, only the rows inside the period. Values match ignoring case and accents.
+those channels' rows, only the rows inside the period. Values match ignoring case and accents. ``--window``: how
+long each customer is followed (``all``: no window); ``--as-of``: the data as it stood at the end of that day.
 
 ``python -m analytics irritants [--db URL] [filters] [--min-responses N]``: print the ranked irritants
 and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
@@ -46,6 +48,15 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"invalid date {text!r}: {exc}") from None
 
 
+def _window(text: str):
+    value = text.strip().lower()
+    if value == "all":
+        return "all"
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"invalid window {text!r}: a number of days ≥ 1, or all")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES
 
@@ -67,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--period-mode", choices=PERIOD_MODES, default="cohort",
                         help="cohort (default): customers whose first touchpoint falls in the period, followed after "
                              "it; activity: a lens, only the touchpoints and feedback inside the period")
+    common.add_argument("--window", type=_window, metavar="DAYS|all",
+                        help="follow each customer this many days from their first touchpoint for the stages up to "
+                             "the conversion (later stages: the database's post-conversion window from the "
+                             "conversion); all: no window, plain shares at the end of the data (default: the "
+                             "database's setting, 90 days unless changed)")
+    common.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", dest="as_of",
+                        help="read the data as it stood at the end of that day (default: its last touchpoint)")
     rep = sub.add_parser("report", parents=[common], help="print the journey report (JSON) for the given filters",
                          description="Print the journey report as JSON. Repeated options are OR-ed.")
     irr = sub.add_parser(
@@ -153,7 +171,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
                   f"`python -m loaders import`), or point --db at a Parcours database.", file=sys.stderr)
             return 1
         filters = Filters(**_resolve(db, sub, args), start=args.start, end=args.end,
-                          channel_mode=args.channel_mode, period_mode=args.period_mode)
+                          channel_mode=args.channel_mode, period_mode=args.period_mode, window=args.window,
+                          as_of=args.as_of)
         if args.command == "export":
             from analytics.exports import ExportError, export
 

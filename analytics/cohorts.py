@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters, as_of
+from analytics.filters import Filters
 from analytics.metrics import Scope, _rows, scope_for
 from analytics.survival import survival_table
 
@@ -36,10 +36,10 @@ def conversion_cohorts(db, filters: Filters | None = None, months: int = 12, coh
     (see the module docstring; else ``rate`` is None). Empty (with these columns) without data or conversion stage."""
     scope = scope_for(db, filters, scope)
     conversion = scope.conversion_stage
-    last = as_of(scope.db)
+    last = scope.as_of
     if conversion is None or last is None:
         return pd.DataFrame(columns=COHORT_COLUMNS)
-    t = scope.touchpoints
+    t = scope.touchpoints_unwindowed  # months since first touch: its own clock, never cut by the window
     per = t.group_by("ckey").aggregate(start=t.timestamp.min(),
                                        event=t.timestamp.min(where=t.position >= conversion.position))
     per = per.mutate(cohort=per.start.truncate("M").date())

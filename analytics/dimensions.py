@@ -1,7 +1,7 @@
 """What there is to filter on and where the data stands: filter options, stage and channel labels,
 the data's date range and the latest import (the data version that keys every cache)."""
 
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date, datetime
 
 import data_model as dm
@@ -32,6 +32,9 @@ Dimensions = make_dataclass("Dimensions", [
     ("stages", tuple[StageLabel, ...]),
     ("first_day", date | None),  # of all touchpoints
     ("last_day", date | None),  # as_of's day: journeys are followed until then
+    # the database's windows (analytics.settings): said with the cohort (None: no window)
+    ("window_days", int | None, field(default=90)),
+    ("post_window_days", int, field(default=365)),
 ], frozen=True)
 Dimensions.__module__ = __name__  # pickles (Streamlit's caches) find it here
 
@@ -50,6 +53,9 @@ def _day(value) -> date | None:
 
 def dimensions(db: dm.Database) -> Dimensions:
     """Small catalogue queries (distinct values of a few columns), not metrics."""
+    from analytics.settings import analysis_settings
+
+    windows = analysis_settings(db)
     with db.engine.connect() as conn:
         channels = tuple(ChannelInfo(*r) for r in conn.exec_driver_sql(
             "SELECT code, label, kind FROM channels ORDER BY code"))
@@ -57,7 +63,8 @@ def dimensions(db: dm.Database) -> Dimensions:
             "SELECT code, position, label_fr, label_en, is_conversion FROM stages ORDER BY position"))
         first, last = conn.exec_driver_sql('SELECT min("timestamp"), max("timestamp") FROM touchpoints').one()
         return Dimensions(**{d.field: _distinct(conn, d.column) for d in DIMENSIONS if d.column},
-                          channels=channels, stages=stages, first_day=_day(first), last_day=_day(last))
+                          channels=channels, stages=stages, first_day=_day(first), last_day=_day(last),
+                          window_days=windows.window_days, post_window_days=windows.post_window_days)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class DataVersion:
     imported_at: datetime | None
     batches: int
     forgets: int = 0
+    settings: str = ""  # the analysis settings, channel kinds and stage model: a change there changes every figure
 
 
 def data_version(db: dm.Database) -> DataVersion:
@@ -76,7 +84,12 @@ def data_version(db: dm.Database) -> DataVersion:
         # one statement: both counts from the same snapshot
         batch_id, imported_at, batches, forgets = conn.exec_driver_sql(
             "SELECT max(id), max(imported_at), count(*), (SELECT count(*) FROM forget_log) FROM import_batches").one()
-    return DataVersion(int(batch_id or 0), imported_at, int(batches), int(forgets))
+        settings = repr((
+            conn.exec_driver_sql("SELECT key, value FROM parcours_meta WHERE key >= 'analysis.' AND key < 'analysis/' "
+                                 "ORDER BY key").all(),
+            conn.exec_driver_sql("SELECT code, kind, operational FROM channels ORDER BY code").all(),
+            conn.exec_driver_sql("SELECT code, position, is_conversion FROM stages ORDER BY position").all()))
+    return DataVersion(int(batch_id or 0), imported_at, int(batches), int(forgets), settings)
 
 
 # -- values typed by a person (command line, links) against the data's own ------------------------------------------

@@ -107,6 +107,14 @@ class _FiltersMethods:
             raise ValueError(f"channel_mode must be one of {', '.join(CHANNEL_MODES)}, not {self.channel_mode!r}")
         if self.period_mode not in PERIOD_MODES:
             raise ValueError(f"period_mode must be one of {', '.join(PERIOD_MODES)}, not {self.period_mode!r}")
+        if isinstance(self.window, str) and self.window != "all":
+            if not self.window.isdigit():
+                raise ValueError(f"window must be a number of days or 'all', not {self.window!r}")
+            object.__setattr__(self, "window", int(self.window))
+        if self.window is not None and self.window != "all" and (isinstance(self.window, bool) or self.window < 1):
+            raise ValueError(f"window must be a number of days ≥ 1 or 'all', not {self.window!r}")
+        if isinstance(self.as_of, datetime):
+            object.__setattr__(self, "as_of", self.as_of.date())
 
     def values(self, d: Dimension) -> tuple[str, ...]:
         return getattr(self, d.field)
@@ -114,7 +122,8 @@ class _FiltersMethods:
     @property
     def active(self) -> bool:
         """True when anything is filtered out (a mode alone, with no channel or period chosen, filters nothing)."""
-        return any(self.values(d) for d in DIMENSIONS) or self.start is not None or self.end is not None
+        return (any(self.values(d) for d in DIMENSIONS) or self.start is not None or self.end is not None
+                or self.as_of is not None)
 
     @property
     def by_customer(self) -> bool:
@@ -181,6 +190,8 @@ Filters = make_dataclass(
         ("end", date | None, field(default=None)),
         ("channel_mode", str, field(default="used")),
         ("period_mode", str, field(default="cohort")),
+        ("window", int | str | None, field(default=None)),
+        ("as_of", date | None, field(default=None)),
     ],
     bases=(_FiltersMethods,), frozen=True,
 )
@@ -191,7 +202,10 @@ Values within one dimension are OR-ed; the dimensions are AND-ed. ``start`` and 
 timestamp is in the window when ``start <= timestamp < end + 1 day``. One field per ``DIMENSIONS`` entry
 (``personas``, ``segments``, ``regions``, ``channels``), then ``start``, ``end``, ``channel_mode`` (one of
 ``CHANNEL_MODES``, default ``used``) and ``period_mode`` (one of ``PERIOD_MODES``, default ``cohort``).
-``channel_mode="only", period_mode="activity"`` is the row filter of Parcours before cohorts.
+``window``: how long each customer is followed — ``None`` the database's setting (``analytics.settings``),
+``"all"`` no window (plain shares at ``as_of``), or a number of days. ``as_of``: the last day the data is read
+up to (inclusive), ``None`` for the data's last moment.
+``channel_mode="only", period_mode="activity", window="all"`` is the row filter of Parcours before cohorts.
 """
 
 
@@ -238,6 +252,8 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
         return None if attributes is None else attributes.select(key)  # a semi-join needs no distinct keys
     st = stages.select(stage_code="code", position="position")
     t = touchpoints
+    if filters.as_of is not None:  # the data as it stood then: a customer who came later is not in any cohort yet
+        t = t.filter(*_window_preds(t.timestamp, None, filters.as_of))
     if attributes is not None:  # fewer rows to group
         t = t.semi_join(attributes.select(key), key)
     t = t.join(st, t.stage == st.stage_code)
@@ -275,13 +291,14 @@ def apply_filters(table, filters: Filters, customers, *, touchpoints=None, stage
     """Keep the rows of ``table`` (touchpoints or feedback, Ibis) that the metrics see under ``filters``.
 
     The lenses restrict rows: ``channel_mode="only"`` keeps the chosen channels' rows (a row without a channel —
-    feedback — is then dropped), ``period_mode="activity"`` the rows inside the window. The cohort (``cohort_keys``)
+    feedback — is then dropped), ``period_mode="activity"`` the rows inside the window; ``as_of`` drops the rows
+    after that day (the data as it stood then). The cohort (``cohort_keys``)
     then keeps its customers' rows: all of them under the cohort modes, feedback without a channel included.
     ``customers``, ``touchpoints`` and ``stages`` are the tables the cohort is judged on (by default the tables of
     ``table``'s database). ``keys``: the cohort's keys when already judged (``cohort_keys`` for this table's
     ``customer_key``), so that a scope judges its cohort once for its touchpoints and its feedback.
     """
-    preds = []
+    preds = _window_preds(table.timestamp, None, filters.as_of) if filters.as_of is not None else []
     if filters.channel_lens:
         preds.append(table.channel.notnull() & table.channel.isin(filters.channels))
     if filters.period_lens:

@@ -39,14 +39,11 @@ from analytics.metrics import Scope, StageInfo, _rows, scope_for
 if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
     import pandas as pd
 
-__all__ = ["GROUPINGS", "OBSERVED_FOR_RANKING", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
+__all__ = ["GROUPINGS", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
            "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
 
 GROUPINGS = tuple(d.name for d in DIMENSIONS if d.groups_funnel)  # the channel groups by the first one
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests
-OBSERVED_FOR_RANKING = 0.80
-"""A step enters the weakest-step choice only when its later stage is observed for at least this share of the
-customers who reached it (a constant: the database has no analysis settings yet)."""
 SKIPPED_NOTE = 0.05
 """The funnel page says how many skipped a stage when reached and observed differ by more than this share of the
 cohort."""

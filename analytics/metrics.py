@@ -34,6 +34,7 @@ once for one set of filters and caches what it has executed, so a page that show
 import uuid
 import weakref
 from dataclasses import dataclass
+from datetime import datetime, time
 from functools import cached_property
 
 import ibis
@@ -41,6 +42,8 @@ import ibis
 import data_model as dm
 from analytics import stats
 from analytics.filters import Filters, apply_filters, cohort_keys, customer_key
+from analytics.settings import AnalysisSettings, analysis_settings
+from analytics.survival import survival_table
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
@@ -122,19 +125,81 @@ class Scope:
         return "customer_no" if all("customer_no" in t.columns for t in tables) else "customer_id"
 
     @cached_property
-    def touchpoints(self):
-        """Kept touchpoints with their stage order (``position``), the customer key (``ckey``, see
-        ``key``), a channel number (``chn``: the channel's rank among the channel codes) and the
-        channel's flag ``is_op`` (operational: not a journey channel). Only that flag rides along: each
-        column carried through the journey window's sort costs (``is_phys`` would add ~8 % at 1M touchpoints);
-        the channel's kind is a join with ``channel_numbers`` where a metric needs it."""
+    def touchpoints_unwindowed(self):
+        """The cohort's touchpoints seen through the lenses, before each customer's window cuts them (an expression:
+        the windows' ends are computed from it)."""
         tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
         st = self._stages.select(stage_code="code", position="position")
         joined = tp.join(st, tp.stage == st.stage_code)
         joined = joined.join(self.channel_numbers, joined.channel == self.channel_numbers.code)
-        kept = joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
+        return joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
                              ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op)
+
+    @cached_property
+    def touchpoints(self):
+        """Kept touchpoints: the cohort's, through the lenses, within each customer's window (``window``), with their
+        stage order (``position``), the customer key (``ckey``, see ``key``), a channel number (``chn``: the
+        channel's rank among the channel codes) and the channel's flag ``is_op`` (operational: not a journey
+        channel). Only that flag rides along: each column carried through the journey window's sort costs (``is_phys``
+        would add ~8 % at 1M touchpoints); the channel's kind is a join with ``channel_numbers`` where a metric needs
+        it."""
+        kept = self.touchpoints_unwindowed
+        if self.window is not None:
+            ends = self._window_ends(kept)
+            cut = kept.join(ends, kept.ckey == ends.wkey)
+            kept = cut.filter(cut.timestamp < cut.bound).select(*kept.columns)
         return self._kept(kept, "touchpoints") if self.materialize else kept
+
+    # -- time: as_of and windows (issue 15, "Time is followed, not cut") ------------------------------------------
+
+    @cached_property
+    def settings(self) -> AnalysisSettings:
+        """The database's analysis settings (``analytics.settings``): windows, the share observed for ranking."""
+        return analysis_settings(self.db)
+
+    @cached_property
+    def window(self) -> int | None:
+        """Days a customer is followed from their first touchpoint for the stages up to the conversion stage
+        (``Filters.window``, else the database's setting); ``None``: no windows (``all``)."""
+        chosen = self.filters.window
+        if chosen == "all":
+            return None
+        return chosen if chosen is not None else self.settings.window_days
+
+    @property
+    def post_window(self) -> int:
+        """Days a converted customer is followed from the conversion for the later stages."""
+        return self.settings.post_window_days
+
+    @property
+    def churn_window(self) -> int:
+        return self.settings.churn_window_days
+
+    @cached_property
+    def as_of(self) -> datetime | None:
+        """The moment the data stands at: its last touchpoint, or with ``Filters.as_of`` the end of that day when the
+        data goes beyond it. ``None`` without touchpoints."""
+        from analytics.dimensions import last_timestamp
+
+        last = last_timestamp(self.db)
+        if last is None or self.filters.as_of is None:
+            return last
+        return min(last, datetime.combine(self.filters.as_of, time.max))
+
+    def _window_ends(self, kept):
+        """``wkey, bound`` per customer of ``kept``: the (exclusive) end of the customer's window — the first
+        touchpoint + ``window`` + 1 days (days counted whole, as ``analytics.survival``: day ``window`` is the last
+        one in), or for a customer who converted within it, the conversion + ``post_window`` + 1 days."""
+        conversion = self.conversion_stage
+        aggs = {"t0": kept.timestamp.min()}
+        if conversion is not None:
+            aggs["tc"] = kept.timestamp.min(where=kept.position >= conversion.position)
+        w = kept.group_by("ckey").aggregate(**aggs)
+        bound = w.t0 + ibis.interval(days=self.window + 1)
+        if conversion is not None:
+            bound = ibis.ifelse(w.tc.notnull() & (w.tc < bound), w.tc + ibis.interval(days=self.post_window + 1),
+                                bound)
+        return w.select(wkey="ckey", bound=bound)
 
     @cached_property
     def cohort(self):
@@ -194,6 +259,12 @@ class Scope:
     def feedback(self):
         """Kept feedback rows (all of them, with or without an NPS score)."""
         kept = apply_filters(self._feedback, self.filters, self._customers, keys=self.cohort)
+        if self.window is not None:  # a response counts within its customer's window (none: no journey to cut)
+            # the windowed touchpoints give the same ends (the first touchpoint, and a conversion within the window,
+            # are kept) and are already materialized
+            ends = self._window_ends(self.touchpoints)
+            cut = kept.left_join(ends, kept[self.key] == ends.wkey)
+            kept = cut.filter(cut.bound.isnull() | (cut.timestamp < cut.bound)).select(*kept.columns)
         return self._kept(kept, "feedback") if self.materialize else kept
 
     def _kept(self, expr, what: str):
@@ -271,6 +342,96 @@ class Scope:
         c = self._customers.select(cid=self.key, churned="churned")
         joined = per.left_join(c, per.ckey == c.cid)
         return joined.select("ckey", *by, "furthest", "mix", "churned", "multi_stage")
+
+    @cached_property
+    def clocks(self):
+        """One row per customer: ``ckey``, ``t0`` (first kept touchpoint), ``r0 … r{m-1}`` (first kept touchpoint at
+        or beyond each stage: when the customer *reached* it; NULL: not reached within the window), ``churned`` and
+        ``churn_date`` (as a timestamp)."""
+        t = self.touchpoints
+        per = t.group_by("ckey").aggregate(t0=t.timestamp.min(), **{
+            f"r{i}": t.timestamp.min(where=t.position >= s.position) for i, s in enumerate(self.stages)})
+        columns = self._customers.columns
+        churn_date = (self._customers.churn_date.cast("timestamp") if "churn_date" in columns
+                      else ibis.null().cast("timestamp"))
+        c = self._customers.select(cid=self.key, churned="churned", churn_date=churn_date)
+        joined = per.left_join(c, per.ckey == c.cid)
+        return joined.select("ckey", "t0", *(f"r{i}" for i in range(len(self.stages))), "churned", "churn_date")
+
+    @cached_property
+    def survival_expr(self):
+        """Survival tables (``analytics.survival``) in one query: ``series, time, events, censored`` — series
+        ``s<i>`` for stage i (pre-conversion stages from the first touchpoint within ``window``; later stages from the
+        conversion within ``post_window``, among the customers who converted within ``window``; no window: every
+        stage from the first touchpoint, read at ``as_of``), ``churn`` (with windows: churned within ``churn_window``
+        of the conversion, by the churn date) and ``undated`` (``events``: churned customers without a churn
+        date)."""
+        p, as_of, stages = self.clocks, self.as_of, self.stages
+        conversion = self.conversion_stage
+        ci = stages.index(conversion) if conversion is not None else len(stages)
+        pre = [i for i in range(len(stages)) if self.window is None or i <= ci]
+        post = [i for i in range(len(stages)) if i not in pre]
+        parts = [survival_table(ibis.union(*[p.select(series=ibis.literal(f"s{i}"), start="t0", event=f"r{i}")
+                                             for i in pre], distinct=False),
+                                as_of=as_of, window_days=self.window, by=("series",))]
+        if self.window is not None and conversion is not None:
+            converted = p.filter(p[f"r{ci}"].notnull())
+            if post:
+                parts.append(survival_table(
+                    ibis.union(*[converted.select(series=ibis.literal(f"s{i}"), start=f"r{ci}", event=f"r{i}")
+                                 for i in post], distinct=False),
+                    as_of=as_of, window_days=self.post_window, by=("series",)))
+            parts.append(survival_table(converted.select(series=ibis.literal("churn"), start=f"r{ci}",
+                                                         event="churn_date"),
+                                        as_of=as_of, window_days=self.churn_window, by=("series",)))
+            undated = p.aggregate(events=p.count(where=(p.churned == True) & p.churn_date.isnull()))  # noqa: E712
+            parts.append(undated.select(series=ibis.literal("undated"), time=ibis.literal(0, type="int64"),
+                                        events=undated.events.cast("int64"),
+                                        censored=ibis.literal(0, type="int64")))
+            if "churn_date" in self._customers.columns:  # whether the data has churn dates at all
+                c = self._customers
+                dated = c.aggregate(events=c.count(where=c.churn_date.notnull()))
+                parts.append(dated.select(series=ibis.literal("dated"), time=ibis.literal(0, type="int64"),
+                                          events=dated.events.cast("int64"), censored=ibis.literal(0, type="int64")))
+        return ibis.union(*parts, distinct=False)
+
+    @cached_property
+    def survival_rows(self) -> dict[str, list[tuple[int, int, int]]]:
+        """``survival_expr`` executed: ``{series: [(time, events, censored), …]}`` (empty without data)."""
+        if self.as_of is None:
+            return {}
+        out: dict[str, list[tuple[int, int, int]]] = {}
+        for r in _rows(self.survival_expr):
+            out.setdefault(r["series"], []).append((int(r["time"]), int(r["events"]), int(r["censored"])))
+        return out
+
+    def reach_estimates(self) -> list[dict]:
+        """Per stage, the share of the cohort who reached it (``stats.km_reach``'s fields: ``rate``, ``variance``,
+        ``ci_low``, ``ci_high``, ``n``, ``events``, ``at_risk``, ``in_progress``, ``shown``).
+
+        Stages up to the conversion stage: 1 − Kaplan–Meier at ``window`` days from the first touchpoint. Later
+        stages: the conversion's estimate × the stage's among the converted at ``post_window`` days from the
+        conversion (``stats.reach_product``: delta-method interval); ``in_progress`` adds the two, ``shown`` needs
+        both. No window: the plain share at ``as_of`` with its Wilson interval, every stage."""
+        def compute():
+            rows, stages = self.survival_rows, self.stages
+            conversion = self.conversion_stage
+            ci = stages.index(conversion) if conversion is not None else len(stages)
+            out = []
+            for i in range(len(stages)):
+                if self.window is None or i <= ci:
+                    out.append(stats.km_reach(rows.get(f"s{i}", []), self.window))
+                    continue
+                first, second = out[ci], stats.km_reach(rows.get(f"s{i}", []), self.post_window)
+                both = stats.reach_product(first, second)
+                out.append({**both, "n": first["n"], "events": second["events"],
+                            "at_risk": min(first["at_risk"], second["at_risk"]),
+                            "in_progress": first["in_progress"] + second["in_progress"],
+                            "shown": first["shown"] and second["shown"],
+                            "method": "product"})
+            return out
+
+        return self.cached("_reach_estimates", compute)
 
     @cached_property
     def summary_expr(self):
@@ -379,30 +540,40 @@ class Scope:
         return [by.get(s.position, 0) for s in self.stages]
 
     def funnel(self) -> list[dict]:
-        """``[{"stage", "customers", "observed_customers", "rate", "ci_low", "ci_high"}]`` for every stage in order:
-        ``customers`` reached it (furthest stage at or beyond it), ``observed_customers`` have a kept touchpoint
-        there; ``rate`` = reached / customers with its interval (``reach_rate``), None for a stage nobody is
-        observed at."""
-        total = self.customers()
+        """``[{"stage", "customers", "observed_customers", "rate", "ci_low", "ci_high", "in_progress"}]`` for every
+        stage in order: ``customers`` reached it within their window (furthest stage at or beyond it),
+        ``observed_customers`` have a kept touchpoint there; ``rate`` = the share of the cohort who reached it
+        (``reach_estimates``: Kaplan–Meier while some are still in progress) with its interval, None for a stage
+        nobody is observed at; ``in_progress``: customers whose window is not over and who have not reached it."""
+        estimates = self.reach_estimates()
         rows = []
-        for s, seen in zip(self.stages, self.observed(), strict=True):
-            reached = self._reached(s.position)
-            rate, low, high = reach_rate(reached, total) if seen else (None, None, None)
-            rows.append({"stage": s.code, "customers": reached, "observed_customers": seen, "rate": rate,
-                         "ci_low": low, "ci_high": high})
+        for s, seen, est in zip(self.stages, self.observed(), estimates, strict=True):
+            rate, low, high = (est["rate"], est["ci_low"], est["ci_high"]) if seen else (None, None, None)
+            rows.append({"stage": s.code, "customers": self._reached(s.position), "observed_customers": seen,
+                         "rate": rate, "ci_low": low, "ci_high": high, "in_progress": est["in_progress"]})
         return rows
 
+    def conversion_estimate(self) -> dict:
+        """The conversion stage's ``reach_estimates`` entry (empty estimate without a conversion stage)."""
+        stage = self.conversion_stage
+        if stage is None:
+            return stats.km_reach([], self.window)
+        return self.reach_estimates()[self.stages.index(stage)]
+
     def conversion(self) -> dict:
-        """Customers whose furthest stage is at or beyond the conversion stage, and their share of customers —
-        under the channel lens (``only``), None when no kept touchpoint is at the conversion stage: the deals made
-        on other channels are not seen, which is not 0 % ("not observed on these channels"). Following whole
-        journeys, nobody at the conversion stage is a true 0 %."""
+        """``{"stage", "customers", "rate", "ci_low", "ci_high", "in_progress"}``: customers who reached the
+        conversion stage within the window, and the share of the cohort who did (Kaplan–Meier while some are still
+        in progress: ``reach_estimates``) — under the channel lens (``only``), rate and interval None when no kept
+        touchpoint is at the conversion stage: the deals made on other channels are not seen, which is not 0 % ("not
+        observed on these channels"). Following whole journeys, nobody at the conversion stage is a true 0 %."""
         stage = self.conversion_stage
         reached = self._reached(stage.position) if stage else 0
         lens = self.filters.channel_mode == "only" and bool(self.filters.channels)
         seen = stage is not None and (not lens or self.observed()[self.stages.index(stage)] > 0)
+        est = self.conversion_estimate()
         return {"stage": stage.code if stage else None, "customers": reached,
-                "rate": stats.share(reached, self.customers()) if seen else None}
+                "rate": est["rate"] if seen else None, "ci_low": est["ci_low"] if seen else None,
+                "ci_high": est["ci_high"] if seen else None, "in_progress": est["in_progress"]}
 
     def revenue(self) -> float:
         """Sum of the kept touchpoints' revenue (0.0 when there is none)."""
@@ -433,8 +604,28 @@ class Scope:
         by = {r["stage"]: r for r in rows}
         return {**block(total), "by_stage": [{"stage": s.code, **block(by.get(s.code))} for s in self.stages]}
 
+    def churn_basis(self) -> str:
+        """``"dates"`` when windows are on, the data has churn dates and every churned customer of the cohort has one
+        (churn is then "churned within ``churn_window`` days of the conversion", comparable between periods); else
+        ``"status"`` (the status at export, never compared)."""
+        if self.window is None or self.conversion_stage is None or self.as_of is None:
+            return "status"
+        rows = self.survival_rows
+        undated = sum(e for _, e, _ in rows.get("undated", []))
+        dated = sum(e for _, e, _ in rows.get("dated", []))
+        return "dates" if dated > 0 and undated == 0 else "status"
+
+    def churn_estimate(self) -> dict | None:
+        """With churn dates (``churn_basis``), the Kaplan–Meier share of converted customers who churned within
+        ``churn_window`` days of their conversion (``stats.km_reach``'s fields); else None."""
+        if self.churn_basis() != "dates":
+            return None
+        return stats.km_reach(self.survival_rows.get("churn", []), self.churn_window)
+
     def churn(self) -> dict:
-        """Churned share among customers whose churn status is known, overall and by furthest stage."""
+        """``{"rate", "basis", "by_stage"}``. ``basis`` ``"dates"``: ``rate`` = the share of the converted customers
+        who churned within ``churn_window`` days of their conversion (``churn_estimate``); ``"status"``: the churned
+        share among customers whose churn status is known. ``by_stage``: the status share by furthest stage."""
         def rate(rows) -> float | None:
             known = sum(r["n"] for r in rows if r["churned"] is not None)
             churned = sum(r["n"] for r in rows if r["churned"] is True)
@@ -445,7 +636,9 @@ class Scope:
         for s in self.stages:
             at = [r for r in rows if r["furthest"] == s.position]
             by_stage.append({"stage": s.code, "customers": sum(r["n"] for r in at), "churn_rate": rate(at)})
-        return {"rate": rate(rows), "by_stage": by_stage}
+        estimate = self.churn_estimate()
+        return {"rate": estimate["rate"] if estimate else rate(rows), "basis": self.churn_basis(),
+                "by_stage": by_stage}
 
     def channel_mix(self) -> dict:
         """Customers by channel mix: ``{"mono", "multi", "cross"}`` (customers without a journey touchpoint

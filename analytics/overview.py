@@ -15,8 +15,9 @@ import ibis
 
 from analytics import stats
 from analytics.filters import Filters, as_of
-from analytics.funnel import OBSERVED_FOR_RANKING, funnel_steps
+from analytics.funnel import funnel_steps
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
+from analytics.settings import DEFAULTS
 
 if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
     import pandas as pd
@@ -46,18 +47,28 @@ def _kpi(scope: Scope) -> dict:
     """The KPI block of a scope, every figure by the report's definitions."""
     customers = scope.customers()
     conversion = scope.conversion()
+    estimate = scope.conversion_estimate()
     nps = scope.nps()
     cross = scope.channel_mix()["cross"]
+    churn = scope.churn()
+    dated = churn["basis"] == "dates"
     return {
         "customers": customers,
         "converted": conversion["customers"],
         "conversion_rate": conversion["rate"],
+        "conversion_variance": estimate.get("variance"),
+        "conversion_shown": bool(estimate.get("shown")),
+        "in_progress": conversion["in_progress"],
         "nps": nps["nps"],
         "nps_ci_low": nps["ci_low"],
         "nps_ci_high": nps["ci_high"],
         "responses": nps["responses"],
-        "churn_rate": scope.churn()["rate"],
-        "churn_known": sum(r["n"] for r in scope.summary_rows if r["churned"] is not None),
+        "churn_rate": churn["rate"],
+        "churn_basis": churn["basis"],
+        # the customers the churn rate is a share of: the converted customers followed (dates), else known statuses
+        "churn_known": (scope.churn_estimate()["n"] if dated
+                        else sum(r["n"] for r in scope.summary_rows if r["churned"] is not None)),
+        "churn_days": scope.churn_window if dated else None,
         "cross_customers": cross,
         "cross_share": stats.share(cross, customers),
         "revenue": scope.revenue(),
@@ -74,8 +85,8 @@ def _period(filters: Filters, span: tuple[date, date] | None) -> tuple[date | No
 
 
 COMPARISONS = ("previous", "year_before")
-# Churn is a status at export time: a recent window always looks better (its customers had less time to leave), so
-# it is never compared between periods.
+# Churn is compared only with churn dates (churned within the churn window of the conversion, Kaplan–Meier); a status
+# at export time is not: a recent window always looks better (its customers had less time to leave).
 TESTED = ("customers", "conversion_rate", "nps", "cross_share", "revenue_per_customer")
 
 
@@ -84,8 +95,13 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
 
     ``{"period": (start, end), "previous_period": (start, end) | None, "current": K, "previous": K | None,
     "comparison": C}`` with K = ``{"customers", "converted", "conversion_rate", "nps", "nps_ci_low",
-    "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue"}``
-    (``churn_known``: customers whose churn status is known; ``cross_share``: cross-channel customers / customers).
+    "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue",
+    "conversion_variance", "conversion_shown", "in_progress", "churn_basis", "churn_days"}`` (``conversion_rate``:
+    the report's estimate, ``conversion_variance`` its Greenwood variance, ``conversion_shown`` whether ≥ 30
+    customers are still followed at the window's end, ``in_progress`` those still in progress; ``churn_known``: the
+    customers the churn rate is a share of — converted customers followed, with churn dates (``churn_basis``
+    ``dates``, within ``churn_days`` of the conversion), else those whose status is known; ``cross_share``:
+    cross-channel customers / customers).
 
     ``period`` is the filters' window, an open end filled from ``data_range`` (when the window lies wholly after,
     or before, the data, the filled end is the window's other end), or the whole data range when no window is set;
@@ -95,7 +111,8 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
     → 28); ``previous`` the KPIs with the same filters on that window; both ``None`` when there is no data range.
 
     ``comparison`` (``comparison_block``) says whether the cards may show changes: ``status`` is ``no_period`` (no
-    window chosen: the whole data has no "before"), ``too_few`` (the compared window holds fewer than ``MIN_N``
+    window chosen: the whole data has no "before"), ``no_window`` (``--window all``: an older cohort, followed
+    longer, always looks better), ``too_few`` (the compared window holds fewer than ``MIN_N``
     customers), else ``ok``; ``year_before`` is the same window a year earlier when *it* holds ``MIN_N`` customers
     (offered when the previous window is too small), else None; ``deltas`` the tested change of each KPI.
     """
@@ -169,6 +186,8 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
     fewer than ``MIN_N`` customers (the ``status`` says which)."""
     if not _chosen(filters):
         return {"status": "no_period", "year_before": None, "deltas": {}}
+    if scope.window is None:  # no window: an older cohort is followed longer, so it always looks better
+        return {"status": "no_window", "year_before": None, "deltas": {}}
     if previous["customers"] < stats.MIN_N:
         year = None
         if compare == "previous":  # offered only when it would hold a comparison
@@ -182,13 +201,26 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
     c1, c0 = current["customers"], previous["customers"]
     deltas = {"customers": {"delta": (c1 - c0) / c0, "p_value": float(binomtest(c1, c1 + c0, 0.5).pvalue),
                             "n": min(c1, c0)}}
-    for key, k_key in (("conversion_rate", "converted"), ("cross_share", "cross_customers")):
-        if current[key] is None or previous[key] is None:  # "not observed on these channels": nothing to compare
+    # conversion: the two Kaplan–Meier estimates with their Greenwood variances (the plain shares' binomial
+    # variances when nobody is censored); each side counts only when its estimate may be shown (≥ 30 at risk)
+    sides = [{"rate": k["conversion_rate"], "variance": k["conversion_variance"]} for k in (current, previous)]
+    shown = current["conversion_shown"] and previous["conversion_shown"]
+    rates = [("conversion_rate", *sides, min(c1, c0) if shown else 0),
+             ("cross_share", _proportion(current["cross_customers"], c1), _proportion(previous["cross_customers"], c0),
+              min(c1, c0))]
+    if current["churn_basis"] == previous["churn_basis"] == "dates":  # a status at export is never compared
+        churn = [{"rate": k["churn_rate"], "variance": None} for k in (current, previous)]
+        estimates = [scope.churn_estimate(), prev_scope.churn_estimate()]
+        for side, est in zip(churn, estimates, strict=True):
+            side["variance"] = est["variance"] if est else None
+        rates.append(("churn_rate", *churn, min(e["at_risk"] for e in estimates) if all(estimates) else 0))
+    for key, a, b, n in rates:
+        if a["rate"] is None or b["rate"] is None:  # "not observed on these channels": nothing to compare
             deltas[key] = {"delta": None, "p_value": None, "n": 0}
             continue
-        test = stats.reach_difference_test(_proportion(current[k_key], c1), _proportion(previous[k_key], c0))
+        test = stats.reach_difference_test(a, b)
         deltas[key] = {"delta": None if test["diff"] is None else 100 * test["diff"], "p_value": test["p_value"],
-                       "n": min(c1, c0)}
+                       "n": n}
     a, b = scope.nps_counts(), prev_scope.nps_counts()
     test = stats.nps_difference_test(a["promoters"], a["detractors"], a["n"], b["promoters"], b["detractors"], b["n"])
     deltas["nps"] = {"delta": test["diff"], "p_value": test["p_value"], "n": min(a["n"], b["n"])}
@@ -219,6 +251,24 @@ class _CountsScope(Scope):
         self.__dict__["summary_rows"] = summary_rows
         self.__dict__["nps_rows"] = nps_rows
         self.__dict__["revenue_value"] = revenue
+
+    def conversion(self) -> dict:
+        """A bucket's conversion: the plain share of its customers at or beyond the conversion stage (a bucket cuts
+        journeys by activity; no window, no censoring)."""
+        stage = self.conversion_stage
+        reached = self._reached(stage.position) if stage else 0
+        return {"stage": stage.code if stage else None, "customers": reached,
+                "rate": stats.share(reached, self.customers()) if stage else None, "ci_low": None, "ci_high": None,
+                "in_progress": 0}
+
+    def conversion_estimate(self) -> dict:
+        n = self.customers()
+        rate = self.conversion()["rate"]
+        return {"rate": rate, "variance": None if rate is None else rate * (1 - rate) / n, "n": n, "at_risk": n,
+                "in_progress": 0, "shown": n >= stats.MIN_N}
+
+    def churn_basis(self) -> str:
+        return "status"  # a bucket holds counts only: the status at export
 
 
 def _bucket(ts, grain: str):
@@ -337,7 +387,8 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
 
 # -- headlines --------------------------------------------------------------------------------------------
 
-def weakest_step(open_rows: list[dict], closed_rows: list[dict]) -> dict | None:
+def weakest_step(open_rows: list[dict], closed_rows: list[dict],
+                 observed_share: float = DEFAULTS.observed_for_ranking) -> dict | None:
     """The journey's weakest step — one definition for the pages, the story, the deck and the map: the lowest step
     conversion of the closed funnel (``conv_from_previous`` of ``closed_rows``, ``analytics.funnel``), among the
     steps between observed stages (a stage nobody is observed at is left out: the step goes from the previous
@@ -347,33 +398,35 @@ def weakest_step(open_rows: list[dict], closed_rows: list[dict]) -> dict | None:
     one (the biggest)."""
     worst = None
     for o, c in zip(open_rows, closed_rows, strict=True):
-        if ranked_step(o, c) and (worst is None or c["conv_from_previous"] < worst["rate"]):
+        if ranked_step(o, c, observed_share) and (worst is None or c["conv_from_previous"] < worst["rate"]):
             worst = {"from_stage": c["from_stage"], "to_stage": c["stage"], "rate": c["conv_from_previous"],
                      "customers": c["from_customers"]}
     return worst
 
 
-def _well_observed(o: dict) -> bool:
-    """The stage is observed for at least ``OBSERVED_FOR_RANKING`` of the customers who reached it."""
-    return o["customers"] > 0 and o["observed_customers"] >= OBSERVED_FOR_RANKING * o["customers"]
+def _well_observed(o: dict, observed_share: float) -> bool:
+    """The stage is observed for at least ``observed_share`` of the customers who reached it."""
+    return o["customers"] > 0 and o["observed_customers"] >= observed_share * o["customers"]
 
 
-def ranked_step(o: dict, c: dict) -> bool:
+def ranked_step(o: dict, c: dict, observed_share: float = DEFAULTS.observed_for_ranking) -> bool:
     """Whether the closed-funnel step into a stage (its open row ``o`` and closed row ``c``) enters the weakest-step
     choice: it goes between observed stages, starts with at least ``stats.MIN_N`` customers, and its later stage is
-    observed for at least ``OBSERVED_FOR_RANKING`` of the customers who reached it."""
+    observed for at least ``observed_share`` (the database's ``observed_for_ranking`` setting, ``analytics.settings``)
+    of the customers who reached it."""
     return (c["from_stage"] is not None and c["conv_from_previous"] is not None
-            and c["from_customers"] >= stats.MIN_N and _well_observed(o))
+            and c["from_customers"] >= stats.MIN_N and _well_observed(o, observed_share))
 
 
-def unranked_steps(open_rows: list[dict], closed_rows: list[dict]) -> list[dict]:
+def unranked_steps(open_rows: list[dict], closed_rows: list[dict],
+                   observed_share: float = DEFAULTS.observed_for_ranking) -> list[dict]:
     """The steps left out of the weakest-step choice because their later stage is mostly skipped: ``{"from_stage",
     "to_stage", "skipped_share", "observed_share"}``, the shares of the cohort's customers who reach a later stage
     without a touchpoint at ``to_stage`` and who have one there (what is actually seen)."""
     cohort = open_rows[0]["customers"] if open_rows else 0
     out = []
     for o, c in zip(open_rows, closed_rows, strict=True):
-        if c["from_stage"] is not None and not _well_observed(o) and cohort:
+        if c["from_stage"] is not None and not _well_observed(o, observed_share) and cohort:
             out.append({"from_stage": c["from_stage"], "to_stage": c["stage"],
                         "skipped_share": (o["customers"] - o["observed_customers"]) / cohort,
                         "observed_share": o["observed_customers"] / cohort})
@@ -396,5 +449,7 @@ def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) 
     for s in scope.nps()["by_stage"]:
         if s["responses"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):
             lowest = {"stage": s["stage"], "nps": s["nps"], "responses": s["responses"]}
-    return {"worst_step": weakest_step(open_rows, closed_rows), "not_ranked": unranked_steps(open_rows, closed_rows),
+    share = scope.settings.observed_for_ranking
+    return {"worst_step": weakest_step(open_rows, closed_rows, share),
+            "not_ranked": unranked_steps(open_rows, closed_rows, share),
             "lowest_nps_stage": lowest}

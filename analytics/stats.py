@@ -262,8 +262,9 @@ def km_reach(table, window: int | None) -> dict:
       0 or 1, where the interval is the Wilson interval of the customers with full follow-up (``n − in_progress``,
       of whom ``events`` had the event), the estimate staying 0 or 1 (no interval when nobody has full
       follow-up: everyone is in progress).
-    * ``shown``: ``at_risk ≥ MIN_N`` (30); below, the caller says "too early: ``in_progress`` of ``n`` still in
-      progress" instead of the figure (which is still computed).
+    * ``shown``: ``at_risk ≥ MIN_N`` (30), or nobody in progress and ``n ≥ MIN_N`` (the plain share, as any share);
+      otherwise the caller says "too early: ``in_progress`` of ``n`` still in progress" instead of the figure (which
+      is still computed).
 
     ``window=None`` (no window, ``--window all``): the plain share at the end of the data, ``events / n`` with
     its Wilson interval; ``in_progress`` = every customer without the event (censored), ``at_risk`` = ``n``.
@@ -280,8 +281,11 @@ def km_reach(table, window: int | None) -> dict:
         events = sum(e for t, e, _ in rows if t <= window)
         in_progress = sum(c for t, _, c in rows if t < window)
         at_risk = sum(e + c for t, e, c in rows if t >= window)
+    # with nobody in progress the figure is the plain share, shown from MIN_N customers "as today" (those with the
+    # event by w are not at risk at w, yet their outcome is known)
+    shown = at_risk >= MIN_N or (in_progress == 0 and n >= MIN_N)
     out = {"n": n, "events": events, "at_risk": at_risk, "in_progress": in_progress, "rate": None,
-           "variance": None, "ci_low": None, "ci_high": None, "method": "share", "shown": at_risk >= MIN_N}
+           "variance": None, "ci_low": None, "ci_high": None, "method": "share", "shown": shown}
     if n == 0:
         return out
     if window is None or in_progress == 0:

@@ -91,6 +91,8 @@ def describe_filters(filters: Filters, dims: Dimensions, customers: int | None, 
     text = f"{subject} {', '.join(clauses)}" if clauses else subject
     if dims.last_day is not None:
         text += ", " + tx.t("describe.followed", as_of=tx.day(dims.last_day))
+        if dims.window_days is not None:
+            text += " " + tx.t("describe.within", days=tx.number(dims.window_days))
     if customers is not None:
         text = tx.t("describe.count", text=text, n=tx.number(customers))
     lenses = []
@@ -156,16 +158,24 @@ def _overview(q, filters, dims, tx) -> View:
     margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
     enough = cur["responses"] >= MIN_N
     nps = f"{_nps(cur['nps'])} ± {margin:.0f}" if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
+    too_early = cur["customers"] >= MIN_N and not cur["conversion_shown"]  # < 30 followed to the window's end
     kpis = ((tx.t("kpi.customers"), tx.number(cur["customers"]), None),
-            (tx.t("kpi.conversion"), tx.percent(cur["conversion_rate"]), cur["customers"]),
+            (tx.t("kpi.conversion"), tx.t("kpi.too_early", k=tx.number(cur["in_progress"]),
+                                          n=tx.number(cur["customers"])) if too_early
+             else tx.percent(cur["conversion_rate"]), cur["customers"]),
             (tx.t("kpi.nps"), nps, cur["responses"]),
-            (tx.t("kpi.churn"), tx.percent(cur["churn_rate"]), cur["churn_known"]))
+            (tx.t("kpi.churn_dates", days=cur["churn_days"]) if cur["churn_basis"] == "dates" else tx.t("kpi.churn"),
+             tx.percent(cur["churn_rate"]), cur["churn_known"]))
     # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
     conversion = (tx.percent(cur["conversion_rate"]) if cur["conversion_rate"] is not None or not cur["customers"]
                   else tx.t("kpi.conversion_not_observed"))
+    if too_early:
+        conversion = tx.t("kpi.too_early", k=tx.number(cur["in_progress"]), n=tx.number(cur["customers"]))
     caption = tx.t("story.overview.caption", customers=tx.number(cur["customers"]), conversion=conversion,
                    nps=_nps(cur["nps"]) if enough else tx.t("insufficient", n=MIN_N),
-                   responses=tx.number(cur["responses"]), churn=tx.percent(cur["churn_rate"]))
+                   responses=tx.number(cur["responses"]),
+                   churn=(tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
+                          if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"])))
     trend = q("kpi_trend", grain="month")
     chart = ("kpi_trend_chart", (trend, "customers"), {"titles": tx.chart_titles(title=tx.t("story.overview.trend"))})
     return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)

@@ -17,15 +17,21 @@ The rows each metric sees are the scope's (a cohort's whole journeys; under the 
 rows). One query: the per-customer clocks of every pair, reduced to counts per (pair, day).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import ibis
-import pandas as pd
 
 from analytics import stats
-from analytics.filters import Filters, as_of
+from analytics.filters import Filters
 from analytics.metrics import Scope, _rows, scope_for
+
+if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
+    import pandas as pd
 from analytics.survival import survival_table
 
-__all__ = ["CURVE_COLUMNS", "TIMING_COLUMNS", "time_to_next_stage", "time_to_next_stage_curves"]
+__all__ = ["CURVE_COLUMNS", "TIMING_COLUMNS", "time_to_next_stage", "time_to_next_stage_curves", "timing_rows"]
 
 TIMING_COLUMNS = ["from_stage", "to_stage", "at_risk", "events", "median_days", "ci_low", "ci_high", "p25_days",
                   "p75_days", "p90_days", "within_30", "within_90", "within_365"]
@@ -38,10 +44,10 @@ def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
     """``{pair index i (stages i → i+1): [(day, events, censored), …]}``, one query, cached on the scope."""
     def compute():
         stages = scope.stages
-        last = as_of(scope.db)
+        last = scope.as_of
         if len(stages) < 2 or last is None:
             return {}
-        t = scope.touchpoints
+        t = scope.touchpoints_unwindowed  # durations are never cut by a window
         starts = t.group_by("ckey").aggregate(**{f"s{i}": t.timestamp.min(where=t.position == s.position)
                                                  for i, s in enumerate(stages[:-1])})
         starts = starts.rename(sk="ckey")
@@ -61,19 +67,26 @@ def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
     return scope.cached("time_to_next_stage_tables", compute)
 
 
-def time_to_next_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
-    """One row per consecutive pair of stages (``TIMING_COLUMNS``): ``at_risk`` = customers seen at the earlier
+def timing_rows(scope: Scope) -> list[dict]:
+    """One dict per consecutive pair of stages (``TIMING_COLUMNS``): ``at_risk`` = customers seen at the earlier
     stage, ``events`` = those who reached a later one by ``as_of``; the quantiles in days and the ``within_*``
     shares from the Kaplan–Meier curve (None when the curve never gets there, or nobody is followed that long).
     A figure resting on fewer than ``MIN_N`` customers is computed; the page says "too few" instead."""
-    scope = scope_for(db, filters, scope)
     tables = _tables(scope)
     rows = []
     for i in range(len(scope.stages) - 1):
         q = stats.km_quantiles(tables.get(i, []))
         rows.append({"from_stage": scope.stages[i].code, "to_stage": scope.stages[i + 1].code,
                      **{c: q[c] for c in TIMING_COLUMNS[2:]}})
-    df = pd.DataFrame(rows, columns=TIMING_COLUMNS)
+    return rows
+
+
+def time_to_next_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """``timing_rows`` as a frame: counts int64, the other figures float64 (NaN: undefined)."""
+    import pandas as pd
+
+    scope = scope_for(db, filters, scope)
+    df = pd.DataFrame(timing_rows(scope), columns=TIMING_COLUMNS)
     for c in TIMING_COLUMNS[4:]:
         df[c] = df[c].astype("float64")
     for c in ("at_risk", "events"):
@@ -86,6 +99,8 @@ def time_to_next_stage_curves(db, filters: Filters | None = None, days: int = 36
     """The curves the funnel page draws: per pair with at least ``MIN_N`` customers, the share who reached a later
     stage by each day 0…``days`` where the curve steps (1 − Kaplan–Meier), and ``at_risk`` then; the curve stops
     where fewer than ``MIN_N`` are still followed (its tail would rest on a handful)."""
+    import pandas as pd
+
     scope = scope_for(db, filters, scope)
     tables = _tables(scope)
     rows = []

@@ -93,6 +93,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "describe.came_from": {"fr": "arrivés à partir du {start}", "en": "who first came from {start}"},
     "describe.came_until": {"fr": "arrivés jusqu'au {end}", "en": "who first came until {end}"},
     "describe.followed": {"fr": "suivis jusqu'au {as_of}", "en": "followed until {as_of}"},
+    "describe.within": {"fr": "sur {days} jours", "en": "for {days} days"},
     "describe.count": {"fr": "{text}\u00a0: {n}", "en": "{text}: {n}"},
     "describe.lens_channels": {"fr": "loupe\u00a0: seulement les points de contact de ces canaux ({values})",
                                "en": "lens: only these channels' touchpoints ({values})"},
@@ -149,6 +150,54 @@ CATALOGUE: dict[str, dict[str, str]] = {
                        "en": "Share of customers who left, among those whose status is known: the status at export "
                              "time, so never compared between periods (a recent period always looks better: its "
                              "customers had less time to leave)."},
+    "kpi.churn_dates": {"fr": "Churn à {days} j", "en": "Churn within {days} d"},
+    "kpi.churn_dates_help": {"fr": "Part des clients convertis partis dans les {days} jours suivant leur conversion "
+                                   "(date de départ), estimée par Kaplan–Meier pour ceux suivis moins longtemps : "
+                                   "comparable d'une période à l'autre.",
+                             "en": "Share of converted customers who left within {days} days of their conversion (by "
+                                   "their churn date), estimated by Kaplan–Meier for those followed less long: "
+                                   "comparable between periods."},
+    "kpi.churn_within": {"fr": "{rate} à {days} j de la conversion", "en": "{rate} within {days} days of converting"},
+    "kpi.too_early": {"fr": "trop tôt : {k} sur {n} encore en cours", "en": "too early: {k} of {n} still in progress"},
+    "overview.no_window": {"fr": "Sans fenêtre de suivi, pas de comparaison : une cohorte plus ancienne, suivie "
+                                 "plus longtemps, paraît toujours meilleure.",
+                           "en": "No follow-up window, no comparison: an older cohort, followed longer, always looks "
+                                 "better."},
+    "data.analysis": {"fr": "Réglages d'analyse", "en": "Analysis settings"},
+    "data.window_all": {"fr": "Sans fenêtre (parts simples)", "en": "No window (plain shares)"},
+    "data.window_all_help": {"fr": "Chaque client est suivi jusqu'à la fin des données : une cohorte ancienne, "
+                                   "suivie plus longtemps, paraît meilleure ; aucune variation n'est alors "
+                                   "affichée.",
+                             "en": "Each customer is followed to the end of the data: an older cohort, followed "
+                                   "longer, looks better; no changes are then shown."},
+    "data.window_days": {"fr": "Fenêtre avant conversion (jours)", "en": "Window up to conversion (days)"},
+    "data.window_days_help": {"fr": "Les étapes jusqu'à la conversion comptent si elles sont atteintes dans ce "
+                                    "nombre de jours après le premier point de contact ; un client dont la "
+                                    "fenêtre n'est pas finie est « en cours », pas un échec.",
+                              "en": "Stages up to the conversion count when reached within this many days of the "
+                                    "first touchpoint; a customer whose window is not over is \"in progress\", not "
+                                    "a failure."},
+    "data.post_window_days": {"fr": "Fenêtre après conversion (jours)", "en": "Window after conversion (days)"},
+    "data.post_window_days_help": {"fr": "Service, fidélisation, recommandation comptent dans ce nombre de jours "
+                                         "après la conversion.",
+                                   "en": "Service, loyalty and advocacy count within this many days of the "
+                                         "conversion."},
+    "data.churn_window_days": {"fr": "Fenêtre de churn (jours)", "en": "Churn window (days)"},
+    "data.churn_window_days_help": {"fr": "Avec des dates de départ : parti dans ce nombre de jours après la "
+                                          "conversion.",
+                                    "en": "With churn dates: left within this many days of the conversion."},
+    "data.observed_for_ranking": {"fr": "Observée pour classer (%)", "en": "Observed to rank (%)"},
+    "data.observed_for_ranking_help": {"fr": "Une étape entre dans le choix de l'étape la plus faible si au moins "
+                                             "cette part de ceux qui l'atteignent y a un point de contact.",
+                                       "en": "A step enters the weakest-step choice when at least this share of "
+                                             "those who reach its stage have a touchpoint there."},
+    "data.save_analysis": {"fr": "Enregistrer les réglages", "en": "Save the settings"},
+    "footer.window": {"fr": "Suivi jusqu'au {as_of}, étapes comptées dans les {days} jours après le premier contact "
+                            "({post} jours après la conversion).",
+                      "en": "Followed until {as_of}, stages counted within {days} days of the first touchpoint "
+                            "({post} days after the conversion)."},
+    "footer.no_window": {"fr": "Suivi jusqu'au {as_of}, sans fenêtre : parts simples.",
+                         "en": "Followed until {as_of}, no window: plain shares."},
     "kpi.cross": {"fr": "Cross-canal", "en": "Cross-channel"},  # a card's label: short, the help says the rest
     "kpi.too_few": {"fr": "n = {n}, trop peu (il en faut {min})", "en": "n = {n}, too few ({min} needed)"},
     "kpi.cross_help": {"fr": "Clients dont le parcours a avancé d'étape en changeant de canal.",
@@ -1416,6 +1465,20 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                         "(--replace empties it first)."},
     "load.cli.mapped": {"fr": "Type de point de contact {type} → étape {stage}",
                         "en": "Touchpoint type {type} → stage {stage}"},
+    "load.setting.not_setting": {"fr": "{name} n'est pas un réglage d'analyse (réglages\u00a0: {accepted})",
+                                 "en": "{name} is not an analysis setting (settings: {accepted})"},
+    "load.setting.bad_value": {"fr": "{name}\u00a0: {value} ne convient pas — attendu\u00a0: {reason}",
+                               "en": "{name}: {value} does not fit — expected: {reason}"},
+    "load.setting.reason.window_days": {"fr": "un nombre entier de jours de 1 à 3660, ou all",
+                                        "en": "a whole number of days from 1 to 3660, or all"},
+    "load.setting.reason.post_window_days": {"fr": "un nombre entier de jours de 1 à 3660",
+                                             "en": "a whole number of days from 1 to 3660"},
+    "load.setting.reason.churn_window_days": {"fr": "un nombre entier de jours de 1 à 3660",
+                                              "en": "a whole number of days from 1 to 3660"},
+    "load.setting.reason.observed_for_ranking": {"fr": "une part entre 0 et 1 (ou de 1 % à 100 %)",
+                                                 "en": "a share between 0 and 1 (or 1 % to 100 %)"},
+    "load.cli.setting_set": {"fr": "Réglage {name}\u00a0: {value}",
+                             "en": "Setting {name}: {value}"},
     "load.cli.kind_set": {"fr": "Le canal {channel} est {kind}",
                           "en": "Channel {channel} is {kind}"},
     "load.cli.kind.digital": {"fr": "digital",

@@ -1,4 +1,4 @@
-"""`python -m loaders init|import|sample|map-type|channel-kind|export-parquet|forget …`
+"""`python -m loaders init|import|sample|map-type|channel-kind|setting|export-parquet|forget …`
 
 Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held, or its disk is
 full (nothing written).
@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="not a journey channel: left out of the channel mix, ROPO/showrooming and transitions")
     role.add_argument("--journey", dest="operational", action="store_const", const=False,
                       help="a journey channel (the default of every channel)")
+    _add_lang(p)
+
+    p = sub.add_parser("setting", help="set an analysis setting of the database: window_days (90, or all), "
+                                       "post_window_days (365), churn_window_days (365), observed_for_ranking (0.8)")
+    _add_db(p)
+    p.add_argument("name", choices=["window_days", "post_window_days", "churn_window_days", "observed_for_ranking"])
+    p.add_argument("value")
     _add_lang(p)
 
     p = sub.add_parser("export-parquet", help="write the tables the analytics read as DIR/<table>.parquet "
@@ -268,6 +275,23 @@ def cmd_map_type(args) -> int:
     return 0
 
 
+def cmd_setting(args) -> int:
+    from loaders.settings import SettingError, set_analysis_setting
+
+    db = connect(args.db)
+    try:
+        ensure_initialised(db)
+        value = set_analysis_setting(db, args.name, args.value)
+    except SettingError as exc:
+        _err(exc.message_in(args.lang))
+        return 2
+    finally:
+        db.close()
+    print(Message("load.cli.setting_set", name=Quoted(args.name), value="all" if value is None else str(value))
+          .render(args.lang))
+    return 0
+
+
 def cmd_channel_kind(args) -> int:
     from loaders.settings import SettingError, set_channel_kind
 
@@ -337,7 +361,8 @@ def cmd_forget(args) -> int:
 
 
 COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-type": cmd_map_type,
-            "channel-kind": cmd_channel_kind, "export-parquet": cmd_export_parquet, "forget": cmd_forget}
+            "channel-kind": cmd_channel_kind, "setting": cmd_setting, "export-parquet": cmd_export_parquet,
+            "forget": cmd_forget}
 
 if __name__ == "__main__":
     exit_now(main())

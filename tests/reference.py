@@ -9,8 +9,10 @@ from decimal import Decimal
 
 def reference_report(stages, conversion, customers, touchpoints, feedback,
                      personas=(), segments=(), channels=(), start: date | None = None, end: date | None = None,
-                     regions=(), channel_mode: str = "used", period_mode: str = "cohort", operational=()):
-    """stages: codes in order. customers: {id: {"persona", "segment", "region", "churned"}}.
+                     regions=(), channel_mode: str = "used", period_mode: str = "cohort", operational=(),
+                     window: int | None = None, post_window: int = 365, churn_window: int = 365,
+                     as_of_day: date | None = None, observed_for_ranking: float = 0.8):
+    """stages: codes in order. customers: {id: {"persona", "segment", "region", "churned", "churn_date" (optional)}}.
     touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
     feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}].
     operational: codes of the channels that are not journey channels (the channel mix and the transitions
@@ -20,8 +22,16 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
     with ``channel_mode`` "used" a touchpoint on one of the channels, "entered" the first touchpoint (journey
     order) on one of them; with ``period_mode`` "cohort" the first touchpoint inside the window; all judged on the
     customer's whole journey — whose rows are all seen, unless a lens ("only": the channels' rows; "activity": the
-    rows inside the window) keeps fewer."""
+    rows inside the window) keeps fewer.
+
+    Time: ``as_of`` is the last touchpoint's timestamp (all of them), or the end of ``as_of_day`` when the data goes
+    beyond it (later rows are not read). ``window`` (days, None: no window): a customer is followed from their first
+    kept touchpoint t0 for ``window`` whole days (a row at d = floor((ts − t0) / 1 day) ≤ window is in), or when
+    they reached the conversion stage within that, from the conversion for ``post_window`` days. Only rows in the
+    window count (revenue, NPS, mix, funnels); stage reach is Kaplan–Meier with censoring at ``as_of``."""
     pos = {s: i for i, s in enumerate(stages, start=1)}
+    last = max((t["ts"] for t in touchpoints), default=None)
+    as_of = last if as_of_day is None or last is None else min(last, datetime.combine(as_of_day, datetime.max.time()))
 
     def time_ok(ts: datetime):
         return (start is None or ts >= datetime.combine(start, datetime.min.time())) and (
@@ -54,7 +64,29 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
             return False
         return period_mode != "activity" or time_ok(row["ts"])
 
-    kept = [(i, t) for i, t in enumerate(touchpoints) if customer_ok(t["customer"]) and row_ok(t)]
+    def until_as_of(row):
+        return as_of_day is None or row["ts"] <= as_of
+
+    kept = [(i, t) for i, t in enumerate(touchpoints)
+            if until_as_of(t) and customer_ok(t["customer"]) and row_ok(t) and t["stage"] in pos]
+    unwindowed = defaultdict(list)
+    for i, t in kept:
+        unwindowed[t["customer"]].append((t["ts"], pos[t["stage"]], i, t))
+    for j in unwindowed.values():
+        j.sort(key=lambda x: x[:3])
+    conv_pos = pos[conversion]
+    day = timedelta(days=1)
+    t0 = {c: j[0][0] for c, j in unwindowed.items()}
+    tc = {c: min((ts for ts, p, _, _ in j if p >= conv_pos), default=None) for c, j in unwindowed.items()}
+    bound = {}
+    for c in unwindowed:
+        if window is None:
+            bound[c] = None
+        elif tc[c] is not None and tc[c] < t0[c] + (window + 1) * day:
+            bound[c] = tc[c] + (post_window + 1) * day
+        else:
+            bound[c] = t0[c] + (window + 1) * day
+    kept = [(i, t) for i, t in kept if bound[t["customer"]] is None or t["ts"] < bound[t["customer"]]]
     journeys = defaultdict(list)
     for i, t in kept:
         journeys[t["customer"]].append((t["ts"], pos[t["stage"]], i, t))
@@ -63,12 +95,39 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
 
     furthest = {c: max(p for _, p, _, _ in j) for c, j in journeys.items()}
     funnels = reference_funnels(stages, {c: [(ts, t["stage"]) for ts, _, _, t in j] for c, j in journeys.items()})
+    def days(later, earlier):
+        return math.floor((later - earlier).total_seconds() / 86400)
+
+    def reach(c, p):  # first row of the (windowed) journey at or beyond stage order p
+        return min((ts for ts, q, _, _ in journeys[c] if q >= p), default=None)
+
+    def clocks(starts, p, w):  # (time, event) per customer, as README "Time is followed"
+        out = []
+        for c, st in starts.items():
+            e = reach(c, p)
+            if e is not None and (w is None or max(days(e, st), 0) <= w):
+                out.append((max(days(e, st), 0), 1))
+            else:
+                out.append((days(as_of, st) if w is None else min(days(as_of, st), w), 0))
+        return out
+
+    estimates = []
+    for s in stages:
+        p = pos[s]
+        if window is None or p <= conv_pos:
+            estimates.append(reference_km_reach(clocks(t0, p, window), window))
+        else:
+            # those who converted within the window: their (windowed) journey reaches the conversion stage
+            converted_in = {c: reach(c, conv_pos) for c in journeys if reach(c, conv_pos) is not None}
+            second = reference_km_reach(clocks(converted_in, p, post_window), post_window)
+            first = estimates[conv_pos - 1]
+            estimates.append({**reference_product(first, second),
+                              "in_progress": first["in_progress"] + second["in_progress"]})
     funnel = []
-    for row in funnels["open"]:
-        rate, low, high = ((row["reached"] / len(journeys), *wilson(row["reached"], len(journeys)))
-                           if row["observed"] else (None, None, None))
+    for row, est in zip(funnels["open"], estimates, strict=True):
+        rate, low, high = (est["rate"], est["ci_low"], est["ci_high"]) if row["observed"] else (None, None, None)
         funnel.append({"stage": row["stage"], "customers": row["reached"], "observed_customers": row["observed"],
-                       "rate": rate, "ci_low": low, "ci_high": high})
+                       "rate": rate, "ci_low": low, "ci_high": high, "in_progress": est["in_progress"]})
     converted = sum(1 for f in furthest.values() if f >= pos[conversion])
     n = len(journeys)
 
@@ -97,7 +156,8 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
         margin = 196 * math.sqrt((p * (1 - p) + d * (1 - d) + 2 * p * d) / k)
         return {"responses": k, "nps": value, "ci_low": max(-100, value - margin), "ci_high": min(100, value + margin)}
 
-    fb = [f for f in feedback if f["nps"] is not None and customer_ok(f["customer"]) and row_ok(f)]
+    fb = [f for f in feedback if f["nps"] is not None and until_as_of(f) and customer_ok(f["customer"]) and row_ok(f)
+          and (bound.get(f["customer"]) is None or f["ts"] < bound[f["customer"]])]
     overall = nps_of([f["nps"] for f in fb])
     overall["by_stage"] = [{"stage": s, **nps_of([f["nps"] for f in fb if f["stage"] == s])} for s in stages]
 
@@ -109,23 +169,45 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
     by_furthest = defaultdict(list)
     for c, f in furthest.items():
         by_furthest[f].append(c)
+    churned_ids = [c for c in journeys if customers.get(c, {}).get("churned")]
+    # churn dates in the data (any customer's), and every churned customer of the cohort has one
+    dated = (window is not None and any(c.get("churn_date") is not None for c in customers.values())
+             and all(customers[c].get("churn_date") is not None for c in churned_ids))
+    churn = {"rate": churn_rate(list(journeys)), "basis": "dates" if dated else "status"}
+    if dated:
+        times = []
+        for c in journeys:
+            start = reach(c, conv_pos)  # converted within the window
+            if start is None:
+                continue
+            cd = customers.get(c, {}).get("churn_date")
+            ts = datetime.combine(cd, datetime.min.time()) if cd is not None else None
+            if ts is not None and ts <= as_of and max(days(ts, start), 0) <= churn_window:
+                times.append((max(days(ts, start), 0), 1))
+            else:
+                times.append((min(days(as_of, start), churn_window), 0))
+        churn["rate"] = reference_km_reach(times, churn_window)["rate"]
+    conv = estimates[conv_pos - 1]
+    lens_blind = channels and channel_mode == "only" and not any(pos[t["stage"]] == conv_pos for _, t in kept)
     return {
+        "as_of": as_of.isoformat() if as_of is not None else None,
+        "window_days": window,
+        "cohort": {"customers": n, "in_progress": conv["in_progress"]},
         "customers": n,
         "funnel": funnel,
+        # under the channel lens, nobody seen at the conversion stage (deals on other channels): not observed, no rate
         "conversion": {"stage": conversion, "customers": converted,
-                       # under the channel lens, nobody seen at the conversion stage (deals on other channels):
-                       # not observed, no rate
-                       "rate": converted / n if n and (not (channels and channel_mode == "only") or any(
-                           pos[t["stage"]] == pos[conversion] for _, t in kept)) else None},
+                       **{k: None if lens_blind else conv[k] for k in ("rate", "ci_low", "ci_high")},
+                       "in_progress": conv["in_progress"]},
         "revenue": float(sum((t["revenue"] or Decimal(0) for _, t in kept), Decimal(0))),
         "nps": overall,
-        "churn": {"rate": churn_rate(list(journeys)),
-                  "by_stage": [{"stage": s, "customers": len(by_furthest[pos[s]]),
-                                "churn_rate": churn_rate(by_furthest[pos[s]])} for s in stages]},
+        "churn": {**churn, "by_stage": [{"stage": s, "customers": len(by_furthest[pos[s]]),
+                                          "churn_rate": churn_rate(by_furthest[pos[s]])} for s in stages]},
         "channel_mix": {k: mix[k] for k in ("mono", "multi", "cross")},
         "transitions": sorted(({"from": a, "to": b, "count": c} for (a, b), c in trans.items()),
                               key=lambda r: (-r["count"], r["from"], r["to"])),
-        "weakest_step": reference_weakest_step(funnels)["worst"],
+        "weakest_step": reference_weakest_step(funnels, observed_for_ranking)["worst"],
+        "time_to_next_stage": reference_time_to_next(stages, unwindowed, pos, as_of),
     }
 
 
@@ -184,7 +266,7 @@ def reference_funnels(stages, journeys, seen=None):
             "closed": closed}
 
 
-def reference_weakest_step(funnels):
+def reference_weakest_step(funnels, observed_for_ranking: float = OBSERVED_FOR_RANKING):
     """``worst``: the closed funnel's lowest step conversion among steps with ``base`` ≥ 30 whose later stage is
     observed for ≥ 80 % of those who reached it (ties: the earliest); ``not_ranked``: steps whose later stage is
     not, with the cohort shares skipping it and seen at it."""
@@ -193,7 +275,7 @@ def reference_weakest_step(funnels):
     for o, c in zip(funnels["open"], funnels["closed"], strict=True):
         if c["from_stage"] is None:
             continue
-        if not (o["reached"] and o["observed"] >= OBSERVED_FOR_RANKING * o["reached"]):
+        if not (o["reached"] and o["observed"] >= observed_for_ranking * o["reached"]):
             not_ranked.append({"from_stage": c["from_stage"], "to_stage": c["stage"],
                                "skipped_share": (o["reached"] - o["observed"]) / n,
                                "observed_share": o["observed"] / n})
@@ -202,3 +284,108 @@ def reference_weakest_step(funnels):
             worst = {"from_stage": c["from_stage"], "to_stage": c["stage"], "rate": c["continued"] / c["base"],
                      "customers": c["base"]}
     return {"worst": worst, "not_ranked": not_ranked}
+
+
+# -- time: Kaplan–Meier, written from the README (whole days; events before censorings at equal times) -----------
+
+Z = 1.959963984540054
+
+
+def _curve(times):
+    """[(t, at_risk, events, S, Greenwood sum or None)] at each event time of [(time, event 0/1)]."""
+    out, s, gw = [], 1.0, 0.0
+    for t in sorted({t for t, e in times if e}):
+        n = sum(1 for u, _ in times if u >= t)
+        d = sum(1 for u, e in times if u == t and e)
+        if d == n:
+            s, gw = 0.0, None
+        else:
+            s *= 1 - d / n
+            gw += d / (n * (n - d))
+        out.append((t, n, d, s, gw))
+    return out
+
+
+def reference_km_reach(times, window):
+    """The share with the event by day ``window`` (None: at the end, a plain share), as the README defines it."""
+    n = len(times)
+    events = sum(1 for t, e in times if e and (window is None or t <= window))
+    in_progress = n - events if window is None else sum(1 for t, e in times if not e and t < window)
+    out = {"rate": None, "variance": None, "ci_low": None, "ci_high": None, "in_progress": in_progress}
+    if n == 0:
+        return out
+    if window is None or in_progress == 0:
+        low, high = wilson(events, n)
+        return {**out, "rate": events / n, "variance": events / n * (1 - events / n) / n, "ci_low": low,
+                "ci_high": high}
+    s, gw = 1.0, 0.0
+    for t, _, _, s_t, gw_t in _curve(times):
+        if t <= window:
+            s, gw = s_t, gw_t
+    variance = s * s * gw if s > 0 else 0.0
+    if s >= 1 - 1e-12 or s <= 1e-12:
+        low, high = wilson(events, n - in_progress)
+        return {**out, "rate": 0.0 if s >= 1 - 1e-12 else 1.0, "variance": variance, "ci_low": low, "ci_high": high}
+    se = math.sqrt(gw) / abs(math.log(s))
+    return {**out, "rate": 1 - s, "variance": variance, "ci_low": 1 - s ** math.exp(-Z * se),
+            "ci_high": 1 - s ** math.exp(Z * se)}
+
+
+def reference_product(first, second):
+    """F1 × F2 with the delta-method interval on the log scale (0: from 0 to the product of the upper bounds)."""
+    f1, f2 = first["rate"], second["rate"]
+    if f1 is None or f2 is None:
+        return {"rate": None, "ci_low": None, "ci_high": None}
+    f = f1 * f2
+    if f <= 0:
+        return {"rate": f, "ci_low": 0.0, "ci_high": None if None in (first["ci_high"], second["ci_high"])
+                else first["ci_high"] * second["ci_high"]}
+    se = math.sqrt(first["variance"] / f1 ** 2 + second["variance"] / f2 ** 2)
+    return {"rate": f, "ci_low": f * math.exp(-Z * se), "ci_high": min(1.0, f * math.exp(Z * se))}
+
+
+def reference_time_to_next(stages, journeys, pos, as_of):
+    """Per consecutive pair (s, s+1): customers with a touchpoint at s, from their first one there to their first
+    touchpoint at a later stage at or after it (censored at ``as_of``), read from the Kaplan–Meier curve."""
+    rows = []
+    for k in range(len(stages) - 1):
+        p = pos[stages[k]]
+        times = []
+        for j in journeys.values():
+            at = [ts for ts, q, _, _ in j if q == p]
+            if not at:
+                continue
+            start = at[0]
+            later = [ts for ts, q, _, _ in j if q > p and ts >= start]
+            if later:
+                times.append((math.floor((later[0] - start).total_seconds() / 86400), 1))
+            else:
+                times.append((math.floor((as_of - start).total_seconds() / 86400), 0))
+        curve = _curve(times)
+
+        def first(test, curve=curve):
+            return next((t for t, n, d, s, gw in curve if test(s, gw)), None)
+
+        def band(s, gw):
+            if s >= 1 or s <= 0:
+                return s, s
+            se = math.sqrt(gw) / abs(math.log(s))
+            return s ** math.exp(Z * se), s ** math.exp(-Z * se)
+
+        row = {"from_stage": stages[k], "to_stage": stages[k + 1], "at_risk": len(times),
+               "events": sum(e for _, e in times)}
+        for name, q in (("p25_days", .25), ("median_days", .5), ("p75_days", .75), ("p90_days", .9)):
+            row[name] = first(lambda s, gw, q=q: s <= 1 - q + 1e-12)
+        row["ci_low"] = first(lambda s, gw: band(s, gw)[0] <= 0.5 + 1e-12)
+        row["ci_high"] = first(lambda s, gw: band(s, gw)[1] <= 0.5 + 1e-12)
+        for d in (30, 90, 365):
+            s = 1.0
+            for t, _, _, s_t, _ in curve:
+                if t <= d:
+                    s = s_t
+            followed = any(t >= d for t, _ in times) or s <= 0
+            row[f"within_{d}"] = 1 - s if followed and times else None
+        ordered = ["from_stage", "to_stage", "at_risk", "events", "median_days", "ci_low", "ci_high", "p25_days",
+                   "p75_days", "p90_days", "within_30", "within_90", "within_365"]
+        rows.append({c: row[c] for c in ordered})
+    return rows

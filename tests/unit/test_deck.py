@@ -53,8 +53,8 @@ def test_deck_cli_writes_the_story_that_libreoffice_opens(demo_db_url, tmp_path,
     pictures = [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides]  # 13: picture
     assert pictures == [0, 1, 1, 1, 1, 1, 1, 0, 0]
     for s in slides[1:]:  # each slide's foot: the filters, the date range and n
-        assert ("31 déc. 2025, suivis jusqu'au 27 déc. 2025 · données du 1 janv. 2025 au 27 déc. 2025 · "
-                "n = 2\u202f000 clients") in slide_texts(s)
+        assert ("31 déc. 2025, suivis jusqu'au 27 déc. 2025 sur 90\u00a0jours · données du 1 janv. 2025 au "
+                "27 déc. 2025 · n = 2\u202f000 clients") in slide_texts(s)
     assert "NPS : % promoteurs" in slide_texts(slides[-1])
 
     # LibreOffice reads it: a PDF of 9 pages

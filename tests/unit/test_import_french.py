@@ -52,6 +52,7 @@ def expected_from_files(**filters):
                  "stage": FRENCH_STAGE[r["Étape"].strip().lower()],
                  "channel": CHANNEL_CODE[r["Canal"].strip().lower()] if r["Canal"].strip() else None,
                  "nps": int(r["Note"]) if r["Note"].strip() else None} for r in read_rows("avis.csv")]
+    filters.setdefault("window", 90)  # the database's default setting (analytics.settings)
     return reference_report(STAGES, "purchase", customers, touchpoints, feedback, **filters)
 
 
@@ -90,8 +91,10 @@ def test_french_export_report_equals_independent_computation(db_url):
 def test_filtered_report_equals_independent_computation(db_url):
     import_example(db_url)
     # the new defaults (a cohort: used the channels, first came in the period), another cohort, the two lenses
-    for modes in [(), ("entered", "cohort"), ("only", "activity")]:
+    # and the lenses with no window: the report of Parcours before cohorts, field for field
+    for modes in [(), ("entered", "cohort"), ("only", "activity"), ("only", "activity", "all")]:
         flags = ["--channel-mode", modes[0], "--period-mode", modes[1]] if modes else []
+        flags += ["--window", modes[2]] if len(modes) > 2 else []
         # the values as a person types them: case and accents ignored
         actual = report(db_url, "--persona", "cliente pressee", "--persona", "Habitué du magasin",
                         "--channel", "MAGASIN", "--channel", "Site web", "--start", "2024-03-05", "--end", "2024-04-20",
@@ -99,7 +102,8 @@ def test_filtered_report_equals_independent_computation(db_url):
         assert_same_report(actual, expected_from_files(
             personas=("Cliente pressée", "Habitué du magasin"), channels=("magasin", "site_web"),
             start=datetime(2024, 3, 5).date(), end=datetime(2024, 4, 20).date(),
-            **({"channel_mode": modes[0], "period_mode": modes[1]} if modes else {})))
+            **({"channel_mode": modes[0], "period_mode": modes[1]} if modes else {}),
+            **({"window": None} if len(modes) > 2 else {})))
 
 
 def test_utf8_bom_with_spellings_that_differ_in_case_and_accents(tmp_path, duckdb_url):

@@ -1,5 +1,6 @@
 """KPI cards compare only what is comparable: a chosen period against a window that holds enough customers, every
-change tested (and grey unless significant), churn never compared; each test recomputed here independently."""
+change tested (and grey unless significant), churn compared only with churn dates; each test recomputed here
+independently."""
 
 import math
 from datetime import date
@@ -33,7 +34,9 @@ def month(prefix: str, day: str, n: int, converted: int, promoters: int, detract
 
 
 def loaded(db, *months):
-    cs, tps, fbs = [], [], []
+    """The months, and a customer seen at the end of 2024: the data stands then, so every month's customers are
+    followed through their 90-day window (nobody in progress: the plain shares)."""
+    cs, tps, fbs = [customer("late")], [tp("late", "2024-12-31 09:00", "web", "awareness")], []
     for m in months:
         cs += m[0]
         tps += m[1]
@@ -59,7 +62,8 @@ def test_a_previous_window_under_30_customers_is_not_compared_and_the_year_befor
                                  "deltas": {}}
     year = kpis(db, FEB_2024, compare="year_before")
     assert year["previous_period"] == (date(2023, 2, 1), date(2023, 2, 28)) and year["previous"]["customers"] == 40
-    assert year["comparison"]["status"] == "ok" and "churn_rate" not in year["comparison"]["deltas"]
+    # churn dates in the data (1 June 2024): churn within 365 days of the conversion is compared (tested)
+    assert year["comparison"]["status"] == "ok" and "churn_rate" in year["comparison"]["deltas"]
     # a window with no year before it that holds 30 customers: nothing offered
     assert kpis(db, Filters(start=date(2024, 1, 1), end=date(2024, 1, 31)))["comparison"]["year_before"] is None
 
@@ -67,6 +71,7 @@ def test_a_previous_window_under_30_customers_is_not_compared_and_the_year_befor
 def test_every_change_is_tested_as_defined(db):
     loaded(db, month("a", "2024-01-10", 40, 12, 10, 10, "20.00"), month("b", "2024-02-10", 60, 33, 30, 6, "30.00"))
     d = kpis(db, FEB_2024)["comparison"]["deltas"]
+    # (nobody churned: no churn dates in the data, churn is a status — not compared)
     assert set(d) == {"customers", "conversion_rate", "nps", "cross_share", "revenue_per_customer"}
     # customers: 60 against 40 in two windows of 29 days — exact binomial test of 60 among 100 against ½
     assert d["customers"]["delta"] == pytest.approx(0.5)
@@ -117,3 +122,28 @@ def test_no_change_of_a_conversion_the_lens_does_not_see(db):
                            period_mode="activity"))
     assert got["current"]["conversion_rate"] is None and got["comparison"]["status"] == "ok"
     assert got["comparison"]["deltas"]["conversion_rate"] == {"delta": None, "p_value": None, "significant": False}
+
+
+def test_churn_without_dates_is_never_compared(db):
+    """A churn status without dates is the status at export: a recent window always looks better, so no change."""
+    from sqlalchemy import text
+
+    loaded(db, month("a", "2024-01-10", 40, 12, 10, 10, "20.00", churned=20),
+           month("b", "2024-02-10", 60, 33, 30, 6, "30.00", churned=5))
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE customers SET churn_date = NULL"))
+    got = kpis(db, FEB_2024)
+    assert got["current"]["churn_basis"] == "status" and got["comparison"]["status"] == "ok"
+    assert "churn_rate" not in got["comparison"]["deltas"]
+
+
+def test_conversion_too_early_is_not_coloured(db):
+    """February's customers seen on the data's last day: nobody followed 90 days, the change stays grey."""
+    cs, tps, fbs = [], [], []
+    for m in (month("a", "2024-01-10", 40, 12, 10, 10, "20.00"), month("b", "2024-02-10", 60, 33, 30, 6, "30.00")):
+        cs, tps, fbs = cs + m[0], tps + m[1], fbs + m[2]
+    load(db, cs, tps, fbs)
+    got = kpis(db, FEB_2024)
+    assert not got["current"]["conversion_shown"] and got["current"]["in_progress"] == 27
+    assert got["comparison"]["deltas"]["conversion_rate"]["significant"] is False
+    assert got["comparison"]["deltas"]["conversion_rate"]["p_value"] < 0.05  # p says "real", too early to say so

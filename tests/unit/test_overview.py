@@ -18,10 +18,12 @@ NOBODY = Filters(personas=("nobody",))
 NO_PERIOD = {"status": "no_period", "year_before": None, "deltas": {}}
 TOO_FEW = {"status": "too_few", "year_before": None, "deltas": {}}
 K_KEYS = {"customers", "converted", "conversion_rate", "nps", "nps_ci_low", "nps_ci_high", "responses",
-          "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue"}
+          "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue", "conversion_variance",
+          "conversion_shown", "in_progress", "churn_basis", "churn_days"}
 ZERO = {"customers": 0, "converted": 0, "conversion_rate": None, "nps": None, "nps_ci_low": None,
         "nps_ci_high": None, "responses": 0, "churn_rate": None, "churn_known": 0, "cross_customers": 0,
-        "cross_share": None, "revenue": 0.0}
+        "cross_share": None, "revenue": 0.0, "conversion_variance": None, "conversion_shown": False, "in_progress": 0,
+        "churn_basis": "status", "churn_days": None}
 
 
 def k_of_report(db, filters):
@@ -37,7 +39,13 @@ def k_of_report(db, filters):
         "nps_ci_high": r["nps"]["ci_high"],
         "responses": r["nps"]["responses"],
         "churn_rate": r["churn"]["rate"],
-        "churn_known": sum(x["n"] for x in scope.summary_rows if x["churned"] is not None),
+        "churn_known": (scope.churn_estimate()["n"] if r["churn"]["basis"] == "dates"
+                        else sum(x["n"] for x in scope.summary_rows if x["churned"] is not None)),
+        "conversion_variance": scope.conversion_estimate()["variance"],
+        "conversion_shown": scope.conversion_estimate()["shown"],
+        "in_progress": r["conversion"]["in_progress"],
+        "churn_basis": r["churn"]["basis"],
+        "churn_days": 365 if r["churn"]["basis"] == "dates" else None,
         "cross_customers": r["channel_mix"]["cross"],
         "cross_share": stats.share(r["channel_mix"]["cross"], r["customers"]),
         "revenue": r["revenue"],
@@ -82,12 +90,16 @@ def test_kpis_example_by_hand(db):
     assert set(got["current"]) == K_KEYS
     nps, low, high = stats.nps_with_interval(2, 1, 4)
     assert got["current"] == {
-        "customers": 3, "converted": 2, "conversion_rate": pytest.approx(2 / 3),
+        # 90-day window: c3 (1 Feb, as_of's day) is in progress, c1 and c2 converted: Kaplan–Meier 1
+        "customers": 3, "converted": 2, "conversion_rate": 1.0,
         "nps": nps, "nps_ci_low": pytest.approx(low), "nps_ci_high": high, "responses": 4,
-        "churn_rate": 0.5, "churn_known": 2,  # c1 not churned, c2 churned, c3 unknown
+        # churn dates in the data: churned within 365 days of converting — c2's date (1 June) is after as_of
+        "churn_rate": 0.0, "churn_known": 2,  # c1 and c2 converted, followed 29 and 27 days
+        "conversion_variance": 0.0, "conversion_shown": False, "in_progress": 1, "churn_basis": "dates",
+        "churn_days": 365,
         "cross_customers": 1, "cross_share": pytest.approx(1 / 3), "revenue": 120.5,
     }
-    assert got["previous"] == ZERO
+    assert got["previous"] == {**ZERO, "churn_basis": "dates", "churn_days": 365}
 
 
 def test_kpis_equal_the_report(db):
@@ -117,7 +129,9 @@ def test_kpis_periods(db):
     assert late["previous_period"] == (date(2024, 12, 31), date(2024, 12, 31))
     assert late["current"]["customers"] == 0
     # a filter that empties everything: no data range, no previous period
-    assert kpis(db, NOBODY) == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None,
+    # (the data has churn dates: churn within 365 days of the conversion, even of nobody)
+    assert kpis(db, NOBODY) == {"period": (None, None), "previous_period": None,
+                                "current": {**ZERO, "churn_basis": "dates", "churn_days": 365}, "previous": None,
                                 "comparison": NO_PERIOD}
 
 
@@ -127,10 +141,13 @@ def test_kpis_one_customer(db):
     got = kpis(db)
     assert got["period"] == (date(2024, 3, 4), date(2024, 3, 4))
     assert got["previous_period"] == (date(2024, 3, 3), date(2024, 3, 3))
+    # churn is counted from the conversion (the data has churn dates): nobody converted, no churn rate
+    # the customer came on as_of's day: censored at day 0, 1 of 1 in progress (Kaplan–Meier 0, variance 0)
     assert got["current"] == {**ZERO, "customers": 1, "conversion_rate": 0.0, "nps": 100.0, "nps_ci_low": 100.0,
-                              "nps_ci_high": 100.0, "responses": 1, "churn_rate": 1.0, "churn_known": 1,
-                              "cross_share": 0.0, "revenue": 5.0}
-    assert got["previous"] == ZERO
+                              "nps_ci_high": 100.0, "responses": 1, "churn_rate": None, "churn_known": 0,
+                              "cross_share": 0.0, "revenue": 5.0, "conversion_variance": 0.0, "in_progress": 1,
+                              "churn_basis": "dates", "churn_days": 365}
+    assert got["previous"] == {**ZERO, "churn_basis": "dates", "churn_days": 365}
 
 
 # -- trend ----------------------------------------------------------------------------------------------------
@@ -146,8 +163,10 @@ def assert_rows_equal_report(db, df, filters, grain):
     for row in df.to_dict("records"):
         start = row["period_start"]
         # a bucket is the activity inside it (the trend cuts journeys by bucket), for the filters' cohort
+        # (no window: a bucket is activity, not a cohort followed in time)
         f = replace(filters or Filters(), start=max(start, (filters or Filters()).start or start),
-                    end=min(bucket_end(start, grain), (filters or Filters()).end or date.max), period_mode="activity")
+                    end=min(bucket_end(start, grain), (filters or Filters()).end or date.max), period_mode="activity",
+                    window="all")
         k = k_of_report(db, f)
         expected = {key: k[key] for key in df.columns if key in K_KEYS}
         got = {key: (None if pd.isna(v) else v) for key, v in row.items() if key in K_KEYS}

@@ -58,14 +58,33 @@ def nps_block(promoters, detractors, n):
     return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
 
 
+def timing(from_stage, to_stage, at_risk, events, median=None, low=None, high=None, p25=None, p75=None, p90=None,
+           within=(None, None, None)):
+    return {"from_stage": from_stage, "to_stage": to_stage, "at_risk": at_risk, "events": events,
+            "median_days": median, "ci_low": low, "ci_high": high, "p25_days": p25, "p75_days": p75, "p90_days": p90,
+            "within_30": within[0], "within_90": within[1], "within_365": within[2]}
+
+
+# The example (tests/unit/journeys.py) under the default window (90 days; 365 after the conversion), by hand.
+# as_of = 1 Feb 15:00, c3's only touchpoint. Every row is within its customer's window: the counts are the plain ones.
+# Reach clocks from the first touchpoint: awareness and consideration reached at days 0–1 by all three (plain
+# shares); purchase: c2 at day 0, c1 at day 2, c3 censored at day 0 (still in progress) — Kaplan–Meier S = 2/3 at
+# day 0, 0 at day 2: rate 1, the Wilson interval of the 2 followed through. Later stages: c1 and c2 followed 29 and
+# 27 days since their conversion, no service yet: 2 more in progress (3 in all); not observed, so no rate.
 EXPECTED = {
+    "as_of": "2024-02-01T15:00:00",
+    "window_days": 90,
+    "cohort": {"customers": 3, "in_progress": 1},
     "customers": 3,
     # reached 3, 3, 2; seen at awareness c1 c2, consideration c1 c3, purchase c1 c2; later stages: nobody, no rate
-    "funnel": [{"stage": s, "customers": n, "observed_customers": o, "rate": r, "ci_low": lo, "ci_high": hi}
-               for s, n, o, r, (lo, hi) in zip(
-                   STAGES, (3, 3, 2, 0, 0, 0), (2, 2, 2, 0, 0, 0), (1.0, 1.0, 2 / 3, None, None, None),
-                   [wilson_interval(3, 3)] * 2 + [wilson_interval(2, 3)] + [(None, None)] * 3, strict=True)],
-    "conversion": {"stage": "purchase", "customers": 2, "rate": 2 / 3},
+    "funnel": [{"stage": s, "customers": n, "observed_customers": o, "rate": r, "ci_low": lo, "ci_high": hi,
+                "in_progress": k}
+               for s, n, o, r, (lo, hi), k in zip(
+                   STAGES, (3, 3, 2, 0, 0, 0), (2, 2, 2, 0, 0, 0), (1.0, 1.0, 1.0, None, None, None),
+                   [wilson_interval(3, 3)] * 2 + [wilson_interval(2, 2)] + [(None, None)] * 3, (0, 0, 1, 3, 3, 3),
+                   strict=True)],
+    "conversion": {"stage": "purchase", "customers": 2, "rate": 1.0, "ci_low": wilson_interval(2, 2)[0],
+                   "ci_high": wilson_interval(2, 2)[1], "in_progress": 1},
     "revenue": 120.5,
     "nps": {**nps_block(2, 1, 4), "by_stage": [
         {"stage": "awareness", **nps_block(1, 0, 1)},
@@ -75,7 +94,8 @@ EXPECTED = {
         {"stage": "loyalty", **nps_block(0, 0, 0)},
         {"stage": "advocacy", **nps_block(0, 0, 0)},
     ]},
-    "churn": {"rate": 0.5, "by_stage": [
+    # c2 churned on 1 June 2024 (a date: churn is counted from the conversion), after as_of: nobody churned yet
+    "churn": {"rate": 0.0, "basis": "dates", "by_stage": [
         {"stage": "awareness", "customers": 0, "churn_rate": None},
         {"stage": "consideration", "customers": 1, "churn_rate": None},
         {"stage": "purchase", "customers": 2, "churn_rate": 0.5},
@@ -91,6 +111,16 @@ EXPECTED = {
         {"from": "web", "to": "web", "count": 1},
     ],
     "weakest_step": None,  # no step starts with 30 customers
+    # awareness → consideration: c2 at day 0 (its purchase), c1 at day 1: S = 1/2 then 0; the median's log-log band
+    # holds 1/2 from day 0, reaches 0 at day 1. consideration → purchase: c3 censored at day 0, c1 at day 1.
+    # purchase → service: c1 and c2 censored at days 29 and 27: no quantile, nobody followed 30 days.
+    "time_to_next_stage": [
+        timing("awareness", "consideration", 2, 2, 0, 0, 1, 0, 1, 1, (1.0, 1.0, 1.0)),
+        timing("consideration", "purchase", 2, 1, 1, 1, 1, 1, 1, 1, (1.0, 1.0, 1.0)),
+        timing("purchase", "service", 2, 0),
+        timing("service", "loyalty", 0, 0),
+        timing("loyalty", "advocacy", 0, 0),
+    ],
 }
 
 
@@ -100,8 +130,8 @@ def test_report_of_the_example(db):
     load_example(db)
     got = report(db)
     assert got == EXPECTED
-    assert list(got) == ["customers", "funnel", "conversion", "revenue", "nps", "churn", "channel_mix", "transitions",
-                         "weakest_step"]
+    assert list(got) == ["as_of", "window_days", "cohort", "customers", "funnel", "conversion", "revenue", "nps",
+                         "churn", "channel_mix", "transitions", "weakest_step", "time_to_next_stage"]
     assert plain(got)
     assert json.loads(json.dumps(got)) == got
 
@@ -123,7 +153,10 @@ def test_report_agrees_with_each_metric(db):
 def test_report_of_an_empty_database(db):
     got = report(db)
     assert got["customers"] == 0 and got["revenue"] == 0.0 and got["transitions"] == []
-    assert got["conversion"] == {"stage": "purchase", "customers": 0, "rate": None}
+    assert got["conversion"] == {"stage": "purchase", "customers": 0, "rate": None, "ci_low": None, "ci_high": None,
+                                 "in_progress": 0}
+    assert got["as_of"] is None and got["cohort"] == {"customers": 0, "in_progress": 0}
+    assert [r["at_risk"] for r in got["time_to_next_stage"]] == [0] * 5
     assert got["nps"]["nps"] is None and got["churn"]["rate"] is None
     assert [b["stage"] for b in got["nps"]["by_stage"]] == STAGES
     assert [b["stage"] for b in got["churn"]["by_stage"]] == STAGES
@@ -138,7 +171,48 @@ def test_cli_prints_the_report(db_url):
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no traceback, no warning, no nanobind leak report at exit
     assert json.loads(out.stdout) == EXPECTED
-    assert out.stdout.startswith('{\n  "customers": 3,\n  "funnel": [\n    {\n')  # indent=2
+    assert out.stdout.startswith('{\n  "as_of": "2024-02-01T15:00:00",\n  "window_days": 90,\n')  # indent=2
+
+
+def test_cli_window_and_as_of(db_url):
+    make_db(db_url)
+    out = run("report", "--db", db_url, "--window", "all", "--as-of", "2024-01-05")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    # the data as it stood at the end of 5 January: c3 (1 Feb) has not come yet, c2's store visit of the 6th is not
+    # read; no window: the plain share, both converted
+    assert (got["as_of"], got["window_days"], got["customers"]) == ("2024-01-05T23:59:59.999999", None, 2)
+    assert (got["conversion"]["rate"], got["conversion"]["in_progress"]) == (1.0, 0)
+    assert got["channel_mix"] == {"mono": 1, "multi": 0, "cross": 1}  # c2: the web alone until then
+    out = run("report", "--db", db_url, "--window", "1")
+    # one day: c1 converted at day 2 — not within its window, followed through: a failure; c2 converted at day 0;
+    # c3 censored at day 0, still at risk at day 0 (events before censoring at a tie): S = 1 − 1/3
+    got = json.loads(out.stdout)["conversion"]
+    assert (got["customers"], got["in_progress"]) == (1, 1) and got["rate"] == pytest.approx(1 / 3)
+    for bad in (["--window", "0"], ["--window", "soon"], ["--as-of", "2024-13-01"]):
+        out = run("report", "--db", db_url, *bad)
+        assert out.returncode == 2 and bad[0] in out.stderr and "Traceback" not in out.stderr, bad
+
+
+def test_a_setting_of_the_database_changes_the_window(db_url):
+    make_db(db_url)
+
+    def loaders(*args):
+        return subprocess.run([sys.executable, "-m", "loaders", *args, "--db", db_url], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    out = loaders("setting", "window_days", "all")
+    assert out.returncode == 0 and "window_days" in out.stdout, out.stderr
+    assert json.loads(run("report", "--db", db_url).stdout)["window_days"] is None
+    assert loaders("setting", "window_days", "30").returncode == 0
+    got = json.loads(run("report", "--db", db_url).stdout)
+    assert got["window_days"] == 30
+    assert json.loads(run("report", "--db", db_url, "--window", "all").stdout)["window_days"] is None  # the flag wins
+    out = loaders("setting", "window_days", "-3", "--lang", "fr")
+    assert out.returncode == 2 and "window_days" in out.stderr and "Traceback" not in out.stderr
+    assert "jours" in out.stderr  # the reader's language
+    assert json.loads(run("report", "--db", db_url).stdout)["window_days"] == 30  # nothing written
+    assert loaders("setting", "observed_for_ranking", "75 %").returncode == 0
 
 
 def test_cli_filters_match_the_function(db_url, capsys):

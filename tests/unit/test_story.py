@@ -14,6 +14,7 @@ from i18n import Texts, pick
 from tests.unit.journeys import customer, fb, load, tp
 
 NNBSP = "\u202f"
+NBSP = "\u00a0"
 
 
 def forty(db):
@@ -30,6 +31,10 @@ def forty(db):
         if i < 12:
             touchpoints.append(tp(cid, "2025-01-10 10:00", "store", "purchase", revenue="50"))
     load(db, customers, touchpoints, feedback)
+    from loaders.settings import set_analysis_setting
+
+    # one week of data: with a 90-day window everyone would still be in progress (test_too_early_and_dated_churn)
+    set_analysis_setting(db, "window_days", "all")
 
 
 def build(db, key, lang="fr"):
@@ -133,7 +138,7 @@ def test_one_customer(duck):
 
 
 def test_footer_states_filters_range_and_n(db40):
-    dims = dimensions(db40)
+    dims = dimensions(db40)  # no window set on this database: "followed until" alone
     f = Filters(personas=("Famille",), channels=("web",), start=date(2025, 1, 1), end=date(2025, 1, 31))
     assert story.footer(f, dims, 20, Texts("en")) == (
         "Customers of persona Famille, who first came between Jan 1, 2025 and Jan 31, 2025, who used Web, followed "
@@ -154,21 +159,23 @@ def test_the_sentence_says_the_cohort_and_the_lenses():
                    end=date(2025, 3, 31))
     assert story.describe_filters(came, dims, 1203, fr) == (
         f"Clients arrivés entre le 1 janv. 2025 et le 31 mars 2025, par le site ou l'appli, suivis jusqu'au "
-        f"27 déc. 2025\u00a0: 1{NNBSP}203")
+        f"27 déc. 2025 sur 90\u00a0jours\u00a0: 1{NNBSP}203")
     assert story.describe_filters(came, dims, 1203, en) == (
         "Customers who first came between Jan 1, 2025 and Mar 31, 2025, through le site or l'appli, followed until "
-        "Dec 27, 2025: 1,203")
+        "Dec 27, 2025 for 90 days: 1,203")
     lenses = Filters(regions=("SP", "RJ"), channels=("appli",), start=date(2025, 3, 1), channel_mode="only",
                      period_mode="activity")
     assert story.describe_filters(lenses, dims, 1, en) == (
-        "Customers in regions SP or RJ, followed until Dec 27, 2025: 1 — lens: only these channels' touchpoints "
-        "(l'appli) — lens: only activity inside the period, from Mar 1, 2025")
+        "Customers in regions SP or RJ, followed until Dec 27, 2025 for 90 days: 1 — lens: only these channels' "
+        "touchpoints (l'appli) — lens: only activity inside the period, from Mar 1, 2025")
     assert story.describe_filters(lenses, dims, 0, fr) == (
-        "Clients des régions SP ou RJ, suivis jusqu'au 27 déc. 2025\u00a0: 0 — loupe\u00a0: seulement les points de "
-        "contact de ces canaux (l'appli) — loupe\u00a0: seulement l'activité à partir du 1 mars 2025")
+        "Clients des régions SP ou RJ, suivis jusqu'au 27 déc. 2025 sur 90\u00a0jours\u00a0: 0 — loupe\u00a0: "
+        "seulement les points de contact de ces canaux (l'appli) — loupe\u00a0: seulement l'activité à partir du "
+        "1 mars 2025")
     used = Filters(personas=("A", "B", "C", "D"), channels=("appli",), end=date(2025, 2, 1))
     assert story.describe_filters(used, dims, None, fr) == (
-        "Clients de 4 personas, arrivés jusqu'au 1 févr. 2025, passés par l'appli, suivis jusqu'au 27 déc. 2025")
+        "Clients de 4 personas, arrivés jusqu'au 1 févr. 2025, passés par l'appli, suivis jusqu'au 27 déc. 2025 "
+        "sur 90\u00a0jours")
 
 
 def test_formats_per_language():
@@ -202,3 +209,16 @@ def test_deck_file_name_says_the_filters_the_period_and_the_language():
     assert all(len(n) <= 80 and re.fullmatch(r"[a-z0-9_.-]+", n) for n in names), names
     assert names[0] != names[1]  # cut, but told apart by the hash of the whole list
     assert names[2] == "parcours_script_x_2025-01-01_2025-12-27_fr.pptx"
+
+
+def test_too_early_and_dated_churn(db40):
+    """With the 90-day window, a week of data is too early to read a conversion; churn is counted from the
+    conversion by the churn dates (here the helper's date, 1 June 2024, before the 2025 purchases: at day 0)."""
+    from loaders.settings import set_analysis_setting
+
+    set_analysis_setting(db40, "window_days", "90")
+    v = build(db40, "overview")
+    assert v.caption == (f"40 clients : trop tôt{NBSP}: 28 sur 40 encore en cours atteignent l'étape de conversion, "
+                         f"NPS +0 (30 réponses), churn 83,3{NNBSP}% à 365 j de la conversion.")
+    assert v.kpis[1] == ("Conversion", f"trop tôt{NBSP}: 28 sur 40 encore en cours", 40)
+    assert v.kpis[3] == ("Churn à 365 j", f"83,3{NNBSP}%", 12)

@@ -460,3 +460,11 @@ def test_conversion_clock_of_a_lead_funnel_on_the_real_tables(db):
     # a deal still to come (26 after 84 days of 72, 32 two hours after as_of, 34 after 74 days of 48): 12.
     assert (got["n"], got["at_risk"], got["in_progress"], got["shown"]) == (40, 10, 12, False)
     assert got["method"] == "kaplan_meier" and got["rate"] > got["events"] / got["n"]
+
+
+def test_a_plain_share_is_shown_from_30_customers():
+    """Nobody in progress: the plain share, shown from 30 customers though fewer than 30 are at risk at day w (those
+    who converted are no longer at risk; their outcome is known)."""
+    r = km_reach([(0, 33, 0), (90, 0, 27)], 90)  # 60 followed through, 33 converted at day 0
+    assert (r["at_risk"], r["in_progress"], r["shown"], r["method"]) == (27, 0, True, "share")
+    assert km_reach([(0, 3, 0), (90, 0, 26)], 90)["shown"] is False  # 29 customers
