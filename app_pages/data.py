@@ -169,6 +169,26 @@ st.caption(t("data.operational_help"))
 if st.button(t("data.save_channels")):
     show_saved(imports.save_channel_kinds(kinds, language()))
 
+# -- analysis settings: how long customers are followed, when a skipped stage is ranked ----------------------
+st.subheader(t("data.analysis"))
+current = imports.analysis_settings()
+with st.form("analysis_settings"):
+    cols = st.columns(4)
+    follow_all = cols[0].checkbox(t("data.window_all"), value=current.window_days is None,
+                                  help=t("data.window_all_help"))
+    window = cols[0].number_input(t("data.window_days"), 1, 3660, current.window_days or 90, step=1,
+                                  help=t("data.window_days_help"))
+    post = cols[1].number_input(t("data.post_window_days"), 1, 3660, current.post_window_days, step=1,
+                                help=t("data.post_window_days_help"))
+    churn_days = cols[2].number_input(t("data.churn_window_days"), 1, 3660, current.churn_window_days, step=1,
+                                      help=t("data.churn_window_days_help"))
+    ranking = cols[3].number_input(t("data.observed_for_ranking"), 1, 100, round(current.observed_for_ranking * 100),
+                                   step=1, help=t("data.observed_for_ranking_help"))
+    if st.form_submit_button(t("data.save_analysis")):
+        show_saved(imports.save_analysis_settings(
+            {"window_days": "all" if follow_all else str(int(window)), "post_window_days": str(int(post)),
+             "churn_window_days": str(int(churn_days)), "observed_for_ranking": f"{int(ranking)} %"}, language()))
+
 # -- forget a customer (GDPR right to erasure) ---------------------------------------------------------
 st.subheader(t("data.forget"))
 with st.form("forget", clear_on_submit=True):

@@ -28,6 +28,8 @@ if comparison["status"] == "ok":
     p0, p1 = k["previous_period"]
     st.caption(t("overview.compared", start=day(k["period"][0]), end=day(k["period"][1]),
                  pstart=day(p0), pend=day(p1)) + " " + t("overview.compared_tests"))
+elif comparison["status"] == "no_window":
+    st.caption(t("overview.no_window"))
 elif comparison["status"] == "too_few":
     p0, p1 = k["previous_period"]
     st.caption(t("overview.no_comparable", pstart=day(p0), pend=day(p1), min=MIN_N))
@@ -52,11 +54,11 @@ def change(key: str, kind: str) -> tuple[str | None, str]:
     return text, "normal" if d["significant"] else "off"
 
 
-def card_help(key: str, help_key: str) -> str:
+def card_help(key: str, help_key: str, **values) -> str:
     d = deltas.get(key)
     if d is None or d["p_value"] is None:
-        return t(help_key)
-    return t(help_key) + "\n\n" + t("kpi.delta_test", p=p_value(d["p_value"]),
+        return t(help_key, **values)
+    return t(help_key, **values) + "\n\n" + t("kpi.delta_test", p=p_value(d["p_value"]),
                                       verdict=t("kpi.significant" if d["significant"] else "kpi.not_significant"))
 
 
@@ -66,15 +68,26 @@ delta, color = change("customers", "relative")
 kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, delta,
     help=card_help("customers", "kpi.customers_help"), delta_color=color)
 delta, color = change("conversion_rate", "points")
-kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"], delta,
-    help=card_help("conversion_rate", "kpi.conversion_help"), delta_color=color)
+if cur["customers"] >= MIN_N and not cur["conversion_shown"]:  # fewer than 30 followed to the window's end
+    cards[1].metric(t("kpi.conversion"), "—", help=t("kpi.conversion_help"))
+    cards[1].caption(t("kpi.too_early", k=number(cur["in_progress"]), n=number(cur["customers"])))
+else:
+    kpi(cards[1], t("kpi.conversion"), percent(cur["conversion_rate"]), cur["customers"], delta,
+        help=card_help("conversion_rate", "kpi.conversion_help"), delta_color=color)
 if cur["conversion_rate"] is None and cur["customers"]:  # the channel lens kept no deal: not a 0 %
     cards[1].caption(t("kpi.conversion_not_observed"))
 delta, color = change("nps", "points")
 kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
     cur["responses"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
-# churn is the status at export time: never compared between periods (a recent window always looks better)
-kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], None, help=t("kpi.churn_help"))
+# with churn dates, churn within a window of the conversion (compared, tested); a status at export time is never
+# compared between periods (a recent window always looks better)
+if cur["churn_basis"] == "dates":
+    delta, color = change("churn_rate", "points")
+    kpi(cards[3], t("kpi.churn_dates", days=cur["churn_days"]), percent(cur["churn_rate"]), cur["churn_known"],
+        delta, help=card_help("churn_rate", "kpi.churn_dates_help", days=cur["churn_days"]),
+        delta_color=color)
+else:
+    kpi(cards[3], t("kpi.churn"), percent(cur["churn_rate"]), cur["churn_known"], None, help=t("kpi.churn_help"))
 delta, color = change("cross_share", "points")
 kpi(cards[4], t("kpi.cross"), percent(cur["cross_share"]), cur["customers"], delta,
     help=card_help("cross_share", "kpi.cross_help"), delta_color=color)

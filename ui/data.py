@@ -102,6 +102,21 @@ def catalogue() -> Dimensions:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
+def _analysis(version_key: DataVersion):
+    from analytics.settings import analysis_settings
+
+    db, lock = resources()
+    with lock:
+        _check(db, version_key)
+        return analysis_settings(db)
+
+
+def analysis():
+    """The database's analysis settings (windows), as of the pinned data version."""
+    return _fresh(_analysis)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
 def _demo_state(version_key: DataVersion) -> str | None:
     from loaders.demo import holds_demo, holds_only_the_demo
 

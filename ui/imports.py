@@ -192,6 +192,36 @@ def save_channel_kinds(table: pd.DataFrame, lang: str | None = None) -> str | No
     return None
 
 
+def analysis_settings():
+    """The database's analysis settings (``analytics.settings``)."""
+    from analytics.settings import analysis_settings as read
+
+    db, _ = resources()
+    return read(db)
+
+
+def save_analysis_settings(values: dict, lang: str | None = None) -> str | None:
+    """Save the analysis settings edited on the Data page (``{name: text}``); the refusal in ``lang``, or None. All
+    are checked before any is written."""
+    from analytics.settings import parse_setting
+
+    db, lock = resources()
+    for name, value in values.items():
+        try:
+            parse_setting(name, value)
+        except ValueError:
+            try:
+                settings.set_analysis_setting(db, name, value)  # raises the refusal in words
+            except settings.SettingError as exc:
+                return exc.message_in(lang)
+    with lock:
+        for name, value in values.items():
+            settings.set_analysis_setting(db, name, value)
+    st.cache_data.clear()
+    pin_version()  # the rest of this run shows the figures under the new settings
+    return None
+
+
 # --- what the Data page shows, in the session's language (pure: tests call them directly) --------------------
 
 # The preview's columns, in order, under their names in the language; the rest (natural_key, the channel's code,

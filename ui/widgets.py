@@ -6,7 +6,7 @@ from functools import partial
 import streamlit as st
 
 from analytics.stats import MIN_N
-from ui.data import EXAMPLE_FILES, catalogue, demo_state, version
+from ui.data import EXAMPLE_FILES, analysis, catalogue, demo_state, version
 from ui.i18n import day, language, moment, number, t, texts
 
 # Everything Streamlit's markdown would interpret: emphasis, links, headings, lists, colour and
@@ -183,6 +183,9 @@ def footer() -> None:
         return
     imported = moment(v.imported_at.astimezone()) if v.imported_at else "—"
     st.caption(t("footer", first=day(dims.first_day), last=day(dims.last_day), imported=imported))
+    window = analysis()  # every figure's window, said under it (issue 15: the cohort and its window on every page)
+    st.caption(t("footer.window", as_of=day(dims.last_day), days=window.window_days, post=window.post_window_days)
+               if window.window_days is not None else t("footer.no_window", as_of=day(dims.last_day)))
 
 
 def how_to_read(key: str) -> None:

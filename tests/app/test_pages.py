@@ -72,9 +72,8 @@ def test_a_period_filter_changes_the_kpis(app, demo_db_url):
     assert int(metric(app, "Clients").value.replace("\u202f", "")) == expected["customers"]
     assert metric(app, "Clients").value != before
     # a chosen period is compared with the one before: every change tested, its p-value in the help, grey unless
-    # significant; churn (a status at export time) never compared
-    assert not metric(app, "Churn").delta
-    for label in ("Clients", "Conversion", "NPS", "Cross-canal", "Chiffre d'affaires"):
+    # significant; the demo has churn dates: churn within 365 days of the conversion is compared and tested too
+    for label in ("Clients", "Conversion", "NPS", "Churn à 365 j", "Cross-canal", "Chiffre d'affaires"):
         m = metric(app, label)
         assert m.delta and re.search(r"\(p [=<] \d", m.help), label
         grey = m.proto.MetricColor.Name(m.proto.color) == "GRAY"

@@ -31,7 +31,8 @@ def test_presentation_walks_the_story_and_keeps_the_filters(app):
         findings.append(main.markdown[0].value)
         assert main.caption[0].value == f"Vue {i + 1} sur 7"
         # the foot: the filters, the data's date range and n
-        assert shown(main.caption[-1]).startswith("Clients du persona Famille, suivis jusqu'au 27 déc. 2025") and \
+        assert shown(main.caption[-1]).startswith(
+            "Clients du persona Famille, suivis jusqu'au 27 déc. 2025 sur 90\u00a0jours") and \
             shown(main.caption[-1]).endswith(
             "· données du 1 janv. 2025 au 27 déc. 2025 · n = 362 clients")
         if i < 5:

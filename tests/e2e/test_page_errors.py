@@ -73,7 +73,7 @@ def test_every_page_with_a_filter_leaving_five_customers_in_english(demo_server,
     errors.check(f"/{name}?{TINY}")
     assert page.evaluate(CUT_TEXT) == [], f"text cut on /{name} (en)"
     if name == "":
-        assert "followed until Dec 27, 2025: 5\n" in page.locator("[data-testid='stSidebar']").inner_text()
+        assert "followed until Dec 27, 2025 for 90 days: 5\n" in page.locator("[data-testid='stSidebar']").inner_text()
     page.close()
 
 
