@@ -47,7 +47,7 @@ from analytics.survival import survival_table
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
-    "nps", "reach_rate", "revenue", "scope_for", "stage_infos", "transitions",
+    "nps", "revenue", "scope_for", "stage_infos", "transitions",
 ]
 
 MIXES = ("mono", "multi", "cross")
@@ -654,13 +654,6 @@ class Scope:
         rows = [{"from": r["src"], "to": r["dst"], "count": r["n"]} for r in self.transition_rows]
         rows.sort(key=lambda r: (-r["count"], r["from"], r["to"]))
         return rows
-
-
-def reach_rate(reached: int, customers: int) -> tuple[float | None, float | None, float | None]:
-    """A funnel stage's rate: the share of the cohort's customers who reached it, with its 95 % Wilson interval —
-    the one place this is computed (the report's ``funnel`` rows)."""
-    low, high = stats.wilson_interval(reached, customers)
-    return stats.share(reached, customers), low, high
 
 
 # -- one function per metric (each builds its own scope; use a Scope to share work) ---------------

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import ibis
 
 from analytics import stats
-from analytics.filters import Filters, as_of
+from analytics.filters import Filters
 from analytics.funnel import funnel_steps
 from analytics.metrics import Scope, StageInfo, _rows, scope_for
 from analytics.settings import DEFAULTS
@@ -370,7 +370,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     for r in nps:
         buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
     rows = []
-    last = as_of(scope.db) if buckets else None
+    last = scope.as_of if buckets else None
     for start in sorted(buckets):
         b = buckets[start]
         k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"])))
