@@ -83,20 +83,28 @@ def set_channel_kind(db: Database, channel: str, kind: str | None = None, operat
 def set_analysis_setting(db: Database, name: str, value: str) -> int | float | None:
     """Save one of the analysis settings (``analytics.settings``: the windows, the share observed for ranking) as
     the database's; returns the value saved (``None`` for a window of ``all``)."""
+    return set_analysis_settings(db, {name: value})[name]
+
+
+def set_analysis_settings(db: Database, values: dict[str, str]) -> dict[str, int | float | None]:
+    """Save several analysis settings at once: all are checked before any is written (a refusal writes nothing)."""
     from analytics.settings import PREFIX, AnalysisSettings, parse_setting
     from data_model import Meta
 
     names = [f for f in AnalysisSettings.__dataclass_fields__]
-    if name not in names:
-        raise SettingError(Message("load.setting.not_setting", name=Quoted(name), accepted=", ".join(names)))
-    try:
-        parsed = parse_setting(name, value)
-    except ValueError as exc:
-        raise SettingError(Message("load.setting.bad_value", name=Quoted(name), value=Quoted(str(value)),
-                                   reason=Message(f"load.setting.reason.{name}"))) from exc
+    parsed = {}
+    for name, value in values.items():
+        if name not in names:
+            raise SettingError(Message("load.setting.not_setting", name=Quoted(name), accepted=", ".join(names)))
+        try:
+            parsed[name] = parse_setting(name, value)
+        except ValueError as exc:
+            raise SettingError(Message("load.setting.bad_value", name=Quoted(name), value=Quoted(str(value)),
+                                       reason=Message(f"load.setting.reason.{name}"))) from exc
     with db.session() as s:
-        row = s.get(Meta, PREFIX + name) or Meta(key=PREFIX + name, value="")
-        row.value = "all" if parsed is None else str(parsed)
-        s.add(row)
+        for name, value in parsed.items():
+            row = s.get(Meta, PREFIX + name) or Meta(key=PREFIX + name, value="")
+            row.value = "all" if value is None else str(value)
+            s.add(row)
         s.commit()
     return parsed

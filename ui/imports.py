@@ -201,22 +201,13 @@ def analysis_settings():
 
 
 def save_analysis_settings(values: dict, lang: str | None = None) -> str | None:
-    """Save the analysis settings edited on the Data page (``{name: text}``); the refusal in ``lang``, or None. All
-    are checked before any is written."""
-    from analytics.settings import parse_setting
-
+    """Save the analysis settings edited on the Data page (``{name: text}``): the refusal in ``lang``, or None."""
     db, lock = resources()
-    for name, value in values.items():
-        try:
-            parse_setting(name, value)
-        except ValueError:
-            try:
-                settings.set_analysis_setting(db, name, value)  # raises the refusal in words
-            except settings.SettingError as exc:
-                return exc.message_in(lang)
-    with lock:
-        for name, value in values.items():
-            settings.set_analysis_setting(db, name, value)
+    try:
+        with lock:
+            settings.set_analysis_settings(db, values)
+    except settings.SettingError as exc:
+        return exc.message_in(lang)
     st.cache_data.clear()
     pin_version()  # the rest of this run shows the figures under the new settings
     return None
