@@ -39,8 +39,8 @@ from analytics.metrics import Scope, StageInfo, _rows, scope_for
 if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
     import pandas as pd
 
-__all__ = ["GROUPINGS", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
-           "observed_counts", "observed_indexes", "stage_counts", "time_between_stages"]
+__all__ = ["GROUPINGS", "REACH_COLUMNS", "SKIPPED_NOTE", "funnel_by_group", "funnel_steps", "funnel_table",
+           "observed_counts", "observed_indexes", "stage_counts", "stage_reach", "time_between_stages"]
 
 GROUPINGS = tuple(d.name for d in DIMENSIONS if d.groups_funnel)  # the channel groups by the first one
 SIGNIFICANCE = 0.05  # q-value threshold of ``funnel_by_group``'s transition tests
@@ -255,6 +255,25 @@ def funnel_steps(scope: Scope) -> tuple[list[dict], list[dict]]:
     counted, continued, cohort = _closed_counts(scope)
     return (_stage_rows(scope.stages, stage_counts(scope), observed),
             _stage_rows(scope.stages, counted, observed, continued, cohort))
+
+
+REACH_COLUMNS = ["stage", "customers", "observed_customers", "rate", "ci_low", "ci_high", "in_progress", "at_risk",
+                 "shown"]
+
+
+def stage_reach(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """The report's ``funnel`` rows (the share of the cohort who reached each stage within the window: Kaplan–Meier
+    while some are in progress) with ``at_risk`` (customers still followed at the window's end) and ``shown``
+    (``stats.km_reach``: whether the figure may be shown, else "too early: k of n still in progress")."""
+    import pandas as pd
+
+    scope = scope_for(db, filters, scope)
+    rows = [{**r, "at_risk": est["at_risk"], "shown": bool(est["shown"])}
+            for r, est in zip(scope.funnel(), scope.reach_estimates(), strict=True)]
+    df = pd.DataFrame(rows, columns=REACH_COLUMNS)
+    for c in ("rate", "ci_low", "ci_high"):
+        df[c] = df[c].astype("float64")
+    return df
 
 
 def time_between_stages(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:

@@ -23,6 +23,7 @@ QUERIES = {
     "kpi_trend": overview.kpi_trend,
     "headline": overview.headline,
     "funnel_table": funnel.funnel_table,
+    "stage_reach": funnel.stage_reach,
     "time_between_stages": funnel.time_between_stages,
     "time_to_next_stage": timing.time_to_next_stage,
     "time_to_next_stage_curves": timing.time_to_next_stage_curves,

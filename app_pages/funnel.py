@@ -61,6 +61,24 @@ for row in open_table.itertuples():
                                                                             / cohort),
                      reached=number(row.customers), observed=number(row.observed_customers)))
 
+# -- reach within the window: customers still in their window are in progress, not lost (Kaplan–Meier) ------------
+reach = query("stage_reach", filters)
+window = catalogue().window_days
+st.subheader(t("funnel.reach"))
+st.caption(t("funnel.reach_help", days=window, post=catalogue().post_window_days) if window is not None
+           else t("funnel.reach_help_all"))
+st.dataframe(pd.DataFrame({
+    t("funnel.col.stage"): reach["stage"].map(labels),
+    t("funnel.col.reach"): [t("funnel.not_observed") if missing(r) else
+                            percent(r) if ok else t("kpi.too_early", k=number(k), n=number(cohort))
+                            for r, ok, k in zip(reach["rate"], reach["shown"], reach["in_progress"], strict=True)],
+    t("funnel.col.interval"): [f"{percent(lo)} – {percent(hi)}" if ok and not missing(lo) else "—"
+                               for lo, hi, ok in zip(reach["ci_low"], reach["ci_high"], reach["shown"], strict=True)],
+    t("funnel.col.customers"): reach["customers"].map(number),
+    t("funnel.col.in_progress"): reach["in_progress"].map(number),
+}), hide_index=True, width="stretch")
+downloads(reach, "stage_reach")
+
 # -- time to the next stage: the customers still waiting count as waiting (Kaplan–Meier), not as absent --------
 st.subheader(t("funnel.time_to_next"))
 st.caption(t("funnel.time_to_next_help", as_of=day(catalogue().last_day)))

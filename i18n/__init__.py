@@ -269,6 +269,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "arrived alone would be too short. The median's 95% interval by Brookmeyer–Crowley; under 30 "
               "customers: not shown."},
     "funnel.col.step": {"fr": "Étape → suivante", "en": "Stage → next"},
+    "funnel.reach": {"fr": "Atteinte dans la fenêtre", "en": "Reach within the window"},
+    "funnel.reach_help": {"fr": "Part des clients de la cohorte qui atteignent chaque étape dans les {days} jours "
+                                "après leur premier contact ({post} jours après la conversion pour les étapes "
+                                "suivantes), estimée par Kaplan–Meier : un client dont la fenêtre n'est pas finie "
+                                "est « en cours », ni converti ni perdu.",
+                          "en": "Share of the cohort's customers who reach each stage within {days} days of their "
+                                "first touchpoint ({post} days after the conversion for the later stages), estimated "
+                                "by Kaplan–Meier: a customer whose window is not over is \"in progress\", neither "
+                                "converted nor lost."},
+    "funnel.reach_help_all": {"fr": "Sans fenêtre : part des clients de la cohorte qui ont atteint chaque étape "
+                                    "à la fin des données ; ceux qui ne l'ont pas encore atteinte sont comptés "
+                                    "« en cours ».",
+                              "en": "No window: share of the cohort's customers who reached each stage by the end of "
+                                    "the data; those who have not yet are counted \"in progress\"."},
+    "funnel.col.reach": {"fr": "Atteinte", "en": "Reached"},
+    "funnel.col.in_progress": {"fr": "Encore en cours", "en": "Still in progress"},
     "funnel.col.seen": {"fr": "Clients vus", "en": "Customers seen"},
     "funnel.col.moved": {"fr": "Passés", "en": "Moved on"},
     "funnel.col.median": {"fr": "Médiane (j)", "en": "Median (d)"},

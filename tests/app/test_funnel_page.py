@@ -3,6 +3,8 @@ the stage most customers skipped says so, and the weakest step is not After-sale
 
 import json
 
+import pytest
+
 import data_model as dm
 from tests.app.conftest import fresh_app
 from tests.unit.test_funnel_observed import orders
@@ -61,3 +63,30 @@ def test_time_to_next_stage_and_cohorts_on_the_funnel_page(app, demo_db_url):
     assert len(cohorts) == grid["cohort"].nunique() and list(cohorts.columns[:3]) == ["Cohorte", "Clients", "M1"]
     blanks = grid[~grid["shown"]]
     assert len(blanks) and (cohorts.iloc[:, 2:] == "").to_numpy().sum() == len(blanks)  # blank where not shown
+
+
+def test_reach_within_the_window_on_the_funnel_page(app, demo_db_url):
+    """The demo under the 90-day window: the reach of each stage is the report's (Kaplan–Meier), with the customers
+    still in progress; a stage whose estimate rests on fewer than 30 followed through says "too early"."""
+    from analytics.funnel import stage_reach
+    from analytics.report import report
+
+    app.run()
+    app.switch_page("app_pages/funnel.py").run()
+    assert not app.exception, app.exception
+    reach = next(d.value for d in app.dataframe if "Encore en cours" in d.value.columns)
+    db = dm.connect(demo_db_url)
+    try:
+        expected, funnel = stage_reach(db), report(db)["funnel"]
+    finally:
+        db.close()
+    assert expected[["stage", "customers", "in_progress"]].to_dict("records") == [
+        {k: r[k] for k in ("stage", "customers", "in_progress")} for r in funnel]
+    assert expected["rate"].tolist() == pytest.approx([r["rate"] for r in funnel], nan_ok=True)
+    assert [int(x.replace("\u202f", "")) for x in reach["Encore en cours"]] == expected["in_progress"].tolist()
+    assert expected["in_progress"].iloc[2] > 0  # the demo's last 90 days: customers still deciding
+    for shown, rate, text in zip(expected["shown"], expected["rate"], reach["Atteinte"], strict=True):
+        if rate != rate:
+            assert text == "non observée"
+        else:
+            assert text.endswith("%") == bool(shown) and (shown or text.startswith("trop tôt")), text

@@ -81,6 +81,10 @@ def test_tiny_case_by_hand(db):
     assert rows[3] == {"stage": "service", "customers": 0, "observed_customers": 0, "rate": None, "ci_low": None,
                        "ci_high": None, "in_progress": 5}
     assert report(db)["weakest_step"] is None  # no step starts with 30 customers
+    from analytics.funnel import stage_reach
+
+    reach = stage_reach(db)  # the report's rows, and whether each may be shown: 5 customers, none
+    assert reach["in_progress"].tolist() == [r["in_progress"] for r in rows] and not reach["shown"].any()
 
     late = Filters(personas=("B",))  # one customer, first and only seen at purchase
     closed = funnel_table(db, late, closed=True)
