@@ -209,11 +209,8 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
              ("cross_share", _proportion(current["cross_customers"], c1), _proportion(previous["cross_customers"], c0),
               min(c1, c0))]
     if current["churn_basis"] == previous["churn_basis"] == "dates":  # a status at export is never compared
-        churn = [{"rate": k["churn_rate"], "variance": None} for k in (current, previous)]
-        estimates = [scope.churn_estimate(), prev_scope.churn_estimate()]
-        for side, est in zip(churn, estimates, strict=True):
-            side["variance"] = est["variance"] if est else None
-        rates.append(("churn_rate", *churn, min(e["at_risk"] for e in estimates) if all(estimates) else 0))
+        now, before = scope.churn_estimate(), prev_scope.churn_estimate()  # Kaplan–Meier, as conversion
+        rates.append(("churn_rate", now, before, min(now["n"], before["n"]) if now["shown"] and before["shown"] else 0))
     for key, a, b, n in rates:
         if a["rate"] is None or b["rate"] is None:  # "not observed on these channels": nothing to compare
             deltas[key] = {"delta": None, "p_value": None, "n": 0}

@@ -10,7 +10,7 @@ import streamlit as st
 from loaders.errors import render
 from ui import imports, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
-from ui.data import catalogue, demo_state
+from ui.data import analysis, catalogue, demo_state
 from ui.i18n import language, moment, number, t
 from ui.widgets import footer, import_help, plain, stage_labels
 
@@ -171,7 +171,7 @@ if st.button(t("data.save_channels")):
 
 # -- analysis settings: how long customers are followed, when a skipped stage is ranked ----------------------
 st.subheader(t("data.analysis"))
-current = imports.analysis_settings()
+current = analysis()
 with st.form("analysis_settings"):
     cols = st.columns(4)
     follow_all = cols[0].checkbox(t("data.window_all"), value=current.window_days is None,

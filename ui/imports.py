@@ -192,14 +192,6 @@ def save_channel_kinds(table: pd.DataFrame, lang: str | None = None) -> str | No
     return None
 
 
-def analysis_settings():
-    """The database's analysis settings (``analytics.settings``)."""
-    from analytics.settings import analysis_settings as read
-
-    db, _ = resources()
-    return read(db)
-
-
 def save_analysis_settings(values: dict, lang: str | None = None) -> str | None:
     """Save the analysis settings edited on the Data page (``{name: text}``): the refusal in ``lang``, or None."""
     db, lock = resources()
