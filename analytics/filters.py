@@ -255,7 +255,7 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
     if filters.as_of is not None:  # the data as it stood then: a customer who came later is not in any cohort yet
         t = t.filter(*_window_preds(t.timestamp, None, filters.as_of))
     if attributes is not None:  # fewer rows to group
-        t = t.semi_join(attributes.select(key), key)
+        t = t.filter(t[key].isin(attributes[key]))
     t = t.join(st, t.stage == st.stage_code)
     facts, joined = {}, None
     if filters.channels and filters.channel_mode == "used":
@@ -313,7 +313,9 @@ def apply_filters(table, filters: Filters, customers, *, touchpoints=None, stage
         touchpoints = touchpoints if touchpoints is not None else con.table("touchpoints")
         stages = stages if stages is not None else con.table("stages")
         keys = cohort_keys(filters, customers, touchpoints, stages, key)
-    return table.semi_join(keys, key)
+    # IN (subquery), not a semi join: Ibis leaves a semi join nested in a later join as "LEFT SEMI JOIN", which
+    # PostgreSQL does not know; both engines plan IN as a semi join
+    return table.filter(table[key].isin(keys[key]))
 
 
 def preset_period(name: str, last_day: date) -> tuple[date, date]:

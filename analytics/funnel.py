@@ -15,9 +15,10 @@ few rows per stage come back to Python.
   journey order puts the higher stage after, so ``>=`` is the journey order), none when missing —
   then the chain stops. A customer *counts* at every stage from their entry to their last step; the
   step oj → o(j+1) converts among those counted at oj (entrants at o(j+1) are not in its base).
-  Computed without a window or a join per stage: one grouped pass (first and last timestamp per
-  customer and stage), the chain followed in CASE expressions, and the timestamps of the few customers
-  who visit a stage before and after their previous step collected into arrays (``_closed_state``).
+  Computed without a window or a join per stage: from the scope's per-customer facts (first and last
+  timestamp per customer and stage, ``Scope.facts``), the chain followed in CASE expressions, and the
+  timestamps of the few customers who visit a stage before and after their previous step collected into
+  arrays (``_closed_state``).
 
 Missing values in the returned frames follow the other analytics modules: numeric columns that can
 be undefined (rates, intervals, medians, p-values, ``drop_off`` and ``from_customers``, undefined on
@@ -70,25 +71,20 @@ def _closed_state(scope: Scope, observed: list[int]):
     """One row per customer: ``ckey`` and ``s0 … s{m-1}``, the timestamp of their closed-funnel step at each
     observed stage (NULL: no step there), by the chain of the module docstring.
 
-    One grouped pass gives, per customer and observed stage j, the first and last timestamps ``f_j``, ``l_j`` (a
-    CASE inside ``min``/``max``: about twice as fast on DuckDB as filtered aggregates). The step at stage j is then
-    ``f_j`` when ``f_j`` ≥ the previous step (the first touchpoint there comes after it), none when ``l_j`` is before
-    it — no join, no window. Only when the previous step falls between ``f_j`` and ``l_j`` (a stage visited before
-    and after it) does the first touchpoint after it need the stage's other timestamps: for those customers alone,
-    their timestamps per stage are collected into arrays and the chain is followed with ``min`` of the array
-    filtered to ``≥`` the previous step."""
-    t = scope.touchpoints.select("ckey", "position", "timestamp")
-    ts_type = t.timestamp.type().copy(nullable=True)
+    Read from the scope's per-customer facts (``Scope.facts``: ``w<i>``, the first touchpoint at stage i within the
+    window; ``l<i>``, the last one at all): the step at stage j is ``w_j`` when ``w_j`` ≥ the
+    previous step (the first touchpoint there comes after it), none when ``l_j`` is before it — no join, no window.
+    Only when the previous step falls between ``w_j`` and ``l_j`` (a stage visited before and after it) does the
+    first touchpoint after it need the stage's other timestamps: for those customers alone, their kept timestamps per
+    stage are collected into arrays and the chain is followed with ``min`` of the array filtered to ``≥`` the previous
+    step. (A step within the window stays within it: the window is a prefix of the journey in time.)"""
+    per = scope.facts
+    ts_type = per[f"w{observed[0]}"].type().copy(nullable=True)
     none = ibis.null().cast(ts_type)
     positions = [scope.stages[i].position for i in observed]
-    aggs = {"entry": t.position.min()}
-    for j, p in enumerate(positions):
-        at = ibis.ifelse(t.position == p, t.timestamp, none)
-        aggs[f"f{j}"], aggs[f"l{j}"] = at.min(), at.max()
-    per = t.group_by("ckey").aggregate(**aggs)
     steps, unsure, prev = {}, ibis.literal(False), None
-    for j, p in enumerate(positions):
-        first, last = per[f"f{j}"], per[f"l{j}"]
+    for j, (i, p) in enumerate(zip(observed, positions, strict=True)):
+        first, last = per[f"w{i}"], per[f"l{i}"]
         if prev is None:
             step = first
         else:
@@ -99,6 +95,7 @@ def _closed_state(scope: Scope, observed: list[int]):
     per = per.select("ckey", unsure=unsure, **steps)
     sure = per.filter(~per.unsure).drop("unsure")
 
+    t = scope.touchpoints.select("ckey", "position", "timestamp")
     doubt = per.filter(per.unsure).select(d_ckey="ckey")
     td = t.join(doubt, t.ckey == doubt.d_ckey).select("ckey", "position", "timestamp")
     arrays = td.group_by("ckey").aggregate(

@@ -24,11 +24,13 @@ Definitions (shared by the report, the dashboard pages and the exports):
 * A response is a kept feedback row with an NPS score; NPS counts every kept response, whether or
   not its customer has kept touchpoints.
 
-Per-customer facts (furthest stage, channel mix, churn status) come from one windowed pass over the
-ordered touchpoints, reduced to counts per (furthest stage, mix, churn status): funnel,
-conversion, churn and channel mix all read that one small table. ``Scope`` builds the expressions
-once for one set of filters and caches what it has executed, so a page that shows several metrics
-(or ``report``) pays for each query once.
+Two passes over the touchpoints serve every metric of a scope. ``Scope.facts``, one grouped pass, gives
+each customer's first and last timestamp per stage, and from them the window's end, the first reach of each
+stage within it (the Kaplan–Meier clocks), the observed stages, the closed funnel's chain and the time to the
+next stage. ``Scope.ordered``, one window over the windowed touchpoints in journey order, gives the channel
+mix and the transitions, reduced to counts per (furthest stage, mix, churn status) that funnel, churn and
+channel mix read. ``Scope`` builds the expressions once for one set of filters and caches what it has
+executed, so a page that shows several metrics (or ``report``) pays for each query once.
 """
 
 import uuid
@@ -108,6 +110,9 @@ class Scope:
         # other queries then read a small table instead of filtering every touchpoint again (at 1M
         # customers, 0.3-0.9 s per query). Unfiltered, the tables themselves are read.
         self.materialize = (db.dialect == "duckdb" and self.filters.active) if materialize is None else materialize
+        # The per-customer facts (``facts``) are kept on DuckDB, filtered or not: several queries read them (and a
+        # query naming a table compiles much faster than one that repeats the facts' aggregate).
+        self.keep_facts = db.dialect == "duckdb" if materialize is None else materialize
         con = db.ibis
         self._customers = con.table("customers")
         self._stages = con.table("stages")
@@ -145,7 +150,7 @@ class Scope:
         it."""
         kept = self.touchpoints_unwindowed
         if self.window is not None:
-            ends = self._window_ends(kept)
+            ends = self.window_ends
             cut = kept.join(ends, kept.ckey == ends.wkey)
             kept = cut.filter(cut.timestamp < cut.bound).select(*kept.columns)
         return self._kept(kept, "touchpoints") if self.materialize else kept
@@ -186,20 +191,87 @@ class Scope:
             return last
         return min(last, datetime.combine(self.filters.as_of, time.max))
 
-    def _window_ends(self, kept):
-        """``wkey, bound`` per customer of ``kept``: the (exclusive) end of the customer's window — the first
-        touchpoint + ``window`` + 1 days (days counted whole, as ``analytics.survival``: day ``window`` is the last
-        one in), or for a customer who converted within it, the conversion + ``post_window`` + 1 days."""
+    @cached_property
+    def facts(self):
+        """One row per customer with a kept touchpoint, from one grouped pass over the touchpoints (through the lenses,
+        before any window):
+
+        * per stage i of the model ``f<i>`` / ``l<i>``: the first and the last kept touchpoint's timestamp at that
+          stage (NULL: none there);
+        * ``t0``: the first kept touchpoint; ``bound``: the exclusive end of the customer's window — the first
+          touchpoint + ``window`` + 1 days (days counted whole, as ``analytics.survival``: day ``window`` is the last
+          one in), or for a customer who converted within it (first touchpoint at or beyond the conversion stage),
+          the conversion + ``post_window`` + 1 days; NULL without windows;
+        * within the window (a window is a prefix of the journey in time, so this follows from the timestamps above):
+          ``w<i>``, the first touchpoint at stage i (*observed*), ``r<i>``, the first at or beyond it (when the
+          customer *reached* it), ``entry`` and ``furthest``, the lowest and the highest stage order observed.
+
+        The windows, the reach clocks, the observed stages, the closed funnel and the time to the next stage all read
+        this table. A CASE inside ``min``/``max`` (about twice as fast on DuckDB as filtered aggregates); the derived
+        columns are expressions over the aggregates, so that every later query names them instead of repeating them.
+        On DuckDB a temporary table (a million rows at 1M customers, read by several queries)."""
+        tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
+        st = self._stages.select(stage_code="code", position="position")
+        t = tp.join(st, tp.stage == st.stage_code)  # touchpoints_unwindowed's rows, without its channel columns
+        t = t.select(ckey=t[self.key], position=t.position, timestamp=t.timestamp)
+        stages, m = self.stages, len(self.stages)
+        none = ibis.null().cast(t.timestamp.type().copy(nullable=True))
         conversion = self.conversion_stage
-        aggs = {"t0": kept.timestamp.min()}
-        if conversion is not None:
-            aggs["tc"] = kept.timestamp.min(where=kept.position >= conversion.position)
-        w = kept.group_by("ckey").aggregate(**aggs)
-        bound = w.t0 + ibis.interval(days=self.window + 1)
-        if conversion is not None:
-            bound = ibis.ifelse(w.tc.notnull() & (w.tc < bound), w.tc + ibis.interval(days=self.post_window + 1),
-                                bound)
-        return w.select(wkey="ckey", bound=bound)
+
+        def least(values):
+            return values[0] if len(values) == 1 else ibis.least(*values)
+
+        per = t.group_by("ckey").aggregate(
+            **{f"f{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).min() for i, s in enumerate(stages)},
+            **{f"l{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).max() for i, s in enumerate(stages)},
+        ).view()
+        ci = stages.index(conversion) if conversion is not None else m
+        per = per.mutate(t0=least([per[f"f{i}"] for i in range(m)]),
+                         tc=least([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
+                         **{f"g{i}": least([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}).view()
+        # each step below names the previous one's columns (``view``: Ibis would otherwise inline the expressions into
+        # one another, and the SQL of a query reading this table would grow with the square of the stages)
+        if self.window is None:
+            bound = none
+        else:
+            bound = per.t0 + ibis.interval(days=self.window + 1)
+            if conversion is not None:
+                bound = ibis.ifelse(per.tc.notnull() & (per.tc < bound),
+                                    per.tc + ibis.interval(days=self.post_window + 1), bound)
+        per = per.mutate(bound=bound).view()
+
+        def cut(value):  # a timestamp, if within the window
+            return value if self.window is None else ibis.ifelse(value < per.bound, value, none)
+
+        per = per.select("ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)),
+                         **{f"w{i}": cut(per[f"f{i}"]) for i in range(m)},
+                         **{f"r{i}": cut(per[f"g{i}"]) for i in range(m)}).view()
+        per = per.mutate(
+            entry=ibis.cases(*[(per[f"w{i}"].notnull(), s.position) for i, s in enumerate(stages)]).cast("int64"),
+            furthest=ibis.cases(*[(per[f"w{i}"].notnull(), s.position)
+                                  for i, s in reversed(list(enumerate(stages)))]).cast("int64"))
+        return self._kept(per, "facts") if self.keep_facts else per
+
+    @cached_property
+    def clocks(self):
+        """One row per customer: ``facts``' ``ckey``, ``t0``, ``bound``, ``w<i>``, ``r<i>``, ``entry``, ``furthest``,
+        with the customer's ``churned`` and ``churn_date`` (as a timestamp)."""
+        f = self.facts
+        m = len(self.stages)
+        per = f.select("ckey", "t0", "bound", *(f"w{i}" for i in range(m)), *(f"r{i}" for i in range(m)),
+                       "entry", "furthest")
+        columns = self._customers.columns
+        churn_date = (self._customers.churn_date.cast("timestamp") if "churn_date" in columns
+                      else ibis.null().cast("timestamp"))
+        c = self._customers.select(cid=self.key, churned="churned", churn_date=churn_date)
+        joined = per.left_join(c, per.ckey == c.cid)
+        return joined.drop("cid")
+
+    @cached_property
+    def window_ends(self):
+        """``wkey, bound`` per customer (``clocks``): the exclusive end of the customer's window."""
+        c = self.clocks
+        return c.select(wkey="ckey", bound="bound")
 
     @cached_property
     def cohort(self):
@@ -253,16 +325,21 @@ class Scope:
 
     def channel_codes(self) -> dict[int, str]:
         """``chn`` → channel code (the inverse of ``channel_numbers``), for the few rows that come back."""
-        return self.cached("_channel_codes", lambda: {r["chn"]: r["code"] for r in _rows(self.channel_numbers)})
+        return self.cached("_channel_codes", lambda: {r["chn"]: r["code"] for r in self._channel_rows()})
+
+    def operational_channels(self) -> frozenset[str]:
+        """The codes of the operational channels (not journey channels) among the data's channels."""
+        return frozenset(r["code"] for r in self._channel_rows() if r["is_op"])
+
+    def _channel_rows(self) -> list[dict]:
+        return self.cached("_channel_number_rows", lambda: _rows(self.channel_numbers))
 
     @cached_property
     def feedback(self):
         """Kept feedback rows (all of them, with or without an NPS score)."""
         kept = apply_filters(self._feedback, self.filters, self._customers, keys=self.cohort)
         if self.window is not None:  # a response counts within its customer's window (none: no journey to cut)
-            # the windowed touchpoints give the same ends (the first touchpoint, and a conversion within the window,
-            # are kept) and are already materialized
-            ends = self._window_ends(self.touchpoints)
+            ends = self.window_ends
             cut = kept.left_join(ends, kept[self.key] == ends.wkey)
             kept = cut.filter(cut.bound.isnull() | (cut.timestamp < cut.bound)).select(*kept.columns)
         return self._kept(kept, "feedback") if self.materialize else kept
@@ -286,9 +363,8 @@ class Scope:
     def furthest(self):
         """One row per customer: ``ckey`` and ``furthest``, the highest stage order among their kept touchpoints —
         a plain maximum, no journey order (the funnel, the irritants and the journey map share it)."""
-        t = self.touchpoints
-        per = t.group_by("ckey").aggregate(furthest=t.position.max())
-        return per.select("ckey", furthest=per.furthest.cast("int64"))
+        c = self.clocks
+        return c.select("ckey", "furthest")
 
     @cached_property
     def ordered(self):
@@ -344,21 +420,6 @@ class Scope:
         return joined.select("ckey", *by, "furthest", "mix", "churned", "multi_stage")
 
     @cached_property
-    def clocks(self):
-        """One row per customer: ``ckey``, ``t0`` (first kept touchpoint), ``r0 … r{m-1}`` (first kept touchpoint at
-        or beyond each stage: when the customer *reached* it; NULL: not reached within the window), ``churned`` and
-        ``churn_date`` (as a timestamp)."""
-        t = self.touchpoints
-        per = t.group_by("ckey").aggregate(t0=t.timestamp.min(), **{
-            f"r{i}": t.timestamp.min(where=t.position >= s.position) for i, s in enumerate(self.stages)})
-        columns = self._customers.columns
-        churn_date = (self._customers.churn_date.cast("timestamp") if "churn_date" in columns
-                      else ibis.null().cast("timestamp"))
-        c = self._customers.select(cid=self.key, churned="churned", churn_date=churn_date)
-        joined = per.left_join(c, per.ckey == c.cid)
-        return joined.select("ckey", "t0", *(f"r{i}" for i in range(len(self.stages))), "churned", "churn_date")
-
-    @cached_property
     def survival_expr(self):
         """Survival tables (``analytics.survival``) in one query: ``series, time, events, censored`` — series
         ``s<i>`` for stage i (pre-conversion stages from the first touchpoint within ``window``; later stages from the
@@ -366,21 +427,22 @@ class Scope:
         stage from the first touchpoint, read at ``as_of``), ``churn`` (with windows: churned within ``churn_window``
         of the conversion, by the churn date) and ``undated`` (``events``: churned customers without a churn
         date)."""
-        p, as_of, stages = self.clocks, self.as_of, self.stages
+        f, p, as_of, stages = self.facts, self.clocks, self.as_of, self.stages  # clocks: with the churn columns
         conversion = self.conversion_stage
         ci = stages.index(conversion) if conversion is not None else len(stages)
         pre = [i for i in range(len(stages)) if self.window is None or i <= ci]
         post = [i for i in range(len(stages)) if i not in pre]
-        parts = [survival_table(ibis.union(*[p.select(series=ibis.literal(f"s{i}"), start="t0", event=f"r{i}")
+        parts = [survival_table(ibis.union(*[f.select(series=ibis.literal(f"s{i}"), start="t0", event=f"r{i}")
                                              for i in pre], distinct=False),
                                 as_of=as_of, window_days=self.window, by=("series",))]
         if self.window is not None and conversion is not None:
-            converted = p.filter(p[f"r{ci}"].notnull())
             if post:
+                converted = f.filter(f[f"r{ci}"].notnull())
                 parts.append(survival_table(
                     ibis.union(*[converted.select(series=ibis.literal(f"s{i}"), start=f"r{ci}", event=f"r{i}")
                                  for i in post], distinct=False),
                     as_of=as_of, window_days=self.post_window, by=("series",)))
+            converted = p.filter(p[f"r{ci}"].notnull())
             parts.append(survival_table(converted.select(series=ibis.literal("churn"), start=f"r{ci}",
                                                          event="churn_date"),
                                         as_of=as_of, window_days=self.churn_window, by=("series",)))
@@ -463,11 +525,9 @@ class Scope:
 
     @cached_property
     def observed_expr(self):
-        """Customers with a kept touchpoint at each stage order (``position``, ``n``); stages nobody is observed
-        at have no row."""
-        t = self.touchpoints
-        pairs = t.select("ckey", "position").distinct()
-        return pairs.group_by("position").aggregate(n=pairs.count())
+        """Customers with a kept touchpoint at each stage: one row, ``n<i>`` per stage i (``clocks``)."""
+        c = self.clocks
+        return c.aggregate(**{f"n{i}": c.count(where=c[f"w{i}"].notnull()) for i in range(len(self.stages))})
 
     @cached_property
     def revenue_expr(self):
@@ -484,8 +544,10 @@ class Scope:
         return _rows(self.transitions_expr)
 
     @cached_property
-    def observed_rows(self) -> list[dict]:
-        return _rows(self.observed_expr)
+    def observed_rows(self) -> list[int]:
+        """``observed_expr`` executed: customers observed at each stage, in stage order."""
+        row = _rows(self.observed_expr)[0]
+        return [int(row[f"n{i}"] or 0) for i in range(len(self.stages))]
 
     def prefetch(self) -> None:
         """Fill the customer-summary and transitions caches.
@@ -494,26 +556,22 @@ class Scope:
         DuckDB streams to both aggregates, so the touchpoints are sorted once. PostgreSQL would
         materialise that CTE (slower than sorting twice), so there they are two queries.
         """
-        if all(k in self.__dict__ for k in ("summary_rows", "transition_rows", "observed_rows")):
+        if all(k in self.__dict__ for k in ("summary_rows", "transition_rows")):
             return
         if self.db.dialect != "duckdb":
-            self.summary_rows, self.transition_rows, self.observed_rows  # noqa: B018 - fills the caches
+            self.summary_rows, self.transition_rows  # noqa: B018 - fills the caches
             return
         null_str = ibis.null().cast("string")
         s = self.summary_expr
         t = self.transitions_expr
-        o = self.observed_expr
         both = ibis.union(
             s.select(kind=ibis.literal("c"), furthest="furthest", mix="mix", churned="churned",
                      src=null_str, dst=null_str, n=s.n.cast("int64")),
             t.select(kind=ibis.literal("t"), furthest=ibis.null().cast("int64"), mix=null_str,
                      churned=ibis.null().cast("boolean"), src="src", dst="dst", n=t.n.cast("int64")),
-            o.select(kind=ibis.literal("o"), furthest=o.position.cast("int64"), mix=null_str,
-                     churned=ibis.null().cast("boolean"), src=null_str, dst=null_str, n=o.n.cast("int64")),
             distinct=False,
         )
         rows = _rows(both)
-        self.__dict__["observed_rows"] = [{"position": r["furthest"], "n": r["n"]} for r in rows if r["kind"] == "o"]
         self.__dict__["summary_rows"] = [
             {k: r[k] for k in ("furthest", "mix", "churned", "n")} for r in rows if r["kind"] == "c"
         ]
@@ -536,8 +594,7 @@ class Scope:
 
     def observed(self) -> list[int]:
         """Customers with a kept touchpoint at each stage, in stage order (0: the stage is not observed)."""
-        by = {r["position"]: r["n"] for r in self.observed_rows}
-        return [by.get(s.position, 0) for s in self.stages]
+        return list(self.observed_rows)
 
     def funnel(self) -> list[dict]:
         """``[{"stage", "customers", "observed_customers", "rate", "ci_low", "ci_high", "in_progress"}]`` for every

@@ -40,6 +40,43 @@ CURVE_COLUMNS = ["from_stage", "to_stage", "day", "reached", "at_risk"]
 
 
 
+def _clocks(scope: Scope):
+    """One row per customer: ``s<i>`` (first touchpoint at stage i) and ``e<i>`` (first touchpoint at a later stage
+    at or after ``s<i>``), for every stage but the last, over the scope's rows before any window.
+
+    Read from ``Scope.facts`` (first and last touchpoint per stage): stage j's first touchpoint at or after ``s<i>``
+    is ``f_j`` when ``f_j ≥ s<i>``, none when ``l_j < s<i>``; only the customers with a stage j visited both before
+    and after ``s<i>`` need their touchpoints again (a join of their rows alone)."""
+    stages = scope.stages
+    f = scope.facts
+    m = len(stages)
+    none = ibis.null().cast(f.f0.type().copy(nullable=True))
+
+    def least(values):
+        return values[0] if len(values) == 1 else ibis.least(*values)
+
+    ends, unsure = {}, ibis.literal(False)
+    for i in range(m - 1):
+        start = f[f"f{i}"]
+        candidates = []
+        for j in range(i + 1, m):
+            first, last = f[f"f{j}"], f[f"l{j}"]
+            candidates.append(ibis.ifelse(first >= start, first, none))
+            unsure = unsure | ((first < start) & (last >= start)).fill_null(False)
+        ends[f"e{i}"] = least(candidates)
+    per = f.select("ckey", unsure=unsure, **{f"s{i}": f[f"f{i}"] for i in range(m - 1)}, **ends)
+    sure = per.filter(~per.unsure).drop("unsure")
+
+    t = scope.touchpoints_unwindowed  # durations are never cut by a window
+    doubt = per.filter(per.unsure).select(sk="ckey", **{f"s{i}": per[f"s{i}"] for i in range(m - 1)})
+    j = t.join(doubt, t.ckey == doubt.sk)
+    again = j.group_by("ckey").aggregate(**{
+        f"s{i}": j[f"s{i}"].min() for i in range(m - 1)}, **{
+        f"e{i}": j.timestamp.min(where=(j.position > s.position) & (j.timestamp >= j[f"s{i}"]))
+        for i, s in enumerate(stages[:-1])})
+    return ibis.union(sure, again.select(*sure.columns), distinct=False)
+
+
 def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
     """``{pair index i (stages i → i+1): [(day, events, censored), …]}``, one query, cached on the scope."""
     def compute():
@@ -47,15 +84,7 @@ def _tables(scope: Scope) -> dict[int, list[tuple[int, int, int]]]:
         last = scope.as_of
         if len(stages) < 2 or last is None:
             return {}
-        t = scope.touchpoints_unwindowed  # durations are never cut by a window
-        starts = t.group_by("ckey").aggregate(**{f"s{i}": t.timestamp.min(where=t.position == s.position)
-                                                 for i, s in enumerate(stages[:-1])})
-        starts = starts.rename(sk="ckey")
-        j = t.join(starts, t.ckey == starts.sk)
-        clocks = j.group_by("ckey").aggregate(**{
-            f"s{i}": j[f"s{i}"].min() for i in range(len(stages) - 1)}, **{
-            f"e{i}": j.timestamp.min(where=(j.position > s.position) & (j.timestamp >= j[f"s{i}"]))
-            for i, s in enumerate(stages[:-1])})
+        clocks = _clocks(scope)
         pairs = ibis.union(*[clocks.filter(clocks[f"s{i}"].notnull()).select(
             pair=ibis.literal(i, type="int64"), start=clocks[f"s{i}"], event=clocks[f"e{i}"])
             for i in range(len(stages) - 1)], distinct=False)
