@@ -34,7 +34,8 @@ def data_range(db, filters: Filters | None = None) -> tuple[date, date] | None:
     The other filters (persona, segment, region, channel) apply. ``None`` when no touchpoint is kept.
     """
     filters = replace(filters or Filters(), start=None, end=None)
-    t = Scope(db, filters, materialize=False).touchpoints  # two numbers: nothing worth keeping
+    scope = Scope(db, filters, materialize=False)  # two numbers: nothing worth keeping
+    t = scope.touchpoints
     row = _rows(t.aggregate(first=t.timestamp.min(), last=t.timestamp.max()))[0]
     if row["first"] is None:
         return None
@@ -240,22 +241,24 @@ class _CountsScope(Scope):
     apply the report's definitions to them without touching the database."""
 
     def __init__(self, stages: tuple[StageInfo, ...], summary_rows: list[dict], nps_rows: list[dict],
-                 revenue: float):
+                 revenue: float, channel_lens: bool = False):
         self.stages = stages
-        # no lens: a bucket has no observed counts of its own (under the channel lens, the trend's conversion of a
-        # bucket without a kept deal reads 0 %, where the KPI card says "not observed")
         self.filters = Filters()
+        self.channel_lens = channel_lens
         self.__dict__["summary_rows"] = summary_rows
         self.__dict__["nps_rows"] = nps_rows
         self.__dict__["revenue_value"] = revenue
 
     def conversion(self) -> dict:
         """A bucket's conversion: the plain share of its customers at or beyond the conversion stage (a bucket cuts
-        journeys by activity; no window, no censoring)."""
+        journeys by activity; no window, no censoring). Under the channel lens (``only``), a bucket where no kept
+        touchpoint reaches the conversion stage has no rate: its deals, made on other channels, are not seen ("not
+        observed on these channels", as the KPI card says), which is not 0 %."""
         stage = self.conversion_stage
         reached = self._reached(stage.position) if stage else 0
+        seen = stage is not None and (reached > 0 or not self.channel_lens)
         return {"stage": stage.code if stage else None, "customers": reached,
-                "rate": stats.share(reached, self.customers()) if stage else None, "ci_low": None, "ci_high": None,
+                "rate": stats.share(reached, self.customers()) if seen else None, "ci_low": None, "ci_high": None,
                 "in_progress": 0}
 
     def conversion_estimate(self) -> dict:
@@ -370,7 +373,8 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     last = scope.as_of if buckets else None
     for start in sorted(buckets):
         b = buckets[start]
-        k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"])))
+        k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"]),
+                              channel_lens=scope.filters.channel_mode == "only" and bool(scope.filters.channels)))
         rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:9]},
                      "partial": last is not None and start <= last.date() < _NEXT[grain](start),
                      "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["responses"] >= stats.MIN_N})

@@ -29,6 +29,7 @@ TREND_TITLES = {
     "trend_partial": "period not over",
     "trend_full": "complete period",
     "trend_insufficient": "too few (n < 30): not shown",
+    "trend_not_observed": "not observed on these channels",
     "customers": "Customers",
     "conversion_rate": "Conversion rate",
     "nps": "NPS",
@@ -79,8 +80,11 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
     }).sort_values("period_start", kind="stable").reset_index(drop=True)
     data.loc[~data["enough"], metric] = float("nan")  # below MIN_N: neither shown nor drawn
     data["is_last"] = data.index == data[metric].last_valid_index()
-    data["status"] = [t["trend_insufficient"] if not enough else t["trend_partial"] if partial else t["trend_full"]
-                      for enough, partial in zip(data["enough"], data["partial"], strict=True)]
+    # enough customers and no value: the channel lens kept no touchpoint at the conversion stage (not a 0 %)
+    unseen = metric == "conversion_rate"
+    data["status"] = [t["trend_insufficient"] if not enough else t["trend_not_observed"] if unseen and pd.isna(value)
+                      else t["trend_partial"] if partial else t["trend_full"]
+                      for enough, partial, value in zip(data["enough"], data["partial"], data[metric], strict=True)]
 
     base = alt.Chart(data).encode(
         x=alt.X("period_start:T", title=None if small else t["period"], axis=None if small else alt.Axis()),

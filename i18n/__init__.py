@@ -767,6 +767,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "variants.by": {"fr": "Séquence de", "en": "Sequence of"},
     "variants.by.stage": {"fr": "étapes", "en": "stages"},
     "variants.by.channel": {"fr": "canaux", "en": "channels"},
+    "variants.operational_only": {"fr": "{n} clients vus seulement sur des canaux opérationnels (transporteur, "
+                                        "e-mail d'enquête) n'ont pas de variante par canal.",
+                                  "en": "{n} customers seen only on operational channels (a carrier, a survey e-mail) "
+                                        "have no channel variant."},
     "variants.coverage": {"fr": "Les **{n} premières variantes couvrent {share}** des {customers} clients "
                                 "({distinct} variantes distinctes).",
                           "en": "The **top {n} variants cover {share}** of the {customers} customers ({distinct} "
@@ -1672,6 +1676,7 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "trend_partial": ("période en cours", "period not over"),
     "trend_full": ("période complète", "complete period"),
     "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
+    "trend_not_observed": ("non observé sur ces canaux", "not observed on these channels"),
     "hours_unit": ("h", "h"),
     "significant_note": ("★ = différence significative", "★ = significant difference"),
     "csat_scale": ("/5", "/5"),

@@ -289,3 +289,27 @@ def test_headline(db):
                                        "responses": 31}
     assert got["not_ranked"] == []
     assert headline(db, NOBODY) == {"worst_step": None, "not_ranked": [], "lowest_nps_stage": None}
+
+
+def test_trend_under_the_channel_lens_says_not_observed(db):
+    # a lead funnel: 40 leads come through organic search, the sales team closes 10 deals on its own channel (same
+    # week). Under the lens (only organic search's touchpoints) no kept touchpoint reaches the purchase: the weeks say
+    # "not observed", as the KPI card does, never 0 %; following the whole journeys, they say 25 %.
+    leads = [f"l{i:02d}" for i in range(40)]
+    load(db, [customer(c) for c in leads],
+         [row for i, c in enumerate(leads) for row in (
+             tp(c, "2024-01-08 09:00", "organic_search", "awareness"),
+             tp(c, "2024-01-09 09:00", "organic_search", "consideration"),
+             *([tp(c, "2024-01-10 09:00", "sales", "purchase", "100")] if i < 10 else []))])
+    lens = Filters(channels=("organic_search",), channel_mode="only")
+    weekly = kpi_trend(db, lens)
+    assert weekly["customers"].tolist() == [40] and weekly["sufficient"].tolist() == [True]
+    assert weekly["converted"].tolist() == [0] and pd.isna(weekly.loc[0, "conversion_rate"])
+    assert kpis(db, lens)["current"]["conversion_rate"] is None  # the card says the same
+    assert kpi_trend(db, Filters(channels=("organic_search",)))["conversion_rate"].tolist() == [0.25]
+
+    from charts.trends import kpi_trend_chart
+
+    spec = kpi_trend_chart(weekly, "conversion_rate").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["status"] for r in rows] == ["not observed on these channels"]
