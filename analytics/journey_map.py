@@ -3,13 +3,15 @@
 ``journey_map(db, filters)`` returns three small frames that ``charts.journey_map_chart`` draws:
 
 * ``stages`` — per stage: ``customers`` reaching it (the report's funnel: furthest stage at or
-  beyond it), ``stopped`` (furthest stage = this one) and ``drop_off`` = stopped / customers (the
-  share whose journey ends here; NaN at the last stage, where every journey ends); ``churn_rate``
+  beyond it), ``observed_customers`` seen there (a kept touchpoint at the stage) and ``observed`` whether anyone
+  is (a stage nobody is seen at is "not observed in the data": the map draws no bar for it), ``stopped`` (furthest
+  stage = this one) and ``drop_off`` = stopped / customers (the share whose journey ends here; NaN at the last
+  stage, where every journey ends, and at a stage not observed); ``churn_rate``
   among the customers who stopped there and whose churn status is known (``churn_n`` of them, Wilson
   interval ``churn_ci_*``; the report's churn by stage); the emotion curve: ``responses``, ``nps``
   with its 95 % interval and ``detractor_share`` of the responses recorded at that stage.
-* ``channels`` — per stage, the ``top`` channels by customers with a kept touchpoint there on that
-  channel; ``share`` = those customers / the customers reaching the stage (lane 1's number; a
+* ``channels`` — per stage, the ``top`` journey channels (operational ones, a carrier or a survey e-mail, are
+  left out, as from the channel mix) by customers with a kept touchpoint there on that channel; ``share`` = those customers / the customers reaching the stage (lane 1's number; a
   customer may use several channels, so shares can add up to more than 100 %, and one who skipped
   the stage used none there).
 * ``cells`` — per stage, the pain points (the stage × channel cells that ``analytics.irritants`` calls
@@ -37,13 +39,14 @@ QUOTE_CHARS = (15, 140)
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    dtypes = {"int": "int64", "float": "float64", "str": "object", "list": "object"}
+    dtypes = {"int": "int64", "float": "float64", "str": "object", "list": "object", "bool": "bool"}
     data = {c: pd.Series([r[c] for r in rows], dtype=dtypes[t]) for c, t in columns.items()}
     return pd.DataFrame(data, columns=list(columns))
 
 
 STAGE_COLUMNS = {
-    "stage": "str", "position": "int", "customers": "int", "stopped": "int", "drop_off": "float",
+    "stage": "str", "position": "int", "customers": "int", "observed_customers": "int", "observed": "bool",
+    "stopped": "int", "drop_off": "float",
     "churn_rate": "float", "churn_n": "int", "churn_ci_low": "float", "churn_ci_high": "float",
     "responses": "int", "nps": "float", "ci_low": "float", "ci_high": "float", "detractor_share": "float",
 }
@@ -77,7 +80,7 @@ def _stage_rows(scope: Scope) -> list[dict]:
     nps = {r["stage"]: r for r in nps_split_by_stage(scope.db, scope=scope).to_dict("records")}
     last = scope.stages[-1].position if scope.stages else None
     rows = []
-    for s in scope.stages:
+    for s, seen in zip(scope.stages, scope.observed(), strict=True):
         reached = sum(r["n"] for r in summary if r["furthest"] >= s.position)
         here = [r for r in summary if r["furthest"] == s.position]
         stopped = sum(r["n"] for r in here)
@@ -86,8 +89,9 @@ def _stage_rows(scope: Scope) -> list[dict]:
         low, high = stats.wilson_interval(churned, known)
         b = nps[s.code]
         rows.append({
-            "stage": s.code, "position": s.position, "customers": reached, "stopped": stopped,
-            "drop_off": stats.share(stopped, reached) if s.position != last else None,
+            "stage": s.code, "position": s.position, "customers": reached, "observed_customers": seen,
+            "observed": seen > 0, "stopped": stopped,
+            "drop_off": stats.share(stopped, reached) if s.position != last and seen else None,
             "churn_rate": stats.share(churned, known), "churn_n": known, "churn_ci_low": low, "churn_ci_high": high,
             "responses": b["responses"], "nps": _number(b["nps"]), "ci_low": _number(b["ci_low"]),
             "ci_high": _number(b["ci_high"]), "detractor_share": stats.share(b["detractors"], b["responses"]),
@@ -97,7 +101,9 @@ def _stage_rows(scope: Scope) -> list[dict]:
 
 def _channel_rows(scope: Scope, top: int, reached: dict[int, int]) -> list[dict]:
     code = {s.position: s.code for s in scope.stages}
-    used = [r for r in cell_customers(scope) if r["channel"] is not None and r["touched"] and r["position"] in code]
+    operational = scope.operational_channels()  # a carrier, a survey e-mail: not journey channels
+    used = [r for r in cell_customers(scope) if r["channel"] is not None and r["touched"] and r["position"] in code
+            and r["channel"] not in operational]
     out = []
     for position in sorted(code):
         at = sorted((r for r in used if r["position"] == position), key=lambda r: (-r["touched"], r["channel"]))
@@ -156,7 +162,7 @@ def journey_map(db, filters: Filters | None = None, *, scope: Scope | None = Non
                 top_cells: int = 2, quotes: int = 1, min_n: int = stats.MIN_N) -> dict[str, pd.DataFrame]:
     """``{"stages", "channels", "cells"}`` for the filters (see the module docstring for each frame).
 
-    Columns — stages: ``stage, position, customers, stopped, drop_off, churn_rate, churn_n, churn_ci_low,
+    Columns — stages: ``stage, position, customers, observed_customers, observed, stopped, drop_off, churn_rate, churn_n, churn_ci_low,
     churn_ci_high, responses, nps, ci_low, ci_high, detractor_share`` (every stage, in order); channels:
     ``stage, position, rank, channel, customers, share``; cells: ``stage, position, side (pain | delight),
     rank, channel (None: channel unknown), nps, responses, kind, quotes (a list of texts)``. ``min_n``: the

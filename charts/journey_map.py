@@ -47,6 +47,7 @@ MAP_TITLES = {
     "lane_delights": "Points of delight (NPS significantly above overall, n ≥ 30)",
     "lane_churn": "Churn of the customers whose journey stopped here",
     "stop": "stop here",
+    "not_observed": "not observed in the data",
     "detractors_short": "det.",
     "none": "none significant",  # a stage without a significant cell
     "series": "Persona",
@@ -119,16 +120,25 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     # -- lane 1: customers reaching each stage, and how many stop there
     s = stages.copy()
     s["stage_label"] = [label_of(c, labels) for c in s["stage"]]
-    s["customers_text"] = [fmt_int(v, t) for v in s["customers"]]
+    if "observed" not in s:
+        s["observed"] = True
+    s["observed"] = s["observed"].astype(bool)
+    # a stage nobody is seen at: no bar (its "customers" reach it only through a later stage), words instead
+    s["bar_customers"] = s["customers"].where(s["observed"], None).astype("float64")
+    s["customers_text"] = [fmt_int(v, t) if seen else t["not_observed"]
+                           for v, seen in zip(s["customers"], s["observed"], strict=True)]
+    s["text_at"] = s["customers"].where(s["observed"], 0)  # the words of a stage not observed sit at the foot
     # with two series side by side, the column is too narrow for the words
     s["stop_text"] = ["" if pd.isna(v) else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
                       for v in s["drop_off"]]
     top = max(finite_max(s["customers"]), 1.0)
-    y_customers = alt.Y("customers:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
+    y_customers = alt.Y("text_at:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
+    y_bars = alt.Y("bar_customers:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
     sd = named(s)
     customers = alt.layer(
-        lane(sd, t["lane_customers"], 100, axis=True).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
-        .encode(y=y_customers, color=with_colour(NEUTRAL), tooltip=[
+        lane(sd, t["lane_customers"], 100, axis=True).transform_filter("datum.observed")
+        .mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3)
+        .encode(y=y_bars, color=with_colour(NEUTRAL), tooltip=[
             alt.Tooltip("stage_label:N", title=t.get("stage", "Stage")),
             alt.Tooltip("customers:Q", title=t["customers"], format=",d"),
             alt.Tooltip("stopped:Q", format=",d", title=t["stop"]),

@@ -82,3 +82,39 @@ def test_empty_filter(db):
     load_example(db)
     m = journey_map(db, Filters(personas=["nobody"]))
     assert m["stages"]["customers"].sum() == 0 and m["channels"].empty and m["cells"].empty
+
+
+def test_orders_shape_stages_not_observed_and_operational_channels(db):
+    # the shape of a marketplace's orders: a purchase on the web, the carrier's delivery (an operational channel),
+    # a review by e-mail; nobody is seen at awareness or consideration
+    from sqlmodel import Session
+
+    from charts.journey_map import journey_map_chart
+    from data_model import Channel
+    from tests.unit.journeys import customer, tp
+
+    people = [f"o{i}" for i in range(4)]
+    load(db, [customer(c) for c in people], [row for c in people for row in (
+        tp(c, "2024-03-01 10:00", "web", "purchase", "50"), tp(c, "2024-03-03 10:00", "carrier", "service"),
+        tp(c, "2024-03-05 10:00", "email", "advocacy"))])
+    with Session(db.engine) as s:
+        carrier = s.get(Channel, "carrier")
+        carrier.operational = True
+        s.add(carrier)
+        s.commit()
+    m = journey_map(db)
+    s = {r["stage"]: r for r in records(m["stages"])}
+    # everyone "reaches" awareness through a later stage, nobody is seen there: no drop-off, no bar
+    assert [(s[k]["customers"], s[k]["observed_customers"], s[k]["observed"]) for k in
+            ("awareness", "consideration", "purchase", "service")] == [(4, 0, False), (4, 0, False), (4, 4, True),
+                                                                       (4, 4, True)]
+    assert s["awareness"]["drop_off"] is None and s["consideration"]["drop_off"] is None
+    assert s["purchase"]["drop_off"] == 0.0
+    # the carrier is not a journey channel: not in the channel lane (service has no journey channel)
+    assert [(r["stage"], r["channel"]) for r in records(m["channels"])] == [("purchase", "web"), ("advocacy", "email")]
+
+    spec = journey_map_chart(m["stages"], m["channels"], m["cells"]).to_dict()
+    lane = next(rows for rows in spec["datasets"].values() if rows and "customers_text" in rows[0])
+    by = {r["stage"]: r for r in lane}
+    assert by["awareness"]["bar_customers"] is None and by["awareness"]["customers_text"] == "not observed in the data"
+    assert by["purchase"]["bar_customers"] == 4 and by["purchase"]["customers_text"] == "4"
