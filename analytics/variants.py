@@ -8,7 +8,9 @@ only the ``top`` most frequent variants and one aggregate of the rest come back 
   (``by="channel"``) of their kept touchpoints in journey order (timestamp, stage order, input
   order), with consecutive repeats collapsed: web, web, store, web → web › store › web. A
   single-touchpoint journey is a one-step variant. Every *Customer* (at least one kept touchpoint)
-  has exactly one variant, so the customers of all variants add up to the report's ``customers``.
+  has exactly one variant, so the customers of all variants add up to the report's ``customers`` — by channel,
+  the operational channels (a carrier, a survey e-mail: ``Scope``) are out of the sequence, as out of the
+  transitions, and a customer seen only on them has no channel variant.
 * *Converted*: the customer's furthest stage (highest stage order among their kept touchpoints,
   collapsed or not) is at or beyond the conversion stage — the report's conversion. For stage
   variants that is "the variant contains a stage at or beyond the conversion stage".
@@ -49,19 +51,24 @@ def _variant_expr(scope: Scope, by: str, top: int):
     top variant; for the rest, the smallest rank folded in), ``variants`` (distinct sequences in the
     row), ``customers``, ``converted``."""
     t = scope.touchpoints
-    w = ibis.window(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id])
-    code = t.position if by == "stage" else t.chn
-    o = t.select("ckey", "position", code=code, prev=code.lag().over(w), rn=ibis.row_number().over(w))
-    changed = o.prev.isnull() | (o.code != o.prev)
     if by == "stage":
+        w = ibis.window(group_by=t.ckey, order_by=[t.timestamp, t.position, t.id])
+        o = t.select("ckey", "position", code=t.position, prev=t.position.lag().over(w), rn=ibis.row_number().over(w))
         # A repeated stage adds nothing to the furthest stage: drop the repeats before the aggregate.
-        o = o.filter(changed)
+        o = o.filter(o.prev.isnull() | (o.code != o.prev))
         seq = o.code.collect(order_by=o.rn)
     else:
+        # partitioned as ``Scope.ordered``: an operational touchpoint (a carrier) is out of the journey sequence,
+        # so web, carrier, web is the one-step variant "web"
+        w = ibis.window(group_by=scope.journey_partition(t), order_by=[t.timestamp, t.position, t.id])
+        o = t.select("ckey", "position", "is_op", code=t.chn, prev=t.chn.lag().over(w), rn=ibis.row_number().over(w))
+        kept = ~o.is_op & (o.prev.isnull() | (o.code != o.prev))
         # The furthest stage needs every touchpoint: the repeats stay, outside the collected sequence.
-        seq = o.code.collect(where=changed, order_by=o.rn, include_null=True)  # no NULL code; keeps
+        seq = o.code.collect(where=kept, order_by=o.rn, include_null=True)  # no NULL code; keeps
         # the FILTER clause to our predicate (Ibis 12 ANDs its IS NOT NULL test without parentheses)
     per = o.group_by("ckey").aggregate(seq=seq, furthest=o.position.max())
+    if by == "channel":  # a journey on operational channels only has no channel variant
+        per = per.filter(per.seq.notnull())
     conv = scope.conversion_stage
     converted = per.furthest >= conv.position if conv else ibis.literal(False)
     counts = per.group_by("seq").aggregate(n=per.count(), k=per.count(where=converted))
@@ -117,7 +124,9 @@ def variants(db, filters: Filters | None = None, *, scope: Scope | None = None, 
         (``conv_ci_low``, ``conv_ci_high``). A stage model without a conversion stage: converted 0
         and the rate and interval NaN (undefined, not 0 %).
 
-    * ``customers``: all *Customers* (the report's count, the sum of ``rows.customers``);
+    * ``customers``: all *Customers* (the report's count, the sum of ``rows.customers``; by channel, those with a
+      touchpoint on a journey channel: operational channels, a carrier or a survey e-mail, are out of the sequences,
+      as out of the transitions);
       ``distinct``: how many different variants they follow; ``coverage``: the share of customers
       the top variants cover (the ``cumulative_share`` of the last top row; 1.0 when there is no
       rest; ``None`` when there are no customers, then ``rows`` is empty with its columns).

@@ -23,6 +23,8 @@ labels = stage_labels() if by == "stage" else channel_labels()
 top = rows[rows["variant"] != "other"]
 st.markdown(t("variants.coverage", n=number(len(top)), share=percent(result["coverage"]),
               distinct=number(result["distinct"]), customers=number(result["customers"])))
+if by == "channel" and (unplaced := query("customers", filters) - result["customers"]) > 0:
+    st.caption(t("variants.operational_only", n=number(unplaced)))
 titles = chart_titles(variant=t("variants.variant"), other=t("variants.other"), cumulative_share=t("variants.cumul"),
                       steps=t("variants.steps"), variants=t("variants.distinct"),
                       conversion_short=t("variants.conv_short"))

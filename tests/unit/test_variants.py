@@ -322,3 +322,20 @@ def test_long_journeys_wrap_whole_and_stay_apart():
     assert all(len(line) <= 46 for label in axis["sort"] for line in label.split("\n"))
     assert first.replace("\n", " ") == "Sensibilisation › Considération › Achat › Service après-vente › Fidélisation " \
                                        "› Recommandation"
+
+
+def test_operational_channels_are_out_of_the_channel_sequences(db):
+    # a purchase on the web, the carrier's delivery, a loyalty visit on the web; and a customer seen only by the carrier
+    from tests.unit.test_operational_channels import mark
+
+    journeys(db, {
+        "a": [("2024-01-01", "web", "purchase"), ("2024-01-02", "carrier", "service"), ("2024-01-03", "web", "loyalty")],
+        "b": [("2024-01-05", "carrier", "service")],
+    })
+    before = variants(db, by="channel")
+    assert counts(before) == [(("carrier",), 1, 1), (("web", "carrier", "web"), 1, 1)]
+    mark(db, carrier="physical")
+    after = variants(db, by="channel")
+    # the carrier is no step of a journey: a's journey is web alone; b has no channel variant
+    assert counts(after) == [(("web",), 1, 1)] and after["customers"] == 1
+    assert counts(variants(db, by="stage")) == [(("purchase", "service", "loyalty"), 1, 1), (("service",), 1, 1)]
