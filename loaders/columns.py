@@ -85,7 +85,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _TIMESTAMP,
         _STAGE,
         Column(_CHANNEL.name, False, _CHANNEL.aliases, _CHANNEL.meaning + " (empty = unknown)"),
-        Column("nps", False, ("note", "nps", "note nps", "recommandation", "score"), "NPS answer, integer 0–10"),
+        Column("nps", False, ("note", "nps", "note nps", "recommandation", "score", "rating"),
+               "NPS answer, integer 0–10"),
         Column("csat", False, ("csat", "satisfaction", "note satisfaction"), "Satisfaction, integer 1–5"),
         Column("comment", False, ("commentaire", "verbatim", "comment", "remarque", "avis"), "Free text"),
         Column(
@@ -94,6 +95,10 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ),
     ),
 }
+
+# Headers that may name an NPS answer or a star rating: such a column whose answers all lie between 1 and 5 is
+# refused as NPS (``loaders.validate``); CSAT has its own column.
+AMBIGUOUS_NPS_HEADERS = ("note", "score", "rating")
 
 # Touchpoints need a stage *or* a type to derive it from; either column alone is enough.
 ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {"touchpoints": (("stage", "touchpoint"),)}

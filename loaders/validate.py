@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 
 from data_model.models import Touchpoint
 from data_model.stages import StageDef
-from data_model.text import CONTROL_CHARACTERS, clean_control, fold, slug
-from loaders.columns import COLUMNS, ONE_OF, canonical_name, is_always_required
+from data_model.text import CONTROL_CHARACTERS, clean_control, fold, header_key, slug
+from loaders.columns import AMBIGUOUS_NPS_HEADERS, COLUMNS, ONE_OF, canonical_name, is_always_required
 from loaders.errors import (
     MAX_VALUE_CHARS,
     Count,
@@ -518,6 +518,7 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     }
     columns["channel"], columns["channel_label"] = check.channels("channel", required=False)
     columns["nps"] = check.integers("nps", 0, 10)
+    _stars_as_nps(check, columns["nps"])
     columns["csat"] = check.integers("csat", 1, 5)
     columns["comment"] = check.text("comment")
     columns["feedback_id"] = check.identifier("feedback_id")
@@ -528,6 +529,27 @@ def _feedback(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     if check.has("comment"):
         _mask_comments(check, frame, ctx)
     return frame
+
+
+STARS_MIN_ANSWERS = 30
+"""Answers from which an NPS column whose values all lie between 1 and 5 is taken for star ratings."""
+
+
+def _stars_as_nps(check: _Check, nps: pd.Series) -> None:
+    """Star ratings (1–5) in the NPS column: under an ambiguous header (``note``, ``score``, ``rating``) the file is
+    refused with a message that suggests CSAT (imported, 14,924 one-to-five-star reviews read as NPS −100); under an
+    explicit ``nps`` header they import, with a note."""
+    header = check.header("nps")
+    answers = nps.dropna()
+    if header is None or len(answers) < STARS_MIN_ANSWERS or not answers.between(1, 5).all():
+        return
+    shown = Quoted(visible_control(header))
+    if header_key(header) in {header_key(h) for h in AMBIGUOUS_NPS_HEADERS}:
+        check.errors.append(InputError(check.raw.file_name, check.raw.header_line, visible_control(header), None,
+                                       Message("load.stars_as_nps", header=shown, n=Count(len(answers))), "nps"))
+        check.bad[:] = True
+    else:
+        check.notes.append(Message("load.nps_looks_like_stars", header=shown, n=Count(len(answers))))
 
 
 def _mask_comments(check: _Check, frame: pd.DataFrame, ctx: ImportContext) -> None:

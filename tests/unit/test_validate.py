@@ -585,3 +585,32 @@ def test_parquet_feedback_with_an_aware_timestamp_column(tmp_path):
     assert list(v.frame["timestamp"]) == [ts("2024-01-10 13:00")] * 2
     assert list(v.frame["nps"].astype(object).where(v.frame["nps"].notna(), None)) == [9, None]
     assert v.frame["csat"].iloc[0] == 4 and list(v.frame["line"]) == [2, 3]
+
+
+def star_reviews(header: str, scores) -> str:
+    rows = "".join(f"r{i},2024-03-{1 + i % 28:02d},advocacy,{s}\n" for i, s in enumerate(scores))
+    return f"customer_id,timestamp,stage,{header}\n{rows}"
+
+
+@pytest.mark.parametrize("header", ["score", "Note", "rating", "RATING"])
+def test_star_ratings_under_an_ambiguous_header_are_refused_as_nps(tmp_path, header):
+    # a marketplace's reviews: 1 to 5 stars under "score" would import as NPS −100 without a word
+    v = check(tmp_path, "feedback", star_reviews(header, [1, 2, 3, 4, 5] * 6))
+    assert not v.ok and v.frame.empty
+    (error,) = v.errors
+    assert error.line == 1 and error.column == header and error.canonical == "nps"
+    assert "all 30 answers" in error.reason and 'Name the column "csat"' in error.reason
+    assert "étoiles" in error.message.render("fr")
+
+
+def test_star_ratings_need_thirty_answers_and_only_values_from_1_to_5(tmp_path):
+    assert check(tmp_path, "feedback", star_reviews("score", [1, 2, 3, 4, 5] * 5 + [4, 5, 3, 2])).ok  # 29
+    v = check(tmp_path, "feedback", star_reviews("score", [1, 2, 3, 4, 5] * 6 + [0]))  # one 0: a real NPS
+    assert v.ok and len(v.frame) == 31 and not any("1 and 5" in n for n in v.notes)
+
+
+def test_star_ratings_under_an_explicit_nps_header_import_with_a_note(tmp_path):
+    v = check(tmp_path, "feedback", star_reviews("nps", [1, 2, 3, 4, 5] * 6))
+    assert v.ok and len(v.frame) == 30
+    assert "all 30 NPS answers of column 'nps' lie between 1 and 5: check they are not star ratings (CSAT: a " \
+           "\"csat\" column)" in v.notes
