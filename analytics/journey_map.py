@@ -11,9 +11,9 @@
   interval ``churn_ci_*``; the report's churn by stage); the emotion curve: ``responses``, ``nps``
   with its 95 % interval and ``detractor_share`` of the responses recorded at that stage.
 * ``channels`` — per stage, the ``top`` journey channels (operational ones, a carrier or a survey e-mail, are
-  left out, as from the channel mix) by customers with a kept touchpoint there on that channel; ``share`` = those customers / the customers reaching the stage (lane 1's number; a
-  customer may use several channels, so shares can add up to more than 100 %, and one who skipped
-  the stage used none there).
+  left out, as from the channel mix) by customers with a kept touchpoint there on that channel; ``share`` = those
+  customers / the customers reaching the stage (lane 1's number; a customer may use several channels, so shares can
+  add up to more than 100 %, and one who skipped the stage used none there).
 * ``cells`` — per stage, the pain points (the stage × channel cells that ``analytics.irritants`` calls
   irritants: enough responses, NPS significantly below the overall NPS; lowest first) and the points of delight
   (those it calls delights, highest first), ``top_cells`` of each — only these, so that the map never shows as a
@@ -162,11 +162,11 @@ def journey_map(db, filters: Filters | None = None, *, scope: Scope | None = Non
                 top_cells: int = 2, quotes: int = 1, min_n: int = stats.MIN_N) -> dict[str, pd.DataFrame]:
     """``{"stages", "channels", "cells"}`` for the filters (see the module docstring for each frame).
 
-    Columns — stages: ``stage, position, customers, observed_customers, observed, stopped, drop_off, churn_rate, churn_n, churn_ci_low,
-    churn_ci_high, responses, nps, ci_low, ci_high, detractor_share`` (every stage, in order); channels:
-    ``stage, position, rank, channel, customers, share``; cells: ``stage, position, side (pain | delight),
-    rank, channel (None: channel unknown), nps, responses, kind, quotes (a list of texts)``. ``min_n``: the
-    least responses of a cell (``analytics.irritants``).
+    Columns — stages: ``stage, position, customers, observed_customers, observed, stopped, drop_off, churn_rate,
+    churn_n, churn_ci_low, churn_ci_high, responses, nps, ci_low, ci_high, detractor_share`` (every stage, in
+    order); channels: ``stage, position, rank, channel, customers, share``; cells: ``stage, position, side (pain |
+    delight), rank, channel (None: channel unknown), nps, responses, kind, quotes (a list of texts)``. ``min_n``:
+    the least responses of a cell (``analytics.irritants``).
     """
     scope = scope_for(db, filters, scope)
     stages = _stage_rows(scope)

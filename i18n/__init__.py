@@ -1227,17 +1227,18 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                              "base garde 4 décimales et au plus 18 chiffres)",
                        "en": "is too large: amounts must be below {limit} in absolute value (the database stores 4 "
                              "decimals and at most 18 digits)"},
-    "load.stars_as_nps": {"fr": "les {n} réponses de la colonne {header} vont toutes de 1 à 5\u00a0: ce sont sans doute "
-                                "des étoiles ou une note de satisfaction, pas un NPS (0 à 10). Nommez la colonne "
-                                "«\u00a0csat\u00a0» pour l'importer comme CSAT, ou «\u00a0nps\u00a0» si c'est bien un NPS",
-                          "en": "all {n} answers of column {header} lie between 1 and 5: these look like star ratings or "
-                                "a satisfaction score, not NPS answers (0 to 10). Name the column \"csat\" to import "
-                                "it as CSAT, or \"nps\" if it really is an NPS"},
+    "load.stars_as_nps": {
+        "fr": "les {n} réponses de la colonne {header} vont toutes de 1 à 5\u00a0: ce sont sans doute des étoiles ou "
+              "une note de satisfaction, pas un NPS (0 à 10). Nommez la colonne «\u00a0csat\u00a0» pour l'importer "
+              "comme CSAT, ou «\u00a0nps\u00a0» si c'est bien un NPS",
+        "en": "all {n} answers of column {header} lie between 1 and 5: these look like star ratings or a satisfaction "
+              "score, not NPS answers (0 to 10). Name the column \"csat\" to import it as CSAT, or \"nps\" if it "
+              "really is an NPS"},
     "load.nps_looks_like_stars": {"fr": "les {n} réponses NPS de la colonne {header} vont toutes de 1 à 5\u00a0: "
                                         "vérifiez qu'il ne s'agit pas d'étoiles (CSAT\u00a0: une colonne "
                                         "«\u00a0csat\u00a0»)",
-                                  "en": "all {n} NPS answers of column {header} lie between 1 and 5: check they are not "
-                                        "star ratings (CSAT: a \"csat\" column)"},
+                                  "en": "all {n} NPS answers of column {header} lie between 1 and 5: check they are "
+                                        "not star ratings (CSAT: a \"csat\" column)"},
     "load.not_integer": {"fr": "n'est pas un nombre entier de {low} à {high}",
                          "en": "is not a whole number from {low} to {high}"},
     "load.not_boolean": {"fr": "n'est pas une valeur oui/non (acceptées\u00a0: {accepted})",

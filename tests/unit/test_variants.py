@@ -329,7 +329,8 @@ def test_operational_channels_are_out_of_the_channel_sequences(db):
     from tests.unit.test_operational_channels import mark
 
     journeys(db, {
-        "a": [("2024-01-01", "web", "purchase"), ("2024-01-02", "carrier", "service"), ("2024-01-03", "web", "loyalty")],
+        "a": [("2024-01-01", "web", "purchase"), ("2024-01-02", "carrier", "service"),
+              ("2024-01-03", "web", "loyalty")],
         "b": [("2024-01-05", "carrier", "service")],
     })
     before = variants(db, by="channel")
