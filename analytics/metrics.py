@@ -207,9 +207,9 @@ class Scope:
           customer *reached* it), ``entry`` and ``furthest``, the lowest and the highest stage order observed.
 
         The windows, the reach clocks, the observed stages, the closed funnel and the time to the next stage all read
-        this table. A CASE inside ``min``/``max`` (about twice as fast on DuckDB as filtered aggregates); the derived
-        columns are expressions over the aggregates, so that every later query names them instead of repeating them.
-        On DuckDB a temporary table (a million rows at 1M customers, read by several queries)."""
+        this table. A CASE inside ``min``/``max`` (about twice as fast on DuckDB as filtered aggregates) for the only
+        aggregates, ``f`` and ``l``; the other columns are derived from them row by row. On DuckDB a temporary table
+        (a million rows at 1M customers, read by several queries)."""
         tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
         st = self._stages.select(stage_code="code", position="position")
         t = tp.join(st, tp.stage == st.stage_code)  # touchpoints_unwindowed's rows, without its channel columns
@@ -269,9 +269,9 @@ class Scope:
 
     @cached_property
     def window_ends(self):
-        """``wkey, bound`` per customer (``clocks``): the exclusive end of the customer's window."""
-        c = self.clocks
-        return c.select(wkey="ckey", bound="bound")
+        """``wkey, bound`` per customer (``facts``): the exclusive end of the customer's window."""
+        f = self.facts
+        return f.select(wkey="ckey", bound="bound")
 
     @cached_property
     def cohort(self):
@@ -524,6 +524,31 @@ class Scope:
         )
 
     @cached_property
+    def csat_expr(self):
+        """CSAT answers (1–5) per feedback stage and overall (``stage`` NULL): ``responses``, ``customers`` (distinct
+        respondents), ``satisfied`` (4–5), ``dissatisfied`` (1–2) and the per-customer sums ``stats.clustered_mean``
+        reads (``total``, ``sum_sq``, ``sum_cross``, ``sum_n_sq``). A customer is one cluster per stage, and one
+        overall."""
+        f = self.feedback
+        r = f.filter(f.csat.notnull())
+        r = r.select("stage", cid=r[self.key], score=r.csat.cast("float64"))
+
+        def level(*by):
+            per = r.group_by(*by, "cid").aggregate(n=r.count().cast("float64"), s=r.score.sum(),
+                                                   sat=r.count(where=r.score >= 4), dis=r.count(where=r.score <= 2))
+            out = (per.group_by(*by) if by else per).aggregate(
+                responses=per.n.sum(), customers=per.count(), satisfied=per.sat.sum(), dissatisfied=per.dis.sum(),
+                total=per.s.sum(), sum_sq=(per.s * per.s).sum(), sum_cross=(per.s * per.n).sum(),
+                sum_n_sq=(per.n * per.n).sum())
+            return out.select(stage=out.stage.cast("string") if by else ibis.null().cast("string"),  # nullable
+                              responses=out.responses.cast("int64"), customers=out.customers.cast("int64"),
+                              satisfied=out.satisfied.cast("int64"), dissatisfied=out.dissatisfied.cast("int64"),
+                              total=out.total.cast("float64"), sum_sq=out.sum_sq.cast("float64"),
+                              sum_cross=out.sum_cross.cast("float64"), sum_n_sq=out.sum_n_sq.cast("float64"))
+
+        return ibis.union(level("stage"), level(), distinct=False)
+
+    @cached_property
     def observed_expr(self):
         """Customers with a kept touchpoint at each stage: one row, ``n<i>`` per stage i (``clocks``)."""
         c = self.clocks
@@ -660,6 +685,30 @@ class Scope:
 
         by = {r["stage"]: r for r in rows}
         return {**block(total), "by_stage": [{"stage": s.code, **block(by.get(s.code))} for s in self.stages]}
+
+    def csat(self) -> dict:
+        """Overall CSAT (answers 1–5) with its customer-clustered 95 % interval (``stats.clustered_mean``) and the
+        satisfied (4–5) and dissatisfied (1–2) shares of the answers, and the same per stage of the model:
+        ``{"responses", "customers", "mean", "ci_low", "ci_high", "satisfied_share", "dissatisfied_share",
+        "by_stage"}``. A database without a ``csat`` column has no answers."""
+        def compute():
+            return _rows(self.csat_expr) if "csat" in self._feedback.columns else []
+
+        rows = self.cached("_csat_rows", compute)
+
+        def block(r: dict | None) -> dict:
+            if r is None or not r["responses"]:
+                return {"responses": 0, "customers": 0, "mean": None, "ci_low": None, "ci_high": None,
+                        "satisfied_share": None, "dissatisfied_share": None}
+            mean, low, high = stats.clustered_mean(r["responses"], r["customers"], r["total"], r["sum_sq"],
+                                                   r["sum_cross"], r["sum_n_sq"])
+            return {"responses": r["responses"], "customers": r["customers"], "mean": mean, "ci_low": low,
+                    "ci_high": high, "satisfied_share": stats.share(r["satisfied"], r["responses"]),
+                    "dissatisfied_share": stats.share(r["dissatisfied"], r["responses"])}
+
+        overall = next((r for r in rows if r["stage"] is None), None)
+        by = {r["stage"]: r for r in rows if r["stage"] is not None}
+        return {**block(overall), "by_stage": [{"stage": s.code, **block(by.get(s.code))} for s in self.stages]}
 
     def churn_basis(self) -> str:
         """``"dates"`` when windows are on, the data has churn dates and every churned customer of the cohort has one

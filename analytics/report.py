@@ -30,6 +30,7 @@ def scope_report(scope: Scope) -> dict:
         "conversion": conversion,
         "revenue": scope.revenue(),
         "nps": scope.nps(),
+        "csat": scope.csat(),
         "churn": scope.churn(),
         "channel_mix": scope.channel_mix(),
         "transitions": scope.transitions(),

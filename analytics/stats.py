@@ -82,6 +82,26 @@ def nps_difference_test(promoters_a: int, detractors_a: int, n_a: int,
     return {"diff": diff, "z": z, "p_value": math.erfc(abs(z) / math.sqrt(2))}
 
 
+def clustered_mean(responses: int, customers: int, total: float, sum_sq: float, sum_cross: float,
+                   sum_n_sq: float, low: float = 1.0, high: float = 5.0,
+                   z: float = 1.959963984540054) -> tuple[float | None, float | None, float | None]:
+    """Mean of ``responses`` scores given by ``customers`` people, with a 95 % interval whose variance is clustered by
+    customer (CR1: a customer who answers ten times is one cluster, not ten independent answers).
+
+    From per-customer sums — Sᵢ the sum of customer i's scores, nᵢ their answers — ``total`` = ΣSᵢ, ``sum_sq`` =
+    ΣSᵢ², ``sum_cross`` = ΣSᵢnᵢ, ``sum_n_sq`` = Σnᵢ²: mean m = ΣSᵢ / N, V = G/(G−1) · Σ(Sᵢ − nᵢm)² / N² (G customers,
+    N responses), interval m ± z√V clipped to [``low``, ``high``]. One answer each: the usual s²/N with s² on N − 1.
+    ``(None, None, None)`` without responses; no interval with one customer."""
+    if not responses:
+        return None, None, None
+    mean = total / responses
+    if customers < 2:
+        return mean, None, None
+    residual = max(sum_sq - 2 * mean * sum_cross + mean * mean * sum_n_sq, 0.0)
+    margin = z * math.sqrt(customers / (customers - 1) * residual) / responses
+    return mean, max(low, mean - margin), min(high, mean + margin)
+
+
 def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:
     """Wilson score interval of the proportion ``k / n`` (95 % by default), clipped to [0, 1].
 

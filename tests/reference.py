@@ -14,7 +14,8 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
                      as_of_day: date | None = None, observed_for_ranking: float = 0.8):
     """stages: codes in order. customers: {id: {"persona", "segment", "region", "churned", "churn_date" (optional)}}.
     touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
-    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response)}].
+    feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response), "csat" (optional;
+    None = no answer)}].
     operational: codes of the channels that are not journey channels (the channel mix and the transitions
     read only the other channels' touchpoints, in journey order).
 
@@ -161,6 +162,30 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
     overall = nps_of([f["nps"] for f in fb])
     overall["by_stage"] = [{"stage": s, **nps_of([f["nps"] for f in fb if f["stage"] == s])} for s in stages]
 
+    def csat_of(answers):  # [(customer, score)]: the mean per answer, the variance clustered by customer (CR1)
+        if not answers:
+            return {"responses": 0, "customers": 0, "mean": None, "ci_low": None, "ci_high": None,
+                    "satisfied_share": None, "dissatisfied_share": None}
+        k = len(answers)
+        mean = sum(score for _, score in answers) / k
+        residuals = defaultdict(float)
+        for who, score in answers:
+            residuals[who] += score - mean
+        g = len(residuals)
+        low = high = None
+        if g >= 2:
+            margin = 1.959963984540054 * math.sqrt(g / (g - 1) * sum(e * e for e in residuals.values())) / k
+            low, high = max(1.0, mean - margin), min(5.0, mean + margin)
+        return {"responses": k, "customers": g, "mean": mean, "ci_low": low, "ci_high": high,
+                "satisfied_share": sum(1 for _, s in answers if s >= 4) / k,
+                "dissatisfied_share": sum(1 for _, s in answers if s <= 2) / k}
+
+    sat = [f for f in feedback if f.get("csat") is not None and until_as_of(f) and customer_ok(f["customer"])
+           and row_ok(f) and (bound.get(f["customer"]) is None or f["ts"] < bound[f["customer"]])]
+    csat = csat_of([(f["customer"], f["csat"]) for f in sat])
+    csat["by_stage"] = [{"stage": s, **csat_of([(f["customer"], f["csat"]) for f in sat if f["stage"] == s])}
+                        for s in stages]
+
     def churn_rate(ids):
         known = [customers.get(c, {}).get("churned") for c in ids]
         known = [k for k in known if k is not None]
@@ -201,6 +226,7 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
                        "in_progress": conv["in_progress"]},
         "revenue": float(sum((t["revenue"] or Decimal(0) for _, t in kept), Decimal(0))),
         "nps": overall,
+        "csat": csat,
         "churn": {**churn, "by_stage": [{"stage": s, "customers": len(by_furthest[pos[s]]),
                                           "churn_rate": churn_rate(by_furthest[pos[s]])} for s in stages]},
         "channel_mix": {k: mix[k] for k in ("mono", "multi", "cross")},

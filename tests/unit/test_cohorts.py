@@ -54,7 +54,11 @@ def lead_funnel():
     feedback += [fb("o00", "2024-02-20 09:00", "purchase", nps=9, channel="sales_team"),
                  fb("o01", "2024-01-05 09:00", "awareness", nps=4, channel="organic_search"),
                  fb("p00", "2024-02-03 09:00", "purchase", nps=10),  # survey without a channel
-                 fb("zz", "2024-01-10 09:00", "awareness", nps=0)]  # a respondent with no touchpoint
+                 fb("zz", "2024-01-10 09:00", "awareness", nps=0),  # a respondent with no touchpoint
+                 # star ratings: p01 answers twice (one customer, one cluster), one row has only a CSAT
+                 fb("p01", "2024-02-03 09:00", "purchase", csat=5), fb("p01", "2024-02-04 09:00", "purchase", csat=4),
+                 fb("p02", "2024-02-04 09:00", "purchase", nps=6, csat=1), fb("o00", "2024-02-21 09:00", "service",
+                                                                            csat=3)]
     return customers, touchpoints, feedback
 
 
@@ -67,7 +71,7 @@ def leads(db):
     rows = [{"customer": t["customer_id"], "ts": t["timestamp"], "channel": t["channel"], "stage": t["stage"],
              "revenue": t["revenue"]} for t in touchpoints]
     answers = [{"customer": f["customer_id"], "ts": f["timestamp"], "stage": f["stage"], "channel": f["channel"],
-                "nps": f["nps"]} for f in feedback]
+                "nps": f["nps"], "csat": f["csat"]} for f in feedback]
     return db, (plain, rows, answers)
 
 
@@ -111,7 +115,26 @@ def test_feedback_follows_the_cohort(leads):
     assert (nps["responses"], nps["nps"]) == (3, 100 * (2 - 1) / 3)
     lens = report(db, Filters(channels=("organic_search",), channel_mode="only"))["nps"]
     assert (lens["responses"], lens["nps"]) == (1, -100.0)  # o01's 4 alone
-    assert report(db, Filters())["nps"]["responses"] == 4  # no filter at all: every response, zz's too
+    assert report(db, Filters())["nps"]["responses"] == 5  # no filter at all: every response, zz's too (and p02's)
+
+
+def test_csat_by_hand_with_a_customer_answering_twice(leads):
+    db, _ = leads
+    csat = report(db, Filters())["csat"]
+    # p01 gives 5 then 4, p02 1, o00 3: the mean per answer, the interval clustered by customer (residual sums
+    # per customer: p01 1.75 + 0.75, p02 −2.25, o00 −0.25; V = 3/2 × 11.375 / 4²)
+    margin = 1.959963984540054 * (3 / 2 * 11.375) ** 0.5 / 4
+    assert {k: v for k, v in csat.items() if k != "by_stage"} == {
+        "responses": 4, "customers": 3, "mean": 3.25, "ci_low": pytest.approx(3.25 - margin), "ci_high": 5.0,
+        "satisfied_share": 0.5, "dissatisfied_share": 0.25}
+    by = {r["stage"]: r for r in csat["by_stage"]}
+    assert (by["purchase"]["responses"], by["purchase"]["customers"]) == (3, 2)
+    assert by["purchase"]["mean"] == pytest.approx(10 / 3) and by["service"]["mean"] == 3.0
+    assert by["service"]["ci_low"] is None  # one customer: no interval
+    assert by["awareness"] == {"stage": "awareness", "responses": 0, "customers": 0, "mean": None, "ci_low": None,
+                               "ci_high": None, "satisfied_share": None, "dissatisfied_share": None}
+    organic = report(db, Filters(channels=("organic_search",)))["csat"]
+    assert (organic["responses"], organic["mean"]) == (1, 3.0)  # o00's: the paid leads are not in the cohort
 
 
 CHOSEN = [  # (no filter at all: the random journeys of test_metrics.py)

@@ -53,6 +53,11 @@ def plain(value):
     return value is None or type(value) in (int, float, str)
 
 
+def csat_block(responses, customers, mean, satisfied, dissatisfied):
+    return {"responses": responses, "customers": customers, "mean": mean, "ci_low": None, "ci_high": None,
+            "satisfied_share": satisfied, "dissatisfied_share": dissatisfied}
+
+
 def nps_block(promoters, detractors, n):
     score, low, high = nps_with_interval(promoters, detractors, n)
     return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
@@ -94,6 +99,10 @@ EXPECTED = {
         {"stage": "loyalty", **nps_block(0, 0, 0)},
         {"stage": "advocacy", **nps_block(0, 0, 0)},
     ]},
+    # c1's one CSAT answer (4, at service): one customer, no interval
+    "csat": {**csat_block(1, 1, 4.0, 1.0, 0.0), "by_stage": [
+        {"stage": s, **(csat_block(1, 1, 4.0, 1.0, 0.0) if s == "service" else csat_block(0, 0, None, None, None))}
+        for s in STAGES]},
     # c2 churned on 1 June 2024 (a date: churn is counted from the conversion), after as_of: nobody churned yet
     "churn": {"rate": 0.0, "basis": "dates", "by_stage": [
         {"stage": "awareness", "customers": 0, "churn_rate": None},
@@ -131,7 +140,7 @@ def test_report_of_the_example(db):
     got = report(db)
     assert got == EXPECTED
     assert list(got) == ["as_of", "window_days", "cohort", "customers", "funnel", "conversion", "revenue", "nps",
-                         "churn", "channel_mix", "transitions", "weakest_step", "time_to_next_stage"]
+                         "csat", "churn", "channel_mix", "transitions", "weakest_step", "time_to_next_stage"]
     assert plain(got)
     assert json.loads(json.dumps(got)) == got
 

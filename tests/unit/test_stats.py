@@ -76,3 +76,23 @@ def test_report_path_does_not_import_scipy():
     code = "import sys, analytics.report, analytics.__main__; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_clustered_mean_by_hand():
+    from analytics.stats import clustered_mean
+
+    assert clustered_mean(0, 0, 0, 0, 0, 0) == (None, None, None)
+    assert clustered_mean(2, 1, 9, 81, 18, 4) == (4.5, None, None)  # one customer: no interval
+    # one answer each (2, 3, 4): the usual interval, s² = 1 on N − 1 = 2, s²/N = 1/3
+    mean, low, high = clustered_mean(3, 3, 9, 29, 9, 3)
+    assert mean == 3.0 and low == pytest.approx(3 - 1.959963984540054 * (1 / 3) ** 0.5) and high == pytest.approx(
+        3 + 1.959963984540054 * (1 / 3) ** 0.5)
+    assert clustered_mean(3, 3, 9, 35, 9, 3)[1] == 1.0  # (1, 3, 5): the bound stops at the scale's end
+    # a customer answering 5 five times and two answering 1: the repeats do not narrow the interval as five people
+    # would (clusters: residuals 5 × (5 − 27/7) = 40/7 and 2 × (1 − 27/7), 3 clusters)
+    mean, low, high = clustered_mean(7, 3, 27, 25 * 25 + 1 + 1, 25 * 5 + 1 + 1, 25 + 1 + 1)
+    residuals = [5 * (5 - 27 / 7), 1 - 27 / 7, 1 - 27 / 7]
+    margin = 1.959963984540054 * (3 / 2 * sum(e * e for e in residuals)) ** 0.5 / 7
+    assert mean == pytest.approx(27 / 7) and low == pytest.approx(max(1, 27 / 7 - margin)) and high == 5.0
+    naive = 1.959963984540054 * ((sum((x - 27 / 7) ** 2 for x in [5] * 5 + [1, 1]) / 6) / 7) ** 0.5
+    assert margin > naive
