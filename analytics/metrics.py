@@ -49,7 +49,7 @@ from analytics.survival import survival_table
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
-    "nps", "revenue", "scope_for", "stage_infos", "transitions",
+    "least_of", "nps", "revenue", "scope_for", "stage_infos", "transitions",
 ]
 
 MIXES = ("mono", "multi", "cross")
@@ -81,6 +81,11 @@ def _drop_quietly(con, name: str) -> None:
         con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
     except Exception:  # noqa: BLE001 - the connection may be closed already: its temp tables went with it
         pass
+
+
+def least_of(values: list):
+    """The smallest non-null of one or more Ibis values (NULL when all are)."""
+    return values[0] if len(values) == 1 else ibis.least(*values)
 
 
 def _rows(expr) -> list[dict]:
@@ -130,12 +135,17 @@ class Scope:
         return "customer_no" if all("customer_no" in t.columns for t in tables) else "customer_id"
 
     @cached_property
+    def _staged(self):
+        """The cohort's touchpoints seen through the lenses, with a stage of the model and its order (``position``)."""
+        tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
+        st = self._stages.select(stage_code="code", position="position")
+        return tp.join(st, tp.stage == st.stage_code)
+
+    @cached_property
     def touchpoints_unwindowed(self):
         """The cohort's touchpoints seen through the lenses, before each customer's window cuts them (an expression:
         the windows' ends are computed from it)."""
-        tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
-        st = self._stages.select(stage_code="code", position="position")
-        joined = tp.join(st, tp.stage == st.stage_code)
+        joined = self._staged
         joined = joined.join(self.channel_numbers, joined.channel == self.channel_numbers.code)
         return joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
                              ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op)
@@ -210,25 +220,19 @@ class Scope:
         this table. A CASE inside ``min``/``max`` (about twice as fast on DuckDB as filtered aggregates) for the only
         aggregates, ``f`` and ``l``; the other columns are derived from them row by row. On DuckDB a temporary table
         (a million rows at 1M customers, read by several queries)."""
-        tp = apply_filters(self._touchpoints, self.filters, self._customers, keys=self.cohort)
-        st = self._stages.select(stage_code="code", position="position")
-        t = tp.join(st, tp.stage == st.stage_code)  # touchpoints_unwindowed's rows, without its channel columns
+        t = self._staged  # touchpoints_unwindowed's rows, without its channel columns
         t = t.select(ckey=t[self.key], position=t.position, timestamp=t.timestamp)
         stages, m = self.stages, len(self.stages)
         none = ibis.null().cast(t.timestamp.type().copy(nullable=True))
         conversion = self.conversion_stage
-
-        def least(values):
-            return values[0] if len(values) == 1 else ibis.least(*values)
-
         per = t.group_by("ckey").aggregate(
             **{f"f{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).min() for i, s in enumerate(stages)},
             **{f"l{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).max() for i, s in enumerate(stages)},
         ).view()
         ci = stages.index(conversion) if conversion is not None else m
-        per = per.mutate(t0=least([per[f"f{i}"] for i in range(m)]),
-                         tc=least([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
-                         **{f"g{i}": least([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}).view()
+        per = per.mutate(t0=least_of([per[f"f{i}"] for i in range(m)]),
+                         tc=least_of([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
+                         **{f"g{i}": least_of([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}).view()
         # each step below names the previous one's columns (``view``: Ibis would otherwise inline the expressions into
         # one another, and the SQL of a query reading this table would grow with the square of the stages)
         if self.window is None:
@@ -363,8 +367,8 @@ class Scope:
     def furthest(self):
         """One row per customer: ``ckey`` and ``furthest``, the highest stage order among their kept touchpoints —
         a plain maximum, no journey order (the funnel, the irritants and the journey map share it)."""
-        c = self.clocks
-        return c.select("ckey", "furthest")
+        f = self.facts
+        return f.select("ckey", "furthest")
 
     @cached_property
     def ordered(self):
@@ -550,8 +554,8 @@ class Scope:
 
     @cached_property
     def observed_expr(self):
-        """Customers with a kept touchpoint at each stage: one row, ``n<i>`` per stage i (``clocks``)."""
-        c = self.clocks
+        """Customers with a kept touchpoint at each stage: one row, ``n<i>`` per stage i (``facts``)."""
+        c = self.facts
         return c.aggregate(**{f"n{i}": c.count(where=c[f"w{i}"].notnull()) for i in range(len(self.stages))})
 
     @cached_property
@@ -650,7 +654,7 @@ class Scope:
         observed on these channels"). Following whole journeys, nobody at the conversion stage is a true 0 %."""
         stage = self.conversion_stage
         reached = self._reached(stage.position) if stage else 0
-        lens = self.filters.channel_mode == "only" and bool(self.filters.channels)
+        lens = self.filters.channel_lens
         seen = stage is not None and (not lens or self.observed()[self.stages.index(stage)] > 0)
         est = self.conversion_estimate()
         return {"stage": stage.code if stage else None, "customers": reached,

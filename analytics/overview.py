@@ -374,7 +374,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     for start in sorted(buckets):
         b = buckets[start]
         k = _kpi(_CountsScope(scope.stages, b["summary"], b["nps"], float(b["revenue"]),
-                              channel_lens=scope.filters.channel_mode == "only" and bool(scope.filters.channels)))
+                              channel_lens=scope.filters.channel_lens))
         rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:9]},
                      "partial": last is not None and start <= last.date() < _NEXT[grain](start),
                      "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["responses"] >= stats.MIN_N})

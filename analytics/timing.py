@@ -25,7 +25,7 @@ import ibis
 
 from analytics import stats
 from analytics.filters import Filters
-from analytics.metrics import Scope, _rows, scope_for
+from analytics.metrics import Scope, _rows, least_of, scope_for
 
 if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
     import pandas as pd
@@ -51,10 +51,6 @@ def _clocks(scope: Scope):
     f = scope.facts
     m = len(stages)
     none = ibis.null().cast(f.f0.type().copy(nullable=True))
-
-    def least(values):
-        return values[0] if len(values) == 1 else ibis.least(*values)
-
     ends, unsure = {}, ibis.literal(False)
     for i in range(m - 1):
         start = f[f"f{i}"]
@@ -63,7 +59,7 @@ def _clocks(scope: Scope):
             first, last = f[f"f{j}"], f[f"l{j}"]
             candidates.append(ibis.ifelse(first >= start, first, none))
             unsure = unsure | ((first < start) & (last >= start)).fill_null(False)
-        ends[f"e{i}"] = least(candidates)
+        ends[f"e{i}"] = least_of(candidates)
     per = f.select("ckey", unsure=unsure, **{f"s{i}": f[f"f{i}"] for i in range(m - 1)}, **ends)
     sure = per.filter(~per.unsure).drop("unsure")
 
