@@ -14,9 +14,9 @@ censored at ``t`` are still at risk at ``t`` (events come before censorings at e
 import math
 
 __all__ = [
-    "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "kaplan_meier", "km_quantiles", "km_reach",
-    "nps_difference_test", "nps_with_interval", "reach_difference_test", "reach_product", "relative_risk", "share",
-    "welch_t_test", "wilson_interval",
+    "CELL_SUMS", "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "clustered_cell_test", "clustered_mean",
+    "kaplan_meier", "km_quantiles", "km_reach", "nps_difference_test", "nps_with_interval", "reach_difference_test",
+    "reach_product", "relative_risk", "share", "welch_t_test", "wilson_interval",
 ]
 
 MIN_N = 30
@@ -100,6 +100,54 @@ def clustered_mean(responses: int, customers: int, total: float, sum_sq: float, 
     residual = max(sum_sq - 2 * mean * sum_cross + mean * mean * sum_n_sq, 0.0)
     margin = z * math.sqrt(customers / (customers - 1) * residual) / responses
     return mean, max(low, mean - margin), min(high, mean + margin)
+
+
+CELL_SUMS = ("s1s1", "s1m1", "m1m1", "s1t", "s1m", "m1t", "m1m", "tt", "tm", "mm")
+"""The sums over a cell's respondents that ``clustered_cell_test`` reads (see there)."""
+
+
+def clustered_cell_test(cell: dict, everyone: dict, scale: float = 1.0) -> dict:
+    """Whether a cell's answers differ from every other answer, with customers as the unit: the coefficient of a
+    regression of the score y on the indicator "in the cell", with a variance clustered by customer (CR1, as
+    Stata's ``regress …, vce(cluster customer)``: G/(G − 1) · (N − 1)/(N − 2)), two-sided normal p-value. A
+    customer who answers ten times is one cluster, not ten independent answers; one answer each gives the
+    two-sample z-test with unequal variances, up to the small-sample factor.
+
+    The estimate is ȳ₁ − ȳ₀ (cell − rest, times ``scale``), its variance κ Σ_c (a_c/n₁ − b_c/n₀)², with a_c = S₁c −
+    m₁c ȳ₁ and b_c = S₀c − m₀c ȳ₀ for customer c's sum S and count m of answers in the cell (1) and outside it (0).
+    It is read from sums the database computes (no row comes back): ``everyone`` = ``{"n", "s", "g", "tt", "tm",
+    "mm"}`` — answers, Σy, customers, and over customers ΣT², ΣTM, ΣM² with T, M their sum and count of answers;
+    ``cell`` = ``{"n", "s", "g"}`` (answers, Σy, customers) and over the cell's customers ``CELL_SUMS``: ΣS₁²,
+    ΣS₁m₁, Σm₁², ΣS₁T, ΣS₁M, Σm₁T, Σm₁M, ΣT², ΣTM, ΣM².
+
+    ``{"diff", "z", "p_value"}``: all ``None`` when the cell has fewer than 2 customers (its spread is unknown), the
+    rest fewer than 2 answers, or there are fewer than 3 customers in all;
+    with no spread at all, ``z`` ``None`` and ``p_value`` 1.0 for equal means, 0.0 for different ones."""
+    n1, n = cell["n"], everyone["n"]
+    n0, g = n - n1, everyone["g"]
+    if cell["g"] < 2 or n0 < 2 or g < 3:
+        return {"diff": None, "z": None, "p_value": None}
+    y1, y0 = cell["s"] / n1, (everyone["s"] - cell["s"]) / n0
+    c = cell
+    # the cell's customers' answers outside it: S0 = T - S1, m0 = M - m1
+    s0s0 = c["tt"] - 2 * c["s1t"] + c["s1s1"]
+    s0m0 = c["tm"] - c["s1m"] - c["m1t"] + c["s1m1"]
+    m0m0 = c["mm"] - 2 * c["m1m"] + c["m1m1"]
+    # … and every other customer's, all outside the cell
+    s0s0 += everyone["tt"] - c["tt"]
+    s0m0 += everyone["tm"] - c["tm"]
+    m0m0 += everyone["mm"] - c["mm"]
+    aa = c["s1s1"] - 2 * y1 * c["s1m1"] + y1 * y1 * c["m1m1"]
+    bb = s0s0 - 2 * y0 * s0m0 + y0 * y0 * m0m0
+    ab = ((c["s1t"] - c["s1s1"]) - y0 * (c["s1m"] - c["s1m1"]) - y1 * (c["m1t"] - c["s1m1"])
+          + y1 * y0 * (c["m1m"] - c["m1m1"]))
+    kappa = g / (g - 1) * (n - 1) / (n - 2)
+    var = kappa * (aa / (n1 * n1) - 2 * ab / (n1 * n0) + bb / (n0 * n0))
+    diff = scale * (y1 - y0)
+    if var <= 1e-12 * max(1.0, y1 * y1, y0 * y0) / n:  # no spread (up to rounding)
+        return {"diff": diff, "z": None, "p_value": 1.0 if abs(y1 - y0) < 1e-12 else 0.0}
+    z = (y1 - y0) / math.sqrt(var)
+    return {"diff": diff, "z": z, "p_value": math.erfc(abs(z) / math.sqrt(2))}
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:

@@ -96,3 +96,100 @@ def test_clustered_mean_by_hand():
     assert mean == pytest.approx(27 / 7) and low == pytest.approx(max(1, 27 / 7 - margin)) and high == 5.0
     naive = 1.959963984540054 * ((sum((x - 27 / 7) ** 2 for x in [5] * 5 + [1, 1]) / 6) / 7) ** 0.5
     assert margin > naive
+
+
+def _cell_sums(answers, in_cell):
+    """The sums ``clustered_cell_test`` reads, from raw (customer, y) answers and a parallel list of booleans."""
+    totals, cell = {}, {}
+    for (cid, y), inside in zip(answers, in_cell, strict=True):
+        t, m = totals.get(cid, (0.0, 0))
+        totals[cid] = (t + y, m + 1)
+        if inside:
+            s, k = cell.get(cid, (0.0, 0))
+            cell[cid] = (s + y, k + 1)
+    everyone = {"n": len(answers), "s": sum(y for _, y in answers), "g": len(totals),
+                "tt": sum(t * t for t, _ in totals.values()), "tm": sum(t * m for t, m in totals.values()),
+                "mm": sum(m * m for _, m in totals.values())}
+    sums = {"n": sum(k for _, k in cell.values()), "s": sum(s for s, _ in cell.values()), "g": len(cell)}
+    pairs = [(s, k, *totals[cid]) for cid, (s, k) in cell.items()]
+    sums.update(s1s1=sum(s * s for s, k, t, m in pairs), s1m1=sum(s * k for s, k, t, m in pairs),
+                m1m1=sum(k * k for s, k, t, m in pairs), s1t=sum(s * t for s, k, t, m in pairs),
+                s1m=sum(s * m for s, k, t, m in pairs), m1t=sum(k * t for s, k, t, m in pairs),
+                m1m=sum(k * m for s, k, t, m in pairs), tt=sum(t * t for s, k, t, m in pairs),
+                tm=sum(t * m for s, k, t, m in pairs), mm=sum(m * m for s, k, t, m in pairs))
+    return sums, everyone
+
+
+def _sandwich(answers, in_cell):
+    """The CR1 cluster-robust variance of the slope of y on [1, in_cell], written as the textbook sandwich
+    (X'X)⁻¹ (Σ_c X_c' u_c u_c' X_c) (X'X)⁻¹ · G/(G−1) · (N−1)/(N−2): an independent reading."""
+    import numpy as np
+
+    x = np.array([[1.0, float(g)] for g in in_cell])
+    y = np.array([v for _, v in answers], dtype=float)
+    beta = np.linalg.solve(x.T @ x, x.T @ y)
+    u = y - x @ beta
+    bread = np.linalg.inv(x.T @ x)
+    meat = np.zeros((2, 2))
+    ids = [c for c, _ in answers]
+    for cid in set(ids):
+        rows = [i for i, c in enumerate(ids) if c == cid]
+        score = x[rows].T @ u[rows]
+        meat += np.outer(score, score)
+    g, n = len(set(ids)), len(answers)
+    v = bread @ meat @ bread * g / (g - 1) * (n - 1) / (n - 2)
+    return beta[1], v[1, 1]
+
+
+def test_clustered_cell_test_equals_the_sandwich():
+    from analytics.stats import clustered_cell_test
+
+    # c1 answers three times (twice in the cell), c2 in the cell and outside, the others once
+    answers = [("c1", 1), ("c1", 1), ("c1", 0), ("c2", 1), ("c2", 0), ("c3", 0), ("c4", 1), ("c5", 0), ("c6", 0),
+               ("c7", 0), ("c3", 1)]
+    in_cell = [True, True, False, True, False, True, True, False, False, False, False]
+    slope, var = _sandwich(answers, in_cell)
+    got = clustered_cell_test(*_cell_sums(answers, in_cell), scale=100)
+    assert got["diff"] == pytest.approx(100 * slope)
+    assert got["z"] == pytest.approx(slope / math.sqrt(var))
+    assert got["p_value"] == pytest.approx(math.erfc(abs(slope / math.sqrt(var)) / math.sqrt(2)))
+    # NPS scores (+1 / 0 / −1), one answer each: the Welch z-test up to the factor N / (N − 2)
+    answers = [(f"c{i}", y) for i, y in enumerate([1, 1, -1, 0, 1, -1, -1, 0, 1, 1])]
+    in_cell = [i < 4 for i in range(10)]
+    slope, var = _sandwich(answers, in_cell)
+    got = clustered_cell_test(*_cell_sums(answers, in_cell))
+    assert got["z"] == pytest.approx(slope / math.sqrt(var))
+    from analytics.stats import nps_difference_test
+
+    welch = nps_difference_test(2, 1, 4, 3, 2, 6)
+    assert got["z"] == pytest.approx(welch["z"] * math.sqrt(8 / 10))
+
+
+def test_clustered_cell_test_counts_customers_not_answers():
+    """Three customers answering ten times each look like thirty answers to a row-level test: clustered, the
+    evidence is three customers' worth."""
+    from analytics.stats import clustered_cell_test
+
+    rest = [(f"r{i}", 0) for i in range(60)] + [(f"r{i}", 1) for i in range(60, 80)]
+    cell = [(f"c{i}", 1) for i in range(2) for _ in range(10)] + [("c2", 0)] * 10
+    answers = cell + rest
+    in_cell = [True] * len(cell) + [False] * len(rest)
+    clustered = clustered_cell_test(*_cell_sums(answers, in_cell))
+    # the same answers from thirty different customers
+    spread = [(f"x{i}", y) for i, (_, y) in enumerate(cell)] + rest
+    independent = clustered_cell_test(*_cell_sums(spread, in_cell))
+    assert independent["p_value"] < 1e-4 < 0.05 < clustered["p_value"]
+    assert clustered["diff"] == pytest.approx(independent["diff"])
+
+
+def test_clustered_cell_test_edges():
+    from analytics.stats import clustered_cell_test
+
+    assert clustered_cell_test(*_cell_sums([("a", 1), ("b", 0)], [True, False]))["p_value"] is None  # 2 customers
+    one = _cell_sums([("a", 1), ("b", 0), ("c", 1), ("d", 0)], [True, False, False, False])
+    assert clustered_cell_test(*one)["p_value"] is None  # one customer in the cell: its spread is unknown
+    assert clustered_cell_test(*_cell_sums([("a", 1), ("b", 0), ("c", 0)], [True, True, True]))["p_value"] is None
+    same = clustered_cell_test(*_cell_sums([("a", 1), ("b", 1), ("c", 1), ("d", 1)], [True, True, False, False]))
+    assert same == {"diff": 0.0, "z": None, "p_value": 1.0}
+    apart = clustered_cell_test(*_cell_sums([("a", 1), ("b", 1), ("c", 0), ("d", 0)], [True, True, False, False]))
+    assert apart == {"diff": 1.0, "z": None, "p_value": 0.0}
