@@ -7,8 +7,8 @@ period; their whole journeys are followed. ``--channel-mode only`` and ``--perio
 those channels' rows, only the rows inside the period. Values match ignoring case and accents. ``--window``: how
 long each customer is followed (``all``: no window); ``--as-of``: the data as it stood at the end of that day.
 
-``python -m analytics irritants [--db URL] [filters] [--min-responses N]``: print the ranked irritants
-and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
+``python -m analytics irritants [--db URL] [filters] [--measure nps|csat] [--min-customers N]``: print the ranked
+irritants and points of delight (``analytics.irritants``) as a JSON list: irritants worst first, then neutral
 cells, then delights best first.
 
 ``python -m analytics export feedback|touchpoints|customers|funnel|irritants [--db URL] [filters] --out
@@ -85,16 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
                              "database's setting, 90 days unless changed)")
     common.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", dest="as_of",
                         help="read the data as it stood at the end of that day (default: its last touchpoint)")
+    common.add_argument("--measure", choices=("nps", "csat"),
+                        help="the satisfaction measure the irritants, the story and the deck read: nps (0-10) or csat "
+                             "(1-5) (default: the database's setting; auto: NPS when 30 or more customers gave one, "
+                             "else the measure more customers answered)")
     rep = sub.add_parser("report", parents=[common], help="print the journey report (JSON) for the given filters",
                          description="Print the journey report as JSON. Repeated options are OR-ed.")
     irr = sub.add_parser(
         "irritants", parents=[common], help="print the ranked irritants and points of delight (JSON)",
-        description="Print every stage x channel cell with enough NPS responses as JSON: irritants (significantly "
-                    "below the other responses, Benjamini-Hochberg q < 0.05) by score = customers x (overall NPS - "
-                    "cell NPS), worst first; then neutral cells; then delights, best first. Repeated options are "
-                    "OR-ed.")
-    irr.add_argument("--min-responses", type=int, default=None, metavar="N",
-                     help="least responses for a cell to be ranked (default: 30)")
+        description="Print every stage x channel cell where 30 or more customers answered, as JSON, on the chosen "
+                    "measure (--measure): irritants (significantly worse than the other responses, customers as the "
+                    "unit, Benjamini-Hochberg q < 0.05) by score = customers x points below the overall figure (NPS: "
+                    "overall NPS - cell NPS; CSAT: cell - overall dissatisfied share, in points), worst first; then "
+                    "neutral cells; then delights, best first. Repeated options are OR-ed.")
+    irr.add_argument("--min-customers", "--min-responses", type=int, default=None, metavar="N", dest="min_customers",
+                     help="least customers answering in a cell for it to be ranked (default: 30; --min-responses is "
+                          "the old name: customers, not answers, are counted)")
     exp = sub.add_parser(
         "export", parents=[common], help="write a table (CSV or XLSX) for the given filters",
         description="Write customers, touchpoints or feedback (the kept rows), the funnel or the ranked irritants to "
@@ -149,8 +155,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
     from analytics.report import scope_report
 
     sub = parser.subparsers[args.command]
-    if getattr(args, "min_responses", None) is not None and args.min_responses < 1:
-        sub.error(f"--min-responses must be at least 1, not {args.min_responses}")
+    if getattr(args, "min_customers", None) is not None and args.min_customers < 1:
+        sub.error(f"--min-customers must be at least 1, not {args.min_customers}")
     if args.start and args.end and args.start > args.end:
         sub.error(f"--start {args.start} is after --end {args.end}")
     try:
@@ -172,7 +178,7 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
             return 1
         filters = Filters(**_resolve(db, sub, args), start=args.start, end=args.end,
                           channel_mode=args.channel_mode, period_mode=args.period_mode, window=args.window,
-                          as_of=args.as_of)
+                          as_of=args.as_of, measure=args.measure)
         if args.command == "export":
             from analytics.exports import ExportError, export
 
@@ -191,8 +197,12 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
         if args.command == "irritants":
             from analytics import irritants, stats
 
-            min_n = args.min_responses if args.min_responses is not None else stats.MIN_N
+            min_n = args.min_customers if args.min_customers is not None else stats.MIN_N
             result = irritants.ranked_records(irritants.irritants(db, scope=scope, min_n=min_n))
+            absent = scope.measure_choice.absent
+            if absent:  # said, not hidden: the JSON's "measure" is the one shown
+                shown = scope.measure.upper()
+                print(f"No {absent.upper()} in this data; {shown} is shown.", file=sys.stderr)
         else:
             result = scope_report(scope)
     finally:

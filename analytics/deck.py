@@ -53,10 +53,11 @@ def render_chart(chart: tuple[str, tuple, dict]) -> bytes:
     return chart_image(spec, "png", scale=2)
 
 
-def definitions(tx: Texts) -> list[str]:
-    """The definitions a reader of the deck needs, from the same texts as the app's help."""
+def definitions(tx: Texts, measure: str = "nps") -> list[str]:
+    """The definitions a reader of the deck needs, from the same texts as the app's help (the irritants' priority
+    score on the satisfaction ``measure`` they were ranked on)."""
     keys = ("kpi.customers_help", "kpi.conversion_help", "kpi.nps_help", "kpi.churn_help", "kpi.cross_help",
-            "finding.weakest_definition", "channels.mix_definition", "irritants.formula",
+            "finding.weakest_definition", "channels.mix_definition", f"irritants.formula.{measure}",
             "satisfaction.detractor_definition", "deck.significance")
     labels = ("kpi.customers", "kpi.conversion", "kpi.nps", "kpi.churn", "kpi.cross", "finding.weakest_term", None,
               None, None, None)
@@ -161,7 +162,9 @@ def deck(views: Sequence[story.View], *, tx: Texts, subtitle: str, footer: str, 
 
     slide = prs.slides.add_slide(blank)
     _text(slide, MARGIN, Inches(0.3), inner, Inches(0.7), [tx.t("deck.definitions")], 30, bold=True, color=ACCENT)
-    _text(slide, MARGIN, Inches(1.1), inner, height - Inches(1.7), definitions(tx), 14, bullets=True)
+    ranked = next((v.table for v in views if v.key == "irritants" and v.table is not None), None)
+    measure = "csat" if ranked is not None and "measure" in ranked and (ranked["measure"] == "csat").any() else "nps"
+    _text(slide, MARGIN, Inches(1.1), inner, height - Inches(1.7), definitions(tx, measure), 14, bullets=True)
     _text(slide, MARGIN, height - Inches(0.5), inner, Inches(0.4), [footer], 11, color=MUTED)
 
     out = io.BytesIO()

@@ -35,6 +35,11 @@ Dimensions = make_dataclass("Dimensions", [
     # the database's windows (analytics.settings): said with the cohort (None: no window)
     ("window_days", int | None, field(default=90)),
     ("post_window_days", int, field(default=365)),
+    # customers who gave each satisfaction measure, in the whole database, and the measure setting
+    # (analytics.measures): the sidebar offers the choice when both are there
+    ("nps_respondents", int, field(default=0)),
+    ("csat_respondents", int, field(default=0)),
+    ("measure_setting", str, field(default="auto")),
 ], frozen=True)
 Dimensions.__module__ = __name__  # pickles (Streamlit's caches) find it here
 
@@ -53,9 +58,11 @@ def _day(value) -> date | None:
 
 def dimensions(db: dm.Database) -> Dimensions:
     """Small catalogue queries (distinct values of a few columns), not metrics."""
+    from analytics.measures import measure_respondents
     from analytics.settings import analysis_settings
 
     windows = analysis_settings(db)
+    answered = measure_respondents(db)
     with db.engine.connect() as conn:
         channels = tuple(ChannelInfo(*r) for r in conn.exec_driver_sql(
             "SELECT code, label, kind FROM channels ORDER BY code"))
@@ -64,7 +71,9 @@ def dimensions(db: dm.Database) -> Dimensions:
         first, last = conn.exec_driver_sql('SELECT min("timestamp"), max("timestamp") FROM touchpoints').one()
         return Dimensions(**{d.field: _distinct(conn, d.column) for d in DIMENSIONS if d.column},
                           channels=channels, stages=stages, first_day=_day(first), last_day=_day(last),
-                          window_days=windows.window_days, post_window_days=windows.post_window_days)
+                          window_days=windows.window_days, post_window_days=windows.post_window_days,
+                          nps_respondents=answered["nps"], csat_respondents=answered["csat"],
+                          measure_setting=windows.measure)
 
 
 @dataclass(frozen=True)

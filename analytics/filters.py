@@ -115,6 +115,8 @@ class _FiltersMethods:
             raise ValueError(f"window must be a number of days ≥ 1 or 'all', not {self.window!r}")
         if isinstance(self.as_of, datetime):
             object.__setattr__(self, "as_of", self.as_of.date())
+        if self.measure not in (None, "nps", "csat"):
+            raise ValueError(f"measure must be nps or csat, not {self.measure!r}")
 
     def values(self, d: Dimension) -> tuple[str, ...]:
         return getattr(self, d.field)
@@ -192,6 +194,7 @@ Filters = make_dataclass(
         ("period_mode", str, field(default="cohort")),
         ("window", int | str | None, field(default=None)),
         ("as_of", date | None, field(default=None)),
+        ("measure", str | None, field(default=None)),
     ],
     bases=(_FiltersMethods,), frozen=True,
 )
@@ -204,7 +207,9 @@ timestamp is in the window when ``start <= timestamp < end + 1 day``. One field 
 ``CHANNEL_MODES``, default ``used``) and ``period_mode`` (one of ``PERIOD_MODES``, default ``cohort``).
 ``window``: how long each customer is followed — ``None`` the database's setting (``analytics.settings``),
 ``"all"`` no window (plain shares at ``as_of``), or a number of days. ``as_of``: the last day the data is read
-up to (inclusive), ``None`` for the data's last moment.
+up to (inclusive), ``None`` for the data's last moment. ``measure``: the satisfaction measure asked for (``nps`` or
+``csat``; ``None``: the database's setting, see ``analytics.measures``) — not a filter: it chooses what the
+satisfaction views read, not whom.
 ``channel_mode="only", period_mode="activity", window="all"`` is the row filter of Parcours before cohorts.
 """
 

@@ -1,27 +1,37 @@
 """Irritants and points of delight: which stage × channel cells make customers unhappy, and which to fix first.
 
+Every figure reads the chosen satisfaction measure (``Scope.measure``, ``analytics.measures``): NPS (answers 0–10;
+*happy* = promoters 9–10, *unhappy* = detractors 0–6) or CSAT (answers 1–5; happy = satisfied 4–5, unhappy =
+dissatisfied 1–2). A *response* is a kept feedback row with an answer on that measure.
+
 A *cell* is a stage of the model × a channel, as recorded on the feedback row; feedback without a
-channel counts in its stage under "channel unknown" (``channel`` = ``None``). Only cells with at
-least ``MIN_N`` responses (kept feedback rows with an NPS score) are ranked.
+channel counts in its stage under "channel unknown" (``channel`` = ``None``). Customers, not answers, are the unit:
+only cells where at least ``MIN_N`` distinct customers answered (``respondents``) are ranked, and the test below
+counts a customer who answers many times once.
 
 For each cell:
 
 * ``customers`` — the customers it affects: those with a kept touchpoint at that stage on that
   channel, or a kept response there (for "channel unknown", the respondents only: which channel
   the others used is not known);
-* ``responses``, ``promoters``, ``detractors``, ``nps`` with its 95 % interval
-  (``stats.nps_with_interval``), ``gap`` = cell NPS − overall NPS (the report's NPS of every kept
-  response), ``detractor_share``;
+* ``respondents`` (distinct customers), ``responses``, ``happy``, ``unhappy``;
+* ``value`` with its 95 % interval ``ci_low``/``ci_high``: NPS (``stats.nps_with_interval``) or the mean CSAT per
+  answer with a customer-clustered interval (``stats.clustered_mean``); ``overall`` = the same over every kept
+  response (the report's); ``gap`` = value − overall; ``unhappy_share`` and ``overall_unhappy_share``;
+  ``nps``/``detractor_share`` (NPS) or ``mean_csat``/``dissatisfied_share`` (CSAT) repeat them under their own
+  names (NaN under the other measure);
 * ``drop_off`` — among the cell's customers who have kept touchpoints, the share whose furthest
   stage is this one (their journey stopped here); undefined (NaN) at the last stage of the model;
-* churn of the cell's *detractors* vs its other respondents: each respondent of the cell is classed
+* churn of the cell's *unhappy* respondents vs its other respondents: each respondent of the cell is classed
   by their latest response there; rates among those whose churn status is known;
-* ``p_value`` — the cell's NPS against all other kept responses (``stats.nps_difference_test``, a
-  two-sample z-test on the +1/0/−1 scores), ``q_value`` — Benjamini–Hochberg across the ranked cells;
-* ``kind`` — ``irritant`` when q < 0.05 and the cell's NPS is below the rest's, ``delight`` when
-  q < 0.05 and above, else ``neutral``: only significant cells are called irritants or delights;
-* ``score`` = customers × (overall NPS − cell NPS): customers affected times the NPS points the
-  cell lies below the overall score. Larger = a worse irritant; a delight's score is negative.
+* ``p_value`` — the cell against every other kept response (``stats.clustered_cell_test``: the regression of the
+  answer's score on "in the cell" with a variance clustered by customer; the score is +1/0/−1 for NPS, "dissatisfied"
+  1/0 for CSAT), ``q_value`` — Benjamini–Hochberg across the ranked cells;
+* ``kind`` — ``irritant`` when q < 0.05 and the cell is worse than the rest (lower NPS, more dissatisfied),
+  ``delight`` when q < 0.05 and better, else ``neutral``: only significant cells are called irritants or delights;
+* ``score`` = customers × the points the cell lies below the overall figure: NPS, customers × (overall NPS − cell
+  NPS); CSAT, customers × 100 × (cell dissatisfied share − overall dissatisfied share). Larger = a worse irritant; a
+  delight's score is negative.
 
 Ranking: irritants by score, worst first; then neutral cells by score; then delights, best
 first (most negative score first). Ties: responses, then stage order, then channel (unknown last).
@@ -33,7 +43,6 @@ import pandas as pd
 from analytics import stats
 from analytics.filters import Filters
 from analytics.metrics import Scope, _rows, scope_for
-from analytics.satisfaction import stage_channel_counts
 
 __all__ = ["COLUMNS", "KINDS", "SIGNIFICANCE", "cell_customers", "irritants", "overall_nps", "ranked_records"]
 
@@ -41,16 +50,19 @@ SIGNIFICANCE = 0.05
 KINDS = ("irritant", "neutral", "delight")
 
 COLUMNS = {
-    "rank": "int", "stage": "str", "position": "int", "channel": "str", "customers": "int", "responses": "int",
-    "promoters": "int", "detractors": "int", "nps": "float", "ci_low": "float", "ci_high": "float",
-    "overall_nps": "float", "gap": "float", "detractor_share": "float", "drop_off": "float",
-    "detractor_churn": "float", "detractor_churn_n": "int", "other_churn": "float", "other_churn_n": "int",
-    "p_value": "float", "q_value": "float", "kind": "str", "score": "float",
+    "rank": "int", "stage": "str", "position": "int", "channel": "str", "measure": "str", "customers": "int",
+    "respondents": "int", "responses": "int", "happy": "int", "unhappy": "int", "value": "float",
+    "ci_low": "float", "ci_high": "float", "overall": "float", "gap": "float", "unhappy_share": "float",
+    "overall_unhappy_share": "float", "nps": "float", "detractor_share": "float", "mean_csat": "float",
+    "dissatisfied_share": "float", "drop_off": "float", "unhappy_churn": "float", "unhappy_churn_n": "int",
+    "other_churn": "float", "other_churn_n": "int", "p_value": "float", "q_value": "float", "kind": "str",
+    "score": "float",
 }
 
-#: The fields of the command line's JSON, in order.
-CLI_FIELDS = ("stage", "channel", "customers", "responses", "nps", "ci_low", "ci_high", "detractor_share",
-              "p_value", "q_value", "kind", "score")
+#: The fields of the command line's JSON, in order: ``value`` is the measure's (NPS or mean CSAT), ``nps`` and
+#: ``detractor_share`` are null under CSAT, ``dissatisfied_share`` null under NPS.
+CLI_FIELDS = ("stage", "channel", "measure", "customers", "respondents", "responses", "value", "ci_low", "ci_high",
+              "nps", "detractor_share", "dissatisfied_share", "p_value", "q_value", "kind", "score")
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -83,7 +95,7 @@ def cell_customers(scope: Scope) -> list[dict]:
         touched = touched.select("ckey", "position", "chn", src=ibis.literal(1, "int8"))
         furthest = scope.furthest.select(fkey="ckey", furthest="furthest")
         f = scope.feedback
-        r = f.filter(f.nps.notnull())
+        r = f.filter(f[scope.measure].notnull())
         st = scope.db.ibis.table("stages").select(stage_code="code", stage_position="position")
         numbers = scope.channel_numbers
         r = r.join(st, r.stage == st.stage_code).left_join(numbers, r.channel == numbers.code)
@@ -107,28 +119,88 @@ def cell_customers(scope: Scope) -> list[dict]:
     return scope.cached("_cell_customers", compute)
 
 
+def _answers(scope: Scope):
+    """The kept responses on the scope's measure: ``cid``, ``stage``, ``channel``, ``timestamp``, ``id``, ``y`` (the
+    tested score: +1/0/−1 for NPS, 1 when dissatisfied for CSAT), ``happy``/``unhappy`` (1 or 0) and ``score`` (the
+    answer)."""
+    f = scope.feedback
+    m = scope.measure
+    r = f.filter(f[m].notnull())
+    score = r[m].cast("int64")
+    worst, best = (2, 4) if m == "csat" else (6, 9)
+    # CASE, not a boolean cast: PostgreSQL casts a boolean to integer but not to bigint
+    happy = ibis.ifelse(score >= best, 1, 0).cast("int64")
+    unhappy = ibis.ifelse(score <= worst, 1, 0).cast("int64")
+    y = unhappy if m == "csat" else happy - unhappy
+    return r.select(cid=r[scope.key], stage=r.stage, channel=r.channel, timestamp=r.timestamp, id=r.id, y=y,
+                    happy=happy, unhappy=unhappy, score=score)
+
+
+def _cell_sums(scope: Scope) -> tuple[list[dict], dict]:
+    """Per (feedback stage, channel) cell: ``respondents``, ``responses``, ``happy``, ``unhappy``, ``s`` (Σy), the
+    CSAT sums of ``stats.clustered_mean`` and the sums of ``stats.clustered_cell_test`` (``stats.CELL_SUMS``); and
+    the same test's sums over every response. Two small queries, nothing per customer comes back."""
+    def compute():
+        a = _answers(scope)
+        per = a.group_by("cid").aggregate(t=a.y.sum().cast("float64"), m=a.count().cast("float64"))
+        everyone = _rows(per.aggregate(n=per.m.sum(), s=per.t.sum(), g=per.count(), tt=(per.t * per.t).sum(),
+                                       tm=(per.t * per.m).sum(), mm=(per.m * per.m).sum()))[0]
+        cell = a.group_by("stage", "channel", "cid").aggregate(
+            s1=a.y.sum().cast("float64"), m1=a.count().cast("float64"), happy=a.happy.sum(), unhappy=a.unhappy.sum(),
+            c=a.score.sum().cast("float64"))
+        per = per.select(pid="cid", t="t", m="m")
+        j = cell.join(per, cell.cid == per.pid)
+        rows = _rows(j.group_by("stage", "channel").aggregate(
+            respondents=j.count(), responses=j.m1.sum(), happy=j.happy.sum(), unhappy=j.unhappy.sum(),
+            s=j.s1.sum(), total=j.c.sum(), c_sq=(j.c * j.c).sum(), c_cross=(j.c * j.m1).sum(),
+            s1s1=(j.s1 * j.s1).sum(), s1m1=(j.s1 * j.m1).sum(), m1m1=(j.m1 * j.m1).sum(), s1t=(j.s1 * j.t).sum(),
+            s1m=(j.s1 * j.m).sum(), m1t=(j.m1 * j.t).sum(), m1m=(j.m1 * j.m).sum(), tt=(j.t * j.t).sum(),
+            tm=(j.t * j.m).sum(), mm=(j.m * j.m).sum()))
+        for r in rows:
+            r["n"], r["g"] = int(r["responses"]), r["respondents"]
+            r["responses"] = r["n"]
+            r["happy"], r["unhappy"] = int(r["happy"]), int(r["unhappy"])
+        return rows, {k: (v or 0) for k, v in everyone.items()}
+    return scope.cached(f"_irritant_sums_{scope.measure}", compute)
+
+
 def _churn_rows(scope: Scope) -> list[dict]:
-    """Respondents per (stage, channel, detractor by their latest response there) whose churn status is
+    """Respondents per (stage, channel, unhappy by their latest response there) whose churn status is
     known, and how many of them churned."""
     def compute():
-        f = scope.feedback
-        r = f.filter(f.nps.notnull())
-        w = ibis.window(group_by=[r.customer_id, r.stage, r.channel], order_by=[r.timestamp.desc(), r.id.desc()])
-        latest = r.select("customer_id", "stage", "channel", "nps", rn=ibis.row_number().over(w))
+        r = _answers(scope)
+        w = ibis.window(group_by=[r.cid, r.stage, r.channel], order_by=[r.timestamp.desc(), r.id.desc()])
+        latest = r.select("cid", "stage", "channel", "unhappy", rn=ibis.row_number().over(w))
         latest = latest.filter(latest.rn == 0)
-        c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
+        c = scope.db.ibis.table("customers")
+        c = c.select(ck=c[scope.key], churned=c.churned)
         c = c.filter(c.churned.notnull())
-        x = latest.join(c, latest.customer_id == c.cid)
-        return _rows(x.group_by("stage", "channel", detractor=x.nps <= 6).aggregate(
+        x = latest.join(c, latest.cid == c.ck)
+        return _rows(x.group_by("stage", "channel", unhappy=x.unhappy == 1).aggregate(
             n=x.count(), churned=x.count(where=x.churned)))
-    return scope.cached("_irritants_churn", compute)
+    return scope.cached(f"_irritants_churn_{scope.measure}", compute)
 
 
 def overall_nps(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """The NPS every cell is compared with: all kept responses (the report's ``nps``, one small query).
-    ``{"responses", "nps", "ci_low", "ci_high"}``."""
+    """The figure every cell is compared with, on the scope's measure: all kept responses (the report's ``nps`` or
+    ``csat``, one small query). ``{"measure", "absent", "responses", "respondents", "value", "ci_low", "ci_high",
+    "unhappy_share"}`` (``absent``: the measure asked for that the data does not hold), and under NPS ``nps`` (=
+    ``value``)."""
     scope = scope_for(db, filters, scope)
-    return {k: v for k, v in scope.nps().items() if k != "by_stage"}
+    choice = scope.measure_choice
+    if choice.measure == "csat":
+        c = scope.csat()
+        return {"measure": "csat", "absent": choice.absent, "responses": c["responses"],
+                "respondents": c["customers"], "value": c["mean"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+                "unhappy_share": c["dissatisfied_share"], "nps": None}
+    n = scope.nps()
+    counts = scope.nps_counts()
+    f = scope.feedback
+    respondents = scope.cached("_nps_respondents", lambda: _rows(
+        f.aggregate(g=f[scope.key].nunique(where=f.nps.notnull())))[0]["g"])
+    return {"measure": "nps", "absent": choice.absent, "responses": n["responses"], "respondents": int(respondents),
+            "value": n["nps"], "ci_low": n["ci_low"], "ci_high": n["ci_high"],
+            "unhappy_share": stats.share(counts["detractors"], counts["n"]), "nps": n["nps"]}
 
 
 def _sort_key(row: dict) -> tuple:
@@ -140,21 +212,18 @@ def _sort_key(row: dict) -> tuple:
 
 def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
               min_n: int = stats.MIN_N) -> pd.DataFrame:
-    """Every stage × channel cell with at least ``min_n`` responses, ranked (see the module docstring).
+    """Every stage × channel cell where at least ``min_n`` customers answered, ranked (see the module docstring).
 
-    Columns: ``rank, stage, position, channel, customers, responses, promoters, detractors, nps, ci_low,
-    ci_high, overall_nps, gap, detractor_share, drop_off, detractor_churn, detractor_churn_n, other_churn,
-    other_churn_n, p_value, q_value, kind, score``; ``channel`` is ``None`` for "channel unknown"; rates
-    and statistics that are undefined are NaN. Three small queries (responses, customers per cell, churn).
+    Columns: ``COLUMNS``; ``channel`` is ``None`` for "channel unknown"; rates and statistics that are undefined
+    are NaN. Three small queries (answers per cell, customers per cell, churn), and the overall figure's.
     """
     scope = scope_for(db, filters, scope)
-    # every kept response (stages outside the model too), counted as the report counts them
-    totals = scope.nps_counts()
-    total_n, total_p, total_d = totals["n"], totals["promoters"], totals["detractors"]
-    overall = stats.nps_with_interval(total_p, total_d, total_n)[0]
+    measure = scope.measure
+    overall = overall_nps(db, scope=scope)
     position = {s.code: s.position for s in scope.stages}
     last = max(position.values(), default=None)
-    cells = [r for r in stage_channel_counts(scope) if r["stage"] in position and r["responses"] >= min_n]
+    sums, everyone = _cell_sums(scope)
+    cells = [r for r in sums if r["stage"] in position and r["respondents"] >= min_n]
     if not cells:
         return _frame([])
     code_of = {s.position: s.code for s in scope.stages}
@@ -162,34 +231,48 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
               if v["position"] in code_of}
     churn: dict[tuple, dict] = {}
     for c in _churn_rows(scope):
-        churn.setdefault(_cell_key(c["stage"], c["channel"]), {})[bool(c["detractor"])] = c
+        churn.setdefault(_cell_key(c["stage"], c["channel"]), {})[bool(c["unhappy"])] = c
 
     rows = []
     for c in cells:
         key = _cell_key(c["stage"], c["channel"])
-        n, p, d = c["responses"], c["promoters"], c["detractors"]
-        score_nps, low, high = stats.nps_with_interval(p, d, n)
-        test = stats.nps_difference_test(p, d, n, total_p - p, total_d - d, total_n - n)
+        n, happy, unhappy = c["responses"], c["happy"], c["unhappy"]
+        if measure == "csat":
+            value, low, high = stats.clustered_mean(n, c["respondents"], c["total"], c["c_sq"], c["c_cross"],
+                                                    c["m1m1"])
+            worse = 100 * ((stats.share(unhappy, n) or 0) - (overall["unhappy_share"] or 0))
+        else:
+            value, low, high = stats.nps_with_interval(happy, unhappy, n)
+            worse = overall["value"] - value
+        test = stats.clustered_cell_test(c, everyone)
         v = volume.get(key, {"customers": 0, "with_journey": 0, "stopped": 0})
         ch = churn.get(key, {})
-        det = ch.get(True, {"n": 0, "churned": 0})
+        unh = ch.get(True, {"n": 0, "churned": 0})
         oth = ch.get(False, {"n": 0, "churned": 0})
         pos = position[c["stage"]]
+        unhappy_share = stats.share(unhappy, n)
         rows.append({
-            "stage": c["stage"], "position": pos, "channel": c["channel"], "customers": v["customers"],
-            "responses": n, "promoters": p, "detractors": d, "nps": score_nps, "ci_low": low, "ci_high": high,
-            "overall_nps": overall, "gap": score_nps - overall, "detractor_share": stats.share(d, n),
+            "stage": c["stage"], "position": pos, "channel": c["channel"], "measure": measure,
+            "customers": v["customers"], "respondents": c["respondents"], "responses": n, "happy": happy,
+            "unhappy": unhappy, "value": value, "ci_low": low, "ci_high": high, "overall": overall["value"],
+            "gap": value - overall["value"], "unhappy_share": unhappy_share,
+            "overall_unhappy_share": overall["unhappy_share"],
+            "nps": value if measure == "nps" else None, "detractor_share": unhappy_share if measure == "nps" else None,
+            "mean_csat": value if measure == "csat" else None,
+            "dissatisfied_share": unhappy_share if measure == "csat" else None,
             "drop_off": stats.share(v["stopped"], v["with_journey"]) if pos != last else None,
-            "detractor_churn": stats.share(det["churned"], det["n"]), "detractor_churn_n": det["n"],
+            "unhappy_churn": stats.share(unh["churned"], unh["n"]), "unhappy_churn_n": unh["n"],
             "other_churn": stats.share(oth["churned"], oth["n"]), "other_churn_n": oth["n"],
             "p_value": test["p_value"], "diff_rest": test["diff"],
-            "score": v["customers"] * (overall - score_nps),
+            "score": v["customers"] * worse,
         })
     for row, q in zip(rows, stats.benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
         row["q_value"] = q
-        diff = row.pop("diff_rest")  # cell NPS − the other responses' NPS (None: nothing to compare with)
-        significant = q is not None and q < SIGNIFICANCE and diff is not None
-        row["kind"] = ("irritant" if diff < 0 else "delight" if diff > 0 else "neutral") if significant else "neutral"
+        diff = row.pop("diff_rest")  # the cell's score − the other responses' (None: nothing to compare with)
+        significant = q is not None and q < SIGNIFICANCE and diff is not None and diff != 0
+        # NPS: a lower score is worse; CSAT: the tested score is "dissatisfied", a higher one is worse
+        worse_than_rest = significant and (diff > 0 if measure == "csat" else diff < 0)
+        row["kind"] = "irritant" if worse_than_rest else "delight" if significant else "neutral"
     rows.sort(key=_sort_key)
     for i, row in enumerate(rows, start=1):
         row["rank"] = i

@@ -8,18 +8,21 @@
   stage = this one) and ``drop_off`` = stopped / customers (the share whose journey ends here; NaN at the last
   stage, where every journey ends, and at a stage not observed); ``churn_rate``
   among the customers who stopped there and whose churn status is known (``churn_n`` of them, Wilson
-  interval ``churn_ci_*``; the report's churn by stage); the emotion curve: ``responses``, ``nps``
-  with its 95 % interval and ``detractor_share`` of the responses recorded at that stage.
+  interval ``churn_ci_*``; the report's churn by stage); the emotion curve on the scope's ``measure``
+  (``analytics.measures``): ``responses`` recorded at that stage, ``respondents`` (distinct customers: the n that
+  gates the figure), ``value`` (NPS, or the mean CSAT) with its 95 % interval ``ci_low``/``ci_high`` and
+  ``unhappy_share`` (detractors, or dissatisfied 1–2); ``nps``/``detractor_share`` repeat them under NPS.
 * ``channels`` — per stage, the ``top`` journey channels (operational ones, a carrier or a survey e-mail, are
   left out, as from the channel mix) by customers with a kept touchpoint there on that channel; ``share`` = those
   customers / the customers reaching the stage (lane 1's number; a customer may use several channels, so shares can
   add up to more than 100 %, and one who skipped the stage used none there).
 * ``cells`` — per stage, the pain points (the stage × channel cells that ``analytics.irritants`` calls
-  irritants: enough responses, NPS significantly below the overall NPS; lowest first) and the points of delight
-  (those it calls delights, highest first), ``top_cells`` of each — only these, so that the map never shows as a
-  pain point what the Irritants page calls neutral — and one or two ``quotes``: the most frequent comments of the
-  cell's detractors (of its promoters for a delight), then the most recent, of 15 to 140 characters so that they
-  fit the map.
+  irritants on the scope's measure: enough customers, NPS significantly below the rest, or a dissatisfied share
+  significantly above it for CSAT; worst first) and the points of delight (those it calls delights, best first),
+  ``top_cells`` of each — only these, so that the map never shows as a pain point what the Irritants page calls
+  neutral — with ``measure`` and ``value`` (NPS or mean CSAT), and one or two ``quotes``: the most frequent comments
+  of the cell's unhappy respondents (detractors, or CSAT 1–2; the happy ones' for a delight), then the most recent,
+  of 15 to 140 characters so that they fit the map. The emotion lane reads NPS.
 
 All of it is aggregated by the database; the quotes are the only text that comes back, a few per cell.
 """
@@ -49,11 +52,12 @@ STAGE_COLUMNS = {
     "stopped": "int", "drop_off": "float",
     "churn_rate": "float", "churn_n": "int", "churn_ci_low": "float", "churn_ci_high": "float",
     "responses": "int", "nps": "float", "ci_low": "float", "ci_high": "float", "detractor_share": "float",
+    "measure": "str", "respondents": "int", "value": "float", "unhappy_share": "float",
 }
 CHANNEL_COLUMNS = {"stage": "str", "position": "int", "rank": "int", "channel": "str", "customers": "int",
                    "share": "float"}
 CELL_COLUMNS = {"stage": "str", "position": "int", "side": "str", "rank": "int", "channel": "str", "nps": "float",
-                "responses": "int", "kind": "str", "quotes": "list"}
+                "measure": "str", "value": "float", "responses": "int", "kind": "str", "quotes": "list"}
 
 
 def _number(value: float) -> float | None:
@@ -77,7 +81,9 @@ def _stage_facts(scope: Scope) -> list[dict]:
 
 def _stage_rows(scope: Scope) -> list[dict]:
     summary = _stage_facts(scope)
+    measure = scope.measure
     nps = {r["stage"]: r for r in nps_split_by_stage(scope.db, scope=scope).to_dict("records")}
+    csat = {r["stage"]: r for r in scope.csat()["by_stage"]} if measure == "csat" else {}
     last = scope.stages[-1].position if scope.stages else None
     rows = []
     for s, seen in zip(scope.stages, scope.observed(), strict=True):
@@ -88,13 +94,22 @@ def _stage_rows(scope: Scope) -> list[dict]:
         churned = sum(r["n"] for r in here if r["churned"] is True)
         low, high = stats.wilson_interval(churned, known)
         b = nps[s.code]
+        if measure == "csat":  # the emotion lane on the chosen measure: the mean CSAT, its interval, the dissatisfied
+            c = csat[s.code]
+            feeling = {"responses": c["responses"], "respondents": c["customers"], "value": c["mean"],
+                       "ci_low": c["ci_low"], "ci_high": c["ci_high"], "unhappy_share": c["dissatisfied_share"],
+                       "nps": None, "detractor_share": None}
+        else:
+            feeling = {"responses": b["responses"], "respondents": b["respondents"], "value": _number(b["nps"]),
+                       "ci_low": _number(b["ci_low"]), "ci_high": _number(b["ci_high"]),
+                       "unhappy_share": stats.share(b["detractors"], b["responses"]), "nps": _number(b["nps"]),
+                       "detractor_share": stats.share(b["detractors"], b["responses"])}
         rows.append({
             "stage": s.code, "position": s.position, "customers": reached, "observed_customers": seen,
             "observed": seen > 0, "stopped": stopped,
             "drop_off": stats.share(stopped, reached) if s.position != last and seen else None,
             "churn_rate": stats.share(churned, known), "churn_n": known, "churn_ci_low": low, "churn_ci_high": high,
-            "responses": b["responses"], "nps": _number(b["nps"]), "ci_low": _number(b["ci_low"]),
-            "ci_high": _number(b["ci_high"]), "detractor_share": stats.share(b["detractors"], b["responses"]),
+            "measure": measure, **feeling,
         })
     return rows
 
@@ -120,14 +135,16 @@ def _quotes(scope: Scope, cells: list[dict], per_cell: int) -> dict[tuple, list[
     f = scope.feedback
     shortest, longest = QUOTE_CHARS
     text = f.comment.strip()
-    f = f.filter(f.nps.notnull(), text.length().between(shortest, longest))
+    m = scope.measure  # pains from the unhappy answers (NPS 0–6, CSAT 1–2), delights from the happy ones
+    worst, best = (2, 4) if m == "csat" else (6, 9)
+    f = f.filter(f[m].notnull(), text.length().between(shortest, longest))
     wanted = []
     for c in cells:
         where_cell = (f.stage == c["stage"]) & (
             f.channel.isnull() if c["channel"] is None else f.channel == c["channel"])
-        wanted.append(where_cell & ((f.nps <= 6) if c["side"] == "pain" else (f.nps >= 9)))
+        wanted.append(where_cell & ((f[m] <= worst) if c["side"] == "pain" else (f[m] >= best)))
     f = f.filter(ibis.or_(*wanted))
-    side = ibis.ifelse(f.nps <= 6, "pain", "delight")
+    side = ibis.ifelse(f[m] <= worst, "pain", "delight")
     g = f.select("stage", "channel", "timestamp", side=side, text=f.comment.strip())
     g = g.group_by("stage", "channel", "side", "text").aggregate(n=g.count(), latest=g.timestamp.max())
     w = ibis.window(group_by=[g.stage, g.channel, g.side], order_by=[g.n.desc(), g.latest.desc(), g.text])
@@ -144,13 +161,17 @@ def _cell_rows(scope: Scope, top: int, quotes: int, min_n: int) -> list[dict]:
     cells = []
     for s in scope.stages:
         at = ranked[ranked["stage"] == s.code]
-        pains = at[at["kind"] == "irritant"].sort_values(["nps", "responses"], ascending=[True, False], kind="stable")
-        delights = at[at["kind"] == "delight"].sort_values(["nps", "responses"], ascending=[False, False],
+        # worst first: the lowest NPS, or the largest dissatisfied share (what CSAT irritants are tested on)
+        at = at.assign(_worse=-at["value"] if scope.measure == "nps" else at["unhappy_share"])
+        pains = at[at["kind"] == "irritant"].sort_values(["_worse", "responses"], ascending=[False, False],
+                                                         kind="stable")
+        delights = at[at["kind"] == "delight"].sort_values(["_worse", "responses"], ascending=[True, False],
                                                             kind="stable")
         for side, part in (("pain", pains), ("delight", delights)):
             for rank, r in enumerate(part.head(top).to_dict("records"), start=1):
                 cells.append({"stage": s.code, "position": s.position, "side": side, "rank": rank,
-                              "channel": r["channel"], "nps": r["nps"], "responses": int(r["responses"]),
+                              "channel": r["channel"], "nps": r["nps"], "measure": r["measure"],
+                              "value": r["value"], "responses": int(r["responses"]),
                               "kind": r["kind"]})
     found = _quotes(scope, cells, quotes)
     for c in cells:

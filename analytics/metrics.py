@@ -191,6 +191,20 @@ class Scope:
         return self.settings.churn_window_days
 
     @cached_property
+    def measure_choice(self):
+        """The satisfaction measure the views read (``analytics.measures``): asked for, else the setting, else the
+        data's; with the measure asked for that the data does not hold (``absent``)."""
+        from analytics.measures import choose_measure, measure_respondents
+
+        counts = self.cached("_measure_respondents", lambda: measure_respondents(self.db))
+        return choose_measure(self.filters.measure, self.settings.measure, counts["nps"], counts["csat"])
+
+    @property
+    def measure(self) -> str:
+        """``nps`` or ``csat`` (``measure_choice``)."""
+        return self.measure_choice.measure
+
+    @cached_property
     def as_of(self) -> datetime | None:
         """The moment the data stands at: its last touchpoint, or with ``Filters.as_of`` the end of that day when the
         data goes beyond it. ``None`` without touchpoints."""
@@ -520,11 +534,13 @@ class Scope:
 
     @cached_property
     def nps_expr(self):
-        """Responses, promoters and detractors per feedback stage (stage as recorded on the feedback)."""
+        """Responses, promoters, detractors and distinct respondents (``customers``) per feedback stage (stage as
+        recorded on the feedback)."""
         f = self.feedback
         r = f.filter(f.nps.notnull())
         return r.group_by("stage").aggregate(
-            n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
+            n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6),
+            customers=r[self.key].nunique(),
         )
 
     @cached_property

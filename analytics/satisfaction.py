@@ -74,9 +74,9 @@ def nps_by_channel(db, filters: Filters | None = None, *, scope: Scope | None = 
 def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """Promoters / passives / detractors per stage of the model (every stage, in order).
 
-    Columns ``stage, position, responses, promoters, passives, detractors, nps, ci_low, ci_high``;
-    a stage without responses has zeros and NaN. The stage is the one recorded on the feedback row;
-    responses at a stage outside the model are in no row. ``nps``/``ci_*`` equal the report's
+    Columns ``stage, position, responses, promoters, passives, detractors, nps, ci_low, ci_high, respondents``
+    (distinct customers); a stage without responses has zeros and NaN. The stage is the one recorded on the
+    feedback row; responses at a stage outside the model are in no row. ``nps``/``ci_*`` equal the report's
     ``nps.by_stage`` (same query as ``Scope.nps``, whose cached rows are shared).
     """
     scope = scope_for(db, filters, scope)
@@ -84,8 +84,9 @@ def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | Non
     rows = []
     for s in scope.stages:
         x = by.get(s.code) or {"n": 0, "promoters": 0, "detractors": 0}
-        rows.append({"stage": s.code, "position": s.position, **_nps_fields(x["n"], x["promoters"], x["detractors"])})
-    return _frame(rows, {"stage": "str", "position": "int", **_NPS_COLUMNS})
+        rows.append({"stage": s.code, "position": s.position, **_nps_fields(x["n"], x["promoters"], x["detractors"]),
+                     "respondents": x.get("customers", 0)})
+    return _frame(rows, {"stage": "str", "position": "int", **_NPS_COLUMNS, "respondents": "int"})
 
 
 def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
@@ -93,8 +94,9 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
 
     Here ``responses`` counts the kept feedback rows with a CSAT answer (with or without an NPS
     value). Columns ``stage, position, responses, mean_csat, satisfied, satisfied_share, ci_low,
-    ci_high``: satisfied = answers 4–5; ``satisfied_share`` = satisfied / responses with its 95 %
-    Wilson interval (``ci_*``). A stage without answers has zeros and NaN.
+    ci_high, respondents``: satisfied = answers 4–5; ``satisfied_share`` = satisfied / responses with its 95 %
+    Wilson interval (``ci_*``); ``respondents`` the distinct customers who answered there (the report's
+    ``csat.by_stage`` customers: the n that gates a figure). A stage without answers has zeros and NaN.
     """
     scope = scope_for(db, filters, scope)
     f = scope.feedback
@@ -103,6 +105,7 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
         responses=c.count(), total=c.csat.cast("int64").sum(), satisfied=c.count(where=c.csat >= 4),
     )
     by = {x["stage"]: x for x in _rows(agg)}
+    customers = {x["stage"]: x["customers"] for x in scope.csat()["by_stage"]}
     rows = []
     for s in scope.stages:
         x = by.get(s.code) or {"responses": 0, "total": 0, "satisfied": 0}
@@ -110,10 +113,11 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
         low, high = stats.wilson_interval(k, n)
         rows.append({"stage": s.code, "position": s.position, "responses": n,
                      "mean_csat": stats.share(int(x["total"]), n), "satisfied": k,
-                     "satisfied_share": stats.share(k, n), "ci_low": low, "ci_high": high})
+                     "satisfied_share": stats.share(k, n), "ci_low": low, "ci_high": high,
+                     "respondents": customers.get(s.code, 0)})
     return _frame(rows, {
         "stage": "str", "position": "int", "responses": "int", "mean_csat": "float", "satisfied": "int",
-        "satisfied_share": "float", "ci_low": "float", "ci_high": "float",
+        "satisfied_share": "float", "ci_low": "float", "ci_high": "float", "respondents": "int",
     })
 
 
@@ -151,16 +155,17 @@ def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None
 
 
 def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
-    """Churn of detractors vs the other respondents.
+    """Churn of detractors vs the other respondents, on the scope's satisfaction measure (``Scope.measure``: under
+    CSAT, the *dissatisfied*, 1–2 of 5, are in the ``detractors`` group).
 
     Population: *Customers* (at least one kept touchpoint) whose churn status is known (a customer
     without a customers row, or with an empty ``churned``, is left out, as in the report's churn)
-    and who have at least one kept response (any stage). Each is classed by their *latest* kept
+    and who have at least one kept response on the measure (any stage). Each is classed by their *latest* kept
     response (latest timestamp, ties broken by the later feedback row):
 
-    * ``detractors``: latest answer 0–6;
+    * ``detractors``: latest answer 0–6 (CSAT: 1–2);
     * ``others``: every other respondent of that population — latest answer 7–10, passives and
-      promoters together. "Others" is *not* "everyone else": customers without a response are
+      promoters together (CSAT: 3–5). "Others" is *not* "everyone else": customers without a response are
       excluded, so the comparison is between respondents, who share the selection bias of answering.
 
     Returns ``{"detractors": {"customers", "churned", "rate", "ci_low", "ci_high"}, "others": {…},
@@ -169,16 +174,19 @@ def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None =
     (``stats.relative_risk``; ``None`` where undefined).
     """
     scope = scope_for(db, filters, scope)
-    r = _responses(scope)
+    f = scope.feedback
+    m = scope.measure
+    r = f.filter(f[m].notnull())
     w = ibis.window(group_by=r.customer_id, order_by=[r.timestamp.desc(), r.id.desc()])
-    latest = r.select("customer_id", "nps", rn=ibis.row_number().over(w))
+    latest = r.select("customer_id", answer=r[m], rn=ibis.row_number().over(w))
     latest = latest.filter(latest.rn == 0)
     kept_customers = scope.touchpoints.select("customer_id")
     latest = latest.semi_join(kept_customers, "customer_id")
     c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
     c = c.filter(c.churned.notnull())
     x = latest.join(c, latest.customer_id == c.cid)
-    agg = x.group_by(detractor=x.nps <= 6).aggregate(customers=x.count(), churned=x.count(where=x.churned))
+    agg = x.group_by(detractor=x.answer <= (2 if m == "csat" else 6)).aggregate(customers=x.count(),
+                                                                               churned=x.count(where=x.churned))
     by = {bool(g["detractor"]): g for g in _rows(agg)}
 
     def group(is_detractor: bool) -> dict:
@@ -189,5 +197,5 @@ def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None =
 
     det, oth = group(True), group(False)
     rr = stats.relative_risk(det["churned"], det["customers"], oth["churned"], oth["customers"])
-    return {"detractors": det, "others": oth, "relative_risk": rr["rr"], "rr_ci_low": rr["ci_low"],
+    return {"measure": m, "detractors": det, "others": oth, "relative_risk": rr["rr"], "rr_ci_low": rr["ci_low"],
             "rr_ci_high": rr["ci_high"], "p_value": rr["p_value"]}

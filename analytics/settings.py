@@ -11,6 +11,8 @@ without them (an older one, a read-only warehouse) uses the defaults.
 * ``churn_window_days`` (365): with churn dates, churn = churned within this many days of the conversion.
 * ``observed_for_ranking`` (0.8): a funnel step enters the weakest-step choice only when its later stage is observed
   for at least this share of the customers who reached it.
+* ``measure`` (``auto``): the satisfaction measure the views read, ``nps``, ``csat`` or ``auto`` (NPS when 30 or more
+  customers gave one, else CSAT; see ``analytics.measures``).
 """
 
 from dataclasses import dataclass, fields
@@ -28,18 +30,23 @@ class AnalysisSettings:
     post_window_days: int = 365
     churn_window_days: int = 365
     observed_for_ranking: float = 0.8
+    measure: str = "auto"
 
 
 DEFAULTS = AnalysisSettings()
 MAX_DAYS = 3660  # ten years: a longer window is a typo
 
 
-def parse_setting(name: str, text) -> int | float | None:
+def parse_setting(name: str, text) -> int | float | str | None:
     """The value of setting ``name`` read from ``text`` (a string, or a number); raises ``ValueError`` with a
     short English reason (the callers say it in the reader's language by the setting's name)."""
     if name not in {f.name for f in fields(AnalysisSettings)}:
         raise ValueError(f"unknown setting {name!r}")
     value = str(text).strip().lower()
+    if name == "measure":
+        if value not in ("auto", "nps", "csat"):
+            raise ValueError("auto, nps or csat")
+        return value
     if name == "observed_for_ranking":
         share = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
         if not 0 < share <= 1:

@@ -125,15 +125,44 @@ def footer(filters: Filters, dims: Dimensions, customers: int, tx: Texts) -> str
 
 
 def irritant_reason(row, tx: Texts) -> str:
-    """Why an irritant ranks where it does, in words: customers × points from the overall NPS = score; the test."""
-    gap = row["overall_nps"] - row["nps"]
+    """Why an irritant ranks where it does, in words: customers × points from the overall figure = score (NPS: points
+    of NPS below it; CSAT: points of dissatisfied share above it); the test."""
     test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
                 q=tx.p_value(row["q_value"]))
     score = ("+" if row["score"] > 0 else "") + tx.number(row["score"])
+    if row.get("measure") == "csat":
+        gap = 100 * (row["unhappy_share"] - row["overall_unhappy_share"])
+        return tx.t("irritants.reason_csat", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
+                    where=tx.t("irritants.more") if gap >= 0 else tx.t("irritants.fewer"),
+                    share=tx.percent(row["unhappy_share"]), overall=tx.percent(row["overall_unhappy_share"]),
+                    score=score, test=test)
+    gap = row["overall"] - row["value"]
     return tx.t("irritants.reason", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
                 where=tx.t("irritants.below") if gap >= 0 else tx.t("irritants.above"),
-                nps=tx.decimal(row["nps"], "+.0f"), overall=tx.decimal(row["overall_nps"], "+.0f"), score=score,
+                nps=tx.decimal(row["value"], "+.0f"), overall=tx.decimal(row["overall"], "+.0f"), score=score,
                 test=test)
+
+
+def cell_value(row, tx: Texts, overall: bool = False) -> str:
+    """A cell's figure on its measure, in words: "NPS −33", or "41 % dissatisfied (CSAT 2.4)" (what CSAT irritants
+    are tested on first); with ``overall``, the overall figure it is compared with."""
+    if row.get("measure") == "csat":
+        share = row["overall_unhappy_share"] if overall else row["unhappy_share"]
+        mean = row["overall"] if overall else row["value"]
+        return tx.t("story.value.csat", share=tx.percent(share), mean=tx.decimal(mean, ".1f"))
+    return tx.t("story.value.nps", value=_nps(row["overall"] if overall else row["value"]))
+
+
+def map_titles(tx: Texts, measure: str, **extra) -> dict[str, str]:
+    """The journey map chart's texts in the reader's language: its lanes' titles (the emotion, pain and delight lanes
+    on the satisfaction ``measure``), its marks' words, and ``extra``."""
+    lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
+    on_measure = ("emotion", "pains", "delights")
+    return tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}" + (".csat" if measure == "csat" and k in on_measure
+                                                                     else "")) for k in lanes},
+                           stop=tx.t("map.stop"), detractors_short=tx.t("map.detractors_short"),
+                           dissatisfied_short=tx.t("map.dissatisfied_short"), none=tx.t("map.none_significant"),
+                           **extra)
 
 
 def cell_name(row, names: dict[str, str]) -> str:
@@ -158,12 +187,17 @@ def _overview(q, filters, dims, tx) -> View:
     margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
     enough = cur["responses"] >= MIN_N
     nps = f"{_nps(cur['nps'])} ± {margin:.0f}" if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
+    csat = cur.get("measure") == "csat"
+    if csat:  # star ratings: the mean CSAT of 30 customers or more
+        enough = cur["csat_customers"] >= MIN_N
+        nps = (f"{tx.decimal(cur['csat'], '.1f')}/5" if enough and cur["csat"] is not None
+               else tx.t("insufficient", n=MIN_N))
     too_early = cur["customers"] >= MIN_N and not cur["conversion_shown"]  # < 30 followed to the window's end
     kpis = ((tx.t("kpi.customers"), tx.number(cur["customers"]), None),
             (tx.t("kpi.conversion"), tx.t("kpi.too_early", k=tx.number(cur["in_progress"]),
                                           n=tx.number(cur["customers"])) if too_early
              else tx.percent(cur["conversion_rate"]), cur["customers"]),
-            (tx.t("kpi.nps"), nps, cur["responses"]),
+            (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, cur["csat_customers"] if csat else cur["responses"]),
             (tx.t("kpi.churn_dates", days=cur["churn_days"]) if cur["churn_basis"] == "dates" else tx.t("kpi.churn"),
              tx.percent(cur["churn_rate"]), cur["churn_known"]))
     # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
@@ -171,9 +205,10 @@ def _overview(q, filters, dims, tx) -> View:
                   else tx.t("kpi.conversion_not_observed"))
     if too_early:
         conversion = tx.t("kpi.too_early", k=tx.number(cur["in_progress"]), n=tx.number(cur["customers"]))
-    caption = tx.t("story.overview.caption", customers=tx.number(cur["customers"]), conversion=conversion,
-                   nps=_nps(cur["nps"]) if enough else tx.t("insufficient", n=MIN_N),
-                   responses=tx.number(cur["responses"]),
+    caption = tx.t("story.overview.caption_csat" if csat else "story.overview.caption", customers=tx.number(
+                   cur["customers"]), conversion=conversion,
+                   nps=(nps if csat else _nps(cur["nps"])) if enough else tx.t("insufficient", n=MIN_N),
+                   responses=tx.number(cur["csat_customers"] if csat else cur["responses"]),
                    churn=(tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
                           if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"])))
     trend = q("kpi_trend", grain="month")
@@ -228,8 +263,10 @@ def _crossover(q, filters, dims, tx) -> View:
 
 
 def _satisfaction(q, filters, dims, tx) -> View:
-    split = q("nps_split_by_stage")
     overall = q("overall_nps")
+    if overall["measure"] == "csat":
+        return _satisfaction_csat(q, overall, dims, tx)
+    split = q("nps_split_by_stage")
     lowest = q("headline")["lowest_nps_stage"]
     names = labels(dims, tx)
     if overall["responses"] < MIN_N:
@@ -244,6 +281,26 @@ def _satisfaction(q, filters, dims, tx) -> View:
     return View("satisfaction", tx.t("page.satisfaction"), caption, chart, table=split)
 
 
+def _satisfaction_csat(q, overall, dims, tx) -> View:
+    """The satisfaction view on CSAT (star ratings): the mean, the dissatisfied share, the lowest stage; every figure
+    resting on at least ``MIN_N`` customers."""
+    by_stage = q("csat_by_stage")
+    names = labels(dims, tx)
+    absent = tx.t(f"measure.absent.{overall['absent']}") + " " if overall["absent"] else ""
+    if overall["respondents"] < MIN_N:
+        caption = tx.t("story.satisfaction.few_csat", n=tx.number(overall["respondents"]), min=MIN_N)
+    else:
+        enough = by_stage[by_stage["respondents"] >= MIN_N]
+        caption = tx.t("story.satisfaction.csat", mean=tx.decimal(overall["value"], ".1f"),
+                       n=tx.number(overall["respondents"]), dissatisfied=tx.percent(overall["unhappy_share"]))
+        if len(enough) > 1:
+            low = enough.sort_values(["mean_csat", "position"], kind="stable").iloc[0]
+            caption += " " + tx.t("story.satisfaction.csat_lowest", stage=names[low["stage"]],
+                                  mean=tx.decimal(low["mean_csat"], ".1f"), n=tx.number(int(low["respondents"])))
+    chart = ("csat_chart", (by_stage,), {"labels": names, "titles": tx.chart_titles()})
+    return View("satisfaction", tx.t("page.satisfaction"), absent + caption, chart, table=by_stage)
+
+
 def _journey_map(q, filters, dims, tx) -> View:
     frames = q("journey_map", top_cells=1)
     name = tx.t("map.everyone")
@@ -252,10 +309,8 @@ def _journey_map(q, filters, dims, tx) -> View:
     names = labels(dims, tx)
     # the same finding as the funnel's view (one measure, one answer): the map's column of that stage shows who stops
     caption = headline_sentence(q("headline"), names, tx)
-    lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
-    titles = tx.chart_titles(**{f"lane_{k}": tx.t(f"map.lane_{k}") for k in lanes}, stop=tx.t("map.stop"),
-                             detractors_short=tx.t("map.detractors_short"), series=tx.t("filters.persona"),
-                             none=tx.t("map.none_significant"))
+    measure = frames["stages"]["measure"].iloc[0] if len(frames["stages"]) else "nps"
+    titles = map_titles(tx, measure, series=tx.t("filters.persona"))
     chart = ("journey_map_chart", (parts["stages"], parts["channels"], parts["cells"]),
              {"labels": names, "titles": titles, "series_order": (name,), "wrap": 24})
     return View("journey_map", tx.t("page.journey_map"), caption, chart, table=frames["stages"])
@@ -278,7 +333,7 @@ def _next_steps(q, filters, dims, tx) -> View:
     names = labels(dims, tx)
     ranked = q("irritants")
     bullets = [tx.t("story.next.irritant", cell=cell_name(r, names), customers=tx.number(r["customers"]),
-                    nps=_nps(r["nps"]), overall=_nps(r["overall_nps"]))
+                    value=cell_value(r, tx), overall=cell_value(r, tx, overall=True))
                for r in ranked[ranked["kind"] == "irritant"].head(3).to_dict("records")]
     worst = q("headline")["worst_step"]
     if worst:
@@ -294,7 +349,7 @@ def _next_steps(q, filters, dims, tx) -> View:
     delights = ranked[ranked["kind"] == "delight"]
     if len(delights):
         bullets.append(tx.t("story.next.delight", cell=cell_name(delights.iloc[0], names),
-                            nps=_nps(delights.iloc[0]["nps"])))
+                            value=cell_value(delights.iloc[0], tx)))
     caption = tx.t("story.next.caption", n=len(bullets)) if bullets else tx.t("story.next.none")
     return View("next_steps", tx.t("story.next.title"), caption, None, bullets=tuple(bullets))
 

@@ -286,7 +286,9 @@ def _theme_frame(docs, scope: Scope, top: int, min_count: int, z_min: float) -> 
 def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, stage: str | None = None,
            top: int = 15, min_count: int = 3, z_min: float = Z_MIN) -> pd.DataFrame:
     """The words and phrases that distinguish detractors' comments from promoters' (one stage, or
-    every stage when ``stage`` is None); see the module docstring for the tokens and the score.
+    every stage when ``stage`` is None); see the module docstring for the tokens and the score. On the scope's
+    satisfaction measure: under CSAT (``analytics.measures``), the dissatisfied (1–2 of 5) play the detractors and
+    the satisfied (4–5) the promoters; the frame keeps the names ``detractor``/``promoter``.
 
     Columns ``term, kind ("word" | "phrase"), side ("detractor" | "promoter"), detractor_count,
     promoter_count`` (occurrences), ``detractor_comments, promoter_comments`` (comments containing
@@ -298,15 +300,18 @@ def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, st
     """
     scope = scope_for(db, filters, scope)
 
+    m = scope.measure  # NPS: detractors 0–6 against promoters 9–10; CSAT: dissatisfied 1–2 against satisfied 4–5
+    worst, best = (2, 4) if m == "csat" else (6, 9)
+
     def compute() -> pd.DataFrame:
         f = _commented(scope.feedback)
-        f = f.filter(f.nps.notnull(), (f.nps <= 6) | (f.nps >= 9))
+        f = f.filter(f[m].notnull(), (f[m] <= worst) | (f[m] >= best))
         if stage is not None:
             f = f.filter(f.stage == stage)
-        docs = f.select(doc="id", side=ibis.ifelse(f.nps <= 6, "d", "p"), text=f.comment.lower())
+        docs = f.select(doc="id", side=ibis.ifelse(f[m] <= worst, "d", "p"), text=f.comment.lower())
         return _theme_frame(docs, scope, top, min_count, z_min)
 
-    return scope.cached(f"voice_themes:{stage!r}:{top}:{min_count}:{z_min}", compute).copy()
+    return scope.cached(f"voice_themes:{m}:{stage!r}:{top}:{min_count}:{z_min}", compute).copy()
 
 
 # ---------------------------------------------------------------------------------------------- why drop

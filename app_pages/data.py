@@ -184,10 +184,14 @@ with st.form("analysis_settings"):
                                       help=t("data.churn_window_days_help"))
     ranking = cols[3].number_input(t("data.observed_for_ranking"), 1, 100, round(current.observed_for_ranking * 100),
                                    step=1, help=t("data.observed_for_ranking_help"))
+    measures = ["auto", "nps", "csat"]
+    measure = cols[3].selectbox(t("data.measure"), measures, index=measures.index(current.measure),
+                                format_func=lambda m: t(f"data.measure.{m}"), help=t("data.measure_help"))
     if st.form_submit_button(t("data.save_analysis")):
         show_saved(imports.save_analysis_settings(
             {"window_days": "all" if follow_all else str(int(window)), "post_window_days": str(int(post)),
-             "churn_window_days": str(int(churn_days)), "observed_for_ranking": f"{int(ranking)} %"}, language()))
+             "churn_window_days": str(int(churn_days)), "observed_for_ranking": f"{int(ranking)} %",
+             "measure": measure}, language()))
 
 # -- forget a customer (GDPR right to erasure) ---------------------------------------------------------
 st.subheader(t("data.forget"))

@@ -28,12 +28,17 @@ if query("customers", filters) == 0:
 ranked = query("irritants", filters)
 labels = {**stage_labels(), **channel_labels(), "—": t("satisfaction.unknown")}
 overall = query("overall_nps", filters)
+measure = overall["measure"]  # NPS or CSAT (analytics.measures): the sidebar's, else the database's
+if overall["absent"]:
+    st.info(t(f"measure.absent.{overall['absent']}"), icon=":material/info:")
+csat = measure == "csat"
 c1, c2, c3, c4 = st.columns(4)
 kpi(c1, t("irritants.count_irritants"), number(int((ranked["kind"] == "irritant").sum())), None)
 kpi(c2, t("irritants.count_delights"), number(int((ranked["kind"] == "delight").sum())), None)
 kpi(c3, t("irritants.count_cells"), number(len(ranked)), None)
-kpi(c4, t("irritants.overall"), decimal(overall["nps"], "+.0f"), overall["responses"])
-st.markdown(t("irritants.formula"))
+kpi(c4, t(f"irritants.overall.{measure}"), decimal(overall["value"], ".2f" if csat else "+.0f"),
+    overall["respondents"])
+st.markdown(t(f"irritants.formula.{measure}"))
 
 if ranked.empty:
     st.info(t("irritants.none"), icon=":material/info:")
@@ -44,25 +49,28 @@ else:
     def cell(row) -> str:
         return f"{labels.get(row['stage'], row['stage'])} · {labels.get(row['channel'] or '—', row['channel'])}"
 
+    spec = ".2f" if csat else "+.0f"
+
     def interval(row) -> str:
-        return f"{decimal(row['nps'], '+.0f')} [{decimal(row['ci_low'], '+.0f')} ; {decimal(row['ci_high'], '+.0f')}]"
+        return f"{decimal(row['value'], spec)} [{decimal(row['ci_low'], spec)} ; {decimal(row['ci_high'], spec)}]"
 
     shown = ranked.assign(
         cell=[cell(r) for r in ranked.to_dict("records")],
         kind=[t(f"irritants.kind.{k}") for k in ranked["kind"]],
         customers=ranked["customers"].map(number),
-        responses=ranked["responses"].map(number),
-        nps=[interval(r) for r in ranked.to_dict("records")],
-        detractor_share=ranked["detractor_share"].map(percent),
+        respondents=ranked["respondents"].map(number),
+        value=[interval(r) for r in ranked.to_dict("records")],
+        unhappy_share=ranked["unhappy_share"].map(percent),
         drop_off=ranked["drop_off"].map(percent),
-        churn=[f"{percent(a)} / {percent(b)}" for a, b in zip(ranked["detractor_churn"], ranked["other_churn"],
+        churn=[f"{percent(a)} / {percent(b)}" for a, b in zip(ranked["unhappy_churn"], ranked["other_churn"],
                                                                strict=True)],
         score=[decimal(v, "+,.0f") for v in ranked["score"]],
         reason=[irritant_reason(r) for r in ranked.to_dict("records")],
-    )[["rank", "cell", "kind", "score", "customers", "responses", "nps", "detractor_share", "drop_off", "churn",
+    )[["rank", "cell", "kind", "score", "customers", "respondents", "value", "unhappy_share", "drop_off", "churn",
        "reason"]]
-    shown.columns = [t(f"irritants.col.{c}") for c in ("rank", "cell", "kind", "score", "customers", "responses",
-                                                       "nps", "detractors", "drop_off", "churn", "reason")]
+    shown.columns = [t(f"irritants.col.{c}") for c in (
+        "rank", "cell", "kind", "score", "customers", "respondents", f"value.{measure}", f"unhappy.{measure}",
+        "drop_off", f"churn.{measure}", "reason")]
     st.dataframe(shown, hide_index=True, width="stretch")
     downloads(ranked, "irritants")
 st.caption(t("irritants.cli"))

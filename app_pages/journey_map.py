@@ -7,9 +7,10 @@ import pandas as pd
 import streamlit as st
 
 import charts
+from analytics.story import map_titles
 from ui.data import catalogue, query
 from ui.filters import current_filters
-from ui.i18n import chart_titles, t
+from ui.i18n import t, texts
 from ui.links import from_link, to_link
 from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, plain, stage_labels
 
@@ -38,10 +39,8 @@ frames = {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
 
 slabels = stage_labels()
 labels = {**slabels, **channel_labels(), "—": t("satisfaction.unknown")}
-lanes = ("customers", "channels", "emotion", "pains", "delights", "churn")
-titles = chart_titles(**{f"lane_{k}": t(f"map.lane_{k}") for k in lanes}, stop=t("map.stop"),
-                      detractors_short=t("map.detractors_short"), series=t("filters.persona"),
-                      none=t("map.none_significant"))
+measure = frames["stages"]["measure"].iloc[0] if len(frames["stages"]) else "nps"
+titles = map_titles(texts(), measure, series=t("filters.persona"))
 chart(charts.journey_map_chart, frames["stages"], frames["channels"], frames["cells"], labels=labels,
       titles=titles, series_order=tuple(name for name, _ in series), wrap=24)
 

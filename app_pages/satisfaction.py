@@ -19,29 +19,47 @@ if report["customers"] == 0 and report["nps"]["responses"] == 0:
 
 slabels, clabels = stage_labels(), channel_labels()
 split = query("nps_split_by_stage", filters)
+csat = query("csat_by_stage", filters)
+overall = query("overall_nps", filters)
+measure = overall["measure"]  # the sidebar's, else the database's (analytics.measures)
+if overall["absent"]:
+    st.info(t(f"measure.absent.{overall['absent']}"), icon=":material/info:")
 
-left, right = st.columns(2)
-with left:
-    st.subheader(t("satisfaction.nps_stage"))
-    chart(charts.nps_bars_chart, split, by="stage", labels=slabels, titles=titles)
-with right:
-    st.subheader(t("satisfaction.nps_channel"))
-    by_channel = query("nps_by_channel", filters)
-    by_channel = by_channel.assign(channel=by_channel["channel"].fillna("—"))
-    names = {**clabels, "—": t("satisfaction.unknown")}
-    chart(charts.nps_bars_chart, by_channel, by="channel", labels=names, titles=titles)
 
-left, right = st.columns(2)
-with left:
-    st.subheader(t("satisfaction.split"))
-    chart(charts.nps_split_chart, split, labels=slabels, titles=titles)
-with right:
+def csat_section() -> None:
     st.subheader(t("satisfaction.csat"))
-    csat = query("csat_by_stage", filters)
     if csat["responses"].sum() == 0:
         st.caption(t("satisfaction.no_csat"))
     else:
         chart(charts.csat_chart, csat, labels=slabels, titles=titles)
+
+
+def nps_section() -> None:
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("satisfaction.nps_stage"))
+        chart(charts.nps_bars_chart, split, by="stage", labels=slabels, titles=titles)
+    with right:
+        st.subheader(t("satisfaction.nps_channel"))
+        by_channel = query("nps_by_channel", filters)
+        by_channel = by_channel.assign(channel=by_channel["channel"].fillna("—"))
+        names = {**clabels, "—": t("satisfaction.unknown")}
+        chart(charts.nps_bars_chart, by_channel, by="channel", labels=names, titles=titles)
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("satisfaction.split"))
+        chart(charts.nps_split_chart, split, labels=slabels, titles=titles)
+    with right:
+        csat_section()
+
+
+has_nps = split["responses"].sum() > 0
+if measure == "csat":  # the chosen measure first; NPS below only when this selection has some
+    csat_section()
+    if has_nps:
+        nps_section()
+else:
+    nps_section()
 
 st.subheader(t("satisfaction.churn"))
 left, right = st.columns([3, 2])
@@ -52,7 +70,7 @@ with left:
 with right:
     d = query("detractor_churn", filters)
     c1, c2 = st.columns(2)
-    kpi(c1, t("satisfaction.detractors"), percent(d["detractors"]["rate"]), d["detractors"]["customers"])
+    kpi(c1, t(f"satisfaction.unhappy.{measure}"), percent(d["detractors"]["rate"]), d["detractors"]["customers"])
     kpi(c2, t("satisfaction.others"), percent(d["others"]["rate"]), d["others"]["customers"])
     # The relative risk only when both groups are large enough; any part may be undefined (no churner
     # among detractors gives RR = 0 with no interval).
@@ -62,12 +80,16 @@ with right:
         verdict = t("satisfaction.significant") if p is not None and p < 0.05 else t("satisfaction.not_significant")
         st.caption(t("satisfaction.rr", rr=decimal(d["relative_risk"]), low=decimal(d["rr_ci_low"]),
                      high=decimal(d["rr_ci_high"]), p=p_value(p), verdict=verdict))
-    st.caption(t("satisfaction.detractor_definition"))
+    st.caption(t("satisfaction.detractor_definition" if measure == "nps" else "satisfaction.dissatisfied_definition"))
 
-st.subheader(t("satisfaction.heatmap"))
-chart(charts.nps_heatmap, query("stage_channel_nps", filters), labels={**slabels, **clabels},
-                                   titles=titles)
-st.caption(t("satisfaction.heatmap_help"))
+if has_nps:
+    st.subheader(t("satisfaction.heatmap"))
+    chart(charts.nps_heatmap, query("stage_channel_nps", filters), labels={**slabels, **clabels},
+                                       titles=titles)
+    st.caption(t("satisfaction.heatmap_help"))
+if measure == "csat":
+    st.caption(t("satisfaction.csat_cells"))
+    st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
 
 how_to_read("satisfaction.how")
 footer()

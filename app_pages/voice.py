@@ -55,10 +55,14 @@ st.session_state.setdefault("voice_view", "verbatims")
 view = st.segmented_control(t("voice.view"), VIEWS, key="voice_view", format_func=lambda v: t(f"voice.{v}"),
                             label_visibility="collapsed") or "verbatims"
 to_link("voice_view", view, default="verbatims")
-titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"), detractor=t("voice.detractors"),
-                      promoter=t("voice.promoters"), detractor_comments=t("voice.detractor_comments"),
-                      promoter_comments=t("voice.promoter_comments"), kind=t("voice.kind"), word=t("voice.word"),
-                      phrase=t("voice.phrase"))
+# themes contrast the unhappy with the happy on the satisfaction measure: NPS detractors and promoters, or CSAT's
+# dissatisfied (1–2) and satisfied (4–5)
+sides = "csat." if query("overall_nps", filters)["measure"] == "csat" else ""
+titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"),
+                      detractor=t(f"voice.{sides}detractors"), promoter=t(f"voice.{sides}promoters"),
+                      detractor_comments=t(f"voice.{sides}detractor_comments"),
+                      promoter_comments=t(f"voice.{sides}promoter_comments"), kind=t("voice.kind"),
+                      word=t("voice.word"), phrase=t("voice.phrase"))
 
 if view == "verbatims":
     c1, c2, c3 = st.columns(3)

@@ -26,7 +26,8 @@ KIND_COLORS = {"irritant": NPS_COLORS["detractors"], "neutral": OKABE_ITO["sky_b
                "delight": NPS_COLORS["promoters"]}
 
 IRRITANT_TITLES = {"score": "Priority score", "cell": "Stage × channel", "kind_title": "Verdict",
-                   "irritant": "irritant", "neutral": "neutral", "delight": "delight", "nps": "NPS"}
+                   "irritant": "irritant", "neutral": "neutral", "delight": "delight", "nps": "NPS",
+                   "satisfaction_value": "Satisfaction"}
 
 
 def irritants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
@@ -42,13 +43,16 @@ def irritants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                     for s, c in zip(data["stage"], data["channel"], strict=True)]
     data["kind_label"] = [t[k] for k in data["kind"]]
     data["score_text"] = [fmt_num(v, t, 0, signed=True) for v in data["score"]]
-    data["nps_text"] = [fmt_num(v, t, 0, signed=True) for v in data["nps"]]
+    csat = "measure" in data and (data["measure"] == "csat").any()
+    data["nps_text"] = ([f"CSAT {fmt_num(v, t, 1)}" for v in data["value"]] if csat else
+                        [f"NPS {fmt_num(v, t, 0, signed=True)}" for v in data["nps"]])
     order = data["cell"].tolist()
     kinds = [t[k] for k in KIND_COLORS]
     base = alt.Chart(data).encode(
         y=alt.Y("cell:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[alt.Tooltip("cell:N", title=t["cell"]), alt.Tooltip("kind_label:N", title=t["kind_title"]),
-                 alt.Tooltip("score_text:N", title=t["score"]), alt.Tooltip("nps_text:N", title=t["nps"]),
+                 alt.Tooltip("score_text:N", title=t["score"]),
+                 alt.Tooltip("nps_text:N", title=t["satisfaction_value"]),
                  alt.Tooltip("customers:Q", format=",d", title=t["customers"]),
                  alt.Tooltip("responses:Q", format=",d", title=t["responses"])],
     )

@@ -49,6 +49,7 @@ MAP_TITLES = {
     "stop": "stop here",
     "not_observed": "not observed in the data",
     "detractors_short": "det.",
+    "dissatisfied_short": "dissat.",
     "none": "none significant",  # a stage without a significant cell
     "series": "Persona",
     "quote": "Verbatim",
@@ -170,29 +171,37 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
 
     # -- lane 3: the emotion curve
     e = s.copy()
-    e["thin"] = e["responses"] < MIN_N
-    e["nps_text"] = [t["insufficient"] if thin else f"NPS {fmt_num(v, t, 0, signed=True)}"
-                     for v, thin in zip(e["nps"], e["thin"], strict=True)]
-    e["det_text"] = ["" if thin or pd.isna(v) else f"{t['detractors_short']} {fmt_pct(v, t)}"
-                     for v, thin in zip(e["detractor_share"], e["thin"], strict=True)]
+    # NPS (−100…+100, centre 0) or CSAT (1…5, centre 3): older frames without a measure are NPS
+    csat = "measure" in e and (e["measure"] == "csat").any()
+    if "value" not in e:
+        e = e.assign(value=e["nps"], unhappy_share=e["detractor_share"], respondents=e["responses"])
+    e["thin"] = e["respondents"] < MIN_N  # customers, not answers
+    e["nps_text"] = [t["insufficient"] if thin else (f"CSAT {fmt_num(v, t, 1)}" if csat
+                                                     else f"NPS {fmt_num(v, t, 0, signed=True)}")
+                     for v, thin in zip(e["value"], e["thin"], strict=True)]
+    e["det_text"] = ["" if thin or pd.isna(v) else
+                     f"{t['dissatisfied_short'] if csat else t['detractors_short']} {fmt_pct(v, t)}"
+                     for v, thin in zip(e["unhappy_share"], e["thin"], strict=True)]
     shown = e[~e["thin"]]
-    low = min(0.0, -finite_max(-shown["ci_low"])) - 15
-    high = max(0.0, finite_max(shown["ci_high"])) + 25
-    nps_scale = alt.Scale(domain=[max(-100.0, low), min(100.0, high) + 10])
-    y_nps = alt.Y("nps:Q", axis=None, scale=nps_scale)
-    e["y_text"] = [v if not thin and pd.notna(v) else 0.0 for v, thin in zip(e["nps"], e["thin"], strict=True)]
+    floor, centre, top, pad = (1.0, 3.0, 5.0, 0.3) if csat else (-100.0, 0.0, 100.0, 15.0)
+    low = min(centre, -finite_max(-shown["ci_low"])) - pad
+    high = max(centre, finite_max(shown["ci_high"])) + pad * 5 / 3
+    nps_scale = alt.Scale(domain=[max(floor, low), min(top, high) + pad * 2 / 3])
+    y_nps = alt.Y("value:Q", axis=None, scale=nps_scale)
+    e["y_text"] = [v if not thin and pd.notna(v) else centre for v, thin in zip(e["value"], e["thin"], strict=True)]
     emotion_base = lane(named(e), t["lane_emotion"], 120)
     band = emotion_base.transform_filter("!datum.thin").mark_bar(opacity=0.22, width=alt.RelativeBandSize(0.5)).encode(
         y=alt.Y("ci_low:Q", scale=nps_scale, axis=None), y2="ci_high:Q", color=with_colour(NEUTRAL))
-    zero = alt.Chart(named(pd.DataFrame({"zero": [0]}))).mark_rule(color="#9A9A9A", strokeDash=[3, 3]).encode(
+    zero = alt.Chart(named(pd.DataFrame({"zero": [centre]}))).mark_rule(color="#9A9A9A", strokeDash=[3, 3]).encode(
         y=alt.Y("zero:Q", scale=nps_scale, axis=None))
     points = emotion_base.transform_filter("!datum.thin").mark_point(filled=True, size=110).encode(
-        y=y_nps, color=alt.Color("nps:Q", legend=None, scale=alt.Scale(
-            domain=[-100, 0, 100], range=[NPS_COLORS["detractors"], "#BDBDBD", NPS_COLORS["promoters"]]))
+        y=y_nps, color=alt.Color("value:Q", legend=None, scale=alt.Scale(
+            domain=[floor, centre, top], range=[NPS_COLORS["detractors"], "#BDBDBD", NPS_COLORS["promoters"]]))
         if not two else colour,
         tooltip=[alt.Tooltip("stage_label:N", title=t.get("stage", "Stage")),
-                 alt.Tooltip("nps:Q", format="+.1f", title="NPS"),
-                 alt.Tooltip("ci_low:Q", format="+.1f"), alt.Tooltip("ci_high:Q", format="+.1f"),
+                 alt.Tooltip("value:Q", format=".2f" if csat else "+.1f", title="CSAT" if csat else "NPS"),
+                 alt.Tooltip("ci_low:Q", format=".2f" if csat else "+.1f"),
+                 alt.Tooltip("ci_high:Q", format=".2f" if csat else "+.1f"),
                  alt.Tooltip("responses:Q", format=",d", title=t["responses"])])
     line = emotion_base.transform_filter("!datum.thin").mark_line(strokeWidth=2).encode(
         y=y_nps, color=with_colour("#7A7A7A"), detail="series:N")
@@ -207,13 +216,15 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     def cell_lane(side: str, title: str, tone: str) -> alt.LayerChart:
         c = cells[cells["side"] == side] if not is_empty(cells) else cells
         c = (c.assign(series=_series(c)) if not is_empty(c) else
-             pd.DataFrame({"stage": [], "rank": [], "channel": [], "nps": [], "kind": [], "quotes": [],
-                           "responses": [], "series": []}))
+             pd.DataFrame({"stage": [], "rank": [], "channel": [], "nps": [], "measure": [], "value": [], "kind": [],
+                           "quotes": [], "responses": [], "series": []}))
         c = c.copy()
         width = max(10, wrap)
         texts, quotes = [], []
         for r in c.to_dict("records"):
-            head = f"{label_of(r['channel'], labels)} · NPS {fmt_num(r['nps'], t, 0, signed=True)}"
+            score = (f"CSAT {fmt_num(r['value'], t, 1)}" if r.get("measure") == "csat"
+                     else f"NPS {fmt_num(r['nps'], t, 0, signed=True)}")
+            head = f"{label_of(r['channel'], labels)} · {score}"
             lines = _wrap(head, width, 2)
             for q in list(r["quotes"])[:1]:
                 lines += _wrap(f"{t['quote_open']}{q}{t['quote_close']}", width, 3)

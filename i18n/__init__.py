@@ -57,6 +57,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Used: at least one touchpoint on one of the channels. Came in through: their first touchpoint is on "
               "one of them. Either way their whole journey is followed (a sale made elsewhere counts). Lens: only "
               "these channels' touchpoints and feedback are read."},
+    "filters.measure": {"fr": "Mesure de satisfaction", "en": "Satisfaction measure"},
+    "filters.measure.nps": {"fr": "NPS (0–10)", "en": "NPS (0–10)"},
+    "filters.measure.csat": {"fr": "CSAT (1–5)", "en": "CSAT (1–5)"},
+    "filters.measure_help": {
+        "fr": "La mesure que lisent les irritants, la carte du parcours et l'histoire : le NPS (recommandation, 0 "
+              "à 10) ou le CSAT (note de 1 à 5, étoiles). Par défaut, celle réglée pour la base (page Données).",
+        "en": "The measure the irritants, the journey map and the story read: NPS (recommendation, 0 to 10) or CSAT "
+              "(a 1 to 5 score, stars). By default, the one set for the database (Data page)."},
     "filters.period_mode": {"fr": "Lecture de la période", "en": "The period chooses"},
     "filters.preset.last_30_days": {"fr": "30 derniers jours", "en": "Last 30 days"},
     "filters.preset.last_quarter": {"fr": "Dernier trimestre", "en": "Last quarter"},
@@ -141,6 +149,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.conversion_help": {"fr": "Part des clients dont l'étape la plus avancée atteint l'étape de conversion.",
                             "en": "Share of customers whose furthest stage reaches the conversion stage."},
     "kpi.nps": {"fr": "NPS", "en": "NPS"},
+    "kpi.csat": {"fr": "CSAT moyen", "en": "Mean CSAT"},
+    "kpi.csat_help": {
+        "fr": "La moyenne des réponses CSAT (1 à 5) ; ± la demi-largeur de son intervalle à 95 %, chaque client "
+              "comptant comme un seul groupe de réponses. Pas de comparaison avec la période précédente pour le CSAT.",
+        "en": "The mean of the CSAT answers (1 to 5); ± half its 95% interval, each customer one cluster of answers. "
+              "CSAT is not compared with the previous period."},
     "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6), avec sa marge à 95 %.",
                      "en": "% promoters (9–10) − % detractors (0–6), with its 95% margin."},
     "kpi.churn": {"fr": "Churn", "en": "Churn"},
@@ -186,6 +200,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.churn_window_days_help": {"fr": "Avec des dates de départ : parti dans ce nombre de jours après la "
                                           "conversion.",
                                     "en": "With churn dates: left within this many days of the conversion."},
+    "data.measure": {"fr": "Mesure de satisfaction", "en": "Satisfaction measure"},
+    # the same words in both languages: a choice whose label changed with the language would be another choice
+    "data.measure.auto": {"fr": "auto", "en": "auto"},
+    "data.measure.nps": {"fr": "NPS (0–10)", "en": "NPS (0–10)"},
+    "data.measure.csat": {"fr": "CSAT (1–5)", "en": "CSAT (1–5)"},
+    "data.measure_help": {
+        "fr": "Ce que lisent les irritants, la carte, les thèmes et l'histoire. Automatique : le NPS quand au moins 30 "
+              "clients en ont donné un, sinon la mesure à laquelle le plus de clients ont répondu.",
+        "en": "What the irritants, the map, the themes and the story read. Automatic: NPS when at least 30 customers "
+              "gave one, else the measure more customers answered."},
     "data.observed_for_ranking": {"fr": "Observée pour classer (%)", "en": "Observed to rank (%)"},
     "data.observed_for_ranking_help": {"fr": "Une étape entre dans le choix de l'étape la plus faible si au moins "
                                              "cette part de ceux qui l'atteignent y a un point de contact.",
@@ -437,7 +461,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "satisfaction.csat": {"fr": "CSAT par étape", "en": "CSAT by stage"},
     "satisfaction.no_csat": {"fr": "Aucune réponse CSAT dans ces données.", "en": "No CSAT answer in this data."},
     "satisfaction.churn": {"fr": "Churn", "en": "Churn"},
-    "satisfaction.detractors": {"fr": "Churn des détracteurs", "en": "Detractors' churn"},
+    "satisfaction.unhappy.nps": {"fr": "Churn des détracteurs", "en": "Detractors' churn"},
+    "satisfaction.unhappy.csat": {"fr": "Churn des insatisfaits (1–2)", "en": "Dissatisfied customers' churn (1–2)"},
+    "satisfaction.dissatisfied_definition": {
+        "fr": "Chaque répondant est classé selon sa dernière réponse CSAT : insatisfait (1 ou 2 sur 5) ou autre (3 à "
+              "5) ; churn parmi ceux dont le statut est connu.",
+        "en": "Each respondent is classed by their latest CSAT answer: dissatisfied (1 or 2 out of 5) or other (3 "
+              "to 5); churn among those whose status is known."},
+    "satisfaction.csat_cells": {
+        "fr": "Par étape et par canal, le CSAT de chaque case et son test contre les autres réponses sont sur la page "
+              "Irritants.",
+        "en": "By stage and channel, each cell's CSAT and its test against the other responses are on the Irritants "
+              "page."},
     "satisfaction.others": {"fr": "Churn des autres répondants", "en": "Other respondents' churn"},
     "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p {p} : {verdict}.",
                         "en": "Relative risk {rr} (95% CI {low} – {high}), p {p}: {verdict}."},
@@ -531,6 +566,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "irritants. \"n < 30\": too few observations to conclude."},
     "story.footer": {"fr": "{filters} · données du {first} au {last} · n = {n} {n|client|clients}",
                      "en": "{filters} · data from {first} to {last} · n = {n} {n|customer|customers}"},
+    "story.overview.caption_csat": {
+        "fr": "{customers} {customers|client|clients} : {conversion} atteignent l'étape de conversion, CSAT {nps} "
+              "({responses} {responses|répondant|répondants}), churn {churn}.",
+        "en": "{customers} {customers|customer|customers}: {conversion} reach the conversion stage, CSAT {nps} "
+              "({responses} {responses|respondent|respondents}), churn {churn}."},
     "story.overview.caption": {
         "fr": "{customers} {customers|client|clients} : {conversion} atteignent l'étape de conversion, NPS {nps} "
               "({responses} {responses|réponse|réponses}), churn {churn}.",
@@ -560,6 +600,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Overall NPS {nps} ({n} responses); lowest at the {stage} stage: {stage_nps} ({stage_n} responses)."},
     "story.satisfaction.overall": {"fr": "NPS global {nps} ({n} réponses).",
                                    "en": "Overall NPS {nps} ({n} responses)."},
+    "story.satisfaction.csat": {
+        "fr": "CSAT moyen {mean}/5 de {n} clients ; {dissatisfied} d'insatisfaits (1 ou 2 sur 5).",
+        "en": "Mean CSAT {mean}/5 from {n} customers; {dissatisfied} dissatisfied (1 or 2 out of 5)."},
+    "story.satisfaction.csat_lowest": {"fr": "Le plus bas à l'étape {stage} : {mean}/5 ({n} clients).",
+                                       "en": "Lowest at the {stage} stage: {mean}/5 ({n} customers)."},
+    "story.satisfaction.few_csat": {
+        "fr": "{n} {n|client a|clients ont} répondu seulement : trop peu pour un CSAT (il en faut {min}).",
+        "en": "Only {n} {n|customer|customers} answered: too few for a CSAT ({min} needed)."},
     "story.satisfaction.few": {"fr": "{n} {n|réponse|réponses} seulement : trop peu pour un NPS (il en faut {min}).",
                                "en": "Only {n} {n|response|responses}: too few for an NPS ({min} needed)."},
     "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
@@ -568,8 +616,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.next.none": {"fr": "Aucune action ne ressort nettement des données pour cette sélection.",
                         "en": "No action stands out clearly from the data for this selection."},
     "story.next.irritant": {
-        "fr": "Traiter l'irritant {cell} : {customers} clients, NPS {nps} contre {overall} au global.",
-        "en": "Fix the {cell} irritant: {customers} customers, NPS {nps} against {overall} overall."},
+        "fr": "Traiter l'irritant {cell} : {customers} clients, {value} contre {overall} au global.",
+        "en": "Fix the {cell} irritant: {customers} customers, {value} against {overall} overall."},
     "story.next.step": {"fr": "Réduire le décrochage entre {src} et {dst} ({lost} des {n} clients allés jusqu'à "
                               "{src} s'y arrêtent, au taux de passage).",
                         "en": "Reduce the drop between {src} and {dst} ({lost} of the {n} customers who got as far "
@@ -577,8 +625,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.next.detractors": {
         "fr": "Rappeler les détracteurs : ils partent {rr} fois plus ({detractors} contre {others}).",
         "en": "Call back the detractors: they leave {rr} times as often ({detractors} against {others})."},
-    "story.next.delight": {"fr": "S'inspirer du point d'enchantement {cell} (NPS {nps}).",
-                           "en": "Learn from the point of delight {cell} (NPS {nps})."},
+    "story.next.delight": {"fr": "S'inspirer du point d'enchantement {cell} ({value}).",
+                           "en": "Learn from the point of delight {cell} ({value})."},
+    "story.value.nps": {"fr": "NPS {value}", "en": "NPS {value}"},
+    "story.value.csat": {"fr": "{share} d'insatisfaits (CSAT {mean})", "en": "{share} dissatisfied (CSAT {mean})"},
     # journey map
     "map.intro": {"fr": "La carte du parcours tirée des données : une colonne par étape ; qui y arrive et qui s'y "
                         "arrête, par quels canaux, ce que les clients ressentent, ce qui les bloque et ce qui les "
@@ -600,11 +650,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
                        "en": "Pain points (stage × channel with an NPS significantly below overall, n ≥ 30)"},
     "map.lane_delights": {"fr": "Points d'enchantement (NPS significativement au-dessus du global, n ≥ 30)",
                           "en": "Points of delight (NPS significantly above overall, n ≥ 30)"},
+    "map.lane_emotion.csat": {"fr": "Courbe d'émotion : CSAT moyen (1 à 5) et son intervalle à 95 % · part "
+                                    "d'insatisfaits (1–2)",
+                              "en": "Emotion curve: mean CSAT (1 to 5) and its 95% interval · share dissatisfied "
+                                    "(1–2)"},
+    "map.lane_pains.csat": {"fr": "Irritants (étape × canal aux insatisfaits significativement plus nombreux, n ≥ 30)",
+                            "en": "Pain points (stage × channel with significantly more dissatisfied, n ≥ 30)"},
+    "map.lane_delights.csat": {"fr": "Points d'enchantement (insatisfaits significativement moins nombreux, n ≥ 30)",
+                               "en": "Points of delight (significantly fewer dissatisfied, n ≥ 30)"},
     "map.none_significant": {"fr": "aucun significatif", "en": "none significant"},
     "map.lane_churn": {"fr": "Churn des clients dont le parcours s'arrête à cette étape",
                        "en": "Churn of the customers whose journey stopped at this stage"},
     "map.stop": {"fr": "s'arrêtent ici", "en": "stop here"},
     "map.detractors_short": {"fr": "dét.", "en": "det."},
+    "map.dissatisfied_short": {"fr": "insat.", "en": "dissat."},
     "map.fix_first": {"fr": "À traiter en premier : {cell} — {reason}", "en": "Fix first: {cell} — {reason}"},
     "map.no_irritant": {"fr": "Aucun irritant significatif pour cette sélection (cases d'au moins 30 réponses, "
                               "correction de Benjamini–Hochberg).",
@@ -632,24 +691,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "and whose status is known."},
     # irritants
     "irritants.intro": {
-        "fr": "Chaque case étape × canal d'au moins 30 réponses, comparée à toutes les autres réponses. Seules les "
-              "différences significatives (q < 0,05 après correction de Benjamini–Hochberg) sont appelées irritants "
-              "ou points d'enchantement.",
-        "en": "Every stage × channel cell with at least 30 responses, compared with every other response. Only "
-              "significant differences (q < 0.05 after Benjamini–Hochberg correction) are called irritants or "
-              "points of delight."},
-    "irritants.formula": {
+        "fr": "Chaque case étape × canal où au moins 30 clients ont répondu, comparée à toutes les autres réponses, "
+              "chaque client comptant une fois même s'il répond souvent. Seules les différences significatives "
+              "(q < 0,05 après correction de Benjamini–Hochberg) sont appelées irritants ou points d'enchantement.",
+        "en": "Every stage × channel cell where at least 30 customers answered, compared with every other response, "
+              "each customer counting once however often they answer. Only significant differences (q < 0.05 after "
+              "Benjamini–Hochberg correction) are called irritants or points of delight."},
+    "irritants.formula.nps": {
         "fr": "**Score de priorité = clients concernés × (NPS global − NPS de la case).** Plus il est grand, plus "
               "l'irritant coûte : beaucoup de clients, loin sous le NPS global. Un point d'enchantement a un score "
               "négatif.",
         "en": "**Priority score = customers affected × (overall NPS − cell NPS).** The larger, the costlier the "
               "irritant: many customers, far below the overall NPS. A point of delight has a negative score."},
+    "irritants.formula.csat": {
+        "fr": "**Score de priorité = clients concernés × (part d'insatisfaits de la case − part globale), en "
+              "points.** Un insatisfait répond 1 ou 2 sur 5. Plus le score est grand, plus l'irritant coûte : beaucoup "
+              "de clients, bien plus d'insatisfaits qu'ailleurs. Un point d'enchantement a un score négatif.",
+        "en": "**Priority score = customers affected × (the cell's dissatisfied share − the overall share), in "
+              "points.** A dissatisfied customer answers 1 or 2 out of 5. The larger, the costlier the irritant: many "
+              "customers, far more dissatisfied than elsewhere. A point of delight has a negative score."},
+    "measure.absent.nps": {"fr": "Pas de NPS dans ces données : le CSAT est affiché.",
+                           "en": "No NPS in this data: CSAT is shown."},
+    "measure.absent.csat": {"fr": "Pas de CSAT dans ces données : le NPS est affiché.",
+                            "en": "No CSAT in this data: NPS is shown."},
     "irritants.count_irritants": {"fr": "Irritants", "en": "Irritants"},
     "irritants.count_delights": {"fr": "Points d'enchantement", "en": "Points of delight"},
     "irritants.count_cells": {"fr": "Cases classées", "en": "Cells ranked"},
-    "irritants.overall": {"fr": "NPS global", "en": "Overall NPS"},
-    "irritants.none": {"fr": "Aucune case étape × canal n'a 30 réponses ou plus pour cette sélection.",
-                       "en": "No stage × channel cell has 30 responses or more for this selection."},
+    "irritants.overall.nps": {"fr": "NPS global", "en": "Overall NPS"},
+    "irritants.overall.csat": {"fr": "CSAT moyen global", "en": "Overall mean CSAT"},
+    "irritants.none": {"fr": "Aucune case étape × canal n'a 30 clients répondants ou plus pour cette sélection.",
+                       "en": "No stage × channel cell has 30 answering customers or more for this selection."},
     "irritants.ranking": {"fr": "Classement", "en": "Ranking"},
     "irritants.kind.irritant": {"fr": "irritant", "en": "irritant"},
     "irritants.kind.neutral": {"fr": "neutre", "en": "neutral"},
@@ -660,6 +731,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",
         "en": "{customers} customers × {gap} points {where} the overall NPS (NPS {nps} vs {overall}) = {score}; "
               "{test}."},
+    "irritants.reason_csat": {
+        "fr": "{customers} clients × {gap} points d'insatisfaits {where} la part globale ({share} contre {overall}) "
+              "= {score} ; {test}.",
+        "en": "{customers} customers × {gap} points of dissatisfied customers {where} the overall share ({share} vs "
+              "{overall}) = {score}; {test}."},
+    "irritants.more": {"fr": "au-dessus de", "en": "above"},
+    "irritants.fewer": {"fr": "sous", "en": "below"},
     "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q {q})",
                                    "en": "significantly different from the other responses (q {q})"},
     "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q {q})",
@@ -668,31 +746,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "irritants.col.cell": {"fr": "Étape × canal", "en": "Stage × channel"},
     "irritants.col.kind": {"fr": "Verdict", "en": "Verdict"},
     "irritants.col.customers": {"fr": "Clients", "en": "Customers"},
-    "irritants.col.responses": {"fr": "Réponses", "en": "Responses"},
-    "irritants.col.nps": {"fr": "NPS [IC 95 %]", "en": "NPS [95% CI]"},
-    "irritants.col.detractors": {"fr": "Détracteurs", "en": "Detractors"},
+    "irritants.col.respondents": {"fr": "Répondants", "en": "Respondents"},
+    "irritants.col.value.nps": {"fr": "NPS [IC 95 %]", "en": "NPS [95% CI]"},
+    "irritants.col.value.csat": {"fr": "CSAT moyen [IC 95 %]", "en": "Mean CSAT [95% CI]"},
+    "irritants.col.unhappy.nps": {"fr": "Détracteurs", "en": "Detractors"},
+    "irritants.col.unhappy.csat": {"fr": "Insatisfaits (1–2)", "en": "Dissatisfied (1–2)"},
     "irritants.col.drop_off": {"fr": "S'arrêtent à l'étape", "en": "Stop at the stage"},
-    "irritants.col.churn": {"fr": "Churn détracteurs / autres", "en": "Churn detractors / others"},
+    "irritants.col.churn.nps": {"fr": "Churn détracteurs / autres", "en": "Churn detractors / others"},
+    "irritants.col.churn.csat": {"fr": "Churn insatisfaits / autres", "en": "Churn dissatisfied / others"},
     "irritants.col.score": {"fr": "Score", "en": "Score"},
     "irritants.col.reason": {"fr": "Pourquoi ce rang", "en": "Why this rank"},
     "irritants.cli": {"fr": "Le même classement en JSON : `python -m analytics irritants` (mêmes filtres en options).",
                       "en": "The same ranking as JSON: `python -m analytics irritants` (same filters as options)."},
     "irritants.how": {
         "fr": "**Clients concernés** : clients ayant un point de contact à cette étape sur ce canal, ou une réponse "
-              "dans la case (pour « canal inconnu », les répondants seulement). **Test** : le NPS de la case contre "
-              "celui de toutes les autres réponses (test z sur les notes +1 / 0 / −1), p-values corrigées par "
-              "Benjamini–Hochberg sur toutes les cases classées. **S'arrêtent à l'étape** : part des clients de la "
-              "case dont l'étape la plus avancée est celle-ci. **Churn** : des répondants de la case, selon leur "
-              "dernière réponse dans la case (détracteur : 0–6), parmi ceux dont le statut est connu. "
-              "**Classement** : les irritants par score décroissant, puis les cases neutres, puis les points "
-              "d'enchantement, le meilleur d'abord.",
+              "dans la case (pour « canal inconnu », les répondants seulement). **Test** : la case contre toutes les "
+              "autres réponses — NPS : les notes +1 / 0 / −1 ; CSAT : la part d'insatisfaits (1–2) — par une "
+              "régression dont la variance est groupée par client (un client qui répond dix fois compte comme un "
+              "client, pas dix), p-values corrigées par Benjamini–Hochberg sur toutes les cases classées. "
+              "**S'arrêtent à l'étape** : part des clients de la case dont l'étape la plus avancée est celle-ci. "
+              "**Churn** : des répondants de la case, selon leur dernière réponse dans la case (détracteur 0–6, ou "
+              "insatisfait 1–2), parmi ceux dont le statut est connu. **Classement** : les irritants par score "
+              "décroissant, puis les cases neutres, puis les points d'enchantement, le meilleur d'abord.",
         "en": "**Customers affected**: customers with a touchpoint at this stage on this channel, or a response in "
-              "the cell (for \"channel unknown\", the respondents only). **Test**: the cell's NPS against all other "
-              "responses' (z-test on the +1 / 0 / −1 scores), p-values adjusted by Benjamini–Hochberg across all "
-              "ranked cells. **Stop at the stage**: share of the cell's customers whose furthest stage is this one. "
-              "**Churn**: of the cell's respondents, by their latest response in the cell (detractor: 0–6), among "
-              "those whose status is known. **Ranking**: irritants by decreasing score, then neutral cells, then "
-              "points of delight, best first."},
+              "the cell (for \"channel unknown\", the respondents only). **Test**: the cell against all other "
+              "responses — NPS: the +1 / 0 / −1 scores; CSAT: the dissatisfied share (1–2) — by a regression whose "
+              "variance is clustered by customer (a customer answering ten times counts as one customer, not ten), "
+              "p-values adjusted by Benjamini–Hochberg across all ranked cells. **Stop at the stage**: share of the "
+              "cell's customers whose furthest stage is this one. **Churn**: of the cell's respondents, by their "
+              "latest response in the cell (detractor 0–6, or dissatisfied 1–2), among those whose status is known. "
+              "**Ranking**: irritants by decreasing score, then neutral cells, then points of delight, best first."},
     # voice of the customer
     "voice.intro": {"fr": "Ce que disent les clients, par étape et par canal : les verbatims, les thèmes qui "
                           "distinguent les détracteurs des promoteurs, et pourquoi certains s'arrêtent en chemin.",
@@ -720,6 +803,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "voice.promoters": {"fr": "promoteurs", "en": "promoters"},
     "voice.detractor_comments": {"fr": "Commentaires de détracteurs", "en": "Detractor comments"},
     "voice.promoter_comments": {"fr": "Commentaires de promoteurs", "en": "Promoter comments"},
+    "voice.csat.detractors": {"fr": "insatisfaits (1–2)", "en": "dissatisfied (1–2)"},
+    "voice.csat.promoters": {"fr": "satisfaits (4–5)", "en": "satisfied (4–5)"},
+    "voice.csat.detractor_comments": {"fr": "Commentaires d'insatisfaits", "en": "Dissatisfied comments"},
+    "voice.csat.promoter_comments": {"fr": "Commentaires de satisfaits", "en": "Satisfied comments"},
     "voice.kind": {"fr": "Nature", "en": "Kind"},
     "voice.word": {"fr": "mot", "en": "word"},
     "voice.phrase": {"fr": "expression", "en": "phrase"},
@@ -1509,6 +1596,7 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                               "en": "a whole number of days from 1 to 3660"},
     "load.setting.reason.observed_for_ranking": {"fr": "une part entre 0 et 1 (ou de 1 % à 100 %)",
                                                  "en": "a share between 0 and 1 (or 1 % to 100 %)"},
+    "load.setting.reason.measure": {"fr": "auto, nps ou csat", "en": "auto, nps or csat"},
     "load.cli.setting_set": {"fr": "Réglage {name}\u00a0: {value}",
                              "en": "Setting {name}: {value}"},
     "load.cli.kind_set": {"fr": "Le canal {channel} est {kind}",
@@ -1749,5 +1837,6 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "neutral": ("neutre", "neutral"),
     "delight": ("enchantement", "delight"),
     "kind_title": ("Verdict", "Verdict"),
+    "satisfaction_value": ("Satisfaction", "Satisfaction"),
     "cell": ("Étape × canal", "Stage × channel"),
 }

@@ -88,9 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lang(p)
 
     p = sub.add_parser("setting", help="set an analysis setting of the database: window_days (90, or all), "
-                                       "post_window_days (365), churn_window_days (365), observed_for_ranking (0.8)")
+                                       "post_window_days (365), churn_window_days (365), observed_for_ranking (0.8), "
+                                       "measure (auto, nps or csat)")
     _add_db(p)
-    p.add_argument("name", choices=["window_days", "post_window_days", "churn_window_days", "observed_for_ranking"])
+    p.add_argument("name", choices=["window_days", "post_window_days", "churn_window_days", "observed_for_ranking",
+                                    "measure"])
     p.add_argument("value")
     _add_lang(p)
 

@@ -11,8 +11,8 @@ from ui.data import catalogue
 from ui.i18n import day, t, texts
 from ui.links import check_link, from_link, to_link
 
-KEYS = (*(d.name for d in DIMENSIONS), "channel_mode", "period", "period_mode")
-"""Every link key of the filters (the dimensions' own, then the modes and the period)."""
+KEYS = (*(d.name for d in DIMENSIONS), "channel_mode", "period", "period_mode", "measure")
+"""Every link key of the filters (the dimensions' own, then the modes and the period, then the measure)."""
 
 
 def sidebar_filters() -> Filters:
@@ -47,9 +47,29 @@ def sidebar_filters() -> Filters:
                                    help=t("filters.period_help"), format="DD/MM/YYYY")
     start, end = _period_bounds(period)
     period_mode = _mode("period_mode", PERIOD_MODES, shown=start is not None or end is not None)
-    filters = Filters(**chosen, start=start, end=end, channel_mode=channel_mode, period_mode=period_mode)
+    filters = Filters(**chosen, start=start, end=end, channel_mode=channel_mode, period_mode=period_mode,
+                      measure=_measure(dims))
     st.session_state["filters"] = filters
     return filters
+
+
+def _measure(dims) -> str | None:
+    """The satisfaction measure (``?measure=csat``): a choice in the sidebar when the data holds both NPS and CSAT,
+    preselected on the database's (``analytics.measures``); ``None`` (the database's) when it is that one. A link
+    asking for a measure the data does not hold keeps it, and the pages say it is absent."""
+    from analytics.measures import MEASURES, choose_measure
+
+    default = choose_measure(None, dims.measure_setting, dims.nps_respondents, dims.csat_respondents).measure
+    from_link("measure", list(MEASURES), what=t("filters.measure"), loose=True)
+    if not (dims.nps_respondents and dims.csat_respondents):
+        asked = st.session_state.get("measure")  # from the link, read as the others (case ignored)
+        return asked if asked in MEASURES and asked != default else None
+    if "measure" not in st.session_state:
+        st.session_state["measure"] = default
+    measure = st.sidebar.selectbox(t("filters.measure"), MEASURES, key="measure",
+                                   format_func=lambda m: t(f"filters.measure.{m}"), help=t("filters.measure_help"))
+    to_link("measure", measure, default=default)
+    return None if measure == default else measure
 
 
 def _presets(first: date | None, last: date | None) -> None:

@@ -109,3 +109,20 @@ def test_modes_travel_in_the_link_and_values_ignore_case(demo_db_url, monkeypatc
     # no channel chosen: no mode to choose
     at = open_link(demo_db_url, monkeypatch, persona="Famille")
     assert not [s for s in at.sidebar.selectbox if s.key in ("channel_mode", "period_mode")]
+
+
+def test_the_measure_is_chosen_in_the_sidebar_and_travels_in_the_link(demo_db_url, monkeypatch):
+    """The demo holds NPS and CSAT: the sidebar offers both, NPS first (30+ respondents); CSAT in the link (any
+    case) switches the irritants to CSAT, and back to NPS leaves the link."""
+    at = open_link(demo_db_url, monkeypatch)
+    assert at.selectbox(key="measure").value == "nps" and "measure" not in at.query_params
+    at = open_link(demo_db_url, monkeypatch, measure="CSAT")
+    assert not at.exception and not warnings(at)
+    assert at.selectbox(key="measure").value == "csat" and at.session_state["filters"].measure == "csat"
+    at.switch_page("app_pages/irritants.py").run()
+    assert not at.exception, at.exception
+    assert "CSAT moyen [IC 95 %]" in at.dataframe[0].value.columns
+    assert link(at, "measure") == ["csat"]
+    at.selectbox(key="measure").set_value("nps").run()
+    assert "measure" not in at.query_params and at.session_state["filters"].measure is None
+    assert "NPS [IC 95 %]" in at.dataframe[0].value.columns

@@ -95,59 +95,76 @@ def as_dicts(df):
             for r in df.to_dict("records")]
 
 
+NPS_ANSWERS = [  # (customer, cell, score): the feedback of load_cells with an NPS answer, cells X, Y, Z, W
+    ("c1", "X", 0), ("c2", "X", 2), ("c3", "X", 10), ("c4", "Y", 10), ("c5", "Y", 9), ("c6", "Y", 9), ("c7", "Y", 8),
+    ("c1", "Z", 5), ("c8", "Z", 10), ("c8", "Z", 3), ("c2", "W", 9)]
+
+
+def clustered_p(cell: str) -> float:
+    """The cell against every other answer: the CR1 sandwich of the regression of +1/0/−1 on "in the cell"
+    (``tests.unit.test_stats._sandwich``, an independent reading of ``stats.clustered_cell_test``)."""
+    from tests.unit.test_stats import _sandwich
+
+    answers = [(c, 1 if v >= 9 else -1 if v <= 6 else 0) for c, _, v in NPS_ANSWERS]
+    slope, var = _sandwich(answers, [k == cell for _, k, _ in NPS_ANSWERS])
+    return math.erfc(abs(slope) / math.sqrt(var) / math.sqrt(2))
+
+
 def test_ranking_by_hand(db):
     load_cells(db)
-    rows = as_dicts(irr.irritants(db, min_n=3))
+    rows = as_dicts(irr.irritants(db, min_n=2))  # Z has 3 answers but 2 customers; W, one customer, is not ranked
     overall = 100 * 2 / 11
     assert [(r["stage"], r["channel"]) for r in rows] == [("purchase", "app"), ("service", None),
                                                           ("purchase", "store")]
+    assert irr.irritants(db, min_n=3)["channel"].tolist() == ["app", "store"]  # customers, not answers, count
     x, z, y = rows
+    assert {r["measure"] for r in rows} == {"nps"}
     # X: customers who touched purchase × app (c1, c2, c9) or answered there (c1, c2, c3) = 4;
     # with touchpoints c1, c2, c9, of whom c1 and c9 stopped at purchase.
-    assert (x["customers"], x["responses"], x["promoters"], x["detractors"]) == (4, 3, 1, 2)
-    assert x["nps"] == pytest.approx(-100 / 3) and x["overall_nps"] == pytest.approx(overall)
+    assert (x["customers"], x["respondents"], x["responses"], x["happy"], x["unhappy"]) == (4, 3, 3, 1, 2)
+    assert x["value"] == x["nps"] == pytest.approx(-100 / 3) and x["overall"] == pytest.approx(overall)
     assert x["gap"] == pytest.approx(-100 / 3 - overall)
-    assert x["detractor_share"] == pytest.approx(2 / 3) and x["drop_off"] == pytest.approx(2 / 3)
+    assert x["unhappy_share"] == x["detractor_share"] == pytest.approx(2 / 3) and x["drop_off"] == pytest.approx(2 / 3)
+    assert x["overall_unhappy_share"] == pytest.approx(4 / 11) and x["mean_csat"] is None
     assert x["score"] == pytest.approx(4 * (overall + 100 / 3))  # 206.06
     # churn by the latest answer in the cell: detractors c1 (churned), c2 (not); others: c3 (churned)
-    assert (x["detractor_churn"], x["detractor_churn_n"], x["other_churn"], x["other_churn_n"]) == (0.5, 2, 1.0, 1)
+    assert (x["unhappy_churn"], x["unhappy_churn_n"], x["other_churn"], x["other_churn_n"]) == (0.5, 2, 1.0, 1)
     # Y: touched by c4, c5, answered by c4-c7 → 4 customers; c4 stopped at purchase, c5 went on.
-    assert (y["customers"], y["responses"], y["nps"], y["drop_off"]) == (4, 4, 75.0, 0.5)
+    assert (y["customers"], y["responses"], y["value"], y["drop_off"]) == (4, 4, 75.0, 0.5)
     assert y["score"] == pytest.approx(4 * (overall - 75))  # -227.27: better than the overall NPS
     # c5's churn is unknown; others c4 (no), c6 (yes), c7 (no); no detractor.
-    assert (y["detractor_churn"], y["detractor_churn_n"], y["other_churn"], y["other_churn_n"]) == (
+    assert (y["unhappy_churn"], y["unhappy_churn_n"], y["other_churn"], y["other_churn_n"]) == (
         None, 0, pytest.approx(1 / 3), 3)
     # Z: channel unknown → the respondents c1 and c8 only; c8 stopped at service, c1 did not reach it.
-    assert (z["customers"], z["responses"], z["drop_off"]) == (2, 3, 0.5)
+    assert (z["customers"], z["respondents"], z["responses"], z["drop_off"]) == (2, 2, 3, 0.5)
     assert z["score"] == pytest.approx(2 * (overall + 100 / 3))
     # c8's latest answer there is 3: both respondents are detractors, both churned.
-    assert (z["detractor_churn"], z["detractor_churn_n"], z["other_churn_n"]) == (1.0, 2, 0)
+    assert (z["unhappy_churn"], z["unhappy_churn_n"], z["other_churn_n"]) == (1.0, 2, 0)
 
-    # Each cell against every other response (11 in all), then Benjamini-Hochberg over the 3 ranked cells.
-    def p_value(p, d, n, rp, rd, rn):
-        ma, mb = (p - d) / n, (rp - rd) / rn
-        se = math.sqrt(((p + d) / n - ma * ma) / n + ((rp + rd) / rn - mb * mb) / rn)
-        return math.erfc(abs(ma - mb) / se / math.sqrt(2))
-
-    px, py, pz = p_value(1, 2, 3, 5, 2, 8), p_value(3, 0, 4, 3, 4, 7), p_value(1, 2, 3, 5, 2, 8)
-    assert py == pytest.approx(0.03886, abs=1e-5)  # 0.75 vs -1/7: z = 2.066
+    # Each cell against every other response (11 answers of 8 customers), clustered by customer, then
+    # Benjamini-Hochberg over the 3 ranked cells.
+    px, py, pz = clustered_p("X"), clustered_p("Y"), clustered_p("Z")
     assert [r["p_value"] for r in rows] == pytest.approx([px, pz, py])
-    assert [r["q_value"] for r in rows] == pytest.approx([px, pz, min(3 * py, px)])
-    # nothing survives the correction with so few answers: every cell neutral, ranked by score
-    assert [r["kind"] for r in rows] == ["neutral"] * 3
+    qs = benjamini_hochberg([px, pz, py])
+    assert [r["q_value"] for r in rows] == pytest.approx(qs)
+    assert [r["kind"] for r in rows] == [
+        "irritant" if q < 0.05 and r["gap"] < 0 else "delight" if q < 0.05 else "neutral"
+        for q, r in zip(qs, rows, strict=True)]
     assert [r["rank"] for r in rows] == [1, 2, 3]
     assert sum(r["responses"] for r in rows) + 1 == report(db)["nps"]["responses"]
 
 
 def test_default_threshold_and_json_records(db):
     load_cells(db)
-    assert irr.irritants(db).empty  # every cell below 30 responses
+    assert irr.irritants(db).empty  # every cell below 30 customers
     records = irr.ranked_records(irr.irritants(db, min_n=4))
+    py = clustered_p("Y")
     assert records == [{
-        "stage": "purchase", "channel": "store", "customers": 4, "responses": 4, "nps": 75.0,
-        "ci_low": records[0]["ci_low"], "ci_high": records[0]["ci_high"], "detractor_share": 0.0,
-        # one ranked cell: its q-value is its p-value (0.039 < 0.05), so alone it is a delight
-        "p_value": pytest.approx(0.03885, abs=1e-5), "q_value": records[0]["p_value"], "kind": "delight",
+        "stage": "purchase", "channel": "store", "measure": "nps", "customers": 4, "respondents": 4, "responses": 4,
+        "value": 75.0, "ci_low": records[0]["ci_low"], "ci_high": records[0]["ci_high"], "nps": 75.0,
+        "detractor_share": 0.0, "dissatisfied_share": None,
+        # one ranked cell: its q-value is its p-value
+        "p_value": pytest.approx(py), "q_value": records[0]["p_value"], "kind": "delight" if py < 0.05 else "neutral",
         "score": pytest.approx(4 * (100 * 2 / 11 - 75)),
     }]
     assert list(records[0]) == list(irr.CLI_FIELDS)
@@ -168,7 +185,7 @@ def test_one_customer(db):
     # no other response to compare with: no test, so neutral; its NPS is the overall NPS
     assert (row["customers"], row["nps"], row["gap"], row["score"]) == (1, -100.0, 0.0, 0.0)
     assert (row["p_value"], row["q_value"], row["kind"]) == (None, None, "neutral")
-    assert (row["detractor_churn"], row["detractor_churn_n"], row["drop_off"]) == (1.0, 1, 1.0)
+    assert (row["unhappy_churn"], row["unhappy_churn_n"], row["drop_off"]) == (1.0, 1, 1.0)
 
 
 def cell_rows(customer_prefix: str, stage: str, channel: str, scores: list[int], extra_customers: int = 0):
@@ -196,7 +213,7 @@ def test_significant_cells_are_irritants_and_delights(db):
     load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
     rows = as_dicts(irr.irritants(db))
     # overall: 60 promoters, 90 detractors of 150 → -20
-    assert rows[0]["overall_nps"] == pytest.approx(-20.0)
+    assert rows[0]["overall"] == pytest.approx(-20.0)
     assert [(r["stage"], r["channel"], r["kind"]) for r in rows] == [
         ("service", "web", "irritant"),     # score 60 × 80 = 4800
         ("service", "call", "irritant"),    # score 40 × 80 = 3200
@@ -237,17 +254,19 @@ def test_cli_prints_the_ranked_list(duckdb_url):
     load_cells(db)
     expected = irr.ranked_records(irr.irritants(db, min_n=3))
     db.close()
-    out = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3")
+    out = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3")  # the old name of --min-customers
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
-    assert [(r["stage"], r["channel"], r["kind"]) for r in got] == [
-        ("purchase", "app", "neutral"), ("service", None, "neutral"), ("purchase", "store", "neutral")]
+    assert [(r["stage"], r["channel"]) for r in got] == [("purchase", "app"), ("purchase", "store")]
     assert got == json.loads(json.dumps(expected))
-    filtered = run_cli("irritants", "--db", duckdb_url, "--min-responses", "3", "--channel", "store",
+    filtered = run_cli("irritants", "--db", duckdb_url, "--min-customers", "2", "--channel", "store",
                        "--channel-mode", "only")  # the lens: the store's responses only
     assert [(r["stage"], r["channel"]) for r in json.loads(filtered.stdout)] == [("purchase", "store")]
-    bad = run_cli("irritants", "--db", duckdb_url, "--min-responses", "0")
-    assert bad.returncode == 2 and "--min-responses must be at least 1" in bad.stderr and not bad.stdout
+    bad = run_cli("irritants", "--db", duckdb_url, "--min-customers", "0")
+    assert bad.returncode == 2 and "--min-customers must be at least 1" in bad.stderr and not bad.stdout
+    # CSAT asked for: c9's one answer is below any threshold; said on stderr that CSAT is what was read
+    csat = run_cli("irritants", "--db", duckdb_url, "--measure", "csat", "--min-customers", "1")
+    assert csat.returncode == 0 and [(r["measure"], r["value"]) for r in json.loads(csat.stdout)] == [("csat", 2.0)]
     unknown = run_cli("irritants", "--db", duckdb_url, "--channel", "fax")
     assert unknown.returncode == 2 and "unknown channel code fax" in unknown.stderr
 
@@ -266,3 +285,74 @@ def test_planted_irritants_on_top_of_the_demo(demo_db_url):
     delights = {(r["stage"], r["channel"]) for r in rows if r["kind"] == "delight"}
     assert delights and delights <= {(s, slug(c)) for s, c in PLANTED_DELIGHTS}
     assert rows[-1]["kind"] == "delight"
+
+
+# -- star ratings (CSAT), and customers as the unit ------------------------------------------------------------
+
+STAR_COMMENTS = {1: "produto não chegou até agora", 2: "entrega atrasada, não recomendo", 4: "bom produto",
+                 5: "chegou antes do prazo, recomendo"}
+"""Review texts in Portuguese, as a marketplace's are (one in three reviews has one)."""
+
+
+def star_rows(prefix: str, stage: str, channel: str, stars: list[int]):
+    """One customer per review, shaped like a marketplace's exports: a purchase on the web, then a review (stars
+    only, no NPS; a comment in Portuguese on one in three) at ``stage`` on ``channel`` (a survey e-mail, the app)."""
+    customers, touchpoints, feedback = [], [], []
+    for i, score in enumerate(stars):
+        cid = f"{prefix}{i}"
+        customers.append(customer(cid, churned=score <= 2 and i % 2 == 0))
+        touchpoints.append(tp(cid, "2025-03-01 10:00", "web", "purchase", revenue="40"))
+        touchpoints.append(tp(cid, "2025-03-05 10:00", channel, stage))
+        comment = STAR_COMMENTS.get(score) if i % 3 == 0 else None
+        feedback.append(fb(cid, "2025-03-06 10:00", stage, None, channel, csat=score, comment=comment))
+    return customers, touchpoints, feedback
+
+
+def test_star_ratings_rank_cells_on_the_dissatisfied_share(db):
+    from tests.unit.test_stats import _sandwich
+
+    email = [1] * 16 + [2] * 4 + [5] * 20          # 40 reviews, 50 % dissatisfied
+    app = [1] * 6 + [4] * 24 + [5] * 30             # 60 reviews, 10 % dissatisfied
+    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    overall = irr.overall_nps(db)
+    assert (overall["measure"], overall["absent"], overall["respondents"]) == ("csat", None, 100)  # no NPS: CSAT
+    assert overall["value"] == pytest.approx(sum(email + app) / 100)
+    assert overall["unhappy_share"] == pytest.approx(0.26)
+    rows = as_dicts(irr.irritants(db))
+    assert [(r["channel"], r["measure"], r["kind"]) for r in rows] == [("email", "csat", "irritant"),
+                                                                       ("app", "csat", "delight")]
+    e, a = rows
+    assert (e["customers"], e["respondents"], e["responses"], e["unhappy"], e["happy"]) == (40, 40, 40, 20, 20)
+    assert e["value"] == e["mean_csat"] == pytest.approx(sum(email) / 40) and e["nps"] is None
+    assert e["dissatisfied_share"] == e["unhappy_share"] == 0.5 and e["detractor_share"] is None
+    assert e["score"] == pytest.approx(40 * 100 * (0.5 - 0.26)) and a["score"] == pytest.approx(60 * 100 * (0.1 - 0.26))
+    # the test is on the dissatisfied share, each customer one cluster
+    answers = ([(f"e{i}", int(v <= 2)) for i, v in enumerate(email)]
+               + [(f"a{i}", int(v <= 2)) for i, v in enumerate(app)])
+    slope, var = _sandwich(answers, [i < 40 for i in range(100)])
+    assert e["p_value"] == pytest.approx(math.erfc(abs(slope) / math.sqrt(var) / math.sqrt(2)))
+    # the mean's interval clustered by customer (one answer each: the usual one), within the 1–5 scale
+    sd = (sum((v - sum(email) / 40) ** 2 for v in email) / 39) ** 0.5
+    assert e["ci_high"] - e["value"] == pytest.approx(1.959963984540054 * sd / 40 ** 0.5)
+    # churn of the dissatisfied (their latest answer there) against the others
+    assert (e["unhappy_churn"], e["unhappy_churn_n"], e["other_churn"]) == (0.5, 20, 0.0)
+    # NPS asked for, none in the data: CSAT is shown, and said so
+    asked = irr.overall_nps(db, Filters(measure="nps"))
+    assert (asked["measure"], asked["absent"]) == ("csat", "nps")
+    assert irr.irritants(db, Filters(measure="nps"))["measure"].tolist() == ["csat", "csat"]
+
+
+def test_customers_not_answers_gate_a_cell(db):
+    """Three customers answering ten times each are 30 answers, not 30 customers: not ranked."""
+    parts = [cell_rows("a", "service", "call", [0] * 40), cell_rows("b", "purchase", "store", [10] * 40)]
+    customers, touchpoints, feedback = (sum((list(p[i]) for p in parts), []) for i in range(3))
+    for i in range(3):
+        cid = f"r{i}"
+        customers.append(customer(cid, churned=False))
+        touchpoints.append(tp(cid, "2024-03-01 10:00", "web", "service"))
+        feedback += [fb(cid, f"2024-03-{k + 1:02d} 11:00", "service", 0, "web") for k in range(10)]
+    load(db, customers, touchpoints, feedback)
+    rows = as_dicts(irr.irritants(db))
+    assert [(r["stage"], r["channel"]) for r in rows] == [("service", "call"), ("purchase", "store")]
+    assert ("service", "web") in {(r["stage"], r["channel"]) for r in as_dicts(irr.irritants(db, min_n=3))}

@@ -8,7 +8,7 @@ from analytics.filters import Filters
 from analytics.journey_map import journey_map
 from analytics.report import report
 from tests.unit.journeys import fb, load, load_example
-from tests.unit.test_irritants import load_cells
+from tests.unit.test_irritants import load_cells, star_rows
 
 
 def records(df):
@@ -118,3 +118,23 @@ def test_orders_shape_stages_not_observed_and_operational_channels(db):
     by = {r["stage"]: r for r in lane}
     assert by["awareness"]["bar_customers"] is None and by["awareness"]["customers_text"] == "not observed in the data"
     assert by["purchase"]["bar_customers"] == 4 and by["purchase"]["customers_text"] == "4"
+
+
+def test_star_ratings_fill_the_emotion_pain_and_delight_lanes(db):
+    """CSAT only (a marketplace's star reviews): the emotion lane reads the mean CSAT of 100 customers (no "n < 30"),
+    the pain point is the e-mail survey cell with its 1–2★ comment, the delight the app's with a 4–5★ one."""
+    email = [1] * 16 + [2] * 4 + [5] * 20
+    app = [1] * 6 + [4] * 24 + [5] * 30
+    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    m = journey_map(db)
+    service = m["stages"].set_index("stage").loc["service"]
+    assert (service["measure"], service["respondents"], service["responses"]) == ("csat", 100, 100)
+    assert service["value"] == pytest.approx(sum(email + app) / 100) and service["unhappy_share"] == 0.26
+    assert service["ci_low"] < service["value"] < service["ci_high"] and math.isnan(service["nps"])
+    cells = m["cells"].to_dict("records")
+    assert [(c["side"], c["channel"], c["measure"]) for c in cells] == [("pain", "email", "csat"),
+                                                                       ("delight", "app", "csat")]
+    assert cells[0]["value"] == pytest.approx(sum(email) / 40)
+    assert list(cells[0]["quotes"])[0] in ("produto não chegou até agora", "entrega atrasada, não recomendo")
+    assert list(cells[1]["quotes"])[0] in ("bom produto", "chegou antes do prazo, recomendo")

@@ -18,7 +18,8 @@ def stages_df(series=None):
         rows.append({"stage": code, "position": i, "customers": customers, "stopped": stopped,
                      "drop_off": stopped / customers if i < 3 else None, "churn_rate": 0.25, "churn_n": 40,
                      "churn_ci_low": 0.1, "churn_ci_high": 0.4, "responses": n, "nps": nps, "ci_low": nps - 10,
-                     "ci_high": nps + 10, "detractor_share": 0.3})
+                     "ci_high": nps + 10, "detractor_share": 0.3, "measure": "nps", "respondents": n, "value": nps,
+                     "unhappy_share": 0.3})
     df = pd.DataFrame(rows, columns=list(STAGE_COLUMNS))
     return df.assign(series=series) if series else df
 

@@ -17,8 +17,10 @@ from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, loa
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
-SPLIT_COLUMNS = ["stage", "position", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
-CSAT_COLUMNS = ["stage", "position", "responses", "mean_csat", "satisfied", "satisfied_share", "ci_low", "ci_high"]
+SPLIT_COLUMNS = ["stage", "position", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high",
+                 "respondents"]
+CSAT_COLUMNS = ["stage", "position", "responses", "mean_csat", "satisfied", "satisfied_share", "ci_low", "ci_high",
+                "respondents"]
 CELL_COLUMNS = ["stage", "position", "channel", "responses", "promoters", "detractors", "nps", "ci_low", "ci_high",
                 "sufficient"]
 
@@ -44,9 +46,9 @@ def group(customers, churned):
             "ci_low": low, "ci_high": high}
 
 
-def churn_result(det, oth):
+def churn_result(det, oth, measure="nps"):
     rr = relative_risk(det[1], det[0], oth[1], oth[0])
-    return {"detractors": group(*det), "others": group(*oth), "relative_risk": rr["rr"],
+    return {"measure": measure, "detractors": group(*det), "others": group(*oth), "relative_risk": rr["rr"],
             "rr_ci_low": rr["ci_low"], "rr_ci_high": rr["ci_high"], "p_value": rr["p_value"]}
 
 
@@ -57,11 +59,12 @@ def test_no_data(db):
     assert list(by_channel.columns) == CHANNEL_COLUMNS and by_channel.empty
     split = satisfaction.nps_split_by_stage(db)
     assert list(split.columns) == SPLIT_COLUMNS
-    assert records(split) == [{"stage": s, "position": i, **nps_fields(0, 0, 0)} for i, s in enumerate(STAGES, 1)]
+    assert records(split) == [{"stage": s, "position": i, **nps_fields(0, 0, 0), "respondents": 0}
+                              for i, s in enumerate(STAGES, 1)]
     csat = satisfaction.csat_by_stage(db)
     assert list(csat.columns) == CSAT_COLUMNS
     assert records(csat) == [{"stage": s, "position": i, "responses": 0, "mean_csat": None, "satisfied": 0,
-                              "satisfied_share": None, "ci_low": None, "ci_high": None}
+                              "satisfied_share": None, "ci_low": None, "ci_high": None, "respondents": 0}
                              for i, s in enumerate(STAGES, 1)]
     cells = satisfaction.stage_channel_nps(db)
     assert list(cells.columns) == CELL_COLUMNS and cells.empty
@@ -73,10 +76,10 @@ def test_one_customer(db):
          [fb("solo", "2024-03-02", "purchase", nps=4, channel="web", csat=2)])
     assert records(satisfaction.nps_by_channel(db)) == [{"channel": "web", **nps_fields(0, 1, 1)}]
     assert records(satisfaction.nps_split_by_stage(db))[2] == {"stage": "purchase", "position": 3,
-                                                               **nps_fields(0, 1, 1)}
+                                                               **nps_fields(0, 1, 1), "respondents": 1}
     assert records(satisfaction.csat_by_stage(db))[2] == {
         "stage": "purchase", "position": 3, "responses": 1, "mean_csat": 2.0, "satisfied": 0, "satisfied_share": 0.0,
-        "ci_low": 0.0, "ci_high": wilson_interval(0, 1)[1]}
+        "ci_low": 0.0, "ci_high": wilson_interval(0, 1)[1], "respondents": 1}
     assert records(satisfaction.stage_channel_nps(db)) == [
         {"stage": "purchase", "position": 3, "channel": "web", **nps_fields(0, 1, 1, passives=False),
          "sufficient": False}]
@@ -127,8 +130,8 @@ def test_nps_split_by_stage_equals_the_report(db):
         by_stage = report(db, f)["nps"]["by_stage"]
         assert [{k: r[k] for k in ("stage", "responses", "nps", "ci_low", "ci_high")} for r in split] == by_stage
     split = records(satisfaction.nps_split_by_stage(db))
-    assert split[2] == {"stage": "purchase", "position": 3, **nps_fields(1, 1, 3)}  # 10, 3, 7
-    assert split[0] == {"stage": "awareness", "position": 1, **nps_fields(1, 0, 1)}
+    assert split[2] == {"stage": "purchase", "position": 3, **nps_fields(1, 1, 3), "respondents": 3}  # 10, 3, 7
+    assert split[0] == {"stage": "awareness", "position": 1, **nps_fields(1, 0, 1), "respondents": 1}
 
 
 def test_nps_split_shares_the_scope_cache(db):
@@ -153,9 +156,10 @@ def test_csat_by_stage(db):
     got = records(satisfaction.csat_by_stage(db))
     assert [r["stage"] for r in got] == STAGES
     assert got[2] == {"stage": "purchase", "position": 3, "responses": 5, "mean_csat": 3.0, "satisfied": 2,
-                      "satisfied_share": 0.4, "ci_low": wilson_interval(2, 5)[0], "ci_high": wilson_interval(2, 5)[1]}
+                      "satisfied_share": 0.4, "ci_low": wilson_interval(2, 5)[0], "ci_high": wilson_interval(2, 5)[1],
+                      "respondents": 1}  # one customer answering five times
     assert got[3] == {"stage": "service", "position": 4, "responses": 2, "mean_csat": 4.5, "satisfied": 2,
-                      "satisfied_share": 1.0, "ci_low": wilson_interval(2, 2)[0], "ci_high": 1.0}
+                      "satisfied_share": 1.0, "ci_low": wilson_interval(2, 2)[0], "ci_high": 1.0, "respondents": 1}
     assert got[0]["responses"] == 0 and got[0]["mean_csat"] is None
     # a channel filter drops the channel-less CSAT answer
     store = records(satisfaction.csat_by_stage(db, Filters(channels=("store",), **ONLY)))
@@ -327,3 +331,14 @@ def test_random_feedback_matches_a_plain_python_reference(db):
                 g[0] += 1
                 g[1] += c.churned
         assert satisfaction.detractor_churn(db, f) == churn_result(tuple(det), tuple(oth)), f.describe()
+
+
+def test_star_ratings_read_as_csat(db):
+    """CSAT only: the churn of the dissatisfied (latest answer 1–2) against the other respondents."""
+    from tests.unit.test_irritants import star_rows
+
+    email = [1] * 16 + [2] * 4 + [5] * 20
+    load(db, *star_rows("e", "service", "email", email))
+    got = satisfaction.detractor_churn(db)
+    # star_rows: a dissatisfied customer churned when their index is even (10 of 20); nobody else did
+    assert got == churn_result((20, 10), (20, 0), measure="csat")

@@ -222,3 +222,28 @@ def test_too_early_and_dated_churn(db40):
                          f"NPS +0 (30 réponses), churn 83,3{NNBSP}% à 365 j de la conversion.")
     assert v.kpis[1] == ("Conversion", f"trop tôt{NBSP}: 28 sur 40 encore en cours", 40)
     assert v.kpis[3] == ("Churn à 365 j", f"83,3{NNBSP}%", 12)
+
+
+def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
+    """CSAT only (a marketplace's star reviews, in Portuguese): the satisfaction view, the irritant to fix and the
+    next steps read CSAT; nothing says "too few" with 100 customers answering."""
+    from tests.unit.test_irritants import star_rows
+
+    email = [1] * 16 + [2] * 4 + [5] * 20
+    app = [1] * 6 + [4] * 24 + [5] * 30
+    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
+    load(duck, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    views = {v.key: v for v in story.views(runner(duck, Filters()), Filters(), dimensions(duck), Texts("en"))}
+    sat = views["satisfaction"]
+    assert sat.caption == "Mean CSAT 3.8/5 from 100 customers; 26.0% dissatisfied (1 or 2 out of 5)."
+    assert sat.chart[0] == "csat_chart"
+    assert views["irritants"].caption.startswith(
+        "Fix first: After-sales service · Email — 40 customers × 24 points of dissatisfied customers above the "
+        "overall share (50.0% vs 26.0%) = +960")
+    fix = views["next_steps"].bullets[0]
+    assert "50.0% dissatisfied (CSAT 3.1) against 26.0% dissatisfied (CSAT 3.8) overall" in fix
+    assert "CSAT 3.8/5 (100 respondents)" in views["overview"].caption
+    for key in ("overview", "satisfaction", "journey_map", "irritants", "next_steps"):
+        assert "too few" not in views[key].caption.lower() and "n < 30" not in views[key].caption
+    asked = story.views(runner(duck, Filters(measure="nps")), Filters(measure="nps"), dimensions(duck), Texts("en"))
+    assert next(v for v in asked if v.key == "satisfaction").caption.startswith("No NPS in this data: CSAT is shown.")

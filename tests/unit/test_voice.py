@@ -393,3 +393,19 @@ def test_themes_chart():
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     empty = themes_chart(voice._frame([], voice._THEME_COLUMNS))
     assert isinstance(empty, alt.Chart) and empty.to_dict(validate=True)
+
+
+def test_star_ratings_contrast_the_dissatisfied_with_the_satisfied(db):
+    """CSAT only: themes set the 1–2★ comments against the 4–5★ ones (Portuguese, as a marketplace's reviews)."""
+    from analytics.voice import themes
+    from tests.unit.test_irritants import star_rows
+
+    email = [1] * 16 + [2] * 4 + [5] * 20
+    app = [1] * 6 + [4] * 24 + [5] * 30
+    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    found = themes(db)
+    by_side = {side: set(found.loc[found["side"] == side, "term"]) for side in ("detractor", "promoter")}
+    assert "agora" in by_side["detractor"] and "prazo" in by_side["promoter"]
+    agora = found.set_index("term").loc["agora"]
+    assert (agora["detractor_comments"], agora["promoter_comments"]) == (8, 0)  # the 1★ comment, 1 review in 3
