@@ -79,11 +79,11 @@ def _kpi(scope: Scope) -> dict:
 def _satisfaction(scope: Scope) -> dict:
     """The satisfaction card's measure, and its CSAT figures when the measure is CSAT."""
     choice = scope.measure_choice
-    out = {"measure": choice.measure, "measure_absent": choice.absent, "csat": None, "csat_ci_low": None,
-           "csat_ci_high": None, "csat_customers": 0}
+    out = {"measure": choice.measure, "absent": choice.absent, "csat": None, "ci_low": None, "ci_high": None,
+           "customers": 0}
     if choice.measure == "csat":
         c = scope.csat()
-        out.update(csat=c["mean"], csat_ci_low=c["ci_low"], csat_ci_high=c["ci_high"], csat_customers=c["customers"])
+        out.update(csat=c["mean"], ci_low=c["ci_low"], ci_high=c["ci_high"], customers=c["customers"])
     return out
 
 
@@ -113,10 +113,10 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
     customers are still followed at the window's end, ``in_progress`` those still in progress; ``churn_known``: the
     customers the churn rate is a share of — converted customers followed, with churn dates (``churn_basis``
     ``dates``, within ``churn_days`` of the conversion), else those whose status is known; ``cross_share``:
-    cross-channel customers / customers). ``current`` also says the satisfaction ``measure`` the cards read
-    (``analytics.measures``), ``measure_absent`` (the measure asked for when the data has none of it) and, under
-    CSAT, ``csat``, ``csat_ci_low``, ``csat_ci_high`` (the mean and its customer-clustered interval) and
-    ``csat_customers``; no CSAT change is compared (the NPS delta stays NPS-only).
+    cross-channel customers / customers). ``satisfaction`` says the measure the satisfaction card reads
+    (``analytics.measures``): ``{"measure", "absent"`` (the measure asked for when the data has none of it)``, "csat",
+    "ci_low", "ci_high", "customers"}`` — under CSAT, the mean with its customer-clustered interval and the
+    respondents; no CSAT change is compared (the delta stays NPS-only).
 
     ``period`` is the filters' window, an open end filled from ``data_range`` (when the window lies wholly after,
     or before, the data, the filled end is the window's other end), or the whole data range when no window is set;
@@ -138,9 +138,11 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
     period = _period(filters, span)
     scope = scope_for(db, filters, scope)
     stages = scope.stages
-    current = {**_kpi(scope), **_satisfaction(scope)}
+    current = _kpi(scope)
+    feeling = _satisfaction(scope)
     if span is None:
         return {"period": period, "previous_period": None, "current": current, "previous": None,
+                "satisfaction": feeling,
                 "comparison": {"status": "no_period" if not _chosen(filters) else "too_few", "year_before": None,
                                "deltas": {}}}
     start, end = period
@@ -154,7 +156,7 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
     previous = _kpi(prev_scope)
     comparison = comparison_block(filters, period, scope, current, prev_scope, previous, compare)
     return {"period": period, "previous_period": previous_period, "current": current, "previous": previous,
-            "comparison": comparison}
+            "comparison": comparison, "satisfaction": feeling}
 
 
 def _chosen(filters: Filters) -> bool:

@@ -15,8 +15,9 @@ import math
 
 __all__ = [
     "CELL_SUMS", "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "clustered_cell_test", "clustered_mean",
-    "kaplan_meier", "km_quantiles", "km_reach", "nps_difference_test", "nps_with_interval", "reach_difference_test",
-    "reach_product", "relative_risk", "share", "welch_t_test", "wilson_interval",
+    "clustered_variance", "kaplan_meier", "km_quantiles", "km_reach", "mean_difference_test", "nps_difference_test",
+    "nps_with_interval", "reach_difference_test", "reach_product", "relative_risk", "share", "welch_t_test",
+    "wilson_interval",
 ]
 
 MIN_N = 30
@@ -94,12 +95,38 @@ def clustered_mean(responses: int, customers: int, total: float, sum_sq: float, 
     ``(None, None, None)`` without responses; no interval with one customer."""
     if not responses:
         return None, None, None
+    mean, var = clustered_variance(responses, customers, total, sum_sq, sum_cross, sum_n_sq)
+    if var is None:
+        return mean, None, None
+    margin = z * math.sqrt(var)
+    return mean, max(low, mean - margin), min(high, mean + margin)
+
+
+def clustered_variance(responses: int, customers: int, total: float, sum_sq: float, sum_cross: float,
+                       sum_n_sq: float) -> tuple[float | None, float | None]:
+    """``(mean, V)`` of ``clustered_mean`` (V: the variance of the mean, clustered by customer); ``(None, None)``
+    without responses, V ``None`` with one customer."""
+    if not responses:
+        return None, None
     mean = total / responses
     if customers < 2:
-        return mean, None, None
+        return mean, None
     residual = max(sum_sq - 2 * mean * sum_cross + mean * mean * sum_n_sq, 0.0)
-    margin = z * math.sqrt(customers / (customers - 1) * residual) / responses
-    return mean, max(low, mean - margin), min(high, mean + margin)
+    return mean, customers / (customers - 1) * residual / (responses * responses)
+
+
+def mean_difference_test(mean_a: float | None, var_a: float | None, mean_b: float | None,
+                         var_b: float | None) -> dict:
+    """Two independent means (each with the variance of its estimate, e.g. ``clustered_variance``): ``{"diff",
+    "z", "p_value"}``, diff = a − b, z = diff / √(V_a + V_b), two-sided normal p. ``None``s when a side is
+    missing; no spread at all: p 1.0 for equal means, 0.0 for different ones."""
+    if mean_a is None or mean_b is None or var_a is None or var_b is None:
+        return {"diff": None if mean_a is None or mean_b is None else mean_a - mean_b, "z": None, "p_value": None}
+    diff = mean_a - mean_b
+    se = math.sqrt(var_a + var_b)
+    if se == 0:
+        return {"diff": diff, "z": None, "p_value": 1.0 if diff == 0 else 0.0}
+    return {"diff": diff, "z": diff / se, "p_value": math.erfc(abs(diff / se) / math.sqrt(2))}
 
 
 CELL_SUMS = ("s1s1", "s1m1", "m1m1", "s1t", "s1m", "m1t", "m1m", "tt", "tm", "mm")

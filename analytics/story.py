@@ -183,21 +183,22 @@ def _nps(value) -> str:
 
 
 def _overview(q, filters, dims, tx) -> View:
-    cur = q("kpis")["current"]
+    k = q("kpis")
+    cur, feeling = k["current"], k["satisfaction"]
     margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
     enough = cur["responses"] >= MIN_N
     nps = f"{_nps(cur['nps'])} ± {margin:.0f}" if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
-    csat = cur.get("measure") == "csat"
+    csat = feeling["measure"] == "csat"
     if csat:  # star ratings: the mean CSAT of 30 customers or more
-        enough = cur["csat_customers"] >= MIN_N
-        nps = (f"{tx.decimal(cur['csat'], '.1f')}/5" if enough and cur["csat"] is not None
+        enough = feeling["customers"] >= MIN_N
+        nps = (f"{tx.decimal(feeling['csat'], '.1f')}/5" if enough and feeling["csat"] is not None
                else tx.t("insufficient", n=MIN_N))
     too_early = cur["customers"] >= MIN_N and not cur["conversion_shown"]  # < 30 followed to the window's end
     kpis = ((tx.t("kpi.customers"), tx.number(cur["customers"]), None),
             (tx.t("kpi.conversion"), tx.t("kpi.too_early", k=tx.number(cur["in_progress"]),
                                           n=tx.number(cur["customers"])) if too_early
              else tx.percent(cur["conversion_rate"]), cur["customers"]),
-            (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, cur["csat_customers"] if csat else cur["responses"]),
+            (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, feeling["customers"] if csat else cur["responses"]),
             (tx.t("kpi.churn_dates", days=cur["churn_days"]) if cur["churn_basis"] == "dates" else tx.t("kpi.churn"),
              tx.percent(cur["churn_rate"]), cur["churn_known"]))
     # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
@@ -208,7 +209,7 @@ def _overview(q, filters, dims, tx) -> View:
     caption = tx.t("story.overview.caption_csat" if csat else "story.overview.caption", customers=tx.number(
                    cur["customers"]), conversion=conversion,
                    nps=(nps if csat else _nps(cur["nps"])) if enough else tx.t("insufficient", n=MIN_N),
-                   responses=tx.number(cur["csat_customers"] if csat else cur["responses"]),
+                   responses=tx.number(feeling["customers"] if csat else cur["responses"]),
                    churn=(tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
                           if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"])))
     trend = q("kpi_trend", grain="month")

@@ -321,7 +321,19 @@ def _nps_block(customers: int, responses: int, promoters: int, detractors: int) 
     score, low, high = stats.nps_with_interval(promoters, detractors, responses)
     return {"customers": customers, "responses": responses, "promoters": promoters,
             "passives": responses - promoters - detractors, "detractors": detractors, "nps": score,
-            "ci_low": low, "ci_high": high}
+            "ci_low": low, "ci_high": high, "value": score}
+
+
+def _csat_block(customers: int, x: dict) -> dict:
+    """A why-drop group on CSAT: the mean per answer with its customer-clustered interval, the dissatisfied (1–2)
+    and satisfied (4–5) answers; ``var`` the variance of the mean (for the test; not returned)."""
+    mean, low, high = stats.clustered_mean(x["responses"], x["respondents"], x["total"], x["sum_sq"], x["sum_cross"],
+                                           x["sum_n_sq"])
+    var = stats.clustered_variance(x["responses"], x["respondents"], x["total"], x["sum_sq"], x["sum_cross"],
+                                   x["sum_n_sq"])[1]
+    return {"customers": customers, "responses": x["responses"], "respondents": x["respondents"],
+            "satisfied": x["satisfied"], "dissatisfied": x["dissatisfied"], "mean_csat": mean, "ci_low": low,
+            "ci_high": high, "value": mean, "var": var}
 
 
 def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, stage: str,
@@ -339,10 +351,15 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
     columns are the stopped customers', ``"promoter"`` / ``promoter_*`` those who went on (``top``,
     ``min_count`` and ``z_min`` as in ``themes``).
 
-    Returns ``{"stage", "next_stage", "stopped": {...}, "went_on": {...}, "diff", "z", "p_value",
+    Returns ``{"stage", "next_stage", "measure", "stopped": {...}, "went_on": {...}, "diff", "z", "p_value",
     "themes"}``; each group: ``customers`` (in the group, with or without a response),
-    ``responses, promoters, passives, detractors, nps, ci_low, ci_high``. Raises ``ValueError`` for
-    a stage outside the model or the model's last stage (nobody goes on from it).
+    ``responses, promoters, passives, detractors, nps, ci_low, ci_high`` and ``value`` (= ``nps``). Raises
+    ``ValueError`` for a stage outside the model or the model's last stage (nobody goes on from it).
+
+    Under CSAT (``Scope.measure``) each group is ``customers, responses, respondents, satisfied, dissatisfied,
+    mean_csat, ci_low, ci_high, value`` (= ``mean_csat``, its interval clustered by customer), and ``diff`` the
+    difference of the two means (stopped − went on, in stars), tested with the two clustered variances
+    (``stats.mean_difference_test``: the groups share no customer).
     """
     scope = scope_for(db, filters, scope)
     codes = [s.code for s in scope.stages]
@@ -378,23 +395,41 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
         keys = f.select(k=f[scope.key]).distinct()
         per = furthest(t.semi_join(keys, t.ckey == keys.k))
         at = f.join(per, f[scope.key] == per.ckey)
-        r = at.filter(at.nps.notnull())
-        agg = r.group_by("went_on").aggregate(
-            responses=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
-        )
-        by = {bool(x["went_on"]): x for x in _rows(agg)}
         blocks = {}
-        for key, went_on in (("stopped", False), ("went_on", True)):
-            x = by.get(went_on) or {"responses": 0, "promoters": 0, "detractors": 0}
-            blocks[key] = _nps_block(customers.get(went_on, 0), x["responses"], x["promoters"], x["detractors"])
-        s, g = blocks["stopped"], blocks["went_on"]
-        test = nps_difference_test(s["promoters"], s["detractors"], s["responses"],
-                                   g["promoters"], g["detractors"], g["responses"])
+        if scope.measure == "csat":
+            r = at.filter(at.csat.notnull())
+            one = r.group_by("went_on", "ckey").aggregate(s=r.csat.cast("float64").sum(), n=r.count().cast("float64"),
+                                                         sat=r.count(where=r.csat >= 4),
+                                                         dis=r.count(where=r.csat <= 2))
+            agg = one.group_by("went_on").aggregate(
+                responses=one.n.sum(), respondents=one.count(), satisfied=one.sat.sum(), dissatisfied=one.dis.sum(),
+                total=one.s.sum(), sum_sq=(one.s * one.s).sum(), sum_cross=(one.s * one.n).sum(),
+                sum_n_sq=(one.n * one.n).sum())
+            by = {bool(x["went_on"]): x for x in _rows(agg)}
+            for key, went_on in (("stopped", False), ("went_on", True)):
+                x = by.get(went_on) or {"responses": 0, "respondents": 0, "satisfied": 0, "dissatisfied": 0,
+                                        "total": 0, "sum_sq": 0, "sum_cross": 0, "sum_n_sq": 0}
+                x = {**x, **{k: int(x[k] or 0) for k in ("responses", "respondents", "satisfied", "dissatisfied")}}
+                blocks[key] = _csat_block(customers.get(went_on, 0), x)
+            s, g = blocks["stopped"], blocks["went_on"]
+            test = stats.mean_difference_test(s["value"], s.pop("var"), g["value"], g.pop("var"))
+        else:
+            r = at.filter(at.nps.notnull())
+            agg = r.group_by("went_on").aggregate(
+                responses=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
+            )
+            by = {bool(x["went_on"]): x for x in _rows(agg)}
+            for key, went_on in (("stopped", False), ("went_on", True)):
+                x = by.get(went_on) or {"responses": 0, "promoters": 0, "detractors": 0}
+                blocks[key] = _nps_block(customers.get(went_on, 0), x["responses"], x["promoters"], x["detractors"])
+            s, g = blocks["stopped"], blocks["went_on"]
+            test = nps_difference_test(s["promoters"], s["detractors"], s["responses"],
+                                       g["promoters"], g["detractors"], g["responses"])
         c = _commented(at)
         docs = c.select(doc="id", side=ibis.ifelse(c.went_on, "p", "d"), text=c.comment.lower())
-        return {"stage": stage, "next_stage": next_stage, **blocks, "diff": test["diff"], "z": test["z"],
-                "p_value": test["p_value"], "themes": _theme_frame(docs, scope, top, min_count, z_min)}
+        return {"stage": stage, "next_stage": next_stage, "measure": scope.measure, **blocks, "diff": test["diff"],
+                "z": test["z"], "p_value": test["p_value"], "themes": _theme_frame(docs, scope, top, min_count, z_min)}
 
-    result = scope.cached(f"voice_why_drop:{stage}:{top}:{min_count}:{z_min}", compute)
+    result = scope.cached(f"voice_why_drop:{scope.measure}:{stage}:{top}:{min_count}:{z_min}", compute)
     return {**result, "stopped": dict(result["stopped"]), "went_on": dict(result["went_on"]),
             "themes": result["themes"].copy()}

@@ -76,17 +76,18 @@ else:
         help=card_help("conversion_rate", "kpi.conversion_help"), delta_color=color)
 if cur["conversion_rate"] is None and cur["customers"]:  # the channel lens kept no deal: not a 0 %
     cards[1].caption(t("kpi.conversion_not_observed"))
-if cur["measure"] == "csat":  # star ratings (analytics.measures): the mean and its clustered interval, no delta
-    csat_margin = None if cur["csat_ci_low"] is None else (cur["csat_ci_high"] - cur["csat_ci_low"]) / 2
-    kpi(cards[2], t("kpi.csat"), "—" if cur["csat"] is None else
-        f"{decimal(cur['csat'], '.2f')} ± {decimal(csat_margin, '.2f')}", cur["csat_customers"], None,
+feeling = k["satisfaction"]
+if feeling["measure"] == "csat":  # star ratings (analytics.measures): the mean and its clustered interval, no delta
+    csat_margin = None if feeling["ci_low"] is None else (feeling["ci_high"] - feeling["ci_low"]) / 2
+    kpi(cards[2], t("kpi.csat"), "—" if feeling["csat"] is None else
+        f"{decimal(feeling['csat'], '.2f')} ± {decimal(csat_margin, '.2f')}", feeling["customers"], None,
         help=t("kpi.csat_help"))
 else:
     delta, color = change("nps", "points")
     kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
         cur["responses"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
-if cur["measure_absent"]:
-    cards[2].caption(t(f"measure.absent.{cur['measure_absent']}"))
+if feeling["absent"]:
+    cards[2].caption(t(f"measure.absent.{feeling['absent']}"))
 # with churn dates, churn within a window of the conversion (compared, tested); a status at export time is never
 # compared between periods (a recent window always looks better)
 if cur["churn_basis"] == "dates":

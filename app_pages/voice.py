@@ -98,13 +98,15 @@ else:
                         format_func=lambda s: f"{slabels.get(s, s)} → {slabels.get(stages[stages.index(s) + 1])}")
     drop = query("why_drop", filters, stage=step)
     c1, c2 = st.columns(2)
+    csat = drop["measure"] == "csat"  # NPS, or the mean stars (analytics.measures)
     for col, key in ((c1, "stopped"), (c2, "went_on")):
         g = drop[key]
-        kpi(col, t(f"voice.nps_{key}"), decimal(g["nps"], "+.0f"), g["responses"],
-            help=t("voice.customers_in_group", n=number(g["customers"])))
+        kpi(col, t(f"voice.{drop['measure']}_{key}"), decimal(g["value"], ".2f" if csat else "+.0f"),
+            g["respondents"] if csat else g["responses"], help=t("voice.customers_in_group", n=number(g["customers"])))
     if drop["p_value"] is not None:
         verdict = t("satisfaction.significant") if drop["p_value"] < 0.05 else t("satisfaction.not_significant")
-        st.caption(t("voice.drop_test", diff=decimal(drop["diff"], "+.0f"), p=p_value(drop["p_value"]),
+        st.caption(t("voice.drop_test_csat" if csat else "voice.drop_test",
+                     diff=decimal(drop["diff"], "+.2f" if csat else "+.0f"), p=p_value(drop["p_value"]),
                      verdict=verdict))
     drop_titles = {**titles, "detractor": t("voice.stopped"), "promoter": t("voice.went_on"),
                    "detractor_comments": t("voice.stopped_comments"), "promoter_comments": t("voice.went_on_comments")}

@@ -826,9 +826,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
                       "en": "The model has a single stage: nobody can stop on the way."},
     "voice.nps_stopped": {"fr": "NPS de ceux qui s'y sont arrêtés", "en": "NPS of those who stopped there"},
     "voice.nps_went_on": {"fr": "NPS de ceux qui ont continué", "en": "NPS of those who went on"},
-    "voice.customers_in_group": {"fr": "{n} {n|client|clients} dans ce groupe ; NPS de leurs réponses à cette étape.",
-                                 "en": "{n} {n|customer|customers} in this group; NPS of their responses at this "
-                                       "stage."},
+    "voice.csat_stopped": {"fr": "CSAT moyen de ceux qui s'y sont arrêtés",
+                           "en": "Mean CSAT of those who stopped there"},
+    "voice.csat_went_on": {"fr": "CSAT moyen de ceux qui ont continué", "en": "Mean CSAT of those who went on"},
+    "voice.drop_test_csat": {
+        "fr": "Écart {diff} sur 5 (test z, variances groupées par client, p {p}) : {verdict}.",
+        "en": "Difference {diff} out of 5 (z-test, variances clustered by customer, p {p}): {verdict}."},
+    "voice.customers_in_group": {"fr": "{n} {n|client|clients} dans ce groupe ; la mesure vient de leurs réponses à "
+                                       "cette étape.",
+                                 "en": "{n} {n|customer|customers} in this group; the figure is from their answers "
+                                       "at this stage."},
     "voice.drop_test": {"fr": "Écart {diff} points (test z, p {p}) : {verdict}.",
                         "en": "Difference {diff} points (z-test, p {p}): {verdict}."},
     "voice.stopped": {"fr": "se sont arrêtés", "en": "stopped"},

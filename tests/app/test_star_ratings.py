@@ -54,3 +54,13 @@ def test_a_link_asking_for_nps_says_there_is_none(stars_url, monkeypatch):
     at.switch_page("app_pages/irritants.py").run()
     assert not at.exception, at.exception
     assert "Pas de NPS dans ces données : le CSAT est affiché." in [i.value for i in at.info]
+
+
+def test_why_did_they_drop_reads_csat(stars_url, monkeypatch):
+    at = fresh_app(stars_url, monkeypatch).run()
+    at.switch_page("app_pages/voice.py").run()
+    at.session_state["voice_view"] = "why_drop"
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "CSAT moyen de ceux qui s'y sont arrêtés" in labels and "CSAT moyen de ceux qui ont continué" in labels

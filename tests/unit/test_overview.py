@@ -16,6 +16,8 @@ from tests.unit.test_funnel import random_journeys
 NOBODY = Filters(personas=("nobody",))
 NO_PERIOD = {"status": "no_period", "year_before": None, "deltas": {}}
 TOO_FEW = {"status": "too_few", "year_before": None, "deltas": {}}
+NPS_CARD = {"measure": "nps", "absent": None, "csat": None, "ci_low": None, "ci_high": None, "customers": 0}
+"""The satisfaction card of a database without CSAT (or without any answer): NPS."""
 K_KEYS = {"customers", "converted", "conversion_rate", "nps", "nps_ci_low", "nps_ci_high", "responses",
           "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue", "conversion_variance",
           "conversion_shown", "in_progress", "churn_basis", "churn_days"}
@@ -77,10 +79,10 @@ def test_data_range(db):
 def test_kpis_no_data(db):
     got = kpis(db)
     assert got == {"period": (None, None), "previous_period": None, "current": ZERO, "previous": None,
-                   "comparison": NO_PERIOD}
+                   "comparison": NO_PERIOD, "satisfaction": NPS_CARD}
     window = Filters(start=date(2024, 1, 1), end=date(2024, 1, 31))
     assert kpis(db, window) == {"period": (date(2024, 1, 1), date(2024, 1, 31)), "previous_period": None,
-                                "current": ZERO, "previous": None, "comparison": TOO_FEW}
+                                "current": ZERO, "previous": None, "comparison": TOO_FEW, "satisfaction": NPS_CARD}
 
 
 def test_kpis_example_by_hand(db):
@@ -133,7 +135,7 @@ def test_kpis_periods(db):
     # (the data has churn dates: churn within 365 days of the conversion, even of nobody)
     assert kpis(db, NOBODY) == {"period": (None, None), "previous_period": None,
                                 "current": {**ZERO, "churn_basis": "dates", "churn_days": 365}, "previous": None,
-                                "comparison": NO_PERIOD}
+                                "comparison": NO_PERIOD, "satisfaction": NPS_CARD}
 
 
 def test_kpis_one_customer(db):
@@ -313,3 +315,16 @@ def test_trend_under_the_channel_lens_says_not_observed(db):
     spec = kpi_trend_chart(weekly, "conversion_rate").to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["status"] for r in rows] == ["not observed on these channels"]
+
+
+def test_the_satisfaction_card_reads_csat_on_star_ratings(db):
+    """CSAT only: the card is the mean CSAT of the customers who answered, with its clustered interval."""
+    from analytics import stats
+    from tests.unit.test_irritants import star_rows
+
+    stars = [1] * 10 + [4] * 10 + [5] * 20
+    load(db, *star_rows("s", "service", "email", stars))
+    card = kpis(db)["satisfaction"]
+    mean, low, high = stats.clustered_mean(40, 40, sum(stars), sum(v * v for v in stars), sum(stars), 40)
+    assert card == {"measure": "csat", "absent": None, "csat": mean, "ci_low": low, "ci_high": high, "customers": 40}
+    assert kpis(db, Filters(measure="nps"))["satisfaction"]["absent"] == "nps"

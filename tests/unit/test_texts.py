@@ -53,7 +53,8 @@ def test_every_chart_text_has_its_french():
         "charts.voice.VOICE_TITLES": {"term", "z", "side", "detractor", "promoter", "detractor_comments",
                                       "promoter_comments", "kind", "word", "phrase"},
         "charts.journey_map.MAP_TITLES": {"lane_customers", "lane_channels", "lane_emotion", "lane_pains",
-                                          "lane_delights", "lane_churn", "stop", "detractors_short", "series", "none"},
+                                          "lane_delights", "lane_churn", "stop", "detractors_short",
+                                          "dissatisfied_short", "series", "none"},
     }
     modules = (charts.channels, charts.funnel, charts.irritants, charts.journey_map, charts.palette,
                charts.satisfaction, charts.trends, charts.variants, charts.voice)

@@ -51,7 +51,7 @@ def test_no_data_no_comments_one_customer(db):
     out = voice.why_drop(db, stage="purchase")
     assert out["stage"] == "purchase" and out["next_stage"] == "service"
     empty = {"customers": 0, "responses": 0, "promoters": 0, "passives": 0, "detractors": 0, "nps": None,
-             "ci_low": None, "ci_high": None}
+             "ci_low": None, "ci_high": None, "value": None}
     assert out["stopped"] == empty and out["went_on"] == empty
     assert out["diff"] is None and out["z"] is None and out["p_value"] is None
     assert list(out["themes"].columns) == THEME_COLUMNS and out["themes"].empty
@@ -280,7 +280,7 @@ def drop_db(db):
 def group(customers, promoters, detractors, n):
     score, low, high = nps_with_interval(promoters, detractors, n)
     return {"customers": customers, "responses": n, "promoters": promoters, "passives": n - promoters - detractors,
-            "detractors": detractors, "nps": score, "ci_low": low, "ci_high": high}
+            "detractors": detractors, "nps": score, "ci_low": low, "ci_high": high, "value": score}
 
 
 def test_why_drop_by_hand(drop_db):
@@ -409,3 +409,32 @@ def test_star_ratings_contrast_the_dissatisfied_with_the_satisfied(db):
     assert "agora" in by_side["detractor"] and "prazo" in by_side["promoter"]
     agora = found.set_index("term").loc["agora"]
     assert (agora["detractor_comments"], agora["promoter_comments"]) == (8, 0)  # the 1★ comment, 1 review in 3
+
+
+def test_why_drop_on_star_ratings(db):
+    """CSAT only: the mean stars of those who stopped against those who went on, each with its interval clustered
+    by customer, and the difference tested on the two clustered variances."""
+    from analytics.stats import clustered_mean, clustered_variance
+
+    # stopped at purchase: s0 answers 1 and 2 (one customer, two answers), s1 answers 2, s2 answers 1;
+    # went on: g0 5, g1 4, g2 4
+    load(db, customers=[customer(c) for c in ("s0", "s1", "s2", "g0", "g1", "g2")],
+         touchpoints=[tp(c, "2024-01-01", "web", "purchase") for c in ("s0", "s1", "s2", "g0", "g1", "g2")]
+         + [tp(c, "2024-01-05", "store", "service") for c in ("g0", "g1", "g2")],
+         feedback=[fb("s0", "2024-01-02", "purchase", csat=1), fb("s0", "2024-01-03", "purchase", csat=2),
+                   fb("s1", "2024-01-02", "purchase", csat=2), fb("s2", "2024-01-02", "purchase", csat=1),
+                   fb("g0", "2024-01-02", "purchase", csat=5), fb("g1", "2024-01-02", "purchase", csat=4),
+                   fb("g2", "2024-01-02", "purchase", csat=4)])
+    out = voice.why_drop(db, stage="purchase")
+    assert out["measure"] == "csat"
+    stopped, went_on = out["stopped"], out["went_on"]
+    # per customer (sum, answers): (3, 2), (2, 1), (1, 1): total 6, Σs² 14, Σs·n 9, Σn² 6
+    mean, low, high = clustered_mean(4, 3, 6, 14, 9, 6)
+    assert stopped == {"customers": 3, "responses": 4, "respondents": 3, "satisfied": 0, "dissatisfied": 4,
+                       "mean_csat": 1.5, "ci_low": low, "ci_high": high, "value": 1.5} and mean == 1.5
+    assert (went_on["mean_csat"], went_on["respondents"], went_on["satisfied"]) == (pytest.approx(13 / 3), 3, 3)
+    v_s = clustered_variance(4, 3, 6, 14, 9, 6)[1]
+    v_g = clustered_variance(3, 3, 13, 57, 13, 3)[1]
+    z = (1.5 - 13 / 3) / math.sqrt(v_s + v_g)
+    assert out["diff"] == pytest.approx(1.5 - 13 / 3) and out["z"] == pytest.approx(z)
+    assert out["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
