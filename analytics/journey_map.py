@@ -22,7 +22,7 @@
   ``top_cells`` of each — only these, so that the map never shows as a pain point what the Irritants page calls
   neutral — with ``measure`` and ``value`` (NPS or mean CSAT), and one or two ``quotes``: the most frequent comments
   of the cell's unhappy respondents (detractors, or CSAT 1–2; the happy ones' for a delight), then the most recent,
-  of 15 to 140 characters so that they fit the map. The emotion lane reads NPS.
+  of 15 to 140 characters so that they fit the map.
 
 All of it is aggregated by the database; the quotes are the only text that comes back, a few per cell.
 """

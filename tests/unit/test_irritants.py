@@ -308,13 +308,21 @@ def star_rows(prefix: str, stage: str, channel: str, stars: list[int]):
     return customers, touchpoints, feedback
 
 
+EMAIL_STARS = [1] * 16 + [2] * 4 + [5] * 20  # 40 reviews, 50 % dissatisfied
+APP_STARS = [1] * 6 + [4] * 24 + [5] * 30    # 60 reviews, 10 % dissatisfied
+
+
+def load_stars(db, email=EMAIL_STARS, app=APP_STARS) -> None:
+    """Two cells of reviews at the after-sales stage: the survey e-mail's and the app's (no NPS at all)."""
+    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+
+
 def test_star_ratings_rank_cells_on_the_dissatisfied_share(db):
     from tests.unit.test_stats import _sandwich
 
-    email = [1] * 16 + [2] * 4 + [5] * 20          # 40 reviews, 50 % dissatisfied
-    app = [1] * 6 + [4] * 24 + [5] * 30             # 60 reviews, 10 % dissatisfied
-    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
-    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    email, app = EMAIL_STARS, APP_STARS
+    load_stars(db)
     overall = irr.overall_nps(db)
     assert (overall["measure"], overall["absent"], overall["respondents"]) == ("csat", None, 100)  # no NPS: CSAT
     assert overall["value"] == pytest.approx(sum(email + app) / 100)

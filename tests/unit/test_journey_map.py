@@ -8,7 +8,7 @@ from analytics.filters import Filters
 from analytics.journey_map import journey_map
 from analytics.report import report
 from tests.unit.journeys import fb, load, load_example
-from tests.unit.test_irritants import load_cells, star_rows
+from tests.unit.test_irritants import APP_STARS, EMAIL_STARS, load_cells, load_stars
 
 
 def records(df):
@@ -123,10 +123,8 @@ def test_orders_shape_stages_not_observed_and_operational_channels(db):
 def test_star_ratings_fill_the_emotion_pain_and_delight_lanes(db):
     """CSAT only (a marketplace's star reviews): the emotion lane reads the mean CSAT of 100 customers (no "n < 30"),
     the pain point is the e-mail survey cell with its 1–2★ comment, the delight the app's with a 4–5★ one."""
-    email = [1] * 16 + [2] * 4 + [5] * 20
-    app = [1] * 6 + [4] * 24 + [5] * 30
-    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
-    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    load_stars(db)
+    email, app = EMAIL_STARS, APP_STARS
     m = journey_map(db)
     service = m["stages"].set_index("stage").loc["service"]
     assert (service["measure"], service["respondents"], service["responses"]) == ("csat", 100, 100)

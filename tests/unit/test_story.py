@@ -227,12 +227,9 @@ def test_too_early_and_dated_churn(db40):
 def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
     """CSAT only (a marketplace's star reviews, in Portuguese): the satisfaction view, the irritant to fix and the
     next steps read CSAT; nothing says "too few" with 100 customers answering."""
-    from tests.unit.test_irritants import star_rows
+    from tests.unit.test_irritants import load_stars
 
-    email = [1] * 16 + [2] * 4 + [5] * 20
-    app = [1] * 6 + [4] * 24 + [5] * 30
-    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
-    load(duck, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    load_stars(duck)
     views = {v.key: v for v in story.views(runner(duck, Filters()), Filters(), dimensions(duck), Texts("en"))}
     sat = views["satisfaction"]
     assert sat.caption == "Mean CSAT 3.8/5 from 100 customers; 26.0% dissatisfied (1 or 2 out of 5)."

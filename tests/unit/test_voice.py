@@ -398,12 +398,9 @@ def test_themes_chart():
 def test_star_ratings_contrast_the_dissatisfied_with_the_satisfied(db):
     """CSAT only: themes set the 1–2★ comments against the 4–5★ ones (Portuguese, as a marketplace's reviews)."""
     from analytics.voice import themes
-    from tests.unit.test_irritants import star_rows
+    from tests.unit.test_irritants import load_stars
 
-    email = [1] * 16 + [2] * 4 + [5] * 20
-    app = [1] * 6 + [4] * 24 + [5] * 30
-    parts = [star_rows("e", "service", "email", email), star_rows("a", "service", "app", app)]
-    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    load_stars(db)
     found = themes(db)
     by_side = {side: set(found.loc[found["side"] == side, "term"]) for side in ("detractor", "promoter")}
     assert "agora" in by_side["detractor"] and "prazo" in by_side["promoter"]
