@@ -78,8 +78,8 @@ MIN_WORD = 3
 
 STOPWORDS_DIR = Path(__file__).with_name("stopwords")
 
-_VERBATIM_COLUMNS = {"timestamp": "datetime", "stage": "str", "channel": "str", "nps": "float", "group": "str",
-                     "comment": "str"}
+_VERBATIM_COLUMNS = {"timestamp": "datetime", "stage": "str", "channel": "str", "nps": "float", "csat": "float",
+                     "group": "str", "comment": "str"}
 _THEME_COLUMNS = {"term": "str", "kind": "str", "side": "str", "detractor_count": "int", "promoter_count": "int",
                   "detractor_comments": "int", "promoter_comments": "int", "z": "float"}
 
@@ -107,10 +107,17 @@ def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(columns))
 
 
-def _group_of(nps: int | None) -> str:
-    if nps is None:
+_BOUNDS = {"nps": (9, 7), "csat": (4, 3)}
+"""Per measure, the least answer of the happy group and of the middle one: NPS promoters 9–10, passives 7–8,
+detractors 0–6; CSAT satisfied 4–5, neutral 3, dissatisfied 1–2 (they take the ``promoter``, ``passive`` and
+``detractor`` codes)."""
+
+
+def _group_of(answer: int | None, measure: str = "nps") -> str:
+    if answer is None:
         return "none"
-    return "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
+    happy, middle = _BOUNDS[measure]
+    return "promoter" if answer >= happy else "passive" if answer >= middle else "detractor"
 
 
 def _commented(f):
@@ -128,13 +135,15 @@ def verbatims(db, filters: Filters | None = None, *, scope: Scope | None = None,
 
     * ``stage``: the stage recorded on the feedback row; ``None``: every stage.
     * ``channel``: a channel code; ``UNKNOWN`` (``""``): feedback without a channel; ``None``: any.
-    * ``group``: one of ``GROUPS``; ``None``: any.
+    * ``group``: one of ``GROUPS`` on the scope's satisfaction measure (``Scope.measure``: under CSAT the
+      ``promoter``, ``passive`` and ``detractor`` codes are the satisfied 4–5, the neutral 3 and the dissatisfied
+      1–2; ``none`` has no answer on that measure); ``None``: any.
     * ``search``: the comment contains this text, ignoring case (lowercased by the database on both
       sides), matched literally: ``%``, ``_``, quotes or markup are plain characters. ``None`` or
       ``""``: no condition.
 
-    Returns ``(frame, total)``: ``frame`` has the columns ``timestamp, stage, channel, nps, group,
-    comment`` (``nps`` float, NaN without a score; ``channel`` ``None`` when unknown), newest first
+    Returns ``(frame, total)``: ``frame`` has the columns ``timestamp, stage, channel, nps, csat, group,
+    comment`` (``nps``, ``csat`` float, NaN without an answer; ``channel`` ``None`` when unknown), newest first
     (ties: the later feedback row first), at most ``limit`` rows; ``total`` counts every match.
     """
     if group is not None and group not in GROUPS:
@@ -150,27 +159,31 @@ def verbatims(db, filters: Filters | None = None, *, scope: Scope | None = None,
         preds.append(f.channel.isnull())
     elif channel is not None:
         preds.append(f.channel == channel)
+    m = scope.measure
+    answer = f[m] if m in f.columns else ibis.null().cast("int64")  # a warehouse without a CSAT column
+    happy, middle = _BOUNDS[m]
     if group == "none":
-        preds.append(f.nps.isnull())
+        preds.append(answer.isnull())
     elif group == "promoter":
-        preds.append(f.nps >= 9)
+        preds.append(answer >= happy)
     elif group == "passive":
-        preds.append(f.nps.between(7, 8))
+        preds.append(answer.between(middle, happy - 1))
     elif group == "detractor":
-        preds.append(f.nps <= 6)
+        preds.append(answer < middle)
     if search:
         preds.append(f.comment.lower().contains(ibis.literal(search, type="string").lower()))
     if preds:
         f = f.filter(*preds)
     # One query: the total rides along every returned row (a window count over all the matches).
-    page = f.select("id", "timestamp", "stage", "channel", "nps", "comment", total=f.count().over())
+    csat = f.csat if "csat" in f.columns else ibis.null().cast("int64")
+    page = f.select("id", "timestamp", "stage", "channel", "nps", "comment", csat=csat, total=f.count().over())
     if limit:
         rows = _rows(page.order_by([page.timestamp.desc(), page.id.desc()]).limit(limit))
         total = int(rows[0]["total"]) if rows else 0  # no row: nothing matches
     else:
         rows, total = [], int(f.count().to_pyarrow().as_py())
     for r in rows:
-        r["group"] = _group_of(r["nps"])
+        r["group"] = _group_of(r[m], m)
     return _frame(rows, _VERBATIM_COLUMNS), total
 
 

@@ -30,7 +30,9 @@ if query("customers", filters) == 0 and query("overall_nps", filters)["responses
 
 slabels, clabels = stage_labels(), channel_labels()
 stages = stage_codes()
-group_names = {g: t(f"voice.group.{g}") for g in ("promoter", "passive", "detractor", "none")}
+measure = query("overall_nps", filters)["measure"]  # the verbatims' groups on the satisfaction measure
+group_names = {g: t(f"voice.group.{'csat.' if measure == 'csat' else ''}{g}")
+               for g in ("promoter", "passive", "detractor", "none")}
 
 
 def show_verbatims(frame, total: int) -> None:
@@ -41,10 +43,11 @@ def show_verbatims(frame, total: int) -> None:
     st.caption(t("voice.shown", shown=number(len(frame)), total=number(total)))
     for r in frame.to_dict("records"):
         where = clabels.get(r["channel"], r["channel"]) if r["channel"] is not None else t("satisfaction.unknown")
-        score = "—" if r["nps"] != r["nps"] else f"{int(r['nps'])}"
+        answer = r[measure]
+        score = "—" if answer != answer else f"{int(answer)}" + ("/5" if measure == "csat" else "")
         with st.container(border=True):
             st.caption(plain(f"{day(r['timestamp'].date())} · {slabels.get(r['stage'], r['stage'])} · {where} · "
-                             f"NPS {score} ({group_names[r['group']]})"))
+                             f"{measure.upper()} {score} ({group_names[r['group']]})"))
             st.markdown(plain(r["comment"]).replace("\n", "  \n"))
 
 

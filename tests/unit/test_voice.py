@@ -20,7 +20,7 @@ from loaders.write import run_import
 from tests.conftest import ROOT
 from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, load, tp
 
-VERBATIM_COLUMNS = ["timestamp", "stage", "channel", "nps", "group", "comment"]
+VERBATIM_COLUMNS = ["timestamp", "stage", "channel", "nps", "csat", "group", "comment"]
 THEME_COLUMNS = ["term", "kind", "side", "detractor_count", "promoter_count", "detractor_comments",
                  "promoter_comments", "z"]
 GROUP_KEYS = ["customers", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
@@ -435,3 +435,16 @@ def test_why_drop_on_star_ratings(db):
     z = (1.5 - 13 / 3) / math.sqrt(v_s + v_g)
     assert out["diff"] == pytest.approx(1.5 - 13 / 3) and out["z"] == pytest.approx(z)
     assert out["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
+
+
+def test_verbatims_group_on_star_ratings(db):
+    """CSAT only: a verbatim's group is read on the stars (satisfied 4–5, neutral 3, dissatisfied 1–2)."""
+    from tests.unit.test_irritants import load_stars
+
+    load_stars(db)
+    frame, total = voice.verbatims(db, group="detractor", limit=0)
+    # one review in three has a comment: the 1–2★ ones are customers e0, e3, … of the e-mail cell and a0, a3 of the app
+    assert total == sum(1 for i, v in enumerate([1] * 16 + [2] * 4 + [5] * 20) if i % 3 == 0 and v <= 2) + 2
+    frame, _ = voice.verbatims(db, limit=100)
+    assert set(frame["group"]) == {"promoter", "detractor"} and frame["nps"].isna().all()
+    assert all(g == ("detractor" if s <= 2 else "promoter") for g, s in zip(frame["group"], frame["csat"], strict=True))
