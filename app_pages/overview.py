@@ -120,9 +120,13 @@ with left:
     st.subheader(t("overview.funnel"))
     chart(charts.funnel_chart, query("funnel_table", filters), labels=labels, titles=titles)
 with right:
-    st.subheader(t("overview.nps_by_stage"))
-    nps_by_stage = query("nps_split_by_stage", filters)
-    chart(charts.nps_bars_chart, nps_by_stage, by="stage", labels=labels, titles=titles)
+    if feeling["measure"] == "csat":  # star ratings: the satisfaction measure by stage, as the card above
+        st.subheader(t("satisfaction.csat"))
+        chart(charts.csat_chart, query("csat_by_stage", filters), labels=labels, titles=titles)
+    else:
+        st.subheader(t("overview.nps_by_stage"))
+        nps_by_stage = query("nps_split_by_stage", filters)
+        chart(charts.nps_bars_chart, nps_by_stage, by="stage", labels=labels, titles=titles)
 
 h = query("headline", filters)
 sentences = []

@@ -38,6 +38,7 @@ def test_every_satisfaction_page_reads_csat(stars_url, monkeypatch):
         if page == "app_pages/overview.py":
             card = next(m for m in at.metric if m.label == "CSAT moyen")
             assert card.value.startswith("3,64 ±")
+            assert [s.value for s in at.subheader] == ["Entonnoir", "CSAT par étape"]  # not an empty NPS chart
         if page == "app_pages/irritants.py":
             table = at.dataframe[0].value
             assert list(table["Étape × canal"]) == ["Service après-vente · Email", "Service après-vente · App"]
