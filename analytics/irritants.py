@@ -42,6 +42,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
+from analytics.measures import bounds
 from analytics.metrics import Scope, _rows, scope_for
 
 __all__ = ["COLUMNS", "KINDS", "SIGNIFICANCE", "cell_customers", "irritants", "overall_nps", "ranked_records"]
@@ -127,7 +128,7 @@ def _answers(scope: Scope):
     m = scope.measure
     r = f.filter(f[m].notnull())
     score = r[m].cast("int64")
-    worst, best = (2, 4) if m == "csat" else (6, 9)
+    worst, _, best = bounds(m)
     # CASE, not a boolean cast: PostgreSQL casts a boolean to integer but not to bigint
     happy = ibis.ifelse(score >= best, 1, 0).cast("int64")
     unhappy = ibis.ifelse(score <= worst, 1, 0).cast("int64")

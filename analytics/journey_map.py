@@ -33,6 +33,7 @@ import pandas as pd
 from analytics import stats
 from analytics.filters import Filters
 from analytics.irritants import cell_customers, irritants
+from analytics.measures import bounds
 from analytics.metrics import Scope, _rows, scope_for
 from analytics.satisfaction import nps_split_by_stage
 
@@ -136,7 +137,7 @@ def _quotes(scope: Scope, cells: list[dict], per_cell: int) -> dict[tuple, list[
     shortest, longest = QUOTE_CHARS
     text = f.comment.strip()
     m = scope.measure  # pains from the unhappy answers (NPS 0–6, CSAT 1–2), delights from the happy ones
-    worst, best = (2, 4) if m == "csat" else (6, 9)
+    worst, _, best = bounds(m)
     f = f.filter(f[m].notnull(), text.length().between(shortest, longest))
     wanted = []
     for c in cells:

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 
 from analytics.stats import MIN_N
 
-__all__ = ["MEASURES", "MeasureChoice", "choose_measure", "measure_respondents"]
+__all__ = ["MEASURES", "MeasureChoice", "bounds", "choose_measure", "measure_respondents"]
 
 MEASURES = ("nps", "csat")
+
+_BOUNDS = {"nps": (6, 7, 9), "csat": (2, 3, 4)}
+
+
+def bounds(measure: str) -> tuple[int, int, int]:
+    """``(unhappy_at_most, middle_from, happy_from)`` of a measure: NPS detractors 0–6, passives 7–8, promoters 9–10;
+    CSAT dissatisfied 1–2, neutral 3, satisfied 4–5. Every view that splits answers reads them here."""
+    return _BOUNDS[measure]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analytics import stats
 from analytics.filters import Filters
+from analytics.measures import bounds
 from analytics.metrics import Scope, scope_for
 
 __all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_counts",
@@ -185,7 +186,7 @@ def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None =
     c = scope.db.ibis.table("customers").select(cid="customer_id", churned="churned")
     c = c.filter(c.churned.notnull())
     x = latest.join(c, latest.customer_id == c.cid)
-    agg = x.group_by(detractor=x.answer <= (2 if m == "csat" else 6)).aggregate(customers=x.count(),
+    agg = x.group_by(detractor=x.answer <= bounds(m)[0]).aggregate(customers=x.count(),
                                                                                churned=x.count(where=x.churned))
     by = {bool(g["detractor"]): g for g in _rows(agg)}
 

@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from analytics import stats
 from analytics.filters import Filters
+from analytics.measures import bounds
 from analytics.metrics import Scope, scope_for
 from analytics.stats import nps_difference_test
 
@@ -107,16 +108,12 @@ def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(columns))
 
 
-_BOUNDS = {"nps": (9, 7), "csat": (4, 3)}
-"""Per measure, the least answer of the happy group and of the middle one: NPS promoters 9–10, passives 7–8,
-detractors 0–6; CSAT satisfied 4–5, neutral 3, dissatisfied 1–2 (they take the ``promoter``, ``passive`` and
-``detractor`` codes)."""
-
-
 def _group_of(answer: int | None, measure: str = "nps") -> str:
+    """The group of an answer on its measure (``analytics.measures.bounds``); under CSAT the satisfied, neutral and
+    dissatisfied take the ``promoter``, ``passive`` and ``detractor`` codes."""
     if answer is None:
         return "none"
-    happy, middle = _BOUNDS[measure]
+    _, middle, happy = bounds(measure)
     return "promoter" if answer >= happy else "passive" if answer >= middle else "detractor"
 
 
@@ -161,7 +158,7 @@ def verbatims(db, filters: Filters | None = None, *, scope: Scope | None = None,
         preds.append(f.channel == channel)
     m = scope.measure
     answer = f[m] if m in f.columns else ibis.null().cast("int64")  # a warehouse without a CSAT column
-    happy, middle = _BOUNDS[m]
+    _, middle, happy = bounds(m)
     if group == "none":
         preds.append(answer.isnull())
     elif group == "promoter":
@@ -314,7 +311,7 @@ def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, st
     scope = scope_for(db, filters, scope)
 
     m = scope.measure  # NPS: detractors 0–6 against promoters 9–10; CSAT: dissatisfied 1–2 against satisfied 4–5
-    worst, best = (2, 4) if m == "csat" else (6, 9)
+    worst, _, best = bounds(m)
 
     def compute() -> pd.DataFrame:
         f = _commented(scope.feedback)
@@ -412,8 +409,8 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
         if scope.measure == "csat":
             r = at.filter(at.csat.notnull())
             one = r.group_by("went_on", "ckey").aggregate(s=r.csat.cast("float64").sum(), n=r.count().cast("float64"),
-                                                         sat=r.count(where=r.csat >= 4),
-                                                         dis=r.count(where=r.csat <= 2))
+                                                         sat=r.count(where=r.csat >= bounds("csat")[2]),
+                                                         dis=r.count(where=r.csat <= bounds("csat")[0]))
             agg = one.group_by("went_on").aggregate(
                 responses=one.n.sum(), respondents=one.count(), satisfied=one.sat.sum(), dissatisfied=one.dis.sum(),
                 total=one.s.sum(), sum_sq=(one.s * one.s).sum(), sum_cross=(one.s * one.n).sum(),
