@@ -331,7 +331,7 @@ def _group_key(val):
 
 GROUP_COLUMNS = ["group", "stage", "position", "customers", "conv_from_previous", "conv_from_start", "ci_low",
                  "ci_high"]
-TEST_COLUMNS = ["stage", "p_value", "q_value", "significant"]
+TEST_COLUMNS = ["stage", "test", "p_value", "q_value", "significant"]
 
 
 def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", closed: bool = False, *,
@@ -349,11 +349,17 @@ def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", clo
     stages observed are the whole cohort's, so that every group has the same steps).
 
     Second frame: one row per stage k, for the step into it (from the previous observed stage):
-    ``p_value`` of Pearson's chi-square test on the (group × went on to k / stopped) table among the
-    customers at the step's start (``None``/NaN on the first observed stage, a stage not observed,
-    with fewer than two groups or when both outcomes are not present), ``q_value`` the
-    Benjamini–Hochberg adjustment across the steps, and ``significant`` = ``q_value < 0.05`` (False
-    when undefined).
+    ``stage, test, p_value, q_value, significant``. The groups tested are those with at least
+    ``stats.MIN_N`` (30) customers at the step's start (``from_customers``): a smaller group is shown in
+    the first frame but left out of the test (one customer cannot earn a ★). ``p_value`` tests the
+    (tested group × went on to k / stopped) table by ``stats.independence_test``, and ``test`` says
+    which test: ``"chi-square"`` (Pearson's, when every expected count is ≥ 5), ``"fisher"`` (Fisher's
+    exact test, two groups) or ``"monte-carlo"`` (more groups: the Monte-Carlo p-value of the Pearson
+    statistic, 9,999 tables drawn with a fixed seed, so the same counts always give the same p).
+    ``test`` is ``None`` and ``p_value`` ``None``/NaN on the first observed stage, a stage not
+    observed, with fewer than two groups of ≥ 30 customers at the step's start, or when both outcomes
+    are not present among them. ``q_value`` is the Benjamini–Hochberg adjustment across the steps, and
+    ``significant`` = ``q_value < 0.05`` (False when undefined).
 
     One grouped query (after the cohort's observed counts).
     """
@@ -396,14 +402,21 @@ def funnel_by_group(db, filters: Filters | None = None, by: str = "persona", clo
             rows.append({"group": g, **{k: r[k] for k in GROUP_COLUMNS[1:]}})
     funnel_df = _frame(rows, GROUP_COLUMNS)
 
-    p_values = []
-    for i in range(1, len(stages)):
-        if not all(steps[g][i]["from_stage"] is not None for g in groups):
-            p_values.append(None)
-            continue
-        table = [[steps[g][i]["from_customers"] - steps[g][i]["drop_off"], steps[g][i]["drop_off"]] for g in groups]
-        p_values.append(stats.chi_square_pvalue(table))
-    q_values = stats.benjamini_hochberg(p_values)
-    tests = [{"stage": stages[i].code, "p_value": p, "q_value": q, "significant": q is not None and q < SIGNIFICANCE}
-             for i, p, q in zip(range(1, len(stages)), p_values, q_values, strict=True)]
+    results = [_step_test([steps[g][i] for g in groups]) for i in range(1, len(stages))]
+    q_values = stats.benjamini_hochberg([p for p, _ in results])
+    tests = [{"stage": stages[i].code, "test": test, "p_value": p, "q_value": q,
+              "significant": q is not None and q < SIGNIFICANCE}
+             for i, (p, test), q in zip(range(1, len(stages)), results, q_values, strict=True)]
     return funnel_df, _frame(tests, TEST_COLUMNS)
+
+
+def _step_test(rows: list[dict]) -> tuple[float | None, str | None]:
+    """``(p_value, test)`` of one step from the groups' ``_stage_rows`` rows at it: the groups with at least
+    ``stats.MIN_N`` customers at the step's start, (went on, stopped) each, by ``stats.independence_test``;
+    ``(None, None)`` without a step or with fewer than two such groups."""
+    if not rows or any(r["from_stage"] is None for r in rows):
+        return None, None
+    table = [[r["from_customers"] - r["drop_off"], r["drop_off"]] for r in rows if r["from_customers"] >= stats.MIN_N]
+    if len(table) < 2:
+        return None, None
+    return stats.independence_test(table)

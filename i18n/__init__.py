@@ -344,9 +344,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                "en": "Each customer counts in the channel of their first touchpoint, so that groups "
                                      "do not overlap."},
     "funnel.no_value": {"fr": "(non renseigné)", "en": "(not set)"},
-    "funnel.significant": {"fr": "★ Différence significative entre groupes (khi-deux, correction de "
-                                 "Benjamini–Hochberg, q < 0,05) pour : {stages}.",
-                           "en": "★ Significant difference between groups (chi-square, Benjamini–Hochberg "
+    "funnel.significant": {"fr": "★ Différence significative entre groupes (khi-deux, ou test exact "
+                                 "pour les petits effectifs ; groupes de moins de 30 clients non testés ; correction "
+                                 "de Benjamini–Hochberg, q < 0,05) pour : {stages}.",
+                           "en": "★ Significant difference between groups (chi-square, or an exact test "
+                                 "for small counts; groups under 30 customers not tested; Benjamini–Hochberg "
                                  "correction, q < 0.05) at: {stages}."},
     "funnel.none_significant": {"fr": "Aucune différence significative entre groupes après correction de "
                                       "Benjamini–Hochberg (q < 0,05).",
@@ -362,8 +364,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "**Depuis l'étape précédente**\u00a0: part des clients de l'étape observée précédente qui vont "
               "à k, avec l'intervalle de Wilson à 95\u00a0%. **Perdus**\u00a0: ceux qui n'y vont pas. **Temps "
               "médian**\u00a0: entre la première atteinte de deux étapes consécutives, parmi les clients qui "
-              "ont atteint les deux. **Comparaison**\u00a0: un khi-deux par étape teste si la conversion "
-              "diffère entre groupes\u00a0; seules les étapes significatives après correction de "
+              "ont atteint les deux. **Comparaison**\u00a0: par étape, parmi les groupes d'au moins 30 "
+              "clients au départ, un khi-deux (test exact de Fisher ou p-valeur Monte-Carlo si un effectif attendu "
+              "est sous 5) teste si la conversion diffère entre groupes\u00a0; seules les étapes significatives après correction de "
               "Benjamini–Hochberg sont marquées ★.",
         "en": "**Reached**: a customer reaches stage k when their furthest stage is k or beyond (stages may be "
               "skipped); **seen at the stage**: customers with a touchpoint at k. A stage where nobody is seen is "
@@ -372,7 +375,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "enters at the first stage they are seen at. **From previous stage**: the share of the previous "
               "observed stage's customers who go on to k, with its 95% Wilson interval. **Dropped**: those who do not. "
               "**Median time**: between the first reach of two consecutive stages, among customers who reached both. "
-              "**Comparison**: a chi-square per step tests whether conversion differs between groups; only steps "
+              "**Comparison**: per step, among groups with ≥ 30 customers at its start, a chi-square (Fisher's exact "
+              "test or a Monte-Carlo p-value when an expected count is under 5) tests whether conversion differs "
+              "between groups; only steps "
               "significant after Benjamini–Hochberg correction are marked ★."},
     # -- a funnel of what was seen, in the order it happened (issue 15): observed stages, the weakest step's
     #    ranking rule; said the same way by the funnel page, the overview, the story and the deck

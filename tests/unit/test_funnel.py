@@ -7,10 +7,12 @@ definitions (journey order = timestamp, stage order, input order).
 import math
 import random
 import statistics
+import time
 from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
+from scipy.stats import fisher_exact
 
 from analytics import stats
 from analytics.filters import Filters
@@ -106,6 +108,50 @@ def ref_steps(ref, closed, seen):
     return out
 
 
+def pearson(table):
+    """Pearson's statistic of an r×2 table without empty row or column."""
+    n, cols = sum(map(sum, table)), [sum(c) for c in zip(*table, strict=True)]
+    return sum((o - sum(r) * c / n) ** 2 / (sum(r) * c / n) for r in table for o, c in zip(r, cols, strict=True))
+
+
+def exact_pearson_pvalue(table):
+    """P(Pearson's statistic ≥ the observed one) over every r×2 table with the same margins, each with its
+    probability under independence (multivariate hypergeometric: Π C(nᵢ, xᵢ) / C(N, K)), by brute force over
+    the second column xᵢ with Σ xᵢ = K."""
+    sizes, k = [sum(r) for r in table], sum(r[1] for r in table)
+    observed, total, p = pearson(table), math.comb(sum(sizes), k), 0.0
+
+    def spread(i, left):  # every (x_i, …, x_r) with Σ = left and 0 ≤ x_j ≤ n_j
+        if i == len(sizes) - 1:
+            if left <= sizes[i]:
+                yield (left,)
+            return
+        for x in range(min(left, sizes[i]) + 1):
+            for rest in spread(i + 1, left - x):
+                yield (x, *rest)
+
+    for xs in spread(0, k):
+        if pearson([[n - x, x] for n, x in zip(sizes, xs, strict=True)]) >= observed * (1 - 1e-9):
+            p += math.prod(math.comb(n, x) for n, x in zip(sizes, xs, strict=True)) / total
+    return p
+
+
+def ref_group_test(table):
+    """The README's test of one step, on the (went on, stopped) rows of the groups tested: ``(p, test)``; the
+    Monte-Carlo p as ``pytest.approx`` of the exact one, ± 0.02."""
+    if table is None:
+        return None, None
+    table = [r for r in table if sum(r)]
+    if len(table) < 2 or any(sum(c) == 0 for c in zip(*table, strict=True)):
+        return None, None
+    n, cols = sum(map(sum, table)), [sum(c) for c in zip(*table, strict=True)]
+    if all(sum(r) * c / n >= 5 for r in table for c in cols):
+        return stats.chi_square_pvalue(table), "chi-square"
+    if len(table) == 2:
+        return fisher_exact(table).pvalue, "fisher"
+    return pytest.approx(exact_pearson_pvalue(table), abs=0.02), "monte-carlo"
+
+
 # -- no data, one customer, empty filter -----------------------------------------------------------------
 
 def test_no_data(db):
@@ -131,7 +177,9 @@ def test_no_data(db):
     assert groups.empty
     assert list(groups.columns) == ["group", "stage", "position", "customers", "conv_from_previous",
                                     "conv_from_start", "ci_low", "ci_high"]
+    assert list(tests.columns) == ["stage", "test", "p_value", "q_value", "significant"]
     assert tests["stage"].tolist() == STAGES[1:]
+    assert col(tests, "test") == [None] * 5
     assert col(tests, "p_value") == [None] * 5 and col(tests, "q_value") == [None] * 5
     assert tests["significant"].tolist() == [False] * 5
 
@@ -146,7 +194,7 @@ def test_dtypes(db):
     assert time_between_stages(db).dtypes.astype(str).tolist() == ["object", "object", "int64", "float64"]
     groups, tests = funnel_by_group(db, by="region")
     assert groups["group"].dtype == object and groups["group"].iloc[-1] is None
-    assert tests.dtypes.astype(str).tolist() == ["object", "float64", "float64", "bool"]
+    assert tests.dtypes.astype(str).tolist() == ["object", "object", "float64", "float64", "bool"]
 
 
 def test_one_customer(db):
@@ -171,7 +219,7 @@ def test_one_customer(db):
     groups, tests = funnel_by_group(db, by="channel")
     assert set(groups["group"]) == {"web"}
     assert groups["customers"].tolist() == [1, 1, 0, 0, 0, 0]
-    assert col(tests, "p_value") == [None] * 5  # one group: no test
+    assert col(tests, "p_value") == [None] * 5 and col(tests, "test") == [None] * 5  # one group: no test
 
 
 def test_filter_that_empties_everything(db):
@@ -220,10 +268,9 @@ def test_example_by_group(db):
     assert groups["group"].tolist() == ["A"] * 6 + ["B"] * 6
     assert groups["customers"].tolist() == [2, 2, 1, 0, 0, 0] + [1, 1, 1, 0, 0, 0]
     assert col(groups, "conv_from_start")[:3] == [1.0, 1.0, 0.5]
-    # purchase transition: A 1 reached / 1 stopped, B 1 / 0
-    assert tests.loc[1, "p_value"] == pytest.approx(stats.chi_square_pvalue([[1, 1], [1, 0]]))
-    assert col(tests, "p_value")[0] is None  # everyone who reached awareness reached consideration
-    assert tests.loc[1, "q_value"] == pytest.approx(tests.loc[1, "p_value"])  # the only test
+    # groups of 2 and 1 customers (under stats.MIN_N at every step's start): drawn, never tested
+    assert col(tests, "p_value") == [None] * 5 and col(tests, "test") == [None] * 5
+    assert tests["significant"].tolist() == [False] * 5
 
     regions, _ = funnel_by_group(db, by="region", closed=True)
     assert regions["group"].tolist() == ["north"] * 6 + ["south"] * 6 + [None] * 6  # c3: no region, last
@@ -308,22 +355,104 @@ def test_significant_difference_between_groups(db):
     load(db, customers, touchpoints)
     groups, tests = funnel_by_group(db, by="persona")
     assert groups["customers"].tolist() == [50, 40, 20, 0, 0, 0, 50, 10, 5, 0, 0, 0]
+    # awareness → consideration: every expected count 25 ≥ 5, so Pearson's chi-square as before: χ² = 36 on 1 df
     p1 = stats.chi_square_pvalue([[40, 10], [10, 40]])
-    p2 = stats.chi_square_pvalue([[20, 20], [5, 5]])
-    assert col(tests, "p_value") == [pytest.approx(p1), pytest.approx(p2), None, None, None]
-    q = stats.benjamini_hochberg([p1, p2])
-    assert col(tests, "q_value") == [pytest.approx(q[0]), pytest.approx(q[1]), None, None, None]
+    assert p1 == pytest.approx(math.erfc(math.sqrt(36 / 2)))
+    # consideration → purchase: B has 10 customers at the step's start (< 30): left out, one group left, no test
+    assert col(tests, "p_value") == [pytest.approx(p1), None, None, None, None]
+    assert col(tests, "test") == ["chi-square", None, None, None, None]
+    assert col(tests, "q_value") == [pytest.approx(p1), None, None, None, None]  # the only test
     assert tests["significant"].tolist() == [True, False, False, False, False]
     row = groups[(groups["group"] == "B") & (groups["stage"] == "consideration")].iloc[0]
     assert row["conv_from_previous"] == pytest.approx(0.2)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx(stats.wilson_interval(10, 50))
 
 
+# -- small numbers said honestly: groups under 30 untested, exact tests under an expected count of 5 ----------------
+
+def load_step(db, groups: dict) -> None:
+    """Per persona, (customers at awareness, of whom went on to consideration)."""
+    customers, touchpoints = [], []
+    for persona, (n, went_on) in groups.items():
+        for i in range(n):
+            cid = f"{persona}{i:03d}"
+            customers.append(customer(cid, persona=persona))
+            touchpoints.append(tp(cid, "2024-01-01 09:00", "web", "awareness"))
+            if i < went_on:
+                touchpoints.append(tp(cid, "2024-01-02 09:00", "web", "consideration"))
+    load(db, customers, touchpoints)
+
+
+def test_a_one_customer_group_earns_no_star(db):
+    # The audit's case: the one customer of B stopped, as 1 of A's 39. Pearson's chi-square read p = 0.00001 (★),
+    # with an expected count of 1 × 2 / 40 = 0.05 in B's cell; Fisher's exact p is 0.05. B is not tested at all.
+    load_step(db, {"A": (39, 38), "B": (1, 0)})
+    assert stats.chi_square_pvalue([[38, 1], [0, 1]]) < 1e-4
+    assert stats.independence_test([[38, 1], [0, 1]]) == (pytest.approx(0.05), "fisher")
+    for closed in (False, True):
+        groups, tests = funnel_by_group(db, by="persona", closed=closed)
+        assert groups["group"].tolist() == ["A"] * 6 + ["B"] * 6  # B is still shown
+        assert groups["customers"].tolist() == [39, 38, 0, 0, 0, 0] + [1, 0, 0, 0, 0, 0]
+        assert col(tests, "p_value") == [None] * 5 and col(tests, "test") == [None] * 5
+        assert tests["significant"].tolist() == [False] * 5
+
+
+def test_small_expected_counts_in_two_groups_get_fishers_exact_test(db):
+    # A 40 of 40, B 26 of 30 go on: both ≥ 30, but 4 stopped in all: expected 40 × 4 / 70 = 2.3 < 5
+    load_step(db, {"A": (40, 40), "B": (30, 26)})
+    _, tests = funnel_by_group(db, by="persona")
+    fisher = fisher_exact([[40, 0], [26, 4]]).pvalue
+    assert fisher == pytest.approx(0.0299, abs=1e-4)
+    assert stats.chi_square_pvalue([[40, 0], [26, 4]]) == pytest.approx(0.0174, abs=1e-4)  # what was shown
+    assert col(tests, "p_value") == [pytest.approx(fisher), None, None, None, None]
+    assert col(tests, "test") == ["fisher", None, None, None, None]
+
+
+def test_exact_enumeration_sums_to_one():
+    assert exact_pearson_pvalue([[10, 2], [10, 2], [20, 4]]) == pytest.approx(1.0)  # statistic 0: every table
+    # one rare outcome among 3 groups of 1, 1 and 2: P(it falls in a group of one) = 1/4 + 1/4
+    assert exact_pearson_pvalue([[0, 1], [1, 0], [2, 0]]) == pytest.approx(0.5)
+
+
+def test_small_expected_counts_in_three_groups_get_a_seeded_monte_carlo_p(db):
+    # 33, 35 and 40 customers; 4 stopped in all (expected 1.2, 1.3, 1.5): chi-square said 0.117, the exact
+    # enumeration says 0.070
+    load_step(db, {"A": (33, 30), "B": (35, 34), "C": (40, 40)})
+    table = [[30, 3], [34, 1], [40, 0]]
+    exact = exact_pearson_pvalue(table)
+    assert exact == pytest.approx(0.0701, abs=1e-4)
+    assert abs(stats.chi_square_pvalue(table) - exact) > 0.04
+    _, tests = funnel_by_group(db, by="persona")
+    _, again = funnel_by_group(db, by="persona", closed=True)  # the same step in the closed funnel
+    assert tests.loc[0, "p_value"] == pytest.approx(exact, abs=0.02)
+    assert col(tests, "test") == ["monte-carlo", None, None, None, None]
+    assert again.loc[0, "p_value"] == tests.loc[0, "p_value"]  # a fixed seed: the same p every time
+    assert stats.independence_test(table) == (tests.loc[0, "p_value"], "monte-carlo")
+
+
+def test_independence_test_by_expected_count():
+    assert stats.independence_test([[5, 5], [5, 5]]) == (pytest.approx(1.0), "chi-square")  # expected 5: enough
+    table = [[40, 10], [10, 40]]
+    assert stats.independence_test(table) == (pytest.approx(stats.chi_square_pvalue(table)), "chi-square")
+    assert stats.independence_test([[6, 4], [5, 5]])[1] == "fisher"  # expected 9 × 10 / 20 = 4.5
+    assert stats.independence_test([[10, 0], [30, 0]]) == (None, None)  # one outcome
+    assert stats.independence_test([[10, 20], [0, 0]]) == (None, None)  # one group
+    assert stats.independence_test([]) == (None, None)
+    with pytest.raises(ValueError):
+        stats.independence_test([[10, -1], [3, 4]])
+    wide = [[1000 + 10 * i, i % 3] for i in range(12)]  # 12 groups, the rare outcome expected ≤ 1.2
+    start = time.perf_counter()
+    first = stats.independence_test(wide)
+    assert time.perf_counter() - start < 0.5  # 9,999 tables: a few ms
+    assert first[1] == "monte-carlo" and stats.independence_test(wide) == first
+    assert 1 / 10_000 <= first[0] <= 1
+
+
 # -- random journeys against the plain-Python reading ------------------------------------------------------------
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_journeys_match_the_definitions(db, seed):
-    customers, touchpoints, feedback = random_journeys(seed)
+@pytest.mark.parametrize(("seed", "n_customers"), [(1, 40), (2, 40), (3, 240)])  # 240: groups of ≥ 30 are tested
+def test_random_journeys_match_the_definitions(db, seed, n_customers):
+    customers, touchpoints, feedback = random_journeys(seed, n_customers)
     load(db, customers, touchpoints, feedback)
     cases = [
         (None, lambda c, t: True),
@@ -331,6 +460,7 @@ def test_random_journeys_match_the_definitions(db, seed):
         (Filters(personas=("A", "B"), start=datetime(2024, 1, 20).date(), end=datetime(2024, 2, 20).date(), **ACTIVITY),
          lambda c, t: c.persona in ("A", "B") and datetime(2024, 1, 20) <= t["timestamp"] < datetime(2024, 2, 21)),
     ]
+    tested = set()
     for f, keep in cases:
         ref = reference(customers, touchpoints, keep)
         open_ = funnel_table(db, f)
@@ -366,9 +496,16 @@ def test_random_journeys_match_the_definitions(db, seed):
                 sub = groups[groups["group"].map(lambda v, g=g: v == g)]
                 assert sub["customers"].tolist() == ref_counts(sub_ref[g], closed, seen)
             steps = {g: ref_steps(sub_ref[g], closed, seen) for g in names}
-            ps = [None if steps[names[0]][k] is None else
-                  stats.chi_square_pvalue([[steps[g][k][1], steps[g][k][0] - steps[g][k][1]] for g in names])
-                  for k in range(len(STAGES) - 1)]
-            assert col(tests, "p_value") == [pytest.approx(p) if p is not None else None for p in ps]
-            qs = stats.benjamini_hochberg(ps)
+            # groups of ≥ 30 customers at the step's start only; the test by the table's expected counts
+            tables = [None if steps[names[0]][k] is None else
+                      [[steps[g][k][1], steps[g][k][0] - steps[g][k][1]] for g in names if steps[g][k][0] >= 30]
+                      for k in range(len(STAGES) - 1)]
+            results = [ref_group_test(t) for t in tables]
+            assert col(tests, "p_value") == [p if p is None or name == "monte-carlo" else pytest.approx(p)
+                                             for p, name in results]
+            assert col(tests, "test") == [name for _, name in results]
+            tested.update(name for _, name in results if name)
+            qs = stats.benjamini_hochberg(col(tests, "p_value"))
             assert tests["significant"].tolist() == [q is not None and q < 0.05 for q in qs]
+    if n_customers >= 240:
+        assert tested == {"chi-square", "fisher", "monte-carlo"}, tested
