@@ -73,7 +73,8 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
     """Conversion and NPS by channel-mix class, one row per class: mono, multi, cross (always all three).
 
     Columns ``mix, customers, share, compared, converted, conversion_rate, conv_ci_low, conv_ci_high,
-    responses, nps, nps_ci_low, nps_ci_high``.
+    responses, respondents, nps, nps_ci_low, nps_ci_high`` (``respondents``: the distinct customers who answered, the n
+    that gates the NPS).
 
     * ``customers`` and ``mix``: exactly the report's ``channel_mix``; ``share`` = customers / all
       *Customers* (NaN when there are none; customers without a journey channel count in the total).
@@ -112,6 +113,11 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
             responses=compared.ifelse(x.n.fill_null(0), zero).sum().cast("int64"),
             promoters=compared.ifelse(x.p.fill_null(0), zero).sum().cast("int64"),
             detractors=compared.ifelse(x.d.fill_null(0), zero).sum().cast("int64"),
+            # the per-customer sums of the clustered NPS interval (stats.nps_with_interval)
+            respondents=x.count(where=compared & (x.n.fill_null(0) > 0)).cast("int64"),
+            s_sq=compared.ifelse((x.p - x.d).fill_null(0) ** 2, zero).sum().cast("float64"),
+            s_n=compared.ifelse(((x.p - x.d) * x.n).fill_null(0), zero).sum().cast("float64"),
+            n_sq=compared.ifelse(x.n.fill_null(0) ** 2, zero).sum().cast("float64"),
         )
 
     def compute():
@@ -119,11 +125,13 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
             return _rows(expr())
         mix, t = expr(), scope.transitions_expr
         null_str, null_int = ibis.null().cast("string"), ibis.null().cast("int64")
+        null_float = ibis.null().cast("float64")
         both = ibis.union(
             mix.select("mix", "customers", "compared", "converted", "responses", "promoters", "detractors",
-                       src=null_str, dst=null_str),
+                       "respondents", "s_sq", "s_n", "n_sq", src=null_str, dst=null_str),
             t.select(mix=null_str, customers=t.n.cast("int64"), compared=null_int, converted=null_int,
-                     responses=null_int, promoters=null_int, detractors=null_int, src="src", dst="dst"),
+                     responses=null_int, promoters=null_int, detractors=null_int, respondents=null_int,
+                     s_sq=null_float, s_n=null_float, n_sq=null_float, src="src", dst="dst"),
             distinct=False,
         )
         rows = _rows(both)
@@ -137,19 +145,22 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
     rows = []
     for m in MIXES:
         r = by_mix.get(m) or {"customers": 0, "compared": 0, "converted": 0, "responses": 0, "promoters": 0,
-                              "detractors": 0}
+                              "detractors": 0, "respondents": 0}
         n, c, k = r["customers"], r["compared"], r["converted"]
         low, high = stats.wilson_interval(k, c)
-        score, nlow, nhigh = stats.nps_with_interval(r["promoters"], r["detractors"], r["responses"])
+        score, nlow, nhigh = stats.nps_with_interval(r["promoters"], r["detractors"], r["responses"],
+                                                     (r["respondents"], r["s_sq"], r["s_n"], r["n_sq"])
+                                                     if r["responses"] else None)
         rows.append({
             "mix": m, "customers": n, "share": stats.share(n, total), "compared": c, "converted": k,
             "conversion_rate": stats.share(k, c), "conv_ci_low": low, "conv_ci_high": high,
-            "responses": r["responses"], "nps": score, "nps_ci_low": nlow, "nps_ci_high": nhigh,
+            "responses": r["responses"], "respondents": r["respondents"], "nps": score, "nps_ci_low": nlow,
+            "nps_ci_high": nhigh,
         })
     return _frame(rows, {
         "mix": "str", "customers": "int", "share": "float", "compared": "int", "converted": "int",
         "conversion_rate": "float",
-        "conv_ci_low": "float", "conv_ci_high": "float", "responses": "int", "nps": "float",
+        "conv_ci_low": "float", "conv_ci_high": "float", "responses": "int", "respondents": "int", "nps": "float",
         "nps_ci_low": "float", "nps_ci_high": "float",
     })
 

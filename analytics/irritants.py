@@ -243,7 +243,8 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
                                                     c["m1m1"])
             worse = 100 * ((stats.share(unhappy, n) or 0) - (overall["unhappy_share"] or 0))
         else:
-            value, low, high = stats.nps_with_interval(happy, unhappy, n)
+            value, low, high = stats.nps_with_interval(happy, unhappy, n,
+                                                       (c["respondents"], c["s1s1"], c["s1m1"], c["m1m1"]))
             worse = overall["value"] - value
         test = stats.clustered_cell_test(c, everyone)
         v = volume.get(key, {"customers": 0, "with_journey": 0, "stopped": 0})

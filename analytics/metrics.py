@@ -88,6 +88,30 @@ def least_of(values: list):
     return values[0] if len(values) == 1 else ibis.least(*values)
 
 
+def nps_sums(r, key: str, *by: str):
+    """Per group ``by`` of the NPS responses ``r`` (one row when ``by`` is empty): responses ``n``, ``promoters``,
+    ``detractors``, distinct respondents ``customers``, and the per-customer sums ``stats.nps_with_interval``
+    clusters on: ``s_sq`` = ΣSᵢ², ``s_n`` = ΣSᵢnᵢ, ``n_sq`` = Σnᵢ² (Sᵢ: customer i's promoters − detractors, nᵢ:
+    their answers)."""
+    per = r.group_by(*by, key).aggregate(k=r.count(), p=r.count(where=r.nps >= 9), d=r.count(where=r.nps <= 6))
+    s = (per.p - per.d).cast("float64")
+    k = per.k.cast("float64")
+    out = (per.group_by(*by) if by else per).aggregate(
+        n=per.k.sum(), promoters=per.p.sum(), detractors=per.d.sum(), customers=per.count(),
+        s_sq=(s * s).sum(), s_n=(s * k).sum(), n_sq=(k * k).sum())
+    return out.select(*by, n=out.n.cast("int64"), promoters=out.promoters.cast("int64"),
+                      detractors=out.detractors.cast("int64"), customers=out.customers.cast("int64"),
+                      s_sq=out.s_sq.cast("float64"), s_n=out.s_n.cast("float64"), n_sq=out.n_sq.cast("float64"))
+
+
+def nps_clusters(row: dict | None) -> tuple | None:
+    """The ``clusters`` argument of ``stats.nps_with_interval`` from a ``nps_sums`` row (``None`` without its
+    sums: every response its own customer)."""
+    if not row or row.get("s_sq") is None:
+        return None
+    return row["customers"], row["s_sq"], row["s_n"], row["n_sq"]
+
+
 def _rows(expr) -> list[dict]:
     """Execute a (small) expression and return plain Python rows.
 
@@ -534,14 +558,14 @@ class Scope:
 
     @cached_property
     def nps_expr(self):
-        """Responses, promoters, detractors and distinct respondents (``customers``) per feedback stage (stage as
-        recorded on the feedback)."""
+        """``nps_sums`` per feedback stage (stage as recorded on the feedback; ``overall`` False) and over every kept
+        response (``overall`` True, ``stage`` NULL: a customer is one cluster across stages)."""
         f = self.feedback
         r = f.filter(f.nps.notnull())
-        return r.group_by("stage").aggregate(
-            n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6),
-            customers=r[self.key].nunique(),
-        )
+        by_stage = nps_sums(r, self.key, "stage")
+        by_stage = by_stage.mutate(stage=by_stage.stage.cast("string"), overall=ibis.literal(False))  # nullable
+        every = nps_sums(r, self.key).mutate(stage=ibis.null().cast("string"), overall=ibis.literal(True))
+        return ibis.union(by_stage, every.select(*by_stage.columns), distinct=False)
 
     @cached_property
     def csat_expr(self):
@@ -685,25 +709,32 @@ class Scope:
         return self.__dict__["revenue_value"]
 
     @cached_property
-    def nps_rows(self) -> list[dict]:
-        """``nps_expr`` executed: responses (``n``), promoters, detractors per feedback stage."""
+    def _nps_all_rows(self) -> list[dict]:
         return _rows(self.nps_expr)
+
+    @cached_property
+    def nps_rows(self) -> list[dict]:
+        """``nps_expr`` executed, per feedback stage: responses (``n``), promoters, detractors, ``customers`` and
+        the clustering sums."""
+        return [r for r in self._nps_all_rows if not r.get("overall")]
 
     def nps_counts(self) -> dict:
         """Every kept response counted (stages outside the model too): ``{"n", "promoters", "detractors"}``."""
         return {k: sum(r[k] for r in self.nps_rows) for k in ("n", "promoters", "detractors")}
 
     def nps(self) -> dict:
-        """Overall NPS with its 95 % interval, and the same per stage of the model."""
-        rows = self.nps_rows
-        total = self.nps_counts()
+        """Overall NPS with its 95 % interval (``stats.nps_with_interval``: Rocks' adjusted Wald, clustered by
+        customer), and the same per stage of the model; ``respondents``: the distinct customers who answered."""
+        overall = next((r for r in self._nps_all_rows if r.get("overall") and r["n"]), None)  # none: sums are NULL
+        total = overall or self.nps_counts()
 
         def block(counts: dict | None) -> dict:
             n, p, d = (counts["n"], counts["promoters"], counts["detractors"]) if counts else (0, 0, 0)
-            score, low, high = stats.nps_with_interval(p, d, n)
-            return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
+            score, low, high = stats.nps_with_interval(p, d, n, nps_clusters(counts) if n else None)
+            return {"responses": n, "respondents": counts.get("customers") or 0 if counts else 0, "nps": score,
+                    "ci_low": low, "ci_high": high}
 
-        by = {r["stage"]: r for r in rows}
+        by = {r["stage"]: r for r in self.nps_rows}
         return {**block(total), "by_stage": [{"stage": s.code, **block(by.get(s.code))} for s in self.stages]}
 
     def csat(self) -> dict:

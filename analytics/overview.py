@@ -16,7 +16,7 @@ import ibis
 from analytics import stats
 from analytics.filters import Filters
 from analytics.funnel import funnel_steps
-from analytics.metrics import Scope, StageInfo, _rows, scope_for
+from analytics.metrics import Scope, StageInfo, _rows, nps_sums, scope_for
 from analytics.settings import DEFAULTS
 
 if TYPE_CHECKING:  # pandas (0.25 s to import) only where a frame is built: the report needs none
@@ -64,6 +64,7 @@ def _kpi(scope: Scope) -> dict:
         "nps_ci_low": nps["ci_low"],
         "nps_ci_high": nps["ci_high"],
         "responses": nps["responses"],
+        "respondents": nps["respondents"],
         "churn_rate": churn["rate"],
         "churn_basis": churn["basis"],
         # the customers the churn rate is a share of: the converted customers followed (dates), else known statuses
@@ -107,7 +108,7 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
 
     ``{"period": (start, end), "previous_period": (start, end) | None, "current": K, "previous": K | None,
     "comparison": C}`` with K = ``{"customers", "converted", "conversion_rate", "nps", "nps_ci_low",
-    "nps_ci_high", "responses", "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue",
+    "nps_ci_high", "responses", "respondents", "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue",
     "conversion_variance", "conversion_shown", "in_progress", "churn_basis", "churn_days"}`` (``conversion_rate``:
     the report's estimate, ``conversion_variance`` its Greenwood variance, ``conversion_shown`` whether ≥ 30
     customers are still followed at the window's end, ``in_progress`` those still in progress; ``churn_known``: the
@@ -262,7 +263,7 @@ class _CountsScope(Scope):
         self.filters = Filters()
         self.channel_lens = channel_lens
         self.__dict__["summary_rows"] = summary_rows
-        self.__dict__["nps_rows"] = nps_rows
+        self.__dict__["_nps_all_rows"] = nps_rows
         self.__dict__["revenue_value"] = revenue
 
     def conversion(self) -> dict:
@@ -341,9 +342,7 @@ def _trend_nps(scope: Scope, grain: str):
     f = scope.feedback
     r = f.filter(f.nps.notnull())
     r = r.mutate(bucket=_bucket(r.timestamp, grain))
-    return r.group_by("bucket").aggregate(
-        n=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
-    )
+    return nps_sums(r, scope.key, "bucket")
 
 
 TREND_COLUMNS = ["period_start", "customers", "converted", "conversion_rate", "responses", "nps", "churn_rate",
@@ -362,7 +361,8 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
     cross_share, revenue, partial, sufficient, nps_sufficient``: ``partial`` marks the bucket the data's last
     moment (``as_of``) falls in (a week or month not over: its figures are not comparable with full ones);
     ``sufficient`` = at least ``MIN_N`` customers (below that, a rate is neither shown nor drawn, the count is),
-    ``nps_sufficient`` = at least ``MIN_N`` responses. Each row is the report's figures with the window
+    ``nps_sufficient`` = at least ``MIN_N`` respondents (distinct customers). Each row is the report's figures with
+    the window
     restricted to that bucket (intersected with the filters' own window, so a bucket cut by the window covers only
     its kept days): a customer's journey is cut by bucket, and a customer active in several buckets
     counts in each. A bucket "has data" when it holds a kept touchpoint or a kept NPS response.
@@ -384,7 +384,9 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
         b = buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": revenue.get(r["bucket"]) or 0})
         b["summary"].append(r)
     for r in nps:
-        buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append({**r, "stage": None})
+        # one bucket's responses: its "overall" NPS row, respondents and clustering sums included
+        buckets.setdefault(r["bucket"], {"summary": [], "nps": [], "revenue": 0})["nps"].append(
+            {**r, "stage": None, "overall": True})
     rows = []
     last = scope.as_of if buckets else None
     for start in sorted(buckets):
@@ -393,7 +395,7 @@ def kpi_trend(db, filters: Filters | None = None, grain: str = "week", *,
                               channel_lens=scope.filters.channel_lens))
         rows.append({"period_start": start, **{col: k[col] for col in TREND_COLUMNS[1:9]},
                      "partial": last is not None and start <= last.date() < _NEXT[grain](start),
-                     "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["responses"] >= stats.MIN_N})
+                     "sufficient": k["customers"] >= stats.MIN_N, "nps_sufficient": k["respondents"] >= stats.MIN_N})
     dtypes = {"period_start": object, "customers": "int64", "converted": "int64", "responses": "int64",
               "partial": "bool", "sufficient": "bool", "nps_sufficient": "bool"}
     import pandas as pd
@@ -455,8 +457,9 @@ def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) 
 
     ``worst_step``: the weakest step (``weakest_step``); ``None`` when no step qualifies.
     ``not_ranked``: the steps left out of that choice because their later stage is mostly skipped
-    (``unranked_steps``), said next to it. ``lowest_nps_stage``: ``{"stage", "nps", "responses"}`` for the stage (as
-    recorded on the feedback) with the lowest NPS among stages with at least ``stats.MIN_N`` responses (ties: the
+    (``unranked_steps``), said next to it. ``lowest_nps_stage``: ``{"stage", "nps", "responses", "respondents"}`` for
+    the stage (as recorded on the feedback) with the lowest NPS among stages with at least ``stats.MIN_N``
+    respondents (distinct customers; ties: the
     earliest stage); ``None`` when none qualifies. Four small queries (observed counts, open and closed funnels,
     NPS by stage).
     """
@@ -464,8 +467,9 @@ def headline(db, filters: Filters | None = None, *, scope: Scope | None = None) 
     open_rows, closed_rows = funnel_steps(scope)
     lowest = None
     for s in scope.nps()["by_stage"]:
-        if s["responses"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):
-            lowest = {"stage": s["stage"], "nps": s["nps"], "responses": s["responses"]}
+        if s["respondents"] >= stats.MIN_N and (lowest is None or s["nps"] < lowest["nps"]):
+            lowest = {"stage": s["stage"], "nps": s["nps"], "responses": s["responses"],
+                      "respondents": s["respondents"]}
     share = scope.settings.observed_for_ranking
     return {"worst_step": weakest_step(open_rows, closed_rows, share),
             "not_ranked": unranked_steps(open_rows, closed_rows, share),

@@ -17,7 +17,7 @@ import pandas as pd
 from analytics import stats
 from analytics.filters import Filters
 from analytics.measures import bounds
-from analytics.metrics import Scope, scope_for
+from analytics.metrics import Scope, nps_clusters, nps_sums, scope_for
 
 __all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_counts",
            "stage_channel_nps"]
@@ -41,13 +41,12 @@ def _responses(scope: Scope):
     return f.filter(f.nps.notnull())
 
 
-def _counts(r):
-    """Responses, promoters and detractors of an Ibis table of responses (aggregate metrics)."""
-    return {"responses": r.count(), "promoters": r.count(where=r.nps >= 9), "detractors": r.count(where=r.nps <= 6)}
-
-
-def _nps_fields(responses: int, promoters: int, detractors: int) -> dict:
-    score, low, high = stats.nps_with_interval(promoters, detractors, responses)
+def _nps_fields(row: dict | None) -> dict:
+    """The NPS fields of a ``metrics.nps_sums`` row (``None``: no responses), the interval clustered by customer."""
+    row = row or {"n": 0, "promoters": 0, "detractors": 0}
+    responses, promoters, detractors = row["n"], row["promoters"], row["detractors"]
+    score, low, high = stats.nps_with_interval(promoters, detractors, responses, nps_clusters(row) if responses
+                                               else None)
     return {"responses": responses, "promoters": promoters, "passives": responses - promoters - detractors,
             "detractors": detractors, "nps": score, "ci_low": low, "ci_high": high}
 
@@ -59,24 +58,26 @@ _NPS_COLUMNS = {"responses": "int", "promoters": "int", "passives": "int", "detr
 def nps_by_channel(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """NPS per channel of the response (as recorded on the feedback row), any stage.
 
-    Columns ``channel, responses, promoters, passives, detractors, nps, ci_low, ci_high``; one row
+    Columns ``channel, responses, promoters, passives, detractors, nps, ci_low, ci_high, respondents, sufficient``
+    (``respondents`` ≥ ``MIN_N`` distinct customers); one row
     per channel with responses; ``channel`` is ``None`` for responses without a channel ("channel
     unknown" — present only when no channel filter is set). Sorted by responses descending, then
     channel (unknown last). The rows add up to the report's overall NPS counts.
     """
     scope = scope_for(db, filters, scope)
     r = _responses(scope)
-    rows = [{"channel": x["channel"], **_nps_fields(x["responses"], x["promoters"], x["detractors"])}
-            for x in _rows(r.group_by("channel").aggregate(**_counts(r)))]
+    rows = [{"channel": x["channel"], **_nps_fields(x), "respondents": x["customers"],
+             "sufficient": x["customers"] >= stats.MIN_N} for x in _rows(nps_sums(r, scope.key, "channel"))]
     rows.sort(key=lambda x: (-x["responses"], x["channel"] is None, x["channel"] or ""))
-    return _frame(rows, {"channel": "str", **_NPS_COLUMNS})
+    return _frame(rows, {"channel": "str", **_NPS_COLUMNS, "respondents": "int", "sufficient": "bool"})
 
 
 def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """Promoters / passives / detractors per stage of the model (every stage, in order).
 
     Columns ``stage, position, responses, promoters, passives, detractors, nps, ci_low, ci_high, respondents``
-    (distinct customers); a stage without responses has zeros and NaN. The stage is the one recorded on the
+    (distinct customers), ``sufficient`` (``respondents`` ≥ ``MIN_N``); a stage without responses has zeros and
+    NaN. The stage is the one recorded on the
     feedback row; responses at a stage outside the model are in no row. ``nps``/``ci_*`` equal the report's
     ``nps.by_stage`` (same query as ``Scope.nps``, whose cached rows are shared).
     """
@@ -84,10 +85,12 @@ def nps_split_by_stage(db, filters: Filters | None = None, *, scope: Scope | Non
     by = {x["stage"]: x for x in scope.nps_rows}
     rows = []
     for s in scope.stages:
-        x = by.get(s.code) or {"n": 0, "promoters": 0, "detractors": 0}
-        rows.append({"stage": s.code, "position": s.position, **_nps_fields(x["n"], x["promoters"], x["detractors"]),
-                     "respondents": x.get("customers", 0)})
-    return _frame(rows, {"stage": "str", "position": "int", **_NPS_COLUMNS, "respondents": "int"})
+        x = by.get(s.code)
+        respondents = x["customers"] if x else 0
+        rows.append({"stage": s.code, "position": s.position, **_nps_fields(x), "respondents": respondents,
+                     "sufficient": respondents >= stats.MIN_N})
+    return _frame(rows, {"stage": "str", "position": "int", **_NPS_COLUMNS, "respondents": "int",
+                         "sufficient": "bool"})
 
 
 def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
@@ -123,21 +126,22 @@ def csat_by_stage(db, filters: Filters | None = None, *, scope: Scope | None = N
 
 
 def stage_channel_counts(scope: Scope) -> list[dict]:
-    """Responses, promoters and detractors per (feedback stage, channel), every stage — one query per scope,
-    shared by the heat map and ``analytics.irritants``."""
+    """``metrics.nps_sums`` per (feedback stage, channel), every stage — one query per scope, cached for the
+    pages that draw the heat map."""
     def compute():
         r = _responses(scope)
-        return _rows(r.group_by("stage", "channel").aggregate(**_counts(r)))
+        return _rows(nps_sums(r, scope.key, "stage", "channel"))
     return scope.cached("_stage_channel_counts", compute)
 
 
 def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
     """NPS per (stage, channel) cell, for the heat map of where satisfaction breaks.
 
-    Columns ``stage, position, channel, responses, promoters, detractors, nps, ci_low, ci_high,
+    Columns ``stage, position, channel, responses, promoters, detractors, nps, ci_low, ci_high, respondents,
     sufficient``; one row per cell with at least one response, stages of the model only, ordered by
     stage, then responses descending, then channel (unknown — ``None`` — last). ``sufficient`` =
-    ``responses >= stats.MIN_N``: below that, show "insufficient data" rather than the value.
+    ``respondents >= stats.MIN_N`` (distinct customers, not answers): below that, show "insufficient data" rather
+    than the value.
     """
     scope = scope_for(db, filters, scope)
     position = {s.code: s.position for s in scope.stages}
@@ -145,12 +149,13 @@ def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None
     for x in stage_channel_counts(scope):
         if x["stage"] not in position:
             continue
-        fields = _nps_fields(x["responses"], x["promoters"], x["detractors"])
+        fields = _nps_fields(x)
         del fields["passives"]
         rows.append({"stage": x["stage"], "position": position[x["stage"]], "channel": x["channel"], **fields,
-                     "sufficient": x["responses"] >= stats.MIN_N})
+                     "respondents": x["customers"], "sufficient": x["customers"] >= stats.MIN_N})
     rows.sort(key=lambda x: (x["position"], -x["responses"], x["channel"] is None, x["channel"] or ""))
-    columns = {"stage": "str", "position": "int", "channel": "str", **_NPS_COLUMNS, "sufficient": "bool"}
+    columns = {"stage": "str", "position": "int", "channel": "str", **_NPS_COLUMNS, "respondents": "int",
+               "sufficient": "bool"}
     del columns["passives"]
     return _frame(rows, columns)
 

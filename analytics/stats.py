@@ -31,23 +31,36 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def nps_with_interval(promoters: int, detractors: int, n: int) -> tuple[float | None, float | None, float | None]:
+def nps_with_interval(promoters: int, detractors: int, n: int, clusters: tuple | None = None
+                      ) -> tuple[float | None, float | None, float | None]:
     """Net Promoter Score of ``n`` responses and its 95 % interval, in points (-100…100).
 
-    NPS = 100 × (p − d) with p, d the promoter (9–10) and detractor (0–6) shares. Each response
-    scores +1, 0 or −1, whose variance is p + d − (p − d)² = p(1−p) + d(1−d) + 2pd, so the interval
-    is NPS ± 196 × √(variance / n) (1.96: the 95 % normal quantile), clipped to [−100, 100].
+    NPS = 100 × (P − D) / n with P promoters (9–10) and D detractors (0–6): the observed score. The interval is
+    Rocks' adjusted Wald (2016, "Interval Estimation for the 'Net Promoter Score'", The American Statistician
+    70(4)) with a variance clustered by customer: three one-answer pseudo-customers are added, ¾ promoter, ¾
+    detractor and 1½ passive in all (scores +√¾, −√¾ and 0: they add 0 to the sum and 1½ to the sum of squares),
+    so the centre is m = (P − D) / (n + 3) and
+
+        V = [Σᵢ (Sᵢ − nᵢ m)² + 1½ + 3m²] / (n + 3)²
+
+    over the customers i (Sᵢ = their promoters − detractors, nᵢ their answers); interval 100 × (m ± 1.96 √V),
+    clipped to [−100, 100]. It does not collapse to ± 0 at 30 promoters out of 30, and it is asymmetric around the
+    observed NPS. ``clusters`` = ``(customers, ΣSᵢ², ΣSᵢnᵢ, Σnᵢ²)``; without it every response is its own customer,
+    and V is then exactly Rocks' (p′ + d′ − (p′ − d′)²) / (n + 3) with p′ = (P + ¾)/(n + 3), d′ = (D + ¾)/(n + 3).
     No responses: ``(None, None, None)``.
     """
     if n < 0 or promoters < 0 or detractors < 0 or promoters + detractors > n:
         raise ValueError(f"inconsistent counts: promoters={promoters}, detractors={detractors}, n={n}")
     if n == 0:
         return None, None, None
+    if clusters is None:  # one answer per customer: Sᵢ ∈ {−1, 0, 1}, nᵢ = 1
+        clusters = (n, promoters + detractors, promoters - detractors, n)
+    _, s_sq, s_n, n_sq = clusters
+    centre = (promoters - detractors) / (n + 3)
+    residual = max(s_sq - 2 * centre * s_n + centre * centre * n_sq, 0.0) + 1.5 + 3 * centre * centre
+    half = _Z95 * math.sqrt(residual) / (n + 3)
     nps = 100 * (promoters - detractors) / n
-    p = promoters / n
-    d = detractors / n
-    half = 196 * math.sqrt((p * (1 - p) + d * (1 - d) + 2 * p * d) / n)
-    return nps, max(-100.0, nps - half), min(100.0, nps + half)
+    return nps, max(-100.0, 100 * (centre - half)), min(100.0, 100 * (centre + half))
 
 
 def nps_difference_test(promoters_a: int, detractors_a: int, n_a: int,

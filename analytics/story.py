@@ -185,9 +185,9 @@ def _nps(value) -> str:
 def _overview(q, filters, dims, tx) -> View:
     k = q("kpis")
     cur, feeling = k["current"], k["satisfaction"]
-    margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
-    enough = cur["responses"] >= MIN_N
-    nps = f"{_nps(cur['nps'])} ± {margin:.0f}" if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
+    enough = cur["respondents"] >= MIN_N  # distinct customers, not answers
+    nps = (tx.t("kpi.nps_bounds", nps=_nps(cur["nps"]), low=_nps(cur["nps_ci_low"]), high=_nps(cur["nps_ci_high"]))
+           if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N))
     csat = feeling["measure"] == "csat"
     if csat:  # star ratings: the mean CSAT of 30 customers or more
         enough = feeling["customers"] >= MIN_N
@@ -198,7 +198,7 @@ def _overview(q, filters, dims, tx) -> View:
             (tx.t("kpi.conversion"), tx.t("kpi.too_early", k=tx.number(cur["in_progress"]),
                                           n=tx.number(cur["customers"])) if too_early
              else tx.percent(cur["conversion_rate"]), cur["customers"]),
-            (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, feeling["customers"] if csat else cur["responses"]),
+            (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, feeling["customers"] if csat else cur["respondents"]),
             (tx.t("kpi.churn_dates", days=cur["churn_days"]) if cur["churn_basis"] == "dates" else tx.t("kpi.churn"),
              tx.percent(cur["churn_rate"]), cur["churn_known"]))
     # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
@@ -209,7 +209,7 @@ def _overview(q, filters, dims, tx) -> View:
     caption = tx.t("story.overview.caption_csat" if csat else "story.overview.caption", customers=tx.number(
                    cur["customers"]), conversion=conversion,
                    nps=(nps if csat else _nps(cur["nps"])) if enough else tx.t("insufficient", n=MIN_N),
-                   responses=tx.number(feeling["customers"] if csat else cur["responses"]),
+                   responses=tx.number(feeling["customers"] if csat else cur["respondents"]),
                    churn=(tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
                           if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"])))
     trend = q("kpi_trend", grain="month")
@@ -270,14 +270,14 @@ def _satisfaction(q, filters, dims, tx) -> View:
     split = q("nps_split_by_stage")
     lowest = q("headline")["lowest_nps_stage"]
     names = labels(dims, tx)
-    if overall["responses"] < MIN_N:
-        caption = tx.t("story.satisfaction.few", n=tx.number(overall["responses"]), min=MIN_N)
+    if overall["respondents"] < MIN_N:  # distinct customers, not answers
+        caption = tx.t("story.satisfaction.few", n=tx.number(overall["respondents"]), min=MIN_N)
     elif lowest:
-        caption = tx.t("story.satisfaction.caption", nps=_nps(overall["nps"]), n=tx.number(overall["responses"]),
+        caption = tx.t("story.satisfaction.caption", nps=_nps(overall["nps"]), n=tx.number(overall["respondents"]),
                        stage=names[lowest["stage"]], stage_nps=_nps(lowest["nps"]),
-                       stage_n=tx.number(lowest["responses"]))
+                       stage_n=tx.number(lowest["respondents"]))
     else:
-        caption = tx.t("story.satisfaction.overall", nps=_nps(overall["nps"]), n=tx.number(overall["responses"]))
+        caption = tx.t("story.satisfaction.overall", nps=_nps(overall["nps"]), n=tx.number(overall["respondents"]))
     chart = ("nps_bars_chart", (split,), {"by": "stage", "labels": names, "titles": tx.chart_titles()})
     return View("satisfaction", tx.t("page.satisfaction"), caption, chart, table=split)
 

@@ -62,7 +62,6 @@ def card_help(key: str, help_key: str, **values) -> str:
                                       verdict=t("kpi.significant" if d["significant"] else "kpi.not_significant"))
 
 
-nps_margin = None if cur["nps"] is None else (cur["nps_ci_high"] - cur["nps_ci_low"]) / 2
 cards = st.columns(6)
 delta, color = change("customers", "relative")
 kpi(cards[0], t("kpi.customers"), number(cur["customers"]), None, delta,
@@ -84,8 +83,10 @@ if feeling["measure"] == "csat":  # star ratings (analytics.measures): the mean 
         help=t("kpi.csat_help"))
 else:
     delta, color = change("nps", "points")
-    kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f} ± {nps_margin:.0f}",
-        cur["responses"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
+    # the observed NPS with its interval's bounds (asymmetric: Rocks' adjusted Wald), gated on respondents
+    kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else t(
+        "kpi.nps_bounds", nps=f"{cur['nps']:+.0f}", low=f"{cur['nps_ci_low']:+.0f}", high=f"{cur['nps_ci_high']:+.0f}"),
+        cur["respondents"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
 if feeling["absent"]:
     cards[2].caption(t(f"measure.absent.{feeling['absent']}"))
 # with churn dates, churn within a window of the conversion (compared, tested); a status at export time is never
@@ -135,7 +136,7 @@ if h["worst_step"] or h["not_ranked"]:
 if h["lowest_nps_stage"]:
     s = h["lowest_nps_stage"]
     sentences.append(t("overview.lowest_nps", stage=labels[s["stage"]], nps=f"{s['nps']:+.0f}",
-                       n=number(s["responses"])))
+                       n=number(s["respondents"])))
 if sentences:
     st.info(" ".join(sentences), icon=":material/flag:")
 

@@ -155,8 +155,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "comptant comme un seul groupe de réponses. Pas de comparaison avec la période précédente pour le CSAT.",
         "en": "The mean of the CSAT answers (1 to 5); ± half its 95% interval, each customer one cluster of answers. "
               "CSAT is not compared with the previous period."},
-    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6), avec sa marge à 95 %.",
-                     "en": "% promoters (9–10) − % detractors (0–6), with its 95% margin."},
+    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6) ; entre parenthèses, son intervalle à 95 % "
+                           "(Wald ajusté de Rocks, chaque client comptant pour un). n = les clients qui ont répondu.",
+                     "en": "% promoters (9–10) − % detractors (0–6); in brackets, its 95% interval (Rocks' adjusted "
+                           "Wald, each customer counting once). n = the customers who answered."},
+    "kpi.nps_bounds": {"fr": "{nps} ({low} à {high})", "en": "{nps} ({low} to {high})"},
     "kpi.churn": {"fr": "Churn", "en": "Churn"},
     "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu\u00a0: le statut à la date "
                              "de l'export, donc jamais comparé d'une période à l'autre (une période récente paraît "
@@ -256,19 +259,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "overview.month": {"fr": "mois", "en": "month"},
     "overview.funnel": {"fr": "Entonnoir", "en": "Funnel"},
     "overview.nps_by_stage": {"fr": "NPS par étape", "en": "NPS by stage"},
-    "overview.lowest_nps": {"fr": "NPS le plus bas : {stage} ({nps}, {n} réponses).",
-                            "en": "Lowest NPS: {stage} ({nps}, {n} responses)."},
+    "overview.lowest_nps": {"fr": "NPS le plus bas : {stage} ({nps}, {n} clients).",
+                            "en": "Lowest NPS: {stage} ({nps}, {n} customers)."},
     "overview.how": {
         "fr": "Chaque carte compare la période affichée à la période précédente de même durée. Sous 30 "
               "observations, une valeur n'est pas affichée (« données insuffisantes »). **Clients** : ceux qui ont "
               "au moins un point de contact retenu. **Conversion** : part des clients dont l'étape la plus avancée "
-              "atteint l'étape de conversion du modèle. **NPS** : % de 9–10 moins % de 0–6, ± la marge de "
-              "l'intervalle à 95 %. **Churn** : part des clients partis parmi ceux dont le statut est connu. "
+              "atteint l'étape de conversion du modèle. **NPS** : % de 9–10 moins % de 0–6, avec les bornes "
+              "de son intervalle à 95 %. **Churn** : part des clients partis parmi ceux dont le statut est connu. "
               "**Cross-canal** : le parcours a franchi ses étapes sur au moins deux canaux.",
         "en": "Each card compares the period shown with the previous period of the same length. Below 30 "
               "observations a value is not shown (\"insufficient data\"). **Customers**: those with at least one "
               "kept touchpoint. **Conversion**: share of customers whose furthest stage reaches the model's "
-              "conversion stage. **NPS**: % of 9–10 minus % of 0–6, ± the 95% interval's margin. **Churn**: share "
+              "conversion stage. **NPS**: % of 9–10 minus % of 0–6, with its 95% interval's bounds. **Churn**: share "
               "who left among customers whose status is known. **Cross-channel**: the journey moved forward on at "
               "least two channels."},
     # funnel
@@ -578,9 +581,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "({responses} {responses|respondent|respondents}), churn {churn}."},
     "story.overview.caption": {
         "fr": "{customers} {customers|client|clients} : {conversion} atteignent l'étape de conversion, NPS {nps} "
-              "({responses} {responses|réponse|réponses}), churn {churn}.",
+              "(de {responses} {responses|client|clients}), churn {churn}.",
         "en": "{customers} {customers|customer|customers}: {conversion} reach the conversion stage, NPS {nps} "
-              "({responses} {responses|response|responses}), churn {churn}."},
+              "(from {responses} {responses|customer|customers}), churn {churn}."},
     "story.overview.trend": {"fr": "Clients actifs par mois", "en": "Active customers per month"},
     # The weakest step, said the same way by the overview, the story's funnel and map views and the deck: a rate
     # (analytics.overview.weakest_step), with the count it means, so that no view seems to contradict another.
@@ -601,10 +604,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "researched online, then bought offline (ROPO)."},
     "story.crossover.none": {"fr": "Aucun parcours pour cette sélection.", "en": "No journey for this selection."},
     "story.satisfaction.caption": {
-        "fr": "NPS global {nps} ({n} réponses) ; le plus bas à l'étape {stage} : {stage_nps} ({stage_n} réponses).",
-        "en": "Overall NPS {nps} ({n} responses); lowest at the {stage} stage: {stage_nps} ({stage_n} responses)."},
-    "story.satisfaction.overall": {"fr": "NPS global {nps} ({n} réponses).",
-                                   "en": "Overall NPS {nps} ({n} responses)."},
+        "fr": "NPS global {nps} ({n} clients) ; le plus bas à l'étape {stage} : {stage_nps} ({stage_n} clients).",
+        "en": "Overall NPS {nps} ({n} customers); lowest at the {stage} stage: {stage_nps} ({stage_n} customers)."},
+    "story.satisfaction.overall": {"fr": "NPS global {nps} ({n} clients).",
+                                   "en": "Overall NPS {nps} ({n} customers)."},
     "story.satisfaction.csat": {
         "fr": "CSAT moyen {mean}/5 de {n} clients ; {dissatisfied} d'insatisfaits (1 ou 2 sur 5).",
         "en": "Mean CSAT {mean}/5 from {n} customers; {dissatisfied} dissatisfied (1 or 2 out of 5)."},
@@ -613,8 +616,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.satisfaction.few_csat": {
         "fr": "{n} {n|client a|clients ont} répondu seulement : trop peu pour un CSAT (il en faut {min}).",
         "en": "Only {n} {n|customer|customers} answered: too few for a CSAT ({min} needed)."},
-    "story.satisfaction.few": {"fr": "{n} {n|réponse|réponses} seulement : trop peu pour un NPS (il en faut {min}).",
-                               "en": "Only {n} {n|response|responses}: too few for an NPS ({min} needed)."},
+    "story.satisfaction.few": {"fr": "{n} {n|client a|clients ont} répondu seulement : trop peu pour un NPS (il en "
+                                     "faut {min}).",
+                               "en": "Only {n} {n|customer|customers} answered: too few for an NPS ({min} needed)."},
     "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
     "story.next.caption": {"fr": "{n} {n|action tirée|actions tirées} des données, la plus coûteuse d'abord.",
                            "en": "{n} {n|action|actions} drawn from the data, the costliest first."},

@@ -147,20 +147,27 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
         for a, b in zip(j, j[1:], strict=False):
             trans[(a[3]["channel"], b[3]["channel"])] += 1
 
-    def nps_of(scores):
-        if not scores:
-            return {"responses": 0, "nps": None, "ci_low": None, "ci_high": None}
-        k = len(scores)
-        p = sum(1 for s in scores if s >= 9) / k
-        d = sum(1 for s in scores if s <= 6) / k
-        value = 100 * (p - d)
-        margin = 196 * math.sqrt((p * (1 - p) + d * (1 - d) + 2 * p * d) / k)
-        return {"responses": k, "nps": value, "ci_low": max(-100, value - margin), "ci_high": min(100, value + margin)}
+    def nps_of(answers):  # [(customer, score)]: Rocks' adjusted Wald, the variance clustered by customer
+        if not answers:
+            return {"responses": 0, "respondents": 0, "nps": None, "ci_low": None, "ci_high": None}
+        k = len(answers)
+        sign = [(who, 1 if s >= 9 else -1 if s <= 6 else 0) for who, s in answers]
+        value = 100 * sum(y for _, y in sign) / k
+        # three pseudo-customers answering once: +√¾, −√¾ and 0 (¾ promoter, ¾ detractor, 1½ passive)
+        pseudo = [("pseudo+", math.sqrt(0.75)), ("pseudo-", -math.sqrt(0.75)), ("pseudo0", 0.0)]
+        centre = sum(y for _, y in sign + pseudo) / (k + 3)
+        residuals = defaultdict(float)
+        for who, y in sign + pseudo:
+            residuals[who] += y - centre
+        half = 1.959963984540054 * math.sqrt(sum(e * e for e in residuals.values())) / (k + 3)
+        return {"responses": k, "respondents": len({who for who, _ in answers}), "nps": value,
+                "ci_low": max(-100, 100 * (centre - half)), "ci_high": min(100, 100 * (centre + half))}
 
     fb = [f for f in feedback if f["nps"] is not None and until_as_of(f) and customer_ok(f["customer"]) and row_ok(f)
           and (bound.get(f["customer"]) is None or f["ts"] < bound[f["customer"]])]
-    overall = nps_of([f["nps"] for f in fb])
-    overall["by_stage"] = [{"stage": s, **nps_of([f["nps"] for f in fb if f["stage"] == s])} for s in stages]
+    overall = nps_of([(f["customer"], f["nps"]) for f in fb])
+    overall["by_stage"] = [{"stage": s, **nps_of([(f["customer"], f["nps"]) for f in fb if f["stage"] == s])}
+                           for s in stages]
 
     def csat_of(answers):  # [(customer, score)]: the mean per answer, the variance clustered by customer (CR1)
         if not answers:

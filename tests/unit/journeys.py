@@ -7,6 +7,7 @@ test controls the last tie-breaker of the journey order simply by the order of i
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from sqlmodel import Session, select
 
 from data_model import Channel, Customer, Feedback, Touchpoint
@@ -194,3 +195,32 @@ def modes(filters, *pairs) -> list:
             if g not in out:
                 out.append(g)
     return out
+
+
+def nps_by_hand(answers) -> dict:
+    """An NPS block computed from ``(customer, score)`` answers themselves, as the README defines it: the observed
+    score, and Rocks' adjusted Wald interval clustered by customer — each answer scores ±1 or 0, three one-answer
+    pseudo-customers answer +√¾, −√¾ and 0, and the residuals are summed per customer."""
+    answers = list(answers)
+    if not answers:
+        return {"responses": 0, "respondents": 0, "nps": None, "ci_low": None, "ci_high": None}
+    scores = [(who, 1 if s >= 9 else -1 if s <= 6 else 0) for who, s in answers]
+    observed = 100 * sum(y for _, y in scores) / len(scores)
+    scores += [(("pseudo", 1), 0.75 ** 0.5), (("pseudo", 2), -(0.75 ** 0.5)), (("pseudo", 3), 0.0)]
+    m = sum(y for _, y in scores) / len(scores)
+    per: dict = {}
+    for who, y in scores:
+        per[who] = per.get(who, 0.0) + y - m
+    half = 1.959963984540054 * sum(e * e for e in per.values()) ** 0.5 / len(scores)
+    return {"responses": len(answers), "respondents": len({who for who, _ in answers}), "nps": observed,
+            "ci_low": max(-100.0, 100 * (m - half)), "ci_high": min(100.0, 100 * (m + half))}
+
+
+def close(expected):
+    """``expected`` with its floats compared to 1e-12 (two ways of writing Wilson's formula differ in the last
+    bit); ints, strings and None exactly."""
+    if isinstance(expected, dict):
+        return {k: close(v) for k, v in expected.items()}
+    if isinstance(expected, list):
+        return [close(v) for v in expected]
+    return pytest.approx(expected, rel=1e-12, abs=1e-12) if isinstance(expected, float) else expected

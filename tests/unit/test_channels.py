@@ -14,15 +14,27 @@ from analytics import channels
 from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
-from analytics.stats import nps_with_interval, wilson_interval
+from analytics.stats import wilson_interval
 from data_model import Channel
 from data_model.stages import StageDef
-from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, load_example, modes, tp
+from tests.unit.journeys import (
+    ACTIVITY,
+    ONLY,
+    close,
+    customer,
+    fb,
+    kept_by,
+    load,
+    load_example,
+    modes,
+    nps_by_hand,
+    tp,
+)
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
 MIX_COLUMNS = ["mix", "customers", "share", "compared", "converted", "conversion_rate", "conv_ci_low", "conv_ci_high",
-               "responses", "nps", "nps_ci_low", "nps_ci_high"]
+               "responses", "respondents", "nps", "nps_ci_low", "nps_ci_high"]
 FLOW_COLUMNS = ["from_stage", "from_position", "from_channel", "to_stage", "to_position", "to_channel", "customers"]
 DIGITAL_COLUMNS = ["stage", "position", "touchpoints", "digital", "physical", "digital_share", "customers",
                    "customers_digital_first", "digital_first_share"]
@@ -59,13 +71,16 @@ def flows(db, filters=None) -> set[tuple]:
     return {(r["from_stage"], r["from_channel"], r["to_stage"], r["to_channel"], r["customers"]) for r in records(df)}
 
 
-def mix_row(mix, customers, share, compared, converted, promoters, detractors, responses):
-    """``customers``/``share``: the whole class; the rest: its customers observed at two or more stages."""
+def mix_row(mix, customers, share, compared, converted, promoters, detractors, responses, answers=None):
+    """``customers``/``share``: the whole class; the rest: its customers observed at two or more stages. ``answers``:
+    their ``(customer, score)`` answers, when a customer answered more than once (the NPS interval is clustered)."""
     low, high = wilson_interval(converted, compared)
-    score, nlow, nhigh = nps_with_interval(promoters, detractors, responses)
+    nps = nps_by_hand(answers if answers is not None else [(i, 10 if i < promoters else 0 if i < promoters +
+                                                            detractors else 8) for i in range(responses)])
     return {"mix": mix, "customers": customers, "share": share, "compared": compared, "converted": converted,
             "conversion_rate": converted / compared if compared else None, "conv_ci_low": low,
-            "conv_ci_high": high, "responses": responses, "nps": score, "nps_ci_low": nlow, "nps_ci_high": nhigh}
+            "conv_ci_high": high, "responses": responses, "respondents": nps["respondents"], "nps": nps["nps"],
+            "nps_ci_low": nps["ci_low"], "nps_ci_high": nps["ci_high"]}
 
 
 def ropo_of(db, filters=None) -> dict:
@@ -137,7 +152,7 @@ def test_mix_outcomes_counts_every_response_of_the_compared_customers(db):
           fb("b", "2024-01-05", "purchase", csat=2), fb("nobody", "2024-01-05", "purchase", nps=0)])
     mono = records(channels.mix_outcomes(db))[0]
     # a: one stage, not compared (its 10 and 0 left out); b: two stages: 9 and 8 (a stage outside the model counts)
-    assert mono == mix_row("mono", 2, 1.0, 1, 1, 1, 0, 2)
+    assert mono == close(mix_row("mono", 2, 1.0, 1, 1, 1, 0, 2, answers=[("b", 9), ("b", 8)]))
 
 
 def test_mix_counts_equal_the_reports_channel_mix_and_conversion(db):
@@ -435,9 +450,9 @@ def reference(customers, touchpoints, feedback, kinds, f: Filters, operational=f
     for m in ("mono", "multi", "cross"):
         members = [c for c in everything if mix_of[c] == m]
         compared = [c for c in members if stages_seen[c] >= 2]
-        rs = [r["nps"] for r in responses if mix_of[r["customer_id"]] == m]
-        mix[m] = (len(members), len(compared), sum(furthest[c] >= 3 for c in compared), sum(s >= 9 for s in rs),
-                  sum(s <= 6 for s in rs), len(rs))
+        rs = [(r["customer_id"], r["nps"]) for r in responses if mix_of[r["customer_id"]] == m]
+        mix[m] = (len(members), len(compared), sum(furthest[c] >= 3 for c in compared), sum(s >= 9 for _, s in rs),
+                  sum(s <= 6 for _, s in rs), len(rs), rs)
     return {"flows": {(*k, n) for k, n in flow.items()}, "tp": per_stage_tp, "first": per_stage_first,
             "ropo": (converted, ropo, show), "mix": mix, "customers": len(everything)}
 
@@ -474,9 +489,9 @@ def test_random_journeys_match_a_plain_python_reference(db):
         assert (r["converted"], r["ropo"], r["showrooming"]) == ref["ropo"], f.describe()
         mix = records(channels.mix_outcomes(db, scope=scope))
         for row in mix:
-            n, compared, conv, p, d, k = ref["mix"][row["mix"]]
-            assert row == mix_row(row["mix"], n, n / ref["customers"] if ref["customers"] else None, compared, conv,
-                                  p, d, k)
+            n, compared, conv, p, d, k, answers = ref["mix"][row["mix"]]
+            assert row == close(mix_row(row["mix"], n, n / ref["customers"] if ref["customers"] else None, compared,
+                                        conv, p, d, k, answers)), f.describe()
         rep = report(db, f)
         assert {r["mix"]: r["customers"] for r in mix} == rep["channel_mix"]
         tm = records(channels.transition_matrix(db, scope=scope))  # on DuckDB, filled by mix_outcomes' query

@@ -13,7 +13,7 @@ from analytics.filters import Filters
 from analytics.stats import nps_with_interval
 from data_model import Channel
 from tests.reference import reference_funnels, reference_weakest_step, wilson
-from tests.unit.journeys import customer, fb, kept_by, load, load_example, modes, tp
+from tests.unit.journeys import close, customer, fb, kept_by, load, load_example, modes, nps_by_hand, tp
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
 
@@ -27,9 +27,11 @@ def reached(db, filters=None):
     return [{"stage": r["stage"], "customers": r["customers"]} for r in metrics.funnel(db, filters)]
 
 
-def nps_block(promoters, detractors, n):
+def nps_block(promoters, detractors, n, respondents=None):
+    """One answer per customer unless ``respondents`` says otherwise (Rocks' interval, unclustered)."""
     score, low, high = nps_with_interval(promoters, detractors, n)
-    return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
+    return {"responses": n, "respondents": n if respondents is None else respondents, "nps": score, "ci_low": low,
+            "ci_high": high}
 
 
 def churn_by_stage(**per_stage):
@@ -167,8 +169,10 @@ def test_nps_overall_and_by_stage(db):
             {"stage": "advocacy", **nps_block(0, 0, 0)},
         ],
     }
-    assert got["ci_high"] == 100.0  # 25 + 81.3, clipped
-    assert got["by_stage"][0]["ci_low"] == got["by_stage"][0]["ci_high"] == 100.0
+    # Rocks' adjusted Wald: centre 100 × 1/7, asymmetric around the observed 25, not clipped at 100 any more
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((-44.1598, 72.7312), abs=1e-3)
+    one = got["by_stage"][0]  # one promoter: 100, no longer 100 ± 0
+    assert one["nps"] == 100.0 and one["ci_low"] < 0 < one["ci_high"] < 100
     assert got["by_stage"][1]["nps"] is None and got["by_stage"][1]["ci_low"] is None
 
 
@@ -524,16 +528,6 @@ def test_filters_normalise_and_describe():
 
 # -- random journeys against a plain-Python reading of the definitions --------------------------------
 
-def close(expected):
-    """``expected`` with its floats compared to 1e-12 (two ways of writing Wilson's formula differ in the last
-    bit); ints, strings and None exactly."""
-    if isinstance(expected, dict):
-        return {k: close(v) for k, v in expected.items()}
-    if isinstance(expected, list):
-        return [close(v) for v in expected]
-    return pytest.approx(expected, rel=1e-12, abs=1e-12) if isinstance(expected, float) else expected
-
-
 def reference_report(customers, touchpoints, feedback, f: Filters, operational=frozenset()) -> dict:
     """The report's definitions, computed row by row in Python (the test's independent reading). The channel
     mix and the transitions read the journey touchpoints only (channels not in ``operational``)."""
@@ -582,7 +576,7 @@ def reference_report(customers, touchpoints, feedback, f: Filters, operational=f
     responses = [r for r in feedback if r["nps"] is not None and keeps(r)]
 
     def block(rs):
-        return nps_block(sum(r["nps"] >= 9 for r in rs), sum(r["nps"] <= 6 for r in rs), len(rs))
+        return nps_by_hand((r["customer_id"], r["nps"]) for r in rs)
 
     return {
         "customers": n,

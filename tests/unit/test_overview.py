@@ -18,11 +18,12 @@ NO_PERIOD = {"status": "no_period", "year_before": None, "deltas": {}}
 TOO_FEW = {"status": "too_few", "year_before": None, "deltas": {}}
 NPS_CARD = {"measure": "nps", "absent": None, "csat": None, "ci_low": None, "ci_high": None, "customers": 0}
 """The satisfaction card of a database without CSAT (or without any answer): NPS."""
-K_KEYS = {"customers", "converted", "conversion_rate", "nps", "nps_ci_low", "nps_ci_high", "responses",
+K_KEYS = {"customers", "converted", "conversion_rate", "nps", "nps_ci_low", "nps_ci_high", "responses", "respondents",
           "churn_rate", "churn_known", "cross_customers", "cross_share", "revenue", "conversion_variance",
           "conversion_shown", "in_progress", "churn_basis", "churn_days"}
 ZERO = {"customers": 0, "converted": 0, "conversion_rate": None, "nps": None, "nps_ci_low": None,
-        "nps_ci_high": None, "responses": 0, "churn_rate": None, "churn_known": 0, "cross_customers": 0,
+        "nps_ci_high": None, "responses": 0, "respondents": 0, "churn_rate": None, "churn_known": 0,
+        "cross_customers": 0,
         "cross_share": None, "revenue": 0.0, "conversion_variance": None, "conversion_shown": False, "in_progress": 0,
         "churn_basis": "status", "churn_days": None}
 
@@ -41,6 +42,7 @@ def k_of_report(db, filters):
         "nps_ci_low": r["nps"]["ci_low"],
         "nps_ci_high": r["nps"]["ci_high"],
         "responses": r["nps"]["responses"],
+        "respondents": r["nps"]["respondents"],
         "churn_rate": r["churn"]["rate"],
         "churn_known": (scope.churn_estimate()["n"] if r["churn"]["basis"] == "dates"
                         else sum(x["n"] for x in scope.summary_rows if x["churned"] is not None)),
@@ -95,7 +97,8 @@ def test_kpis_example_by_hand(db):
     assert got["current"] == {
         # 90-day window: c3 (1 Feb, as_of's day) is in progress, c1 and c2 converted: Kaplan–Meier 1
         "customers": 3, "converted": 2, "conversion_rate": 1.0,
-        "nps": nps, "nps_ci_low": pytest.approx(low), "nps_ci_high": high, "responses": 4,
+        "nps": nps, "nps_ci_low": pytest.approx(low), "nps_ci_high": pytest.approx(high), "responses": 4,
+        "respondents": 4,
         # churn dates in the data: churned within 365 days of converting — c2's date (1 June) is after as_of
         "churn_rate": 0.0, "churn_known": 2,  # c1 and c2 converted, followed 29 and 27 days
         "conversion_variance": 0.0, "conversion_shown": False, "in_progress": 1, "churn_basis": "dates",
@@ -146,8 +149,10 @@ def test_kpis_one_customer(db):
     assert got["previous_period"] == (date(2024, 3, 3), date(2024, 3, 3))
     # churn is counted from the conversion (the data has churn dates): nobody converted, no churn rate
     # the customer came on as_of's day: censored at day 0, 1 of 1 in progress (Kaplan–Meier 0, variance 0)
-    assert got["current"] == {**ZERO, "customers": 1, "conversion_rate": 0.0, "nps": 100.0, "nps_ci_low": 100.0,
-                              "nps_ci_high": 100.0, "responses": 1, "churn_rate": None, "churn_known": 0,
+    one_promoter = stats.nps_with_interval(1, 0, 1)  # 100, with Rocks' bounds, not 100 ± 0
+    assert got["current"] == {**ZERO, "customers": 1, "conversion_rate": 0.0, "nps": 100.0,
+                              "nps_ci_low": one_promoter[1], "nps_ci_high": one_promoter[2], "responses": 1,
+                              "respondents": 1, "churn_rate": None, "churn_known": 0,
                               "cross_share": 0.0, "revenue": 5.0, "conversion_variance": 0.0, "in_progress": 1,
                               "churn_basis": "dates", "churn_days": 365}
     assert got["previous"] == {**ZERO, "churn_basis": "dates", "churn_days": 365}
@@ -280,15 +285,15 @@ def test_headline(db):
         feedback.append(fb(cid, "2024-01-01 10:00", "awareness", nps=10 if i < 30 else (2 if i < 40 else 8)))
         if i < 31:
             feedback.append(fb(cid, "2024-01-03 10:00", "purchase", nps=1 if i < 21 else 9))
-        if i < 5:  # very low, but too few responses
-            feedback.append(fb(cid, "2024-01-04 10:00", "service", nps=0))
+        if i < 5:  # very low, but too few customers: 40 answers from 5 customers are not 30 respondents
+            feedback.extend(fb(cid, f"2024-01-04 1{k}:00", "service", nps=0) for k in range(8))
     load(db, customers, touchpoints, feedback)
     got = headline(db)
     # awareness → consideration 45/60 = .75; consideration → purchase 20/45 = .444 (worst eligible)
     assert got["worst_step"] == {"from_stage": "consideration", "to_stage": "purchase", "rate": pytest.approx(20 / 45),
                                  "customers": 45}
     assert got["lowest_nps_stage"] == {"stage": "purchase", "nps": pytest.approx(100 * (10 - 21) / 31),
-                                       "responses": 31}
+                                       "responses": 31, "respondents": 31}
     assert got["not_ranked"] == []
     assert headline(db, NOBODY) == {"worst_step": None, "not_ranked": [], "lowest_nps_stage": None}
 

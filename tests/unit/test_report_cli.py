@@ -58,9 +58,11 @@ def csat_block(responses, customers, mean, satisfied, dissatisfied):
             "satisfied_share": satisfied, "dissatisfied_share": dissatisfied}
 
 
-def nps_block(promoters, detractors, n):
+def nps_block(promoters, detractors, n, respondents=None):
+    """One answer per customer unless ``respondents`` says otherwise (Rocks' interval, unclustered)."""
     score, low, high = nps_with_interval(promoters, detractors, n)
-    return {"responses": n, "nps": score, "ci_low": low, "ci_high": high}
+    return {"responses": n, "respondents": n if respondents is None else respondents, "nps": score, "ci_low": low,
+            "ci_high": high}
 
 
 def timing(from_stage, to_stage, at_risk, events, median=None, low=None, high=None, p25=None, p75=None, p90=None,

@@ -13,16 +13,29 @@ from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
 from analytics.stats import MIN_N, nps_with_interval, relative_risk, wilson_interval
-from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, kept_by, load, load_example, modes, tp
+from tests.unit.journeys import (
+    ACTIVITY,
+    ONLY,
+    close,
+    customer,
+    fb,
+    kept_by,
+    load,
+    load_example,
+    modes,
+    nps_by_hand,
+    tp,
+)
 
 STAGES = ["awareness", "consideration", "purchase", "service", "loyalty", "advocacy"]
-CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
+CHANNEL_COLUMNS = ["channel", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high",
+                   "respondents", "sufficient"]
 SPLIT_COLUMNS = ["stage", "position", "responses", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high",
-                 "respondents"]
+                 "respondents", "sufficient"]
 CSAT_COLUMNS = ["stage", "position", "responses", "mean_csat", "satisfied", "satisfied_share", "ci_low", "ci_high",
                 "respondents"]
 CELL_COLUMNS = ["stage", "position", "channel", "responses", "promoters", "detractors", "nps", "ci_low", "ci_high",
-                "sufficient"]
+                "respondents", "sufficient"]
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -31,10 +44,15 @@ def records(df: pd.DataFrame) -> list[dict]:
             for row in df.to_dict("records")]
 
 
-def nps_fields(promoters, detractors, n, passives=True):
-    score, low, high = nps_with_interval(promoters, detractors, n)
+def nps_fields(promoters, detractors, n, passives=True, answers=None):
+    """The NPS columns of ``n`` answers, one per customer unless ``answers`` (``(customer, score)``) says who gave
+    them (the interval is then clustered, ``respondents`` the distinct customers), and ``sufficient`` (≥ 30 of them)."""
+    by_hand = nps_by_hand(answers) if answers is not None else None
+    score, low, high = (by_hand["nps"], by_hand["ci_low"], by_hand["ci_high"]) if by_hand else \
+        nps_with_interval(promoters, detractors, n)
+    respondents = by_hand["respondents"] if by_hand else n
     out = {"responses": n, "promoters": promoters, "passives": n - promoters - detractors, "detractors": detractors,
-           "nps": score, "ci_low": low, "ci_high": high}
+           "nps": score, "ci_low": low, "ci_high": high, "respondents": respondents, "sufficient": respondents >= 30}
     if not passives:
         del out["passives"]
     return out
@@ -115,8 +133,9 @@ def test_nps_by_channel_sorted_by_responses(db):
         fb("c", "2024-01-02", "service", csat=5, channel="store"),  # CSAT only: not a response
     ])
     got = records(satisfaction.nps_by_channel(db))
-    assert got == [{"channel": "web", **nps_fields(2, 1, 3)}, {"channel": None, **nps_fields(0, 0, 2)},
-                   {"channel": "app", **nps_fields(0, 1, 1)}]
+    assert got == close([{"channel": "web", **nps_fields(2, 1, 3, answers=[("a", 10), ("a", 9), ("a", 0)])},
+                         {"channel": None, **nps_fields(0, 0, 2, answers=[("b", 8), ("b", 7)])},
+                         {"channel": "app", **nps_fields(0, 1, 1)}])
     assert sum(r["responses"] for r in got) == report(db)["nps"]["responses"]
 
 
@@ -128,7 +147,8 @@ def test_nps_split_by_stage_equals_the_report(db):
     for f in modes([Filters(), Filters(channels=("web",)), Filters(personas=("B",)), Filters(start=date(2024, 1, 4))]):
         split = records(satisfaction.nps_split_by_stage(db, f))
         by_stage = report(db, f)["nps"]["by_stage"]
-        assert [{k: r[k] for k in ("stage", "responses", "nps", "ci_low", "ci_high")} for r in split] == by_stage
+        assert [{k: r[k] for k in ("stage", "responses", "respondents", "nps", "ci_low", "ci_high")}
+                for r in split] == by_stage
     split = records(satisfaction.nps_split_by_stage(db))
     assert split[2] == {"stage": "purchase", "position": 3, **nps_fields(1, 1, 3), "respondents": 3}  # 10, 3, 7
     assert split[0] == {"stage": "awareness", "position": 1, **nps_fields(1, 0, 1), "respondents": 1}
@@ -169,9 +189,9 @@ def test_csat_by_stage(db):
 # -- stage × channel ------------------------------------------------------------------------------------
 
 def test_stage_channel_nps_cells_and_sufficiency(db):
-    web = [fb("w", f"2024-01-01 {k // 10:02d}:{k % 10:02d}", "purchase", nps=0 if k % 3 == 0 else 10, channel="web")
-           for k in range(MIN_N)]  # 30 responses: 20 promoters, 10 detractors
-    store = [fb("s", f"2024-01-02 {k // 10:02d}:{k % 10:02d}", "purchase", nps=8, channel="store")
+    web = [fb(f"w{k}", f"2024-01-01 {k // 10:02d}:{k % 10:02d}", "purchase", nps=0 if k % 3 == 0 else 10,
+              channel="web") for k in range(MIN_N)]  # 30 customers: 20 promoters, 10 detractors
+    store = [fb(f"s{k}", f"2024-01-02 {k // 10:02d}:{k % 10:02d}", "purchase", nps=8, channel="store")
              for k in range(MIN_N - 1)]
     load(db, [], [], [*web, *store, fb("u", "2024-01-03", "awareness", nps=6),
                       fb("u", "2024-01-04", "retired_stage", nps=9, channel="web")])
@@ -188,6 +208,20 @@ def test_stage_channel_nps_cells_and_sufficiency(db):
     # with a channel filter, the channel-less cell is gone
     cells = records(satisfaction.stage_channel_nps(db, Filters(channels=("web", "store"), **ONLY)))
     assert [r["channel"] for r in cells] == ["web", "store"]
+
+
+def test_thirty_answers_from_three_customers_are_too_few(db):
+    # the audit's case: 3 customers answering 10 times make 30 responses, which used to pass for 30 customers
+    answers = [(who, 10 if who != "c" else 0) for who in "abc" for _ in range(10)]
+    load(db, [], [], [fb(who, f"2024-01-{k % 28 + 1:02d} {k % 24:02d}:00", "purchase", nps=v, channel="web")
+                      for k, (who, v) in enumerate(answers)])
+    for frame in (satisfaction.stage_channel_nps(db), satisfaction.nps_by_channel(db)):
+        row = records(frame)[0]
+        assert (row["responses"], row["respondents"], row["sufficient"]) == (30, 3, False)
+        assert row["ci_low"] < -50  # clustered: three customers' worth of evidence, not thirty
+    split = records(satisfaction.nps_split_by_stage(db))[2]
+    assert (split["responses"], split["respondents"], split["sufficient"]) == (30, 3, False)
+    assert report(db)["nps"]["respondents"] == 3
 
 
 def test_stage_channel_cells_add_up_to_the_reports_nps_by_stage(db):
@@ -290,18 +324,18 @@ def test_random_feedback_matches_a_plain_python_reference(db):
         # by channel
         want = {}
         for _, r in responses:
-            want.setdefault(r["channel"], []).append(r["nps"])
+            want.setdefault(r["channel"], []).append((r["customer_id"], r["nps"]))
         got = {r["channel"]: r for r in records(satisfaction.nps_by_channel(db, f))}
         assert set(got) == set(want), f.describe()
-        for ch, scores in want.items():
-            p, d = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
-            assert got[ch] == {"channel": ch, **nps_fields(p, d, len(scores))}
+        for ch, answers in want.items():
+            p, d = sum(s >= 9 for _, s in answers), sum(s <= 6 for _, s in answers)
+            assert got[ch] == close({"channel": ch, **nps_fields(p, d, len(answers), answers=answers)})
         counts = [r["responses"] for r in got.values()]
         assert list(satisfaction.nps_by_channel(db, f)["responses"]) == sorted(counts, reverse=True)
         # split by stage = the report
         split = records(satisfaction.nps_split_by_stage(db, f))
-        assert [{k: r[k] for k in ("stage", "responses", "nps", "ci_low", "ci_high")} for r in split] == \
-            report(db, f)["nps"]["by_stage"]
+        assert [{k: r[k] for k in ("stage", "responses", "respondents", "nps", "ci_low", "ci_high")}
+                for r in split] == report(db, f)["nps"]["by_stage"]
         # CSAT
         for row in records(satisfaction.csat_by_stage(db, f)):
             values = [r["csat"] for _, r in kept if r["csat"] is not None and r["stage"] == row["stage"]]

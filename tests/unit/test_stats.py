@@ -12,48 +12,77 @@ def test_no_responses_is_null():
     assert nps_with_interval(0, 0, 0) == (None, None, None)
 
 
+def _rocks(promoters: int, detractors: int, n: int) -> tuple[float, float]:
+    """Rocks (2016) as published: n′ = n + 3, p′ = (P + ¾)/n′, d′ = (D + ¾)/n′,
+    NPS′ ± 1.96 √((p′ + d′ − (p′ − d′)²)/n′), in points, clipped."""
+    n1 = n + 3
+    p, d = (promoters + 0.75) / n1, (detractors + 0.75) / n1
+    half = 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / n1)
+    return max(-100.0, 100 * (p - d - half)), min(100.0, 100 * (p - d + half))
+
+
+def _clustered_by_hand(answers: list[tuple[str, int]]) -> tuple[float, float]:
+    """The adjusted Wald interval computed from the answers themselves: scores ±1/0, three pseudo-customers
+    answering +√¾, −√¾ and 0, the residuals summed per customer."""
+    scores = [(who, 1 if s >= 9 else -1 if s <= 6 else 0) for who, s in answers]
+    scores += [("p1", math.sqrt(0.75)), ("p2", -math.sqrt(0.75)), ("p3", 0.0)]
+    m = sum(y for _, y in scores) / len(scores)
+    per: dict = {}
+    for who, y in scores:
+        per[who] = per.get(who, 0.0) + y - m
+    half = 1.959963984540054 * math.sqrt(sum(e * e for e in per.values())) / len(scores)
+    return max(-100.0, 100 * (m - half)), min(100.0, 100 * (m + half))
+
+
 def test_hand_computed_interval():
-    # 2 promoters, 1 detractor, 1 passive: p = .5, d = .25 → NPS 25;
-    # variance .25 + .1875 + 2 × .125 = .6875; half-width 196 × √(.6875 / 4) = 81.2573…
+    # 2 promoters, 1 detractor, 1 passive: NPS 25. Adjusted: n′ = 7, p′ = 2.75/7, d′ = 1.75/7, centre 1/7;
+    # variance (4.5/7 − 1/49)/7 = .0889213 → 100 × (1/7 ± 1.96 × .2981967) = [−44.16, 72.73]
     nps, low, high = nps_with_interval(2, 1, 4)
     assert nps == 25.0
-    assert low == pytest.approx(25 - 81.2573074, abs=1e-6)
-    assert high == 100.0  # 106.26 clipped
+    assert low == pytest.approx(100 * (1 / 7 - 1.959963984540054 * math.sqrt((4.5 / 7 - 1 / 49) / 7)), abs=1e-9)
+    assert (low, high) == pytest.approx((-44.1598, 72.7312), abs=1e-3)
 
 
-def test_interval_of_a_large_sample():
-    # 500 promoters, 200 detractors of 1000: NPS 30; variance .25 + .16 + .2 = .61 → ±196 × √.00061
-    nps, low, high = nps_with_interval(500, 200, 1000)
-    half = 196 * math.sqrt(0.61 / 1000)
-    assert nps == 30.0
-    assert (low, high) == pytest.approx((30 - half, 30 + half))
-    assert half == pytest.approx(4.8408, abs=1e-4)
+@pytest.mark.parametrize("counts", [(2, 1, 4), (500, 200, 1000), (37, 21, 90), (0, 1, 2), (30, 0, 30), (0, 0, 5),
+                                    (1, 0, 1)])
+def test_one_answer_per_customer_is_rocks_adjusted_wald_exactly(counts):
+    nps, low, high = nps_with_interval(*counts)
+    assert (low, high) == pytest.approx(_rocks(*counts), abs=1e-9)
+    p, d, n = counts
+    assert nps_with_interval(p, d, n, (n, p + d, p - d, n)) == pytest.approx((nps, low, high))
 
 
-def test_variance_equals_that_of_the_plus_one_zero_minus_one_scores():
-    prom, det, n = 37, 21, 90
-    scores = [1] * prom + [-1] * det + [0] * (n - prom - det)
-    mean = sum(scores) / n
-    var = sum((s - mean) ** 2 for s in scores) / n
-    nps, low, high = nps_with_interval(prom, det, n)
-    assert nps == pytest.approx(100 * mean)
-    assert high - nps == pytest.approx(196 * math.sqrt(var / n))
+def test_thirty_promoters_of_thirty_are_not_plus_or_minus_zero():
+    nps, low, high = nps_with_interval(30, 0, 30)
+    assert nps == 100.0  # the observed score is shown; its bounds are asymmetric around it
+    assert low == pytest.approx(78.70, abs=0.01)
+    assert high == 100.0
+    nps, low, high = nps_with_interval(0, 0, 5)  # all passives: 0 with a real width
+    assert nps == 0.0 and low < -20 and high > 20
+
+
+def test_a_customer_answering_ten_times_is_one_cluster():
+    # three customers answering ten times each (two always 10, one always 0) are not thirty independent answers
+    answers = [("a", 10)] * 10 + [("b", 10)] * 10 + [("c", 0)] * 10
+    s_sq, s_n, n_sq = 10 ** 2 * 3, 10 * 10 + 10 * 10 - 10 * 10, 10 ** 2 * 3
+    nps, low, high = nps_with_interval(20, 10, 30, (3, s_sq, s_n, n_sq))
+    assert nps == pytest.approx(100 / 3)
+    assert (low, high) == pytest.approx(_clustered_by_hand(answers), abs=1e-9)
+    naive = nps_with_interval(20, 10, 30)
+    assert high - low > 2.5 * (naive[2] - naive[1])
+    mixed = [("a", 10), ("a", 3), ("b", 8), ("c", 9), ("c", 9), ("c", 1), ("d", 0)]
+    # per customer (S, n): a (0, 2), b (0, 1), c (1, 3), d (−1, 1)
+    got = nps_with_interval(3, 3, 7, (4, 0 + 0 + 1 + 1, 0 + 0 + 3 - 1, 4 + 1 + 9 + 1))
+    assert got[1:] == pytest.approx(_clustered_by_hand(mixed), abs=1e-9)
 
 
 def test_exact_nps_from_integers():
     assert nps_with_interval(1, 2, 3)[0] == 100 * (1 - 2) / 3
 
 
-def test_unanimous_answers_have_no_width_and_stay_in_bounds():
-    assert nps_with_interval(5, 0, 5) == (100.0, 100.0, 100.0)
-    assert nps_with_interval(0, 5, 5) == (-100.0, -100.0, -100.0)
-    assert nps_with_interval(0, 0, 5) == (0.0, 0.0, 0.0)  # all passives
-
-
-def test_clipped_to_minus_100():
-    nps, low, high = nps_with_interval(0, 1, 2)  # NPS -50, half-width 196 × √(.25 / 2) = 69.30
-    assert (nps, low) == (-50.0, -100.0)
-    assert high == pytest.approx(-50 + 69.2964646, abs=1e-6)
+def test_unanimous_answers_stay_in_bounds():
+    assert nps_with_interval(5, 0, 5)[0] == 100.0 and nps_with_interval(5, 0, 5)[2] == 100.0
+    assert nps_with_interval(0, 5, 5)[0] == -100.0 and nps_with_interval(0, 5, 5)[1] == -100.0
 
 
 @pytest.mark.parametrize("counts", [(3, 2, 4), (-1, 0, 3), (0, -1, 3), (0, 0, -1)])

@@ -74,13 +74,13 @@ def test_the_story_has_seven_views_in_order(db40):
 
 def test_overview_caption_and_cards(db40):
     v = build(db40, "overview")
-    assert v.caption == (f"40 clients : 30,0{NNBSP}% atteignent l'étape de conversion, NPS +0 (30 réponses), "
+    assert v.caption == (f"40 clients : 30,0{NNBSP}% atteignent l'étape de conversion, NPS +0 (de 30 clients), "
                          f"churn 25,0{NNBSP}%.")
-    # NPS margin: 1.96 × 100 × √((2/3) / 30) = 29.2 (scores +1/0/−1, a third each)
-    assert v.kpis == (("Clients", "40", None), ("Conversion", f"30,0{NNBSP}%", 40), ("NPS", "+0 ± 29", 30),
+    # Rocks' adjusted Wald (a third each of +1/0/−1, n + 3 = 33): 0 ± 1.96 × 100 × √((21.5/33) / 33) = ±27.5
+    assert v.kpis == (("Clients", "40", None), ("Conversion", f"30,0{NNBSP}%", 40), ("NPS", "+0 (-28 à +28)", 30),
                       ("Churn", f"25,0{NNBSP}%", 40))
     assert build(db40, "overview", "en").caption == (
-        "40 customers: 30.0% reach the conversion stage, NPS +0 (30 responses), churn 25.0%.")
+        "40 customers: 30.0% reach the conversion stage, NPS +0 (from 30 customers), churn 25.0%.")
 
 
 def test_funnel_caption_names_the_worst_step(db40):
@@ -104,7 +104,7 @@ def test_crossover_caption_says_when_groups_are_too_small(db40):
 
 def test_satisfaction_and_map_captions(db40):
     assert build(db40, "satisfaction", "en").caption == (
-        "Overall NPS +0 (30 responses); lowest at the Consideration stage: +0 (30 responses).")
+        "Overall NPS +0 (30 customers); lowest at the Consideration stage: +0 (30 customers).")
     # one story, one answer: the map names the funnel's weakest step, by the same measure (not the stage where the
     # most customers stop, which on other data is another stage)
     assert build(db40, "journey_map", "en").caption == build(db40, "funnel", "en").caption
@@ -125,7 +125,7 @@ def test_a_filter_that_empties_everything_still_tells_a_story(db40):
     captions = {v.key: v.caption for v in views}
     assert captions["funnel"] == "Pas assez de clients pour comparer les étapes."
     assert captions["crossover"] == "Aucun parcours pour cette sélection."
-    assert captions["satisfaction"] == "0 réponse seulement : trop peu pour un NPS (il en faut 30)."
+    assert captions["satisfaction"] == "0 client a répondu seulement : trop peu pour un NPS (il en faut 30)."
     assert captions["next_steps"] == "Aucune action ne ressort nettement des données pour cette sélection."
     assert views[0].kpis[0] == ("Clients", "0", None)
 
@@ -219,7 +219,7 @@ def test_too_early_and_dated_churn(db40):
     set_analysis_setting(db40, "window_days", "90")
     v = build(db40, "overview")
     assert v.caption == (f"40 clients : trop tôt{NBSP}: 28 sur 40 encore en cours atteignent l'étape de conversion, "
-                         f"NPS +0 (30 réponses), churn 83,3{NNBSP}% à 365 j de la conversion.")
+                         f"NPS +0 (de 30 clients), churn 83,3{NNBSP}% à 365 j de la conversion.")
     assert v.kpis[1] == ("Conversion", f"trop tôt{NBSP}: 28 sur 40 encore en cours", 40)
     assert v.kpis[3] == ("Churn à 365 j", f"83,3{NNBSP}%", 12)
 
