@@ -14,6 +14,7 @@ from charts.palette import (
     MIN_N,
     MIX_COLORS,
     TEXT,
+    blank_thin,
     channel_scale,
     finish,
     finite_max,
@@ -27,6 +28,7 @@ from charts.palette import (
     rate_axis,
     resolve_titles,
     text_colour,
+    thin_label,
 )
 
 __all__ = ["digital_share_chart", "flow_chart", "flow_layout", "mix_chart", "transition_heatmap"]
@@ -74,6 +76,7 @@ def mix_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.
         t["insufficient"] if thin else f"{fmt_pct(s, t)} · {fmt_int(n, t)}"
         for s, n, thin in zip(data["share"], data["customers"], data["insufficient"], strict=True)
     ]
+    data = blank_thin(data, "share")  # under MIN_N: no bar length, no share in the tooltip
     order = data["mix_label"].tolist()
     colours = [MIX_COLORS.get(m, "#595959") for m in data["mix"]]
     scale, axis = rate_axis(pd.to_numeric(data["share"]).max(), t["share"])
@@ -90,9 +93,11 @@ def mix_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.
     bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
         color=alt.Color("mix_label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR)
-    text = base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour())
-    return finish(alt.layer(bars, grey, text).properties(height=alt.Step(48)), t)
+    thin = thin_label(base, tooltip=[alt.Tooltip("mix_label:N", title=t["mix"]),
+                                     alt.Tooltip("customers:Q", title=t["customers"], format=",d")])
+    text = base.transform_filter("!datum.insufficient").mark_text(align="left", dx=6).encode(
+        text="bar_text:N", color=text_colour())
+    return finish(alt.layer(bars, thin, text).properties(height=alt.Step(48)), t)
 
 
 # ---------------------------------------------------------------------------------------------- transitions
@@ -123,6 +128,7 @@ def transition_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     row_total = data.groupby("from_label")["count"].transform("sum")
     data["insufficient"] = (row_total < MIN_N) | pd.to_numeric(data["share_of_from"], errors="coerce").isna()
     data["count_text"] = [fmt_int(c, t) for c in data["count"]]
+    data = blank_thin(data, "share_of_from")  # a grey cell, no share in its tooltip
     top = finite_max(data.loc[~data["insufficient"], "share_of_from"]) or 1.0
     data["dark"] = (pd.to_numeric(data["share_of_from"], errors="coerce") > 0.6 * top) & ~data["insufficient"]
 

@@ -11,6 +11,7 @@ from charts.palette import (
     GREY_BAR,
     MIN_N,
     NEUTRAL,
+    blank_thin,
     finish,
     fmt_int,
     fmt_interval,
@@ -26,6 +27,7 @@ from charts.palette import (
     resolve_titles,
     stage_scale,
     text_colour,
+    thin_label,
     value_domain,
 )
 
@@ -146,8 +148,10 @@ def funnel_compare_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     data["insufficient"] = insufficient(data, None, "conv_from_start") | (first < MIN_N)
     data["bar_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
                         for v, thin in zip(data["conv_from_start"], data["insufficient"], strict=True)]
-    data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
-                             for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
+    data["interval_text"] = ["—" if thin else fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
+                             for lo, hi, thin in zip(data["ci_low"], data["ci_high"], data["insufficient"],
+                                                     strict=True)]
+    data = blank_thin(data, "conv_from_start", "conv_from_previous")  # under MIN_N: no bar length, no rate
     stage_title = t["stage"] + (f" ({t['significant_note']})" if significant & set(data["stage"]) else "")
     scale, axis = rate_axis(pd.to_numeric(data["conv_from_start"]).max(), t["conv_from_start"])
 
@@ -167,11 +171,14 @@ def funnel_compare_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
         color=alt.Color("group_label:N", scale=group_scale(group_order), title=t["group"]),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR)
-    text = base.mark_text(align="left", dx=5).encode(text="bar_text:N", color=text_colour())
+    thin = thin_label(base, tooltip=[alt.Tooltip("group_label:N", title=t["group"]),
+                                     alt.Tooltip("stage_label:N", title=t["stage"]),
+                                     alt.Tooltip("customers:Q", title=t["customers"], format=",d")])
+    text = base.transform_filter("!datum.insufficient").mark_text(align="left", dx=5).encode(
+        text="bar_text:N", color=text_colour())
     # With an offset channel, a step sizes one group's bar; a stage's band is one step per group.
     step = max(16, min(26, 120 // max(len(group_order), 1)))
-    return finish(alt.layer(bars, grey, text).properties(height=alt.Step(step)), t)
+    return finish(alt.layer(bars, thin, text).properties(height=alt.Step(step)), t)
 
 
 def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
@@ -201,6 +208,7 @@ def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
         return f"{fmt_num(hours / 24, t, 1)} {t['days_unit']}"
 
     data["bar_text"] = [duration(h, thin) for h, thin in zip(data["median_hours"], data["insufficient"], strict=True)]
+    data = blank_thin(data, "median_days", "median_hours")  # under MIN_N: no bar length, no median
     order = list(dict.fromkeys(data["pair_label"]))
 
     base = alt.Chart(data).encode(
@@ -217,6 +225,8 @@ def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
         ],
     )
     bars = base.transform_filter("!datum.insufficient").mark_bar(color=NEUTRAL)
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR)
-    text = base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour())
-    return finish(alt.layer(bars, grey, text).properties(height=alt.Step(40)), t)
+    thin = thin_label(base, tooltip=[alt.Tooltip("pair_label:N", title=t["between"]),
+                                     alt.Tooltip("customers:Q", title=t["customers"], format=",d")])
+    text = base.transform_filter("!datum.insufficient").mark_text(align="left", dx=6).encode(
+        text="bar_text:N", color=text_colour())
+    return finish(alt.layer(bars, thin, text).properties(height=alt.Step(40)), t)

@@ -20,7 +20,6 @@ import pandas as pd
 
 from charts.palette import (
     GROUP_COLORS,
-    INSUFFICIENT,
     INSUFFICIENT_TEXT,
     MIN_N,
     NEUTRAL,
@@ -266,9 +265,10 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     y_churn = alt.Y("churn_y:Q", axis=None, scale=alt.Scale(domain=[0, top_churn * 1.5]))
     kd = named(k)
     churn = alt.layer(
-        lane(kd, t["lane_churn"], 70).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
-            y=y_churn, color=alt.condition("datum.thin", alt.value(INSUFFICIENT), with_colour(
-                NPS_COLORS["detractors"])) if not two else colour,
+        # under MIN_N no bar at all (its text says "too few" at the lane's foot)
+        lane(kd, t["lane_churn"], 70).transform_filter("!datum.thin").mark_bar(
+            cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
+            y=y_churn, color=with_colour(NPS_COLORS["detractors"]) if not two else colour,
             tooltip=[alt.Tooltip("churn_text:N", title=t["lane_churn"]),
                      alt.Tooltip("churn_n:Q", format=",d", title="n")]),
         lane(kd, t["lane_churn"], 70).mark_text(dy=-8, color=TEXT).encode(y=y_churn, text="churn_text:N"),

@@ -362,6 +362,24 @@ def no_data_chart(t: Mapping[str, str], height: int = 80):
     return apply_theme(chart, "fr" if is_fr(t) else "en")
 
 
+def blank_thin(data: pd.DataFrame, *columns: str, flag: str = "insufficient") -> pd.DataFrame:
+    """``data`` with ``columns`` emptied on the rows flagged ``flag``: below ``MIN_N`` a value is neither drawn (no
+    bar length, no point, no cell colour) nor given away by a tooltip. Emptied values are nulls in the spec."""
+    out = data.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce").where(~out[flag].astype(bool))
+    return out
+
+
+def thin_label(base, text: str = "bar_text", tooltip=None):
+    """The rows flagged ``insufficient`` as their text alone at the start of the row ("too few customers"): no bar,
+    whatever its length would have been. ``tooltip``: what the row's tooltip may still say (label, count)."""
+    layer = base.transform_filter("datum.insufficient").mark_text(align="left", dx=6).encode(
+        x=alt.value(0), text=f"{text}:N", color=alt.value(INSUFFICIENT_TEXT))
+    return layer.encode(tooltip=tooltip) if tooltip is not None else layer
+
+
 def text_colour():
     """Text colour: dark grey on rows flagged ``insufficient``, near-black elsewhere."""
     return alt.condition("datum.insufficient", alt.value(INSUFFICIENT_TEXT), alt.value(TEXT))

@@ -13,6 +13,7 @@ from charts.palette import (
     NPS_COLORS,
     NPS_DIVERGING,
     SIGNED_LABELS,
+    blank_thin,
     finish,
     fmt_int,
     fmt_interval,
@@ -99,6 +100,7 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
     data["sign"] = ["negative" if v < 0 else "positive" for v in pd.to_numeric(data["nps"]).fillna(0)]
     data["bar_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
                         for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
+    data = blank_thin(data, "nps", "ci_low", "ci_high")  # under MIN_N: no bar length, no value in the tooltip
     data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
     data["text_x"] = _text_x(data, "nps")
     order = data["cat_label"].tolist()
@@ -119,7 +121,6 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
         color=alt.Color("sign:N", legend=None, scale=alt.Scale(
             domain=["negative", "positive"], range=[NPS_COLORS["detractors"], NPS_COLORS["promoters"]])),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
     errors = base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
         x=alt.X("ci_low:Q", scale=x_scale, title=t["nps"]), x2="ci_high:Q",
     )
@@ -127,7 +128,7 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
     text = base.mark_text(align="left", dx=8).encode(
         x=alt.X("text_x:Q", scale=x_scale), text="bar_text:N", color=text_colour(),
     )
-    return finish(alt.layer(bars, grey, errors, zero, text).properties(height=alt.Step(44)), t)
+    return finish(alt.layer(bars, errors, zero, text).properties(height=alt.Step(44)), t)
 
 
 # ---------------------------------------------------------------------------------------------- NPS split
@@ -212,6 +213,7 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         t["insufficient"] if thin else f"{fmt_pct(s, t)} · {fmt_num(m, t, 1)}{t['csat_scale']}"
         for s, m, thin in zip(data["satisfied_share"], data["mean_csat"], data["insufficient"], strict=True)
     ]
+    data = blank_thin(data, "satisfied_share", "mean_csat", "ci_low", "ci_high")  # no bar length, no value
     data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
     data["text_x"] = _text_x(data, "satisfied_share")
     order = data["stage_label"].tolist()
@@ -232,14 +234,13 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
         x=x, color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
     errors = base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
         x=alt.X("ci_low:Q", scale=scale, title=t["satisfied_share"]), x2="ci_high:Q",
     )
     text = base.mark_text(align="left", dx=8).encode(
         x=alt.X("text_x:Q", scale=scale), text="bar_text:N", color=text_colour(),
     )
-    return finish(alt.layer(bars, grey, errors, text).properties(height=alt.Step(44)), t)
+    return finish(alt.layer(bars, errors, text).properties(height=alt.Step(44)), t)
 
 
 # ---------------------------------------------------------------------------------------------- churn
@@ -262,6 +263,7 @@ def churn_by_stage_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     data["insufficient"] = insufficient(data, "customers", "churn_rate")
     data["bar_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
                         for v, thin in zip(data["churn_rate"], data["insufficient"], strict=True)]
+    data = blank_thin(data, "churn_rate", "ci_low", "ci_high")  # under MIN_N: no bar length, no rate
     data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
     data["text_x"] = _text_x(data, "churn_rate")
     order = data["stage_label"].tolist()
@@ -280,8 +282,7 @@ def churn_by_stage_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
         x=x, color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
     )
-    grey = base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR).encode(x=x)
-    layers = [bars, grey]
+    layers = [bars]
     if has_ci:
         layers.append(base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
             x=alt.X("ci_low:Q", scale=scale, title=t["churn_rate"]), x2="ci_high:Q",
@@ -322,6 +323,7 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     data["insufficient"] = insufficient(data, "responses", "nps")
     data["cell_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
                          for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
+    data = blank_thin(data, "nps", "ci_low", "ci_high")  # a grey cell: no value in its tooltip
     data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
     data["responses_text"] = [fmt_int(n, t) for n in data["responses"]]
 

@@ -11,6 +11,7 @@ from charts.palette import (
     GREY_BAR,
     MIN_N,
     STAGE_RAMP,
+    blank_thin,
     finish,
     finite_max,
     fmt_int,
@@ -23,6 +24,7 @@ from charts.palette import (
     rate_axis,
     resolve_titles,
     text_colour,
+    thin_label,
 )
 
 __all__ = ["SEPARATOR", "variants_chart"]
@@ -132,12 +134,15 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     data["bar_text"] = [bar_text(*row) for row in zip(data["share"], data["customers"], data["conversion_rate"],
                                                       data["insufficient"], strict=True)]
-    data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
-                             for lo, hi in zip(src["conv_ci_low"], src["conv_ci_high"], strict=True)]
+    data["interval_text"] = ["—" if thin else fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
+                             for lo, hi, thin in zip(src["conv_ci_low"], src["conv_ci_high"], data["insufficient"],
+                                                     strict=True)]
+    # under MIN_N: no conversion in the tooltip; under MIN_N customers in all, no share drawn either
+    data = blank_thin(data, "conversion_rate", *(("share", "cumulative_share") if few_overall else ()))
     data["axis_label"] = [_wrapped(label) for label in data["variant_label"]]
     order = data["axis_label"].tolist()
     lines = max(label.count("\n") + 1 for label in order)
-    max_share = finite_max(data["share"])
+    max_share = finite_max(data["share"], default=1.0)
     scale, axis = rate_axis(max_share / (_BAR_WIDTH * 1.3), t["share"])  # rate_axis adds 30 %: bars ≤ 55 %
 
     base = alt.Chart(data).encode(
@@ -158,6 +163,8 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         ],
     )
     layers = []
+    if few_overall:  # no bar at all: each row says "too few" and its count
+        return finish(alt.layer(thin_label(base)).properties(height=alt.Step(max(40, 16 * lines + 10))), t)
     if with_conversion:
         layers.append(base.transform_filter("!datum.insufficient").mark_bar().encode(
             color=alt.Color("conversion_rate:Q", title=t["conversion_rate"],
@@ -166,7 +173,6 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         ))
         layers.append(base.transform_filter("datum.insufficient").mark_bar(**GREY_BAR))
     else:  # nothing to colour by: one colour, grey only when the shares themselves are not read
-        colour = GREY_BAR if few_overall else {"color": STAGE_RAMP[3]}
-        layers.append(base.mark_bar(**colour))
+        layers.append(base.mark_bar(color=STAGE_RAMP[3]))
     layers.append(base.mark_text(align="left", dx=6).encode(text="bar_text:N", color=text_colour()))
     return finish(alt.layer(*layers).properties(height=alt.Step(max(40, 16 * lines + 10))), t)

@@ -87,3 +87,20 @@ def test_the_transition_heatmap_with_every_row_under_30_is_strict_json():
     df = test_charts.transitions_df().assign(count=[3, 2, 1, 1, 1])
     spec = charts.transition_heatmap(df, labels=test_charts.LABELS).to_dict(validate=True)
     json.dumps(spec, allow_nan=False)
+
+
+# Fields a row under 30 may still be drawn at: a count (the funnel's customers: a count is shown, a rate is not) and
+# the full-width placeholder bars of the 100 % stacked charts (x_start 0 → x_end 1 whatever the data).
+COUNT_OR_PLACEHOLDER = {"customers", "bar_customers", "x_start", "x_end"}
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_no_chart_draws_a_value_under_30(name):
+    """Issue 16: below MIN_N a value is neither shown nor drawn — no grey bar at its real length, no point, no
+    interval — on every chart, with every row under 30."""
+    build, make = BUILDERS[name]
+    spec = build(_thin(make(), "all_under_30"), labels=test_charts.LABELS, titles={"locale": "fr"}).to_dict(
+        validate=False)
+    drawn = [(field, value) for field, value in test_charts.drawn_thin_values(spec)
+             if field not in COUNT_OR_PLACEHOLDER]
+    assert drawn == [], name

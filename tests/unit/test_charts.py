@@ -209,6 +209,31 @@ def rows(spec: dict, layer: dict) -> list[dict]:
     return values
 
 
+def drawn_thin_values(spec: dict) -> list[tuple[str, object]]:
+    """(field, value) of every quantitative position a mark would draw for a row flagged ``insufficient`` (or
+    ``thin``, the journey map's flag): under ``MIN_N`` nothing may be drawn at its real length or height (issue 16).
+    Walks layers and concatenations; a layer reads its own data or its nearest parent's."""
+    out = []
+
+    def walk(node: dict, data: dict | None) -> None:
+        data = node.get("data", data)
+        for key in ("layer", "vconcat", "hconcat", "concat"):
+            for child in node.get(key, []):
+                walk(child, data)
+        if "mark" not in node or mark(node) == "text":
+            return
+        for channel in ("x", "x2", "y", "y2"):
+            enc = node.get("encoding", {}).get(channel, {})
+            if not isinstance(enc, dict) or "field" not in enc or enc.get("type", "quantitative") != "quantitative":
+                continue
+            for r in rows({**spec, "data": data}, node):
+                if (r.get("insufficient") or r.get("thin")) and r.get(enc["field"]) is not None:
+                    out.append((enc["field"], r[enc["field"]]))
+
+    walk(spec, spec.get("data"))
+    return out
+
+
 def coloured_layers(spec: dict) -> list[dict]:
     """Layers whose colour comes from a field through a scale (not a constant or a condition)."""
     return [la for la in layers(spec) if "field" in la.get("encoding", {}).get("color", {})]
@@ -449,11 +474,14 @@ def test_funnel_compare_grouped_bars_with_significant_stage_marked():
 
 def test_time_between_in_days():
     spec = spec_of(charts.time_between_chart(between_df(), labels=LABELS))
-    bars, grey, text = spec["layer"]
+    bars, thin, text = spec["layer"]
     assert bars["encoding"]["x"]["field"] == "median_days"
     assert bars["encoding"]["y"]["sort"] == ["Sensibilisation → Considération", "Considération → Achat"]
     assert [r["median_days"] for r in rows(spec, bars)] == [3.0]
-    assert [r["bar_text"] for r in rows(spec, text)] == ["3.0 d", "n < 30"]  # 12 customers
+    assert [r["bar_text"] for r in rows(spec, text)] == ["3.0 d"]
+    # 12 customers: the text alone at the row's start, no bar and no median in the tooltip
+    assert [(r["bar_text"], r["median_days"]) for r in rows(spec, thin)] == [("n < 30", None)]
+    assert thin["encoding"]["x"] == {"value": 0} and drawn_thin_values(spec) == []
 
 
 # ---------------------------------------------------------------------------------------------- trends
@@ -595,16 +623,18 @@ def test_digital_share_stacked_to_100_percent():
 def test_nps_bars_with_interval_and_zero_line():
     spec = spec_of(charts.nps_bars_chart(nps_stage_df(), "stage", labels=LABELS))
     kinds = [mark(la) for la in spec["layer"]]
-    assert kinds == ["bar", "bar", "errorbar", "rule", "text"]
-    bars, grey, errors, zero, text = spec["layer"]
+    assert kinds == ["bar", "errorbar", "rule", "text"]
+    bars, errors, zero, text = spec["layer"]
     assert bars["encoding"]["x"]["scale"]["domain"][0] == -100
     assert errors["encoding"]["x"]["field"] == "ci_low" and errors["encoding"]["x2"]["field"] == "ci_high"
     assert rows(spec, zero) == [{"zero": 0}]
     assert [colour_of(spec, s) for s in ("negative", "positive")] == [NPS_COLORS["detractors"],
                                                                       NPS_COLORS["promoters"]]
-    assert [r["stage"] for r in rows(spec, grey)] == ["purchase"]  # 12 responses
-    assert "purchase" not in {r["stage"] for r in rows(spec, errors)}
+    # 12 responses: no bar (not even a grey one at its length), no interval, its text at zero
+    assert "purchase" not in {r["stage"] for r in rows(spec, bars) + rows(spec, errors)}
+    assert [(r["bar_text"], r["nps"], r["text_x"]) for r in rows(spec, text)][-1] == ("n < 30", None, 0)
     assert [r["bar_text"] for r in rows(spec, text)] == ["\u221220", "+35", "n < 30"]
+    assert drawn_thin_values(spec) == []
 
 
 def test_nps_bars_by_channel_best_first_insufficient_last():
@@ -627,18 +657,21 @@ def test_nps_split_detractors_passives_promoters():
 
 def test_csat_share_with_interval_and_mean():
     spec = spec_of(charts.csat_chart(csat_df(), labels=LABELS))
-    assert [mark(la) for la in spec["layer"]] == ["bar", "bar", "errorbar", "text"]
+    assert [mark(la) for la in spec["layer"]] == ["bar", "errorbar", "text"]
     text = spec["layer"][-1]
     assert [r["bar_text"] for r in rows(spec, text)] == ["80% · 4.1/5", "55% · 3.6/5", "n < 30"]
+    assert rows(spec, text)[-1]["satisfied_share"] is None and drawn_thin_values(spec) == []
 
 
 def test_churn_by_stage_with_and_without_interval():
     spec = spec_of(charts.churn_by_stage_chart(churn_df(), labels=LABELS))
-    assert [mark(la) for la in spec["layer"]] == ["bar", "bar", "errorbar", "text"]
+    assert [mark(la) for la in spec["layer"]] == ["bar", "errorbar", "text"]
     assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == "%"
-    assert [r["stage"] for r in rows(spec, spec["layer"][1])] == ["purchase"]  # 20 customers
+    thin = [r for r in rows(spec, spec["layer"][-1]) if r["insufficient"]]
+    assert [(r["stage"], r["churn_rate"]) for r in thin] == [("purchase", None)]  # 20 customers: no bar, no rate
+    assert drawn_thin_values(spec) == []
     plain = spec_of(charts.churn_by_stage_chart(churn_df(with_ci=False)))
-    assert [mark(la) for la in plain["layer"]] == ["bar", "bar", "text"]
+    assert [mark(la) for la in plain["layer"]] == ["bar", "text"]
 
 
 def test_nps_heatmap_insufficient_cells_are_never_on_the_colour_scale():
