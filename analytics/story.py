@@ -124,11 +124,16 @@ def footer(filters: Filters, dims: Dimensions, customers: int, tx: Texts) -> str
                 last=tx.day(dims.last_day), n=tx.number(customers))
 
 
-def irritant_reason(row, tx: Texts) -> str:
+def irritant_reason(row, tx: Texts, compared: int | None = None) -> str:
     """Why an irritant ranks where it does, in words: customers × points from the overall figure = score (NPS: points
-    of NPS below it; CSAT: points of dissatisfied share above it); the test."""
-    test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
-                q=tx.p_value(row["q_value"]))
+    of NPS below it; CSAT: points of dissatisfied share above it); the test. With ``compared`` (the number of cells
+    ranked), the plain words of an executive slide — "clearly below the rest (after allowing for the 14 cells
+    compared)" — instead of the q-value, which stays on the analysis pages."""
+    if compared is not None:
+        test = tx.t(f"irritants.plain.{row['kind']}", n=tx.number(compared))
+    else:
+        test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
+                    q=tx.p_value(row["q_value"]))
     score = ("+" if row["score"] > 0 else "") + tx.number(row["score"])
     if row.get("measure") == "csat":
         gap = 100 * (row["unhappy_share"] - row["overall_unhappy_share"])
@@ -194,24 +199,29 @@ def _overview(q, filters, dims, tx) -> View:
         nps = (f"{tx.decimal(feeling['csat'], '.1f')}/5" if enough and feeling["csat"] is not None
                else tx.t("insufficient", n=MIN_N))
     too_early = cur["customers"] >= MIN_N and not cur["conversion_shown"]  # < 30 followed to the window's end
+    few = tx.t("insufficient", n=MIN_N)  # below MIN_N a rate is not given, in a sentence or on a card
     kpis = ((tx.t("kpi.customers"), tx.number(cur["customers"]), None),
             (tx.t("kpi.conversion"), tx.t("kpi.too_early", k=tx.number(cur["in_progress"]),
                                           n=tx.number(cur["customers"])) if too_early
-             else tx.percent(cur["conversion_rate"]), cur["customers"]),
+             else tx.percent(cur["conversion_rate"]) if cur["customers"] >= MIN_N else few, cur["customers"]),
             (tx.t("kpi.csat") if csat else tx.t("kpi.nps"), nps, feeling["customers"] if csat else cur["respondents"]),
             (tx.t("kpi.churn_dates", days=cur["churn_days"]) if cur["churn_basis"] == "dates" else tx.t("kpi.churn"),
-             tx.percent(cur["churn_rate"]), cur["churn_known"]))
+             tx.percent(cur["churn_rate"]) if cur["churn_known"] >= MIN_N else few, cur["churn_known"]))
     # under the channel lens, no kept deal: "not observed on these channels", never "— reach the conversion stage"
     conversion = (tx.percent(cur["conversion_rate"]) if cur["conversion_rate"] is not None or not cur["customers"]
                   else tx.t("kpi.conversion_not_observed"))
     if too_early:
         conversion = tx.t("kpi.too_early", k=tx.number(cur["in_progress"]), n=tx.number(cur["customers"]))
-    caption = tx.t("story.overview.caption_csat" if csat else "story.overview.caption", customers=tx.number(
-                   cur["customers"]), conversion=conversion,
-                   nps=(nps if csat else _nps(cur["nps"])) if enough else tx.t("insufficient", n=MIN_N),
-                   responses=tx.number(feeling["customers"] if csat else cur["respondents"]),
-                   churn=(tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
-                          if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"])))
+    if cur["customers"] < MIN_N:  # "too few customers (6) to say": no percentage of them
+        caption = tx.t("story.too_few", n=tx.number(cur["customers"]), min=MIN_N)
+    else:
+        churn = (few if cur["churn_known"] < MIN_N
+                 else tx.t("kpi.churn_within", rate=tx.percent(cur["churn_rate"]), days=cur["churn_days"])
+                 if cur["churn_basis"] == "dates" else tx.percent(cur["churn_rate"]))
+        caption = tx.t("story.overview.caption_csat" if csat else "story.overview.caption",
+                       customers=tx.number(cur["customers"]), conversion=conversion,
+                       nps=(nps if csat else _nps(cur["nps"])) if enough else few,
+                       responses=tx.number(feeling["customers"] if csat else cur["respondents"]), churn=churn)
     trend = q("kpi_trend", grain="month")
     chart = ("kpi_trend_chart", (trend, "customers"), {"titles": tx.chart_titles(title=tx.t("story.overview.trend"))})
     return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)
@@ -248,6 +258,8 @@ def _crossover(q, filters, dims, tx) -> View:
     ropo = q("ropo_showrooming")
     if mix["customers"].sum() == 0:
         caption = tx.t("story.crossover.none")
+    elif mix["customers"].sum() < MIN_N:  # no share of a handful
+        caption = tx.t("story.too_few", n=tx.number(int(mix["customers"].sum())), min=MIN_N)
     else:
         def conversion(kind: str) -> str:
             row = mix.loc[kind]  # compared among customers seen at two stages or more (the caption says so)
@@ -323,7 +335,7 @@ def _irritants(q, filters, dims, tx) -> View:
     worst = ranked[ranked["kind"] == "irritant"]
     if len(worst):
         top = worst.iloc[0]
-        caption = tx.t("map.fix_first", cell=cell_name(top, names), reason=irritant_reason(top, tx))
+        caption = tx.t("map.fix_first", cell=cell_name(top, names), reason=irritant_reason(top, tx, len(ranked)))
     else:
         caption = tx.t("map.no_irritant")
     chart = None if ranked.empty else ("irritants_chart", (ranked,), {"labels": names, "titles": tx.chart_titles()})

@@ -129,8 +129,9 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
                            for v, seen in zip(s["customers"], s["observed"], strict=True)]
     s["text_at"] = s["customers"].where(s["observed"], 0)  # the words of a stage not observed sit at the foot
     # with two series side by side, the column is too narrow for the words
-    s["stop_text"] = ["" if pd.isna(v) else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
-                      for v in s["drop_off"]]
+    # under MIN_N customers at the stage, the count only: no share of a handful
+    s["stop_text"] = ["" if pd.isna(v) or n < MIN_N else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
+                      for v, n in zip(s["drop_off"], s["customers"], strict=True)]
     top = max(finite_max(s["customers"]), 1.0)
     y_customers = alt.Y("text_at:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
     y_bars = alt.Y("bar_customers:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
@@ -156,7 +157,10 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
         {"stage": [], "rank": [], "channel": [], "share": [], "customers": [], "series": []})
     ch = ch.copy()
     ch["stage_label"] = [label_of(c, labels) for c in ch["stage"]]
-    ch["line"] = [f"{label_of(c, labels)} {fmt_pct(v, t)}" for c, v in zip(ch["channel"], ch["share"], strict=True)]
+    reached = dict(zip(zip(s["stage"], _series(s), strict=True), s["customers"], strict=True))
+    ch["line"] = [f"{label_of(c, labels)} {fmt_pct(v, t)}" if reached.get((st, se), 0) >= MIN_N
+                  else label_of(c, labels)  # the channel's name, not its share of a handful
+                  for c, v, st, se in zip(ch["channel"], ch["share"], ch["stage"], ch["series"], strict=True)]
     n_ranks = int(ch["rank"].max()) if len(ch) else 1
     y_rank = alt.Y("rank:O", axis=None, scale=alt.Scale(domain=list(range(1, n_ranks + 1))))
     chd = named(ch)

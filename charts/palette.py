@@ -342,7 +342,7 @@ def value_domain(max_value: float, headroom: float = 1.3, floor: float = 1.0) ->
 
 def rate_axis(max_value: float, title: str) -> tuple[alt.Scale, alt.Axis]:
     """Scale and % axis for rates 0–1 with room for the value text; ticks stop at 100 %."""
-    m = finite_max(max_value)
+    m = finite_max(max_value, default=1.0)  # nothing drawn (every row under MIN_N): a plain 0–100 % axis
     high = max(m * 1.3, 0.05)
     top = min(high, 1.0)
     step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)

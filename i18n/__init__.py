@@ -594,6 +594,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "go further and {lost} stop there."},
     "story.funnel.none": {"fr": "Pas assez de clients pour comparer les étapes.",
                           "en": "Too few customers to compare the stages."},
+    "story.too_few": {"fr": "Trop peu de clients ({n}) pour conclure : il en faut au moins {min}.",
+                      "en": "Too few customers ({n}) to say: at least {min} are needed."},
     "story.crossover.title": {"fr": "Parcours cross-canal", "en": "Cross-channel journeys"},
     "story.crossover.caption": {
         "fr": "{cross} des clients ont un parcours cross-canal ; parmi les clients vus à au moins deux étapes, "
@@ -674,10 +676,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "map.detractors_short": {"fr": "dét.", "en": "det."},
     "map.dissatisfied_short": {"fr": "insat.", "en": "dissat."},
     "map.fix_first": {"fr": "À traiter en premier : {cell} — {reason}", "en": "Fix first: {cell} — {reason}"},
-    "map.no_irritant": {"fr": "Aucun irritant significatif pour cette sélection (cases d'au moins 30 réponses, "
-                              "correction de Benjamini–Hochberg).",
-                        "en": "No significant irritant for this selection (cells of at least 30 responses, "
-                              "Benjamini–Hochberg correction)."},
+    "map.no_irritant": {"fr": "Aucune case étape × canal ne se distingue nettement des autres pour cette sélection "
+                              "(cases d'au moins 30 clients ayant répondu).",
+                        "en": "No stage × channel cell stands clearly apart from the rest for this selection (cells "
+                              "of at least 30 customers who answered)."},
     "map.all_irritants": {"fr": "Tous les irritants classés", "en": "All ranked irritants"},
     "map.how": {
         "fr": "**Clients** : ceux dont l'étape la plus avancée est celle-ci ou au-delà (l'entonnoir ouvert) ; "
@@ -749,6 +751,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "irritants.fewer": {"fr": "sous", "en": "below"},
     "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q {q})",
                                    "en": "significantly different from the other responses (q {q})"},
+    # the same verdicts in plain words, for the presentation and the deck (the q-values stay on the analysis pages)
+    "irritants.plain.irritant": {"fr": "nettement en dessous des autres (compte tenu des {n} cases comparées)",
+                                 "en": "clearly below the rest (after allowing for the {n} cells compared)"},
+    "irritants.plain.delight": {"fr": "nettement au-dessus des autres (compte tenu des {n} cases comparées)",
+                                "en": "clearly above the rest (after allowing for the {n} cells compared)"},
+    "irritants.plain.neutral": {"fr": "pas distinguable des autres", "en": "not distinguishable from the rest"},
     "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q {q})",
                            "en": "no significant difference from the other responses (q {q})"},
     "irritants.col.rank": {"fr": "Rang", "en": "Rank"},

@@ -112,7 +112,7 @@ def test_satisfaction_and_map_captions(db40):
 
 def test_irritants_and_next_steps_without_a_significant_cell(db40):
     # one cell of 30 responses and nothing to compare it with: no irritant
-    assert build(db40, "irritants", "en").caption.startswith("No significant irritant")
+    assert build(db40, "irritants", "en").caption.startswith("No stage × channel cell stands clearly apart")
     v = build(db40, "next_steps", "en")
     assert v.bullets == ("Reduce the drop between Consideration and Purchase (60.0% of the 30 customers who got as "
                          "far as Consideration stop there, by step conversion).",)
@@ -133,7 +133,7 @@ def test_a_filter_that_empties_everything_still_tells_a_story(db40):
 def test_one_customer(duck):
     load(duck, [customer("solo")], [tp("solo", "2025-03-01 09:00", "web", "awareness")])
     views = story.views(runner(duck, Filters()), Filters(), dimensions(duck), Texts("en"))
-    assert views[0].caption.startswith("1 customer: 0.0% reach the conversion stage, NPS insufficient data")
+    assert views[0].caption == "Too few customers (1) to say: at least 30 are needed."
     assert views[1].caption == "Too few customers to compare the stages."
 
 
@@ -219,9 +219,10 @@ def test_too_early_and_dated_churn(db40):
     set_analysis_setting(db40, "window_days", "90")
     v = build(db40, "overview")
     assert v.caption == (f"40 clients : trop tôt{NBSP}: 28 sur 40 encore en cours atteignent l'étape de conversion, "
-                         f"NPS +0 (de 30 clients), churn 83,3{NNBSP}% à 365 j de la conversion.")
+                         "NPS +0 (de 30 clients), churn données insuffisantes (n < 30).")
     assert v.kpis[1] == ("Conversion", f"trop tôt{NBSP}: 28 sur 40 encore en cours", 40)
-    assert v.kpis[3] == ("Churn à 365 j", f"83,3{NNBSP}%", 12)
+    # 10 of the 12 converted customers churned: 83.3 % of 12 is not said (fewer than 30 followed)
+    assert v.kpis[3] == ("Churn à 365 j", "données insuffisantes (n < 30)", 12)
 
 
 def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
@@ -244,3 +245,47 @@ def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
         assert "too few" not in views[key].caption.lower() and "n < 30" not in views[key].caption
     asked = story.views(runner(duck, Filters(measure="nps")), Filters(measure="nps"), dimensions(duck), Texts("en"))
     assert next(v for v in asked if v.key == "satisfaction").caption.startswith("No NPS in this data: CSAT is shown.")
+
+
+def test_six_customers_get_no_percentage_in_the_story_its_charts_or_the_deck(db40):
+    """Issue 16: "66.7 % of 6 customers" must not reach a slide. Six of the forty, in both languages: every caption,
+    card, chart text (rendered to SVG) and slide says "too few" instead of a share of them."""
+    import io
+    import re
+
+    from pptx import Presentation
+    from sqlmodel import Session, select
+
+    import charts
+    from analytics.deck import story_deck
+    from charts.export import chart_image
+    from data_model import Customer
+
+    with Session(db40.engine) as s:
+        for c in s.exec(select(Customer)).all():
+            if c.customer_id in ("c00", "c01", "c02", "c12", "c20", "c35"):
+                c.segment = "Six"
+                s.add(c)
+        s.commit()
+    f = Filters(segments=("Six",))
+    share = re.compile(r"\d[\u202f\u00a0 ]?%")
+    axis_tick = re.compile(r"^\d+[\u202f\u00a0 ]?%$")  # a rate axis' ticks: not a share of anybody
+    for lang in ("fr", "en"):
+        vs = story.views(runner(db40, f), f, dimensions(db40), Texts(lang))
+        words = [v.caption for v in vs] + [value for v in vs for _, value, _ in v.kpis] + [b for v in vs
+                                                                                         for b in v.bullets]
+        assert [w for w in words if share.search(w)] == [], lang
+        assert vs[0].caption == {"fr": "Trop peu de clients (6) pour conclure : il en faut au moins 30.",
+                                 "en": "Too few customers (6) to say: at least 30 are needed."}[lang]
+        for v in vs:
+            if v.chart:
+                builder, args, kwargs = v.chart
+                svg = chart_image(getattr(charts, builder)(*args, **kwargs).to_dict(), "svg").decode()
+                texts = re.findall(r">([^<>]+)</text>", svg)
+                leaks = [x for x in texts if share.search(x) and not axis_tick.match(x) and "95" not in x]
+                assert leaks == [], (lang, v.key)
+    prs = Presentation(io.BytesIO(story_deck(runner(db40, f), f, dimensions(db40), 6, "fr")))
+    slides = list(prs.slides)[:-1]  # the last slide holds the definitions ("95 % interval")
+    for slide in slides:
+        text = "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+        assert not share.search(text), text
