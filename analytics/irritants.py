@@ -23,7 +23,8 @@ For each cell:
 * ``drop_off`` — among the cell's customers who have kept touchpoints, the share whose furthest
   stage is this one (their journey stopped here); undefined (NaN) at the last stage of the model;
 * churn of the cell's *unhappy* respondents vs its other respondents: each respondent of the cell is classed
-  by their latest response there; rates among those whose churn status is known;
+  by their latest response there; rates among those whose churn status is known, NaN under ``MIN_N`` of them (the
+  counts ``unhappy_churn_n``/``other_churn_n`` are always given);
 * ``p_value`` — the cell against every other kept response (``stats.clustered_cell_test``: the regression of the
   answer's score on "in the cell" with a variance clustered by customer; the score is +1/0/−1 for NPS, "dissatisfied"
   1/0 for CSAT), ``q_value`` — Benjamini–Hochberg across the ranked cells;
@@ -263,8 +264,11 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
             "mean_csat": value if measure == "csat" else None,
             "dissatisfied_share": unhappy_share if measure == "csat" else None,
             "drop_off": stats.share(v["stopped"], v["with_journey"]) if pos != last else None,
-            "unhappy_churn": stats.share(unh["churned"], unh["n"]), "unhappy_churn_n": unh["n"],
-            "other_churn": stats.share(oth["churned"], oth["n"]), "other_churn_n": oth["n"],
+            # a churn rate of fewer than MIN_N customers is not given ("75 % churn" from 4 detractors): the count is
+            "unhappy_churn": stats.share(unh["churned"], unh["n"]) if unh["n"] >= stats.MIN_N else None,
+            "unhappy_churn_n": unh["n"],
+            "other_churn": stats.share(oth["churned"], oth["n"]) if oth["n"] >= stats.MIN_N else None,
+            "other_churn_n": oth["n"],
             "p_value": test["p_value"], "diff_rest": test["diff"],
             "score": v["customers"] * worse,
         })

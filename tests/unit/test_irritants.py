@@ -127,19 +127,19 @@ def test_ranking_by_hand(db):
     assert x["unhappy_share"] == x["detractor_share"] == pytest.approx(2 / 3) and x["drop_off"] == pytest.approx(2 / 3)
     assert x["overall_unhappy_share"] == pytest.approx(4 / 11) and x["mean_csat"] is None
     assert x["score"] == pytest.approx(4 * (overall + 100 / 3))  # 206.06
-    # churn by the latest answer in the cell: detractors c1 (churned), c2 (not); others: c3 (churned)
-    assert (x["unhappy_churn"], x["unhappy_churn_n"], x["other_churn"], x["other_churn_n"]) == (0.5, 2, 1.0, 1)
+    # churn by the latest answer in the cell: detractors c1 (churned), c2 (not); others: c3 (churned) — fewer than
+    # 30 each: the counts, no rate ("50 % churn" of 2 is not said)
+    assert (x["unhappy_churn"], x["unhappy_churn_n"], x["other_churn"], x["other_churn_n"]) == (None, 2, None, 1)
     # Y: touched by c4, c5, answered by c4-c7 → 4 customers; c4 stopped at purchase, c5 went on.
     assert (y["customers"], y["responses"], y["value"], y["drop_off"]) == (4, 4, 75.0, 0.5)
     assert y["score"] == pytest.approx(4 * (overall - 75))  # -227.27: better than the overall NPS
     # c5's churn is unknown; others c4 (no), c6 (yes), c7 (no); no detractor.
-    assert (y["unhappy_churn"], y["unhappy_churn_n"], y["other_churn"], y["other_churn_n"]) == (
-        None, 0, pytest.approx(1 / 3), 3)
+    assert (y["unhappy_churn"], y["unhappy_churn_n"], y["other_churn"], y["other_churn_n"]) == (None, 0, None, 3)
     # Z: channel unknown → the respondents c1 and c8 only; c8 stopped at service, c1 did not reach it.
     assert (z["customers"], z["respondents"], z["responses"], z["drop_off"]) == (2, 2, 3, 0.5)
     assert z["score"] == pytest.approx(2 * (overall + 100 / 3))
     # c8's latest answer there is 3: both respondents are detractors, both churned.
-    assert (z["unhappy_churn"], z["unhappy_churn_n"], z["other_churn_n"]) == (1.0, 2, 0)
+    assert (z["unhappy_churn"], z["unhappy_churn_n"], z["other_churn_n"]) == (None, 2, 0)
 
     # Each cell against every other response (11 answers of 8 customers), clustered by customer, then
     # Benjamini-Hochberg over the 3 ranked cells.
@@ -185,7 +185,7 @@ def test_one_customer(db):
     # no other response to compare with: no test, so neutral; its NPS is the overall NPS
     assert (row["customers"], row["nps"], row["gap"], row["score"]) == (1, -100.0, 0.0, 0.0)
     assert (row["p_value"], row["q_value"], row["kind"]) == (None, None, "neutral")
-    assert (row["unhappy_churn"], row["unhappy_churn_n"], row["drop_off"]) == (1.0, 1, 1.0)
+    assert (row["unhappy_churn"], row["unhappy_churn_n"], row["drop_off"]) == (None, 1, 1.0)
 
 
 def cell_rows(customer_prefix: str, stage: str, channel: str, scores: list[int], extra_customers: int = 0):
@@ -343,8 +343,8 @@ def test_star_ratings_rank_cells_on_the_dissatisfied_share(db):
     # the mean's interval clustered by customer (one answer each: the usual one), within the 1–5 scale
     sd = (sum((v - sum(email) / 40) ** 2 for v in email) / 39) ** 0.5
     assert e["ci_high"] - e["value"] == pytest.approx(1.959963984540054 * sd / 40 ** 0.5)
-    # churn of the dissatisfied (their latest answer there) against the others
-    assert (e["unhappy_churn"], e["unhappy_churn_n"], e["other_churn"]) == (0.5, 20, 0.0)
+    # churn of the dissatisfied (their latest answer there) against the others: 20 each, too few for a rate
+    assert (e["unhappy_churn"], e["unhappy_churn_n"], e["other_churn"], e["other_churn_n"]) == (None, 20, None, 20)
     # NPS asked for, none in the data: CSAT is shown, and said so
     asked = irr.overall_nps(db, Filters(measure="nps"))
     assert (asked["measure"], asked["absent"]) == ("csat", "nps")
@@ -364,3 +364,10 @@ def test_customers_not_answers_gate_a_cell(db):
     rows = as_dicts(irr.irritants(db))
     assert [(r["stage"], r["channel"]) for r in rows] == [("service", "call"), ("purchase", "store")]
     assert ("service", "web") in {(r["stage"], r["channel"]) for r in as_dicts(irr.irritants(db, min_n=3))}
+
+
+def test_a_cells_churn_rates_are_given_from_30_customers_each(db):
+    # the audit's "75 % churn" from 4 detractors: under 30 the count only; from 30 the rate, by the latest answer
+    load_stars(db, email=[1] * 40 + [5] * 30, app=[4] * 60)  # every even-numbered 1★ reviewer churned
+    e = next(r for r in as_dicts(irr.irritants(db)) if r["channel"] == "email")
+    assert (e["unhappy_churn"], e["unhappy_churn_n"], e["other_churn"], e["other_churn_n"]) == (0.5, 40, 0.0, 30)
