@@ -179,7 +179,7 @@ def assert_rows_equal_report(db, df, filters, grain):
         expected = {key: k[key] for key in df.columns if key in K_KEYS}
         got = {key: (None if pd.isna(v) else v) for key, v in row.items() if key in K_KEYS}
         assert got == approx_k(expected), (start, grain)
-        assert row["sufficient"] == (k["customers"] >= 30) and row["nps_sufficient"] == (k["responses"] >= 30)
+        assert row["sufficient"] == (k["customers"] >= 30) and row["nps_sufficient"] == (k["respondents"] >= 30)
 
 
 def test_trend_no_data(db):
@@ -188,6 +188,15 @@ def test_trend_no_data(db):
         assert df.empty
         assert list(df.columns) == ["period_start", "customers", "converted", "conversion_rate", "responses", "nps",
                                     "churn_rate", "cross_share", "revenue", "partial", "sufficient", "nps_sufficient"]
+
+
+def test_a_weeks_nps_from_three_customers_answering_ten_times_is_not_drawn(db):
+    # the audit's weekly point from a handful: 30 answers of 3 customers are 3 respondents, under 30
+    few = [customer(c) for c in "abc"]
+    load(db, few, [tp(c, "2024-01-01 09:00", "web", "awareness") for c in "abc"],
+         [fb(c, f"2024-01-0{1 + k % 5} 1{k % 10}:00", "awareness", nps=10) for c in "abc" for k in range(10)])
+    row = kpi_trend(db).iloc[0]
+    assert (row["responses"], row["nps"], bool(row["nps_sufficient"])) == (30, 100.0, False)
 
 
 def test_trend_example_by_hand(db):
