@@ -196,11 +196,13 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
       arrival rate did not change);
     * conversion and cross-channel share — the two-proportion z-test (unpooled: ``stats.reach_difference_test``,
       which takes Kaplan–Meier estimates the same way);
-    * NPS — ``stats.nps_difference_test``; revenue — per customer, Welch's t-test (``revenue_per_customer``).
+    * NPS — the customer-clustered (CR1) regression of the score (+1/0/−1) on "current window"
+      (``stats.clustered_cell_test``: a customer answering in both windows is one cluster); revenue — per customer,
+      Welch's t-test (``revenue_per_customer``).
 
     ``deltas[k]`` = ``{"delta", "p_value", "significant"}``: ``delta`` in points (×100) for rates, NPS points, a
     relative change for customers and revenue per customer; ``significant`` only when p < 0.05 and both sides
-    rest on ``MIN_N`` customers (responses for NPS). No deltas when no window is chosen or the compared window holds
+    rest on ``MIN_N`` customers (respondents for NPS). No deltas when no window is chosen or the compared window holds
     fewer than ``MIN_N`` customers (the ``status`` says which)."""
     if not _chosen(filters):
         return {"status": "no_period", "year_before": None, "deltas": {}}
@@ -236,9 +238,11 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
         test = stats.reach_difference_test(a, b)
         deltas[key] = {"delta": None if test["diff"] is None else 100 * test["diff"], "p_value": test["p_value"],
                        "n": n}
-    a, b = scope.nps_counts(), prev_scope.nps_counts()
-    test = stats.nps_difference_test(a["promoters"], a["detractors"], a["n"], b["promoters"], b["detractors"], b["n"])
-    deltas["nps"] = {"delta": test["diff"], "p_value": test["p_value"], "n": min(a["n"], b["n"])}
+    cell, everyone = _nps_delta_sums(scope, prev_scope)
+    test = stats.clustered_cell_test(cell, everyone, scale=100.0)
+    a, b = scope.nps(), prev_scope.nps()  # the change is the cards' difference; the test's n is respondents
+    delta = None if a["nps"] is None or b["nps"] is None else a["nps"] - b["nps"]
+    deltas["nps"] = {"delta": delta, "p_value": test["p_value"], "n": min(a["respondents"], b["respondents"])}
     r1, r0 = revenue_per_customer(scope), revenue_per_customer(prev_scope)
     test = stats.welch_t_test(r1["mean"], r1["variance"], r1["n"], r0["mean"], r0["variance"], r0["n"])
     deltas["revenue_per_customer"] = {
@@ -249,6 +253,36 @@ def comparison_block(filters: Filters, period: tuple[date, date], scope: Scope, 
         d["significant"] = bool(d["delta"] is not None and d["p_value"] is not None and d["p_value"] < 0.05
                                 and n >= stats.MIN_N)
     return {"status": "ok", "year_before": None, "deltas": deltas}
+
+
+def _nps_delta_sums(scope: Scope, prev_scope: Scope) -> tuple[dict, dict]:
+    """The sums ``stats.clustered_cell_test`` reads to test the NPS change: the current window's answers are the
+    "cell", the previous window's the rest, the score +1/0/−1, each customer one cluster across both windows (a
+    customer answering in both is not two independent people). One query; nothing per customer comes back."""
+    def per_customer(s: Scope, suffix: str):
+        f = s.feedback
+        r = f.filter(f.nps.notnull())
+        y = ibis.ifelse(r.nps >= 9, 1, 0) - ibis.ifelse(r.nps <= 6, 1, 0)
+        return r.group_by(**{f"cid{suffix}": r[s.key]}).aggregate(
+            **{f"s{suffix}": y.sum().cast("float64"), f"m{suffix}": r.count().cast("float64")})
+
+    now, before = per_customer(scope, "1"), per_customer(prev_scope, "0")
+    j = now.outer_join(before, now.cid1 == before.cid0)
+    s1, m1 = j.s1.fill_null(0.0), j.m1.fill_null(0.0)
+    t, m = s1 + j.s0.fill_null(0.0), m1 + j.m0.fill_null(0.0)
+    inside = m1 > 0
+    x = j.select(s1=s1, m1=m1, t=t, m=m, inside=inside)
+    sums = {"n": x.m.sum(), "s": x.t.sum(), "g": x.count(), "tt": (x.t * x.t).sum(), "tm": (x.t * x.m).sum(),
+            "mm": (x.m * x.m).sum(), "c_n": x.m1.sum(), "c_s": x.s1.sum(), "c_g": x.count(where=x.inside)}
+    pairs = {"s1s1": (x.s1, x.s1), "s1m1": (x.s1, x.m1), "m1m1": (x.m1, x.m1), "s1t": (x.s1, x.t),
+             "s1m": (x.s1, x.m), "m1t": (x.m1, x.t), "m1m": (x.m1, x.m), "c_tt": (x.t, x.t), "c_tm": (x.t, x.m),
+             "c_mm": (x.m, x.m)}
+    sums.update({k: (a * b).sum(where=x.inside) for k, (a, b) in pairs.items()})
+    row = {k: (v or 0) for k, v in _rows(x.aggregate(**sums))[0].items()}
+    everyone = {k: row[k] for k in ("n", "s", "g", "tt", "tm", "mm")}
+    cell = {"n": row["c_n"], "s": row["c_s"], "g": row["c_g"], "tt": row["c_tt"], "tm": row["c_tm"],
+            "mm": row["c_mm"], **{k: row[k] for k in ("s1s1", "s1m1", "m1m1", "s1t", "s1m", "m1t", "m1m")}}
+    return cell, everyone
 
 
 # -- trend ------------------------------------------------------------------------------------------------

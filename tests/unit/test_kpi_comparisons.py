@@ -82,14 +82,17 @@ def test_every_change_is_tested_as_defined(db):
     assert d["conversion_rate"]["delta"] == pytest.approx(100 * (p1 - p0))
     assert d["conversion_rate"]["p_value"] == pytest.approx(2 * sp.norm.sf(abs(z)))
     assert d["conversion_rate"]["significant"] is True and 2 * sp.norm.sf(abs(z)) < 0.05
-    # NPS: 30 promoters, 6 detractors of 36 against 10 and 10 of 20, on the +1/0/-1 scores (Welch z)
+    # NPS: 30 promoters, 6 detractors of 36 against 10 and 10 of 20, on the +1/0/-1 scores: the slope of the score
+    # on "February" with a CR1 variance clustered by customer (the textbook sandwich, an independent reading)
+    from tests.unit.test_stats import _sandwich
+
     a = [1] * 30 + [-1] * 6
     b = [1] * 10 + [-1] * 10
-    va, vb = sp.tvar(a) * 35 / 36, sp.tvar(b) * 19 / 20  # population variances, as the NPS interval
-    z = (sum(a) / 36 - sum(b) / 20) / math.sqrt(va / 36 + vb / 20)
-    assert d["nps"]["delta"] == pytest.approx(100 * (sum(a) / 36 - sum(b) / 20))
-    assert d["nps"]["p_value"] == pytest.approx(2 * sp.norm.sf(abs(z)))
-    assert d["nps"]["significant"] is False  # 20 responses before: too few to colour, whatever p says
+    slope, var = _sandwich([(f"b{i}", y) for i, y in enumerate(a)] + [(f"a{i}", y) for i, y in enumerate(b)],
+                           [True] * 36 + [False] * 20)
+    assert d["nps"]["delta"] == pytest.approx(100 * (sum(a) / 36 - sum(b) / 20)) == pytest.approx(100 * slope)
+    assert d["nps"]["p_value"] == pytest.approx(2 * sp.norm.sf(abs(slope) / math.sqrt(var)))
+    assert d["nps"]["significant"] is False  # 20 respondents before: too few to colour, whatever p says
     # revenue per customer (0 for those who did not buy): Welch's t-test
     now = [30.0] * 33 + [0.0] * 27
     before = [20.0] * 12 + [0.0] * 28
@@ -147,3 +150,28 @@ def test_conversion_too_early_is_not_coloured(db):
     assert not got["current"]["conversion_shown"] and got["current"]["in_progress"] == 27
     assert got["comparison"]["deltas"]["conversion_rate"]["significant"] is False
     assert got["comparison"]["deltas"]["conversion_rate"]["p_value"] < 0.05  # p says "real", too early to say so
+
+
+def test_the_nps_change_counts_a_customer_answering_in_both_windows_once(db):
+    """A customer who answers ten times in each window is one cluster: the change is tested on 3 customers' worth
+    of evidence, not 60 answers (CR1 regression of the score on "current window", clustered by customer)."""
+    from analytics import stats
+    from analytics.metrics import Scope
+    from analytics.overview import _nps_delta_sums
+    from tests.unit.test_stats import _sandwich
+
+    cs = [customer(c) for c in ("x", "y", "z")]
+    tps = [tp(c, f"2024-0{m}-10 09:00", "web", "awareness") for c in ("x", "y", "z") for m in (1, 2)]
+    scores = {"x": (10, 3), "y": (10, 3), "z": (3, 3)}  # (January, February)
+    fbs = [fb(c, f"2024-0{m}-{10 + k:02d} 11:00", "awareness", nps=scores[c][m - 1])
+           for c in ("x", "y", "z") for m in (1, 2) for k in range(10)]
+    load(db, cs, tps, fbs)
+    jan = Filters(start=date(2024, 1, 1), end=date(2024, 1, 31), period_mode="activity", window="all")
+    feb = Filters(start=date(2024, 2, 1), end=date(2024, 2, 29), period_mode="activity", window="all")
+    got = stats.clustered_cell_test(*_nps_delta_sums(Scope(db, feb), Scope(db, jan)), scale=100.0)
+    answers = [(c, 1 if scores[c][m] >= 9 else -1) for m in (1, 0) for c in ("x", "y", "z") for _ in range(10)]
+    slope, var = _sandwich(answers, [True] * 30 + [False] * 30)
+    assert got["diff"] == pytest.approx(100 * slope) == pytest.approx(-400 / 3)
+    assert got["p_value"] == pytest.approx(2 * sp.norm.sf(abs(slope) / math.sqrt(var)))
+    naive = stats.nps_difference_test(0, 30, 30, 20, 10, 30)["p_value"]  # 60 independent answers
+    assert naive < 1e-6 and got["p_value"] > 100 * naive  # three customers are weak evidence
