@@ -9,17 +9,29 @@ score, as in ``analytics.satisfaction``.
 Tokens (``themes``, ``why_drop``), computed by the database: the comment is lowercased and cut at
 every character that is not a letter or a digit (accented letters are letters: "délai",
 "téléphone"; apostrophes, hyphens and punctuation cut, so "l'application" gives "l" and
-"application", "j'ai" gives "j" and "ai"). A *word* is a token of at least 3 characters that is not
-only digits and not a stop word (``analytics/stopwords/fr.txt`` and ``en.txt``: French and English
-function words, elided forms — "jusqu", "aujourd", "don" —, auxiliaries and common verbs,
-intensifiers and negations such as "très", "trop", "pas", "jamais"; never topic words such as
-"attente", "paiement", "livraison"). A *phrase* is two words written next to each other with one
-space between them, the second one possibly with an elided article: "service client", "temps
-d'attente" (the text shown is the text as written, so ``verbatims(search=term)`` finds every
-comment a theme counts); a phrase never spans punctuation or a stop word. Accents are kept, so that
-every term is a substring of its lowercased comments. On PostgreSQL, "letter" is the database's
-locale's (``[[:alnum:]]``): a ``C``-locale database only knows ASCII letters (``C.UTF-8`` and
-``fr_FR.UTF-8`` know accents); on DuckDB it is Unicode's.
+"application", "j'ai" gives "j" and "ai"). Tokens are matched and counted with their accents *folded*
+(``fold``: "não" is "nao", "délai" is "delai", "cœur" is "coeur", "l’équipe" is "l'equipe"), by SQL both engines
+run (an explicit character map, not PostgreSQL's optional ``unaccent``).
+
+A comment's *language* is the one, among the shipped stop-word lists (``LANGUAGES``: French, English, Portuguese,
+Spanish, German and Italian, ``analytics/stopwords/<lang>.txt``), whose list holds the most of its tokens (short
+ones included: "a", "o", "de"…; every occurrence counts); a tie goes to the language that is among the best for
+the most comments of the same call (the data's majority language), then to the first in ``LANGUAGES``. A comment
+holding no stop word of any list has no language, and nothing to drop.
+
+A *word* is a token of at least 3 characters (as written) that is not only digits and not a stop word of its
+comment's language (function words, elided forms — "jusqu", "aujourd", "don" —, auxiliaries and common verbs,
+intensifiers and negations such as "très", "pas", "não", "até", "muito", "nicht"; never topic words such as
+"attente", "paiement", "produto", "entrega"): "man" is dropped from a German comment ("man kann nicht zahlen") and
+kept in an English one ("the delivery man"). A *phrase* is two words written next to each other with one space
+between them, the second one possibly with an elided article: "service client", "temps d'attente"; a phrase never
+spans punctuation or a stop word. A term is counted folded, and shown as written — the greatest of its written
+forms, which puts the accented spelling ("délai") before the bare one ("delai"); ``verbatims(search=term)`` folds
+too, so it finds every comment a theme counts, whatever their accents. On PostgreSQL, "letter" is the database's
+locale's (``[[:alnum:]]``): a ``C``-locale database only knows ASCII letters (``C.UTF-8`` and ``fr_FR.UTF-8`` know
+accents); on DuckDB it is Unicode's. The fold's map covers the Latin letters of the six languages and their
+neighbours; DuckDB, which folds with its ``strip_accents`` first, also folds rarer accented letters that
+PostgreSQL keeps (Vietnamese, …).
 
 Themes are ranked by the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi &
 Quinn 2008, "Fightin' words", section 3.5), on *document frequencies*: ``y_d(w)`` = detractor
@@ -31,15 +43,29 @@ promoters (``y_p``, ``n_p``). The prior is the pooled vocabulary scaled by ``PRI
     δ_w = ln((y_d + α_w) / (n_d + α_0 − y_d − α_w)) − ln((y_p + α_w) / (n_p + α_0 − y_p − α_w))
     σ²_w ≈ 1 / (y_d + α_w) + 1 / (y_p + α_w),   z_w = δ_w / σ_w
 
-``z > 0``: a detractor theme; ``z < 0``: a promoter theme. Passives are left out. Every count and
-``z`` are computed in the database; only the returned terms come back.
+``z > 0``: a detractor theme; ``z < 0``: a promoter theme. Passives are left out.
+
+A theme is *significant* after Benjamini–Hochberg at a false discovery rate ``fdr`` (``FDR``, 5 %, by default). The
+*family* is every term of the call (one stage's, or every stage's) — words and phrases together, one family: the
+conservative choice, a larger ``m``, and the two are not independent tests anyway ("service client" and "client") —
+found in at least ``min_count`` detractor + promoter comments and with a ``z`` (a vocabulary of one term has none;
+a term with z = 0 is in the family, with p = 1, but on neither side). A term's p-value is the two-sided normal one of
+its z, ``p = erfc(|z| / √2)``, and its q-value ``q_(i) = min over j ≥ i of m · p_(j) / j`` (p ascending, capped at
+1); the themes are the terms with ``q ≤ fdr``. The database counts the family's size ``m`` and returns only the
+candidates, the terms whose |z| reaches Φ⁻¹(1 − fdr/2) (1.96 at 5 %): a term whose own p is above ``fdr`` can never
+pass (its q is at least its p), so the candidates are the family's smallest p-values, their ranks among themselves
+are their ranks in the family, and the q-value of every theme is exact; Benjamini–Hochberg then runs in Python.
+``fdr=1`` keeps every term (each with its exact q), significant or not. Every count and ``z`` are computed in the
+database; only the candidates come back.
 
 Each function builds its own ``Scope``; pass ``scope=`` (built for the same database and filters)
 to share queries with other metrics of one page.
 """
 
+import math
 from functools import cache
 from pathlib import Path
+from statistics import NormalDist
 
 import ibis
 import ibis.expr.operations as ops
@@ -53,8 +79,8 @@ from analytics.metrics import Scope, scope_for
 from analytics.stats import nps_difference_test
 
 __all__ = [
-    "GROUPS", "PRIOR_SCALE", "UNKNOWN", "Z_MIN", "nps_difference_test", "stop_words", "themes", "verbatims",
-    "why_drop",
+    "FDR", "GROUPS", "LANGUAGES", "PRIOR_SCALE", "UNKNOWN", "fold", "nps_difference_test", "stop_words", "themes",
+    "verbatims", "why_drop",
 ]
 
 UNKNOWN = ""
@@ -71,8 +97,27 @@ sides of similar size, a term found only in detractor comments needs 8 of them t
 (z ≈ ln 5 · √(k / 4.8) for k comments). Near this scale that z is at its largest (1.0 or 0.01 would
 need 12 or 19); a larger scale shrinks more, a smaller one trusts zero counts less."""
 
-Z_MIN = 1.96
-"""Themes are terms with |z| at least this (two-sided 5 %)."""
+FDR = 0.05
+"""Themes are the terms whose Benjamini–Hochberg q-value is at most this: a false discovery rate of 5 % over the
+family of terms tested (see the module docstring)."""
+
+LANGUAGES = ("fr", "en", "pt", "es", "de", "it")
+"""The shipped stop-word lists (``analytics/stopwords/<lang>.txt``), in the order that breaks the last ties of a
+comment's language."""
+
+# Accent folding: each accented lowercase letter becomes its plain letter, typographic apostrophes the straight
+# one; combining accents (text in decomposed form) are deleted; ligatures are spelt out.
+_FOLD_PAIRS = (
+    ("àáâãäåāăą", "a"), ("çćĉċč", "c"), ("ďđ", "d"), ("èéêëēĕėęě", "e"), ("ĝğġģ", "g"), ("ĥħ", "h"),
+    ("ìíîïĩīĭįı", "i"), ("ĵ", "j"), ("ķ", "k"), ("ĺļľŀł", "l"), ("ñńņň", "n"), ("òóôõöøōŏő", "o"), ("ŕŗř", "r"),
+    ("śŝşšș", "s"), ("ţťŧț", "t"), ("ùúûüũūŭůűų", "u"), ("ŵ", "w"), ("ýÿŷ", "y"), ("źżž", "z"), ("’‘ʼ", "'"),
+)
+_FOLD_FROM = "".join(accented for accented, _ in _FOLD_PAIRS)
+_FOLD_TO = "".join(plain * len(accented) for accented, plain in _FOLD_PAIRS)
+_COMBINING = "".join(chr(c) for c in range(0x300, 0x370))  # U+0300–U+036F, deleted
+_LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ß", "ss"))
+_FOLD_TABLE = str.maketrans(_FOLD_FROM, _FOLD_TO, _COMBINING)
+_DUCKDB_RESIDUE = "đħıŀłøŧ’‘ʼ", "dhillot" + "'" * 3  # the map's letters DuckDB's strip_accents keeps as they are
 
 MIN_WORD = 3
 """Shortest word kept (characters)."""
@@ -82,15 +127,27 @@ STOPWORDS_DIR = Path(__file__).with_name("stopwords")
 _VERBATIM_COLUMNS = {"timestamp": "datetime", "stage": "str", "channel": "str", "nps": "float", "csat": "float",
                      "group": "str", "comment": "str"}
 _THEME_COLUMNS = {"term": "str", "kind": "str", "side": "str", "detractor_count": "int", "promoter_count": "int",
-                  "detractor_comments": "int", "promoter_comments": "int", "z": "float"}
+                  "detractor_comments": "int", "promoter_comments": "int", "z": "float", "q": "float"}
+
+
+def fold(text: str) -> str:
+    """``text`` (lowercase) with its accents folded: "não" → "nao", "délai" → "delai", "cœur" → "coeur", "l’équipe"
+    → "l'equipe" — what the database's ``_fold`` does."""
+    folded = text.translate(_FOLD_TABLE)
+    for ligature, plain in _LIGATURES:
+        folded = folded.replace(ligature, plain)
+    return folded
 
 
 @cache
-def stop_words() -> tuple[str, ...]:
-    """The shipped French and English stop words (lowercase, sorted), read once."""
+def stop_words(lang: str | None = None) -> tuple[str, ...]:
+    """The shipped stop words of ``lang`` (one of ``LANGUAGES``; ``None``: of every language), lowercase and as
+    written (accents kept; they are matched folded), sorted, read once."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)} or None, not {lang!r}")
     words: set[str] = set()
-    for name in ("fr.txt", "en.txt"):
-        text = (STOPWORDS_DIR / name).read_text(encoding="utf-8")
+    for name in LANGUAGES if lang is None else (lang,):
+        text = (STOPWORDS_DIR / f"{name}.txt").read_text(encoding="utf-8")
         words.update(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
     return tuple(sorted(words))
 
@@ -135,9 +192,9 @@ def verbatims(db, filters: Filters | None = None, *, scope: Scope | None = None,
     * ``group``: one of ``GROUPS`` on the scope's satisfaction measure (``Scope.measure``: under CSAT the
       ``promoter``, ``passive`` and ``detractor`` codes are the satisfied 4–5, the neutral 3 and the dissatisfied
       1–2; ``none`` has no answer on that measure); ``None``: any.
-    * ``search``: the comment contains this text, ignoring case (lowercased by the database on both
-      sides), matched literally: ``%``, ``_``, quotes or markup are plain characters. ``None`` or
-      ``""``: no condition.
+    * ``search``: the comment contains this text, ignoring case and accents (lowercased and folded by the database
+      on both sides, as the themes' terms are: "nao" finds "não" and "Não", "délai" finds "delai"), matched
+      literally: ``%``, ``_``, quotes or markup are plain characters. ``None`` or ``""``: no condition.
 
     Returns ``(frame, total)``: ``frame`` has the columns ``timestamp, stage, channel, nps, csat, group,
     comment`` (``nps``, ``csat`` float, NaN without an answer; ``channel`` ``None`` when unknown), newest first
@@ -168,7 +225,8 @@ def verbatims(db, filters: Filters | None = None, *, scope: Scope | None = None,
     elif group == "detractor":
         preds.append(answer < middle)
     if search:
-        preds.append(f.comment.lower().contains(ibis.literal(search, type="string").lower()))
+        con = scope.db.ibis
+        preds.append(_fold(f.comment.lower(), con).contains(_fold(ibis.literal(search, type="string").lower(), con)))
     if preds:
         f = f.filter(*preds)
     # One query: the total rides along every returned row (a window count over all the matches).
@@ -194,23 +252,98 @@ def _classes(con) -> tuple[str, str]:
     return r"\p{L}\p{M}", r"\p{L}\p{M}\p{N}"  # RE2 (DuckDB), Java (Spark), …
 
 
+@ibis.udf.scalar.builtin(name="strip_accents")
+def _strip_accents(text: str) -> str:
+    """DuckDB's ``strip_accents``: decomposes and drops the combining accents."""
+
+
+@ibis.udf.scalar.builtin(name="strlen")
+def _strlen(text: str) -> int:
+    """DuckDB's ``strlen``: the length in bytes."""
+
+
+@ibis.udf.scalar.builtin(name="octet_length")
+def _octet_length(text: str) -> int:
+    """PostgreSQL's ``octet_length``: the length in bytes."""
+
+
+def _fold(text, con):
+    """Ibis: ``text`` (lowercase) with its accents folded, as ``fold`` does, in SQL both engines run: PostgreSQL's
+    ``translate`` with the explicit map (its ``unaccent`` is an extension a server may lack); on DuckDB, whose
+    ``translate`` rebuilds its map on every row, ``strip_accents`` then ``translate`` of the few letters it keeps
+    (``ø``, ``ł``…) and of the ligatures, only in the text that holds one. ASCII text is left as it is (most of it:
+    a CASE on its length in bytes skips the work)."""
+
+    def spelt_out(folded):
+        for ligature, plain in _LIGATURES:
+            folded = folded.replace(ligature, plain)
+        return folded
+
+    if con.name == "duckdb":
+        stripped = _strip_accents(text)
+        rare = text.re_search(f"[{_DUCKDB_RESIDUE[0]}{''.join(lig for lig, _ in _LIGATURES)}]")
+        folded = ibis.ifelse(rare, spelt_out(stripped.translate(*_DUCKDB_RESIDUE)), stripped)
+        ascii_only = _strlen(text) == text.length()
+    else:
+        folded = spelt_out(text.translate(_FOLD_FROM + _COMBINING, _FOLD_TO))
+        ascii_only = _octet_length(text) == text.length() if con.name == "postgres" else ~text.re_search("[^ -~]")
+    return ibis.ifelse(ascii_only, text, folded)
+
+
 @cache
 def _stop_table():
-    """The stop words as an in-memory table (one column ``stop``), built once: an anti-join against
-    it keeps the SQL short (a literal list of 600 words costs more to compile than the query runs)."""
-    return ibis.memtable(pa.table({"stop": pa.array(stop_words(), type=pa.string())}))
+    """The folded stop words of every shipped language as an in-memory table (``word``, ``lang``, ``rank`` = the
+    language's place in ``LANGUAGES``), built once: joins against it keep the SQL short (a literal list of 2,000
+    words costs more to compile than the query runs)."""
+    rows = sorted({(fold(w), lang) for lang in LANGUAGES for w in stop_words(lang)})
+    return ibis.memtable(pa.table({
+        "word": pa.array([w for w, _ in rows], type=pa.string()),
+        "lang": pa.array([lang for _, lang in rows], type=pa.string()),
+        "rank": pa.array([LANGUAGES.index(lang) for _, lang in rows], type=pa.int64()),
+    }))
 
 
-def _long_enough(term):
-    """Ibis predicate: ``term`` may be a word (long enough, not only digits); stop words are removed by
-    an anti-join on ``_stop_table``."""
-    return (term.length() >= MIN_WORD) & ~term.re_search("^[0-9]+$")
+def _long_enough(written):
+    """Ibis predicate: the token ``written`` may be a word (at least ``MIN_WORD`` characters as written, not only
+    digits); stop words are removed by ``_drop_stops``."""
+    return (written.length() >= MIN_WORD) & ~written.re_search("^[0-9]+$")
+
+
+def _languages(tokens):
+    """``ldoc, lang``: each comment's language (see the module docstring), from ``tokens`` (``doc``, ``term`` =
+    every folded token, short ones included). A comment without a stop word of any language has no row: it has
+    no stop word to drop either.
+
+    One grouped pass: per comment the tokens each language's list covers (``h_<lang>``) and the most of them; per
+    language the comments it is among the best for (its votes); the comment's language is, among its best, the one
+    with the most votes, then the first of ``LANGUAGES`` — the largest key ``votes · 8 + (6 − place)``."""
+    stops = _stop_table().view()
+    hits = tokens.join(stops, tokens.term == stops.word)
+    per_doc = hits.group_by("doc").aggregate(**{f"h_{lang}": hits.count(where=hits.lang == lang)
+                                                for lang in LANGUAGES})
+    per_doc = per_doc.mutate(most=ibis.greatest(*(per_doc[f"h_{lang}"] for lang in LANGUAGES)))
+    best = {lang: per_doc[f"h_{lang}"] == per_doc.most for lang in LANGUAGES}
+    votes = per_doc.aggregate(**{f"v_{lang}": per_doc.count(where=best[lang]) for lang in LANGUAGES})
+    both = per_doc.cross_join(votes)
+    keys = {lang: ibis.ifelse(both[f"h_{lang}"] == both.most, both[f"v_{lang}"] * 8 + (len(LANGUAGES) - i), -1)
+            for i, lang in enumerate(LANGUAGES)}
+    both = both.select("doc", **{f"k_{lang}": key for lang, key in keys.items()})
+    top = ibis.greatest(*(both[f"k_{lang}"] for lang in LANGUAGES))
+    lang = ibis.cases(*((both[f"k_{lang}"] == top, lang) for lang in LANGUAGES))
+    return both.select(ldoc="doc", lang=lang)
+
+
+def _with_language(table, languages):
+    """``table`` (a ``doc`` column) with its comment's ``lang`` (NULL: none)."""
+    joined = table.left_join(languages, table.doc == languages.ldoc)
+    return joined.select(*table.columns, "lang")
 
 
 def _drop_stops(table, column: str):
-    """``table`` without the rows whose ``column`` is a stop word."""
+    """``table`` (columns ``lang`` and ``column``, folded) without the rows whose ``column`` is a stop word of the
+    row's language."""
     stops = _stop_table().view()
-    return table.anti_join(stops, table[column] == stops.stop)
+    return table.anti_join(stops, [table[column] == stops.word, table.lang == stops.lang])
 
 
 def _chunk_pairs(docs, con):
@@ -228,37 +361,46 @@ def _chunk_pairs(docs, con):
 
 
 def _terms(docs, con):
-    """``doc, side, kind, term`` — one row per occurrence of a word or phrase in ``docs`` (columns
-    ``doc``, ``side``, ``text`` = the lowercased comment)."""
+    """``doc, side, kind, term, written`` — one row per occurrence of a word or phrase in ``docs`` (columns
+    ``doc``, ``side``, ``text`` = the lowercased comment): ``term`` folded (what is counted), ``written`` as
+    written."""
     letters, alnum = _classes(con)
-    tokens = docs.select("doc", "side", term=docs.text.re_split(f"[^{alnum}]+").unnest())
-    words = _drop_stops(tokens.filter(_long_enough(tokens.term)), "term")
-    words = words.select("doc", "side", kind=ibis.literal("word"), term="term")
+    tokens = docs.select("doc", "side", written=docs.text.re_split(f"[^{alnum}]+").unnest())
+    tokens = tokens.mutate(term=_fold(tokens.written, con))
+    languages = _languages(tokens)
+    words = _with_language(tokens.filter(_long_enough(tokens.written)), languages)
+    words = _drop_stops(words, "term").select("doc", "side", kind=ibis.literal("word"), term="term",
+                                              written="written")
 
     # Phrases: two consecutive space-separated chunks, the first ending with a word, the second starting
     # with one (after an optional elided article): "<end of chunk a> <start of chunk b>" is in the text.
-    # Whole matches only (group 0): extracting a sub-group makes RE2 several times slower.
+    # Whole matches only (group 0): extracting a sub-group makes RE2 several times slower. Filtered as written,
+    # then folded once (a filter on a folded value would fold twice: the engine inlines it).
     pairs = _chunk_pairs(docs, con)
     word_at_end = f"[{alnum}]+$"
     pairs = pairs.select("doc", "side", first=pairs.a.re_extract(word_at_end, 0),
                          second=pairs.b.re_extract(f"^([{letters}]+['’])?[{alnum}]+", 0))
-    pairs = pairs.mutate(second_word=pairs.second.re_extract(word_at_end, 0))
-    pairs = pairs.filter(_long_enough(pairs.first), _long_enough(pairs.second_word))
-    pairs = _drop_stops(_drop_stops(pairs, "first"), "second_word")
-    phrases = pairs.select("doc", "side", kind=ibis.literal("phrase"), term=pairs.first + " " + pairs.second)
+    pairs = pairs.filter(_long_enough(pairs.first), _long_enough(pairs.second.re_extract(word_at_end, 0)))
+    pairs = pairs.mutate(first_term=_fold(pairs.first, con), second_term=_fold(pairs.second, con))
+    pairs = pairs.mutate(second_word=pairs.second_term.re_extract(word_at_end, 0))
+    pairs = _drop_stops(_drop_stops(_with_language(pairs, languages), "first_term"), "second_word")
+    phrases = pairs.select("doc", "side", kind=ibis.literal("phrase"), term=pairs.first_term + " " + pairs.second_term,
+                           written=pairs.first + " " + pairs.second)
     return words.union(phrases, distinct=False)
 
 
-def _theme_expr(docs, con, top: int, min_count: int, z_min: float):
-    """The top ``top`` terms per side by |z| (see the module docstring), from ``docs`` (``doc``,
-    ``side`` in {"d", "p"}, ``text``): ``term, kind, side, detractor_count, promoter_count,
-    detractor_comments, promoter_comments, z``."""
+def _theme_expr(docs, con, min_count: int, z_cut: float):
+    """The candidate themes (see the module docstring), from ``docs`` (``doc``, ``side`` in {"d", "p"}, ``text``):
+    every term of the family with |z| ≥ ``z_cut`` and z ≠ 0, ``term`` (its written form), ``kind``,
+    ``detractor_count, promoter_count, detractor_comments, promoter_comments, z`` and ``family`` (the family's size:
+    its terms with a z, every one repeated on each row)."""
     occ = _terms(docs, con)
-    per_doc = occ.group_by("doc", "side", "kind", "term").aggregate(n=occ.count())
+    per_doc = occ.group_by("doc", "side", "kind", "term").aggregate(n=occ.count(), written=occ.written.max())
     d, p = per_doc.side == "d", per_doc.side == "p"
     counts = per_doc.group_by("kind", "term").aggregate(
         detractor_count=per_doc.n.sum(where=d), promoter_count=per_doc.n.sum(where=p),
         detractor_comments=per_doc.count(where=d), promoter_comments=per_doc.count(where=p),
+        written=per_doc.written.max(),
     )
     by_kind = ibis.window(group_by=counts.kind)
     yd = counts.detractor_comments.cast("float64")
@@ -273,40 +415,73 @@ def _theme_expr(docs, con, top: int, min_count: int, z_min: float):
     delta = ((yd + alpha) / rest_d).ln() - ((yp + alpha) / rest_p).ln()
     z = delta / (1 / (yd + alpha) + 1 / (yp + alpha)).sqrt()
     scored = counts.select(
-        "kind", "term",
+        "kind", term="written",
         detractor_count=counts.detractor_count.fill_null(0), promoter_count=counts.promoter_count.fill_null(0),
         detractor_comments="detractor_comments", promoter_comments="promoter_comments", z=z,
     )
-    kept = scored.filter(scored.detractor_comments + scored.promoter_comments >= min_count,
-                         scored.z.notnull(), scored.z != 0, scored.z.abs() >= z_min)
-    kept = kept.mutate(side=ibis.ifelse(kept.z > 0, "detractor", "promoter"))
-    rank = ibis.row_number().over(group_by=kept.side, order_by=[kept.z.abs().desc(), kept.term, kept.kind])
-    kept = kept.mutate(rank=rank)
-    return kept.filter(kept.rank < top).select(*_THEME_COLUMNS)
+    family = scored.filter(scored.detractor_comments + scored.promoter_comments >= min_count, scored.z.notnull())
+    family = family.mutate(family=family.z.count().over(ibis.window()))
+    return family.filter(family.z.abs() >= z_cut, family.z != 0)
 
 
-def _theme_frame(docs, scope: Scope, top: int, min_count: int, z_min: float) -> pd.DataFrame:
+def _q_values(p_values: list[float], m: int) -> list[float]:
+    """Benjamini–Hochberg q-values of ``p_values``, the smallest p-values of a family of ``m`` (the others, not
+    given, are larger than every one given): ``q_(i) = min over j ≥ i of m·p_(j)/j``, capped at 1, in the input
+    order. Exact for every q ≤ the smallest p left out (an upper bound above it)."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    out = [1.0] * len(p_values)
+    running = 1.0
+    for rank in range(len(order), 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * m / rank)
+        out[i] = running
+    return out
+
+
+def _z_cut(fdr: float) -> float:
+    """The |z| below which a term cannot reach ``q ≤ fdr`` (its p-value alone is above ``fdr``), a hair lower so
+    that rounding never drops a term: Φ⁻¹(1 − fdr/2) − 1e-9 (1.95996… at 5 %, 0 at ``fdr = 1``)."""
+    return max(NormalDist().inv_cdf(1 - fdr / 2) - 1e-9, 0.0) if fdr < 1 else 0.0
+
+
+def _theme_frame(docs, scope: Scope, top: int, min_count: int, fdr: float) -> pd.DataFrame:
+    if not 0 < fdr <= 1:
+        raise ValueError(f"fdr must be in (0, 1], not {fdr!r}")
     if top <= 0:
         return _frame([], _THEME_COLUMNS)
-    rows = _rows(_theme_expr(docs, scope.db.ibis, top, min_count, z_min))
-    rows.sort(key=lambda r: (r["side"] != "detractor", -abs(r["z"]), r["term"], r["kind"]))
-    return _frame(rows, _THEME_COLUMNS)
+    rows = _rows(_theme_expr(docs, scope.db.ibis, min_count, _z_cut(fdr)))
+    # Benjamini–Hochberg over the family: the candidates are the family's smallest p-values, so their ranks
+    # among the candidates are their ranks in the family, and m is counted by the database.
+    p_values = [math.erfc(abs(r["z"]) / math.sqrt(2)) for r in rows]
+    for r, q in zip(rows, _q_values(p_values, rows[0]["family"] if rows else 0), strict=True):
+        r["q"] = q
+        r["side"] = "detractor" if r["z"] > 0 else "promoter"
+    kept = sorted((r for r in rows if r["q"] <= fdr),
+                  key=lambda r: (r["side"] != "detractor", -abs(r["z"]), r["term"], r["kind"]))
+    shown = {"detractor": 0, "promoter": 0}
+    out = []
+    for r in kept:
+        if shown[r["side"]] < top:
+            shown[r["side"]] += 1
+            out.append(r)
+    return _frame(out, _THEME_COLUMNS)
 
 
 def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, stage: str | None = None,
-           top: int = 15, min_count: int = 3, z_min: float = Z_MIN) -> pd.DataFrame:
+           top: int = 15, min_count: int = 3, fdr: float = FDR) -> pd.DataFrame:
     """The words and phrases that distinguish detractors' comments from promoters' (one stage, or
-    every stage when ``stage`` is None); see the module docstring for the tokens and the score. On the scope's
-    satisfaction measure: under CSAT (``analytics.measures``), the dissatisfied (1–2 of 5) play the detractors and
-    the satisfied (4–5) the promoters; the frame keeps the names ``detractor``/``promoter``.
+    every stage when ``stage`` is None); see the module docstring for the tokens, the score and the test. On the
+    scope's satisfaction measure: under CSAT (``analytics.measures``), the dissatisfied (1–2 of 5) play the
+    detractors and the satisfied (4–5) the promoters; the frame keeps the names ``detractor``/``promoter``.
 
-    Columns ``term, kind ("word" | "phrase"), side ("detractor" | "promoter"), detractor_count,
-    promoter_count`` (occurrences), ``detractor_comments, promoter_comments`` (comments containing
-    the term: what the score uses), ``z``. Only terms found in at least ``min_count`` detractor +
-    promoter comments with |z| ≥ ``z_min`` (default ``Z_MIN``, 5 % two-sided; 0 ranks every term
-    with z ≠ 0, which on small data shows the leading terms that are not yet significant); at most
-    ``top`` per side. Detractor themes first (z descending), then promoter themes (z ascending);
-    ties by term. ``verbatims(search=term)`` finds the comments of a term.
+    Columns ``term`` (its written form: ``verbatims(search=term)`` finds its comments), ``kind ("word" | "phrase"),
+    side ("detractor" | "promoter"), detractor_count, promoter_count`` (occurrences), ``detractor_comments,
+    promoter_comments`` (comments containing the term: what the score uses), ``z`` and ``q`` (its
+    Benjamini–Hochberg q-value over the family). Only terms found in at least ``min_count`` detractor + promoter
+    comments with ``q ≤ fdr`` (default ``FDR``, 5 %; ``fdr=1`` ranks every term with z ≠ 0, significant or not,
+    which on small data shows the leading terms that are not yet significant); at most ``top`` per side. Detractor
+    themes first (z descending), then promoter themes (z ascending); ties by term. Raises ``ValueError`` unless
+    0 < ``fdr`` ≤ 1.
     """
     scope = scope_for(db, filters, scope)
 
@@ -319,9 +494,9 @@ def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, st
         if stage is not None:
             f = f.filter(f.stage == stage)
         docs = f.select(doc="id", side=ibis.ifelse(f[m] <= worst, "d", "p"), text=f.comment.lower())
-        return _theme_frame(docs, scope, top, min_count, z_min)
+        return _theme_frame(docs, scope, top, min_count, fdr)
 
-    return scope.cached(f"voice_themes:{m}:{stage!r}:{top}:{min_count}:{z_min}", compute).copy()
+    return scope.cached(f"voice_themes:{m}:{stage!r}:{top}:{min_count}:{fdr}", compute).copy()
 
 
 # ---------------------------------------------------------------------------------------------- why drop
@@ -347,7 +522,7 @@ def _csat_block(customers: int, x: dict) -> dict:
 
 
 def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, stage: str,
-             top: int = 15, min_count: int = 3, z_min: float = Z_MIN) -> dict:
+             top: int = 15, min_count: int = 3, fdr: float = FDR) -> dict:
     """"Why did they drop?" for the step from ``stage`` to the next stage of the model.
 
     Among the customers whose furthest stage (highest stage order of their kept touchpoints, the
@@ -359,7 +534,7 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
     at ``stage`` (every kept comment of those customers there, whatever its score), ranked as in
     ``themes`` with *stopped* in the detractor role: ``side == "detractor"`` and ``detractor_*``
     columns are the stopped customers', ``"promoter"`` / ``promoter_*`` those who went on (``top``,
-    ``min_count`` and ``z_min`` as in ``themes``).
+    ``min_count`` and ``fdr`` as in ``themes``).
 
     Returns ``{"stage", "next_stage", "measure", "stopped": {...}, "went_on": {...}, "diff", "z", "p_value",
     "themes"}``; each group: ``customers`` (in the group, with or without a response),
@@ -438,8 +613,8 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
         c = _commented(at)
         docs = c.select(doc="id", side=ibis.ifelse(c.went_on, "p", "d"), text=c.comment.lower())
         return {"stage": stage, "next_stage": next_stage, "measure": scope.measure, **blocks, "diff": test["diff"],
-                "z": test["z"], "p_value": test["p_value"], "themes": _theme_frame(docs, scope, top, min_count, z_min)}
+                "z": test["z"], "p_value": test["p_value"], "themes": _theme_frame(docs, scope, top, min_count, fdr)}
 
-    result = scope.cached(f"voice_why_drop:{scope.measure}:{stage}:{top}:{min_count}:{z_min}", compute)
+    result = scope.cached(f"voice_why_drop:{scope.measure}:{stage}:{top}:{min_count}:{fdr}", compute)
     return {**result, "stopped": dict(result["stopped"]), "went_on": dict(result["went_on"]),
             "themes": result["themes"].copy()}

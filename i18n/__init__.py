@@ -831,17 +831,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "voice.kind": {"fr": "Nature", "en": "Kind"},
     "voice.word": {"fr": "mot", "en": "word"},
     "voice.phrase": {"fr": "expression", "en": "phrase"},
-    "voice.no_theme": {"fr": "Aucun thème ne se distingue nettement (|z| ≥ 1,96, au moins 3 commentaires) pour "
-                             "cette sélection.",
-                       "en": "No theme stands out clearly (|z| ≥ 1.96, at least 3 comments) for this selection."},
+    "voice.no_theme": {"fr": "Aucun thème ne se distingue nettement (q ≤ 5 % après correction de Benjamini–Hochberg "
+                             "sur tous les termes comparés, au moins 3 commentaires) pour cette sélection.",
+                       "en": "No theme stands out clearly (q ≤ 5% after Benjamini–Hochberg correction over every "
+                             "term compared, at least 3 comments) for this selection."},
     "voice.theme_verbatims": {"fr": "Voir les verbatims du thème", "en": "See the theme's verbatims"},
     "voice.themes_help": {
         "fr": "Les mots et expressions de deux mots plus fréquents dans les commentaires des détracteurs (0–6) que "
               "dans ceux des promoteurs (9–10), ou l'inverse : log-odds ratio avec a priori de Dirichlet (Monroe et "
-              "al., 2008), chaque commentaire compté une fois par terme ; mots vides français et anglais exclus.",
+              "al., 2008), chaque commentaire compté une fois par terme ; un terme n'est retenu que si son q de "
+              "Benjamini–Hochberg sur tous les termes comparés est d'au plus 5 %. Les accents sont ignorés (« não » = "
+              "« nao ») et les mots vides retirés sont ceux de la langue de chaque commentaire (français, anglais, "
+              "portugais, espagnol, allemand ou italien).",
         "en": "Words and two-word phrases more frequent in detractors' (0–6) comments than in promoters' (9–10), "
               "or the reverse: log-odds ratio with a Dirichlet prior (Monroe et al., 2008), each comment counted "
-              "once per term; French and English stop words left out."},
+              "once per term; a term is kept only when its Benjamini–Hochberg q over every term compared is at "
+              "most 5%. Accents are ignored (\"não\" = \"nao\") and the stop words left out are those of each "
+              "comment's language (French, English, Portuguese, Spanish, German or Italian)."},
     "voice.step": {"fr": "Étape du parcours", "en": "Journey step"},
     "voice.no_step": {"fr": "Le modèle n'a qu'une étape : personne ne peut s'arrêter en chemin.",
                       "en": "The model has a single stage: nobody can stop on the way."},

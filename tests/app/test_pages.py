@@ -240,9 +240,13 @@ def test_voice_page_search_and_themes(app):
     shown = [m.value for m in app.markdown if "attente" in m.value.lower()]
     assert shown and any("correspondent" in c.value for c in app.caption)
     app.segmented_control(key="voice_view").set_value("themes").run()
+    assert not app.exception, app.exception
+    # every stage: the demo's planted themes survive Benjamini–Hochberg across the vocabulary
+    assert "promesses" in app.selectbox(key="theme_term").options and charts_on(app)
     app.selectbox(key="theme_stage").set_value("purchase").run()
     assert not app.exception, app.exception
-    assert "paiement" in app.selectbox(key="theme_term").options and charts_on(app)
+    # at the purchase stage alone, "paiement" (9 unhappy comments, no happy one) is not significant among 54 terms
+    assert any("Aucun thème ne se distingue" in c.value for c in app.caption)
     app.segmented_control(key="voice_view").set_value("why_drop").run()
     assert not app.exception, app.exception
     assert any(m.label == "NPS de ceux qui s'y sont arrêtés" for m in app.metric)
