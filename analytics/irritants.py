@@ -30,9 +30,17 @@ For each cell:
   1/0 for CSAT), ``q_value`` — Benjamini–Hochberg across the ranked cells;
 * ``kind`` — ``irritant`` when q < 0.05 and the cell is worse than the rest (lower NPS, more dissatisfied),
   ``delight`` when q < 0.05 and better, else ``neutral``: only significant cells are called irritants or delights;
-* ``score`` = customers × the points the cell lies below the overall figure: NPS, customers × (overall NPS − cell
-  NPS); CSAT, customers × 100 × (cell dissatisfied share − overall dissatisfied share). Larger = a worse irritant; a
-  delight's score is negative.
+* ``excess`` — the points by which the cell is worse than every other response (the clustered test's difference:
+  NPS, rest − cell in NPS points; CSAT, cell − rest in points of dissatisfied share), ``excess_se`` its standard
+  error (|difference / z|);
+* ``shrunk_excess`` — normal–normal empirical Bayes: ``excess × τ² / (τ² + se²)``, τ² (``tau2``, the same on every
+  row) estimated by DerSimonian–Laird across the ranked cells (``stats.dersimonian_laird``), so that a noisy
+  30-customer cell does not outrank a solid 400-customer one by chance;
+* ``score`` = customers × ``shrunk_excess`` — the priority; when τ² = 0 (the cells differ no more than their noise)
+  there is nothing to shrink with and ``score`` = ``raw_score`` = customers × ``excess`` (the page says so);
+  ``overall_score`` = customers × the points below the overall figure (NPS: overall − cell; CSAT: 100 × (cell −
+  overall dissatisfied share)), the figure sentences compare with. Larger = a worse irritant; a delight's score is
+  negative. The classification (irritant, delight, neutral) stays by q.
 
 Ranking: irritants by score, worst first; then neutral cells by score; then delights, best
 first (most negative score first). Ties: responses, then stage order, then channel (unknown last).
@@ -58,13 +66,15 @@ COLUMNS = {
     "overall_unhappy_share": "float", "nps": "float", "detractor_share": "float", "mean_csat": "float",
     "dissatisfied_share": "float", "drop_off": "float", "unhappy_churn": "float", "unhappy_churn_n": "int",
     "other_churn": "float", "other_churn_n": "int", "p_value": "float", "q_value": "float", "kind": "str",
-    "score": "float",
+    "excess": "float", "excess_se": "float", "tau2": "float", "shrunk_excess": "float", "raw_score": "float",
+    "overall_score": "float", "score": "float",
 }
 
 #: The fields of the command line's JSON, in order: ``value`` is the measure's (NPS or mean CSAT), ``nps`` and
 #: ``detractor_share`` are null under CSAT, ``dissatisfied_share`` null under NPS.
 CLI_FIELDS = ("stage", "channel", "measure", "customers", "respondents", "responses", "value", "ci_low", "ci_high",
-              "nps", "detractor_share", "dissatisfied_share", "p_value", "q_value", "kind", "score")
+              "nps", "detractor_share", "dissatisfied_share", "p_value", "q_value", "kind", "excess", "shrunk_excess",
+              "raw_score", "score")
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -270,8 +280,13 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
             "other_churn": stats.share(oth["churned"], oth["n"]) if oth["n"] >= stats.MIN_N else None,
             "other_churn_n": oth["n"],
             "p_value": test["p_value"], "diff_rest": test["diff"],
-            "score": v["customers"] * worse,
+            # points worse than the other responses (NPS points below them; points of dissatisfied share above
+            # them) and its standard error, from the clustered test: what the priority is shrunk on
+            "excess": None if test["diff"] is None else (100 if measure == "csat" else -100) * test["diff"],
+            "excess_se": (100 * abs(test["diff"] / test["z"]) if test["z"] not in (None, 0) else None),
+            "overall_score": v["customers"] * worse,
         })
+    tau2 = stats.dersimonian_laird([r["excess"] for r in rows], [r["excess_se"] for r in rows])
     for row, q in zip(rows, stats.benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
         row["q_value"] = q
         diff = row.pop("diff_rest")  # the cell's score − the other responses' (None: nothing to compare with)
@@ -279,6 +294,11 @@ def irritants(db, filters: Filters | None = None, *, scope: Scope | None = None,
         # NPS: a lower score is worse; CSAT: the tested score is "dissatisfied", a higher one is worse
         worse_than_rest = significant and (diff > 0 if measure == "csat" else diff < 0)
         row["kind"] = "irritant" if worse_than_rest else "delight" if significant else "neutral"
+        row["tau2"] = tau2
+        row["shrunk_excess"] = stats.shrunk(row["excess"], row["excess_se"], tau2)
+        row["raw_score"] = row["customers"] * (row["excess"] or 0.0)
+        # τ² = 0 (the cells differ no more than their noise): no shrinkage to estimate, the raw gap ranks
+        row["score"] = row["customers"] * (row["shrunk_excess"] or 0.0) if tau2 > 0 else row["raw_score"]
     rows.sort(key=_sort_key)
     for i, row in enumerate(rows, start=1):
         row["rank"] = i

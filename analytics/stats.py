@@ -15,9 +15,9 @@ import math
 
 __all__ = [
     "CELL_SUMS", "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "clustered_cell_test", "clustered_mean",
-    "clustered_variance", "independence_test", "kaplan_meier", "km_quantiles", "km_reach", "mean_difference_test",
-    "nps_difference_test", "nps_with_interval", "reach_difference_test", "reach_product", "relative_risk", "share",
-    "welch_t_test", "wilson_interval",
+    "clustered_variance", "dersimonian_laird", "independence_test", "kaplan_meier", "km_quantiles", "km_reach",
+    "mean_difference_test", "nps_difference_test", "nps_with_interval", "reach_difference_test", "reach_product",
+    "relative_risk", "share", "shrunk", "welch_t_test", "wilson_interval",
 ]
 
 MIN_N = 30
@@ -188,6 +188,33 @@ def clustered_cell_test(cell: dict, everyone: dict, scale: float = 1.0) -> dict:
         return {"diff": diff, "z": None, "p_value": 1.0 if abs(y1 - y0) < 1e-12 else 0.0}
     z = (y1 - y0) / math.sqrt(var)
     return {"diff": diff, "z": z, "p_value": math.erfc(abs(z) / math.sqrt(2))}
+
+
+def dersimonian_laird(estimates: list[float], ses: list[float]) -> float:
+    """The between-cell variance τ² of DerSimonian & Laird (1986): with weights wᵢ = 1/seᵢ², the weighted mean μ,
+    Q = Σ wᵢ (xᵢ − μ)² and k estimates, τ² = max(0, (Q − (k − 1)) / (Σwᵢ − Σwᵢ² / Σwᵢ)). 0 with fewer than two
+    estimates; estimates whose standard error is missing or 0 are left out."""
+    pairs = [(x, 1 / (se * se)) for x, se in zip(estimates, ses, strict=True) if se is not None and se > 0]
+    if len(pairs) < 2:
+        return 0.0
+    sw = sum(w for _, w in pairs)
+    mu = sum(w * x for x, w in pairs) / sw
+    q = sum(w * (x - mu) ** 2 for x, w in pairs)
+    denominator = sw - sum(w * w for _, w in pairs) / sw
+    return max(0.0, (q - (len(pairs) - 1)) / denominator) if denominator > 0 else 0.0
+
+
+def shrunk(estimate: float | None, se: float | None, tau2: float) -> float | None:
+    """A normal–normal empirical-Bayes estimate shrunk towards 0: ``estimate × τ² / (τ² + se²)`` — a noisy estimate
+    (large se) is pulled in, a precise one kept. ``None`` without an estimate; 0 without a standard error (no
+    evidence) when τ² > 0; the estimate itself when τ² = 0 is not usable (the caller ranks by the raw figures)."""
+    if estimate is None:
+        return None
+    if tau2 <= 0:
+        return estimate
+    if se is None or se <= 0:
+        return 0.0
+    return estimate * tau2 / (tau2 + se * se)
 
 
 def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float | None, float | None]:

@@ -125,8 +125,9 @@ def footer(filters: Filters, dims: Dimensions, customers: int, tx: Texts) -> str
 
 
 def irritant_reason(row, tx: Texts, compared: int | None = None) -> str:
-    """Why an irritant ranks where it does, in words: customers × points from the overall figure = score (NPS: points
-    of NPS below it; CSAT: points of dissatisfied share above it); the test. With ``compared`` (the number of cells
+    """Why an irritant ranks where it does, in words: its figure against the overall one, then customers × the points
+    it is worse than the other answers (shrunk, ``analytics.irritants``: the raw gap said beside it) = the priority
+    score; the test. With ``compared`` (the number of cells
     ranked), the plain words of an executive slide — "clearly below the rest (after allowing for the 14 cells
     compared)" — instead of the q-value, which stays on the analysis pages."""
     if compared is not None:
@@ -135,17 +136,21 @@ def irritant_reason(row, tx: Texts, compared: int | None = None) -> str:
         test = tx.t("irritants.test_significant" if row["kind"] != "neutral" else "irritants.test_not",
                     q=tx.p_value(row["q_value"]))
     score = ("+" if row["score"] > 0 else "") + tx.number(row["score"])
+    excess = row.get("excess")
+    if excess is None or excess != excess:  # no test (nothing to compare with): no gap against the rest
+        excess = 0.0
+    shrunk = row.get("tau2") and row["tau2"] > 0  # the priority's gap is shrunk (τ² > 0), else the raw gap ranks
+    points = row["shrunk_excess"] if shrunk else excess
+    raw = tx.t("irritants.shrunk_from", raw=tx.number(abs(excess))) if shrunk else ""
     if row.get("measure") == "csat":
-        gap = 100 * (row["unhappy_share"] - row["overall_unhappy_share"])
-        return tx.t("irritants.reason_csat", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
-                    where=tx.t("irritants.more") if gap >= 0 else tx.t("irritants.fewer"),
+        return tx.t("irritants.reason_csat", customers=tx.number(row["customers"]), points=tx.number(abs(points)),
+                    where=tx.t("irritants.more") if points >= 0 else tx.t("irritants.fewer"),
                     share=tx.percent(row["unhappy_share"]), overall=tx.percent(row["overall_unhappy_share"]),
-                    score=score, test=test)
-    gap = row["overall"] - row["value"]
-    return tx.t("irritants.reason", customers=tx.number(row["customers"]), gap=tx.number(abs(gap)),
-                where=tx.t("irritants.below") if gap >= 0 else tx.t("irritants.above"),
-                nps=tx.decimal(row["value"], "+.0f"), overall=tx.decimal(row["overall"], "+.0f"), score=score,
-                test=test)
+                    raw=raw, score=score, test=test)
+    return tx.t("irritants.reason", customers=tx.number(row["customers"]), points=tx.number(abs(points)),
+                where=tx.t("irritants.below") if points >= 0 else tx.t("irritants.above"),
+                nps=tx.decimal(row["value"], "+.0f"), overall=tx.decimal(row["overall"], "+.0f"), raw=raw,
+                score=score, test=test)
 
 
 def cell_value(row, tx: Texts, overall: bool = False) -> str:

@@ -65,12 +65,15 @@ else:
         churn=[f"{percent(a)} / {percent(b)}" for a, b in zip(ranked["unhappy_churn"], ranked["other_churn"],
                                                                strict=True)],
         score=[decimal(v, "+,.0f") for v in ranked["score"]],
+        raw_score=[decimal(v, "+,.0f") for v in ranked["raw_score"]],
         reason=[irritant_reason(r) for r in ranked.to_dict("records")],
-    )[["rank", "cell", "kind", "score", "customers", "respondents", "value", "unhappy_share", "drop_off", "churn",
-       "reason"]]
+    )[["rank", "cell", "kind", "score", "raw_score", "customers", "respondents", "value", "unhappy_share", "drop_off",
+       "churn", "reason"]]
     shown.columns = [t(f"irritants.col.{c}") for c in (
-        "rank", "cell", "kind", "score", "customers", "respondents", f"value.{measure}", f"unhappy.{measure}",
-        "drop_off", f"churn.{measure}", "reason")]
+        "rank", "cell", "kind", "score", "raw_score", "customers", "respondents", f"value.{measure}",
+        f"unhappy.{measure}", "drop_off", f"churn.{measure}", "reason")]
+    if not (ranked["tau2"] > 0).any():  # nothing to shrink with: the raw gap ranks, and the page says so
+        st.caption(t("irritants.no_shrinkage"))
     st.dataframe(shown, hide_index=True, width="stretch")
     downloads(ranked, "irritants")
 st.caption(t("irritants.cli"))

@@ -369,8 +369,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "médian**\u00a0: entre la première atteinte de deux étapes consécutives, parmi les clients qui "
               "ont atteint les deux. **Comparaison**\u00a0: par étape, parmi les groupes d'au moins 30 "
               "clients au départ, un khi-deux (test exact de Fisher ou p-valeur Monte-Carlo si un effectif attendu "
-              "est sous 5) teste si la conversion diffère entre groupes\u00a0; seules les étapes significatives après correction de "
-              "Benjamini–Hochberg sont marquées ★.",
+              "est sous 5) teste si la conversion diffère entre groupes\u00a0; seules les étapes significatives "
+              "après correction de Benjamini–Hochberg sont marquées ★.",
         "en": "**Reached**: a customer reaches stage k when their furthest stage is k or beyond (stages may be "
               "skipped); **seen at the stage**: customers with a touchpoint at k. A stage where nobody is seen is "
               "\"not observed in the data\": no rate, left out of the steps. **Closed funnel**: the stages in journey "
@@ -709,18 +709,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "each customer counting once however often they answer. Only significant differences (q < 0.05 after "
               "Benjamini–Hochberg correction) are called irritants or points of delight."},
     "irritants.formula.nps": {
-        "fr": "**Score de priorité = clients concernés × (NPS global − NPS de la case).** Plus il est grand, plus "
-              "l'irritant coûte : beaucoup de clients, loin sous le NPS global. Un point d'enchantement a un score "
-              "négatif.",
-        "en": "**Priority score = customers affected × (overall NPS − cell NPS).** The larger, the costlier the "
-              "irritant: many customers, far below the overall NPS. A point of delight has a negative score."},
+        "fr": "**Score de priorité = clients concernés × points de NPS sous les autres réponses, ramenés selon leur "
+              "précision** : écart × τ² / (τ² + se²), τ² l'écart réel entre cases (DerSimonian–Laird) et se "
+              "l'incertitude de l'écart de la case. Une petite case bruitée ne passe donc pas devant une grande case "
+              "solide par hasard. Plus le score est grand, plus l'irritant coûte ; un point d'enchantement a un score "
+              "négatif. Irritant ou enchantement se décide, lui, par le test (q < 0,05).",
+        "en": "**Priority score = customers affected × NPS points below the other answers, pulled in for their "
+              "uncertainty**: gap × τ² / (τ² + se²), τ² the real spread between cells (DerSimonian–Laird) and se the "
+              "uncertainty of the cell's gap. A small noisy cell thus does not outrank a large solid one by chance. "
+              "The larger, the costlier the irritant; a point of delight has a negative score. Irritant or delight "
+              "is decided by the test (q < 0.05)."},
     "irritants.formula.csat": {
-        "fr": "**Score de priorité = clients concernés × (part d'insatisfaits de la case − part globale), en "
-              "points.** Un insatisfait répond 1 ou 2 sur 5. Plus le score est grand, plus l'irritant coûte : beaucoup "
-              "de clients, bien plus d'insatisfaits qu'ailleurs. Un point d'enchantement a un score négatif.",
-        "en": "**Priority score = customers affected × (the cell's dissatisfied share − the overall share), in "
-              "points.** A dissatisfied customer answers 1 or 2 out of 5. The larger, the costlier the irritant: many "
-              "customers, far more dissatisfied than elsewhere. A point of delight has a negative score."},
+        "fr": "**Score de priorité = clients concernés × points d'insatisfaits (1 ou 2 sur 5) de plus que les autres "
+              "réponses, ramenés selon leur précision** : écart × τ² / (τ² + se²), τ² l'écart réel entre cases "
+              "(DerSimonian–Laird) et se l'incertitude de l'écart de la case. Une petite case bruitée ne passe donc "
+              "pas devant une grande case solide par hasard. Un point d'enchantement a un score négatif. Irritant ou "
+              "enchantement se décide, lui, par le test (q < 0,05).",
+        "en": "**Priority score = customers affected × points of dissatisfied customers (1 or 2 out of 5) above the "
+              "other answers, pulled in for their uncertainty**: gap × τ² / (τ² + se²), τ² the real spread between "
+              "cells (DerSimonian–Laird) and se the uncertainty of the cell's gap. A small noisy cell thus does not "
+              "outrank a large solid one by chance. A point of delight has a negative score. Irritant or delight is "
+              "decided by the test (q < 0.05)."},
+    "irritants.no_shrinkage": {"fr": "Les cases ne diffèrent pas plus que leur bruit (τ² = 0) : rien à ramener, le "
+                                     "classement suit l'écart brut.",
+                               "en": "The cells differ no more than their noise (τ² = 0): nothing to pull in, the "
+                                     "ranking follows the raw gap."},
+    "irritants.col.raw_score": {"fr": "Score brut", "en": "Raw score"},
     "measure.absent.nps": {"fr": "Pas de NPS dans ces données : le CSAT est affiché.",
                            "en": "No NPS in this data: CSAT is shown."},
     "measure.absent.csat": {"fr": "Pas de CSAT dans ces données : le NPS est affiché.",
@@ -736,26 +750,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "irritants.kind.irritant": {"fr": "irritant", "en": "irritant"},
     "irritants.kind.neutral": {"fr": "neutre", "en": "neutral"},
     "irritants.kind.delight": {"fr": "enchantement", "en": "delight"},
-    "irritants.below": {"fr": "sous le", "en": "below"},
-    "irritants.above": {"fr": "au-dessus du", "en": "above"},
     "irritants.reason": {
-        "fr": "{customers} clients × {gap} points {where} NPS global (NPS {nps} contre {overall}) = {score} ; {test}.",
-        "en": "{customers} customers × {gap} points {where} the overall NPS (NPS {nps} vs {overall}) = {score}; "
-              "{test}."},
+        "fr": "NPS {nps} contre {overall} au global ; {customers} clients × {points} points {where} des autres "
+              "réponses{raw} = {score} ; {test}.",
+        "en": "NPS {nps} vs {overall} overall; {customers} customers × {points} points {where} the other answers{raw} "
+              "= {score}; {test}."},
     "irritants.reason_csat": {
-        "fr": "{customers} clients × {gap} points d'insatisfaits {where} la part globale ({share} contre {overall}) "
-              "= {score} ; {test}.",
-        "en": "{customers} customers × {gap} points of dissatisfied customers {where} the overall share ({share} vs "
-              "{overall}) = {score}; {test}."},
-    "irritants.more": {"fr": "au-dessus de", "en": "above"},
-    "irritants.fewer": {"fr": "sous", "en": "below"},
+        "fr": "{share} d'insatisfaits contre {overall} au global ; {customers} clients × {points} points "
+              "d'insatisfaits {where} les autres réponses{raw} = {score} ; {test}.",
+        "en": "{share} dissatisfied vs {overall} overall; {customers} customers × {points} points of dissatisfied "
+              "customers {where} the other answers{raw} = {score}; {test}."},
+    "irritants.below": {"fr": "en dessous", "en": "below"},
+    "irritants.above": {"fr": "au-dessus", "en": "above"},
+    "irritants.more": {"fr": "de plus que", "en": "more than"},
+    "irritants.fewer": {"fr": "de moins que", "en": "fewer than"},
+    "irritants.shrunk_from": {"fr": " (écart brut {raw}, ramené selon sa précision)",
+                              "en": " (raw gap {raw}, pulled in for its uncertainty)"},
     "irritants.test_significant": {"fr": "différence significative avec les autres réponses (q {q})",
                                    "en": "significantly different from the other responses (q {q})"},
     # the same verdicts in plain words, for the presentation and the deck (the q-values stay on the analysis pages)
-    "irritants.plain.irritant": {"fr": "nettement en dessous des autres (compte tenu des {n} cases comparées)",
-                                 "en": "clearly below the rest (after allowing for the {n} cells compared)"},
-    "irritants.plain.delight": {"fr": "nettement au-dessus des autres (compte tenu des {n} cases comparées)",
-                                "en": "clearly above the rest (after allowing for the {n} cells compared)"},
+    "irritants.plain.irritant": {"fr": "nettement moins bien que les autres (compte tenu des {n} cases comparées)",
+                                 "en": "clearly worse than the rest (after allowing for the {n} cells compared)"},
+    "irritants.plain.delight": {"fr": "nettement mieux que les autres (compte tenu des {n} cases comparées)",
+                                "en": "clearly better than the rest (after allowing for the {n} cells compared)"},
     "irritants.plain.neutral": {"fr": "pas distinguable des autres", "en": "not distinguishable from the rest"},
     "irritants.test_not": {"fr": "pas de différence significative avec les autres réponses (q {q})",
                            "en": "no significant difference from the other responses (q {q})"},

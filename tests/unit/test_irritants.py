@@ -126,18 +126,18 @@ def test_ranking_by_hand(db):
     assert x["gap"] == pytest.approx(-100 / 3 - overall)
     assert x["unhappy_share"] == x["detractor_share"] == pytest.approx(2 / 3) and x["drop_off"] == pytest.approx(2 / 3)
     assert x["overall_unhappy_share"] == pytest.approx(4 / 11) and x["mean_csat"] is None
-    assert x["score"] == pytest.approx(4 * (overall + 100 / 3))  # 206.06
+    assert x["overall_score"] == pytest.approx(4 * (overall + 100 / 3))  # 206.06
     # churn by the latest answer in the cell: detractors c1 (churned), c2 (not); others: c3 (churned) — fewer than
     # 30 each: the counts, no rate ("50 % churn" of 2 is not said)
     assert (x["unhappy_churn"], x["unhappy_churn_n"], x["other_churn"], x["other_churn_n"]) == (None, 2, None, 1)
     # Y: touched by c4, c5, answered by c4-c7 → 4 customers; c4 stopped at purchase, c5 went on.
     assert (y["customers"], y["responses"], y["value"], y["drop_off"]) == (4, 4, 75.0, 0.5)
-    assert y["score"] == pytest.approx(4 * (overall - 75))  # -227.27: better than the overall NPS
+    assert y["overall_score"] == pytest.approx(4 * (overall - 75))  # -227.27: better than the overall NPS
     # c5's churn is unknown; others c4 (no), c6 (yes), c7 (no); no detractor.
     assert (y["unhappy_churn"], y["unhappy_churn_n"], y["other_churn"], y["other_churn_n"]) == (None, 0, None, 3)
     # Z: channel unknown → the respondents c1 and c8 only; c8 stopped at service, c1 did not reach it.
     assert (z["customers"], z["respondents"], z["responses"], z["drop_off"]) == (2, 2, 3, 0.5)
-    assert z["score"] == pytest.approx(2 * (overall + 100 / 3))
+    assert z["overall_score"] == pytest.approx(2 * (overall + 100 / 3))
     # c8's latest answer there is 3: both respondents are detractors, both churned.
     assert (z["unhappy_churn"], z["unhappy_churn_n"], z["other_churn_n"]) == (None, 2, 0)
 
@@ -165,7 +165,9 @@ def test_default_threshold_and_json_records(db):
         "detractor_share": 0.0, "dissatisfied_share": None,
         # one ranked cell: its q-value is its p-value
         "p_value": pytest.approx(py), "q_value": records[0]["p_value"], "kind": "delight" if py < 0.05 else "neutral",
-        "score": pytest.approx(4 * (100 * 2 / 11 - 75)),
+        # the gap against the 7 other answers (NPS −100/7): one ranked cell, τ² = 0, so the raw gap ranks
+        "excess": pytest.approx(-(75 + 100 / 7)), "shrunk_excess": pytest.approx(-(75 + 100 / 7)),
+        "raw_score": pytest.approx(-4 * (75 + 100 / 7)), "score": pytest.approx(-4 * (75 + 100 / 7)),
     }]
     assert list(records[0]) == list(irr.CLI_FIELDS)
     assert json.loads(json.dumps(records))  # plain Python values only
@@ -220,7 +222,7 @@ def test_significant_cells_are_irritants_and_delights(db):
         ("purchase", "web", "neutral"),     # score 40 × -20
         ("purchase", "store", "delight"),   # score 40 × -120
     ]
-    assert [r["score"] for r in rows] == pytest.approx([4800, 3200, -800, -4800])
+    assert [r["overall_score"] for r in rows] == pytest.approx([4800, 3200, -800, -4800])
     qs = benjamini_hochberg([r["p_value"] for r in rows])
     assert [r["q_value"] for r in rows] == pytest.approx(qs)
     assert all(r["q_value"] < 0.05 for r in rows if r["kind"] != "neutral")
@@ -334,7 +336,8 @@ def test_star_ratings_rank_cells_on_the_dissatisfied_share(db):
     assert (e["customers"], e["respondents"], e["responses"], e["unhappy"], e["happy"]) == (40, 40, 40, 20, 20)
     assert e["value"] == e["mean_csat"] == pytest.approx(sum(email) / 40) and e["nps"] is None
     assert e["dissatisfied_share"] == e["unhappy_share"] == 0.5 and e["detractor_share"] is None
-    assert e["score"] == pytest.approx(40 * 100 * (0.5 - 0.26)) and a["score"] == pytest.approx(60 * 100 * (0.1 - 0.26))
+    assert e["overall_score"] == pytest.approx(40 * 100 * (0.5 - 0.26))
+    assert a["overall_score"] == pytest.approx(60 * 100 * (0.1 - 0.26))
     # the test is on the dissatisfied share, each customer one cluster
     answers = ([(f"e{i}", int(v <= 2)) for i, v in enumerate(email)]
                + [(f"a{i}", int(v <= 2)) for i, v in enumerate(app)])
@@ -371,3 +374,30 @@ def test_a_cells_churn_rates_are_given_from_30_customers_each(db):
     load_stars(db, email=[1] * 40 + [5] * 30, app=[4] * 60)  # every even-numbered 1★ reviewer churned
     e = next(r for r in as_dicts(irr.irritants(db)) if r["channel"] == "email")
     assert (e["unhappy_churn"], e["unhappy_churn_n"], e["other_churn"], e["other_churn_n"]) == (0.5, 40, 0.0, 30)
+
+
+def test_the_priority_is_shrunk_so_that_a_noisy_cell_does_not_outrank_a_solid_one(db):
+    """Issue 16: the score uses the gap against the rest shrunk by normal–normal empirical Bayes (τ² by
+    DerSimonian–Laird across the ranked cells); a 30-customer cell far worse than the rest is pulled in more than a
+    400-customer one, and the page can show both scores."""
+    from analytics.stats import dersimonian_laird
+
+    cells = {"email": [1] * 18 + [5] * 12,       # 30 reviews, 60 % dissatisfied: a large, noisy gap
+             "app": [1] * 140 + [5] * 260,       # 400 reviews, 35 %: a smaller, precise gap
+             "store": [1] * 5 + [5] * 95,        # 100 reviews, 5 %: a delight
+             "web": [1] * 20 + [4] * 80,         # 100 reviews, 20 %
+             "phone": [2] * 12 + [5] * 48}       # 60 reviews, 20 %
+    parts = [star_rows(ch[0], "service", ch, stars) for ch, stars in cells.items()]
+    load(db, *(sum((list(p[i]) for p in parts), []) for i in range(3)))
+    rows = {r["channel"]: r for r in as_dicts(irr.irritants(db))}
+    tau2 = dersimonian_laird([r["excess"] for r in rows.values()], [r["excess_se"] for r in rows.values()])
+    assert tau2 > 0 and all(r["tau2"] == pytest.approx(tau2) for r in rows.values())
+    for r in rows.values():
+        assert r["shrunk_excess"] == pytest.approx(r["excess"] * tau2 / (tau2 + r["excess_se"] ** 2))
+        assert r["score"] == pytest.approx(r["customers"] * r["shrunk_excess"])
+        assert r["raw_score"] == pytest.approx(r["customers"] * r["excess"])
+    # the gap against the rest, in points of dissatisfied share: email 60 % against the 470 others' 175/470
+    assert rows["email"]["excess"] == pytest.approx(100 * (18 / 30 - (140 + 5 + 20 + 12) / 660))
+    email, app = rows["email"], rows["app"]
+    assert email["shrunk_excess"] / email["excess"] < app["shrunk_excess"] / app["excess"]  # the noisy one pulled in
+    assert [r["channel"] for r in as_dicts(irr.irritants(db))][0] == "app"  # the solid irritant comes first

@@ -222,3 +222,19 @@ def test_clustered_cell_test_edges():
     assert same == {"diff": 0.0, "z": None, "p_value": 1.0}
     apart = clustered_cell_test(*_cell_sums([("a", 1), ("b", 1), ("c", 0), ("d", 0)], [True, True, False, False]))
     assert apart == {"diff": 1.0, "z": None, "p_value": 0.0}
+
+
+def test_dersimonian_laird_and_shrinkage_by_hand():
+    from analytics.stats import dersimonian_laird, shrunk
+
+    # w = 1/se² = .04, .04, .01; μ = 2.1/.09; Q = 16.0; Σw − Σw²/Σw = .09 − .0033/.09 → τ² = (16 − 2)/.053333 = 262.5
+    tau2 = dersimonian_laird([10.0, 30.0, 50.0], [5.0, 5.0, 10.0])
+    assert tau2 == pytest.approx(262.5)
+    assert shrunk(50.0, 10.0, tau2) == pytest.approx(50 * 262.5 / 362.5)  # the noisy one is pulled in most
+    assert shrunk(10.0, 5.0, tau2) == pytest.approx(10 * 262.5 / 287.5)
+    # cells that differ no more than their noise: τ² = 0, and the caller ranks by the raw gap
+    assert dersimonian_laird([10.0, 11.0, 9.0], [5.0, 5.0, 5.0]) == 0.0
+    assert shrunk(10.0, 5.0, 0.0) == 10.0
+    # fewer than two usable estimates; a missing or zero standard error is left out
+    assert dersimonian_laird([10.0], [5.0]) == 0.0 and dersimonian_laird([10.0, 3.0], [None, 0.0]) == 0.0
+    assert shrunk(None, 5.0, 1.0) is None and shrunk(7.0, None, 1.0) == 0.0

@@ -236,8 +236,9 @@ def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
     assert sat.caption == "Mean CSAT 3.8/5 from 100 customers; 26.0% dissatisfied (1 or 2 out of 5)."
     assert sat.chart[0] == "csat_chart"
     assert views["irritants"].caption.startswith(
-        "Fix first: After-sales service · Email — 40 customers × 24 points of dissatisfied customers above the "
-        "overall share (50.0% vs 26.0%) = +960")
+        "Fix first: After-sales service · Email — 50.0% dissatisfied vs 26.0% overall; 40 customers × 39 points of "
+        "dissatisfied customers more than the other answers (raw gap 40, pulled in for its uncertainty) = +1,560; "
+        "clearly worse than the rest (after allowing for the 2 cells compared).")
     fix = views["next_steps"].bullets[0]
     assert "50.0% dissatisfied (CSAT 3.1) against 26.0% dissatisfied (CSAT 3.8) overall" in fix
     assert "CSAT 3.8/5 (100 respondents)" in views["overview"].caption
