@@ -7,6 +7,10 @@
 * ``funnel`` — the report's open funnel with conversions and intervals (``analytics.funnel.funnel_table``);
 * ``irritants`` — the ranked stage × channel cells (``analytics.irritants``).
 
+``unhappy_customers(db, filters, stage, channel)`` is a cell's *unhappy* customers (NPS detractors, CSAT
+dissatisfied) with their latest answer there, for the team that calls them back (the Irritants page's download, in
+``frame_bytes``' files).
+
 The format follows the file's extension: ``.csv`` (UTF-8 with a byte-order mark, so that Excel reads the
 accents) or ``.xlsx``. **Control characters**: text cells go through ``data_model.text.clean_control`` (and lose
 U+FFFE / U+FFFF, which no XML file may hold), whatever the database holds: openpyxl refuses them (its error quotes
@@ -26,10 +30,11 @@ import ibis
 import pandas as pd
 
 from analytics.filters import Filters, apply_filters
+from analytics.measures import bounds
 from data_model.text import CONTROL_CHARACTERS, SEPARATING_CHARACTERS, clean_control
 
-__all__ = ["EXCEL_MAX_ROWS", "FORMULA_STARTS", "TABLES", "ExportError", "clean_cell", "export", "frame_bytes",
-           "message_bytes", "neutralise"]
+__all__ = ["EXCEL_MAX_ROWS", "FORMULA_STARTS", "TABLES", "UNHAPPY_COLUMNS", "ExportError", "clean_cell", "export",
+           "frame_bytes", "message_bytes", "neutralise", "unhappy_customers"]
 
 TABLES = ("customers", "touchpoints", "feedback", "funnel", "irritants")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -40,6 +45,10 @@ _COLUMNS = {
     "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id"),
     "feedback": ("customer_id", "timestamp", "stage", "channel", "nps", "csat", "comment", "feedback_id"),
 }
+
+#: ``unhappy_customers``' columns and their dtypes (text is object: a missing channel or comment stays ``None``)
+UNHAPPY_COLUMNS = {"customer_id": "object", "stage": "object", "channel": "object", "measure": "object",
+                   "score": "int64", "comment": "object", "answered_at": "datetime64[ns]"}
 
 
 # clean_control's rule as RE2 patterns (DuckDB's and Arrow's regular expressions): the word-separating controls
@@ -229,3 +238,45 @@ def _arrow_csv(expr, path) -> None:
     with expr.to_pyarrow_batches() as batches, pcsv.CSVWriter(path, batches.schema) as writer:
         for batch in batches:
             writer.write_batch(_neutralised_arrow(batch))
+
+
+def unhappy_customers(db, filters: Filters | None, stage: str, channel: str | None, *, scope=None) -> pd.DataFrame:
+    """The customers of one stage × channel cell (``analytics.irritants``) who are unhappy there on the scope's
+    measure (``Scope.measure``; ``analytics.measures.bounds``: NPS detractors 0–6, CSAT dissatisfied 1–2), judged
+    by their *latest* answer in the cell (by timestamp, then input order: ``irritants._churn_rows``' rule): one who
+    answered 3 and then 10 there is not called back.
+
+    ``channel`` ``None`` is the cell "channel unknown" (feedback without a channel). The filters apply as to every
+    metric (the scope's kept feedback: cohort, lenses, windows). One query, the "latest" by a window, in the
+    database. Columns ``UNHAPPY_COLUMNS``: ``customer_id`` as stored (the pseudonym when the import pseudonymised
+    it), ``stage``, ``channel``, ``measure`` (``nps`` or ``csat``), ``score`` (that latest answer), its ``comment``
+    and ``answered_at``; newest first (ties: customer id). Not neutralised: ``frame_bytes`` does it when written.
+    """
+    from analytics.metrics import _rows, scope_for
+
+    scope = scope_for(db, filters, scope)
+    m = scope.measure
+    f = scope.feedback
+    if m not in f.columns:  # a warehouse without that measure's column: nobody answered it
+        return _unhappy_frame([])
+    worst, _, _ = bounds(m)
+    in_cell = f.channel.isnull() if channel is None else f.channel == channel
+    r = f.filter(f[m].notnull(), f.stage == stage, in_cell)
+    latest = ibis.window(group_by=r[scope.key], order_by=[r.timestamp.desc(), r.id.desc()])
+    comment = r.comment if "comment" in r.columns else ibis.null().cast("string")
+    x = r.select(customer_id=r.customer_id, stage=r.stage, channel=r.channel, score=r[m].cast("int64"),
+                 comment=comment, answered_at=r.timestamp, rn=ibis.row_number().over(latest))
+    x = x.filter(x.rn == 0, x.score <= worst)
+    x = x.select("customer_id", "stage", "channel", "score", "comment", "answered_at")
+    rows = _rows(x.order_by([x.answered_at.desc(), x.customer_id]))
+    for row in rows:
+        row["measure"] = m
+        at = row["answered_at"]
+        if at is not None and at.tzinfo is not None:  # Excel has no time zones
+            row["answered_at"] = at.replace(tzinfo=None)
+    return _unhappy_frame(rows)
+
+
+def _unhappy_frame(rows: list[dict]) -> pd.DataFrame:
+    data = {c: pd.Series([r[c] for r in rows], dtype=t) for c, t in UNHAPPY_COLUMNS.items()}
+    return pd.DataFrame(data, columns=list(UNHAPPY_COLUMNS))

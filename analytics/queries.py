@@ -4,6 +4,7 @@ the pages (``ui.data.query``, cached), the presentation story and ``python -m an
 from analytics import (
     channels,
     cohorts,
+    exports,
     funnel,
     irritants,
     journey_map,
@@ -41,6 +42,7 @@ QUERIES = {
     "detractor_churn": satisfaction.detractor_churn,
     "irritants": irritants.irritants,
     "overall_nps": irritants.overall_nps,
+    "unhappy_customers": exports.unhappy_customers,
     "journey_map": journey_map.journey_map,
     "verbatims": voice.verbatims,
     "themes": voice.themes,

@@ -4,6 +4,7 @@ ranked by a priority score an executive can follow in words."""
 import streamlit as st
 
 import charts
+from ui.auth import is_admin
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, number, percent, t
@@ -76,6 +77,23 @@ else:
         st.caption(t("irritants.no_shrinkage"))
     st.dataframe(shown, hide_index=True, width="stretch")
     downloads(ranked, "irritants")
+
+    # closing the loop (issue 16): a ranked cell's unhappy customers (their latest answer there), for a call-back
+    # team; ids, answers and comments leave the app in these files, so admins only (everyone in open mode)
+    st.subheader(t("irritants.callback.title"))
+    if not is_admin():
+        st.caption(t("irritants.callback.admins_only"))
+    else:
+        cells = {(r["stage"], r["channel"]): r for r in ranked.to_dict("records")}
+        picked = st.selectbox(t("irritants.col.cell"), list(cells), index=None, key="callback_cell",
+                              format_func=lambda c: f"{cells[c]['rank']}. {cell(cells[c])}",
+                              placeholder=t("irritants.callback.pick"))
+        if picked in cells:  # None until a cell is picked
+            stage, channel = picked
+            unhappy = query("unhappy_customers", filters, stage=stage, channel=channel)
+            st.caption(t(f"irritants.callback.count.{measure}", n=number(len(unhappy))))
+            who = "detractors" if measure == "nps" else "dissatisfied"
+            downloads(unhappy, f"{who}_{stage}_{channel or 'unknown_channel'}")
 st.caption(t("irritants.cli"))
 
 how_to_read("irritants.how")

@@ -792,6 +792,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "irritants.col.reason": {"fr": "Pourquoi ce rang", "en": "Why this rank"},
     "irritants.cli": {"fr": "Le même classement en JSON : `python -m analytics irritants` (mêmes filtres en options).",
                       "en": "The same ranking as JSON: `python -m analytics irritants` (same filters as options)."},
+    # closing the loop (issue 16): a ranked cell's unhappy customers, for the team that calls them back
+    "irritants.callback.title": {"fr": "Rappeler les clients mécontents", "en": "Call back the unhappy customers"},
+    "irritants.callback.pick": {"fr": "Choisir une case du classement", "en": "Choose a cell of the ranking"},
+    "irritants.callback.count.nps": {
+        "fr": "{n} {n|détracteur|détracteurs} (0–6) de cette case, selon leur dernière réponse ici : identifiant, "
+              "note, commentaire et date, pour l'équipe qui les rappelle.",
+        "en": "{n} {n|detractor|detractors} (0–6) of this cell, by their latest answer there: id, score, comment "
+              "and date, for the team that calls them back."},
+    "irritants.callback.count.csat": {
+        "fr": "{n} {n|client insatisfait|clients insatisfaits} (1–2) de cette case, selon leur dernière réponse ici : "
+              "identifiant, note, commentaire et date, pour l'équipe qui les rappelle.",
+        "en": "{n} dissatisfied {n|customer|customers} (1–2) of this cell, by their latest answer there: id, score, "
+              "comment and date, for the team that calls them back."},
+    "irritants.callback.admins_only": {
+        "fr": "L'export des clients mécontents d'une case (identifiants, réponses, commentaires) est réservé aux "
+              "administrateurs.",
+        "en": "The export of a cell's unhappy customers (ids, answers, comments) is for admins only."},
     "irritants.how": {
         "fr": "**Clients concernés** : clients ayant un point de contact à cette étape sur ce canal, ou une réponse "
               "dans la case (pour « canal inconnu », les répondants seulement). **Test** : la case contre toutes les "
