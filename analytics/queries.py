@@ -40,6 +40,7 @@ QUERIES = {
     "csat_by_stage": satisfaction.csat_by_stage,
     "stage_channel_nps": satisfaction.stage_channel_nps,
     "detractor_churn": satisfaction.detractor_churn,
+    "satisfaction_trend": satisfaction.satisfaction_trend,
     "irritants": irritants.irritants,
     "overall_nps": irritants.overall_nps,
     "unhappy_customers": exports.unhappy_customers,

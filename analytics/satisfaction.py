@@ -9,6 +9,9 @@ passives 7–8, detractors 0–6; NPS and its 95 % interval are the report's
 
 Each function builds its own ``Scope``; pass ``scope=`` (built for the same database and filters)
 to share queries with other metrics of one page.
+
+``satisfaction_trend`` (issue 16, "Closing the loop") gives the scope's measure (NPS or CSAT) per week or month of
+the answers, with its interval and the flags that keep a thin or unfinished bucket from being read as a change.
 """
 
 import ibis
@@ -18,9 +21,10 @@ from analytics import stats
 from analytics.filters import Filters
 from analytics.measures import bounds
 from analytics.metrics import Scope, nps_clusters, nps_sums, scope_for
+from analytics.overview import _NEXT, GRAINS, _bucket
 
-__all__ = ["csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage", "stage_channel_counts",
-           "stage_channel_nps"]
+__all__ = ["TREND_COLUMNS", "csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage",
+           "satisfaction_trend", "stage_channel_counts", "stage_channel_nps"]
 
 
 def _rows(expr) -> list[dict]:
@@ -205,3 +209,75 @@ def detractor_churn(db, filters: Filters | None = None, *, scope: Scope | None =
     rr = stats.relative_risk(det["churned"], det["customers"], oth["churned"], oth["customers"])
     return {"measure": m, "detractors": det, "others": oth, "relative_risk": rr["rr"], "rr_ci_low": rr["ci_low"],
             "rr_ci_high": rr["ci_high"], "p_value": rr["p_value"]}
+
+
+TREND_COLUMNS = ["period_start", "measure", "responses", "respondents", "value", "ci_low", "ci_high", "sufficient",
+                 "partial"]
+# ``period_start``: ``datetime.date`` values in an object column (``_frame``'s "str" keeps them), as in ``kpi_trend``
+_TREND_TYPES = {"period_start": "str", "measure": "str", "responses": "int", "respondents": "int", "value": "float",
+                "ci_low": "float", "ci_high": "float", "sufficient": "bool", "partial": "bool"}
+
+
+def _csat_sums(r, key: str, *by: str):
+    """Per group ``by`` of the CSAT answers ``r``: ``responses``, distinct respondents ``customers`` and the
+    per-customer sums ``stats.clustered_mean`` reads (``total`` = ΣSᵢ, ``sum_sq`` = ΣSᵢ², ``sum_cross`` = ΣSᵢnᵢ,
+    ``sum_n_sq`` = Σnᵢ²; Sᵢ the sum of customer i's scores, nᵢ their answers) — as ``Scope.csat_expr`` per stage."""
+    r = r.select(*by, cid=r[key], score=r.csat.cast("float64"))
+    per = r.group_by(*by, "cid").aggregate(n=r.count().cast("float64"), s=r.score.sum())
+    out = per.group_by(*by).aggregate(responses=per.n.sum(), customers=per.count(), total=per.s.sum(),
+                                      sum_sq=(per.s * per.s).sum(), sum_cross=(per.s * per.n).sum(),
+                                      sum_n_sq=(per.n * per.n).sum())
+    return out.select(*by, responses=out.responses.cast("int64"), customers=out.customers.cast("int64"),
+                      total=out.total.cast("float64"), sum_sq=out.sum_sq.cast("float64"),
+                      sum_cross=out.sum_cross.cast("float64"), sum_n_sq=out.sum_n_sq.cast("float64"))
+
+
+def satisfaction_trend(db, filters: Filters | None = None, grain: str = "month", *,
+                       scope: Scope | None = None) -> pd.DataFrame:
+    """The scope's satisfaction measure (``Scope.measure``: NPS or CSAT) per week (starting Monday) or month
+    (starting the 1st) of the answers' timestamps, one row per bucket with at least one kept answer on the measure.
+
+    Columns ``period_start, measure, responses, respondents, value, ci_low, ci_high, sufficient, partial``:
+
+    * ``period_start``: the bucket's first day (``datetime.date`` values, object column), ascending;
+    * ``measure``: ``"nps"`` or ``"csat"`` (the same on every row);
+    * ``responses``: kept answers on the measure in the bucket; ``respondents``: distinct customers among them (a
+      customer who answers three times in a month counts once there, and once in each month they answered in);
+    * NPS: ``value`` = 100 × (promoters − detractors) / responses, ``ci_low``/``ci_high`` Rocks' adjusted Wald
+      interval clustered by customer within the bucket (``stats.nps_with_interval`` on ``metrics.nps_sums``);
+      CSAT: ``value`` = the mean answer (1–5), the interval ``stats.clustered_mean``'s (NaN with one respondent);
+    * ``sufficient``: ``respondents`` ≥ ``MIN_N`` — below that the value is neither shown nor drawn (it is still
+      computed, as everywhere in the analytics);
+    * ``partial``: the bucket the data's last moment (``Scope.as_of``) falls in — a week or month not over, whose
+      value is not comparable with full ones (``analytics.overview.kpi_trend``'s flag).
+
+    The answers are the scope's kept feedback (``Scope.feedback``: filters, lenses and windows), as every other
+    satisfaction figure. One grouped query whatever the number of buckets. No answer on the measure: no rows.
+    """
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
+    scope = scope_for(db, filters, scope)
+    m = scope.measure
+    f = scope.feedback
+    rows: list[dict] = []
+    if m in f.columns:  # a warehouse may lack one of the measures
+        r = f.filter(f[m].notnull())
+        r = r.mutate(bucket=_bucket(r.timestamp, grain))
+        sums = nps_sums(r, scope.key, "bucket") if m == "nps" else _csat_sums(r, scope.key, "bucket")
+        found = sorted(_rows(sums), key=lambda x: x["bucket"])
+        last = scope.as_of if found else None
+        for x in found:
+            start = x["bucket"]
+            if m == "nps":
+                responses = x["n"]
+                value, low, high = stats.nps_with_interval(x["promoters"], x["detractors"], responses,
+                                                           nps_clusters(x))
+            else:
+                responses = x["responses"]
+                value, low, high = stats.clustered_mean(responses, x["customers"], x["total"], x["sum_sq"],
+                                                        x["sum_cross"], x["sum_n_sq"])
+            rows.append({"period_start": start, "measure": m, "responses": responses,
+                         "respondents": x["customers"], "value": value, "ci_low": low, "ci_high": high,
+                         "sufficient": x["customers"] >= stats.MIN_N,
+                         "partial": last is not None and start <= last.date() < _NEXT[grain](start)})
+    return _frame(rows, _TREND_TYPES)

@@ -192,6 +192,22 @@ def _nps(value) -> str:
     return "—" if missing(value) else f"{value:+.0f}"
 
 
+def trend_sentence(trend: pd.DataFrame, tx: Texts) -> str:
+    """The last complete month resting on at least ``MIN_N`` respondents, with its interval ('' when there is none):
+    ``satisfaction_trend``'s flags, so a month not over or too thin is never the one quoted."""
+    done = trend[trend["sufficient"] & ~trend["partial"]]
+    if done.empty:
+        return ""
+    last = done.iloc[-1]
+    measure = last["measure"]
+
+    def fmt(v):
+        return _nps(v) if measure == "nps" else tx.decimal(v, ".1f")
+
+    return tx.t(f"story.satisfaction.trend.{measure}", month=tx.month(last["period_start"]), value=fmt(last["value"]),
+                low=fmt(last["ci_low"]), high=fmt(last["ci_high"]), n=tx.number(int(last["respondents"])))
+
+
 def _overview(q, filters, dims, tx) -> View:
     k = q("kpis")
     cur, feeling = k["current"], k["satisfaction"]
@@ -295,6 +311,7 @@ def _satisfaction(q, filters, dims, tx) -> View:
                        stage_n=tx.number(lowest["respondents"]))
     else:
         caption = tx.t("story.satisfaction.overall", nps=_nps(overall["nps"]), n=tx.number(overall["respondents"]))
+    caption = " ".join(filter(None, [caption, trend_sentence(q("satisfaction_trend", grain="month"), tx)]))
     chart = ("nps_bars_chart", (split,), {"by": "stage", "labels": names, "titles": tx.chart_titles()})
     return View("satisfaction", tx.t("page.satisfaction"), caption, chart, table=split)
 
@@ -315,6 +332,7 @@ def _satisfaction_csat(q, overall, dims, tx) -> View:
             low = enough.sort_values(["mean_csat", "position"], kind="stable").iloc[0]
             caption += " " + tx.t("story.satisfaction.csat_lowest", stage=names[low["stage"]],
                                   mean=tx.decimal(low["mean_csat"], ".1f"), n=tx.number(int(low["respondents"])))
+    caption = " ".join(filter(None, [caption, trend_sentence(q("satisfaction_trend", grain="month"), tx)]))
     chart = ("csat_chart", (by_stage,), {"labels": names, "titles": tx.chart_titles()})
     return View("satisfaction", tx.t("page.satisfaction"), absent + caption, chart, table=by_stage)
 

@@ -1,5 +1,6 @@
 """Satisfaction & churn: NPS by stage and by channel with intervals, promoters / passives /
-detractors, CSAT, churn by furthest stage, detractors' churn against others, stage × channel NPS."""
+detractors, CSAT, the measure over time, churn by furthest stage, detractors' churn against others, stage × channel
+NPS."""
 
 import pandas as pd
 import streamlit as st
@@ -60,6 +61,13 @@ if measure == "csat":  # the chosen measure first; NPS below only when this sele
         nps_section()
 else:
     nps_section()
+
+# -- the chosen measure by week or month (options are codes: the same whatever the language) -------------------
+st.subheader(t("satisfaction.trend"))
+grain = st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="satisfaction_grain",
+                             format_func=lambda g: t(f"overview.{g}")) or "month"  # deselected: the default
+chart(charts.satisfaction_trend_chart, query("satisfaction_trend", filters, grain=grain), titles=titles)
+st.caption(t("satisfaction.trend_help"))
 
 st.subheader(t("satisfaction.churn"))
 left, right = st.columns([3, 2])

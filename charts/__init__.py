@@ -23,7 +23,14 @@ from charts.palette import (
     stage_scale,
     theme_config,
 )
-from charts.satisfaction import churn_by_stage_chart, csat_chart, nps_bars_chart, nps_heatmap, nps_split_chart
+from charts.satisfaction import (
+    churn_by_stage_chart,
+    csat_chart,
+    nps_bars_chart,
+    nps_heatmap,
+    nps_split_chart,
+    satisfaction_trend_chart,
+)
 from charts.timing import time_to_next_chart
 from charts.trends import METRICS, kpi_trend_chart
 from charts.variants import variants_chart
@@ -33,6 +40,6 @@ __all__ = [
     "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO",
     "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "digital_share_chart", "flow_chart",
     "flow_layout", "funnel_chart", "funnel_compare_chart", "irritants_chart", "journey_map_chart", "kpi_trend_chart",
-    "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "stage_scale", "theme_config",
-    "themes_chart", "time_between_chart", "time_to_next_chart", "transition_heatmap", "variants_chart",
+    "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart", "stage_scale",
+    "theme_config", "themes_chart", "time_between_chart", "time_to_next_chart", "transition_heatmap", "variants_chart",
 ]

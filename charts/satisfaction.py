@@ -1,15 +1,18 @@
-"""Satisfaction and retention charts: NPS by stage or channel, NPS split, CSAT, churn by stage, NPS heatmap."""
+"""Satisfaction and retention charts: NPS by stage or channel, NPS split, CSAT, churn by stage, NPS heatmap, and
+the satisfaction measure over time."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from charts.palette import (
     GREY_BAR,
     MISSING,
+    NEUTRAL,
     NPS_COLORS,
     NPS_DIVERGING,
     SIGNED_LABELS,
@@ -30,7 +33,8 @@ from charts.palette import (
     text_colour,
 )
 
-__all__ = ["churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart"]
+__all__ = ["churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart",
+           "satisfaction_trend_chart"]
 
 SATISFACTION_TITLES = {
     "nps": "NPS",
@@ -346,3 +350,94 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     grey = base.transform_filter("datum.insufficient").mark_rect(**GREY_BAR)
     text = base.mark_text().encode(text="cell_text:N", color=text_colour())
     return finish(alt.layer(cells, grey, text).properties(height=alt.Step(44)), t)
+
+
+# ---------------------------------------------------------------------------------------------- over time
+
+SATISFACTION_TREND_TITLES = {
+    "period": "Period",
+    "nps": "NPS",
+    "mean_csat": "Mean satisfaction (1–5)",
+    "respondents": "Respondents",
+    "trend_status": "Status",
+    "trend_partial": "period not over",
+    "trend_full": "complete period",
+    "trend_insufficient": "too few (n < 30): not shown",
+}
+
+_TREND_SCALE = {"nps": ([-100, 100], [-100, -50, 0, 50, 100]), "csat": ([1, 5], [1, 2, 3, 4, 5])}
+_TREND_HEIGHT = 260
+
+
+def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                             titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """The satisfaction measure per period (``analytics.satisfaction.satisfaction_trend``): a line through the
+    periods' values with a point on each and its 95 % interval as a band (``ci_low``–``ci_high``). NPS on a fixed
+    −100…100 scale with signed labels and a zero line, CSAT on 1…5 (the frame's ``measure``; NPS without it).
+
+    A period resting on fewer than ``MIN_N`` respondents (``sufficient`` False, or ``respondents`` < 30) is not
+    drawn — no point, no band, its value is null in the spec, and the line and band stop on either side of it
+    rather than joining over it — and a grey cross at the foot of the chart says "too few". A drawn period with no
+    drawn neighbour keeps its interval as a vertical rule (a band needs two periods). The ``partial`` period (the
+    one the data stops in) is an open point, so a month half over is not read as a fall. Tooltip: period, value,
+    interval, respondents, status.
+
+    ``labels`` is unused (no codes on this chart), taken for a uniform call. ``titles`` keys: period, nps,
+    mean_csat, respondents, interval, trend_status, trend_partial, trend_full, trend_insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TREND_TITLES, titles)
+    if is_empty(df) or "period_start" not in df.columns:
+        return no_data_chart(t)
+    measures = df["measure"].dropna().unique().tolist() if "measure" in df.columns else []
+    measure = "csat" if measures and measures[0] == "csat" else "nps"
+    data = pd.DataFrame({"period_start": pd.to_datetime(df["period_start"])}, index=df.index)
+    for column in ("value", "ci_low", "ci_high"):
+        values = pd.to_numeric(df[column], errors="coerce") if column in df.columns else np.nan
+        data[column] = pd.Series(values, index=df.index, dtype="float64").where(lambda v: np.isfinite(v))
+    data["respondents"] = pd.to_numeric(df["respondents"], errors="coerce") if "respondents" in df.columns else 0
+    data["respondents"] = data["respondents"].where(np.isfinite(data["respondents"]))
+    if "sufficient" in df.columns:
+        data["sufficient"] = df["sufficient"].fillna(False).astype(bool)
+    data["partial"] = df["partial"].fillna(False).astype(bool) if "partial" in df.columns else False
+    data = data.sort_values("period_start", kind="stable").reset_index(drop=True)
+    data["insufficient"] = insufficient(data, "respondents", "value")
+    data = blank_thin(data, "value", "ci_low", "ci_high")  # under MIN_N: neither drawn nor in a tooltip
+    drawn = ~data["insufficient"]
+    data["segment"] = data["insufficient"].cumsum().astype(int)  # a run of drawn periods, broken by a thin one
+    data["isolated"] = drawn & ~drawn.shift(1, fill_value=False) & ~drawn.shift(-1, fill_value=False)
+    signed = measure == "nps"
+    decimals = 1 if signed else 2
+    data["value_text"] = [fmt_num(v, t, decimals, signed=signed) for v in data["value"]]
+    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, decimals, signed=signed))
+    data["status"] = [t["trend_insufficient"] if thin else t["trend_partial"] if partial else t["trend_full"]
+                      for thin, partial in zip(data["insufficient"], data["partial"], strict=True)]
+    data = data.drop(columns=[c for c in ("sufficient",) if c in data.columns])
+
+    domain, ticks = _TREND_SCALE[measure]
+    title = t["nps"] if signed else t["mean_csat"]
+    scale = alt.Scale(domain=domain, nice=False, zero=False)
+    x = alt.X("period_start:T", title=t["period"])
+    period = alt.Tooltip("period_start:T", title=t["period"], format="%d %b %Y")
+    respondents = alt.Tooltip("respondents:Q", title=t["respondents"], format=",d")
+    status = alt.Tooltip("status:N", title=t["trend_status"])
+    tooltip = [period, alt.Tooltip("value_text:N", title=title), alt.Tooltip("interval_text:N", title=t["interval"]),
+               respondents, status]
+    y = alt.Y("value:Q", title=title, scale=scale,
+              axis=alt.Axis(values=ticks, labelExpr=SIGNED_LABELS if signed else alt.Undefined,
+                            format="d" if signed else ".0f"))
+    base = alt.Chart(data).transform_filter("!datum.insufficient").encode(x=x, tooltip=tooltip)
+    band = base.mark_area(color=NEUTRAL, opacity=0.18, interpolate="linear").encode(
+        y=alt.Y("ci_low:Q", scale=scale, title=title), y2="ci_high:Q", detail="segment:N")
+    lone = base.transform_filter("datum.isolated").mark_rule(color=NEUTRAL, opacity=0.45, strokeWidth=6).encode(
+        y=alt.Y("ci_low:Q", scale=scale, title=title), y2="ci_high:Q")
+    line = base.mark_line(color=NEUTRAL, strokeWidth=3).encode(y=y, detail="segment:N")
+    filled = alt.condition("datum.partial", alt.value("white"), alt.value(NEUTRAL))  # open: period not over
+    points = base.mark_point(filled=True, size=80, stroke=NEUTRAL, opacity=1, strokeWidth=2).encode(y=y, fill=filled)
+    too_few = alt.Chart(data).transform_filter("datum.insufficient").mark_point(
+        shape="cross", size=60, color="#9a9a9a", filled=True).encode(
+        x=x, y=alt.value(_TREND_HEIGHT - 8), tooltip=[period, respondents, status])
+    layers = [band, lone, line, points, too_few]
+    if signed:
+        zero = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#888888", strokeDash=[4, 3])
+        layers.insert(0, zero.encode(y=alt.Y("zero:Q", scale=scale, title=title)))
+    return finish(alt.layer(*layers).properties(height=_TREND_HEIGHT), t)

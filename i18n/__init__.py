@@ -492,6 +492,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Detractor: the customer's latest response in the period is 0–6. Compared with the other customers "
               "who answered, among those whose churn status is known."},
     "satisfaction.heatmap": {"fr": "NPS par étape et par canal", "en": "NPS by stage and channel"},
+    "satisfaction.trend": {"fr": "La satisfaction dans le temps", "en": "Satisfaction over time"},
+    "satisfaction.trend_help": {
+        "fr": "Chaque point : les réponses de la semaine ou du mois, avec leur intervalle à 95 % (la bande), un client "
+              "comptant une fois par période. Une période de moins de 30 répondants n'est pas tracée (croix grise) ; "
+              "celle où s'arrêtent les données est un point creux : elle n'est pas finie.",
+        "en": "Each point: the answers given that week or month, with their 95% interval (the band), a customer "
+              "counted once per period. A period with fewer than 30 respondents is not drawn (grey cross); the one "
+              "the data stops in is an open point: it is not over yet."},
     "satisfaction.heatmap_help": {"fr": "Les cases de moins de 30 réponses sont grisées : pas assez de données pour "
                                         "un score fiable.",
                                   "en": "Cells with fewer than 30 responses are grey: not enough data for a reliable "
@@ -621,6 +629,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "story.satisfaction.few": {"fr": "{n} {n|client a|clients ont} répondu seulement : trop peu pour un NPS (il en "
                                      "faut {min}).",
                                "en": "Only {n} {n|customer|customers} answered: too few for an NPS ({min} needed)."},
+    "story.satisfaction.trend.nps": {
+        "fr": "Dernier mois complet ({month}) : NPS {value} ({low} à {high}, {n} clients).",
+        "en": "Last complete month ({month}): NPS {value} ({low} to {high}, {n} customers)."},
+    "story.satisfaction.trend.csat": {
+        "fr": "Dernier mois complet ({month}) : {value}/5 ({low} à {high}, {n} clients).",
+        "en": "Last complete month ({month}): {value}/5 ({low} to {high}, {n} customers)."},
     "story.next.title": {"fr": "Prochaines étapes", "en": "Next steps"},
     "story.next.caption": {"fr": "{n} {n|action tirée|actions tirées} des données, la plus coûteuse d'abord.",
                            "en": "{n} {n|action|actions} drawn from the data, the costliest first."},
@@ -1907,4 +1921,5 @@ CHART_TITLES: dict[str, tuple[str, str]] = {
     "kind_title": ("Verdict", "Verdict"),
     "satisfaction_value": ("Satisfaction", "Satisfaction"),
     "cell": ("Étape × canal", "Stage × channel"),
+    "respondents": ("Répondants", "Respondents"),
 }

@@ -119,7 +119,7 @@ def test_every_download_of_every_page_and_the_deck(hostile_url, monkeypatch, cli
                 "transition_heatmap", "variants")
     assert {f"parcours-{b}.{kind}" for b in builders for kind in ("png", "svg")} <= names, sorted(names)
     assert "app_pages/voice.py:why_drop:parcours-themes.png" in downloaded
-    assert len(charts_downloaded) == 2 * 26 and len(tables) == 2 * 8, sorted(downloaded)
+    assert len(charts_downloaded) == 2 * 27 and len(tables) == 2 * 8, sorted(downloaded)
 
     # the sidebar's deck: every view's chart as a picture, every text clean
     assert deck is not None

@@ -141,6 +141,17 @@ def test_time_to_next_draws_one_step_line_per_pair():
                                                              "Sensibilisation → Considération"]
 
 
+def satisfaction_trend_df(measure="nps"):
+    """``analytics.satisfaction.satisfaction_trend``'s frame: the second month under 30 respondents, the last one not
+    over."""
+    values = [12.0, 40.0, -8.0] if measure == "nps" else [3.9, 4.4, 3.6]
+    return pd.DataFrame({"period_start": pd.date_range("2024-01-01", periods=3, freq="MS").date,
+                         "measure": [measure] * 3, "responses": [60, 9, 45], "respondents": [52, 8, 40],
+                         "value": values, "ci_low": [v - (12 if measure == "nps" else 0.2) for v in values],
+                         "ci_high": [v + (12 if measure == "nps" else 0.2) for v in values],
+                         "sufficient": [True, False, True], "partial": [False, False, True]})
+
+
 def heatmap_df():
     return pd.DataFrame({
         "stage": ["awareness", "awareness", "consideration", "consideration", "purchase"],
@@ -174,6 +185,9 @@ BUILDERS = {
     "csat": (lambda df, **kw: charts.csat_chart(df, **kw), csat_df),
     "churn": (lambda df, **kw: charts.churn_by_stage_chart(df, **kw), churn_df),
     "nps_heatmap": (lambda df, **kw: charts.nps_heatmap(df, **kw), heatmap_df),
+    "satisfaction_trend": (lambda df, **kw: charts.satisfaction_trend_chart(df, **kw), satisfaction_trend_df),
+    "satisfaction_trend_csat": (lambda df, **kw: charts.satisfaction_trend_chart(df, **kw),
+                                lambda: satisfaction_trend_df("csat")),
 }
 
 
@@ -313,7 +327,7 @@ def test_no_html_or_markdown_in_titles(name):
         assert "<b>Web</b>" in json.dumps(spec, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("name", [n for n in BUILDERS if not n.startswith(("kpi", "mix"))])
+@pytest.mark.parametrize("name", [n for n in BUILDERS if not n.startswith(("kpi", "mix", "satisfaction_trend"))])
 def test_labels_replace_codes(name):
     build, make = BUILDERS[name]
     spec = spec_of(build(make(), labels=LABELS))
