@@ -75,7 +75,7 @@ import pyarrow as pa
 from analytics import stats
 from analytics.filters import Filters
 from analytics.measures import bounds
-from analytics.metrics import Scope, scope_for
+from analytics.metrics import Scope, nps_clusters, nps_sums, scope_for
 from analytics.stats import nps_difference_test
 
 __all__ = [
@@ -502,11 +502,20 @@ def themes(db, filters: Filters | None = None, *, scope: Scope | None = None, st
 # ---------------------------------------------------------------------------------------------- why drop
 
 
-def _nps_block(customers: int, responses: int, promoters: int, detractors: int) -> dict:
-    score, low, high = stats.nps_with_interval(promoters, detractors, responses)
-    return {"customers": customers, "responses": responses, "promoters": promoters,
+def _nps_block(customers: int, x: dict) -> dict:
+    """A why-drop group on NPS (``x``: a ``metrics.nps_sums`` row): the NPS with its customer-clustered interval
+    (``stats.nps_with_interval``), ``respondents``; ``var`` the clustered variance of the mean ±1/0 score (for the
+    test; not returned)."""
+    responses, promoters, detractors = x["n"], x["promoters"], x["detractors"]
+    clusters = nps_clusters(x) if responses else None
+    score, low, high = stats.nps_with_interval(promoters, detractors, responses, clusters)
+    var = None
+    if responses:
+        var = stats.clustered_variance(responses, x["customers"], promoters - detractors, x["s_sq"], x["s_n"],
+                                       x["n_sq"])[1]
+    return {"customers": customers, "responses": responses, "respondents": x["customers"], "promoters": promoters,
             "passives": responses - promoters - detractors, "detractors": detractors, "nps": score,
-            "ci_low": low, "ci_high": high, "value": score}
+            "ci_low": low, "ci_high": high, "value": score, "var": var}
 
 
 def _csat_block(customers: int, x: dict) -> dict:
@@ -529,8 +538,10 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
     ``furthest`` of ``Scope.journeys``) is ``stage`` or beyond, those who *stopped* there (furthest
     = ``stage``) against those who *went on* (furthest beyond it): the NPS of their responses
     recorded at ``stage`` (every response counts, a customer may give several; responses of
-    customers without kept touchpoints are in neither group), its 95 % interval, the difference
-    stopped − went on with its p-value (``nps_difference_test``), and the themes of their comments
+    customers without kept touchpoints are in neither group), its 95 % interval (Rocks' adjusted Wald clustered by
+    customer), the difference stopped − went on in NPS points with its p-value (z on the two groups' clustered
+    variances of the mean score, ``stats.mean_difference_test``: the groups share no customer, and a customer
+    answering ten times is one cluster), and the themes of their comments
     at ``stage`` (every kept comment of those customers there, whatever its score), ranked as in
     ``themes`` with *stopped* in the detractor role: ``side == "detractor"`` and ``detractor_*``
     columns are the stopped customers', ``"promoter"`` / ``promoter_*`` those who went on (``top``,
@@ -538,7 +549,7 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
 
     Returns ``{"stage", "next_stage", "measure", "stopped": {...}, "went_on": {...}, "diff", "z", "p_value",
     "themes"}``; each group: ``customers`` (in the group, with or without a response),
-    ``responses, promoters, passives, detractors, nps, ci_low, ci_high`` and ``value`` (= ``nps``). Raises
+    ``responses, respondents, promoters, passives, detractors, nps, ci_low, ci_high`` and ``value`` (= ``nps``). Raises
     ``ValueError`` for a stage outside the model or the model's last stage (nobody goes on from it).
 
     Under CSAT (``Scope.measure``) each group is ``customers, responses, respondents, satisfied, dissatisfied,
@@ -600,16 +611,17 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
             test = stats.mean_difference_test(s["value"], s.pop("var"), g["value"], g.pop("var"))
         else:
             r = at.filter(at.nps.notnull())
-            agg = r.group_by("went_on").aggregate(
-                responses=r.count(), promoters=r.count(where=r.nps >= 9), detractors=r.count(where=r.nps <= 6)
-            )
-            by = {bool(x["went_on"]): x for x in _rows(agg)}
+            by = {bool(x["went_on"]): x for x in _rows(nps_sums(r, scope.key, "went_on"))}
             for key, went_on in (("stopped", False), ("went_on", True)):
-                x = by.get(went_on) or {"responses": 0, "promoters": 0, "detractors": 0}
-                blocks[key] = _nps_block(customers.get(went_on, 0), x["responses"], x["promoters"], x["detractors"])
+                x = by.get(went_on) or {"n": 0, "promoters": 0, "detractors": 0, "customers": 0}
+                blocks[key] = _nps_block(customers.get(went_on, 0), x)
             s, g = blocks["stopped"], blocks["went_on"]
-            test = nps_difference_test(s["promoters"], s["detractors"], s["responses"],
-                                       g["promoters"], g["detractors"], g["responses"])
+            # the two groups share no customer: z on their clustered variances (a customer answering ten times is
+            # one cluster), the difference in NPS points
+            test = stats.mean_difference_test(
+                None if s["nps"] is None else s["nps"] / 100, s.pop("var"),
+                None if g["nps"] is None else g["nps"] / 100, g.pop("var"))
+            test = {**test, "diff": None if test["diff"] is None else 100 * test["diff"]}
         c = _commented(at)
         docs = c.select(doc="id", side=ibis.ifelse(c.went_on, "p", "d"), text=c.comment.lower())
         return {"stage": stage, "next_stage": next_stage, "measure": scope.measure, **blocks, "diff": test["diff"],

@@ -13,12 +13,11 @@ import data_model as dm
 from analytics import voice
 from analytics.filters import Filters
 from analytics.metrics import Scope
-from analytics.stats import nps_with_interval
 from charts.voice import themes_chart
 from loaders.sample import PLANTED_VERBATIMS
 from loaders.write import run_import
 from tests.conftest import ROOT
-from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, load, tp
+from tests.unit.journeys import ACTIVITY, ONLY, customer, fb, load, nps_by_hand, tp
 
 VERBATIM_COLUMNS = ["timestamp", "stage", "channel", "nps", "csat", "group", "comment"]
 THEME_COLUMNS = ["term", "kind", "side", "detractor_count", "promoter_count", "detractor_comments",
@@ -52,8 +51,8 @@ def test_no_data_no_comments_one_customer(db):
     assert th["z"].dtype == "float64" and th["detractor_count"].dtype == "int64"
     out = voice.why_drop(db, stage="purchase")
     assert out["stage"] == "purchase" and out["next_stage"] == "service"
-    empty = {"customers": 0, "responses": 0, "promoters": 0, "passives": 0, "detractors": 0, "nps": None,
-             "ci_low": None, "ci_high": None, "value": None}
+    empty = {"customers": 0, "responses": 0, "respondents": 0, "promoters": 0, "passives": 0, "detractors": 0,
+             "nps": None, "ci_low": None, "ci_high": None, "value": None}
     assert out["stopped"] == empty and out["went_on"] == empty
     assert out["diff"] is None and out["z"] is None and out["p_value"] is None
     assert list(out["themes"].columns) == THEME_COLUMNS and out["themes"].empty
@@ -291,25 +290,28 @@ def drop_db(db):
     return db
 
 
-def group(customers, promoters, detractors, n):
-    score, low, high = nps_with_interval(promoters, detractors, n)
-    return {"customers": customers, "responses": n, "promoters": promoters, "passives": n - promoters - detractors,
-            "detractors": detractors, "nps": score, "ci_low": low, "ci_high": high, "value": score}
+def group(customers, answers):
+    """A why-drop group from its ``(customer, score)`` answers: the NPS and its interval clustered by customer."""
+    nps = nps_by_hand(answers)
+    promoters, detractors = sum(v >= 9 for _, v in answers), sum(v <= 6 for _, v in answers)
+    return {"customers": customers, "responses": len(answers), "respondents": nps["respondents"],
+            "promoters": promoters, "passives": len(answers) - promoters - detractors, "detractors": detractors,
+            "nps": nps["nps"], "ci_low": nps["ci_low"], "ci_high": nps["ci_high"], "value": nps["nps"]}
 
 
 def test_why_drop_by_hand(drop_db):
     out = voice.why_drop(drop_db, stage="purchase")
     assert out["stage"] == "purchase" and out["next_stage"] == "service"
-    # stopped at purchase: s1, s2 (responses 2, 5, 9); went on: g1, g2 (10, 9, 7)
-    assert out["stopped"] == group(2, 1, 2, 3)
-    assert out["went_on"] == group(2, 2, 0, 3)
-    # scores +1/0/−1: stopped mean 1/3 − 2/3 = −1/3, variance 1/3 + 2/3 − (1/3)² = 8/9;
-    # went on mean 2/3, variance 2/3 − (2/3)² = 2/9; z = (−1/3 − 2/3) / √(8/9/3 + 2/9/3)
-    z = (-1 / 3 - 2 / 3) / math.sqrt((8 / 9) / 3 + (2 / 9) / 3)
+    # stopped at purchase: s1 (2), s2 (5, 9); went on: g1 (10), g2 (9, 7)
+    assert out["stopped"] == pytest.approx(group(2, [("s1", 2), ("s2", 5), ("s2", 9)]))
+    assert out["went_on"] == pytest.approx(group(2, [("g1", 10), ("g2", 9), ("g2", 7)]))
+    # scores +1/0/−1, each customer one cluster (CR1: G/(G−1) · Σ(Sᵢ − nᵢ·mean)² / N²):
+    # stopped mean −1/3, residuals s1 −2/3, s2 +2/3 → V = 2 · (8/9) / 9 = 16/81;
+    # went on mean 2/3, residuals g1 +1/3, g2 −1/3 → V = 2 · (2/9) / 9 = 4/81; z = −1 / √(20/81) = −9/√20
+    z = (-1 / 3 - 2 / 3) / math.sqrt(16 / 81 + 4 / 81)
     assert out["diff"] == pytest.approx(-100.0)
-    assert out["z"] == pytest.approx(z) and z == pytest.approx(-1.6432, abs=1e-4)
+    assert out["z"] == pytest.approx(z) and z == pytest.approx(-2.0125, abs=1e-4)
     assert out["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)))
-    assert out["p_value"] == pytest.approx(0.1003, abs=1e-4)
     assert list(out["themes"].columns) == THEME_COLUMNS and out["themes"].empty
     # the furthest stage agrees with the scope's windowed journeys, and with the report's cached counts
     scope = Scope(drop_db)
@@ -323,10 +325,10 @@ def test_why_drop_by_hand(drop_db):
 def test_why_drop_other_stages_and_errors(drop_db):
     out = voice.why_drop(drop_db, stage="service")
     assert out["next_stage"] == "loyalty"
-    assert out["stopped"] == group(1, 0, 0, 0) and out["went_on"] == group(1, 0, 1, 1)
+    assert out["stopped"] == group(1, []) and out["went_on"] == group(1, [("g2", 0)])
     assert out["diff"] is None and out["p_value"] is None
     out = voice.why_drop(drop_db, Filters(start=date(2030, 1, 1), **ACTIVITY), stage="purchase")
-    assert out["stopped"] == group(0, 0, 0, 0) and out["went_on"] == group(0, 0, 0, 0)
+    assert out["stopped"] == group(0, []) and out["went_on"] == group(0, [])
     with pytest.raises(ValueError, match="last stage"):
         voice.why_drop(drop_db, stage="advocacy")
     with pytest.raises(ValueError, match="unknown stage"):
