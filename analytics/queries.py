@@ -39,6 +39,7 @@ QUERIES = {
     "nps_split_by_stage": satisfaction.nps_split_by_stage,
     "csat_by_stage": satisfaction.csat_by_stage,
     "stage_channel_nps": satisfaction.stage_channel_nps,
+    "stage_channel_csat": satisfaction.stage_channel_csat,
     "detractor_churn": satisfaction.detractor_churn,
     "satisfaction_trend": satisfaction.satisfaction_trend,
     "irritants": irritants.irritants,

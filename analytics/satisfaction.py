@@ -24,7 +24,7 @@ from analytics.metrics import Scope, nps_clusters, nps_sums, scope_for
 from analytics.overview import _NEXT, GRAINS, _bucket
 
 __all__ = ["TREND_COLUMNS", "csat_by_stage", "detractor_churn", "nps_by_channel", "nps_split_by_stage",
-           "satisfaction_trend", "stage_channel_counts", "stage_channel_nps"]
+           "satisfaction_trend", "stage_channel_counts", "stage_channel_csat", "stage_channel_nps"]
 
 
 def _rows(expr) -> list[dict]:
@@ -161,6 +161,45 @@ def stage_channel_nps(db, filters: Filters | None = None, *, scope: Scope | None
     columns = {"stage": "str", "position": "int", "channel": "str", **_NPS_COLUMNS, "respondents": "int",
                "sufficient": "bool"}
     del columns["passives"]
+    return _frame(rows, columns)
+
+
+def stage_channel_csat(db, filters: Filters | None = None, *, scope: Scope | None = None) -> pd.DataFrame:
+    """CSAT (1–5) per (stage, channel) cell, for the heat map of where satisfaction breaks under star ratings.
+
+    Columns ``stage, position, channel, responses, respondents, mean_csat, ci_low, ci_high, dissatisfied_share,
+    sufficient``: ``mean_csat`` the mean per answer with its interval clustered by customer
+    (``stats.clustered_mean``), ``dissatisfied_share`` the 1–2 answers' share, ``sufficient`` = ``respondents`` ≥
+    ``MIN_N``. One row per cell with an answer, stages of the model only, ordered by stage, then responses
+    descending, then channel (unknown — ``None`` — last). One grouped query."""
+    scope = scope_for(db, filters, scope)
+    position = {s.code: s.position for s in scope.stages}
+    columns = {"stage": "str", "position": "int", "channel": "str", "responses": "int", "respondents": "int",
+               "mean_csat": "float", "ci_low": "float", "ci_high": "float", "dissatisfied_share": "float",
+               "sufficient": "bool"}
+    f = scope.feedback
+    if "csat" not in f.columns:
+        return _frame([], columns)
+    r = f.filter(f.csat.notnull())
+    worst = bounds("csat")[0]
+    r = r.select("stage", "channel", cid=r[scope.key], score=r.csat.cast("float64"))
+    per = r.group_by("stage", "channel", "cid").aggregate(n=r.count().cast("float64"), s=r.score.sum(),
+                                                          dis=r.count(where=r.score <= worst))
+    agg = per.group_by("stage", "channel").aggregate(
+        responses=per.n.sum(), customers=per.count(), dissatisfied=per.dis.sum(), total=per.s.sum(),
+        sum_sq=(per.s * per.s).sum(), sum_cross=(per.s * per.n).sum(), sum_n_sq=(per.n * per.n).sum())
+    rows = []
+    for x in _rows(agg):
+        if x["stage"] not in position:
+            continue
+        n = int(x["responses"])
+        mean, low, high = stats.clustered_mean(n, x["customers"], x["total"], x["sum_sq"], x["sum_cross"],
+                                               x["sum_n_sq"])
+        rows.append({"stage": x["stage"], "position": position[x["stage"]], "channel": x["channel"],
+                     "responses": n, "respondents": x["customers"], "mean_csat": mean, "ci_low": low,
+                     "ci_high": high, "dissatisfied_share": stats.share(int(x["dissatisfied"]), n),
+                     "sufficient": x["customers"] >= stats.MIN_N})
+    rows.sort(key=lambda x: (x["position"], -x["responses"], x["channel"] is None, x["channel"] or ""))
     return _frame(rows, columns)
 
 

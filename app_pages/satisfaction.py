@@ -90,14 +90,17 @@ with right:
                      high=decimal(d["rr_ci_high"]), p=p_value(p), verdict=verdict))
     st.caption(t("satisfaction.detractor_definition" if measure == "nps" else "satisfaction.dissatisfied_definition"))
 
+# where satisfaction breaks, stage × channel, on the chosen measure (the NPS grid too when this selection has NPS)
+if measure == "csat":
+    st.subheader(t("satisfaction.heatmap_csat"))
+    chart(charts.csat_heatmap, query("stage_channel_csat", filters), labels={**slabels, **clabels}, titles=titles)
+    st.caption(t("satisfaction.csat_cells"))
+    st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
 if has_nps:
     st.subheader(t("satisfaction.heatmap"))
     chart(charts.nps_heatmap, query("stage_channel_nps", filters), labels={**slabels, **clabels},
                                        titles=titles)
     st.caption(t("satisfaction.heatmap_help"))
-if measure == "csat":
-    st.caption(t("satisfaction.csat_cells"))
-    st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
 
 how_to_read("satisfaction.how")
 footer()

@@ -26,6 +26,7 @@ from charts.palette import (
 from charts.satisfaction import (
     churn_by_stage_chart,
     csat_chart,
+    csat_heatmap,
     nps_bars_chart,
     nps_heatmap,
     nps_split_chart,
@@ -38,7 +39,8 @@ from charts.voice import themes_chart
 
 __all__ = [
     "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO",
-    "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "digital_share_chart", "flow_chart",
+    "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "csat_heatmap",
+    "digital_share_chart", "flow_chart",
     "flow_layout", "funnel_chart", "funnel_compare_chart", "irritants_chart", "journey_map_chart", "kpi_trend_chart",
     "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart", "stage_scale",
     "theme_config", "themes_chart", "time_between_chart", "time_to_next_chart", "transition_heatmap", "variants_chart",

@@ -311,6 +311,29 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     ``titles`` keys: stage, channel, nps, responses, interval, insufficient, no_data, locale.
     """
     t = resolve_titles(SATISFACTION_TITLES, titles)
+    return _heatmap(df, labels, t, "nps", alt.Scale(**NPS_DIVERGING),
+                    alt.Legend(values=[-100, -50, 0, 50, 100], gradientLength=220, labelExpr=SIGNED_LABELS),
+                    lambda v: fmt_num(v, t, 0, signed=True), "+.1f")
+
+
+def csat_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                 titles: Mapping[str, str] | None = None) -> alt.LayerChart:
+    """The same grid on CSAT (``analytics.satisfaction.stage_channel_csat``): a cell's colour runs from vermillion
+    (1 star) through near-white (3) to bluish green (5) and it shows the mean answer ("2.4"); under ``MIN_N``
+    respondents, grey and "too few", never on the colour scale. The tooltip gives responses, the mean and its
+    interval clustered by customer.
+
+    ``titles`` keys: stage, channel, mean_csat, responses, interval, insufficient, no_data, locale.
+    """
+    t = resolve_titles(SATISFACTION_TITLES, titles)
+    scale = alt.Scale(domain=[1, 3, 5], range=NPS_DIVERGING["range"])
+    return _heatmap(df, labels, t, "mean_csat", scale, alt.Legend(values=[1, 2, 3, 4, 5], gradientLength=220),
+                    lambda v: fmt_num(v, t, 1), ".2f")
+
+
+def _heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None, t: Mapping[str, str], value: str, scale,
+             legend, fmt, tip_format: str) -> alt.LayerChart:
+    """The stage × channel grid of ``value`` (``nps`` or ``mean_csat``) on ``scale``; see ``nps_heatmap``."""
     if is_empty(df):
         return no_data_chart(t)
     df = df.assign(channel=df["channel"].astype(object).where(df["channel"].notna(), MISSING))
@@ -324,11 +347,11 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
         data["sufficient"] = data["sufficient"].astype("boolean").fillna(False).astype(bool)
     data["stage_label"] = labels_of(data["stage"], labels)
     data["channel_label"] = labels_of(data["channel"], labels)
-    data["insufficient"] = insufficient(data, "responses", "nps")
-    data["cell_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
-                         for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
-    data = blank_thin(data, "nps", "ci_low", "ci_high")  # a grey cell: no value in its tooltip
-    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
+    data["insufficient"] = insufficient(data, "responses", value)
+    data["cell_text"] = [t["insufficient"] if thin else fmt(v)
+                         for v, thin in zip(data[value], data["insufficient"], strict=True)]
+    data = blank_thin(data, value, "ci_low", "ci_high")  # a grey cell: no value in its tooltip
+    data["interval_text"] = _interval_texts(data, fmt)
     data["responses_text"] = [fmt_int(n, t) for n in data["responses"]]
 
     base = alt.Chart(data).encode(
@@ -339,13 +362,12 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
             alt.Tooltip("stage_label:N", title=t["stage"]),
             alt.Tooltip("channel_label:N", title=t["channel"]),
             alt.Tooltip("responses:Q", title=t["responses"], format=",d"),
-            alt.Tooltip("nps:Q", title=t["nps"], format="+.1f"),
+            alt.Tooltip(f"{value}:Q", title=t[value], format=tip_format),
             alt.Tooltip("interval_text:N", title=t["interval"]),
         ],
     )
     cells = base.transform_filter("!datum.insufficient").mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("nps:Q", title=t["nps"], scale=alt.Scale(**NPS_DIVERGING),
-                        legend=alt.Legend(values=[-100, -50, 0, 50, 100], gradientLength=220, labelExpr=SIGNED_LABELS)),
+        color=alt.Color(f"{value}:Q", title=t[value], scale=scale, legend=legend),
     )
     grey = base.transform_filter("datum.insufficient").mark_rect(**GREY_BAR)
     text = base.mark_text().encode(text="cell_text:N", color=text_colour())

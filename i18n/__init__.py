@@ -477,10 +477,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Each respondent is classed by their latest CSAT answer: dissatisfied (1 or 2 out of 5) or other (3 "
               "to 5); churn among those whose status is known."},
     "satisfaction.csat_cells": {
-        "fr": "Par étape et par canal, le CSAT de chaque case et son test contre les autres réponses sont sur la page "
-              "Irritants.",
-        "en": "By stage and channel, each cell's CSAT and its test against the other responses are on the Irritants "
-              "page."},
+        "fr": "Chaque case : la note moyenne (1 à 5) de ses réponses, grise sous 30 clients ayant répondu. Le test de "
+              "chaque case contre les autres réponses et son classement sont sur la page Irritants.",
+        "en": "Each cell: the mean answer (1 to 5), grey under 30 customers who answered. Each cell's test against "
+              "the other responses and its rank are on the Irritants page."},
     "satisfaction.others": {"fr": "Churn des autres répondants", "en": "Other respondents' churn"},
     "satisfaction.rr": {"fr": "Risque relatif {rr} (IC 95 % {low} – {high}), p {p} : {verdict}.",
                         "en": "Relative risk {rr} (95% CI {low} – {high}), p {p}: {verdict}."},
@@ -492,6 +492,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Detractor: the customer's latest response in the period is 0–6. Compared with the other customers "
               "who answered, among those whose churn status is known."},
     "satisfaction.heatmap": {"fr": "NPS par étape et par canal", "en": "NPS by stage and channel"},
+    "satisfaction.heatmap_csat": {"fr": "CSAT moyen par étape et par canal", "en": "Mean CSAT by stage and channel"},
     "satisfaction.trend": {"fr": "La satisfaction dans le temps", "en": "Satisfaction over time"},
     "satisfaction.trend_help": {
         "fr": "Chaque point : les réponses de la semaine ou du mois, avec leur intervalle à 95 % (la bande), un client "

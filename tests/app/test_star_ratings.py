@@ -46,6 +46,9 @@ def test_every_satisfaction_page_reads_csat(stars_url, monkeypatch):
             assert "CSAT moyen [IC 95 %]" in table.columns and "Insatisfaits (1–2)" in table.columns
             assert "insatisfaits" in table["Pourquoi ce rang"].iloc[0]
             assert next(m for m in at.metric if m.label == "CSAT moyen global").value == "3,64"
+        if page == "app_pages/satisfaction.py":  # where satisfaction breaks, on the stars: the CSAT grid, no NPS one
+            heads = [s.value for s in at.subheader]
+            assert "CSAT moyen par étape et par canal" in heads and "NPS par étape et par canal" not in heads
         if page == "app_pages/voice.py":  # each verbatim says its stars and its group on them
             assert any("CSAT 1/5 (insatisfait (1–2))" in c.value.replace("\\", "") for c in at.caption)
 

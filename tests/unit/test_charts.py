@@ -152,6 +152,11 @@ def satisfaction_trend_df(measure="nps"):
                          "sufficient": [True, False, True], "partial": [False, False, True]})
 
 
+def csat_heatmap_df():
+    return heatmap_df().assign(mean_csat=[3.9, 2.1, 4.5, 3.0, 1.8], ci_low=[3.7, 1.8, 4.2, 2.9, 1.6],
+                               ci_high=[4.1, 2.4, 4.8, 3.1, 2.0]).drop(columns="nps")
+
+
 def heatmap_df():
     return pd.DataFrame({
         "stage": ["awareness", "awareness", "consideration", "consideration", "purchase"],
@@ -185,6 +190,7 @@ BUILDERS = {
     "csat": (lambda df, **kw: charts.csat_chart(df, **kw), csat_df),
     "churn": (lambda df, **kw: charts.churn_by_stage_chart(df, **kw), churn_df),
     "nps_heatmap": (lambda df, **kw: charts.nps_heatmap(df, **kw), heatmap_df),
+    "csat_heatmap": (lambda df, **kw: charts.csat_heatmap(df, **kw), csat_heatmap_df),
     "satisfaction_trend": (lambda df, **kw: charts.satisfaction_trend_chart(df, **kw), satisfaction_trend_df),
     "satisfaction_trend_csat": (lambda df, **kw: charts.satisfaction_trend_chart(df, **kw),
                                 lambda: satisfaction_trend_df("csat")),
@@ -710,3 +716,14 @@ def test_nps_heatmap_insufficient_cells_are_never_on_the_colour_scale():
 
 def test_min_n_is_the_analytics_threshold():
     assert MIN_N == 30
+
+
+def test_csat_heatmap_colours_the_mean_stars_and_greys_thin_cells():
+    spec = spec_of(charts.csat_heatmap(csat_heatmap_df(), labels=LABELS))
+    cells, grey, text = spec["layer"]
+    color = cells["encoding"]["color"]
+    assert color["field"] == "mean_csat" and color["scale"]["domain"] == [1, 3, 5]
+    assert {(r["stage"], r["channel"]) for r in rows(spec, cells)} == {
+        ("awareness", "web"), ("consideration", "store"), ("purchase", "web")}
+    assert [r["cell_text"] for r in rows(spec, text) if not r["insufficient"]] == ["3.9", "3.0", "1.8"]
+    assert all(r["mean_csat"] is None for r in rows(spec, grey))  # a grey cell gives no value away

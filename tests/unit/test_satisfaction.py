@@ -376,3 +376,18 @@ def test_star_ratings_read_as_csat(db):
     got = satisfaction.detractor_churn(db)
     # star_rows: a dissatisfied customer churned when their index is even (10 of 20); nobody else did
     assert got == churn_result((20, 10), (20, 0), measure="csat")
+
+
+def test_stage_channel_csat_cells_by_hand(db):
+    # one cell of 30 customers (10 × 1★, 20 × 5★), one of 3 customers answering twice (too few), no NPS at all
+    fbs = [fb(f"w{k}", "2024-01-01 10:00", "service", channel="email", csat=1 if k < 10 else 5) for k in range(30)]
+    fbs += [fb(c, f"2024-01-0{d} 10:00", "service", channel="app", csat=4) for c in "abc" for d in (2, 3)]
+    load(db, [], [], fbs)
+    got = records(satisfaction.stage_channel_csat(db))
+    email, app = got
+    assert (email["channel"], email["responses"], email["respondents"], email["sufficient"]) == ("email", 30, 30, True)
+    assert email["mean_csat"] == pytest.approx(110 / 30) and email["dissatisfied_share"] == pytest.approx(1 / 3)
+    sd = (sum((v - 110 / 30) ** 2 for v in [1] * 10 + [5] * 20) / 29) ** 0.5  # one answer each: the usual interval
+    assert email["ci_high"] - email["mean_csat"] == pytest.approx(1.959963984540054 * sd / 30 ** 0.5)
+    assert (app["responses"], app["respondents"], app["sufficient"], app["mean_csat"]) == (6, 3, False, 4.0)
+    assert satisfaction.stage_channel_csat(db, Filters(personas=("nobody",))).empty
