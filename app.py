@@ -10,8 +10,8 @@ from ui import uploads
 
 uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
 
-from analytics.story import deck_file_name  # noqa: E402
 from data_model import DatabaseUnavailable  # noqa: E402
+from story import deck_file_name  # noqa: E402
 from ui import presentation  # noqa: E402
 from ui.auth import account_box, is_admin, log_start, require_sign_in  # noqa: E402
 from ui.data import catalogue, deck_file, pin_version, query  # noqa: E402

@@ -14,8 +14,12 @@ cells, then delights best first.
 ``python -m analytics export feedback|touchpoints|customers|funnel|irritants [--db URL] [filters] --out
 FILE.csv|FILE.xlsx``: write the table (``analytics.exports``); exit 2 when an XLSX would exceed Excel's rows.
 
-``python -m analytics deck [--db URL] [filters] [--lang fr|en] --out FILE.pptx``: write the story's PowerPoint
-deck (``analytics.deck``): a title slide, one slide per view with its chart and finding, the definitions.
+``python -m analytics deck [--db URL] [filters] [--lang fr|en] --out FILE.pptx``: an alias of ``python -m story deck``
+(kept for schedulers): write the story's PowerPoint deck (``story.deck``, imported only when the deck is written): a
+title slide, one slide per view with its chart and finding, the definitions.
+
+``python -m story`` builds its parser from this module's pieces (``new_parser``, ``common_options``,
+``add_deck_command``) and runs it with ``run``: the same flags, checks and exit statuses.
 
 Exit status: 0 on success; 2 for a usage error (bad option, malformed date, start after end, a persona,
 segment, region or channel that matches none of the data's), with one line on stderr; 1 when the database
@@ -57,11 +61,15 @@ def _window(text: str):
     return int(value)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A top-level parser whose usage errors are one line on stderr, exit status 2."""
+    return _Parser(prog=prog, description=description)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """The flags every command shares (``--db`` and the filters), as a parent parser."""
     from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES
 
-    parser = _Parser(prog=PROG, description="Parcours journey analytics.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", metavar="URL",
                         help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
@@ -89,6 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the satisfaction measure the irritants, the story and the deck read: nps (0-10) or csat "
                              "(1-5) (default: the database's setting; auto: NPS when 30 or more customers gave one, "
                              "else the measure more customers answered)")
+    return common
+
+
+def add_deck_command(sub, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The ``deck`` command (``python -m story deck``, and its alias ``python -m analytics deck``)."""
+    deck = sub.add_parser(
+        "deck", parents=[common], help="write the story as a PowerPoint deck for the given filters",
+        description="Write FILE.pptx: a title slide with the filters and the date range, one slide per view of the "
+                    "story (overview, funnel, cross-channel, satisfaction, journey map, irritants, next steps) with "
+                    "its chart and its finding in one sentence, and a definitions slide. Repeated options are OR-ed.")
+    deck.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the deck (default: fr)")
+    deck.add_argument("--out", required=True, metavar="FILE", help="FILE.pptx")
+    return deck
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(PROG, "Parcours journey analytics.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = common_options()
     rep = sub.add_parser("report", parents=[common], help="print the journey report (JSON) for the given filters",
                          description="Print the journey report as JSON. Repeated options are OR-ed.")
     irr = sub.add_parser(
@@ -108,13 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "apostrophe. Repeated options are OR-ed.")
     exp.add_argument("table", choices=["feedback", "touchpoints", "customers", "funnel", "irritants"])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
-    deck = sub.add_parser(
-        "deck", parents=[common], help="write the story as a PowerPoint deck for the given filters",
-        description="Write FILE.pptx: a title slide with the filters and the date range, one slide per view of the "
-                    "story (overview, funnel, cross-channel, satisfaction, journey map, irritants, next steps) with "
-                    "its chart and its finding in one sentence, and a definitions slide. Repeated options are OR-ed.")
-    deck.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the deck (default: fr)")
-    deck.add_argument("--out", required=True, metavar="FILE", help="FILE.pptx")
+    deck = add_deck_command(sub, common)
     parser.subparsers = {"report": rep, "irritants": irr, "export": exp, "deck": deck}
     return parser
 
@@ -146,7 +167,8 @@ def _resolve(db, sub, args) -> dict[str, tuple[str, ...]]:
     return chosen
 
 
-def _run(parser: argparse.ArgumentParser, args) -> int:
+def run(parser: argparse.ArgumentParser, args) -> int:
+    """Run a parsed command (``parser.subparsers`` maps each command to its subparser, for its usage errors)."""
     import sqlalchemy as sa
 
     import data_model as dm
@@ -155,6 +177,8 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
     from analytics.report import scope_report
 
     sub = parser.subparsers[args.command]
+    if args.command == "deck" and not args.out.lower().endswith(".pptx"):
+        sub.error(f"--out {args.out}: the deck is a PowerPoint file; name it FILE.pptx")
     if getattr(args, "min_customers", None) is not None and args.min_customers < 1:
         sub.error(f"--min-customers must be at least 1, not {args.min_customers}")
     if args.start and args.end and args.start > args.end:
@@ -216,10 +240,12 @@ def _run(parser: argparse.ArgumentParser, args) -> int:
 
 
 def _deck(db, filters, scope, args) -> int:
-    from analytics.deck import story_deck
+    """``deck``: ``story.deck`` is imported here only, when a deck is written (analytics never loads the story
+    layer on its own; ``python -m analytics deck`` stays an alias of ``python -m story deck`` for schedulers)."""
     from analytics.dimensions import dimensions
     from analytics.metrics import customers
     from analytics.queries import runner
+    from story.deck import story_deck
 
     n = customers(db, filters, scope=scope)
     data = story_deck(runner(db, filters, scope), filters, dimensions(db), n, args.lang)
@@ -236,10 +262,8 @@ def _deck(db, filters, scope, args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "deck" and not args.out.lower().endswith(".pptx"):
-        parser.subparsers["deck"].error(f"--out {args.out}: the deck is a PowerPoint file; name it FILE.pptx")
     if args.command in ("report", "irritants", "export", "deck"):
-        return _run(parser, args)
+        return run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
     return 2
 

@@ -1,5 +1,5 @@
 """Every metric the app, the story and the deck show, by name: one definition of each, reached the same way by
-the pages (``ui.data.query``, cached), the presentation story and ``python -m analytics deck``."""
+the pages (``ui.data.query``, cached), the presentation story and ``python -m story deck``."""
 
 from analytics import (
     channels,

@@ -13,15 +13,14 @@ censored at ``t`` are still at risk at ``t`` (events come before censorings at e
 
 import math
 
+from data_model.thresholds import MIN_N  # re-exported: the charts read it there too
+
 __all__ = [
     "CELL_SUMS", "MIN_N", "benjamini_hochberg", "chi_square_pvalue", "clustered_cell_test", "clustered_mean",
     "clustered_variance", "dersimonian_laird", "independence_test", "kaplan_meier", "km_quantiles", "km_reach",
     "mean_difference_test", "nps_difference_test", "nps_with_interval", "reach_difference_test", "reach_product",
     "relative_risk", "share", "shrunk", "welch_t_test", "wilson_interval",
 ]
-
-MIN_N = 30
-"""Below this many observations the dashboard shows "insufficient data" instead of a value."""
 
 _Z95 = 1.959963984540054  # the 97.5 % quantile of the standard normal distribution
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from loaders.errors import render
 from ui import imports, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
 from ui.data import analysis, catalogue, demo_state
@@ -91,7 +90,7 @@ if pending is not None:
             st.dataframe(imports.preview_table(v.frame.head(10), language(), stage_labels()), hide_index=True,
                          width="stretch")
             for note in v.notes:
-                st.caption(plain(render(note, language())))
+                st.caption(plain(imports.in_language(note)))
         replace_demo = False
         if demo == "only":  # a first import: the user's data, not the demo (unless they want both)
             replace_demo = st.radio(t("data.demo_choice"), [True, False], key="demo_choice", horizontal=True,

@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics.funnel import GROUPINGS, SKIPPED_NOTE
-from analytics.stats import MIN_N
+from ui.constants import GROUPINGS, MIN_N, SKIPPED_NOTE
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, missing, month, number, percent, t

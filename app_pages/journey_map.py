@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics.story import map_titles
+from story import map_titles
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import t, texts

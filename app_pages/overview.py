@@ -4,7 +4,7 @@ NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 import streamlit as st
 
 import charts
-from analytics.story import headline_sentence
+from story import headline_sentence
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, money, number, p_value, percent, t, texts

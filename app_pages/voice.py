@@ -4,7 +4,7 @@ apart from promoters; and, for one step of the journey, why customers stopped th
 import streamlit as st
 
 import charts
-from analytics.voice import UNKNOWN
+from ui.constants import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, number, p_value, t

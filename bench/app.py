@@ -72,7 +72,7 @@ def run_app(args: dict) -> dict:
 def _present(at, persona: str, errors: list[str]) -> dict:
     """Presentation mode: the seven views after browsing the pages unfiltered (a presenter who looked around
     first), then again for a persona no run used yet (the presenter picks one and starts: every view cold)."""
-    from analytics.story import STORY
+    from story import STORY
 
     out = {"views": list(STORY), "unfiltered": [], "persona": persona, "filtered": []}
     at.switch_page(PAGES[0]).run()

@@ -24,10 +24,10 @@ Theme
 Texts
     Builders take ``titles``: axis/legend titles and a few words (see each builder's defaults),
     merged over English defaults. Two keys are shared by every builder: ``"insufficient"`` (the text
-    on marks with fewer than ``MIN_N`` observations, default ``"n < 30"``) and ``"no_data"``, plus
-    ``"locale"`` (``"en"`` or ``"fr"``), which selects number formats. Labels and titles are plain
-    text: they go into the data and the spec as strings, never into HTML, markdown or Vega
-    expressions.
+    on marks with fewer than ``MIN_N`` observations, default ``INSUFFICIENT_LABEL``, "n < 30") and
+    ``"no_data"``, plus ``"locale"`` (``"en"`` or ``"fr"``), which selects number formats. Labels and
+    titles are plain text: they go into the data and the spec as strings, never into HTML, markdown
+    or Vega expressions. ``MIN_N`` comes from ``data_model.thresholds`` (shared with ``analytics``).
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from analytics.stats import MIN_N
+from data_model.thresholds import MIN_N
 
 __all__ = [
-    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_STROKE", "INSUFFICIENT_TEXT",
-    "MIN_N", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO", "TABLEAU_CB", "apply_theme", "channel_scale",
-    "stage_colors", "stage_scale", "theme_config",
+    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_LABEL", "INSUFFICIENT_STROKE",
+    "INSUFFICIENT_TEXT", "MIN_N", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO", "TABLEAU_CB",
+    "TOO_FEW_NOT_SHOWN", "apply_theme", "channel_scale", "stage_colors", "stage_scale", "theme_config",
 ]
 
 OKABE_ITO = {
@@ -243,9 +243,14 @@ def apply_theme(chart, locale: str = "en"):
 
 # ---------------------------------------------------------------------------------------------- texts
 
+INSUFFICIENT_LABEL = f"n < {MIN_N}"
+"""The English words for "fewer than ``MIN_N`` observations", the one place the charts write the threshold."""
+TOO_FEW_NOT_SHOWN = f"too few ({INSUFFICIENT_LABEL}): not shown"
+"""A period (of a trend) resting on fewer than ``MIN_N`` customers or respondents, in a legend."""
+
 COMMON_TITLES = {
     "locale": "en",
-    "insufficient": "n < 30",
+    "insufficient": INSUFFICIENT_LABEL,
     "no_data": "No data for this selection",
     "stage": "Stage",
     "channel": "Channel",

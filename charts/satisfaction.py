@@ -16,6 +16,7 @@ from charts.palette import (
     NPS_COLORS,
     NPS_DIVERGING,
     SIGNED_LABELS,
+    TOO_FEW_NOT_SHOWN,
     blank_thin,
     finish,
     fmt_int,
@@ -384,7 +385,7 @@ SATISFACTION_TREND_TITLES = {
     "trend_status": "Status",
     "trend_partial": "period not over",
     "trend_full": "complete period",
-    "trend_insufficient": "too few (n < 30): not shown",
+    "trend_insufficient": TOO_FEW_NOT_SHOWN,
 }
 
 _TREND_SCALE = {"nps": ([-100, 100], [-100, -50, 0, 50, 100]), "csat": ([1, 5], [1, 2, 3, 4, 5])}

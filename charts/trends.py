@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from charts.palette import NEUTRAL, SIGNED_LABELS, finish, is_empty, no_data_chart, resolve_titles
+from charts.palette import NEUTRAL, SIGNED_LABELS, TOO_FEW_NOT_SHOWN, finish, is_empty, no_data_chart, resolve_titles
 
 __all__ = ["METRICS", "kpi_trend_chart"]
 
@@ -28,7 +28,7 @@ TREND_TITLES = {
     "trend_status": "Status",
     "trend_partial": "period not over",
     "trend_full": "complete period",
-    "trend_insufficient": "too few (n < 30): not shown",
+    "trend_insufficient": TOO_FEW_NOT_SHOWN,
     "trend_not_observed": "not observed on these channels",
     "customers": "Customers",
     "conversion_rate": "Conversion rate",

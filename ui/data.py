@@ -156,7 +156,7 @@ def query(name: str, filters: Filters | None = None, **kwargs):
 
 def deck_file(filters: Filters, lang: str) -> bytes:
     """The story's PowerPoint deck for the filters, from the cached metrics (called when the button is clicked)."""
-    from analytics.deck import story_deck
+    from story.deck import story_deck
 
     return story_deck(lambda name, **options: query(name, filters, **options), filters, catalogue(),
                       query("customers", filters), lang)

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 from analytics.filters import CHANNEL_MODES, DIMENSIONS, PERIOD_MODES, PERIOD_PRESETS, Filters, preset_period
-from analytics.story import describe_filters
+from story import describe_filters
 from ui.data import catalogue
 from ui.i18n import day, t, texts
 from ui.links import check_link, from_link, to_link
@@ -131,5 +131,5 @@ def current_filters() -> Filters:
 
 def describe(filters: Filters, customers: int) -> str:
     """One sentence saying what is shown: the cohort in words, how many, and the lens when one is on
-    (``analytics.story.describe_filters``)."""
+    (``story.describe_filters``)."""
     return describe_filters(filters, catalogue(), customers, texts())

@@ -13,7 +13,7 @@ import streamlit as st
 from i18n import CATALOGUE, Texts, missing
 from loaders import demo, settings
 from loaders import write as loader
-from loaders.errors import InputError, InputErrors, row_header
+from loaders.errors import InputError, InputErrors, render, row_header
 from loaders.validate import Validated
 from ui.data import DEMO_FILES, pin_version, resources
 from ui.i18n import language
@@ -56,6 +56,12 @@ def write(validated: list[Validated], replace_demo: bool = False) -> loader.Impo
     st.cache_data.clear()
     pin_version()  # the rest of this run shows the data it just wrote
     return summary
+
+
+def in_language(message) -> str:
+    """A loader's message (a validation note: a ``loaders.errors.Message`` or plain text) in the session's
+    language."""
+    return render(message, language())
 
 
 def errors_csv(errors: list[InputError], lang: str | None = None) -> bytes:

@@ -8,7 +8,7 @@ import threading
 import streamlit as st
 
 import charts
-from analytics import story
+import story
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import t, texts

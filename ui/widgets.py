@@ -195,8 +195,8 @@ def how_to_read(key: str) -> None:
 
 
 def irritant_reason(row) -> str:
-    """Why an irritant ranks where it does, in words (``analytics.story.irritant_reason`` in this language)."""
-    from analytics.story import irritant_reason as reason
+    """Why an irritant ranks where it does, in words (``story.irritant_reason`` in this language)."""
+    from story import irritant_reason as reason
 
     return reason(row, texts())
 

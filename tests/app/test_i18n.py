@@ -5,9 +5,9 @@ import re
 from tests.conftest import ROOT
 from ui.i18n import CATALOGUE, CHART_TITLES, LANGUAGES
 
-# the app, and the story and deck written in either language by the analytics layer (``tx.t("key")``)
+# the app, the analytics layer, and the story and deck written in either language (``tx.t("key")``)
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
-           *sorted((ROOT / "analytics").glob("*.py"))]
+           *sorted((ROOT / "analytics").glob("*.py")), *sorted((ROOT / "story").glob("*.py"))]
 PLAIN = re.compile(r"""\bt\(\s*"([^"{}]+)"[,)]""")
 DYNAMIC = re.compile(r"""\bt\(\s*f"([^"{]*)\{""")
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from analytics import story
+import story
 from analytics.dimensions import dimensions
 from analytics.filters import Filters
 from analytics.funnel import funnel_table

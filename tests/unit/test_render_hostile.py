@@ -168,11 +168,11 @@ def test_deck_cli_on_a_hostile_database(hostile_url, tmp_path):
 
 def test_deck_on_postgresql_and_duckdb(db):
     """Through the functions the app's button calls, on both engines (PostgreSQL holds no NUL)."""
-    from analytics.deck import story_deck
     from analytics.dimensions import dimensions
     from analytics.filters import Filters
     from analytics.metrics import Scope, customers
     from analytics.queries import runner
+    from story.deck import story_deck
 
     tx = plant(db, customers=200)
     filters = Filters(personas=[tx["personas"][0]])  # a persona name with every control character: the subtitle
@@ -187,9 +187,9 @@ def test_deck_on_postgresql_and_duckdb(db):
 
 
 def test_a_chart_the_renderer_cannot_draw_leaves_a_note_on_its_slide(caplog):
-    from analytics import story
-    from analytics.deck import deck
+    import story
     from i18n import Texts
+    from story.deck import deck
 
     views = [story.View(key="map", title="Carte du parcours", caption=hostile("Le parcours"),
                         chart=("journey_map_chart", (), {})),

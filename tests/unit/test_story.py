@@ -1,12 +1,13 @@
 """The presentation story: each view's one-sentence finding on a hand-computed case, in French and English, the
 edge cases (a filter that empties everything, one customer), and the texts' formats."""
 
+import re
 from datetime import date
 
 import pytest
 
 import data_model as dm
-from analytics import story
+import story
 from analytics.dimensions import dimensions
 from analytics.filters import Filters
 from analytics.queries import runner
@@ -194,7 +195,7 @@ def test_deck_file_name_says_the_filters_the_period_and_the_language():
     from datetime import date
 
     from analytics.dimensions import Dimensions
-    from analytics.story import deck_file_name
+    from story import deck_file_name
 
     dims = Dimensions(personas=(), segments=(), regions=(), channels=(), stages=(), first_day=date(2025, 1, 1),
                       last_day=date(2025, 12, 27))
@@ -239,6 +240,9 @@ def test_star_ratings_tell_the_satisfaction_story_in_csat(duck):
         "Fix first: After-sales service · Email — 50.0% dissatisfied vs 26.0% overall; 40 customers × 39 points of "
         "dissatisfied customers more than the other answers (raw gap 40, pulled in for its uncertainty) = +1,560; "
         "clearly worse than the rest (after allowing for the 2 cells compared).")
+    # executive surfaces speak plain language: no p- or q-value in a caption or a bullet (the pages keep them)
+    said = [v.caption for v in views.values()] + [b for v in views.values() for b in v.bullets]
+    assert not [x for x in said if re.search(r"\b[pq]\s*[=<>]|\(q |p-value|q-value", x)], said
     fix = views["next_steps"].bullets[0]
     assert "50.0% dissatisfied (CSAT 3.1) against 26.0% dissatisfied (CSAT 3.8) overall" in fix
     assert "CSAT 3.8/5 (100 respondents)" in views["overview"].caption
@@ -258,9 +262,9 @@ def test_six_customers_get_no_percentage_in_the_story_its_charts_or_the_deck(db4
     from sqlmodel import Session, select
 
     import charts
-    from analytics.deck import story_deck
     from charts.export import chart_image
     from data_model import Customer
+    from story.deck import story_deck
 
     with Session(db40.engine) as s:
         for c in s.exec(select(Customer)).all():

@@ -48,7 +48,7 @@ def test_every_chart_text_has_its_french():
     import charts.voice
     from i18n import CHART_TITLES
 
-    given_by_the_page = {  # passed by app_pages/ and analytics/story.py as page texts (t(...))
+    given_by_the_page = {  # passed by app_pages/ and story/narrative.py as page texts (t(...))
         "charts.variants.VARIANT_TITLES": {"variant", "other", "cumulative_share"},
         "charts.voice.VOICE_TITLES": {"term", "z", "side", "detractor", "promoter", "detractor_comments",
                                       "promoter_comments", "kind", "word", "phrase"},

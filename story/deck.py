@@ -2,12 +2,12 @@
 a picture and its finding in one sentence, and a definitions slide — in French or English.
 
 ``deck(views, …) -> bytes`` lays out views already computed (the app passes its cached ones); ``story_deck(db,
-filters, lang)`` computes them first, for ``python -m analytics deck`` run by a scheduler. Customer text (persona
-names, comments in the journey map) reaches the slides as text runs and chart pictures, never as markup, and
-without control characters (``charts.export.clean_text``: python-pptx and lxml refuse some, spell others out as
-``_x0001_``, and the chart renderer aborted on them). A chart the renderer cannot draw (``ChartRenderError``: it
-crashed, timed out or refused the spec) does not stop the deck: its slide says so in place of the picture, and
-one line is logged (on stderr for the command line), naming the chart's builder, never its data.
+filters, lang)`` computes them first, for ``python -m story deck`` (or its alias ``python -m analytics deck``) run
+by a scheduler. Customer text (persona names, comments in the journey map) reaches the slides as text runs and chart
+pictures, never as markup, and without control characters (``charts.export.clean_text``: python-pptx and lxml refuse
+some, spell others out as ``_x0001_``, and the chart renderer aborted on them). A chart the renderer cannot draw
+(``ChartRenderError``: it crashed, timed out or refused the spec) does not stop the deck: its slide says so in place
+of the picture, and one line is logged (on stderr for the command line), naming the chart's builder, never its data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from analytics import story
+import story
 from analytics.dimensions import Dimensions
 from analytics.filters import Filters
 from charts.export import ChartRenderError, clean_text, warm_up
@@ -174,7 +174,7 @@ def deck(views: Sequence[story.View], *, tx: Texts, subtitle: str, footer: str, 
 
 def story_deck(q: story.Query, filters: Filters, dims: Dimensions, customers: int, lang: str,
                render: Render = render_chart) -> bytes:
-    """Compute the story for the filters and lay it out: what ``python -m analytics deck`` and the app's button
+    """Compute the story for the filters and lay it out: what ``python -m story deck`` and the app's button
     write."""
     warm_up()  # the chart renderer starts while the story is computed
     tx = Texts(lang)

@@ -1,7 +1,7 @@
 """The meeting-room story: a fixed sequence of views, each with its main finding in one sentence with numbers.
 
 The same views feed the app's presentation mode (one view at a time, each from cached queries) and the PowerPoint
-deck (``analytics.deck``, every view). A view names its chart as ``(builder, args, kwargs)`` of a ``charts``
+deck (``story.deck``, every view). A view names its chart as ``(builder, args, kwargs)`` of a ``charts``
 function rather than building it, so that this module stays free of the chart layer and the app can cache the
 spec. Texts come from the ``i18n`` catalogue in the requested language.
 
