@@ -83,10 +83,11 @@ if feeling["measure"] == "csat":  # star ratings (analytics.measures): the mean 
         help=t("kpi.csat_help"))
 else:
     delta, color = change("nps", "points")
-    # the observed NPS with its interval's bounds (asymmetric: Rocks' adjusted Wald), gated on respondents
-    kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else t(
-        "kpi.nps_bounds", nps=f"{cur['nps']:+.0f}", low=f"{cur['nps_ci_low']:+.0f}", high=f"{cur['nps_ci_high']:+.0f}"),
-        cur["respondents"], delta, help=card_help("nps", "kpi.nps_help"), delta_color=color)
+    # the observed NPS, its interval's bounds under it (asymmetric: Rocks' adjusted Wald), gated on respondents
+    bounds = None if cur["nps"] is None else t("kpi.nps_interval", low=f"{cur['nps_ci_low']:+.0f}",
+                                                 high=f"{cur['nps_ci_high']:+.0f}")
+    kpi(cards[2], t("kpi.nps"), "—" if cur["nps"] is None else f"{cur['nps']:+.0f}", cur["respondents"], delta,
+        help=card_help("nps", "kpi.nps_help"), delta_color=color, detail=bounds)
 if feeling["absent"]:
     cards[2].caption(t(f"measure.absent.{feeling['absent']}"))
 # with churn dates, churn within a window of the conversion (compared, tested); a status at export time is never

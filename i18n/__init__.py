@@ -155,11 +155,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
               "comptant comme un seul groupe de réponses. Pas de comparaison avec la période précédente pour le CSAT.",
         "en": "The mean of the CSAT answers (1 to 5); ± half its 95% interval, each customer one cluster of answers. "
               "CSAT is not compared with the previous period."},
-    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6) ; entre parenthèses, son intervalle à 95 % "
+    "kpi.nps_help": {"fr": "% promoteurs (9–10) − % détracteurs (0–6) ; dessous, son intervalle à 95 % "
                            "(Wald ajusté de Rocks, chaque client comptant pour un). n = les clients qui ont répondu.",
-                     "en": "% promoters (9–10) − % detractors (0–6); in brackets, its 95% interval (Rocks' adjusted "
+                     "en": "% promoters (9–10) − % detractors (0–6); under it, its 95% interval (Rocks' adjusted "
                            "Wald, each customer counting once). n = the customers who answered."},
-    "kpi.nps_bounds": {"fr": "{nps} ({low} à {high})", "en": "{nps} ({low} to {high})"},
+    "kpi.nps_interval": {"fr": "IC 95 % : {low} à {high}", "en": "95% CI: {low} to {high}"},
     "kpi.churn": {"fr": "Churn", "en": "Churn"},
     "kpi.churn_help": {"fr": "Part des clients partis, parmi ceux dont le statut est connu\u00a0: le statut à la date "
                              "de l'export, donc jamais comparé d'une période à l'autre (une période récente paraît "

@@ -212,8 +212,8 @@ def _overview(q, filters, dims, tx) -> View:
     k = q("kpis")
     cur, feeling = k["current"], k["satisfaction"]
     enough = cur["respondents"] >= MIN_N  # distinct customers, not answers
-    nps = (tx.t("kpi.nps_bounds", nps=_nps(cur["nps"]), low=_nps(cur["nps_ci_low"]), high=_nps(cur["nps_ci_high"]))
-           if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N))
+    # a card has room for the figure alone (a slide, a 1440 px screen); the caption gives the respondents
+    nps = _nps(cur["nps"]) if cur["nps"] is not None and enough else tx.t("insufficient", n=MIN_N)
     csat = feeling["measure"] == "csat"
     if csat:  # star ratings: the mean CSAT of 30 customers or more
         enough = feeling["customers"] >= MIN_N

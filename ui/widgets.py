@@ -119,15 +119,16 @@ def sufficient(n: int | None) -> bool:
 
 
 def kpi(column, label: str, value: str, n: int | None, delta: str | None = None, help: str | None = None,
-        delta_color: str = "normal", min_n: int = MIN_N) -> None:
-    """A KPI card with its sample size; below ``min_n`` observations it says so instead of a value."""
+        delta_color: str = "normal", min_n: int = MIN_N, detail: str | None = None) -> None:
+    """A KPI card with its sample size; below ``min_n`` observations it says so instead of a value. ``detail`` (an
+    interval, say) goes in the caption before the n: a card's value has room for a short figure only."""
     if n is not None and n < min_n:  # no value below min_n, and the card says why (a long text was cut off)
         column.metric(label, "—", help=help)
         column.caption(t("kpi.too_few", n=number(n), min=min_n))
         return
     column.metric(label, value, delta=delta, delta_color=delta_color, help=help)
-    if n is not None:
-        column.caption(f"n = {number(n)}")
+    if n is not None or detail:
+        column.caption(" · ".join(x for x in (detail, None if n is None else f"n = {number(n)}") if x))
 
 
 def empty_state() -> None:

@@ -54,8 +54,10 @@ def test_overview_kpis_equal_the_report_for_the_same_filters(app, demo_db_url):
     rate = expected["conversion"]["rate"]
     assert metric(app, "Conversion").value == f"{100 * rate:.1f}".replace(".", ",") + "\u202f%"
     nps = expected["nps"]
-    # the observed NPS with its interval's bounds (Rocks' adjusted Wald: asymmetric), not "± margin"
-    assert metric(app, "NPS").value == f"{nps['nps']:+.0f} ({nps['ci_low']:+.0f} à {nps['ci_high']:+.0f})"
+    # the observed NPS, its interval's bounds under it (Rocks' adjusted Wald: asymmetric), not "± margin"
+    assert metric(app, "NPS").value == f"{nps['nps']:+.0f}"
+    assert any(c.value.startswith(f"IC 95 % : {nps['ci_low']:+.0f} à {nps['ci_high']:+.0f} · n = ")
+               for c in app.caption)
     # the sentence under the filters says what is shown, in words
     sentence = app.sidebar.caption[-1].value
     assert "Famille" in sentence and "Magasin" in sentence and str(expected["customers"]) in sentence.replace(
