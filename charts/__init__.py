@@ -1,8 +1,9 @@
 """Parcours chart layer: Altair builders over small aggregated pandas frames.
 
 No streamlit, no database: each ``*_chart(df, …)`` takes a frame from the analytics layer (codes,
-not display texts), display ``labels`` (code → text) and ``titles`` (axis/legend titles and a few
-words, English by default; ``titles["locale"] = "fr"`` for French number formats), and returns a
+not display texts), display ``labels`` (code → text) and ``titles`` (``titles["locale"]``: "en", the default, or
+"fr", for the chart's texts from ``i18n.CHART_TEXTS`` and its number formats; any other key overrides one of those
+texts), and returns a
 themed Altair chart that fits the container's width. Colours, scales and the theme live in
 ``charts.palette``.
 """

@@ -18,8 +18,6 @@ from charts.palette import (
     channel_scale,
     finish,
     finite_max,
-    fmt_int,
-    fmt_pct,
     insufficient,
     is_empty,
     label_of,
@@ -28,30 +26,11 @@ from charts.palette import (
     rate_axis,
     resolve_titles,
     text_colour,
+    texts,
     thin_label,
 )
 
 __all__ = ["digital_share_chart", "flow_chart", "flow_layout", "mix_chart", "transition_heatmap"]
-
-CHANNEL_TITLES = {
-    "mix": "Channel mix",
-    "share": "Share of customers",
-    "mono": "Mono-channel",
-    "multi": "Multi-channel",
-    "cross": "Cross-channel",
-    "from_channel": "From channel",
-    "to_channel": "Next channel",
-    "count": "Transitions",
-    "share_of_from": "Share of the channel's next steps",
-    "from": "From",
-    "to": "To",
-    "kind": "Touchpoints",
-    "digital": "Digital",
-    "physical": "Physical",
-    "touchpoints": "Touchpoints",
-    "share_touchpoints": "Share of touchpoints",
-    "digital_first_share": "Customers digital first",
-}
 
 
 # ---------------------------------------------------------------------------------------------- mix
@@ -64,7 +43,7 @@ def mix_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.
 
     ``titles`` keys: mix, share, customers, mono, multi, cross, insufficient, no_data, locale.
     """
-    t = resolve_titles(CHANNEL_TITLES, titles)
+    t = resolve_titles("channels", titles)
     if is_empty(df):
         return no_data_chart(t)
     known = list(MIX_COLORS)
@@ -73,7 +52,7 @@ def mix_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.
     data["mix_label"] = [t.get(str(m), str(m)) for m in data["mix"]]
     data["insufficient"] = insufficient(data, None, "share") | (data["customers"].sum() < MIN_N)
     data["bar_text"] = [
-        t["insufficient"] if thin else f"{fmt_pct(s, t)} · {fmt_int(n, t)}"
+        t["insufficient"] if thin else f"{texts(t).share(s)} · {texts(t).number(n)}"
         for s, n, thin in zip(data["share"], data["customers"], data["insufficient"], strict=True)
     ]
     data = blank_thin(data, "share")  # under MIN_N: no bar length, no share in the tooltip
@@ -114,7 +93,7 @@ def transition_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None
 
     ``titles`` keys: from_channel, to_channel, count, share_of_from, no_data, locale.
     """
-    t = resolve_titles(CHANNEL_TITLES, titles)
+    t = resolve_titles("channels", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.reset_index(drop=True)
@@ -127,7 +106,7 @@ def transition_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     order = traffic.sort_values(["count", "label"], ascending=[False, True], kind="stable")["label"].tolist()
     row_total = data.groupby("from_label")["count"].transform("sum")
     data["insufficient"] = (row_total < MIN_N) | pd.to_numeric(data["share_of_from"], errors="coerce").isna()
-    data["count_text"] = [fmt_int(c, t) for c in data["count"]]
+    data["count_text"] = [texts(t).number(c) for c in data["count"]]
     data = blank_thin(data, "share_of_from")  # a grey cell, no share in its tooltip
     top = finite_max(data.loc[~data["insufficient"], "share_of_from"]) or 1.0
     data["dark"] = (pd.to_numeric(data["share_of_from"], errors="coerce") > 0.6 * top) & ~data["insufficient"]
@@ -286,7 +265,7 @@ def flow_chart(df: pd.DataFrame, stage_order: Sequence[str], labels: Mapping[str
 
     ``titles`` keys: channel, customers, from, to, stage, no_data, locale.
     """
-    t = resolve_titles(CHANNEL_TITLES, titles)
+    t = resolve_titles("channels", titles)
     if is_empty(df):
         return no_data_chart(t)
     blocks, ribbons, columns = flow_layout(df, stage_order, channel_codes)
@@ -362,7 +341,7 @@ def digital_share_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = Non
     ``titles`` keys: stage, kind, digital, physical, touchpoints, share_touchpoints, customers,
     digital_first_share, insufficient, no_data, locale.
     """
-    t = resolve_titles(CHANNEL_TITLES, titles)
+    t = resolve_titles("channels", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.sort_values("position", kind="stable").reset_index(drop=True)
@@ -379,10 +358,10 @@ def digital_share_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = Non
             continue
         share = float(r.digital_share)
         rows.append({**common, "kind": "digital", "kind_label": t["digital"], "count": r.digital, "share": share,
-                     "x_start": 0.0, "x_end": share, "text": fmt_pct(share, t) if share >= 0.07 else ""})
+                     "x_start": 0.0, "x_end": share, "text": texts(t).share(share) if share >= 0.07 else ""})
         rows.append({**common, "kind": "physical", "kind_label": t["physical"], "count": r.physical,
                      "share": 1 - share, "x_start": share, "x_end": 1.0,
-                     "text": fmt_pct(1 - share, t) if 1 - share >= 0.07 else ""})
+                     "text": texts(t).share(1 - share) if 1 - share >= 0.07 else ""})
     long = pd.DataFrame(rows)
     long["x_mid"] = (long["x_start"] + long["x_end"]) / 2
     kinds = alt.Scale(domain=[t["digital"], t["physical"]],

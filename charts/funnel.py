@@ -13,10 +13,6 @@ from charts.palette import (
     NEUTRAL,
     blank_thin,
     finish,
-    fmt_int,
-    fmt_interval,
-    fmt_num,
-    fmt_pct,
     group_scale,
     insufficient,
     is_empty,
@@ -27,27 +23,13 @@ from charts.palette import (
     resolve_titles,
     stage_scale,
     text_colour,
+    texts,
     thin_label,
     value_domain,
 )
+from i18n import Texts
 
 __all__ = ["funnel_chart", "funnel_compare_chart", "time_between_chart"]
-
-FUNNEL_TITLES = {
-    "conv_from_start": "Share of first stage",
-    "conv_from_previous": "Conversion from previous stage",
-    "drop_off": "Lost since previous stage",
-    "group": "Group",
-    "significant_note": "★ = significant difference",
-    "between": "Between stages",
-    "median_days": "Median time (days)",
-    "median_hours": "Median time (hours)",
-    "days_unit": "d",
-    "hours_unit": "h",
-    "not_observed": "not observed in the data",
-    "observed_customers": "Customers seen at the stage",
-    "seen_here": "seen here",
-}
 
 
 def _stage_frame(df: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataFrame:
@@ -70,7 +52,7 @@ def funnel_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     ``titles`` keys: stage, customers, observed_customers, seen_here, not_observed, conv_from_start,
     conv_from_previous, drop_off, interval, insufficient, no_data, locale.
     """
-    t = resolve_titles(FUNNEL_TITLES, titles)
+    t = resolve_titles("funnel", titles)
     if is_empty(df) or not (pd.to_numeric(df["customers"], errors="coerce").fillna(0) > 0).any():
         return no_data_chart(t)
     data = _stage_frame(df, labels)
@@ -85,14 +67,14 @@ def funnel_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     def bar_text(n, share, thin, seen, seen_n) -> str:
         if not seen:
-            return f"{fmt_int(n, t)} · {t['not_observed']}"
-        text = f"{fmt_int(n, t)} · {t['insufficient'] if thin else fmt_pct(share, t)}"
+            return f"{texts(t).number(n)} · {t['not_observed']}"
+        text = f"{texts(t).number(n)} · {t['insufficient'] if thin else texts(t).share(share)}"
         # on a second line: beside the longest bar, one long line ran out of a half-page chart
-        return text + (f"\n{fmt_int(seen_n, t)} {t['seen_here']}" if seen_n < n else "")
+        return text + (f"\n{texts(t).number(seen_n)} {t['seen_here']}" if seen_n < n else "")
 
     data["bar_text"] = [bar_text(*v) for v in zip(data["customers"], data["conv_from_start"], data["insufficient"],
                                                   data["observed"], data["observed_customers"], strict=True)]
-    data["interval_text"] = [fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
+    data["interval_text"] = [Texts.interval(lo, hi, lambda v: texts(t).percent(v, 1))
                              for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
     order = data["stage_label"].tolist()
 
@@ -135,7 +117,7 @@ def funnel_compare_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     ``titles`` keys: stage, group, customers, conv_from_start, conv_from_previous, interval,
     significant_note, insufficient, no_data, locale.
     """
-    t = resolve_titles(FUNNEL_TITLES, titles)
+    t = resolve_titles("funnel", titles)
     if is_empty(df):
         return no_data_chart(t)
     significant = set(significant_stages)
@@ -146,9 +128,9 @@ def funnel_compare_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
     stage_order = list(dict.fromkeys(data["stage_label"]))
     first = data.groupby("group_label", sort=False)["customers"].transform("first")
     data["insufficient"] = insufficient(data, None, "conv_from_start") | (first < MIN_N)
-    data["bar_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
+    data["bar_text"] = [t["insufficient"] if thin else texts(t).share(v)
                         for v, thin in zip(data["conv_from_start"], data["insufficient"], strict=True)]
-    data["interval_text"] = ["—" if thin else fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
+    data["interval_text"] = ["—" if thin else Texts.interval(lo, hi, lambda v: texts(t).percent(v, 1))
                              for lo, hi, thin in zip(data["ci_low"], data["ci_high"], data["insufficient"],
                                                      strict=True)]
     data = blank_thin(data, "conv_from_start", "conv_from_previous")  # under MIN_N: no bar length, no rate
@@ -191,7 +173,7 @@ def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
     ``titles`` keys: between, median_days, median_hours, customers, days_unit, hours_unit,
     insufficient, no_data, locale.
     """
-    t = resolve_titles(FUNNEL_TITLES, titles)
+    t = resolve_titles("funnel", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.reset_index(drop=True)
@@ -204,8 +186,8 @@ def time_between_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
         if thin:
             return t["insufficient"]
         if hours < 24:
-            return f"{fmt_num(hours, t, 0)} {t['hours_unit']}"
-        return f"{fmt_num(hours / 24, t, 1)} {t['days_unit']}"
+            return f"{texts(t).figure(hours, 0)} {t['hours_unit']}"
+        return f"{texts(t).figure(hours / 24, 1)} {t['days_unit']}"
 
     data["bar_text"] = [duration(h, thin) for h, thin in zip(data["median_hours"], data["insufficient"], strict=True)]
     data = blank_thin(data, "median_days", "median_hours")  # under MIN_N: no bar length, no median

@@ -13,11 +13,11 @@ from charts.palette import (
     TEXT,
     finish,
     finite_max,
-    fmt_num,
     is_empty,
     label_of,
     no_data_chart,
     resolve_titles,
+    texts,
 )
 
 __all__ = ["KIND_COLORS", "irritants_chart"]
@@ -25,27 +25,23 @@ __all__ = ["KIND_COLORS", "irritants_chart"]
 KIND_COLORS = {"irritant": NPS_COLORS["detractors"], "neutral": OKABE_ITO["sky_blue"],
                "delight": NPS_COLORS["promoters"]}
 
-IRRITANT_TITLES = {"score": "Priority score", "cell": "Stage × channel", "kind_title": "Verdict",
-                   "irritant": "irritant", "neutral": "neutral", "delight": "delight", "nps": "NPS",
-                   "satisfaction_value": "Satisfaction"}
-
 
 def irritants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                     titles: Mapping[str, str] | None = None, top: int = 15) -> alt.LayerChart:
     """Horizontal bars of the priority score, in rank order (``analytics.irritants``' frame), at most ``top``
     cells: irritants to the right in the detractor colour, delights to the left in the promoter colour,
     neutral cells in blue. ``labels`` maps stage and channel codes to texts (``"—"``: channel unknown)."""
-    t = resolve_titles(IRRITANT_TITLES, titles)
+    t = resolve_titles("irritants", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.sort_values("rank", kind="stable").head(top).reset_index(drop=True)
     data["cell"] = [f"{label_of(s, labels)} · {label_of(c, labels)}"
                     for s, c in zip(data["stage"], data["channel"], strict=True)]
     data["kind_label"] = [t[k] for k in data["kind"]]
-    data["score_text"] = [fmt_num(v, t, 0, signed=True) for v in data["score"]]
+    data["score_text"] = [texts(t).figure(v, 0, signed=True) for v in data["score"]]
     csat = "measure" in data and (data["measure"] == "csat").any()
-    data["nps_text"] = ([f"CSAT {fmt_num(v, t, 1)}" for v in data["value"]] if csat else
-                        [f"NPS {fmt_num(v, t, 0, signed=True)}" for v in data["nps"]])
+    data["nps_text"] = ([f"CSAT {texts(t).figure(v, 1)}" for v in data["value"]] if csat else
+                        [f"NPS {texts(t).figure(v, 0, signed=True)}" for v in data["nps"]])
     order = data["cell"].tolist()
     kinds = [t[k] for k in KIND_COLORS]
     base = alt.Chart(data).encode(

@@ -27,34 +27,14 @@ from charts.palette import (
     TEXT,
     finish,
     finite_max,
-    fmt_int,
-    fmt_num,
-    fmt_pct,
     is_empty,
     label_of,
     no_data_chart,
     resolve_titles,
+    texts,
 )
 
 __all__ = ["journey_map_chart"]
-
-MAP_TITLES = {
-    "lane_customers": "Customers who reach the stage · share who stop there",
-    "lane_channels": "Main channels (share of the stage's customers)",
-    "lane_emotion": "Emotion curve: NPS and its 95% interval · detractors",
-    "lane_pains": "Pain points (NPS significantly below overall, n ≥ 30)",
-    "lane_delights": "Points of delight (NPS significantly above overall, n ≥ 30)",
-    "lane_churn": "Churn of the customers whose journey stopped here",
-    "stop": "stop here",
-    "not_observed": "not observed in the data",
-    "detractors_short": "det.",
-    "dissatisfied_short": "dissat.",
-    "none": "none significant",  # a stage without a significant cell
-    "series": "Persona",
-    "quote": "Verbatim",
-    "quote_open": "“",
-    "quote_close": "”",
-}
 
 LINE_HEIGHT = 16
 
@@ -78,8 +58,9 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     """The map from ``analytics.journey_map`` frames (optionally with a ``series`` column, e.g. the persona,
     and ``series_order``). ``labels`` maps stage and channel codes to display texts (``"—"``: channel
     unknown); ``wrap`` is the verbatims' line length in characters (smaller when two series share a
-    column). ``titles``: the ``lane_*`` titles and the short words of ``MAP_TITLES``, plus locale."""
-    t = resolve_titles(MAP_TITLES, titles)
+    column). ``titles``: the ``lane_*`` titles and the short words of ``i18n.CHART_TEXTS["journey_map"]``, plus
+    locale."""
+    t = resolve_titles("journey_map", titles)
     if is_empty(stages) or int(stages["customers"].sum()) == 0:
         return no_data_chart(t)
     stages = stages.assign(series=_series(stages)).sort_values(["position"], kind="stable")
@@ -125,12 +106,12 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     s["observed"] = s["observed"].astype(bool)
     # a stage nobody is seen at: no bar (its "customers" reach it only through a later stage), words instead
     s["bar_customers"] = s["customers"].where(s["observed"], None).astype("float64")
-    s["customers_text"] = [fmt_int(v, t) if seen else t["not_observed"]
+    s["customers_text"] = [texts(t).number(v) if seen else t["not_observed"]
                            for v, seen in zip(s["customers"], s["observed"], strict=True)]
     s["text_at"] = s["customers"].where(s["observed"], 0)  # the words of a stage not observed sit at the foot
     # with two series side by side, the column is too narrow for the words
     # under MIN_N customers at the stage, the count only: no share of a handful
-    s["stop_text"] = ["" if pd.isna(v) or n < MIN_N else f"↓ {fmt_pct(v, t)}" + ("" if two else f" {t['stop']}")
+    s["stop_text"] = ["" if pd.isna(v) or n < MIN_N else f"↓ {texts(t).share(v)}" + ("" if two else f" {t['stop']}")
                       for v, n in zip(s["drop_off"], s["customers"], strict=True)]
     top = max(finite_max(s["customers"]), 1.0)
     y_customers = alt.Y("text_at:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.6]))
@@ -158,7 +139,7 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     ch = ch.copy()
     ch["stage_label"] = [label_of(c, labels) for c in ch["stage"]]
     reached = dict(zip(zip(s["stage"], _series(s), strict=True), s["customers"], strict=True))
-    ch["line"] = [f"{label_of(c, labels)} {fmt_pct(v, t)}" if reached.get((st, se), 0) >= MIN_N
+    ch["line"] = [f"{label_of(c, labels)} {texts(t).share(v)}" if reached.get((st, se), 0) >= MIN_N
                   else label_of(c, labels)  # the channel's name, not its share of a handful
                   for c, v, st, se in zip(ch["channel"], ch["share"], ch["stage"], ch["series"], strict=True)]
     n_ranks = int(ch["rank"].max()) if len(ch) else 1
@@ -179,11 +160,11 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     if "value" not in e:
         e = e.assign(value=e["nps"], unhappy_share=e["detractor_share"], respondents=e["responses"])
     e["thin"] = e["respondents"] < MIN_N  # customers, not answers
-    e["nps_text"] = [t["insufficient"] if thin else (f"CSAT {fmt_num(v, t, 1)}" if csat
-                                                     else f"NPS {fmt_num(v, t, 0, signed=True)}")
+    e["nps_text"] = [t["insufficient"] if thin else (f"CSAT {texts(t).figure(v, 1)}" if csat
+                                                     else f"NPS {texts(t).figure(v, 0, signed=True)}")
                      for v, thin in zip(e["value"], e["thin"], strict=True)]
     e["det_text"] = ["" if thin or pd.isna(v) else
-                     f"{t['dissatisfied_short'] if csat else t['detractors_short']} {fmt_pct(v, t)}"
+                     f"{t['dissatisfied_short'] if csat else t['detractors_short']} {texts(t).share(v)}"
                      for v, thin in zip(e["unhappy_share"], e["thin"], strict=True)]
     shown = e[~e["thin"]]
     floor, centre, top, pad = (1.0, 3.0, 5.0, 0.3) if csat else (-100.0, 0.0, 100.0, 15.0)
@@ -223,18 +204,19 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
                            "quotes": [], "responses": [], "series": []}))
         c = c.copy()
         width = max(10, wrap)
-        texts, quotes = [], []
+        cell_texts, quotes = [], []
         for r in c.to_dict("records"):
-            score = (f"CSAT {fmt_num(r['value'], t, 1)}" if r.get("measure") == "csat"
-                     else f"NPS {fmt_num(r['nps'], t, 0, signed=True)}")
+            score = (f"CSAT {texts(t).figure(r['value'], 1)}" if r.get("measure") == "csat"
+                     else f"NPS {texts(t).figure(r['nps'], 0, signed=True)}")
             head = f"{label_of(r['channel'], labels)} · {score}"
             lines = _wrap(head, width, 2)
             for q in list(r["quotes"])[:1]:
                 lines += _wrap(f"{t['quote_open']}{q}{t['quote_close']}", width, 3)
-            texts.append("\n".join(lines))  # split again by the mark's lineBreak (Streamlit's data path drops arrays)
+            # split again by the mark's lineBreak (Streamlit's data path drops arrays)
+            cell_texts.append("\n".join(lines))
             # a quote cut to fit its cell is whole in the tooltip
             quotes.append(" ".join(f"{t['quote_open']}{q}{t['quote_close']}" for q in list(r["quotes"])[:1]))
-        c["lines"] = texts
+        c["lines"] = cell_texts
         c["quote"] = quotes
         c["stage_label"] = [label_of(v, labels) for v in c["stage"]]
         c["significant"] = [k in ("irritant", "delight") for k in c["kind"]]
@@ -262,7 +244,7 @@ def journey_map_chart(stages: pd.DataFrame, channels: pd.DataFrame, cells: pd.Da
     # -- lane 6: churn among those who stopped at the stage
     k = s.copy()
     k["thin"] = k["churn_n"] < MIN_N
-    k["churn_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
+    k["churn_text"] = [t["insufficient"] if thin else texts(t).share(v)
                        for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
     k["churn_y"] = [0.0 if thin or pd.isna(v) else v for v, thin in zip(k["churn_rate"], k["thin"], strict=True)]
     top_churn = max(finite_max(k["churn_y"]), 0.05)

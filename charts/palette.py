@@ -22,12 +22,12 @@ Theme
     concatenate two of them, drop it first (``c = c.copy(); c.config = alt.Undefined``).
 
 Texts
-    Builders take ``titles``: axis/legend titles and a few words (see each builder's defaults),
-    merged over English defaults. Two keys are shared by every builder: ``"insufficient"`` (the text
-    on marks with fewer than ``MIN_N`` observations, default ``INSUFFICIENT_LABEL``, "n < 30") and
-    ``"no_data"``, plus ``"locale"`` (``"en"`` or ``"fr"``), which selects number formats. Labels and
-    titles are plain text: they go into the data and the spec as strings, never into HTML, markdown
-    or Vega expressions. ``MIN_N`` comes from ``data_model.thresholds`` (shared with ``analytics``).
+    Builders take ``titles``: ``"locale"`` (``"en"``, the default, or ``"fr"``) picks the chart's texts in
+    ``i18n.CHART_TEXTS`` (its own section and the common one: axis/legend titles, a few words,
+    ``"insufficient"``, the text on marks with fewer than ``MIN_N`` observations, and ``"no_data"``) and
+    its number formats; any other key overrides one text. Labels and titles are plain text: they go into
+    the data and the spec as strings, never into HTML, markdown or Vega expressions. ``MIN_N`` comes from
+    ``data_model.thresholds`` (shared with ``analytics``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from data_model.thresholds import MIN_N
+from i18n import Texts, chart_texts
 
 __all__ = [
     "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_LABEL", "INSUFFICIENT_STROKE",
@@ -94,8 +95,6 @@ INSUFFICIENT = "#D0D0D0"
 INSUFFICIENT_STROKE = "#8C8C8C"
 INSUFFICIENT_TEXT = "#4D4D4D"
 TEXT = "#262626"
-MINUS = "\u2212"
-"""The minus sign of texts, as in Vega's number formats."""
 
 SIGNED_LABELS = "datum.value > 0 ? '+' + format(datum.value, 'd') : format(datum.value, 'd')"
 """Axis ``labelExpr`` for NPS: +50, 0, −50 (a fixed expression: no data goes into it)."""
@@ -248,21 +247,10 @@ INSUFFICIENT_LABEL = f"n < {MIN_N}"
 TOO_FEW_NOT_SHOWN = f"too few ({INSUFFICIENT_LABEL}): not shown"
 """A period (of a trend) resting on fewer than ``MIN_N`` customers or respondents, in a legend."""
 
-COMMON_TITLES = {
-    "locale": "en",
-    "insufficient": INSUFFICIENT_LABEL,
-    "no_data": "No data for this selection",
-    "stage": "Stage",
-    "channel": "Channel",
-    "customers": "Customers",
-    "responses": "Responses",
-    "interval": "95% interval",
-}
-
-
-def resolve_titles(defaults: Mapping[str, str], titles: Mapping[str, str] | None) -> dict[str, str]:
-    """English defaults (shared, then the builder's), overridden by the caller's texts, all as plain strings."""
-    out = {**COMMON_TITLES, **defaults}
+def resolve_titles(chart: str, titles: Mapping[str, str] | None) -> dict[str, str]:
+    """The texts of ``chart`` (its section of ``i18n.CHART_TEXTS``, with the common ones) in the language of
+    ``titles["locale"]`` (English by default), overridden by the caller's texts, all as plain strings."""
+    out = {"locale": "en", **chart_texts(chart, "fr" if is_fr(titles or {}) else "en")}
     for key, value in (titles or {}).items():
         if value is not None:
             out[key] = str(value)
@@ -277,37 +265,9 @@ def _missing(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
-def fmt_int(x, t: Mapping[str, str]) -> str:
-    if _missing(x):
-        return "—"
-    s = f"{round(float(x)):,}"
-    return s.replace(",", "\u202f") if is_fr(t) else s
-
-
-def fmt_num(x, t: Mapping[str, str], decimals: int = 1, signed: bool = False) -> str:
-    if _missing(x):
-        return "—"
-    s = f"{float(x):{'+' if signed else ''},.{decimals}f}"
-    if is_fr(t):
-        s = s.replace(",", "\u202f").replace(".", ",")
-    return s.replace("-", MINUS)
-
-
-def fmt_pct(x, t: Mapping[str, str], decimals: int | None = None) -> str:
-    """A fraction as a percentage: one decimal below 10 %, none above (unless ``decimals`` is given)."""
-    if _missing(x):
-        return "—"
-    x = float(x)
-    if decimals is None:
-        decimals = 1 if 0 < abs(x) < 0.1 else 0
-    s = f"{100 * x:.{decimals}f}"
-    return s.replace(".", ",") + "\u202f%" if is_fr(t) else s + "%"
-
-
-def fmt_interval(low, high, fmt) -> str:
-    if _missing(low) or _missing(high):
-        return "—"
-    return f"{fmt(low)} – {fmt(high)}"
+def texts(t: Mapping[str, str]) -> Texts:
+    """The number formats of the chart's language (``i18n.Texts``: ``number``, ``figure``, ``share``, ``percent``)."""
+    return Texts("fr" if is_fr(t) else "en")
 
 
 # ---------------------------------------------------------------------------------------------- frames

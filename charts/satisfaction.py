@@ -16,13 +16,8 @@ from charts.palette import (
     NPS_COLORS,
     NPS_DIVERGING,
     SIGNED_LABELS,
-    TOO_FEW_NOT_SHOWN,
     blank_thin,
     finish,
-    fmt_int,
-    fmt_interval,
-    fmt_num,
-    fmt_pct,
     insufficient,
     is_empty,
     label_of,
@@ -32,23 +27,12 @@ from charts.palette import (
     resolve_titles,
     stage_scale,
     text_colour,
+    texts,
 )
+from i18n import Texts
 
 __all__ = ["churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart",
            "satisfaction_trend_chart"]
-
-SATISFACTION_TITLES = {
-    "nps": "NPS",
-    "detractors": "Detractors (0–6)",
-    "passives": "Passives (7–8)",
-    "promoters": "Promoters (9–10)",
-    "answers": "Answers",
-    "share_responses": "Share of responses",
-    "satisfied_share": "Satisfied (4–5 of 5)",
-    "mean_csat": "Mean satisfaction (1–5)",
-    "csat_scale": "/5",
-    "churn_rate": "Churn rate",
-}
 
 _ERRORBAR = {"ticks": True, "color": "#3A3A3A", "thickness": 2}
 
@@ -62,7 +46,7 @@ def _by_position(df: pd.DataFrame, labels: Mapping[str, str] | None) -> pd.DataF
 def _interval_texts(data: pd.DataFrame, fmt) -> list[str]:
     if "ci_low" not in data.columns or "ci_high" not in data.columns:
         return ["—"] * len(data)
-    return [fmt_interval(lo, hi, fmt) for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
+    return [Texts.interval(lo, hi, fmt) for lo, hi in zip(data["ci_low"], data["ci_high"], strict=True)]
 
 
 def _text_x(data: pd.DataFrame, value: str, floor: float = 0.0) -> pd.Series:
@@ -89,7 +73,7 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
     """
     if by not in ("stage", "channel"):
         raise ValueError(f"by must be 'stage' or 'channel', not {by!r}")
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.reset_index(drop=True)
@@ -103,10 +87,10 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
         data = data.drop(columns="_key")
     data = data.reset_index(drop=True)
     data["sign"] = ["negative" if v < 0 else "positive" for v in pd.to_numeric(data["nps"]).fillna(0)]
-    data["bar_text"] = [t["insufficient"] if thin else fmt_num(v, t, 0, signed=True)
+    data["bar_text"] = [t["insufficient"] if thin else texts(t).figure(v, 0, signed=True)
                         for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
     data = blank_thin(data, "nps", "ci_low", "ci_high")  # under MIN_N: no bar length, no value in the tooltip
-    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, 0, signed=True))
+    data["interval_text"] = _interval_texts(data, lambda v: texts(t).figure(v, 0, signed=True))
     data["text_x"] = _text_x(data, "nps")
     order = data["cat_label"].tolist()
 
@@ -149,7 +133,7 @@ def nps_split_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     ``titles`` keys: stage, answers, detractors, passives, promoters, share_responses, responses,
     insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = _by_position(df, labels)
@@ -167,7 +151,8 @@ def nps_split_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
             count = getattr(r, kind)
             share = count / r.responses
             rows.append({**common, "kind": kind, "kind_label": t[kind], "count": count, "share": share,
-                         "x_start": start, "x_end": start + share, "text": fmt_pct(share, t) if share >= 0.07 else ""})
+                         "x_start": start, "x_end": start + share,
+                         "text": texts(t).share(share) if share >= 0.07 else ""})
             start += share
     long = pd.DataFrame(rows)
     long["x_mid"] = (long["x_start"] + long["x_end"]) / 2
@@ -209,17 +194,17 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     ``titles`` keys: stage, satisfied_share, mean_csat, csat_scale, responses, interval,
     insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = _by_position(df, labels)
     data["insufficient"] = insufficient(data, "responses", "satisfied_share")
     data["bar_text"] = [
-        t["insufficient"] if thin else f"{fmt_pct(s, t)} · {fmt_num(m, t, 1)}{t['csat_scale']}"
+        t["insufficient"] if thin else f"{texts(t).share(s)} · {texts(t).figure(m, 1)}{t['csat_scale']}"
         for s, m, thin in zip(data["satisfied_share"], data["mean_csat"], data["insufficient"], strict=True)
     ]
     data = blank_thin(data, "satisfied_share", "mean_csat", "ci_low", "ci_high")  # no bar length, no value
-    data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
+    data["interval_text"] = _interval_texts(data, lambda v: texts(t).percent(v, 1))
     data["text_x"] = _text_x(data, "satisfied_share")
     order = data["stage_label"].tolist()
     scale = alt.Scale(domain=[0, 1.3], nice=False)  # room for the text after a bar at 100%
@@ -260,16 +245,16 @@ def churn_by_stage_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = No
 
     ``titles`` keys: stage, churn_rate, customers, interval, insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = _by_position(df, labels)
     has_ci = {"ci_low", "ci_high"} <= set(data.columns)
     data["insufficient"] = insufficient(data, "customers", "churn_rate")
-    data["bar_text"] = [t["insufficient"] if thin else fmt_pct(v, t)
+    data["bar_text"] = [t["insufficient"] if thin else texts(t).share(v)
                         for v, thin in zip(data["churn_rate"], data["insufficient"], strict=True)]
     data = blank_thin(data, "churn_rate", "ci_low", "ci_high")  # under MIN_N: no bar length, no rate
-    data["interval_text"] = _interval_texts(data, lambda v: fmt_pct(v, t, 1))
+    data["interval_text"] = _interval_texts(data, lambda v: texts(t).percent(v, 1))
     data["text_x"] = _text_x(data, "churn_rate")
     order = data["stage_label"].tolist()
     scale, axis = rate_axis(float(data["text_x"].max()), t["churn_rate"])
@@ -311,10 +296,10 @@ def nps_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     ``titles`` keys: stage, channel, nps, responses, interval, insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     return _heatmap(df, labels, t, "nps", alt.Scale(**NPS_DIVERGING),
                     alt.Legend(values=[-100, -50, 0, 50, 100], gradientLength=220, labelExpr=SIGNED_LABELS),
-                    lambda v: fmt_num(v, t, 0, signed=True), "+.1f")
+                    lambda v: texts(t).figure(v, 0, signed=True), "+.1f")
 
 
 def csat_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
@@ -326,10 +311,10 @@ def csat_heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     ``titles`` keys: stage, channel, mean_csat, responses, interval, insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TITLES, titles)
+    t = resolve_titles("satisfaction", titles)
     scale = alt.Scale(domain=[1, 3, 5], range=NPS_DIVERGING["range"])
     return _heatmap(df, labels, t, "mean_csat", scale, alt.Legend(values=[1, 2, 3, 4, 5], gradientLength=220),
-                    lambda v: fmt_num(v, t, 1), ".2f")
+                    lambda v: texts(t).figure(v, 1), ".2f")
 
 
 def _heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None, t: Mapping[str, str], value: str, scale,
@@ -353,7 +338,7 @@ def _heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None, t: Mapping[str,
                          for v, thin in zip(data[value], data["insufficient"], strict=True)]
     data = blank_thin(data, value, "ci_low", "ci_high")  # a grey cell: no value in its tooltip
     data["interval_text"] = _interval_texts(data, fmt)
-    data["responses_text"] = [fmt_int(n, t) for n in data["responses"]]
+    data["responses_text"] = [texts(t).number(n) for n in data["responses"]]
 
     base = alt.Chart(data).encode(
         x=alt.X("channel_label:N", sort=labels_of(channels, labels), title=t["channel"],
@@ -377,17 +362,6 @@ def _heatmap(df: pd.DataFrame, labels: Mapping[str, str] | None, t: Mapping[str,
 
 # ---------------------------------------------------------------------------------------------- over time
 
-SATISFACTION_TREND_TITLES = {
-    "period": "Period",
-    "nps": "NPS",
-    "mean_csat": "Mean satisfaction (1–5)",
-    "respondents": "Respondents",
-    "trend_status": "Status",
-    "trend_partial": "period not over",
-    "trend_full": "complete period",
-    "trend_insufficient": TOO_FEW_NOT_SHOWN,
-}
-
 _TREND_SCALE = {"nps": ([-100, 100], [-100, -50, 0, 50, 100]), "csat": ([1, 5], [1, 2, 3, 4, 5])}
 _TREND_HEIGHT = 260
 
@@ -408,7 +382,7 @@ def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None 
     ``labels`` is unused (no codes on this chart), taken for a uniform call. ``titles`` keys: period, nps,
     mean_csat, respondents, interval, trend_status, trend_partial, trend_full, trend_insufficient, no_data, locale.
     """
-    t = resolve_titles(SATISFACTION_TREND_TITLES, titles)
+    t = resolve_titles("satisfaction_trend", titles)
     if is_empty(df) or "period_start" not in df.columns:
         return no_data_chart(t)
     measures = df["measure"].dropna().unique().tolist() if "measure" in df.columns else []
@@ -430,8 +404,8 @@ def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None 
     data["isolated"] = drawn & ~drawn.shift(1, fill_value=False) & ~drawn.shift(-1, fill_value=False)
     signed = measure == "nps"
     decimals = 1 if signed else 2
-    data["value_text"] = [fmt_num(v, t, decimals, signed=signed) for v in data["value"]]
-    data["interval_text"] = _interval_texts(data, lambda v: fmt_num(v, t, decimals, signed=signed))
+    data["value_text"] = [texts(t).figure(v, decimals, signed=signed) for v in data["value"]]
+    data["interval_text"] = _interval_texts(data, lambda v: texts(t).figure(v, decimals, signed=signed))
     data["status"] = [t["trend_insufficient"] if thin else t["trend_partial"] if partial else t["trend_full"]
                       for thin, partial in zip(data["insufficient"], data["partial"], strict=True)]
     data = data.drop(columns=[c for c in ("sufficient",) if c in data.columns])

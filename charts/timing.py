@@ -12,13 +12,6 @@ from charts.palette import finish, group_scale, is_empty, label_of, no_data_char
 
 __all__ = ["time_to_next_chart"]
 
-TIMING_TITLES = {
-    "days_since": "Days since seen at the stage",
-    "reached_later": "Reached a later stage",
-    "step": "From → to",
-    "still_followed": "Still followed",
-}
-
 
 def time_to_next_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                        titles: Mapping[str, str] | None = None) -> alt.Chart:
@@ -28,7 +21,7 @@ def time_to_next_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None
 
     ``titles`` keys: days_since, reached_later, step, still_followed, no_data, locale.
     """
-    t = resolve_titles(TIMING_TITLES, titles)
+    t = resolve_titles("timing", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.reset_index(drop=True).copy()

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from charts.palette import NEUTRAL, SIGNED_LABELS, TOO_FEW_NOT_SHOWN, finish, is_empty, no_data_chart, resolve_titles
+from charts.palette import NEUTRAL, SIGNED_LABELS, finish, is_empty, no_data_chart, resolve_titles
 
 __all__ = ["METRICS", "kpi_trend_chart"]
 
@@ -23,21 +23,6 @@ METRICS = {
 """The metric columns ``kpi_trend_chart`` knows, with their number formats (rates are fractions 0–1, NPS points)."""
 
 RATES = ("conversion_rate", "churn_rate", "cross_share")  # estimates: hidden below MIN_N customers
-TREND_TITLES = {
-    "period": "Period",
-    "trend_status": "Status",
-    "trend_partial": "period not over",
-    "trend_full": "complete period",
-    "trend_insufficient": TOO_FEW_NOT_SHOWN,
-    "trend_not_observed": "not observed on these channels",
-    "customers": "Customers",
-    "conversion_rate": "Conversion rate",
-    "nps": "NPS",
-    "churn_rate": "Churn rate",
-    "cross_share": "Cross-channel share",
-    "revenue": "Revenue",
-}
-
 
 def _enough(df: pd.DataFrame, metric: str) -> pd.Series:
     """Whether each period's value rests on enough answers to be drawn (all of them without the flags)."""
@@ -66,9 +51,9 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
     """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
-    t = resolve_titles(TREND_TITLES, titles)
-    if titles and titles.get("title") is not None and titles.get(metric) is None:
-        t[metric] = str(titles["title"])
+    t = resolve_titles("trends", titles)
+    if titles and titles.get("title") is not None and titles.get(metric) is None and metric not in t:
+        t[metric] = str(titles["title"])  # a metric without a text of its own
     if is_empty(df):
         return no_data_chart(t, height=56 if small else 80)
     axis_format, tip_format, zero = METRICS[metric]

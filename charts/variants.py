@@ -14,9 +14,6 @@ from charts.palette import (
     blank_thin,
     finish,
     finite_max,
-    fmt_int,
-    fmt_interval,
-    fmt_pct,
     insufficient,
     is_empty,
     label_of,
@@ -24,8 +21,10 @@ from charts.palette import (
     rate_axis,
     resolve_titles,
     text_colour,
+    texts,
     thin_label,
 )
+from i18n import Texts
 
 __all__ = ["SEPARATOR", "variants_chart"]
 
@@ -33,17 +32,6 @@ SEPARATOR = " › "
 """Between the steps of a variant's label."""
 
 OTHER = "other"  # analytics.variants.OTHER: the row of the variants beyond the top ones
-
-VARIANT_TITLES = {
-    "variant": "Journey",
-    "other": "Other journeys",
-    "share": "Share of customers",
-    "cumulative_share": "Cumulative share",
-    "steps": "Steps",
-    "variants": "Distinct journeys",
-    "conversion_rate": "Conversion",
-    "conversion_short": "conv.",
-}
 
 _BAR_WIDTH = 0.55
 """Largest share of the x axis a bar takes: the rest is room for its text."""
@@ -104,7 +92,7 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     ``titles`` keys: variant, other, share, cumulative_share, steps, variants, customers,
     conversion_rate, conversion_short, interval, insufficient, no_data, locale.
     """
-    t = resolve_titles(VARIANT_TITLES, titles)
+    t = resolve_titles("variants", titles)
     if is_empty(df):
         return no_data_chart(t)
     src = df.sort_values("rank", kind="stable").reset_index(drop=True)
@@ -126,15 +114,15 @@ def variants_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     def bar_text(share, n, r, thin) -> str:
         if few_overall:
-            return f"{t['insufficient']} · n = {fmt_int(n, t)}"
-        text = f"{fmt_pct(share, t)} · n = {fmt_int(n, t)}"
+            return f"{t['insufficient']} · n = {texts(t).number(n)}"
+        text = f"{texts(t).share(share)} · n = {texts(t).number(n)}"
         if with_conversion:
-            text += f" · {t['conversion_short']} {t['insufficient'] if thin else fmt_pct(r, t)}"
+            text += f" · {t['conversion_short']} {t['insufficient'] if thin else texts(t).share(r)}"
         return text
 
     data["bar_text"] = [bar_text(*row) for row in zip(data["share"], data["customers"], data["conversion_rate"],
                                                       data["insufficient"], strict=True)]
-    data["interval_text"] = ["—" if thin else fmt_interval(lo, hi, lambda v: fmt_pct(v, t, 1))
+    data["interval_text"] = ["—" if thin else Texts.interval(lo, hi, lambda v: texts(t).percent(v, 1))
                              for lo, hi, thin in zip(src["conv_ci_low"], src["conv_ci_high"], data["insufficient"],
                                                      strict=True)]
     # under MIN_N: no conversion in the tooltip; under MIN_N customers in all, no share drawn either

@@ -7,22 +7,9 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from charts.palette import NPS_COLORS, finish, finite_max, fmt_int, fmt_num, is_empty, no_data_chart, resolve_titles
+from charts.palette import NPS_COLORS, finish, finite_max, is_empty, no_data_chart, resolve_titles, texts
 
-__all__ = ["VOICE_TITLES", "themes_chart"]
-
-VOICE_TITLES = {
-    "term": "Word or phrase",
-    "z": "Distinctiveness (z)",
-    "side": "More frequent among",
-    "detractor": "detractors",
-    "promoter": "promoters",
-    "kind": "Kind",
-    "word": "word",
-    "phrase": "phrase",
-    "detractor_comments": "Detractor comments",
-    "promoter_comments": "Promoter comments",
-}
+__all__ = ["themes_chart"]
 
 
 def themes_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> alt.Chart:
@@ -35,15 +22,15 @@ def themes_chart(df: pd.DataFrame, titles: Mapping[str, str] | None = None) -> a
     promoter_comments, no_data, locale (for ``why_drop``, say "stopped" / "went on" through
     ``detractor`` / ``promoter`` and the ``*_comments`` keys).
     """
-    t = resolve_titles(VOICE_TITLES, titles)
+    t = resolve_titles("voice", titles)
     if is_empty(df):
         return no_data_chart(t)
     data = df.sort_values(["z", "term"], ascending=[False, True], kind="stable").reset_index(drop=True)
     data["side_label"] = [t[s] for s in data["side"]]
     data["kind_label"] = [t[k] for k in data["kind"]]
-    data["z_text"] = [fmt_num(v, t, 2, signed=True) for v in data["z"]]
-    data["detractor_text"] = [fmt_int(v, t) for v in data["detractor_comments"]]
-    data["promoter_text"] = [fmt_int(v, t) for v in data["promoter_comments"]]
+    data["z_text"] = [texts(t).figure(v, 2, signed=True) for v in data["z"]]
+    data["detractor_text"] = [texts(t).number(v) for v in data["detractor_comments"]]
+    data["promoter_text"] = [texts(t).number(v) for v in data["promoter_comments"]]
     span = max(finite_max(data["z"].abs()), 1.0) * 1.1
     chart = (
         alt.Chart(data)

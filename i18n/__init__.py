@@ -1746,6 +1746,8 @@ def missing(value) -> bool:
         return True
 
 
+MINUS = "\u2212"
+"""The minus sign of the charts' numbers, as in Vega's number formats."""
 _MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -1783,6 +1785,8 @@ class Texts:
         if missing(value):
             return "—"
         text = f"{value:,.{digits}f}"
+        if text.startswith("-") and not text.strip("-0.,"):
+            text = text[1:]  # −0.4 customers rounds to 0, not "-0"
         if self.lang == "fr":
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
@@ -1817,6 +1821,24 @@ class Texts:
         text = f"{100 * value:.{digits}f}"
         return (text.replace(".", ",") + "\u202f%") if self.lang == "fr" else text + "%"
 
+    def share(self, value: float | None) -> str:
+        """A share as a percentage, one decimal below 10 % and none above: 8,5 % / 62 % (8.5% / 62%)."""
+        if missing(value):
+            return "—"
+        return self.percent(value, 1 if 0 < abs(value) < 0.1 else 0)
+
+    def figure(self, value: float | None, digits: int = 1, signed: bool = False) -> str:
+        """A number on a chart: grouped, ``signed`` with "+" (an NPS), with the minus sign "−" Vega writes on the
+        same chart's axes: −12,5 / +1 234,0 (−12.5 / +1,234.0)."""
+        return self.decimal(value, f"{'+' if signed else ''},.{digits}f").replace("-", MINUS)
+
+    @staticmethod
+    def interval(low, high, write) -> str:
+        """An interval from its bounds as ``write`` writes them: "26,0 % – 35,0 %"; "—" when a bound is missing."""
+        if missing(low) or missing(high):
+            return "—"
+        return f"{write(low)} – {write(high)}"
+
     def month(self, value: date | None) -> str:
         """janv. 2025 in French, Jan 2025 in English (a month's first day, or any day of it)."""
         if value is None:
@@ -1840,87 +1862,160 @@ class Texts:
         return f"{self.day(value)} {value.hour % 12 or 12}:{value:%M} {'AM' if value.hour < 12 else 'PM'}"
 
     def chart_titles(self, **extra: str) -> dict[str, str]:
-        """Every chart title in the language, plus page-specific ones."""
-        i = 1 if self.lang == "en" else 0
-        # "locale" switches the charts' number and date formats (12 345 / 62,5 % in French).
-        return {**{k: v[i] for k, v in CHART_TITLES.items()}, "locale": self.lang, **extra}
+        """A chart's ``titles`` in the language: its locale (the chart's texts, number and date formats: 12 345 /
+        62,5 % in French), plus page-specific texts, which override the chart's own (``CHART_TEXTS``)."""
+        return {"locale": self.lang, **extra}
 
 
-# Axis, legend and tooltip titles of the charts (charts/ takes them as a ``titles`` dict).
-CHART_TITLES: dict[str, tuple[str, str]] = {
-    "answers": ("Réponses", "Answers"),
-    # units, notes and marks a chart writes itself (a test checks every chart default has its French here)
-    "days_unit": ("j", "d"),
-    "trend_status": ("Statut", "Status"),
-    "days_since": ("Jours depuis le passage à l'étape", "Days since seen at the stage"),
-    "reached_later": ("Passés à une étape suivante", "Reached a later stage"),
-    "step": ("De → à", "From → to"),
-    "still_followed": ("Encore suivis", "Still followed"),
-    "trend_partial": ("période en cours", "period not over"),
-    "trend_full": ("période complète", "complete period"),
-    "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
-    "trend_not_observed": ("non observé sur ces canaux", "not observed on these channels"),
-    "hours_unit": ("h", "h"),
-    "significant_note": ("★ = différence significative", "★ = significant difference"),
-    "csat_scale": ("/5", "/5"),
-    "interval": ("intervalle à 95 %", "95% interval"),
-    "quote": ("Verbatim", "Verbatim"),
-    "quote_open": ("«\u00a0", "“"),
-    "quote_close": ("\u00a0»", "”"),
-    "conversion_short": ("conv.", "conv."),
-    "steps": ("Étapes", "Steps"),
-    "variants": ("Parcours distincts", "Distinct journeys"),
-    "between": ("Entre les étapes", "Between stages"),
-    "not_observed": ("non observée dans les données", "not observed in the data"),
-    "observed_customers": ("Clients vus à l'étape", "Customers seen at the stage"),
-    "seen_here": ("vus ici", "seen here"),
-    "channel": ("Canal", "Channel"),
-    "churn_rate": ("Taux de churn", "Churn rate"),
-    "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),
-    "conv_from_start": ("Part de la première étape", "Share of first stage"),
-    "conversion_rate": ("Taux de conversion", "Conversion rate"),
-    "count": ("Passages", "Transitions"),
-    "cross": ("cross-canal", "cross-channel"),
-    "cross_share": ("Part cross-canal", "Cross-channel share"),
-    "customers": ("Clients", "Customers"),
-    "detractors": ("Détracteurs (0–6)", "Detractors (0–6)"),
-    "digital": ("Digital", "Digital"),
-    "digital_first_share": ("Clients arrivés par le digital", "Customers digital first"),
-    "drop_off": ("Perdus depuis l'étape précédente", "Lost since previous stage"),
-    "from": ("De", "From"),
-    "from_channel": ("Canal de départ", "From channel"),
-    "group": ("Groupe", "Group"),
-    "kind": ("Points de contact", "Touchpoints"),
-    "mean_csat": ("Satisfaction moyenne (1–5)", "Mean satisfaction (1–5)"),
-    "median_days": ("Temps médian (jours)", "Median time (days)"),
-    "median_hours": ("Temps médian (heures)", "Median time (hours)"),
-    "mix": ("Parcours", "Channel mix"),
-    "mono": ("mono-canal", "mono-channel"),
-    "multi": ("multicanal", "multichannel"),
-    "no_data": ("Aucune donnée pour cette sélection", "No data for this selection"),
-    "nps": ("NPS", "NPS"),
-    "passives": ("Passifs (7–8)", "Passives (7–8)"),
-    "period": ("Période", "Period"),
-    "physical": ("Physique", "Physical"),
-    "promoters": ("Promoteurs (9–10)", "Promoters (9–10)"),
-    "responses": ("Réponses", "Responses"),
-    "revenue": ("Chiffre d'affaires", "Revenue"),
-    "satisfied_share": ("Satisfaits (4–5 sur 5)", "Satisfied (4–5 of 5)"),
-    "share": ("Part des clients", "Share of customers"),
-    "share_of_from": ("Part des suites du canal", "Share of the channel's next steps"),
-    "share_responses": ("Part des réponses", "Share of responses"),
-    "share_touchpoints": ("Part des points de contact", "Share of touchpoints"),
-    "stage": ("Étape", "Stage"),
-    "to": ("Vers", "To"),
-    "to_channel": ("Canal suivant", "Next channel"),
-    "touchpoints": ("Points de contact", "Touchpoints"),
-    "insufficient": ("n < 30", "n < 30"),
-    "score": ("Score de priorité", "Priority score"),
-    "irritant": ("irritant", "irritant"),
-    "neutral": ("neutre", "neutral"),
-    "delight": ("enchantement", "delight"),
-    "kind_title": ("Verdict", "Verdict"),
-    "satisfaction_value": ("Satisfaction", "Satisfaction"),
-    "cell": ("Étape × canal", "Stage × channel"),
-    "respondents": ("Répondants", "Respondents"),
+# The charts' texts (axis, legend and tooltip titles, the words on their marks), chart by chart: a key may read
+# differently on two charts ("kind": the touchpoints of the channel charts, the kind of term of the voice chart).
+# charts/ builds each chart's texts from "common" and its own section in the chart's language; a caller's
+# ``titles`` override them.
+CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "common": {
+        "insufficient": ("n < 30", "n < 30"),
+        "no_data": ("Aucune donnée pour cette sélection", "No data for this selection"),
+        "stage": ("Étape", "Stage"),
+        "channel": ("Canal", "Channel"),
+        "customers": ("Clients", "Customers"),
+        "responses": ("Réponses", "Responses"),
+        "interval": ("intervalle à 95 %", "95% interval"),
+    },
+    "channels": {
+        "mix": ("Parcours", "Channel mix"),
+        "share": ("Part des clients", "Share of customers"),
+        "mono": ("mono-canal", "mono-channel"),
+        "multi": ("multicanal", "multichannel"),
+        "cross": ("cross-canal", "cross-channel"),
+        "from_channel": ("Canal de départ", "From channel"),
+        "to_channel": ("Canal suivant", "Next channel"),
+        "count": ("Passages", "Transitions"),
+        "share_of_from": ("Part des suites du canal", "Share of the channel's next steps"),
+        "from": ("De", "From"),
+        "to": ("Vers", "To"),
+        "kind": ("Points de contact", "Touchpoints"),
+        "digital": ("Digital", "Digital"),
+        "physical": ("Physique", "Physical"),
+        "touchpoints": ("Points de contact", "Touchpoints"),
+        "share_touchpoints": ("Part des points de contact", "Share of touchpoints"),
+        "digital_first_share": ("Clients arrivés par le digital", "Customers digital first"),
+    },
+    "funnel": {
+        "conv_from_start": ("Part de la première étape", "Share of first stage"),
+        "conv_from_previous": ("Conversion depuis l'étape précédente", "Conversion from previous stage"),
+        "drop_off": ("Perdus depuis l'étape précédente", "Lost since previous stage"),
+        "group": ("Groupe", "Group"),
+        "significant_note": ("★ = différence significative", "★ = significant difference"),
+        "between": ("Entre les étapes", "Between stages"),
+        "median_days": ("Temps médian (jours)", "Median time (days)"),
+        "median_hours": ("Temps médian (heures)", "Median time (hours)"),
+        "days_unit": ("j", "d"),
+        "hours_unit": ("h", "h"),
+        "not_observed": ("non observée dans les données", "not observed in the data"),
+        "observed_customers": ("Clients vus à l'étape", "Customers seen at the stage"),
+        "seen_here": ("vus ici", "seen here"),
+    },
+    "irritants": {
+        "score": ("Score de priorité", "Priority score"),
+        "cell": ("Étape × canal", "Stage × channel"),
+        "kind_title": ("Verdict", "Verdict"),
+        "irritant": ("irritant", "irritant"),
+        "neutral": ("neutre", "neutral"),
+        "delight": ("enchantement", "delight"),
+        "nps": ("NPS", "NPS"),
+        "satisfaction_value": ("Satisfaction", "Satisfaction"),
+    },
+    "journey_map": {
+        "lane_customers": ("Clients qui atteignent l'étape · part qui s'y arrête",
+                           "Customers who reach the stage · share who stop there"),
+        "lane_channels": ("Canaux principaux (part des clients de l'étape)",
+                          "Main channels (share of the stage's customers)"),
+        "lane_emotion": ("Courbe d'émotion : NPS et son intervalle à 95 % · part de détracteurs",
+                         "Emotion curve: NPS and its 95% interval · detractors"),
+        "lane_pains": ("Irritants (étape × canal au NPS significativement sous le global, n ≥ 30)",
+                       "Pain points (NPS significantly below overall, n ≥ 30)"),
+        "lane_delights": ("Points d'enchantement (NPS significativement au-dessus du global, n ≥ 30)",
+                          "Points of delight (NPS significantly above overall, n ≥ 30)"),
+        "lane_churn": ("Churn des clients dont le parcours s'arrête à cette étape",
+                       "Churn of the customers whose journey stopped here"),
+        "stop": ("s'arrêtent ici", "stop here"),
+        "not_observed": ("non observée dans les données", "not observed in the data"),
+        "detractors_short": ("dét.", "det."),
+        "dissatisfied_short": ("insat.", "dissat."),
+        "none": ("aucun significatif", "none significant"),
+        "series": ("Persona", "Persona"),
+        "quote": ("Verbatim", "Verbatim"),
+        "quote_open": ("«\u00a0", "“"),
+        "quote_close": ("\u00a0»", "”"),
+    },
+    "satisfaction": {
+        "nps": ("NPS", "NPS"),
+        "detractors": ("Détracteurs (0–6)", "Detractors (0–6)"),
+        "passives": ("Passifs (7–8)", "Passives (7–8)"),
+        "promoters": ("Promoteurs (9–10)", "Promoters (9–10)"),
+        "answers": ("Réponses", "Answers"),
+        "share_responses": ("Part des réponses", "Share of responses"),
+        "satisfied_share": ("Satisfaits (4–5 sur 5)", "Satisfied (4–5 of 5)"),
+        "mean_csat": ("Satisfaction moyenne (1–5)", "Mean satisfaction (1–5)"),
+        "csat_scale": ("/5", "/5"),
+        "churn_rate": ("Taux de churn", "Churn rate"),
+    },
+    "satisfaction_trend": {
+        "period": ("Période", "Period"),
+        "nps": ("NPS", "NPS"),
+        "mean_csat": ("Satisfaction moyenne (1–5)", "Mean satisfaction (1–5)"),
+        "respondents": ("Répondants", "Respondents"),
+        "trend_status": ("Statut", "Status"),
+        "trend_partial": ("période en cours", "period not over"),
+        "trend_full": ("période complète", "complete period"),
+        "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
+    },
+    "timing": {
+        "days_since": ("Jours depuis le passage à l'étape", "Days since seen at the stage"),
+        "reached_later": ("Passés à une étape suivante", "Reached a later stage"),
+        "step": ("De → à", "From → to"),
+        "still_followed": ("Encore suivis", "Still followed"),
+    },
+    "trends": {
+        "period": ("Période", "Period"),
+        "trend_status": ("Statut", "Status"),
+        "trend_partial": ("période en cours", "period not over"),
+        "trend_full": ("période complète", "complete period"),
+        "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
+        "trend_not_observed": ("non observé sur ces canaux", "not observed on these channels"),
+        "customers": ("Clients", "Customers"),
+        "conversion_rate": ("Taux de conversion", "Conversion rate"),
+        "nps": ("NPS", "NPS"),
+        "churn_rate": ("Taux de churn", "Churn rate"),
+        "cross_share": ("Part cross-canal", "Cross-channel share"),
+        "revenue": ("Chiffre d'affaires", "Revenue"),
+    },
+    "variants": {
+        "variant": ("Parcours", "Journey"),
+        "other": ("Autres parcours", "Other journeys"),
+        "share": ("Part des clients", "Share of customers"),
+        "cumulative_share": ("Part cumulée", "Cumulative share"),
+        "steps": ("Étapes", "Steps"),
+        "variants": ("Parcours distincts", "Distinct journeys"),
+        "conversion_rate": ("Taux de conversion", "Conversion rate"),
+        "conversion_short": ("conv.", "conv."),
+    },
+    "voice": {
+        "term": ("Mot ou expression", "Word or phrase"),
+        "z": ("Pouvoir distinctif (z)", "Distinctiveness (z)"),
+        "side": ("Plus fréquent chez les", "More frequent among"),
+        "detractor": ("détracteurs", "detractors"),
+        "promoter": ("promoteurs", "promoters"),
+        "kind": ("Nature", "Kind"),
+        "word": ("mot", "word"),
+        "phrase": ("expression", "phrase"),
+        "detractor_comments": ("Commentaires de détracteurs", "Detractor comments"),
+        "promoter_comments": ("Commentaires de promoteurs", "Promoter comments"),
+    },
 }
+
+
+def chart_texts(chart: str, lang: str | None) -> dict[str, str]:
+    """The texts of ``chart`` (a section of ``CHART_TEXTS``: its own and the common ones) in the language."""
+    i = 1 if pick(lang) == "en" else 0
+    return {k: v[i] for section in ("common", chart) for k, v in CHART_TEXTS[section].items()}

@@ -7,9 +7,9 @@ keeps it, and before any choice the browser's language (French when it is neithe
 
 import streamlit as st
 
-from i18n import CATALOGUE, CHART_TITLES, LANGUAGES, Texts, missing, pick
+from i18n import CATALOGUE, CHART_TEXTS, LANGUAGES, Texts, missing, pick
 
-__all__ = ["CATALOGUE", "CHART_TITLES", "LANGUAGES", "chart_titles", "day", "decimal", "language", "missing",
+__all__ = ["CATALOGUE", "CHART_TEXTS", "LANGUAGES", "chart_titles", "day", "decimal", "language", "missing",
            "moment", "number", "percent", "t", "texts"]
 
 

@@ -3,7 +3,7 @@
 import re
 
 from tests.conftest import ROOT
-from ui.i18n import CATALOGUE, CHART_TITLES, LANGUAGES
+from ui.i18n import CATALOGUE, CHART_TEXTS, LANGUAGES
 
 # the app, the analytics layer, and the story and deck written in either language (``tx.t("key")``)
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
@@ -29,8 +29,9 @@ def test_every_entry_has_both_languages():
         assert bool(entry["fr"]) == bool(entry["en"]), key
         # the same placeholders in both
         assert set(re.findall(r"\{(\w+)\}", entry["fr"])) == set(re.findall(r"\{(\w+)\}", entry["en"])), key
-    for key, pair in CHART_TITLES.items():
-        assert len(pair) == 2 and all(pair), key
+    for section, texts in CHART_TEXTS.items():
+        for key, pair in texts.items():
+            assert len(pair) == 2 and all(pair), (section, key)
 
 
 def test_every_key_the_app_uses_exists():

@@ -413,12 +413,13 @@ def test_nps_colours():
 
 def test_french_number_formats():
     t = {"locale": "fr"}
-    assert palette.fmt_int(12345, t) == "12\u202f345"
-    assert palette.fmt_pct(0.625, t, 1) == "62,5\u202f%"
-    assert palette.fmt_pct(0.034, t) == "3,4\u202f%"
-    assert palette.fmt_num(-12.0, t, 0, signed=True) == "\u221212"
-    assert palette.fmt_pct(None, t) == "—"
-    assert palette.fmt_int(12345, {}) == "12,345" and palette.fmt_pct(0.5, {}) == "50%"
+    fr, en = palette.texts(t), palette.texts({})  # i18n.Texts of the chart's language (English by default)
+    assert fr.number(12345) == "12\u202f345" and fr.number(-0.4) == "0"
+    assert fr.percent(0.625, 1) == "62,5\u202f%"
+    assert fr.share(0.034) == "3,4\u202f%" and fr.share(0.625) == "62\u202f%"
+    assert fr.figure(-12.0, 0, signed=True) == "\u221212" and fr.figure(1234.5) == "1\u202f234,5"
+    assert fr.share(None) == "—" and fr.interval(0.1, None, fr.share) == "—"
+    assert en.number(12345) == "12,345" and en.share(0.5) == "50%"
     config = spec_of(charts.funnel_chart(funnel_df(), titles=t))["config"]
     assert config["locale"]["number"]["decimal"] == ","
     assert "locale" not in spec_of(charts.funnel_chart(funnel_df()))["config"]
@@ -556,7 +557,7 @@ def test_kpi_unknown_metric_is_refused():
 def test_mix_bars_in_mix_order_with_percent():
     spec = spec_of(charts.mix_chart(mix_df(), titles={"mono": "Mono-canal"}))
     bars, grey, text = spec["layer"]
-    assert bars["encoding"]["y"]["sort"] == ["Mono-canal", "Multi-channel", "Cross-channel"]
+    assert bars["encoding"]["y"]["sort"] == ["Mono-canal", "multichannel", "cross-channel"]
     assert bars["encoding"]["x"]["axis"]["format"] == "%"
     assert [r["bar_text"] for r in rows(spec, text)] == ["50% · 500", "30% · 300", "20% · 200"]
 

@@ -128,8 +128,8 @@ def test_irritants_chart_ranks_and_colours():
     assert bars["encoding"]["y"]["sort"] == ["SAV · call", "Achat · canal inconnu", "Achat · Magasin"]
     scale = bars["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"], strict=True)) == {
-        "irritant": charts.NPS_COLORS["detractors"], "neutral": charts.OKABE_ITO["sky_blue"],
-        "delight": charts.NPS_COLORS["promoters"]}
+        "irritant": charts.NPS_COLORS["detractors"], "neutre": charts.OKABE_ITO["sky_blue"],
+        "enchantement": charts.NPS_COLORS["promoters"]}  # the words of the locale asked
     texts = [v["score_text"] for v in all_values(spec) if "score_text" in v]
     assert texts == ["+5\u202f000", "+100", "−3\u202f000"]
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from i18n import CATALOGUE, Texts
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(("lang", "count", "expected"), [
@@ -35,38 +36,25 @@ def test_no_text_hedges_its_plural():
 
 
 def test_every_chart_text_has_its_french():
-    """A chart's own defaults are English; every one of them is in the catalogue (or given by the page that draws the
-    chart, for the lanes and terms of one page), so no English word reaches a French chart."""
-    import charts.channels
-    import charts.funnel
-    import charts.irritants
-    import charts.journey_map
-    import charts.palette
-    import charts.satisfaction
-    import charts.trends
-    import charts.variants
-    import charts.voice
-    from i18n import CHART_TITLES
+    """Every chart text lives in ``i18n.CHART_TEXTS``, in French and in English, chart by chart: every key a chart
+    module reads from its texts is in its sections (or the common one), and no module keeps English defaults of its
+    own, so no English word reaches a French chart."""
+    from i18n import CHART_TEXTS
 
-    given_by_the_page = {  # passed by app_pages/ and story/narrative.py as page texts (t(...))
-        "charts.variants.VARIANT_TITLES": {"variant", "other", "cumulative_share"},
-        "charts.voice.VOICE_TITLES": {"term", "z", "side", "detractor", "promoter", "detractor_comments",
-                                      "promoter_comments", "kind", "word", "phrase"},
-        "charts.journey_map.MAP_TITLES": {"lane_customers", "lane_channels", "lane_emotion", "lane_pains",
-                                          "lane_delights", "lane_churn", "stop", "detractors_short",
-                                          "dissatisfied_short", "series", "none"},
-    }
-    modules = (charts.channels, charts.funnel, charts.irritants, charts.journey_map, charts.palette,
-               charts.satisfaction, charts.trends, charts.variants, charts.voice)
-    missing = {}
-    for module in modules:
-        for name, defaults in vars(module).items():
-            if name.endswith("TITLES") and isinstance(defaults, dict):
-                where = f"{module.__name__}.{name}"
-                left = set(defaults) - set(CHART_TITLES) - {"locale"} - given_by_the_page.get(where, set())
-                if left:
-                    missing[where] = sorted(left)
-    assert missing == {}
+    for section, texts in CHART_TEXTS.items():
+        for key, pair in texts.items():
+            assert len(pair) == 2 and all(pair), (section, key)
+    read = {}
+    for path in sorted((ROOT / "charts").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^[A-Z_]*TITLES = ", source, re.M), path.name
+        sections = set(re.findall(r'resolve_titles\("(\w+)"', source))
+        assert sections <= set(CHART_TEXTS), path.name
+        known = set(CHART_TEXTS["common"]).union(*(CHART_TEXTS[s] for s in sections)) | {"locale"}
+        keys = set(re.findall(r'\bt\["(\w+)"\]', source)) | set(re.findall(r'\bt\.get\("(\w+)"', source))
+        if keys - known:
+            read[path.name] = sorted(keys - known)
+    assert read == {}
 
 
 def test_p_values_read_as_words_never_as_exponents():
