@@ -43,9 +43,9 @@ from data_model.thresholds import MIN_N
 from i18n import Texts, chart_texts
 
 __all__ = [
-    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_LABEL", "INSUFFICIENT_STROKE",
+    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_STROKE",
     "INSUFFICIENT_TEXT", "MIN_N", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO", "TABLEAU_CB",
-    "TOO_FEW_NOT_SHOWN", "apply_theme", "channel_scale", "stage_colors", "stage_scale", "theme_config",
+    "apply_theme", "channel_scale", "stage_colors", "stage_scale", "theme_config",
 ]
 
 OKABE_ITO = {
@@ -242,15 +242,11 @@ def apply_theme(chart, locale: str = "en"):
 
 # ---------------------------------------------------------------------------------------------- texts
 
-INSUFFICIENT_LABEL = f"n < {MIN_N}"
-"""The English words for "fewer than ``MIN_N`` observations", the one place the charts write the threshold."""
-TOO_FEW_NOT_SHOWN = f"too few ({INSUFFICIENT_LABEL}): not shown"
-"""A period (of a trend) resting on fewer than ``MIN_N`` customers or respondents, in a legend."""
 
 def resolve_titles(chart: str, titles: Mapping[str, str] | None) -> dict[str, str]:
     """The texts of ``chart`` (its section of ``i18n.CHART_TEXTS``, with the common ones) in the language of
     ``titles["locale"]`` (English by default), overridden by the caller's texts, all as plain strings."""
-    out = {"locale": "en", **chart_texts(chart, "fr" if is_fr(titles or {}) else "en")}
+    out = {"locale": "en", **chart_texts(chart, "fr" if is_fr(titles or {}) else "en", MIN_N)}
     for key, value in (titles or {}).items():
         if value is not None:
             out[key] = str(value)

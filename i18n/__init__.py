@@ -1746,6 +1746,12 @@ def missing(value) -> bool:
         return True
 
 
+FEWER_THAN = "n < {min_n}"
+"""Too few observations to show a value (a grey mark, a period not drawn). ``{min_n}`` is the threshold,
+``data_model.thresholds.MIN_N``: i18n imports nothing of the project, so ``chart_texts`` fills it from its
+caller (the charts)."""
+AT_LEAST = "n ≥ {min_n}"
+"""Enough observations (the journey map's pain and delight lanes list only such cells)."""
 MINUS = "\u2212"
 """The minus sign of the charts' numbers, as in Vega's number formats."""
 _MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
@@ -1873,7 +1879,7 @@ class Texts:
 # ``titles`` override them.
 CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "common": {
-        "insufficient": ("n < 30", "n < 30"),
+        "insufficient": (FEWER_THAN, FEWER_THAN),
         "no_data": ("Aucune donnée pour cette sélection", "No data for this selection"),
         "stage": ("Étape", "Stage"),
         "channel": ("Canal", "Channel"),
@@ -1932,10 +1938,10 @@ CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                           "Main channels (share of the stage's customers)"),
         "lane_emotion": ("Courbe d'émotion : NPS et son intervalle à 95 % · part de détracteurs",
                          "Emotion curve: NPS and its 95% interval · detractors"),
-        "lane_pains": ("Irritants (étape × canal au NPS significativement sous le global, n ≥ 30)",
-                       "Pain points (NPS significantly below overall, n ≥ 30)"),
-        "lane_delights": ("Points d'enchantement (NPS significativement au-dessus du global, n ≥ 30)",
-                          "Points of delight (NPS significantly above overall, n ≥ 30)"),
+        "lane_pains": (f"Irritants (étape × canal au NPS significativement sous le global, {AT_LEAST})",
+                       f"Pain points (NPS significantly below overall, {AT_LEAST})"),
+        "lane_delights": (f"Points d'enchantement (NPS significativement au-dessus du global, {AT_LEAST})",
+                          f"Points of delight (NPS significantly above overall, {AT_LEAST})"),
         "lane_churn": ("Churn des clients dont le parcours s'arrête à cette étape",
                        "Churn of the customers whose journey stopped here"),
         "stop": ("s'arrêtent ici", "stop here"),
@@ -1968,7 +1974,7 @@ CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "trend_status": ("Statut", "Status"),
         "trend_partial": ("période en cours", "period not over"),
         "trend_full": ("période complète", "complete period"),
-        "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
+        "trend_insufficient": (f"trop peu ({FEWER_THAN})\u00a0: non affiché", f"too few ({FEWER_THAN}): not shown"),
     },
     "timing": {
         "days_since": ("Jours depuis le passage à l'étape", "Days since seen at the stage"),
@@ -1981,7 +1987,7 @@ CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "trend_status": ("Statut", "Status"),
         "trend_partial": ("période en cours", "period not over"),
         "trend_full": ("période complète", "complete period"),
-        "trend_insufficient": ("trop peu (n < 30)\u00a0: non affiché", "too few (n < 30): not shown"),
+        "trend_insufficient": (f"trop peu ({FEWER_THAN})\u00a0: non affiché", f"too few ({FEWER_THAN}): not shown"),
         "trend_not_observed": ("non observé sur ces canaux", "not observed on these channels"),
         "customers": ("Clients", "Customers"),
         "conversion_rate": ("Taux de conversion", "Conversion rate"),
@@ -2015,7 +2021,9 @@ CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def chart_texts(chart: str, lang: str | None) -> dict[str, str]:
-    """The texts of ``chart`` (a section of ``CHART_TEXTS``: its own and the common ones) in the language."""
+def chart_texts(chart: str, lang: str | None, min_n: int) -> dict[str, str]:
+    """The texts of ``chart`` (a section of ``CHART_TEXTS``: its own and the common ones) in the language, with
+    the threshold ``min_n`` in their "n < …" and "n ≥ …"."""
     i = 1 if pick(lang) == "en" else 0
-    return {k: v[i] for section in ("common", chart) for k, v in CHART_TEXTS[section].items()}
+    return {k: v[i].replace("{min_n}", str(min_n)) for section in ("common", chart)
+            for k, v in CHART_TEXTS[section].items()}

@@ -62,3 +62,18 @@ def test_p_values_read_as_words_never_as_exponents():
     assert [fr.p_value(v) for v in (1.7e-8, 0.0123, 0.345, None)] == ["< 0,001", "= 0,012", "= 0,34", "= —"]
     assert [en.p_value(v) for v in (1.7e-8, 0.0123, 0.05)] == ["< 0.001", "= 0.012", "= 0.05"]
     assert fr.t("irritants.test_significant", q=fr.p_value(1.7e-8)).endswith("(q < 0,001)")
+
+
+def test_chart_texts_write_the_threshold_from_min_n():
+    """"n < 30" and "n ≥ 30" are written once, in i18n (FEWER_THAN, AT_LEAST), the number coming from MIN_N."""
+    from charts.palette import resolve_titles
+    from data_model.thresholds import MIN_N
+    from i18n import AT_LEAST, CHART_TEXTS, FEWER_THAN, chart_texts
+
+    for section, texts in CHART_TEXTS.items():
+        for key, pair in texts.items():
+            assert not re.search(r"n [<≥] \d", " ".join(pair)), (section, key)
+    assert resolve_titles("trends", {"locale": "fr"})["insufficient"] == f"n < {MIN_N}"
+    assert f"n < {MIN_N}" in resolve_titles("trends", None)["trend_insufficient"]
+    assert chart_texts("journey_map", "en", 12)["lane_pains"].endswith("n ≥ 12)")
+    assert (FEWER_THAN, AT_LEAST) == ("n < {min_n}", "n ≥ {min_n}")
