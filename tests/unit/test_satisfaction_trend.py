@@ -209,11 +209,11 @@ def test_chart_draws_line_band_and_no_thin_period():
     assert [str(r["period_start"])[:7] for r in crosses] == ["2025-02", "2025-05"]
     # the period not over is an open point; a lone period keeps its interval as a rule
     assert points["encoding"]["fill"]["condition"]["test"] == "datum.partial"
-    assert [r["status"] for r in drawn][-1] == "period not over"
+    assert [r["status"] for r in drawn][-1] == "période en cours"  # locale fr: the French text
     lone = [la for la in layers(spec) if mark(la) == "rule" and "y2" in la["encoding"]]
     assert [str(r["period_start"])[:7] for r in rows(spec, lone[0])] == ["2025-01", "2025-06"]
     tips = [tip["title"] for tip in line["encoding"]["tooltip"]]
-    assert tips == ["Period", "NPS", "95% interval", "Respondents", "Status"]
+    assert tips == ["Période", "NPS", "intervalle à 95 %", "Répondants", "Statut"]
     assert drawn[0]["value_text"] == "+10,0" and drawn[0]["interval_text"] == "\u22125,0 – +25,0"
 
 
