@@ -1342,6 +1342,52 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                              "en": "ignored columns (not part of {kind}): {columns}"},
     "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
                              "en": "{n} {n|column|columns} without a header ignored"},
+    # source profiles (loaders.profile)
+    "load.suggest.written": {"fr": "Brouillon de profil écrit dans {file}\u00a0; relisez-le, puis\u00a0: python -m loaders "
+                                   "import --profile {file} FICHIER…",
+                             "en": "Draft profile written to {file}; read it, then: python -m loaders import --profile "
+                                   "{file} FILE…"},
+    "load.suggest.unused": {"fr": "{role}\u00a0: colonnes non utilisées\u00a0: {columns}",
+                            "en": "{role}: columns left unused: {columns}"},
+    "load.cli.profile_and_files": {"fr": "--profile et les fichiers de la source vont ensemble\u00a0: "
+                                        "python -m loaders import --profile P.json FICHIER…",
+                                  "en": "--profile and the source's files go together: "
+                                        "python -m loaders import --profile P.json FILE…"},
+    "load.profile.unreadable": {"fr": "profil {file}\u00a0: illisible ({reason})",
+                                "en": "profile {file}: cannot be read ({reason})"},
+    "load.profile.not_json": {"fr": "profil {file}, ligne {line}\u00a0: ce n'est pas du JSON ({reason})",
+                              "en": "profile {file}, line {line}: not JSON ({reason})"},
+    "load.profile.invalid": {"fr": "profil {file}, à {where}\u00a0: {reason}",
+                             "en": "profile {file}, at {where}: {reason}"},
+    "load.profile.unknown_role": {"fr": "profil {file}\u00a0: le fichier {role} n'est pas déclaré dans « files » "
+                                        "({roles})",
+                                  "en": "profile {file}: the file {role} is not declared under \"files\" ({roles})"},
+    "load.profile.unknown_field": {"fr": "profil {file}\u00a0: {field} n'est pas un champ des {kind} (champs\u00a0: "
+                                         "{fields})",
+                                   "en": "profile {file}: {field} is not a field of {kind} (fields: {fields})"},
+    "load.profile.events_need_key": {"fr": "profil {file}\u00a0: les événements de {role} demandent une colonne "
+                                           "« key » (la clé de ligne des identifiants de points de contact)",
+                                     "en": "profile {file}: the events of {role} need a \"key\" column (the row key "
+                                           "of the touchpoint ids)"},
+    "load.profile.no_role": {"fr": "ne correspond à aucun fichier du profil ({roles})",
+                             "en": "matches none of the profile's files ({roles})"},
+    "load.profile.two_roles": {"fr": "correspond à plusieurs fichiers du profil ({roles})\u00a0: rendez leurs "
+                                     "motifs distincts",
+                               "en": "matches several of the profile's files ({roles}): make their patterns distinct"},
+    "load.profile.same_role": {"fr": "est un second fichier pour {role} (le premier\u00a0: {other})",
+                               "en": "is a second file for {role} (the first: {other})"},
+    "load.profile.missing_file": {"fr": "aucun fichier donné pour {role} (motif\u00a0: {patterns})",
+                                  "en": "no file given for {role} (pattern: {patterns})"},
+    "load.profile.no_column": {"fr": "profil {file}\u00a0: pas de colonne {column} dans {role} (colonnes\u00a0: "
+                                     "{columns})",
+                               "en": "profile {file}: no column {column} in {role} (columns: {columns})"},
+    "load.profile.fan_out": {"fr": "{keys} {keys|clé revient|clés reviennent} sur plusieurs lignes ({rows} lignes) de "
+                                   "{role}, la première ici\u00a0: dites dans le profil comment les agréger "
+                                   "(« aggregate »)",
+                             "en": "{keys} {keys|key appears|keys appear} on several rows ({rows} rows) of {role}, "
+                                   "the first here: say in the profile how to aggregate them (\"aggregate\")"},
+    "load.profile.missing_fields": {"fr": "le profil ne donne pas {missing} pour les {kind}",
+                                    "en": "the profile gives no {missing} for {kind}"},
     "load.what.identifier": {"fr": "un identifiant",
                              "en": "an identifier"},
     "load.what.channel": {"fr": "un nom de canal",

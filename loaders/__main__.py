@@ -1,4 +1,4 @@
-"""`python -m loaders init|import|sample|map-type|channel-kind|setting|export-parquet|forget …`
+"""`python -m loaders init|import|suggest|sample|map-type|channel-kind|setting|export-parquet|forget …`
 
 Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held, or its disk is
 full (nothing written).
@@ -49,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "or pseudonym_key in the [privacy] section of .streamlit/secrets.toml)")
     _add_lang(p)
 
-    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing)")
+    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing), or a "
+                                      "source's files through its profile (--profile P.json FILE…)")
     _add_db(p)
+    p.add_argument("files", nargs="*", metavar="FILE", help="with --profile: the source's files, matched to the "
+                                                           "profile's files by their name patterns")
+    p.add_argument("--profile", metavar="P.json", help="a source profile (see the README: Source profiles)")
     p.add_argument("--customers", metavar="FILE")
     p.add_argument("--touchpoints", metavar="FILE")
     p.add_argument("--feedback", metavar="FILE")
@@ -58,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-personal-data", action="store_true",
                    help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
                         "default)")
+    _add_lang(p)
+
+    p = sub.add_parser("suggest", help="write a draft source profile for a source's files: each field's best column, "
+                                       "with its evidence, and the columns left unused")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--out", metavar="P.json", help="write the draft there (default: print it)")
     _add_lang(p)
 
     p = sub.add_parser("sample", help="generate a synthetic company (into the database, or as files with --out)")
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     tx = Texts(args.lang)
-    if args.command != "export-parquet" and is_warehouse_url(args.db):
+    if args.command not in ("export-parquet", "suggest") and is_warehouse_url(args.db):
         _err(tx.t("db.read_only_url", scheme=database_url(args.db).split("://")[0], reason=tx.t("db.read_only")))
         return 1
     try:
@@ -178,11 +188,28 @@ def cmd_import(args) -> int:
     from loaders.privacy import PrivacyError
     from loaders.write import DiskFull, run_import
 
+    from loaders.profile import ProfileError, load_profile, run_profile_import
+
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
+    if bool(args.profile) != bool(args.files):
+        _err(Message("load.cli.profile_and_files").render(args.lang))
+        return 2
+    try:
+        profile = load_profile(args.profile) if args.profile else None
+    except ProfileError as exc:
+        _err(exc.message_in(args.lang))
+        return 2
     db = connect(args.db)
     try:
-        summary = run_import(db, files, progress=_progress_for(files, args.lang),
-                             keep_personal_data=args.keep_personal_data)
+        if profile is not None:
+            summary = run_profile_import(db, profile, args.files, keep_personal_data=args.keep_personal_data,
+                                         progress=_progress_for(dict(enumerate(args.files)), args.lang))
+        else:
+            summary = run_import(db, files, progress=_progress_for(files, args.lang),
+                                 keep_personal_data=args.keep_personal_data)
+    except ProfileError as exc:
+        _err(exc.message_in(args.lang))
+        return 2
     except InputErrors as exc:
         report_errors(exc.errors, args.errors, args.lang)
         return 2
@@ -221,6 +248,33 @@ def report_errors(errors, errors_file: str | None, lang: str = "en") -> None:
 def _progress_for(files, lang: str = "en") -> callable:
     big = any(f and Path(f).is_file() and Path(f).stat().st_size > 20_000_000 for f in files.values())
     return (lambda msg: _err(render(msg, lang))) if big else None
+
+
+def cmd_suggest(args) -> int:
+    from loaders.errors import InputErrors
+    from loaders.profile import dumps
+    from loaders.suggest import suggest
+
+    try:
+        draft = suggest(args.files)
+    except InputErrors as exc:
+        report_errors(exc.errors, None, args.lang)
+        return 2
+    except OSError as exc:
+        _err(str(exc))
+        return 2
+    text = dumps(draft.profile)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        _err(Texts(args.lang).t("load.suggest.written", file=args.out))
+    else:
+        print(text, end="")
+    for line in draft.evidence:
+        _err("  " + line)
+    for role, columns in draft.unused.items():
+        if columns:
+            _err("  " + Texts(args.lang).t("load.suggest.unused", role=role, columns=", ".join(columns)))
+    return 0
 
 
 def cmd_sample(args) -> int:
@@ -362,7 +416,7 @@ def cmd_forget(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "import": cmd_import, "sample": cmd_sample, "map-type": cmd_map_type,
+COMMANDS = {"init": cmd_init, "import": cmd_import, "suggest": cmd_suggest, "sample": cmd_sample, "map-type": cmd_map_type,
             "channel-kind": cmd_channel_kind, "setting": cmd_setting, "export-parquet": cmd_export_parquet,
             "forget": cmd_forget}
 

@@ -187,15 +187,26 @@ def _output_columns(kind: str, present: set[str]) -> dict[str, object]:
     return {n: d for n, d in columns.items() if n in ("customer_id", "persona", "line") or n in present}
 
 
-def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = False) -> Validated:
+def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = False,
+             found: dict[str, int] | None = None) -> Validated:
     """Check one read file as ``kind`` (customers | touchpoints | feedback) and type its columns.
+
+    ``found`` (canonical name -> column position) says which column is which instead of the headers (a source
+    profile's mapping, ``loaders.profile``); the headers then only name the columns in messages.
 
     ``_consume`` (for ``read_and_validate``, which owns ``raw``): drop each text column from
     ``raw.data`` once it is read, so memory is freed as the typed columns are built.
     """
     if kind not in COLUMNS:
         raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(COLUMNS)}")
-    found, errors, notes = match_headers(raw, kind)
+    if found is None:
+        found, errors, notes = match_headers(raw, kind)
+    else:
+        missing = _missing_columns(kind, found)
+        errors = [InputError(raw.file_name, None, None, None, Message(
+            "load.profile.missing_fields", kind=Message(f"load.kind.{kind}"), missing=Joined(tuple(missing), "; ")))
+        ] if missing else []
+        notes = []
     present = {name for name in found if not is_always_required(kind, name)}
     result = Validated(kind, raw.file_name, raw.sha256, len(raw.data), empty_frame(kind, present), errors,
                        present, notes)
