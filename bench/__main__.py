@@ -271,6 +271,35 @@ def bench_spark(n: int, export: dict, work: Path, options: str, duckdb_reports: 
     return out
 
 
+def profile_import(orders: int, work: str | None, out_path: Path) -> dict:
+    """The marketplace fixture at ``orders`` rows, imported through its profile in a fresh process; the result is
+    kept in ``out_path`` under ``profile_import``."""
+    from loaders import public_shapes
+
+    folder = Path(work or tempfile.mkdtemp(prefix="parcours-bench-", dir="/tmp")).resolve() / f"marketplace-{orders}"
+    if not (folder / public_shapes.FILE_NAMES["orders"]).exists():
+        log(f"generating {orders:,} orders")
+        public_shapes.write_csvs(public_shapes.marketplace(orders, seed=SEED), folder)
+    database = folder / "profile.duckdb"
+    database.unlink(missing_ok=True)
+    import data_model as dm
+
+    db = dm.connect(f"duckdb:///{database}")
+    dm.initialise(db, timezone="America/Sao_Paulo")
+    db.close()
+    files = [str(folder / public_shapes.FILE_NAMES[k]) for k in ("customers", "orders", "payments", "reviews")]
+    log("profile import")
+    result = run_child("profile_import", {"url": f"duckdb:///{database}", "files": files,
+                                          "profile": str(ROOT / "sample_data" / "profiles" / "marketplace.json")})
+    result.update(orders=orders, loadavg_after=os.getloadavg(), machine=machine())
+    log(f"  {result['inserted']} in {result['t_import']:.1f} s: {result['touchpoints_per_s']:,.0f} touchpoints/s, "
+        f"peak {result['peak_rss_mb']:.0f} MB")
+    results = json.loads(out_path.read_text(encoding="utf-8")) if out_path.exists() else {"runs": {}}
+    results.setdefault("profile_import", {})[str(orders)] = result
+    out_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--sizes", default=None,
@@ -292,7 +321,14 @@ def main(argv=None) -> int:
                    help="only compare report() of COMMIT's code with this checkout's, on one DuckDB database built by "
                         "COMMIT's code (see bench/compare.py); --engines, --skip-app and --targets do not apply")
     p.add_argument("--runs", type=int, default=5, help="with --compare-report: timed runs of each report (default 5)")
+    p.add_argument("--profile-import", metavar="ORDERS", type=int,
+                   help="only measure a profile-driven import: ORDERS wide order rows shaped like Olist's (four "
+                        "timestamps each, payments and reviews joined by key) through sample_data/profiles/"
+                        "marketplace.json into a new DuckDB file")
     args = p.parse_args(argv)
+    if args.profile_import:
+        print(json.dumps(profile_import(args.profile_import, args.work, Path(args.out)), indent=1))
+        return 0
     if args.sizes is None:
         args.sizes = "1000000" if args.compare_report else "10000,100000,1000000"
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]

@@ -1343,8 +1343,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
                              "en": "{n} {n|column|columns} without a header ignored"},
     # source profiles (loaders.profile)
-    "load.suggest.written": {"fr": "Brouillon de profil écrit dans {file}\u00a0; relisez-le, puis\u00a0: python -m loaders "
-                                   "import --profile {file} FICHIER…",
+    "load.suggest.written": {"fr": "Brouillon de profil écrit dans {file}\u00a0; relisez-le, puis\u00a0: "
+                                   "python -m loaders import --profile {file} FICHIER…",
                              "en": "Draft profile written to {file}; read it, then: python -m loaders import --profile "
                                    "{file} FILE…"},
     "load.suggest.unused": {"fr": "{role}\u00a0: colonnes non utilisées\u00a0: {columns}",

@@ -186,9 +186,8 @@ def _pseudonymise_existing(db, key, lang: str = "en") -> int:
 def cmd_import(args) -> int:
     from loaders.errors import InputErrors
     from loaders.privacy import PrivacyError
-    from loaders.write import DiskFull, run_import
-
     from loaders.profile import ProfileError, load_profile, run_profile_import
+    from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
     if bool(args.profile) != bool(args.files):
@@ -416,9 +415,9 @@ def cmd_forget(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "import": cmd_import, "suggest": cmd_suggest, "sample": cmd_sample, "map-type": cmd_map_type,
-            "channel-kind": cmd_channel_kind, "setting": cmd_setting, "export-parquet": cmd_export_parquet,
-            "forget": cmd_forget}
+COMMANDS = {"init": cmd_init, "import": cmd_import, "suggest": cmd_suggest, "sample": cmd_sample,
+            "map-type": cmd_map_type, "channel-kind": cmd_channel_kind, "setting": cmd_setting,
+            "export-parquet": cmd_export_parquet, "forget": cmd_forget}
 
 if __name__ == "__main__":
     exit_now(main())

@@ -133,7 +133,8 @@ def lead_funnel(leads: int = 2000, seed: int = 11, won_share: float = 0.105, emp
         "landing_page_id": _hex(rng, leads), "origin": origin,
     })
     won = np.flatnonzero(rng.random(leads) < won_share)
-    won_at = (contact[won].astype("datetime64[s]") + rng.integers(86400, 120 * 86400, len(won)).astype("timedelta64[s]"))
+    delay = rng.integers(86400, 120 * 86400, len(won)).astype("timedelta64[s]")
+    won_at = contact[won].astype("datetime64[s]") + delay
     deals = pd.DataFrame({
         "mql_id": mql_ids[won], "seller_id": _hex(rng, len(won)), "sdr_id": _hex(rng, len(won)),
         "sr_id": _hex(rng, len(won)), "won_date": _stamp(won_at),

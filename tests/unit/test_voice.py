@@ -416,7 +416,7 @@ def test_themes_chart():
     assert isinstance(chart, alt.Chart | alt.LayerChart)
     spec = chart.to_dict(validate=True)
     assert spec["encoding"]["y"]["sort"] == ["attente", "temps d'attente", "merci <b>"]
-    assert spec["encoding"]["color"]["scale"]["domain"] == ["ont arrêté", "promoteurs"]  # the locale asked: French for what the caller left out
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["ont arrêté", "promoteurs"]
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     empty = themes_chart(voice._frame([], voice._THEME_COLUMNS))
     assert isinstance(empty, alt.Chart) and empty.to_dict(validate=True)
