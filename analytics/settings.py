@@ -1,4 +1,5 @@
-"""The database's analysis settings: how long a customer is followed, and when a skipped stage is ranked.
+"""The database's analysis settings: how long a customer is followed, when a skipped stage is ranked, and the
+currency its amounts are in.
 
 Stored as rows of ``parcours_meta`` (``analysis.<name>``), so that every page, the command line, the story and the
 deck read the same values; changed on the Data page or by ``python -m loaders setting NAME VALUE``. A database
@@ -13,13 +14,17 @@ without them (an older one, a read-only warehouse) uses the defaults.
   for at least this share of the customers who reached it.
 * ``measure`` (``auto``): the satisfaction measure the views read, ``nps``, ``csat`` or ``auto`` (NPS when 30 or more
   customers gave one, else CSAT; see ``analytics.measures``).
+* ``currency`` (``EUR``): the ISO 4217 code of the amounts (the revenue column), one of ``i18n.CURRENCIES``; every
+  amount shown (KPI card, charts) is written with its symbol. Setting it alone puts the code's usual symbol back.
+* ``currency_symbol`` (``auto``): the symbol written, when not the code's usual one (``US$``); ``auto`` is the usual.
 """
 
 from dataclasses import dataclass, fields
 
 import data_model as dm
+from i18n import CURRENCIES, DEFAULT_CURRENCY
 
-__all__ = ["DEFAULTS", "AnalysisSettings", "analysis_settings", "parse_setting"]
+__all__ = ["DEFAULTS", "AnalysisSettings", "analysis_settings", "parse_setting", "stored_value"]
 
 PREFIX = "analysis."
 
@@ -31,10 +36,18 @@ class AnalysisSettings:
     churn_window_days: int = 365
     observed_for_ranking: float = 0.8
     measure: str = "auto"
+    currency: str = DEFAULT_CURRENCY
+    currency_symbol: str | None = None  # None: the currency's usual symbol (i18n.CURRENCIES)
+
+    @property
+    def symbol(self) -> str:
+        """The symbol amounts are written with."""
+        return self.currency_symbol or CURRENCIES[self.currency]
 
 
 DEFAULTS = AnalysisSettings()
 MAX_DAYS = 3660  # ten years: a longer window is a typo
+MAX_SYMBOL = 4  # R$, US$, Fr., FCFA
 
 
 def parse_setting(name: str, text) -> int | float | str | None:
@@ -42,6 +55,18 @@ def parse_setting(name: str, text) -> int | float | str | None:
     short English reason (the callers say it in the reader's language by the setting's name)."""
     if name not in {f.name for f in fields(AnalysisSettings)}:
         raise ValueError(f"unknown setting {name!r}")
+    if name == "currency":
+        code = str(text).strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError("a known ISO 4217 currency code (" + ", ".join(CURRENCIES) + ")")
+        return code
+    if name == "currency_symbol":
+        symbol = str(text).strip()
+        if symbol.lower() in ("", "auto"):
+            return None
+        if len(symbol) > MAX_SYMBOL or not symbol.isprintable() or any(c.isdigit() or c.isspace() for c in symbol):
+            raise ValueError(f"a symbol of 1 to {MAX_SYMBOL} characters without digits or spaces, or auto")
+        return symbol
     value = str(text).strip().lower()
     if name == "measure":
         if value not in ("auto", "nps", "csat"):
@@ -57,6 +82,13 @@ def parse_setting(name: str, text) -> int | float | str | None:
     if not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
         raise ValueError(f"a whole number of days from 1 to {MAX_DAYS}" + (", or all" if name == "window_days" else ""))
     return int(value)
+
+
+def stored_value(name: str, value) -> str:
+    """How ``parse_setting``'s value is written in ``parcours_meta`` (read back by ``parse_setting``)."""
+    if value is None:
+        return "auto" if name == "currency_symbol" else "all"
+    return str(value)
 
 
 def analysis_settings(db) -> AnalysisSettings:

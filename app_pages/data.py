@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from i18n import CURRENCIES
 from ui import imports, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
 from ui.data import analysis, catalogue, demo_state
@@ -186,11 +187,16 @@ with st.form("analysis_settings"):
     measures = ["auto", "nps", "csat"]
     measure = cols[3].selectbox(t("data.measure"), measures, index=measures.index(current.measure),
                                 format_func=lambda m: t(f"data.measure.{m}"), help=t("data.measure_help"))
+    codes = list(CURRENCIES)
+    code = cols[1].selectbox(t("data.currency"), codes, index=codes.index(current.currency),
+                             format_func=lambda c: f"{c} ({CURRENCIES[c]})", help=t("data.currency_help"))
+    symbol = cols[2].text_input(t("data.currency_symbol"), current.currency_symbol or "", max_chars=4,
+                                help=t("data.currency_symbol_help"))
     if st.form_submit_button(t("data.save_analysis")):
         show_saved(imports.save_analysis_settings(
             {"window_days": "all" if follow_all else str(int(window)), "post_window_days": str(int(post)),
              "churn_window_days": str(int(churn_days)), "observed_for_ranking": f"{int(ranking)} %",
-             "measure": measure}, language()))
+             "measure": measure, "currency": code, "currency_symbol": symbol.strip() or "auto"}, language()))
 
 # -- forget a customer (GDPR right to erasure) ---------------------------------------------------------
 st.subheader(t("data.forget"))

@@ -15,9 +15,10 @@ Colours
       green), ``NPS_DIVERGING`` (−100 … 0 … 100), ``MIX_COLORS``.
 
 Theme
-    ``apply_theme(chart, locale)`` adds the projector-friendly configuration (axis and legend labels
-    13 px, titles 15 px, text marks 13 px) and, for ``locale="fr"``, French number and date
-    formats (``12 345``, ``62,5 %``). ``theme_config(locale)`` is the same configuration as a dict,
+    ``apply_theme(chart, locale, currency_symbol)`` adds the projector-friendly configuration (axis and legend
+    labels 13 px, titles 15 px, text marks 13 px), the locale's number formats (``12 345``, ``62,5 %`` and French
+    dates for ``locale="fr"``) and amounts in the currency (``$`` formats: ``1 234 R$`` / ``R$1,234``, the euro
+    by default). ``theme_config(locale, currency_symbol)`` is the same configuration as a dict,
     for ``alt.theme.register``. Charts are returned themed, i.e. with a top-level ``config``; to
     concatenate two of them, drop it first (``c = c.copy(); c.config = alt.Undefined``).
 
@@ -25,7 +26,8 @@ Texts
     Builders take ``titles``: ``"locale"`` (``"en"``, the default, or ``"fr"``) picks the chart's texts in
     ``i18n.CHART_TEXTS`` (its own section and the common one: axis/legend titles, a few words,
     ``"insufficient"``, the text on marks with fewer than ``MIN_N`` observations, and ``"no_data"``) and
-    its number formats; any other key overrides one text. Labels and titles are plain text: they go into
+    its number formats, ``"currency_symbol"`` the symbol of its amounts (``i18n.Texts.chart_titles`` gives the
+    database's); any other key overrides one text. Labels and titles are plain text: they go into
     the data and the spec as strings, never into HTML, markdown or Vega expressions. ``MIN_N`` comes from
     ``data_model.thresholds`` (shared with ``analytics``).
 """
@@ -40,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from data_model.thresholds import MIN_N
-from i18n import Texts, chart_texts
+from i18n import CURRENCIES, DEFAULT_CURRENCY, Texts, chart_texts, money_affixes
 
 __all__ = [
     "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "GROUP_COLORS", "INSUFFICIENT", "INSUFFICIENT_STROKE",
@@ -195,8 +197,8 @@ def group_scale(groups: Sequence[str]) -> alt.Scale:
 
 # ---------------------------------------------------------------------------------------------- theme
 
-FR_NUMBER = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"],
-             "percent": "\u202f%"}
+FR_NUMBER = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "percent": "\u202f%"}
+EN_NUMBER = {"decimal": ".", "thousands": ",", "grouping": [3]}
 FR_TIME = {
     "dateTime": "%A %e %B %Y à %X",
     "date": "%d/%m/%Y",
@@ -211,8 +213,10 @@ FR_TIME = {
 }
 
 
-def theme_config(locale: str = "en") -> dict:
-    """The shared configuration: readable on a projector (labels ≥ 13 px, titles ≥ 15 px)."""
+def theme_config(locale: str = "en", currency_symbol: str | None = None) -> dict:
+    """The shared configuration: readable on a projector (labels ≥ 13 px, titles ≥ 15 px), numbers in the
+    ``locale``'s format, amounts (``$`` formats) in ``currency_symbol`` (the euro by default) as ``i18n`` writes
+    them: 1 234 R$ / R$1,234."""
     config: dict = {
         "font": "Source Sans Pro, Helvetica, Arial, sans-serif",
         "axis": {
@@ -230,14 +234,18 @@ def theme_config(locale: str = "en") -> dict:
         "text": {"fontSize": LABEL_FONT},
         "view": {"stroke": None},
     }
+    symbol = currency_symbol or CURRENCIES[DEFAULT_CURRENCY]
+    currency = list(money_affixes(locale, symbol))
     if locale == "fr":
-        config["locale"] = {"number": FR_NUMBER, "time": FR_TIME}
+        config["locale"] = {"number": {**FR_NUMBER, "currency": currency}, "time": FR_TIME}
+    else:
+        config["locale"] = {"number": {**EN_NUMBER, "currency": currency}}
     return config
 
 
-def apply_theme(chart, locale: str = "en"):
+def apply_theme(chart, locale: str = "en", currency_symbol: str | None = None):
     """``chart`` with the shared configuration."""
-    return chart.configure(**theme_config(locale))
+    return chart.configure(**theme_config(locale, currency_symbol))
 
 
 # ---------------------------------------------------------------------------------------------- texts
@@ -320,7 +328,7 @@ def no_data_chart(t: Mapping[str, str], height: int = 80):
         .encode(text="message:N")
         .properties(height=height)
     )
-    return apply_theme(chart, "fr" if is_fr(t) else "en")
+    return apply_theme(chart, "fr" if is_fr(t) else "en", t.get("currency_symbol"))
 
 
 def blank_thin(data: pd.DataFrame, *columns: str, flag: str = "insufficient") -> pd.DataFrame:
@@ -347,7 +355,7 @@ def text_colour():
 
 
 def finish(chart, t: Mapping[str, str]):
-    return apply_theme(chart, "fr" if is_fr(t) else "en")
+    return apply_theme(chart, "fr" if is_fr(t) else "en", t.get("currency_symbol"))
 
 
 # ------------------------------------------------------------------------------------ dark and large

@@ -18,7 +18,7 @@ METRICS = {
     "nps": ("d", "+.1f", False),
     "churn_rate": (".0%", ".1%", True),
     "cross_share": (".0%", ".1%", True),
-    "revenue": (",.0f", ",.0f", True),
+    "revenue": ("$,.0f", "$,.0f", True),  # in the currency of titles["currency_symbol"] (charts.palette)
 }
 """The metric columns ``kpi_trend_chart`` knows, with their number formats (rates are fractions 0–1, NPS points)."""
 

@@ -219,6 +219,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                        "en": "A step enters the weakest-step choice when at least this share of "
                                              "those who reach its stage have a touchpoint there."},
     "data.save_analysis": {"fr": "Enregistrer les réglages", "en": "Save the settings"},
+    "data.currency": {"fr": "Devise des montants", "en": "Currency of the amounts"},
+    "data.currency_help": {
+        "fr": "Code ISO 4217 : le chiffre d'affaires et les montants des graphiques s'écrivent avec son symbole. "
+              "Aussi : `python -m loaders setting currency BRL`.",
+        "en": "ISO 4217 code: revenue and the charts' amounts are written with its symbol. Also: "
+              "`python -m loaders setting currency BRL`."},
+    "data.currency_symbol": {"fr": "Symbole (vide : l'usuel)", "en": "Symbol (empty: the usual one)"},
+    "data.currency_symbol_help": {
+        "fr": "Un autre symbole que celui d'usage de la devise (US$ parmi d'autres dollars), 4 caractères au plus.",
+        "en": "A symbol other than the currency's usual one (US$ among other dollars), 4 characters at most."},
     "footer.window": {"fr": "Suivi jusqu'au {as_of}, étapes comptées dans les {days} jours après le premier contact "
                             "({post} jours après la conversion).",
                       "en": "Followed until {as_of}, stages counted within {days} days of the first touchpoint "
@@ -1726,6 +1736,13 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.setting.reason.observed_for_ranking": {"fr": "une part entre 0 et 1 (ou de 1 % à 100 %)",
                                                  "en": "a share between 0 and 1 (or 1 % to 100 %)"},
     "load.setting.reason.measure": {"fr": "auto, nps ou csat", "en": "auto, nps or csat"},
+    "load.setting.reason.currency": {"fr": "un code de devise ISO 4217 connu ({accepted})",
+                                     "en": "a known ISO 4217 currency code ({accepted})"},
+    "load.setting.reason.currency_symbol": {
+        "fr": "un symbole de 1 à 4 caractères sans chiffre ni espace (R$, US$, Fr.), ou auto pour le symbole usuel "
+              "du code",
+        "en": "a symbol of 1 to 4 characters without digits or spaces (R$, US$, Fr.), or auto for the code's usual "
+              "symbol"},
     "load.cli.setting_set": {"fr": "Réglage {name}\u00a0: {value}",
                              "en": "Setting {name}: {value}"},
     "load.cli.kind_set": {"fr": "Le canal {channel} est {kind}",
@@ -1804,11 +1821,36 @@ _MONTHS_FR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août"
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-class Texts:
-    """The texts and formats of one language."""
+DEFAULT_CURRENCY = "EUR"
+CURRENCIES = {
+    "EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "JPY": "¥", "CNY": "¥", "CAD": "$", "AUD": "$", "NZD": "$",
+    "BRL": "R$", "MXN": "$", "ARS": "$", "CLP": "$", "COP": "$", "PEN": "S/", "INR": "₹", "KRW": "₩", "HKD": "HK$",
+    "SGD": "S$", "SEK": "kr", "NOK": "kr", "DKK": "kr", "ISK": "kr", "PLN": "zł", "CZK": "Kč", "HUF": "Ft",
+    "RON": "lei", "BGN": "лв", "TRY": "₺", "ILS": "₪", "ZAR": "R", "MAD": "MAD", "TND": "DT", "DZD": "DA",
+    "XOF": "FCFA", "XAF": "FCFA", "XPF": "F", "AED": "AED", "SAR": "SAR", "THB": "฿", "PHP": "₱", "VND": "₫",
+    "IDR": "Rp", "MYR": "RM", "UAH": "₴",
+}
+"""The ISO 4217 codes a database may name as its currency (``python -m loaders setting currency BRL``), each with
+its usual symbol (``currency_symbol`` overrides it: US$ for USD beside other dollars)."""
 
-    def __init__(self, lang: str | None = DEFAULT):
+
+def money_affixes(lang: str, symbol: str) -> tuple[str, str]:
+    """What goes before and after an amount in ``lang``: the symbol after in French, with a no-break space
+    (1 234 R$); before in English (R$1,234), with a no-break space when it ends in a letter (CHF 1,234). The
+    KPI cards (``Texts.money``) and the charts' number locale (``$`` formats) both write amounts so."""
+    if pick(lang) == "fr":
+        return "", "\u00a0" + symbol
+    return symbol + ("\u00a0" if symbol[-1:].isalpha() else ""), ""
+
+
+class Texts:
+    """The texts and formats of one language; amounts in ``currency`` (an ISO 4217 code of ``CURRENCIES``, the
+    database's setting), written with ``symbol`` (by default the code's usual one)."""
+
+    def __init__(self, lang: str | None = DEFAULT, currency: str = DEFAULT_CURRENCY, symbol: str | None = None):
         self.lang = pick(lang)
+        self.currency = currency
+        self.symbol = symbol or CURRENCIES.get(currency, currency)
 
     def t(self, key: str, **values) -> str:
         """The text of ``key`` with its placeholders filled. ``{n|réponse|réponses}`` is the singular or plural
@@ -1844,13 +1886,20 @@ class Texts:
         return text
 
     def money(self, value: float | None) -> str:
-        """An amount in euros that fits a KPI card: 193 566 € / 193,566 €, then 2,39 M€ / €2.39M from a million."""
+        """An amount in the database's currency (``symbol``) that fits a KPI card: 193 566 € / €193,566, then
+        2,39 M€ / €2.39M from a million; 1 234 R$ / R$1,234, 1 234 CHF / CHF 1,234 (``money_affixes``)."""
         if missing(value):
             return "—"
+        before, after = money_affixes(self.lang, self.symbol)
         if abs(value) >= 1e6:
             text = self.decimal(value / 1e6, ".2f")
-            return f"{text}\u00a0M€" if self.lang == "fr" else f"€{text}M"
-        return f"{self.number(value)}\u00a0€" if self.lang == "fr" else f"€{self.number(value)}"
+            if self.lang == "fr":  # 2,39 M€, 2,39 M R$
+                return f"{text}\u00a0M" + ("" if len(self.symbol) == 1 else "\u00a0") + self.symbol
+            text += "M"
+        else:
+            text = self.number(value)
+        sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+        return f"{sign}{before}{digits}{after}"  # -R$1,234 in English
 
     def p_value(self, value: float | None) -> str:
         """A p- or q-value after its letter: "= 0,012", "< 0,001" (never 1,7e-08 in a sentence or a slide)."""
@@ -1915,8 +1964,9 @@ class Texts:
 
     def chart_titles(self, **extra: str) -> dict[str, str]:
         """A chart's ``titles`` in the language: its locale (the chart's texts, number and date formats: 12 345 /
-        62,5 % in French), plus page-specific texts, which override the chart's own (``CHART_TEXTS``)."""
-        return {"locale": self.lang, **extra}
+        62,5 % in French) and the currency symbol of its amounts, plus page-specific texts, which override the
+        chart's own (``CHART_TEXTS``)."""
+        return {"locale": self.lang, "currency_symbol": self.symbol, **extra}
 
 
 # The charts' texts (axis, legend and tooltip titles, the words on their marks), chart by chart: a key may read

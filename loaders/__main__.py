@@ -99,10 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("setting", help="set an analysis setting of the database: window_days (90, or all), "
                                        "post_window_days (365), churn_window_days (365), observed_for_ranking (0.8), "
-                                       "measure (auto, nps or csat)")
+                                       "measure (auto, nps or csat), currency (EUR; an ISO 4217 code such as "
+                                       "BRL, which puts its usual symbol back), currency_symbol (auto, or R$, US$…)")
     _add_db(p)
     p.add_argument("name", choices=["window_days", "post_window_days", "churn_window_days", "observed_for_ranking",
-                                    "measure"])
+                                    "measure", "currency", "currency_symbol"])
     p.add_argument("value")
     _add_lang(p)
 
@@ -331,6 +332,7 @@ def cmd_map_type(args) -> int:
 
 
 def cmd_setting(args) -> int:
+    from analytics.settings import stored_value
     from loaders.settings import SettingError, set_analysis_setting
 
     db = connect(args.db)
@@ -342,7 +344,7 @@ def cmd_setting(args) -> int:
         return 2
     finally:
         db.close()
-    print(Message("load.cli.setting_set", name=Quoted(args.name), value="all" if value is None else str(value))
+    print(Message("load.cli.setting_set", name=Quoted(args.name), value=stored_value(args.name, value))
           .render(args.lang))
     return 0
 

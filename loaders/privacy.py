@@ -16,8 +16,9 @@ estimated entropy (``key_bits``: repeats, sequences, keyboard rows and words cou
 ``secrets.token_hex(32)``; a database made before keys were checked still opens with its weaker key, and its
 imports say to move to a new one. It is never stored in the database.
 
-**Masking.** ``mask_personal_data`` replaces e-mail addresses, phone numbers (French and international
-formats), IBANs (mod-97 checked) and card numbers (13–19 digits, Luhn checked) in the feedback comments
+**Masking.** ``mask_personal_data`` replaces e-mail addresses, phone numbers (French formats; international ones
+with a known country calling code and a plausible length), IBANs (a registered country, its IBAN length and the
+mod-97 check) and card numbers (13–19 digits, Luhn checked, an issuer's prefix and length) in the feedback comments
 by ``[email]``, ``[téléphone]``, ``[iban]``, ``[carte]``, and counts them; in a pseudonymised database, the
 raw customer ids of the import's files (and ids of their shape, when it has letters: ``CRM-\d{6}``) become
 ``[id]`` (``CustomerIds``). It works on whole columns with
@@ -481,6 +482,7 @@ _SPLIT_PHONE = re.compile(rf"({_PY_SEP})")
 
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_KEEP_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isdigit()))
 _LETTER_VALUES = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})  # ISO 13616: A=10 … Z=35
 _DOUBLED = str.maketrans("0123456789", "0246813579")  # Luhn: 2d, minus 9 above 9
 
@@ -489,8 +491,24 @@ def _digit_count(text: str) -> int:
     return len(text) - len(text.translate(_NO_DIGITS))
 
 
+# The SWIFT IBAN registry (ISO 13616): each country's IBAN length, country code and check digits included.
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27, "BR": 29,
+    "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+    "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+    "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+    "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29,
+    "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24,
+    "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "YE": 30,
+}
+
+
 def _iban_ok(compact: str) -> bool:
-    if not 15 <= len(compact) <= 34 or not compact[:2].isalpha() or not compact[2:4].isdigit():
+    """A registered country, that country's IBAN length, and the mod-97 check (which 1 in 97 product codes, part
+    numbers and references pass by chance)."""
+    if IBAN_LENGTHS.get(compact[:2].upper()) != len(compact) or not compact[2:4].isdigit():
         return False
     bban = compact[4:]
     if _digit_count(bban) < 0.4 * len(bban):  # words after a code are not an account number
@@ -504,21 +522,81 @@ def _luhn_ok(digits: str) -> bool:
     return sum(map(int, kept + doubled)) % 10 == 0
 
 
+def _ean13_ok(digits: str) -> bool:
+    """The GTIN check of a 13-digit barcode (weights 1, 3 from the left)."""
+    return sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10 == 0
+
+
+# Card issuers: (first digits from, to, inclusive, as many digits as the bounds), the lengths they issue. 14 digits
+# is no issuer's (Diners' old 36 cards are 16 now): a SIRET (14 digits, Luhn valid by design) stays.
+CARD_ISSUERS = (
+    ("4", "4", (13, 16, 19)),  # Visa (Carte Bancaire co-badged)
+    ("51", "55", (16,)), ("2221", "2720", (16,)),  # Mastercard
+    ("34", "34", (15,)), ("37", "37", (15,)),  # American Express
+    ("6011", "6011", (16, 17, 18, 19)), ("644", "649", (16, 17, 18, 19)), ("65", "65", (16, 17, 18, 19)),  # Discover
+    ("62", "62", (16, 17, 18, 19)),  # UnionPay
+    ("3528", "3589", (16, 17, 18, 19)),  # JCB
+    ("36", "36", (16, 17, 18, 19)), ("300", "305", (16,)), ("38", "39", (16,)),  # Diners Club
+    ("5018", "5018", (13, 15, 16, 19)), ("5020", "5020", (13, 15, 16, 19)), ("5038", "5038", (13, 15, 16, 19)),
+    ("5893", "5893", (16, 19)), ("6304", "6304", (16, 18, 19)), ("6759", "6759", (16, 18, 19)),
+    ("6761", "6763", (16, 19)),  # Maestro
+    ("2200", "2204", (16, 17, 18, 19)),  # Mir
+)
+
+
+_CARD_LENGTHS: dict[str, set[int]] = {}  # every issuer prefix ("2221" … "2720") → the lengths issued under it
+for _low, _high, _lengths in CARD_ISSUERS:
+    for _prefix in range(int(_low), int(_high) + 1):
+        _CARD_LENGTHS.setdefault(str(_prefix), set()).update(_lengths)
+
+
+def _card_issued(digits: str) -> bool:
+    """A prefix of a card issuer with one of the lengths it issues."""
+    return any(len(digits) in _CARD_LENGTHS.get(digits[:n], ()) for n in (1, 2, 3, 4))
+
+
 def _card_ok(groups: list[str]) -> bool:
-    """13–19 digits, Luhn valid, written as one run or grouped like a card (4-4-4-4[-3], 4-6-5, 4-6-4)."""
+    """13–19 digits, Luhn valid, an issuer's prefix and length (a 13-digit one that is a valid EAN-13 is a barcode),
+    written as one run or grouped like a card (4-4-4-4[-3], 4-6-5, 4-6-4)."""
     digits = "".join(groups)
-    if not 13 <= len(digits) <= 19 or not _luhn_ok(digits):
+    if not 13 <= len(digits) <= 19 or not _luhn_ok(digits) or not _card_issued(digits):
+        return False
+    if len(digits) == 13 and _ean13_ok(digits):
         return False
     sizes = [len(g) for g in groups]
     return (len(groups) == 1 or (all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4)
             or sizes in ([4, 6, 5], [4, 6, 4]))
 
 
+# ITU-T E.164 country calling codes in service (prefix-free: one code per number). Zones 1 and 7 are one code.
+_CALLING_CODES = frozenset("""
+1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86
+90 91 92 93 94 95 98 211 212 213 216 218 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235 236 237
+238 239 240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256 257 258 260 261 262 263 264 265 266 267
+268 269 290 291 297 298 299 350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378 380 381 382
+383 385 386 387 389 420 421 423 500 501 502 503 504 505 506 507 508 509 590 591 592 593 594 595 596 597 598 599 670
+672 673 674 675 676 677 678 679 680 681 682 683 685 686 687 688 689 690 691 692 850 852 853 855 856 880 886 960 961
+962 963 964 965 966 967 968 970 971 972 973 974 975 976 977 992 993 994 995 996 998
+""".split())
+# National significant numbers of fixed length, for the codes whose numbering plan has one (the others: E.164's
+# bound alone).
+_NATIONAL_LENGTHS = {"1": (10,), "7": (10,), "31": (9,), "32": (8, 9), "33": (9,), "34": (9,), "41": (9,),
+                     "44": (9, 10), "351": (9,), "91": (10,)}
+
+
 def _phone_ok(groups: list[str]) -> bool:
-    digits = sum(_digit_count(g) for g in groups)
+    """A known country calling code, its national number's length, and at most 15 digits in all (E.164); the
+    international prefix (+ or 00) and a trunk (0) written after the code are not digits of the number."""
+    digits = "".join(groups).replace("(0)", "", 1).translate(_KEEP_DIGITS)
     if groups[0].startswith("00"):  # the international call prefix, not part of the number
-        digits -= 2
-    return 8 <= digits <= 15  # E.164: at most 15 digits with the country code
+        digits = digits[2:]
+    if not 8 <= len(digits) <= 15:
+        return False
+    code = next((digits[:n] for n in (1, 2, 3) if digits[:n] in _CALLING_CODES), None)
+    if code is None:
+        return False
+    national = len(digits) - len(code)
+    return national in _NATIONAL_LENGTHS.get(code, range(4, 15))
 
 
 class _Replacer:

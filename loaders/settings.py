@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from data_model import Channel, Database, TouchpointType, stage_model
 from data_model.text import slug
+from i18n import CURRENCIES
 from loaders.errors import Message, Quoted
 
 KINDS = ("digital", "physical")
@@ -80,15 +81,17 @@ def set_channel_kind(db: Database, channel: str, kind: str | None = None, operat
         return row.code
 
 
-def set_analysis_setting(db: Database, name: str, value: str) -> int | float | None:
-    """Save one of the analysis settings (``analytics.settings``: the windows, the share observed for ranking) as
-    the database's; returns the value saved (``None`` for a window of ``all``)."""
+def set_analysis_setting(db: Database, name: str, value: str) -> int | float | str | None:
+    """Save one of the analysis settings (``analytics.settings``: the windows, the share observed for ranking, the
+    measure, the currency) as the database's; returns the value saved (``None`` for a window of ``all``, a symbol
+    of ``auto``)."""
     return set_analysis_settings(db, {name: value})[name]
 
 
-def set_analysis_settings(db: Database, values: dict[str, str]) -> dict[str, int | float | None]:
-    """Save several analysis settings at once: all are checked before any is written (a refusal writes nothing)."""
-    from analytics.settings import PREFIX, AnalysisSettings, parse_setting
+def set_analysis_settings(db: Database, values: dict[str, str]) -> dict[str, int | float | str | None]:
+    """Save several analysis settings at once: all are checked before any is written (a refusal writes nothing).
+    A currency set without a symbol gets its usual one back (a symbol set for another currency would mislead)."""
+    from analytics.settings import PREFIX, AnalysisSettings, parse_setting, stored_value
     from data_model import Meta
 
     names = [f for f in AnalysisSettings.__dataclass_fields__]
@@ -100,11 +103,13 @@ def set_analysis_settings(db: Database, values: dict[str, str]) -> dict[str, int
             parsed[name] = parse_setting(name, value)
         except ValueError as exc:
             raise SettingError(Message("load.setting.bad_value", name=Quoted(name), value=Quoted(str(value)),
-                                       reason=Message(f"load.setting.reason.{name}"))) from exc
+                                       reason=Message(f"load.setting.reason.{name}",
+                                                      accepted=", ".join(CURRENCIES)))) from exc
+    writes = {"currency_symbol": None, **parsed} if "currency" in parsed else parsed
     with db.session() as s:
-        for name, value in parsed.items():
+        for name, value in writes.items():
             row = s.get(Meta, PREFIX + name) or Meta(key=PREFIX + name, value="")
-            row.value = "all" if value is None else str(value)
+            row.value = stored_value(name, value)
             s.add(row)
         s.commit()
     return parsed

@@ -2,15 +2,17 @@
 
 The texts and formats themselves live in the ``i18n`` package (shared with the command line and the deck);
 this module only picks the language: the sidebar selector, bound to the URL as ``?lang=en`` so a shared link
-keeps it, and before any choice the browser's language (French when it is neither French nor English).
+keeps it, and before any choice the browser's language (French when it is neither French nor English). Amounts
+(``money``, the charts' ``$`` formats through ``chart_titles``) are in the database's currency, a setting read with
+the run's data version; the other texts do not open the database (the language selector is drawn before it is).
 """
 
 import streamlit as st
 
 from i18n import CATALOGUE, CHART_TEXTS, LANGUAGES, Texts, missing, pick
 
-__all__ = ["CATALOGUE", "CHART_TEXTS", "LANGUAGES", "chart_titles", "day", "decimal", "language", "missing",
-           "moment", "number", "percent", "t", "texts"]
+__all__ = ["CATALOGUE", "CHART_TEXTS", "LANGUAGES", "chart_titles", "currency", "day", "decimal", "language",
+           "missing", "moment", "money", "number", "percent", "t", "texts"]
 
 
 def browser_language() -> str:
@@ -33,16 +35,30 @@ def language() -> str:
     return lang if lang in LANGUAGES else browser_language()
 
 
+def currency() -> dict[str, str]:
+    """The database's currency as ``Texts`` takes it: ``{"currency": "BRL", "symbol": "R$"}``."""
+    from ui.data import analysis
+
+    settings = analysis()
+    return {"currency": settings.currency, "symbol": settings.symbol}
+
+
 def texts() -> Texts:
+    """The session's language with the database's currency."""
+    return Texts(language(), **currency())
+
+
+def _words() -> Texts:
+    """The session's language alone: what needs no amount, and no database."""
     return Texts(language())
 
 
 def t(key: str, **values) -> str:
-    return texts().t(key, **values)
+    return _words().t(key, **values)
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
-    return texts().number(value, digits)
+    return _words().number(value, digits)
 
 
 def money(value: float | None) -> str:
@@ -50,27 +66,27 @@ def money(value: float | None) -> str:
 
 
 def p_value(value: float | None) -> str:
-    return texts().p_value(value)
+    return _words().p_value(value)
 
 
 def decimal(value: float | None, spec: str = ".2f") -> str:
-    return texts().decimal(value, spec)
+    return _words().decimal(value, spec)
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    return texts().percent(value, digits)
+    return _words().percent(value, digits)
 
 
 def month(value) -> str:
-    return texts().month(value)
+    return _words().month(value)
 
 
 def day(value) -> str:
-    return texts().day(value)
+    return _words().day(value)
 
 
 def moment(value) -> str:
-    return texts().moment(value)
+    return _words().moment(value)
 
 
 def chart_titles(**extra: str) -> dict[str, str]:

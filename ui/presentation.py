@@ -11,7 +11,7 @@ import charts
 import story
 from ui.data import catalogue, query
 from ui.filters import current_filters
-from ui.i18n import t, texts
+from ui.i18n import currency, t, texts
 from ui.links import check_link
 from ui.widgets import chart, dark_theme, empty_state, kpi, plain
 
@@ -50,7 +50,7 @@ def warm_the_story(filters, lang: str, dark: bool, start: int) -> None:
     _warmed.add(key)
 
     def work() -> None:
-        tx, dims = Texts(lang), catalogue()
+        tx, dims = Texts(lang, **currency()), catalogue()
         for name in story.STORY[start:] + story.STORY[:start]:  # from the view after the one shown
             view = story.view(name, lambda metric, **options: query(metric, filters, **options), filters, dims, tx)
             if view.chart:

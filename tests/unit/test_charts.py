@@ -422,7 +422,8 @@ def test_french_number_formats():
     assert en.number(12345) == "12,345" and en.share(0.5) == "50%"
     config = spec_of(charts.funnel_chart(funnel_df(), titles=t))["config"]
     assert config["locale"]["number"]["decimal"] == ","
-    assert "locale" not in spec_of(charts.funnel_chart(funnel_df()))["config"]
+    english = spec_of(charts.funnel_chart(funnel_df()))["config"]["locale"]  # English numbers, amounts in euros
+    assert english == {"number": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]}}
 
 
 def test_theme_config_registers_as_altair_theme():

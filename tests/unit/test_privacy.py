@@ -64,6 +64,7 @@ def test_each_kind_is_masked_and_counted(text, masked, kind):
     "Livré le 12/03/2025 à 14h30, retour le 2025-03-20",  # dates
     "Magasin de Paris 75011 puis 69003 Lyon",  # postcodes
     "4111 1111 1111 1112",  # not a Luhn number
+    "Disque ST1000LM035 remplacé par un WD10EZEX",  # product codes
     "FR76 3000 6000 0112 3456 7890 188",  # a wrong IBAN check
     "FR76 POUR TOUS",
     "+15 % de remise, +1 000 000 de clients",  # signed numbers are not phones
