@@ -519,8 +519,55 @@ def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_perso
     if progress:
         progress(Message("load.progress.writing"))
     summary = write_validated(db, validated, f"profile:{profile.source}", release_frames=True)
+    save_profile(db, profile)  # the Data page offers it for the next import of this source
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+SAVED_PREFIX = "profile:"
+
+
+def save_profile(db, profile: Profile) -> str:
+    """Keep the profile in the database under its source's name, for the next import of that source (the Data page
+    offers it again); returns the name."""
+    from data_model import Meta
+
+    with db.session() as s:
+        row = s.get(Meta, SAVED_PREFIX + profile.source) or Meta(key=SAVED_PREFIX + profile.source, value="")
+        row.value = json.dumps(profile.spec, ensure_ascii=False)
+        s.add(row)
+        s.commit()
+    return profile.source
+
+
+def saved_profiles(db) -> dict[str, Profile]:
+    """The profiles kept in the database, by source; one that no longer passes the checks is left out."""
+    import sqlalchemy as sa
+
+    from data_model import Meta
+
+    out = {}
+    with db.session() as s:
+        rows = s.exec(sa.select(Meta.key, Meta.value).where(Meta.key.startswith(SAVED_PREFIX))).all()
+    for key, value in sorted(rows):
+        try:
+            out[key.removeprefix(SAVED_PREFIX)] = check_profile(json.loads(value), key.removeprefix(SAVED_PREFIX))
+        except (ValueError, ProfileError):
+            continue
+    return out
+
+
+def first_journeys(validated: list[Validated], customers: int = 3) -> pd.DataFrame:
+    """The first customers' touchpoints in time order (the preview of what a profile makes of the files)."""
+    frames = [v.frame for v in validated if v.kind == "touchpoints" and len(v.frame)]
+    if not frames:
+        return pd.DataFrame(columns=["customer_id", "timestamp", "stage", "channel", "touchpoint", "revenue"])
+    touchpoints = frames[0]
+    chosen = touchpoints["customer_id"].drop_duplicates().head(customers)
+    rows = touchpoints[touchpoints["customer_id"].isin(chosen)]
+    rows = rows.sort_values(["customer_id", "timestamp"], kind="stable")
+    return rows[["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"]].rename(
+        columns={"channel_label": "channel"}).reset_index(drop=True)
 
 
 def event_counts(validated: list[Validated]) -> dict[str, int]:
