@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "or pseudonym_key in the [privacy] section of .streamlit/secrets.toml)")
     _add_lang(p)
 
-    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing)")
+    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing, or the "
+                                      "valid rows with --on-error quarantine)")
     _add_db(p)
     p.add_argument("--customers", metavar="FILE")
     p.add_argument("--touchpoints", metavar="FILE")
@@ -58,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-personal-data", action="store_true",
                    help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
                         "default)")
+    p.add_argument("--on-error", choices=["refuse", "quarantine"], default="refuse",
+                   help="refuse (default): any invalid row refuses the whole import; quarantine: write the valid "
+                        "rows and every invalid one to a rejected file")
+    p.add_argument("--rejected", metavar="FILE",
+                   help="with --on-error quarantine: where the rejected rows go (default: beside each input, "
+                        "<input name>.rejected.csv)")
+    p.add_argument("--max-rejected", metavar="N|P%", default="5%",
+                   help="with --on-error quarantine: refuse the whole import when a file has more rejected rows "
+                        "than this, a count or a share of its rows (default: 5%%)")
+    p.add_argument("--empty-channel", metavar="CHANNEL",
+                   help="the channel of touchpoints with an empty channel, e.g. unknown (default: an error)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the files and say what the import would write (counts per touchpoint type, the "
+                        "first journeys, unused columns, rejected rows); write nothing")
     _add_lang(p)
 
     p = sub.add_parser("sample", help="generate a synthetic company (into the database, or as files with --out)")
@@ -176,13 +191,23 @@ def _pseudonymise_existing(db, key, lang: str = "en") -> int:
 def cmd_import(args) -> int:
     from loaders.errors import InputErrors
     from loaders.privacy import PrivacyError
+    from loaders.quarantine import MaxRejected, check_channel_name
     from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
+    try:
+        limit = MaxRejected.parse(args.max_rejected)
+        check_channel_name(args.empty_channel)
+    except ValueError as exc:
+        _err(render(exc.args[0], args.lang))
+        return 2
+    if args.dry_run:
+        return _dry_run(args, files, limit)
     db = connect(args.db)
     try:
         summary = run_import(db, files, progress=_progress_for(files, args.lang),
-                             keep_personal_data=args.keep_personal_data)
+                             keep_personal_data=args.keep_personal_data, on_error=args.on_error, max_rejected=limit,
+                             empty_channel=args.empty_channel, rejected_file=args.rejected, lang=args.lang)
     except InputErrors as exc:
         report_errors(exc.errors, args.errors, args.lang)
         return 2
@@ -195,6 +220,29 @@ def cmd_import(args) -> int:
     finally:
         db.close()
     print("\n".join(summary.lines(args.lang)))
+    return 0
+
+
+def _dry_run(args, files: dict, limit) -> int:
+    """What the import would do, nothing written: exit 0 when it would go in, 2 when it would be refused."""
+    from loaders.errors import InputErrors
+    from loaders.plan import dry_run
+    from loaders.privacy import PrivacyError
+
+    db = connect(args.db)
+    try:
+        plan = dry_run(db, files, keep_personal_data=args.keep_personal_data, on_error=args.on_error,
+                       max_rejected=limit, empty_channel=args.empty_channel)
+    except InputErrors as exc:
+        _err(Texts(args.lang).t("load.dry.refused"))
+        report_errors(exc.errors, args.errors, args.lang)
+        return 2
+    except PrivacyError as exc:
+        _err(Texts(args.lang).t("load.refused", reason=exc.message_in(args.lang)))
+        return 2
+    finally:
+        db.close()
+    print("\n".join(plan.lines(args.lang)))
     return 0
 
 
