@@ -975,6 +975,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.checking": {"fr": "Vérification…", "en": "Checking…"},
     "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} {n|erreur|erreurs}.",
                      "en": "Import refused, nothing was written: {n} {n|error|errors}."},
+    "data.on_error": {"fr": "Lignes invalides", "en": "Invalid rows"},
+    "data.on_error.refuse": {"fr": "tout refuser", "en": "refuse everything"},
+    "data.on_error.quarantine": {"fr": "importer les bonnes, mettre les autres de côté",
+                                 "en": "import the good ones, set the others aside"},
+    "data.on_error_help": {"fr": "Tout refuser\u00a0: une seule ligne invalide refuse tout l'import. Mettre de "
+                                 "côté\u00a0: les lignes valides sont écrites, les invalides vont dans un fichier de "
+                                 "rejets à télécharger (avec la ligne, la colonne et le motif)\u00a0; au-delà de 5\u00a0% "
+                                 "de lignes rejetées dans un fichier, l'import est refusé en entier.",
+                           "en": "Refuse everything: one invalid row refuses the whole import. Set aside: the valid "
+                                 "rows are written, the invalid ones go to a rejected file to download (with the "
+                                 "line, the column and the reason); above 5% of a file's rows rejected, the whole "
+                                 "import is refused."},
+    "data.rejected": {"fr": "{n} {n|ligne invalide sera mise|lignes invalides seront mises} de côté, le reste est "
+                            "valide. Aperçu avant écriture\u00a0:",
+                      "en": "{n} invalid {n|row|rows} will be set aside, the rest is valid. Preview before writing:"},
+    "data.rejected_download": {"fr": "Télécharger les lignes rejetées de {file} (CSV)",
+                               "en": "Download the rejected rows of {file} (CSV)"},
+    "data.history.rejected": {"fr": "Rejetées", "en": "Rejected"},
+    "data.history.quarantine": {"fr": "Lignes invalides mises de côté (non importées).",
+                                "en": "Invalid rows set aside (not imported)."},
     "data.errors_download": {"fr": "Télécharger toutes les erreurs (CSV)", "en": "Download all errors (CSV)"},
     "data.valid": {"fr": "Fichiers valides. Aperçu avant écriture :", "en": "Files are valid. Preview before writing:"},
     "data.rows": {"fr": "lignes", "en": "rows"},

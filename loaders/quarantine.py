@@ -111,7 +111,13 @@ class Rejected:
         for position, header in enumerate(self.headers):
             values = self.rows[position].astype(object).where(self.rows[position].notna(), "")
             frame[f"{position}:{header}"] = [neutralise(v) for v in values]
-        frame.columns = [*out, *self.headers]
+        names: list[str] = []
+        for name in [*out, *self.headers]:  # unique (a file may have a "line" column, or two empty headers)
+            unique, k = name, 2
+            while unique in names:
+                unique, k = f"{name} ({k})", k + 1
+            names.append(unique)
+        frame.columns = names
         return frame
 
     def csv(self, lang: str | None = None) -> bytes:
