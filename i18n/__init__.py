@@ -981,8 +981,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
                                  "en": "import the good ones, set the others aside"},
     "data.on_error_help": {"fr": "Tout refuser\u00a0: une seule ligne invalide refuse tout l'import. Mettre de "
                                  "côté\u00a0: les lignes valides sont écrites, les invalides vont dans un fichier de "
-                                 "rejets à télécharger (avec la ligne, la colonne et le motif)\u00a0; au-delà de 5\u00a0% "
-                                 "de lignes rejetées dans un fichier, l'import est refusé en entier.",
+                                 "rejets à télécharger (avec la ligne, la colonne et le motif)\u00a0; au-delà "
+                                 "de 5\u00a0% de lignes rejetées dans un fichier, l'import est refusé en entier.",
                            "en": "Refuse everything: one invalid row refuses the whole import. Set aside: the valid "
                                  "rows are written, the invalid ones go to a rejected file to download (with the "
                                  "line, the column and the reason); above 5% of a file's rows rejected, the whole "

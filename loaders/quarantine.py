@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from i18n import Texts
-from loaders.errors import Count, InputError, InputErrors, Message, PerLanguage, Quoted, render
 from loaders.columns import canonical_name
+from loaders.errors import Count, InputError, InputErrors, Message, PerLanguage, Quoted, render
 from loaders.read import LINE_COLUMN, read_table
 from loaders.validate import STR, ImportContext, Validated, match_headers
 

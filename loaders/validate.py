@@ -635,8 +635,9 @@ def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) ->
         if count == MAX_ERRORS_PER_CHECK:
             check.errors.append(InputError(check.raw.file_name, int(later.at[row, "line"]), None, None,
                                            Message("load.more_conflicts", n=Count(int(conflicting.sum()) - count))))
-            check.unlisted.append((later.loc[conflicting, "line"].to_numpy(np.int64)[count:], check.header("customer_id"),
-                                   "customer_id", Message("load.conflict_unlisted")))
+            lines = later.loc[conflicting, "line"].to_numpy(np.int64)[count:]
+            check.unlisted.append((lines, check.header("customer_id"), "customer_id",
+                                   Message("load.conflict_unlisted")))
             break
         changes = Joined(tuple(Message("load.change", column=c, here=_shown(later.at[row, c]),
                                        there=_shown(first.at[row, c]))

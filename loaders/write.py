@@ -22,8 +22,16 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import select
 
-from data_model import (Database, ImportBatch, ImportFile, TouchpointType, ensure_initialised, is_initialised, meta,
-                        stage_model)
+from data_model import (
+    Database,
+    ImportBatch,
+    ImportFile,
+    TouchpointType,
+    ensure_initialised,
+    is_initialised,
+    meta,
+    stage_model,
+)
 from data_model.channels import channel_kind, channel_operational
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
