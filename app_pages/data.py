@@ -56,8 +56,10 @@ uploads_by_kind = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_
 chosen = {k: u for k, u in uploads_by_kind.items() if u is not None}
 
 keep = st.checkbox(t("data.keep_personal"), key="keep_personal", help=t("data.keep_personal_help"))
-on_error = st.radio(t("data.on_error"), ["refuse", "quarantine"], key="on_error", horizontal=True,
-                    format_func=lambda m: t(f"data.on_error.{m}"), help=t("data.on_error_help"))
+# Invalid rows: refuse everything (off, as the command line's default) or set them aside. A toggle, not a radio
+# with a format_func: its value stays the same whatever the language (AppTest formats a radio outside the run).
+on_error = "quarantine" if st.toggle(t("data.on_error"), key="on_error_quarantine",
+                                     help=t("data.on_error_help")) else "refuse"
 if st.button(t("data.check"), disabled=not chosen, type="primary"):
     st.session_state.pop("pending_import", None)  # the previous check's frames go before new ones are read
     with tempfile.TemporaryDirectory() as tmp, st.spinner(t("data.checking")):

@@ -975,15 +975,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.checking": {"fr": "Vérification…", "en": "Checking…"},
     "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} {n|erreur|erreurs}.",
                      "en": "Import refused, nothing was written: {n} {n|error|errors}."},
-    "data.on_error": {"fr": "Lignes invalides", "en": "Invalid rows"},
-    "data.on_error.refuse": {"fr": "tout refuser", "en": "refuse everything"},
-    "data.on_error.quarantine": {"fr": "importer les bonnes, mettre les autres de côté",
-                                 "en": "import the good ones, set the others aside"},
-    "data.on_error_help": {"fr": "Tout refuser\u00a0: une seule ligne invalide refuse tout l'import. Mettre de "
-                                 "côté\u00a0: les lignes valides sont écrites, les invalides vont dans un fichier de "
+    "data.on_error": {"fr": "Importer les lignes valides, mettre les invalides de côté",
+                      "en": "Import the valid rows, set the invalid ones aside"},
+    "data.on_error_help": {"fr": "Désactivé\u00a0: une seule ligne invalide refuse tout l'import. Activé\u00a0: les "
+                                 "lignes valides sont écrites, les invalides vont dans un fichier de "
                                  "rejets à télécharger (avec la ligne, la colonne et le motif)\u00a0; au-delà "
                                  "de 5\u00a0% de lignes rejetées dans un fichier, l'import est refusé en entier.",
-                           "en": "Refuse everything: one invalid row refuses the whole import. Set aside: the valid "
+                           "en": "Off: one invalid row refuses the whole import. On: the valid "
                                  "rows are written, the invalid ones go to a rejected file to download (with the "
                                  "line, the column and the reason); above 5% of a file's rows rejected, the whole "
                                  "import is refused."},

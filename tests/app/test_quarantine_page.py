@@ -40,11 +40,10 @@ def test_data_page_sets_invalid_rows_aside_with_a_download(tmp_path, monkeypatch
     at = fresh_app(url, monkeypatch).run()
     at.switch_page("app_pages/data.py").run()
     assert not at.exception, at.exception
-    choice = at.radio(key="on_error")
-    assert choice.value == "refuse" and choice.options == ["tout refuser",
-                                                           "importer les bonnes, mettre les autres de côté"]
-    choice.set_value("quarantine").run()
-    assert at.radio(key="on_error").value == "quarantine"
+    choice = at.toggle(key="on_error_quarantine")
+    assert choice.value is False and choice.label == "Importer les lignes valides, mettre les invalides de côté"
+    choice.set_value(True).run()
+    assert at.toggle(key="on_error_quarantine").value is True
     at.session_state["pending_import"] = pending
     at.run()
     assert not at.exception, at.exception
