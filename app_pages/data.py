@@ -57,6 +57,10 @@ uploads_by_kind = {kind: col.file_uploader(t(f"data.kind.{kind}"), key=f"upload_
 chosen = {k: u for k, u in uploads_by_kind.items() if u is not None}
 
 keep = st.checkbox(t("data.keep_personal"), key="keep_personal", help=t("data.keep_personal_help"))
+# Invalid rows: refuse everything (off, as the command line's default) or set them aside. A toggle, not a radio
+# with a format_func: its value stays the same whatever the language (AppTest formats a radio outside the run).
+on_error = "quarantine" if st.toggle(t("data.on_error"), key="on_error_quarantine",
+                                     help=t("data.on_error_help")) else "refuse"
 if st.button(t("data.check"), disabled=not chosen, type="primary"):
     st.session_state.pop("pending_import", None)  # the previous check's frames go before new ones are read
     with tempfile.TemporaryDirectory() as tmp, st.spinner(t("data.checking")):
@@ -71,7 +75,7 @@ if st.button(t("data.check"), disabled=not chosen, type="primary"):
             paths[kind] = path
         uploads.release(chosen.values())  # read: the server no longer holds the uploaded bytes
         chosen.clear()
-        st.session_state["pending_import"] = imports.check(paths, keep_personal_data=keep)
+        st.session_state["pending_import"] = imports.check(paths, keep_personal_data=keep, on_error=on_error)
     st.session_state["upload_round"] = upload_round + 1
     uploads.trim_memory()
     st.rerun()
@@ -84,7 +88,10 @@ if pending is not None:
         st.download_button(t("data.errors_download"), imports.errors_csv(pending.errors, language()),
                            file_name=t("data.errors_file"), mime="text/csv")
     else:
-        st.success(t("data.valid"))
+        if pending.rejected:
+            st.warning(t("data.rejected", n=number(pending.rejected)), icon=":material/rule:")
+        else:
+            st.success(t("data.valid"))
         for v in pending.validated:
             st.markdown(f"**{t(f'data.kind.{v.kind}')}** — {plain(v.file_name)} — {number(v.rows_read)} "
                         + t("data.rows"))
@@ -92,13 +99,18 @@ if pending is not None:
                          width="stretch")
             for note in v.notes:
                 st.caption(plain(imports.in_language(note)))
+            if v.rejected is not None and len(v.rejected):
+                st.dataframe(v.rejected.table(language()).head(10), hide_index=True, width="stretch")
+                st.download_button(t("data.rejected_download", file=plain(v.file_name)),
+                                   imports.rejected_csv(v, language()), file_name=imports.rejected_file_name(v),
+                                   mime="text/csv", key=f"rejected_{v.kind}")
         replace_demo = False
         if demo == "only":  # a first import: the user's data, not the demo (unless they want both)
             replace_demo = st.radio(t("data.demo_choice"), [True, False], key="demo_choice", horizontal=True,
                                     format_func=lambda r: t("data.demo_replace" if r else "data.demo_add"))
         if st.button(t("data.write"), type="primary"):
             progress = st.progress(0.1, text=t("data.writing"))
-            summary = imports.write(pending.validated, replace_demo=replace_demo)
+            summary = imports.write(pending.validated, replace_demo=replace_demo, on_error=pending.on_error)
             if isinstance(summary, str):  # refused (a full disk): nothing written, the check stays to try again
                 progress.empty()
                 st.error(plain(summary), icon=":material/storage:")
@@ -124,6 +136,8 @@ for batch in history:
     with st.expander(f"#{batch['id']} · {when} · {source}", expanded=batch is history[0]):
         st.dataframe(imports.history_table(batch["files"], language()), hide_index=True, width="stretch")
         st.caption(t("data.customers_created", n=batch["customers_created"]))
+        if batch.get("on_error") == "quarantine":
+            st.caption(t("data.history.quarantine"))
         refusal = imports.undo_refusal(batch["id"], language())
         if st.button(t("data.undo"), key=f"undo_{batch['id']}", disabled=refusal is not None, help=refusal):
             imports.undo(batch["id"])

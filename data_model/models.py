@@ -13,7 +13,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0005"
+SCHEMA_VERSION = "0006"
 
 
 class Meta(SQLModel, table=True):
@@ -66,6 +66,7 @@ class ImportBatch(SQLModel, table=True):
     imported_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     source: str = "import"  # import | sample | app
     customers_created: int = 0
+    on_error: str = Field(default="refuse", sa_column_kwargs={"server_default": "refuse"})  # refuse | quarantine
 
 
 class ImportFile(SQLModel, table=True):
@@ -83,6 +84,7 @@ class ImportFile(SQLModel, table=True):
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    rejected: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # rows set aside (quarantine)
 
 
 class Customer(SQLModel, table=True):

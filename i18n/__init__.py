@@ -985,6 +985,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.checking": {"fr": "Vérification…", "en": "Checking…"},
     "data.refused": {"fr": "Import refusé, rien n'a été écrit : {n} {n|erreur|erreurs}.",
                      "en": "Import refused, nothing was written: {n} {n|error|errors}."},
+    "data.on_error": {"fr": "Importer les lignes valides, mettre les invalides de côté",
+                      "en": "Import the valid rows, set the invalid ones aside"},
+    "data.on_error_help": {"fr": "Désactivé\u00a0: une seule ligne invalide refuse tout l'import. Activé\u00a0: les "
+                                 "lignes valides sont écrites, les invalides vont dans un fichier de "
+                                 "rejets à télécharger (avec la ligne, la colonne et le motif)\u00a0; au-delà "
+                                 "de 5\u00a0% de lignes rejetées dans un fichier, l'import est refusé en entier.",
+                           "en": "Off: one invalid row refuses the whole import. On: the valid "
+                                 "rows are written, the invalid ones go to a rejected file to download (with the "
+                                 "line, the column and the reason); above 5% of a file's rows rejected, the whole "
+                                 "import is refused."},
+    "data.rejected": {"fr": "{n} {n|ligne invalide sera mise|lignes invalides seront mises} de côté, le reste est "
+                            "valide. Aperçu avant écriture\u00a0:",
+                      "en": "{n} invalid {n|row|rows} will be set aside, the rest is valid. Preview before writing:"},
+    "data.rejected_download": {"fr": "Télécharger les lignes rejetées de {file} (CSV)",
+                               "en": "Download the rejected rows of {file} (CSV)"},
+    "data.history.rejected": {"fr": "Rejetées", "en": "Rejected"},
+    "data.history.quarantine": {"fr": "Lignes invalides mises de côté (non importées).",
+                                "en": "Invalid rows set aside (not imported)."},
     "data.errors_download": {"fr": "Télécharger toutes les erreurs (CSV)", "en": "Download all errors (CSV)"},
     "data.valid": {"fr": "Fichiers valides. Aperçu avant écriture :", "en": "Files are valid. Preview before writing:"},
     "data.rows": {"fr": "lignes", "en": "rows"},
@@ -1528,10 +1546,26 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                 "en": "False"},
     "load.more_repeated": {"fr": "… et {n} autres lignes répétées à partir de celle-ci",
                            "en": "… and {n} more repeated rows from this line on"},
-    "load.repeats": {"fr": "répète la ligne {line} ({same})",
-                     "en": "repeats line {line} ({same})"},
-    "load.already_used": {"fr": "est déjà utilisé à la ligne {line}",
-                          "en": "is already used on line {line}"},
+    "load.repeats": {"fr": "répète la ligne {line} ({same}) avec d'autres valeurs\u00a0: {changes}",
+                     "en": "repeats line {line} ({same}) with other values: {changes}"},
+    "load.already_used": {"fr": "est déjà utilisé à la ligne {line} avec d'autres valeurs\u00a0: {changes}",
+                          "en": "is already used on line {line} with other values: {changes}"},
+    "load.repeated_unlisted": {"fr": "répète une ligne précédente ({same}) avec d'autres valeurs",
+                               "en": "repeats an earlier row ({same}) with other values"},
+    "load.conflict_unlisted": {"fr": "client déjà présent plus haut avec des valeurs différentes",
+                               "en": "customer already given on an earlier line with different values"},
+    "load.identical_events": {"fr": "{n} {n|ligne répète|lignes répètent} exactement une ligne précédente ({kind} "
+                                    "identiques une fois lus, même si d'autres colonnes du fichier diffèrent)\u00a0: "
+                                    "{n|gardée|gardées} une fois",
+                              "en": "{n} {n|row repeats|rows repeat} an earlier row exactly (identical {kind} once "
+                                    "read, even where other columns of the file differ): kept once"},
+    "load.empty_channel": {"fr": "{n} {n|ligne|lignes} sans canal (colonne {header})\u00a0: canal {channel} par "
+                                 "défaut",
+                           "en": "{n} {n|row|rows} with no channel (column {header}): channel {channel} by default"},
+    "load.unmapped_type": {"fr": "type de point de contact sans étape (associez-le avec `python -m loaders map-type "
+                                 "TYPE STAGE`, étapes\u00a0: {stages})",
+                           "en": "touchpoint type with no stage (map it with `python -m loaders map-type TYPE "
+                                 "STAGE`, stages: {stages})"},
     "load.same_touchpoint": {"fr": "même client, horodatage, canal, étape et type de point de contact",
                              "en": "same customer, timestamp, channel, stage and touchpoint type"},
     "load.same_feedback": {"fr": "même client, horodatage et étape",
@@ -1565,6 +1599,55 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                      "en": "Import refused, nothing was written: {reason}"},
     "load.refused_count": {"fr": "Import refusé, rien n'a été écrit\u00a0: {n} {n|erreur|erreurs}.",
                            "en": "Import refused, nothing was written: {n} {n|error|errors}."},
+    # -- keep the good rows (issue 17): --on-error quarantine, --max-rejected, --dry-run ------------------------------
+    "load.quarantine.bad_limit": {"fr": "--max-rejected {value}\u00a0: attendu un nombre de lignes (20) ou une part "
+                                        "des lignes (5%)",
+                                  "en": "--max-rejected {value}: expected a number of rows (20) or a share of the "
+                                        "rows (5%)"},
+    "load.quarantine.bad_channel": {"fr": "--empty-channel {value}\u00a0: un canal a au moins une lettre ou un "
+                                          "chiffre (et 200 caractères au plus)",
+                                    "en": "--empty-channel {value}: a channel has at least one letter or digit (and "
+                                          "200 characters at most)"},
+    "load.quarantine.whole_file": {"fr": "ces erreurs portent sur tout le fichier, pas sur une ligne\u00a0: aucune "
+                                         "ligne ne peut être mise de côté, l'import est refusé en entier",
+                                   "en": "these errors are about the whole file, not a row: no row can be set aside, "
+                                         "so the whole import is refused"},
+    "load.quarantine.too_many": {"fr": "{n} {n|ligne rejetée|lignes rejetées} sur {rows} ({share}), plus que "
+                                       "--max-rejected ne le permet ({limit})\u00a0: l'import est refusé en entier",
+                                 "en": "{n} {n|row|rows} rejected out of {rows} ({share}), more than --max-rejected "
+                                       "allows ({limit}): the whole import is refused"},
+    "load.quarantine.rejected_rows": {"fr": "{n} {n|ligne invalide mise|lignes invalides mises} de côté (fichier des "
+                                            "rejets)",
+                                      "en": "{n} invalid {n|row|rows} set aside (rejected file)"},
+    "load.quarantine.customer_rejected": {"fr": "la ligne de ce client ({file}, ligne {line}) a été rejetée",
+                                          "en": "this customer's row ({file} line {line}) was rejected"},
+    "load.quarantine.cannot_write": {"fr": "le fichier des rejets {path} ne peut pas être écrit ({why})\u00a0: "
+                                           "rien n'a été importé",
+                                     "en": "the rejected file {path} cannot be written ({why}): nothing was "
+                                           "imported"},
+    "load.quarantine.written": {"fr": "lignes rejetées écrites dans {path}",
+                                "en": "rejected rows written to {path}"},
+    "load.dry.title": {"fr": "Essai à blanc ({mode})\u00a0: voici ce que l'import écrirait.",
+                       "en": "Dry run ({mode}): what the import would write."},
+    "load.dry.mode.refuse": {"fr": "tout ou rien", "en": "all or nothing"},
+    "load.dry.mode.quarantine": {"fr": "lignes invalides mises de côté", "en": "invalid rows set aside"},
+    "load.dry.file": {"fr": "{kind} ({file})\u00a0: {read} {read|ligne lue|lignes lues}, {kept} à importer, "
+                            "{rejected} {rejected|rejetée|rejetées}",
+                      "en": "{kind} {file}: {read} rows read, {kept} to import, {rejected} rejected"},
+    "load.dry.per.touchpoints": {"fr": "par type et étape\u00a0: {counts}",
+                                 "en": "per type and stage: {counts}"},
+    "load.dry.per.feedback": {"fr": "par étape\u00a0: {counts}",
+                              "en": "per stage: {counts}"},
+    "load.dry.rejected": {"fr": "rejetée\u00a0: ligne {line}, colonne {column}\u00a0: {reason}",
+                          "en": "rejected: line {line}, column {column}: {reason}"},
+    "load.dry.journeys": {"fr": "premiers parcours (points de contact dans l'ordre du temps)\u00a0:",
+                          "en": "first journeys (touchpoints in time order):"},
+    "load.dry.step": {"fr": "{when} {channel} {what} ({stage})",
+                      "en": "{when} {channel} {what} ({stage})"},
+    "load.dry.nothing_written": {"fr": "Essai à blanc\u00a0: rien n'a été écrit.",
+                                 "en": "Dry run: nothing was written."},
+    "load.dry.refused": {"fr": "Essai à blanc\u00a0: cet import serait refusé.",
+                         "en": "Dry run: this import would be refused."},
     "load.more_errors": {"fr": "… et {n} de plus",
                          "en": "… and {n} more"},
     "load.errors_hint": {"fr": " (--errors FICHIER les liste toutes)",

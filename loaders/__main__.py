@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "or pseudonym_key in the [privacy] section of .streamlit/secrets.toml)")
     _add_lang(p)
 
-    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing), or a "
-                                      "source's files through its profile (--profile P.json FILE…)")
+    p = sub.add_parser("import", help="import customers, touchpoints and/or feedback files (all or nothing, or the "
+                                      "valid rows with --on-error quarantine), or a source's files through its "
+                                      "profile (--profile P.json FILE…)")
     _add_db(p)
     p.add_argument("files", nargs="*", metavar="FILE", help="with --profile: the source's files, matched to the "
                                                            "profile's files by their name patterns")
@@ -62,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-personal-data", action="store_true",
                    help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
                         "default)")
+    p.add_argument("--on-error", choices=["refuse", "quarantine"], default="refuse",
+                   help="refuse (default): any invalid row refuses the whole import; quarantine: write the valid "
+                        "rows and every invalid one to a rejected file")
+    p.add_argument("--rejected", metavar="FILE",
+                   help="with --on-error quarantine: where the rejected rows go (default: beside each input, "
+                        "<input name>.rejected.csv)")
+    p.add_argument("--max-rejected", metavar="N|P%", default="5%",
+                   help="with --on-error quarantine: refuse the whole import when a file has more rejected rows "
+                        "than this, a count or a share of its rows (default: 5%%)")
+    p.add_argument("--empty-channel", metavar="CHANNEL",
+                   help="the channel of touchpoints with an empty channel, e.g. unknown (default: an error)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the files and say what the import would write (counts per touchpoint type, the "
+                        "first journeys, unused columns, rejected rows); write nothing")
     _add_lang(p)
 
     p = sub.add_parser("suggest", help="write a draft source profile for a source's files: each field's best column, "
@@ -188,25 +203,40 @@ def cmd_import(args) -> int:
     from loaders.errors import InputErrors
     from loaders.privacy import PrivacyError
     from loaders.profile import ProfileError, load_profile, run_profile_import
+    from loaders.quarantine import MaxRejected, check_channel_name
     from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
-    if bool(args.profile) != bool(args.files):
+    if bool(args.profile) != bool(args.files) or (args.profile and any(files.values())):
         _err(Message("load.cli.profile_and_files").render(args.lang))
+        return 2
+    if args.profile and (args.dry_run or args.on_error != "refuse"):
+        _err(Message("load.cli.profile_refuse_only").render(args.lang))
+        return 2
+    try:
+        limit = MaxRejected.parse(args.max_rejected)
+        check_channel_name(args.empty_channel)
+    except ValueError as exc:
+        _err(render(exc.args[0], args.lang))
         return 2
     try:
         profile = load_profile(args.profile) if args.profile else None
     except ProfileError as exc:
         _err(exc.message_in(args.lang))
         return 2
+    if args.dry_run:
+        return _dry_run(args, files, limit)
     db = connect(args.db)
     try:
         if profile is not None:
             summary = run_profile_import(db, profile, args.files, keep_personal_data=args.keep_personal_data,
+                                         empty_channel=args.empty_channel,
                                          progress=_progress_for(dict(enumerate(args.files)), args.lang))
         else:
             summary = run_import(db, files, progress=_progress_for(files, args.lang),
-                                 keep_personal_data=args.keep_personal_data)
+                                 keep_personal_data=args.keep_personal_data, on_error=args.on_error,
+                                 max_rejected=limit, empty_channel=args.empty_channel, rejected_file=args.rejected,
+                                 lang=args.lang)
     except ProfileError as exc:
         _err(exc.message_in(args.lang))
         return 2
@@ -222,6 +252,29 @@ def cmd_import(args) -> int:
     finally:
         db.close()
     print("\n".join(summary.lines(args.lang)))
+    return 0
+
+
+def _dry_run(args, files: dict, limit) -> int:
+    """What the import would do, nothing written: exit 0 when it would go in, 2 when it would be refused."""
+    from loaders.errors import InputErrors
+    from loaders.plan import dry_run
+    from loaders.privacy import PrivacyError
+
+    db = connect(args.db)
+    try:
+        plan = dry_run(db, files, keep_personal_data=args.keep_personal_data, on_error=args.on_error,
+                       max_rejected=limit, empty_channel=args.empty_channel)
+    except InputErrors as exc:
+        _err(Texts(args.lang).t("load.dry.refused"))
+        report_errors(exc.errors, args.errors, args.lang)
+        return 2
+    except PrivacyError as exc:
+        _err(Texts(args.lang).t("load.refused", reason=exc.message_in(args.lang)))
+        return 2
+    finally:
+        db.close()
+    print("\n".join(plan.lines(args.lang)))
     return 0
 
 

@@ -43,7 +43,7 @@ _CHANNEL = Column(
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "customers": (
         _CUSTOMER_ID,
-        Column("persona", True, ("persona", "profil"), "Persona (empty = none)"),
+        Column("persona", False, ("persona", "profil"), "Persona (empty or no column = none)"),
         Column("segment", False, ("segment",), "Segment"),
         Column("region", False, ("région", "region"), "Region"),
         Column(

@@ -33,6 +33,7 @@ from loaders.errors import (
     PerLanguage,
     Quoted,
     quoted_list,
+    shorten,
 )
 from loaders.privacy import mask_personal_data, masked_message
 from loaders.read import LINE_COLUMN, RawTable, read_table
@@ -123,6 +124,9 @@ class ImportContext:
     # The accepted business range of dates (inclusive days); defaults read when the context is made.
     earliest: dt.date = field(default_factory=lambda: EARLIEST_DATE)
     latest: dt.date = field(default_factory=lambda: LATEST_DATE)
+    # The channel a touchpoint with an empty channel takes (e.g. "unknown"; counted in a note), or None: an empty
+    # channel is then an error (``--empty-channel``; a source profile may set it too).
+    empty_channel: str | None = None
 
     def __post_init__(self) -> None:
         self.touchpoint_types = {slug(k): v for k, v in self.touchpoint_types.items()}
@@ -160,6 +164,12 @@ class Validated:
     present: set[str] = field(default_factory=set)  # optional canonical columns the file has
     notes: list[Message] = field(default_factory=list)  # harmless things worth telling (ignored columns, …)
     masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
+    # The lines of the rows left out of ``frame`` for an error (sorted; identical repeats kept once are not), and
+    # the errors not listed one by one past MAX_ERRORS_PER_CHECK: (lines, header, canonical name, reason) each.
+    # ``--on-error quarantine`` (loaders.quarantine) rejects exactly these rows, each with its reasons.
+    refused_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    unlisted: list[tuple[np.ndarray, str | None, str | None, Message]] = field(default_factory=list)
+    rejected: object = None  # loaders.quarantine.Rejected once quarantined (the rows left out, as read)
 
     @property
     def ok(self) -> bool:
@@ -184,7 +194,7 @@ def _output_columns(kind: str, present: set[str]) -> dict[str, object]:
     columns = OUTPUT_COLUMNS[kind]
     if kind != "customers":
         return columns
-    return {n: d for n, d in columns.items() if n in ("customer_id", "persona", "line") or n in present}
+    return {n: d for n, d in columns.items() if n in ("customer_id", "line") or n in present}
 
 
 def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = False,
@@ -219,6 +229,8 @@ def validate(raw: RawTable, kind: str, ctx: ImportContext, _consume: bool = Fals
     result.errors = check.sorted_errors()
     result.notes += check.notes
     result.masked = check.masked
+    result.refused_lines = np.union1d(check.lines[check.bad], np.asarray(check.refused, dtype=np.int64))
+    result.unlisted = check.unlisted
     return result
 
 
@@ -283,6 +295,8 @@ class _Check:
         self.notes: list[Message] = []
         self.masked: dict[str, int] = {}
         self.control_removed: dict[str, int] = {}  # header -> control characters taken out of its values
+        self.refused: list[int] = []  # lines of rows dropped for a repeated key with other values (not ``bad``)
+        self.unlisted: list[tuple[np.ndarray, str | None, str | None, Message]] = []  # see Validated.unlisted
 
     def has(self, name: str) -> bool:
         return name in self.found
@@ -367,6 +381,7 @@ class _Check:
             text = None if pd.isna(value) else str(value)
             self.errors.append(InputError(self.raw.file_name, int(self.lines[row]), header, text, reason, name))
         if len(rows) > len(shown):
+            self.unlisted.append((self.lines[rows[len(shown):]], header, name, reason))
             first = rows[len(shown)]
             self.errors.append(InputError(
                 self.raw.file_name, int(self.lines[first]), header, None,
@@ -442,9 +457,16 @@ class _Check:
                    Message("load.not_stage", accepted=accepted))
         return codes
 
-    def channels(self, name: str, required: bool) -> tuple[pd.Series, pd.Series]:
-        """(code, label): the code is the slug; values with no letter or digit are not a channel."""
-        labels = self.required_text(name) if required else self.text(name)
+    def channels(self, name: str, required: bool, default: str | None = None) -> tuple[pd.Series, pd.Series]:
+        """(code, label): the code is the slug; values with no letter or digit are not a channel. With ``default``,
+        an empty value is that channel (counted in a note) instead of an error."""
+        labels = self.required_text(name) if required and not default else self.text(name)
+        if default:
+            empty = labels.isna().to_numpy()
+            if empty.any():
+                labels = labels.where(~empty, default)
+                self.notes.append(Message("load.empty_channel", n=Count(int(empty.sum())), channel=Quoted(default),
+                                          header=Quoted(self.header(name) or name)))
         self.too_long(name, labels, MAX_NAME_CHARS, "load.what.channel")
         codes = _per_unique(labels, lambda v: slug(v) or None, STR)
         self.error(name, labels.notna() & codes.isna(), labels, Message("load.not_channel"))
@@ -460,6 +482,10 @@ class _Check:
         if unmapped.any():
             self._unmapped_types_error(types[unmapped], type_codes[unmapped], ctx)
             self.bad |= unmapped
+            rows = np.flatnonzero(unmapped)[1:]  # the first has the error listing every type
+            if rows.size:
+                self.unlisted.append((self.lines[rows], self.header("touchpoint"), "touchpoint",
+                                      Message("load.unmapped_type", stages=", ".join(s.code for s in ctx.stages))))
         self.notes.append(Message("load.stage_from_type"))
         return stages
 
@@ -484,8 +510,8 @@ class _Check:
 
 def _customers(check: _Check, ctx: ImportContext) -> pd.DataFrame:
     raw_ids = check.identifier("customer_id", required=True)
-    columns = {"customer_id": raw_ids, "persona": check.text("persona")}
-    for name in ("segment", "region"):
+    columns = {"customer_id": raw_ids}
+    for name in ("persona", "segment", "region"):
         if check.has(name):
             columns[name] = check.text(name)
     for name in ("signup_date", "churn_date"):
@@ -503,7 +529,7 @@ def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
         "customer_id": check.identifier("customer_id", required=True),
         "timestamp": check.timestamps("timestamp", ctx, required=True),
     }
-    columns["channel"], columns["channel_label"] = check.channels("channel", required=True)
+    columns["channel"], columns["channel_label"] = check.channels("channel", required=True, default=ctx.empty_channel)
     columns["touchpoint"] = check.text("touchpoint")
     check.too_long("touchpoint", columns["touchpoint"], MAX_NAME_CHARS, "load.what.type")
     if check.has("stage"):
@@ -615,10 +641,14 @@ def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) ->
     differs = pd.DataFrame({c: ~_same(later[c], first[c]) for c in attributes}, index=later.index, dtype=bool)
     conflicting = differs.any(axis=1)
     written_id = dict(zip(check.lines, raw_ids, strict=True))  # messages show the id as in the file
+    check.refused.extend(later.loc[conflicting, "line"].tolist())
     for count, row in enumerate(later.index[conflicting]):
         if count == MAX_ERRORS_PER_CHECK:
             check.errors.append(InputError(check.raw.file_name, int(later.at[row, "line"]), None, None,
                                            Message("load.more_conflicts", n=Count(int(conflicting.sum()) - count))))
+            lines = later.loc[conflicting, "line"].to_numpy(np.int64)[count:]
+            check.unlisted.append((lines, check.header("customer_id"), "customer_id",
+                                   Message("load.conflict_unlisted")))
             break
         changes = Joined(tuple(Message("load.change", column=c, here=_shown(later.at[row, c]),
                                        there=_shown(first.at[row, c]))
@@ -643,15 +673,17 @@ def _shown(value) -> "str | Message | Quoted":
     if pd.isna(value):
         return Message("load.empty_value")
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
+        return value.date().isoformat() if value == value.normalize() else value.isoformat(sep=" ")
     if isinstance(value, bool | np.bool_):
         return Message("load.yes" if value else "load.no")
-    return Quoted(str(value))
+    return Quoted(shorten(str(value)))
 
 
 def _drop_duplicate_keys(check: _Check, frame: pd.DataFrame, id_column: str, parts: list[str],
                          same_what: str) -> pd.DataFrame:
-    """The same natural key twice in one file is an error on the later line, citing the first one.
+    """The same natural key twice in one file: a row whose Parcours fields all equal the first one's is kept once
+    (counted in a note: the export repeated it, e.g. once per order line); with other values it is an error on the
+    later line, citing the first one and what differs.
 
     Checked on what the key is made of (the id, else the parts), before the key strings exist:
     same id or parts <=> same key.
@@ -660,18 +692,33 @@ def _drop_duplicate_keys(check: _Check, frame: pd.DataFrame, id_column: str, par
     repeated = earlier > 0
     if not repeated.any():
         return frame
-    later = frame.loc[repeated, ["line", id_column]].assign(earlier=earlier[repeated])
-    for count, (line, given_id, first) in enumerate(later.itertuples(index=False)):
+    compared = [c for c in frame.columns if c not in ("line", "channel_label", "type_code")]
+    later = frame.loc[repeated, [*compared, "line"]].assign(earlier=earlier[repeated])
+    first = frame.set_index("line").loc[later["earlier"], compared].set_axis(later.index)
+    differs = pd.DataFrame({c: ~_same(later[c], first[c]) for c in compared}, index=later.index, dtype=bool)
+    conflicting = differs.any(axis=1).to_numpy()
+    identical = int((~conflicting).sum())
+    if identical:
+        kind = "touchpoints" if id_column == "touchpoint_id" else "feedback"
+        check.notes.append(Message("load.identical_events", n=Count(identical), kind=Message(f"load.kind.{kind}")))
+    rows = later[conflicting]
+    check.refused.extend(rows["line"].tolist())
+    for count, (index, row) in enumerate(rows.iterrows()):
         if count == MAX_ERRORS_PER_CHECK:
-            check.errors.append(InputError(check.raw.file_name, int(line), None, None,
-                                           Message("load.more_repeated", n=Count(len(later) - count))))
+            check.errors.append(InputError(check.raw.file_name, int(row["line"]), None, None,
+                                           Message("load.more_repeated", n=Count(len(rows) - count))))
+            check.unlisted.append((rows["line"].to_numpy(np.int64)[count:], None, None,
+                                   Message("load.repeated_unlisted", same=Message(same_what))))
             break
+        changes = Joined(tuple(Message("load.change", column=c, here=_shown(row[c]), there=_shown(first.at[index, c]))
+                               for c in compared if differs.at[index, c]))
+        given_id = row[id_column]
         if pd.isna(given_id):
-            error = InputError(check.raw.file_name, int(line), None, None,
-                               Message("load.repeats", line=first, same=Message(same_what)))
+            error = InputError(check.raw.file_name, int(row["line"]), None, None,
+                               Message("load.repeats", line=row["earlier"], same=Message(same_what), changes=changes))
         else:
-            error = InputError(check.raw.file_name, int(line), check.header(id_column), str(given_id),
-                               Message("load.already_used", line=first), id_column)
+            error = InputError(check.raw.file_name, int(row["line"]), check.header(id_column), str(given_id),
+                               Message("load.already_used", line=row["earlier"], changes=changes), id_column)
         check.errors.append(error)
     return _keep(frame, ~repeated)
 

@@ -1,6 +1,9 @@
 """Validate every file, then write them in one transaction through each engine's bulk path.
 
-All or nothing: any error in any file refuses the whole import before a single write. The
+All or nothing by default: any error in any file refuses the whole import before a single write. With
+``on_error="quarantine"`` the valid rows are written (still one transaction) and the invalid ones set aside for a
+rejected file (``loaders.quarantine``), unless there are more than ``max_rejected``. ``dry_run`` says what an import
+would do and writes nothing. The
 rows go to a temporary staging table (DuckDB: straight from the DataFrame; PostgreSQL: COPY),
 and set-based SQL merges them by natural key, counting what is inserted, updated or unchanged.
 Rows of customers forgotten on request are left out first, and counted (``loaders.privacy``).
@@ -19,14 +22,24 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import select
 
-from data_model import Database, ImportBatch, ImportFile, TouchpointType, ensure_initialised, meta, stage_model
+from data_model import (
+    Database,
+    ImportBatch,
+    ImportFile,
+    TouchpointType,
+    ensure_initialised,
+    is_initialised,
+    meta,
+    stage_model,
+)
 from data_model.channels import channel_kind, channel_operational
 from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
-from data_model.stages import StageDef
+from data_model.stages import STAGE_MODELS, StageDef
 from i18n import Texts
 from loaders import privacy
 from loaders.errors import Count, InputError, InputErrors, Message, render
+from loaders.quarantine import ON_ERROR, MaxRejected, quarantine, rejected_paths
 from loaders.validate import ImportContext, Validated, read_and_validate
 
 KINDS = ("customers", "touchpoints", "feedback")
@@ -71,6 +84,7 @@ class FileSummary:
     notes: list["str | Message"] = field(default_factory=list)
     masked: dict[str, int] = field(default_factory=dict)  # personal data masked in comments, per kind
     skipped_forgotten: int = 0  # rows of forgotten customers left out
+    rejected: int = 0  # invalid rows set aside (quarantine)
 
 
 @dataclass
@@ -81,6 +95,8 @@ class ImportSummary:
     channels_created: list[str]
     seconds: float
     notes: list["str | Message"] = field(default_factory=list)  # about the whole import (e.g. pseudonymised ids)
+    on_error: str = "refuse"  # refuse | quarantine
+    rejected_files: dict[str, Path] = field(default_factory=dict)  # kind -> where its rejected rows were written
 
     def lines(self, lang: str | None = None) -> list[str]:
         """The summary, one line per fact (indented: a file's lines under it), in ``lang`` (English by default)."""
@@ -95,6 +111,8 @@ class ImportSummary:
             if f.skipped_forgotten:
                 skipped = tx.t("load.summary.skipped", n=_n(f.skipped_forgotten))
                 out.append("    " + tx.t("load.summary.note", note=skipped))
+            if f.kind in self.rejected_files:
+                out.append("    " + tx.t("load.quarantine.written", path=self.rejected_files[f.kind]))
         out.append("  " + tx.t("load.summary.created", n=self.customers_created))
         if self.channels_created:
             out.append("  " + tx.t("load.summary.channels", channels=", ".join(self.channels_created)))
@@ -107,15 +125,19 @@ def _n(count: int) -> str:
     return f"{count:,}".replace(",", "\u202f")
 
 
-def import_context(db: Database, keep_personal_data: bool = False) -> ImportContext:
+def import_context(db: Database, keep_personal_data: bool = False, empty_channel: str | None = None) -> ImportContext:
     """What validation needs from the database: the stage model, the type mapping, the time zone, how
-    customer ids are stored (pseudonyms: a missing or wrong key becomes the context's ``refusal``), and
-    whether comments are masked."""
+    customer ids are stored (pseudonyms: a missing or wrong key becomes the context's ``refusal``), whether
+    comments are masked, and the channel of touchpoints without one (None: an error)."""
+    if not is_initialised(db):  # a dry run writes nothing, not even the stage model ``init`` would record
+        ctx = ImportContext.for_model(STAGE_MODELS["default"])
+        ctx.mask_personal_data, ctx.empty_channel = not keep_personal_data, empty_channel
+        return ctx
     stages = [StageDef(s.code, s.label_fr, s.label_en, s.is_conversion) for s in stage_model(db)]
     with db.session() as s:
         mapping = {t.code: t.stage for t in s.exec(select(TouchpointType))}
     ctx = ImportContext(stages=stages, touchpoint_types=mapping, timezone=meta(db, "timezone", DEFAULT_TIMEZONE),
-                        mask_personal_data=not keep_personal_data)
+                        mask_personal_data=not keep_personal_data, empty_channel=empty_channel)
     try:
         ctx.transform_customer_id = privacy.customer_id_transform(db)
     except privacy.PrivacyError as exc:
@@ -123,9 +145,13 @@ def import_context(db: Database, keep_personal_data: bool = False) -> ImportCont
     return ctx
 
 
-def validate_files(files: dict[str, Path], ctx: ImportContext,
-                   progress: Callable[[str], None] | None = None) -> list[Validated]:
-    """Read and validate every file; raise InputErrors with all errors of all files."""
+def validate_files(files: dict[str, Path], ctx: ImportContext, progress: Callable[[str], None] | None = None,
+                   on_error: str = "refuse", max_rejected: "str | MaxRejected | None" = None) -> list[Validated]:
+    """Read and validate every file; raise InputErrors with all errors of all files. With ``on_error="quarantine"``,
+    invalid rows are set aside instead (each file's ``rejected``) unless the import must be refused whole
+    (``loaders.quarantine``)."""
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     if ctx.refusal:
         raise InputErrors([InputError("", None, None, None, ctx.refusal)])
     results, errors = [], []
@@ -141,42 +167,73 @@ def validate_files(files: dict[str, Path], ctx: ImportContext,
                              seconds=f"{time.perf_counter() - started:.1f}"))
         results.append(v)
         errors.extend(v.errors)
-    if errors:
+    if on_error == "quarantine":
+        quarantine(results, files, ctx, max_rejected)
+    elif errors:
         raise InputErrors(errors)
     return results
 
 
-def run_import(db: Database, files: dict[str, Path | str | None], source: str = "import",
-               progress: Callable[[str], None] | None = None, keep_personal_data: bool = False) -> ImportSummary:
-    """Import customers / touchpoints / feedback files (each optional) as one batch, all or nothing.
-    Personal data in comments is masked unless ``keep_personal_data``."""
-    started = time.perf_counter()
+def _import_files(files: dict[str, Path | str | None]) -> dict[str, Path]:
     files = {k: Path(v) for k, v in files.items() if v is not None}
     unknown = set(files) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown file kinds: {sorted(unknown)}")
     if not files:
         raise InputErrors([InputError("", None, None, None, Message("load.no_file"))])
+    return files
+
+
+def run_import(db: Database, files: dict[str, Path | str | None], source: str = "import",
+               progress: Callable[[str], None] | None = None, keep_personal_data: bool = False,
+               on_error: str = "refuse", max_rejected: "str | MaxRejected | None" = None,
+               empty_channel: str | None = None, rejected_file: Path | str | None = None,
+               lang: str | None = None) -> ImportSummary:
+    """Import customers / touchpoints / feedback files (each optional) as one batch: all or nothing, or with
+    ``on_error="quarantine"`` the valid rows, each file's invalid rows written (before the database is) to a
+    rejected file in ``lang`` (``loaders.quarantine.rejected_paths``: beside the input unless ``rejected_file``).
+    Personal data in comments is masked unless ``keep_personal_data``; touchpoints without a channel take
+    ``empty_channel`` when given."""
+    started = time.perf_counter()
+    files = _import_files(files)
     ensure_initialised(db)
-    validated = validate_files(files, import_context(db, keep_personal_data), progress)
+    validated = validate_files(files, import_context(db, keep_personal_data, empty_channel), progress, on_error,
+                               max_rejected)
+    written = _write_rejected(files, validated, rejected_file, lang)
     if progress:
         progress(Message("load.progress.writing"))
     # The command line keeps nothing of the frames: each is released once staged, so that DuckDB's
     # merge does not run beside the whole file held twice (10M rows: 2.8 GB of pandas).
-    summary = write_validated(db, validated, source, release_frames=True)
+    summary = write_validated(db, validated, source, release_frames=True, on_error=on_error)
     summary.seconds = time.perf_counter() - started
+    summary.rejected_files = written
     return summary
 
 
+def _write_rejected(files: dict[str, Path], validated: list[Validated], given: Path | str | None,
+                    lang: str | None) -> dict[str, Path]:
+    """Each file's rejected rows to its rejected file; one that cannot be written refuses the import."""
+    written = {}
+    for kind, path in rejected_paths(files, validated, given).items():
+        v = next(v for v in validated if v.kind == kind)
+        try:
+            written[kind] = v.rejected.write(path, lang)
+        except OSError as exc:
+            raise InputErrors([InputError(v.file_name, None, None, None, Message(
+                "load.quarantine.cannot_write", path=str(path), why=exc.strerror or str(exc)))]) from exc
+    return written
+
+
 def write_validated(db: Database, validated: list[Validated], source: str = "import",
-                    release_frames: bool = False) -> ImportSummary:
+                    release_frames: bool = False, on_error: str = "refuse") -> ImportSummary:
     """Write already validated files in one transaction. With ``release_frames``, each ``Validated``'s
-    frame is replaced by an empty one as soon as the database holds its rows (the caller must not need them)."""
+    frame is replaced by an empty one as soon as the database holds its rows (the caller must not need them).
+    ``on_error`` is recorded with the batch (its files' rejected rows were set aside when they were checked)."""
     if privacy.is_pseudonymised(db):
         _check_pseudonyms(validated)
     _prepare_reclaim(db)
     try:
-        return _write_validated(db, validated, source, release_frames)
+        return _write_validated(db, validated, source, release_frames, on_error)
     except Exception as exc:
         # Rolled back. DuckDB wrote the big transaction's blocks to the file already: a checkpoint gives
         # their space back (else the file stays as large as the failed import made it).
@@ -249,7 +306,8 @@ def _reclaim_space(db: Database, disk_full: bool) -> None:
         pass
 
 
-def _write_validated(db: Database, validated: list[Validated], source: str, release_frames: bool) -> ImportSummary:
+def _write_validated(db: Database, validated: list[Validated], source: str, release_frames: bool,
+                     on_error: str) -> ImportSummary:
     by_kind = {v.kind: v for v in validated}
     summaries = []
     with db.engine.begin() as conn:
@@ -259,7 +317,8 @@ def _write_validated(db: Database, validated: list[Validated], source: str, rele
         # Customers forgotten on request stay forgotten: their rows in these files are left out.
         skipped = privacy.drop_forgotten(conn, validated)
         batch_id = conn.execute(
-            sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source).returning(ImportBatch.id)
+            sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source, on_error=on_error)
+            .returning(ImportBatch.id)
         ).scalar_one()
         channels_created = _create_channels(conn, stager, [by_kind.get(k) for k in ("touchpoints", "feedback")])
         if "customers" in by_kind:
@@ -270,11 +329,12 @@ def _write_validated(db: Database, validated: list[Validated], source: str, rele
         created = stager.customers_created
         for s in summaries:
             s.skipped_forgotten = skipped.get(s.kind, 0)
+            s.rejected = len(by_kind[s.kind].rejected) if by_kind[s.kind].rejected is not None else 0
         conn.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(customers_created=created))
         for s in summaries:
             conn.execute(sa.insert(ImportFile).values(
                 batch_id=batch_id, kind=s.kind, file_name=s.file_name, sha256=s.sha256, rows_read=s.rows_read,
-                inserted=s.inserted, updated=s.updated, unchanged=s.unchanged))
+                inserted=s.inserted, updated=s.updated, unchanged=s.unchanged, rejected=s.rejected))
         stager.drop_all()
     if db.dialect == "postgresql":
         # fresh statistics for the planner: after a bulk COPY it would otherwise plan on empty-table guesses.
@@ -286,7 +346,7 @@ def _write_validated(db: Database, validated: list[Validated], source: str, rele
                     "ANALYZE customers, touchpoints, feedback")
         except sa.exc.DBAPIError:
             pass
-    return ImportSummary(batch_id, summaries, created, channels_created, 0.0, privacy.import_notes(db))
+    return ImportSummary(batch_id, summaries, created, channels_created, 0.0, privacy.import_notes(db), on_error)
 
 
 def _check_pseudonyms(validated: list[Validated]) -> None:
@@ -478,9 +538,9 @@ def import_history(db: Database) -> list[dict]:
     """The import batches, newest first, with their files and what each changed."""
     with db.engine.connect() as conn:
         batches = conn.exec_driver_sql(
-            "SELECT id, imported_at, source, customers_created FROM import_batches ORDER BY id DESC").all()
+            "SELECT id, imported_at, source, customers_created, on_error FROM import_batches ORDER BY id DESC").all()
         files = conn.exec_driver_sql(
-            "SELECT batch_id, kind, file_name, sha256, rows_read, inserted, updated, unchanged "
+            "SELECT batch_id, kind, file_name, sha256, rows_read, inserted, updated, unchanged, rejected "
             "FROM import_files ORDER BY id").all()
     by_batch: dict[int, list[dict]] = {}
     for f in files:

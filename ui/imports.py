@@ -25,21 +25,40 @@ KINDS = loader.KINDS
 class PendingImport:
     validated: list[Validated] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    on_error: str = "refuse"  # refuse | quarantine: the invalid rows of ``validated`` are set aside (``rejected``)
+
+    @property
+    def rejected(self) -> int:
+        return sum(len(v.rejected) for v in self.validated if v.rejected is not None)
 
 
-def check(paths: dict[str, Path], keep_personal_data: bool = False) -> PendingImport:
+def check(paths: dict[str, Path], keep_personal_data: bool = False, on_error: str = "refuse") -> PendingImport:
     """Validate the uploaded files exactly as the command line does (comments masked unless told to keep personal
-    data); nothing is written."""
+    data; with ``on_error="quarantine"``, invalid rows set aside while the files are still there to read them
+    from); nothing is written."""
     db, lock = resources()
     with lock:
         context = loader.import_context(db, keep_personal_data=keep_personal_data)
     try:
-        return PendingImport(validated=loader.validate_files(paths, context))
+        return PendingImport(validated=loader.validate_files(paths, context, on_error=on_error), on_error=on_error)
     except InputErrors as exc:
-        return PendingImport(errors=exc.errors)
+        return PendingImport(errors=exc.errors, on_error=on_error)
 
 
-def write(validated: list[Validated], replace_demo: bool = False) -> loader.ImportSummary | str:
+def rejected_csv(v: Validated, lang: str | None = None) -> bytes:
+    """A file's rejected rows (``loaders.quarantine.Rejected.csv``): line, column, reason in ``lang``, then the row
+    as read; formulas written as text."""
+    return v.rejected.csv(lang)
+
+
+def rejected_file_name(v: Validated) -> str:
+    from loaders.quarantine import default_rejected_path
+
+    return default_rejected_path(v.file_name).name
+
+
+def write(validated: list[Validated], replace_demo: bool = False,
+          on_error: str = "refuse") -> loader.ImportSummary | str:
     """Write a checked import; ``replace_demo``: then take the demo out (the user's first import into a database
     that holds only the demo). Written first, so that a failed write leaves the demo as it was. A full disk is the
     refusal's message in the session's language (the import was rolled back: nothing written)."""
@@ -47,7 +66,7 @@ def write(validated: list[Validated], replace_demo: bool = False) -> loader.Impo
     started = time.perf_counter()
     with lock:
         try:
-            summary = loader.write_validated(db, validated, source="app")
+            summary = loader.write_validated(db, validated, source="app", on_error=on_error)
         except loader.DiskFull as exc:
             return exc.message.render(language())
         if replace_demo:
@@ -268,7 +287,8 @@ def history_table(files: list[dict], lang: str | None) -> pd.DataFrame:
              tx.t("data.history.read"): tx.number(f["rows_read"]),
              tx.t("data.history.inserted"): tx.number(f["inserted"]),
              tx.t("data.history.updated"): tx.number(f["updated"]),
-             tx.t("data.history.unchanged"): tx.number(f["unchanged"])} for f in files]
+             tx.t("data.history.unchanged"): tx.number(f["unchanged"]),
+             tx.t("data.history.rejected"): tx.number(f.get("rejected") or 0)} for f in files]
     return pd.DataFrame(rows)
 
 

@@ -175,7 +175,7 @@ def test_the_data_page_tables_in_french(tmp_path):
     assert list(preview_table(ok.validated[0].frame, "fr", labels)["Parti"]) == ["oui", "non", ""]
     history = history_table([{"kind": "customers", "file_name": "export-a.csv", "sha256": "ab" * 32, "rows_read": 1200,
                               "inserted": 3, "updated": 0, "unchanged": 0}], "fr")
-    assert history.iloc[0].tolist() == ["Clients", "export-a.csv", "ab" * 6, "1\u202f200", "3", "0", "0"]
+    assert history.iloc[0].tolist() == ["Clients", "export-a.csv", "ab" * 6, "1\u202f200", "3", "0", "0", "0"]
     assert words_in(" ".join(history.columns), ENGLISH) == []
 
 
@@ -243,7 +243,7 @@ def page_texts(at) -> list[str]:
     """What the page says (outside user data): messages, captions, labels and the tables' headers and words."""
     texts = [x.value for x in (*at.title, *at.subheader, *at.markdown, *at.caption, *at.success, *at.error,
                                *at.warning, *at.info)]
-    texts += [x.label for x in (*at.button, *at.checkbox, *at.expander, *at.radio)]
+    texts += [x.label for x in (*at.button, *at.checkbox, *at.toggle, *at.expander, *at.radio)]
     texts += [o for r in at.radio for o in r.options]
     for frame in (d.value for d in at.dataframe):
         if set(frame.columns) in SETTINGS_TABLES:  # the settings' editors: their labels come from column_config

@@ -103,12 +103,22 @@ def test_schema_rows_for_the_readme():
 
 
 def test_missing_required_columns_are_listed_with_the_headers_found(tmp_path):
-    v = check(tmp_path, "customers", "Identifiant client;Segment\n001;Pro\n")
+    v = check(tmp_path, "touchpoints", "Identifiant client;Segment;étape\n001;Pro;achat\n")
     assert messages(v) == [
-        "customers.csv line 1: required columns missing for customers: persona (e.g. persona, profil) "
-        "(headers found: 'Identifiant client', 'Segment')"
+        "touchpoints.csv line 1: required columns missing for touchpoints: timestamp (e.g. date, date/heure, date "
+        "heure, horodatage); channel (e.g. canal, channel, support, canal de contact) "
+        "(headers found: 'Identifiant client', 'Segment', 'étape')"
     ]
-    assert v.rows_read == 1 and v.frame.empty and list(v.frame.columns) == ["customer_id", "persona", "segment", "line"]
+    assert v.rows_read == 1 and v.frame.empty and list(v.frame.columns) == list(V.OUTPUT_COLUMNS["touchpoints"])
+
+
+def test_persona_is_optional(tmp_path):
+    """Most businesses have no personas: a customers file without the column imports, and its frame has no persona
+    column (so that importing it never empties the personas an earlier file gave)."""
+    v = check(tmp_path, "customers", "Identifiant client;Segment\n001;Pro\n002;\n")
+    assert v.ok and v.present == {"segment"}
+    assert list(v.frame.columns) == ["customer_id", "segment", "line"]
+    assert list(v.frame["customer_id"]) == ["001", "002"]
 
 
 def test_touchpoints_need_a_stage_or_a_type(tmp_path):
@@ -125,7 +135,7 @@ def test_two_headers_for_one_column(tmp_path):
 
 def test_unknown_columns_are_ignored_and_noted(tmp_path):
     v = check(tmp_path, "customers", "client;persona;Couleur préférée;;région\n1;Pro;bleu;x;Nord\n")
-    assert v.ok and v.present == {"region"}
+    assert v.ok and v.present == {"persona", "region"}
     assert v.notes == ["ignored columns (not part of customers): 'Couleur préférée'",
                        "1 column without a header ignored"]
     assert list(v.frame.columns) == ["customer_id", "persona", "region", "line"]
@@ -136,7 +146,7 @@ def test_unknown_columns_are_ignored_and_noted(tmp_path):
 
 def test_french_customers():
     v = read_and_validate(EXAMPLES / "clients.csv", "customers", CTX)
-    assert v.ok and v.rows_read == 12 and v.present == {"segment", "region", "signup_date", "churned"}
+    assert v.ok and v.rows_read == 12 and v.present == {"persona", "segment", "region", "signup_date", "churned"}
     first = v.frame.iloc[0]
     assert first["customer_id"] == "000000" and first["persona"] == "Cliente pressée"
     assert first["signup_date"] == ts("2024-01-05") and bool(first["churned"]) is True and first["line"] == 2
@@ -438,7 +448,7 @@ def test_same_touchpoint_twice_cites_both_lines(tmp_path):
               "client;date;canal;étape;type\n1;10/03/2024 14:00;Site web;achat;clic\n"
               "1;10/03/2024 15:00;Site web;achat;clic\n1;2024-03-10T14:00;site-web;Purchase;Clic\n")
     assert messages(v) == ["touchpoints.csv line 4: repeats line 2 (same customer, timestamp, channel, stage and "
-                           "touchpoint type)"]
+                           "touchpoint type) with other values: touchpoint 'Clic' here, 'clic' there"]
     assert list(v.frame["line"]) == [2, 3]
 
 
@@ -447,12 +457,14 @@ def test_same_touchpoint_id_twice(tmp_path):
               "client;date;canal;étape;touchpoint id\n1;2024-01-01;web;achat;A1\n2;2024-01-02;web;achat;A1\n"
               "3;2024-01-03;web;achat;A2\n")
     assert messages(v) == ["touchpoints.csv line 3, column touchpoint id (touchpoint_id): 'A1' is already used "
-                           "on line 2"]
+                           "on line 2 with other values: customer_id '2' here, '1' there, timestamp 2024-01-02 here, "
+                           "2024-01-01 there"]
 
 
 def test_same_feedback_twice(tmp_path):
     v = check(tmp_path, "feedback", "client;date;étape;note\n1;2024-01-01;achat;5\n1;01/01/2024;Achat;6\n")
-    assert messages(v) == ["feedback.csv line 3: repeats line 2 (same customer, timestamp and stage)"]
+    assert messages(v) == ["feedback.csv line 3: repeats line 2 (same customer, timestamp and stage) with other "
+                           "values: nps '6' here, '5' there"]
 
 
 DUPLICATES = (
@@ -462,23 +474,25 @@ DUPLICATES = (
     "22;2024-01-01;web;achat;;\n"             # 4
     "1;2024-01-01;web;achat;Clic;\n"          # 5: repeats 2
     "333;2024-01-02;web;achat;clic;A-1\n"     # 6: repeats the id of 3
-    "22;2024-01-01;web;achat;;\n"             # 7: repeats 4
+    "22;2024-01-01;web;achat;;\n"             # 7: repeats 4 exactly: kept once
     "1;2024-01-01;web;achat;visite;\n"        # 8
 )
 
 
 def test_ids_and_parts_mixed_in_one_file(tmp_path):
     v = check(tmp_path, "touchpoints", DUPLICATES)
-    assert [(e.line, e.reason.split(" (")[0]) for e in v.errors] == [
-        (5, "repeats line 2"), (6, "is already used on line 3"), (7, "repeats line 4")]
+    assert [(e.line, e.reason.split(" (")[0].split(" with")[0]) for e in v.errors] == [
+        (5, "repeats line 2"), (6, "is already used on line 3")]
     assert list(v.frame["line"]) == [2, 3, 4, 8]
+    assert list(v.refused_lines) == [5, 6]
+    assert "1 row repeats an earlier row exactly (identical touchpoints once read" in v.notes[-1]
 
 
 def test_hash_collisions_are_compared_exactly(tmp_path, monkeypatch):
     """Duplicates are found by sorting row hashes; rows whose hashes clash are compared value by value."""
     monkeypatch.setattr(V, "_column_hash", lambda values, few: pd.Series(0, index=range(len(values))).to_numpy("u8"))
     v = check(tmp_path, "touchpoints", DUPLICATES)
-    assert [e.line for e in v.errors] == [5, 6, 7] and list(v.frame["line"]) == [2, 3, 4, 8]
+    assert [e.line for e in v.errors] == [5, 6] and list(v.frame["line"]) == [2, 3, 4, 8]
 
 
 def test_header_only_file_gives_an_empty_typed_frame(tmp_path):
@@ -489,10 +503,10 @@ def test_header_only_file_gives_an_empty_typed_frame(tmp_path):
 
 def test_customer_id_transform_applies_before_keys_and_duplicates(tmp_path):
     ctx = ImportContext.for_model(STAGE_MODELS["default"], transform_customer_id=lambda ids: "p-" + ids.str.lower())
-    v = check(tmp_path, "touchpoints", "client;date;canal;étape\nAB;2024-01-01;web;achat\nab;2024-01-01;web;achat\n",
-              ctx=ctx)
+    v = check(tmp_path, "touchpoints", "client;date;canal;étape;montant\nAB;2024-01-01;web;achat;1\n"
+              "ab;2024-01-01;web;achat;2\n", ctx=ctx)
     assert messages(v) == ["touchpoints.csv line 3: repeats line 2 (same customer, timestamp, channel, stage and "
-                           "touchpoint type)"]
+                           "touchpoint type) with other values: revenue '2.0' here, '1.0' there"]
     assert list(v.frame["customer_id"]) == ["p-ab"]
     assert v.frame["natural_key"].iloc[0].startswith("k:p-ab\x1f")
     v = check(tmp_path, "customers", "client;persona\nAB;Pro\nab;Pro\n", ctx=ctx)
