@@ -1371,6 +1371,10 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
                              "en": "{n} {n|column|columns} without a header ignored"},
     # source profiles (loaders.profile)
+    "load.cli.profile_refuse_only": {"fr": "avec --profile, l'import est encore tout ou rien\u00a0: --on-error "
+                                           "quarantine et --dry-run viendront plus tard",
+                                     "en": "with --profile, the import is still all or nothing: --on-error quarantine "
+                                           "and --dry-run are not available yet"},
     "load.suggest.written": {"fr": "Brouillon de profil écrit dans {file}\u00a0; relisez-le, puis\u00a0: "
                                    "python -m loaders import --profile {file} FICHIER…",
                              "en": "Draft profile written to {file}; read it, then: python -m loaders import --profile "

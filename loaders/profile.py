@@ -482,8 +482,15 @@ def _combined(kind: str, parts: list[tuple[Validated, RawTable]]) -> Validated:
         validated.sha256 = raw.sha256
         return validated
     present = set().union(*(v.present for v, _ in parts))
-    frames = [v.frame for v, _ in parts if len(v.frame)]
+    frames = [v.frame.assign(_part=i) for i, (v, _) in enumerate(parts) if len(v.frame)]
     frame = pd.concat(frames, ignore_index=True) if frames else empty_frame(kind, present)
+    if len(frame):
+        # The writer numbers new rows by their line, unique within one file: here a line gives several events and
+        # several files are one; so the input order (file, line, then event) becomes the line.
+        order = np.lexsort((frame["_part"].to_numpy(), frame["line"].to_numpy(), _file_rank(frame["_part"], parts)))
+        frame = frame.iloc[order].reset_index(drop=True)
+        frame["line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+    frame = frame.drop(columns="_part", errors="ignore")
     names = list(dict.fromkeys(v.file_name for v, _ in parts))
     shas = list(dict.fromkeys(raw.sha256 for _, raw in parts))
     notes = list(dict.fromkeys(n for v, _ in parts for n in v.notes))
@@ -497,8 +504,9 @@ def _combined(kind: str, parts: list[tuple[Validated, RawTable]]) -> Validated:
 
 
 def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_personal_data: bool = False,
-                       progress=None):
-    """Import a source's files through its profile, as one batch, all or nothing (``loaders.write``)."""
+                       progress=None, empty_channel: str | None = None):
+    """Import a source's files through its profile, as one batch, all or nothing (``loaders.write``); an empty
+    channel takes ``empty_channel``, else the profile's ``empty_channel``, else is an error."""
     import time
 
     from data_model import ensure_initialised
@@ -507,11 +515,9 @@ def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_perso
     started = time.perf_counter()
     files = match_files(profile, paths)
     ensure_initialised(db)
-    ctx = import_context(db, keep_personal_data)
+    ctx = import_context(db, keep_personal_data, empty_channel or profile.spec.get("empty_channel"))
     if ctx.refusal:
         raise InputErrors([InputError("", None, None, None, ctx.refusal)])
-    if profile.spec.get("empty_channel"):
-        ctx.empty_channel = profile.spec["empty_channel"]
     validated = validate_profile(profile, read_sources(files), ctx)
     errors = [e for v in validated for e in v.errors]
     if errors:
@@ -568,6 +574,13 @@ def first_journeys(validated: list[Validated], customers: int = 3) -> pd.DataFra
     rows = rows.sort_values(["customer_id", "timestamp"], kind="stable")
     return rows[["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"]].rename(
         columns={"channel_label": "channel"}).reset_index(drop=True)
+
+
+def _file_rank(part: pd.Series, parts: list[tuple[Validated, RawTable]]) -> np.ndarray:
+    """Each row's file, as its rank among the parts' files in order of first appearance."""
+    files = list(dict.fromkeys(v.file_name for v, _ in parts))
+    rank = np.array([files.index(v.file_name) for v, _ in parts])
+    return rank[part.to_numpy()]
 
 
 def event_counts(validated: list[Validated]) -> dict[str, int]:
