@@ -213,18 +213,23 @@ class _Table:
         self.role, self.base = role, source
         self.parts: list[tuple[str, _Source, str]] = [(role, source, source.file_name)]
         self.columns: dict[tuple[str, str], pd.Series] = {(role, h): s for h, s in source.columns.items()}
+        # a joined file's column is taken through the join's positions only when a field asks for it
+        self.pending: dict[tuple[str, str], tuple[pd.Series, pa.Array]] = {}
 
     def resolve(self, reference: str) -> tuple[str, str] | None:
         """(role, header) of a column reference, or None."""
         role, _, column = reference.partition(".")
         if column:
             for part_role, source, _ in self.parts:
-                if part_role == role and source.find(column):
+                if part_role == role and self._has(role, source.find(column)):
                     return role, source.find(column)
         for part_role, source, _ in self.parts:
-            if source.find(reference):
+            if self._has(part_role, source.find(reference)):
                 return part_role, source.find(reference)
         return None
+
+    def _has(self, role: str, header: str | None) -> bool:
+        return header is not None and ((role, header) in self.columns or (role, header) in self.pending)
 
     def label(self, role: str, header: str) -> str:
         """A column as an error names it: the header, prefixed by its file's name when it comes from a join."""
@@ -239,7 +244,14 @@ class _Table:
             available = [self.label(r, h) for r, s, _ in self.parts for h in s.columns]
             raise ProfileError(Message("load.profile.no_column", file=profile.name, column=Quoted(reference),
                                        role=Quoted(self.role), columns=quoted_list(available[:40])))
+        if where not in self.columns:
+            values, positions = self.pending.pop(where)
+            self.columns[where] = _as_str(pc.take(_arrow(values), positions), self.base_index)
         return self.columns[where], self.label(*where)
+
+    @property
+    def base_index(self) -> pd.Index:
+        return pd.RangeIndex(len(self.base))
 
 
 # -- building the mapped tables -----------------------------------------------------------------------------------
@@ -291,8 +303,7 @@ def _joined(profile: Profile, output: dict, sources: dict[str, _Source], ctx: Im
         # a hash lookup of each left key among the (unique) right keys, in Arrow: a million rows in a blink
         positions = pc.index_in(_trimmed(left_key), value_set=_trimmed(right_columns[right_header]))
         for header, values in right_columns.items():
-            taken = pc.take(_arrow(values), positions)
-            table.columns[(join["file"], header)] = _as_str(taken, left_key.index)
+            table.pending[(join["file"], header)] = (values, positions)
         table.parts.append((join["file"], _Source(right.file_name, right_columns, right.lines, right.headers),
                             right.file_name))
     return table
@@ -488,8 +499,9 @@ def _combined(kind: str, parts: list[tuple[Validated, RawTable]]) -> Validated:
         # The writer numbers new rows by their line, unique within one file: here a line gives several events and
         # several files are one; so the input order (file, line, then event) becomes the line.
         order = np.lexsort((frame["_part"].to_numpy(), frame["line"].to_numpy(), _file_rank(frame["_part"], parts)))
-        frame = frame.iloc[order].reset_index(drop=True)
-        frame["line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
+        line = np.empty(len(frame), dtype=np.int64)
+        line[order] = np.arange(1, len(frame) + 1, dtype=np.int64)  # numbered in place: no row is moved
+        frame["line"] = line
     frame = frame.drop(columns="_part", errors="ignore")
     names = list(dict.fromkeys(v.file_name for v, _ in parts))
     shas = list(dict.fromkeys(raw.sha256 for _, raw in parts))
