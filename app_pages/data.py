@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from i18n import CURRENCIES
-from ui import imports, uploads
+from ui import imports, profiles, uploads
 from ui.auth import auth_configured, exposed_secrets, listening_address, listens_wide, require_admin
 from ui.data import analysis, catalogue, demo_state
 from ui.i18n import language, moment, number, t
@@ -80,6 +80,81 @@ if st.button(t("data.check"), disabled=not chosen, type="primary"):
     uploads.trim_memory()
     st.rerun()
 
+# -- a source's exports through a profile: a draft by columns' names and contents, a dropdown per field ------------
+with st.expander(t("data.profile.title"), icon=":material/tune:",
+                 expanded="profile_source" in st.session_state):
+    st.caption(t("data.profile.intro"))
+    profile_round = st.session_state.setdefault("profile_round", 0)
+    source_files = st.file_uploader(t("data.profile.files"), accept_multiple_files=True,
+                                    key=f"profile_files_{profile_round}",
+                                    type=["csv", "txt", "tsv", "xlsx", "parquet"])
+    kept_profiles = profiles.saved()
+    start_from = st.selectbox(t("data.profile.start"), ["", *kept_profiles], key="profile_start",
+                              format_func=lambda name: t("data.profile.draft") if not name else name)
+    if st.button(t("data.profile.read"), disabled=not source_files, key="profile_read"):
+        folder = Path(tempfile.mkdtemp(prefix="parcours-source-"))
+        for upload in source_files:
+            (folder / Path(upload.name).name).write_bytes(upload.getbuffer())
+            upload.close()
+        uploads.release(source_files)
+        paths = sorted(folder.iterdir())
+        spec, evidence = (kept_profiles[start_from], []) if start_from else profiles.draft(paths)
+        st.session_state["profile_source"] = {"folder": str(folder), "spec": spec, "evidence": evidence}
+        st.session_state["profile_round"] = profile_round + 1
+        st.rerun()
+    source = st.session_state.get("profile_source")
+    if source is not None:
+        paths = sorted(Path(source["folder"]).iterdir())
+        spec = source["spec"]
+        by_role = profiles.columns_by_role(spec, paths)
+        for kind, position, output in profiles.outputs(spec):
+            st.markdown(f"**{t(f'data.kind.{kind}')}** ← {plain(output['file'])}")
+            options = profiles.choices(output, by_role)
+            fields = output.setdefault("fields", {})
+            cells = st.columns(4)
+            for n, name in enumerate(profiles.field_names(kind, output)):
+                current = fields.get(name)
+                if current is not None and not isinstance(current, str):
+                    cells[n % 4].text_input(t(f"data.field.{name}"), profiles.constant_label(current),
+                                            disabled=True, key=f"pf_{kind}_{position}_{name}")
+                    continue
+                chosen_column = cells[n % 4].selectbox(
+                    t(f"data.field.{name}"), options, index=options.index(current) if current in options else 0,
+                    key=f"pf_{kind}_{position}_{name}", format_func=lambda c: c or t("data.profile.none"))
+                if chosen_column:
+                    fields[name] = chosen_column
+                else:
+                    fields.pop(name, None)
+            for e, event in enumerate(output.get("events", [])):
+                cells = st.columns(4)
+                event["timestamp"] = cells[0].selectbox(
+                    t("data.profile.event", n=e + 1), options[1:],
+                    index=options[1:].index(event["timestamp"]) if event["timestamp"] in options[1:] else 0,
+                    key=f"pe_{kind}_{position}_{e}_time")
+                event["touchpoint"] = {"value": cells[1].text_input(
+                    t("data.field.touchpoint"), profiles.constant_label(event.get("touchpoint", {"value": ""})),
+                    key=f"pe_{kind}_{position}_{e}_type")}
+                codes = list(stage_labels())
+                stage = profiles.constant_label(event.get("stage", {"value": codes[0]}))
+                event["stage"] = {"value": cells[2].selectbox(
+                    t("data.field.stage"), codes, index=codes.index(stage) if stage in codes else 0,
+                    format_func=lambda c: stage_labels().get(c, c), key=f"pe_{kind}_{position}_{e}_stage")}
+                if "channel" in event:
+                    cells[3].text_input(t("data.field.channel"), profiles.constant_label(event["channel"]),
+                                        disabled=True, key=f"pe_{kind}_{position}_{e}_channel")
+        for line in source.get("evidence", []):
+            st.caption(plain(line))
+        cells = st.columns(2)
+        cells[0].download_button(t("data.profile.download"), profiles.dumps(spec), file_name="profile.json",
+                                 mime="application/json", key="profile_download")
+        if cells[1].button(t("data.profile.check"), type="primary", key="profile_check"):
+            st.session_state.pop("pending_import", None)
+            with st.spinner(t("data.checking")):
+                checked, journeys = profiles.check(spec, paths, keep_personal_data=keep)
+            st.session_state["pending_import"] = checked
+            st.session_state["pending_profile"] = {"spec": spec, "journeys": journeys}
+            st.rerun()
+
 pending = st.session_state.get("pending_import")
 if pending is not None:
     if pending.errors:
@@ -104,6 +179,11 @@ if pending is not None:
                 st.download_button(t("data.rejected_download", file=plain(v.file_name)),
                                    imports.rejected_csv(v, language()), file_name=imports.rejected_file_name(v),
                                    mime="text/csv", key=f"rejected_{v.kind}")
+        journeys = st.session_state.get("pending_profile", {}).get("journeys")
+        if journeys is not None and len(journeys):
+            st.markdown(f"**{t('data.profile.journeys')}**")
+            st.dataframe(imports.preview_table(journeys, language(), stage_labels()), hide_index=True,
+                         width="stretch")
         replace_demo = False
         if demo == "only":  # a first import: the user's data, not the demo (unless they want both)
             replace_demo = st.radio(t("data.demo_choice"), [True, False], key="demo_choice", horizontal=True,
@@ -118,6 +198,10 @@ if pending is not None:
                 progress.progress(1.0, text=t("data.written"))
                 del pending
                 st.session_state.pop("pending_import")
+                through = st.session_state.pop("pending_profile", None)
+                if through is not None:  # offered again for the next import of this source
+                    st.success(t("data.profile.saved", source=plain(profiles.save(through["spec"]))))
+                    profiles.forget_files(st.session_state.pop("profile_source", None))
                 uploads.trim_memory()  # the validated frames are written: give their memory back
                 lines = summary.lines(language())  # a file's notes are indented under it
                 st.markdown(f"**{plain(lines[0])}**\n\n" + "\n".join(

@@ -1070,6 +1070,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.field.churn_date": {"fr": "Date de départ", "en": "Churn date"},
     "data.field.timestamp": {"fr": "Date et heure", "en": "Date and time"},
     "data.field.channel_label": {"fr": "Canal", "en": "Channel"},
+    "data.field.channel": {"fr": "Canal", "en": "Channel"},
+    "data.profile.title": {"fr": "Importer les exports d'une source avec un profil",
+                           "en": "Import a source's exports through a profile"},
+    "data.profile.intro": {"fr": "Pour des exports qui n'ont pas les colonnes de Parcours (commandes larges, paiements "
+                                 "et avis par commande…)\u00a0: un brouillon de profil choisit la colonne de chaque "
+                                 "champ d'après son nom et son contenu\u00a0; corrigez-le, vérifiez, puis importez. Le "
+                                 "profil est gardé pour le prochain import de cette source.",
+                           "en": "For exports without Parcours' columns (wide orders, payments and reviews by "
+                                 "order…): a draft profile picks each field's column by its name and content; correct "
+                                 "it, check, then import. The profile is kept for the next import of that source."},
+    "data.profile.files": {"fr": "Fichiers de la source", "en": "The source's files"},
+    "data.profile.start": {"fr": "Partir de", "en": "Start from"},
+    "data.profile.draft": {"fr": "un brouillon d'après les fichiers", "en": "a draft from the files"},
+    "data.profile.read": {"fr": "Lire les fichiers", "en": "Read the files"},
+    "data.profile.none": {"fr": "(aucune)", "en": "(none)"},
+    "data.profile.event": {"fr": "Événement {n}\u00a0: colonne de date", "en": "Event {n}: time column"},
+    "data.profile.download": {"fr": "Télécharger le profil (JSON)", "en": "Download the profile (JSON)"},
+    "data.profile.check": {"fr": "Vérifier avec ce profil", "en": "Check with this profile"},
+    "data.profile.journeys": {"fr": "Premiers parcours", "en": "First journeys"},
+    "data.profile.saved": {"fr": "Profil « {source} » gardé pour le prochain import de cette source.",
+                           "en": "Profile '{source}' kept for the next import of this source."},
     "data.field.stage": {"fr": "Étape", "en": "Stage"},
     "data.field.touchpoint": {"fr": "Point de contact", "en": "Touchpoint"},
     "data.field.revenue": {"fr": "Montant", "en": "Revenue"},

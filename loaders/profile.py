@@ -579,13 +579,12 @@ def first_journeys(validated: list[Validated], customers: int = 3) -> pd.DataFra
     """The first customers' touchpoints in time order (the preview of what a profile makes of the files)."""
     frames = [v.frame for v in validated if v.kind == "touchpoints" and len(v.frame)]
     if not frames:
-        return pd.DataFrame(columns=["customer_id", "timestamp", "stage", "channel", "touchpoint", "revenue"])
+        return pd.DataFrame(columns=["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"])
     touchpoints = frames[0]
     chosen = touchpoints["customer_id"].drop_duplicates().head(customers)
     rows = touchpoints[touchpoints["customer_id"].isin(chosen)]
     rows = rows.sort_values(["customer_id", "timestamp"], kind="stable")
-    return rows[["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"]].rename(
-        columns={"channel_label": "channel"}).reset_index(drop=True)
+    return rows[["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"]].reset_index(drop=True)
 
 
 def _file_rank(part: pd.Series, parts: list[tuple[Validated, RawTable]]) -> np.ndarray:

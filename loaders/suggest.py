@@ -80,7 +80,6 @@ class ColumnFacts:
     low: float | None
     high: float | None
     length: float  # mean length of the values
-    median_time: object = None
     values: pd.Series = field(default=None, repr=False)
 
     @property
@@ -119,8 +118,7 @@ def _facts(raw: RawTable) -> dict[str, ColumnFacts]:
             header, len(values) / max(len(full), 1), values.nunique() / max(len(values), 1), int(values.nunique()),
             float(parsed.notna().sum() / n), float(((whole % 1) == 0).sum() / n), float(numbers.notna().sum() / n),
             float(whole.min()) if len(whole) else None, float(whole.max()) if len(whole) else None,
-            float(sample.str.len().mean()) if len(sample) else 0.0,
-            parsed.dropna().median() if parsed.notna().any() else None, values)
+            float(sample.str.len().mean()) if len(sample) else 0.0, values)
     return out
 
 
@@ -358,7 +356,7 @@ def _best(f: FileFacts, field_name: str, exclude: set[str], kind: str) -> tuple[
 
 
 def _feedback(role, f, output, fields, score_column, used, evidence) -> dict:
-    times = sorted(f.events(), key=lambda c: c.median_time)
+    times = _earliest_first(f.events())
     if times:
         fields["timestamp"] = times[0].header
         evidence.append(f"{role}.timestamp = '{times[0].header}' (the earliest of its times: when it was asked)")
@@ -409,8 +407,7 @@ def _events(role, f, output, fields, source, files, links, keys, used, evidence,
                 break
     events = []
     noun = set(words(role)) | {role.rstrip("s")}
-    times = sorted(f.events(), key=lambda c: c.median_time)
-    for c in times:
+    for c in f.events():  # in the file's order: an export writes its steps in the order they happen
         telling = [w for w in c.words if w not in noun and w not in TIME_SUFFIXES] or c.words
         event = {"timestamp": c.header, "touchpoint": {"value": " ".join(telling)},
                  "stage": {"value": _stage(telling + words(role)) or "consideration"}}
@@ -428,6 +425,17 @@ def _events(role, f, output, fields, source, files, links, keys, used, evidence,
     output["fields"] = fields
     output["events"] = events
     return output
+
+
+def _earliest_first(times: list[ColumnFacts]) -> list[ColumnFacts]:
+    """Time columns, the one earliest on most rows (where they are all filled) first, then in the file's order."""
+    if len(times) < 2:
+        return times
+    frame = pd.DataFrame({c.header: parse_timestamps(c.values.head(SAMPLE_ROWS), "UTC")[0] for c in times}).dropna()
+    if frame.empty:
+        return times
+    earliest = frame.idxmin(axis=1).value_counts()
+    return sorted(times, key=lambda c: -earliest.get(c.header, 0))
 
 
 def _stage(ws: list[str]) -> str | None:

@@ -48,10 +48,12 @@ def columns_by_role(spec: dict, paths: list[Path]) -> dict[str, list[str]]:
 
 
 def choices(output: dict, by_role: dict[str, list[str]]) -> list[str]:
-    """What a field of ``output`` may be: nothing, a column of its file, or ``file.column`` of a joined file."""
-    own = by_role.get(output["file"], [])
-    joined = [f"{j['file']}.{c}" for j in output.get("join", []) for c in by_role.get(j["file"], []) if c not in own]
-    return [NONE, *own, *joined]
+    """What a field of ``output`` may be: nothing, a column of its file or of a joined file (``file.column`` when
+    an earlier file has a column of that name)."""
+    seen = list(by_role.get(output["file"], []))
+    for join in output.get("join", []):  # as the profile resolves a bare name: the base's own first, then joins
+        seen += [c if c not in seen else f"{join['file']}.{c}" for c in by_role.get(join["file"], [])]
+    return [NONE, *dict.fromkeys(seen)]
 
 
 def outputs(spec: dict) -> list[tuple[str, int, dict]]:
@@ -108,3 +110,31 @@ def save(spec: dict) -> str:
     db, lock = resources()
     with lock:
         return lp.save_profile(db, lp.check_profile(spec, "profile"))
+
+
+def field_names(kind: str, output: dict) -> list[str]:
+    """The fields a dropdown is offered for: every field of the kind but those each event gives."""
+    from loaders.columns import COLUMNS
+
+    by_event = {name for event in output.get("events", []) for name in event}
+    return [c.name for c in COLUMNS[kind] if c.name not in by_event]
+
+
+def constant_label(spec) -> str:
+    """A constant field's value as text (a column reference as itself)."""
+    if isinstance(spec, dict) and "value" in spec:
+        return "" if spec["value"] is None else str(spec["value"])
+    return spec if isinstance(spec, str) else str(spec)
+
+
+def dumps(spec: dict) -> bytes:
+    """The profile as the file ``python -m loaders import --profile`` reads (without the draft's evidence)."""
+    return lp.dumps({k: v for k, v in spec.items() if k != "suggested"}).encode("utf-8")
+
+
+def forget_files(source: dict | None) -> None:
+    """The uploaded exports' copies, once imported."""
+    import shutil
+
+    if source and source.get("folder"):
+        shutil.rmtree(source["folder"], ignore_errors=True)
