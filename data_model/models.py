@@ -13,7 +13,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0006"
+SCHEMA_VERSION = "0008"
 
 
 class Meta(SQLModel, table=True):
@@ -138,6 +138,31 @@ class Feedback(SQLModel, table=True):
     feedback_id: str | None = None
     batch_id: int
     line: int
+
+
+class IdentityLink(SQLModel, table=True):
+    """Two identifiers of one person, as a links file gave them (schema 0008): a web cookie and an e-mail, a CRM id
+    and a loyalty card. E-mail addresses and phone numbers are stored as keyed hashes (``loaders.identities``)."""
+
+    __tablename__ = "identity_links"
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    batch_id: int = Field(index=True)
+    id_a: str
+    id_b: str
+    kind: str | None = None  # what links them: email, phone, login…
+    source: str | None = None  # the system that says so
+    line: int | None = None
+
+
+class Identity(SQLModel, table=True):
+    """Each linked identifier and the customer it is (the component's key), derived from every link: rebuilt
+    after each import of links and after an undo (schema 0008)."""
+
+    __tablename__ = "identities"
+    identifier: str = Field(primary_key=True)
+    customer_id: str = Field(index=True)  # the stitched customer: its key, the first imported id
+    component_size: int
+    held: bool = False  # in a component too large to be one person: its links are not applied
 
 
 class ForgottenCustomer(SQLModel, table=True):

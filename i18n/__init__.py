@@ -1391,6 +1391,25 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                              "en": "ignored columns (not part of {kind}): {columns}"},
     "load.unnamed_columns": {"fr": "{n} {n|colonne sans en-tête ignorée|colonnes sans en-tête ignorées}",
                              "en": "{n} {n|column|columns} without a header ignored"},
+    # identity links (loaders.identities)
+    "load.links.missing": {"fr": "fichier de liens\u00a0: colonnes manquantes {missing} (en-têtes trouvés\u00a0: "
+                                 "{headers})",
+                           "en": "links file: missing columns {missing} (headers found: {headers})"},
+    "load.links.bad_phone": {"fr": "n'est pas un numéro de téléphone (8 à 15 chiffres, national ou +indicatif)",
+                             "en": "is not a phone number (8 to 15 digits, national or +country code)"},
+    "load.links.done": {"fr": "Lot {batch}\u00a0: {links} liens ({hashed} e-mails et téléphones gardés hachés)\u00a0; "
+                              "{merged} clients fusionnés, {touchpoints} points de contact et {feedback} avis "
+                              "rattachés\u00a0; {held} composantes suspectes tenues à part.",
+                        "en": "Batch {batch}: {links} links ({hashed} e-mails and phones kept as hashes); {merged} "
+                              "customers merged, {touchpoints} touchpoints and {feedback} feedback rows moved; "
+                              "{held} suspicious components held apart."},
+    "load.links.report": {"fr": "{links} liens, {identifiers} identifiants\u00a0: {customers} clients réunissent "
+                                "plusieurs identifiants ({merged} fiches fusionnées).",
+                          "en": "{links} links, {identifiers} identifiers: {customers} customers gather several "
+                                "identifiers ({merged} records merged)."},
+    "load.links.sizes": {"fr": "Identifiants par client\u00a0:", "en": "Identifiers per customer:"},
+    "load.links.held": {"fr": "tenue à part ({size} identifiants, trop pour une personne)\u00a0: {first}…",
+                        "en": "held apart ({size} identifiers, too many for one person): {first}…"},
     # source profiles (loaders.profile)
     "load.cli.profile_refuse_only": {"fr": "avec --profile, l'import est encore tout ou rien\u00a0: --on-error "
                                            "quarantine et --dry-run viendront plus tard",

@@ -1,4 +1,4 @@
-"""`python -m loaders init|import|suggest|sample|map-type|channel-kind|setting|export-parquet|forget …`
+"""`python -m loaders init|import|identities|suggest|sample|map-type|channel-kind|setting|export-parquet|forget …`
 
 Exit codes: 0 done; 2 bad input (nothing written); 1 the database cannot be opened or is held, or its disk is
 full (nothing written).
@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", metavar="FILE")
     p.add_argument("--touchpoints", metavar="FILE")
     p.add_argument("--feedback", metavar="FILE")
+    p.add_argument("--links", metavar="FILE", help="identity links (id_a, id_b, kind, source): identifiers of one "
+                                                   "person across systems, stitched into one customer; imported as "
+                                                   "a batch of its own, before the other files")
     p.add_argument("--errors", metavar="FILE", help="write every error as CSV to FILE")
     p.add_argument("--keep-personal-data", action="store_true",
                    help="keep e-mail addresses, phone numbers, IBANs and card numbers in comments (masked by "
@@ -77,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true",
                    help="check the files and say what the import would write (counts per touchpoint type, the "
                         "first journeys, unused columns, rejected rows); write nothing")
+    _add_lang(p)
+
+    p = sub.add_parser("identities", help="what stitching made of the identity links: identifiers, customers "
+                                          "merged, component sizes, suspicious components (held apart)")
+    _add_db(p)
     _add_lang(p)
 
     p = sub.add_parser("suggest", help="write a draft source profile for a source's files: each field's best column, "
@@ -207,6 +215,10 @@ def cmd_import(args) -> int:
     from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
+    if args.links:
+        code = _import_links(args)
+        if code or not (any(files.values()) or args.profile):
+            return code
     if bool(args.profile) != bool(args.files) or (args.profile and any(files.values())):
         _err(Message("load.cli.profile_and_files").render(args.lang))
         return 2
@@ -301,6 +313,41 @@ def report_errors(errors, errors_file: str | None, lang: str = "en") -> None:
 def _progress_for(files, lang: str = "en") -> callable:
     big = any(f and Path(f).is_file() and Path(f).stat().st_size > 20_000_000 for f in files.values())
     return (lambda msg: _err(render(msg, lang))) if big else None
+
+
+def _import_links(args) -> int:
+    from loaders.errors import InputErrors
+    from loaders.identities import import_links
+
+    db = connect(args.db)
+    try:
+        done = import_links(db, args.links, keep_personal_data=args.keep_personal_data)
+    except InputErrors as exc:
+        report_errors(exc.errors, args.errors, args.lang)
+        return 2
+    finally:
+        db.close()
+    print(Texts(args.lang).t("load.links.done", batch=done["batch_id"], links=done["links"], hashed=done["hashed"],
+                             merged=done["merged_customers"], touchpoints=done["moved_touchpoints"],
+                             feedback=done["moved_feedback"], held=len(done["held"])))
+    return 0
+
+
+def cmd_identities(args) -> int:
+    from loaders.identities import report
+
+    db = connect(args.db, create=False)
+    try:
+        done = report(db)
+    finally:
+        db.close()
+    tx = Texts(args.lang)
+    print(tx.t("load.links.report", links=done["links"], identifiers=done["identifiers"],
+               customers=done["customers"], merged=done["merged"]))
+    print("  " + tx.t("load.links.sizes") + " " + ", ".join(f"{k}: {v}" for k, v in done["sizes"].items()))
+    for held in done["held"]:
+        print("  " + tx.t("load.links.held", size=held["size"], first=", ".join(held["first"])))
+    return 0
 
 
 def cmd_suggest(args) -> int:
@@ -470,7 +517,8 @@ def cmd_forget(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "import": cmd_import, "suggest": cmd_suggest, "sample": cmd_sample,
+COMMANDS = {"init": cmd_init, "import": cmd_import, "identities": cmd_identities, "suggest": cmd_suggest,
+            "sample": cmd_sample,
             "map-type": cmd_map_type, "channel-kind": cmd_channel_kind, "setting": cmd_setting,
             "export-parquet": cmd_export_parquet, "forget": cmd_forget}
 

@@ -905,6 +905,11 @@ def forget(db: Database, ids: Iterable[str], source: str = "cli") -> ForgetResul
             conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
         secret = _forget_secret(conn, create=True)
         digest = _hex_digest(secret, _FORGET_PREFIX)
+        # One customer across systems: any of its identifiers forgets the whole stitched customer.
+        stitched = dict(conn.execute(_in("SELECT identifier, customer_id FROM identities WHERE identifier IN :ids "
+                                         "AND NOT held"), {"ids": every}).all())
+        candidates = {g: cs + [stitched[c] for c in cs if c in stitched] for g, cs in candidates.items()}
+        every = sorted({c for cs in candidates.values() for c in cs})
         held = {r[0] for r in conn.execute(_in("SELECT customer_id FROM customers WHERE customer_id IN :ids"),
                                            {"ids": every})}
         hashes = {c: digest(c) for c in every}
@@ -930,6 +935,13 @@ def forget(db: Database, ids: Iterable[str], source: str = "cli") -> ForgetResul
                                          params).scalar_one()
             if counts[table]:
                 conn.execute(_in(f"DELETE FROM {table} WHERE customer_id IN :ids"), params)
+        # the component's links and identities go too: its e-mail hash must not bring it back together
+        members = [r[0] for r in conn.execute(_in("SELECT identifier FROM identities WHERE customer_id IN :ids"),
+                                              params)]
+        if members:
+            conn.execute(sa.text("DELETE FROM identity_links WHERE id_a IN :m OR id_b IN :m").bindparams(
+                sa.bindparam("m", expanding=True)), {"m": members})
+            conn.execute(_in("DELETE FROM identities WHERE customer_id IN :ids"), params)
         new_hashes = sorted({hashes[t] for t in targets} - gone)
         conn.execute(sa.insert(ForgottenCustomer), [{"id_hash": h} for h in new_hashes])
         now = datetime.now(UTC)

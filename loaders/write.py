@@ -37,7 +37,7 @@ from data_model.engine import DEFAULT_TIMEZONE
 from data_model.models import HISTORY
 from data_model.stages import STAGE_MODELS, StageDef
 from i18n import Texts
-from loaders import privacy
+from loaders import identities, privacy
 from loaders.errors import Count, InputError, InputErrors, Message, render
 from loaders.quarantine import ON_ERROR, MaxRejected, quarantine, rejected_paths
 from loaders.validate import ImportContext, Validated, read_and_validate
@@ -316,6 +316,8 @@ def _write_validated(db: Database, validated: list[Validated], source: str, rele
             conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
         # Customers forgotten on request stay forgotten: their rows in these files are left out.
         skipped = privacy.drop_forgotten(conn, validated)
+        # One customer across systems: rows of an identifier stitched to another are that customer's.
+        identities.map_frames(conn, validated)
         batch_id = conn.execute(
             sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source, on_error=on_error)
             .returning(ImportBatch.id)
@@ -579,6 +581,7 @@ def undo_batch(db: Database, batch_id: int) -> None:
         conn.exec_driver_sql(
             "DELETE FROM channels WHERE NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.channel = channels.code) "
             "AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.channel = channels.code)")
+        identities.undo(conn, b)  # its links go, the identities are rebuilt from the others
         conn.exec_driver_sql(f"DELETE FROM import_files WHERE batch_id = {b}")
         conn.exec_driver_sql(f"DELETE FROM import_batches WHERE id = {b}")
 
