@@ -153,7 +153,8 @@ def test_a_schema_0004_database_gets_journey_channels(db_url):
     db.close()
     db = dm.connect(db_url)
     try:
-        assert current_revision(db) == dm.models.SCHEMA_VERSION and dm.meta(db, "schema_version") == dm.models.SCHEMA_VERSION
+        latest = dm.models.SCHEMA_VERSION
+        assert current_revision(db) == latest and dm.meta(db, "schema_version") == latest
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("select code, operational from channels order by code").all() == [
                 ("store", False), ("web", False)]
