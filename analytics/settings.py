@@ -38,6 +38,7 @@ class AnalysisSettings:
     measure: str = "auto"
     currency: str = DEFAULT_CURRENCY
     currency_symbol: str | None = None  # None: the currency's usual symbol (i18n.CURRENCIES)
+    max_identity_ids: int = 20  # a stitched component of more identifiers is no person: held apart (loaders.identities)
 
     @property
     def symbol(self) -> str:
@@ -77,6 +78,10 @@ def parse_setting(name: str, text) -> int | float | str | None:
         if not 0 < share <= 1:
             raise ValueError("a share between 0 and 1 (or 1 % and 100 %)")
         return share
+    if name == "max_identity_ids":
+        if not value.isdigit() or not 2 <= int(value) <= 10_000:
+            raise ValueError("a whole number of identifiers from 2 to 10000")
+        return int(value)
     if name == "window_days" and value == "all":
         return None
     if not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:

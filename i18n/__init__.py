@@ -1863,6 +1863,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
     "load.setting.reason.observed_for_ranking": {"fr": "une part entre 0 et 1 (ou de 1 % à 100 %)",
                                                  "en": "a share between 0 and 1 (or 1 % to 100 %)"},
     "load.setting.reason.measure": {"fr": "auto, nps ou csat", "en": "auto, nps or csat"},
+    "load.setting.reason.max_identity_ids": {"fr": "un nombre entier d'identifiants de 2 à 10000",
+                                             "en": "a whole number of identifiers from 2 to 10000"},
     "load.setting.reason.currency": {"fr": "un code de devise ISO 4217 connu ({accepted})",
                                      "en": "a known ISO 4217 currency code ({accepted})"},
     "load.setting.reason.currency_symbol": {

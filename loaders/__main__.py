@@ -123,10 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("setting", help="set an analysis setting of the database: window_days (90, or all), "
                                        "post_window_days (365), churn_window_days (365), observed_for_ranking (0.8), "
                                        "measure (auto, nps or csat), currency (EUR; an ISO 4217 code such as "
-                                       "BRL, which puts its usual symbol back), currency_symbol (auto, or R$, US$…)")
+                                       "BRL, which puts its usual symbol back), currency_symbol (auto, or R$, US$…), "
+                                       "max_identity_ids (20)")
     _add_db(p)
     p.add_argument("name", choices=["window_days", "post_window_days", "churn_window_days", "observed_for_ranking",
-                                    "measure", "currency", "currency_symbol"])
+                                    "measure", "max_identity_ids", "currency", "currency_symbol"])
     p.add_argument("value")
     _add_lang(p)
 

@@ -86,10 +86,27 @@ def normalise_phone(value: str, calling_code: str) -> str | None:
     return text if digits.isdigit() and 8 <= len(digits) <= 15 else None
 
 
+IDENTIFIER_WORDS = {"email", "mail", "courriel", "phone", "telephone", "tel", "mobile", "portable", "gsm", "card",
+                    "carte", "loyalty", "fidelite", "cookie", "device", "login", "crm", "id", "identifiant", "uid",
+                    "client", "customer", "cliente"}
+
+
+def _column_kind(header: str) -> str:
+    words = set(re.split(r"[^a-z0-9]+", fold(header)))
+    if words & {"email", "mail", "courriel"}:
+        return "email"
+    if words & {"phone", "telephone", "tel", "mobile", "portable", "gsm"}:
+        return "phone"
+    return header_key(header)
+
+
 def read_links(path: str | Path, ctx: ImportContext, secret: bytes) -> Links:
-    """Read and check a links file: both identifiers on every row; an e-mail address or phone number (by the link's
-    kind, or an e-mail by its shape) normalised then hashed; the other identifiers as the database stores customer
-    ids (pseudonymised when it is)."""
+    """Read and check a links file — ``id_a, id_b[, kind, source]``, one link a row; or a file with several
+    identifier columns (a CRM export: customer id, e-mail, phone, loyalty card), each row linking its first
+    identifier to each other one, the kind from the column's name. An e-mail address or phone number (by the kind,
+    or an e-mail by its shape) is normalised then hashed; other identifiers are stored as the database stores
+    customer ids (pseudonymised when it is)."""
+    from loaders.columns import canonical_name
     from loaders.privacy import _hex_digest
 
     raw = read_table(path)
@@ -98,52 +115,75 @@ def read_links(path: str | Path, ctx: ImportContext, secret: bytes) -> Links:
         for name, aliases in HEADERS.items():
             if name not in found and header_key(header) in {header_key(a) for a in aliases}:
                 found[name] = position
-    missing = [n for n in ("id_a", "id_b") if n not in found]
-    if missing:
-        raise InputErrors([InputError(raw.file_name, raw.header_line, None, None, Message(
-            "load.links.missing", missing=", ".join(missing), headers=", ".join(raw.headers)))])
-    check = _Check(raw, found)
-    ids = {n: check.identifier(n, required=True) for n in ("id_a", "id_b")}
-    kind = check.text("kind") if "kind" in found else pd.Series(np.nan, index=raw.data.index, dtype=STR)
+    if "id_a" in found and "id_b" in found:
+        check = _Check(raw, found)
+        kind = check.text("kind") if "kind" in found else pd.Series(np.nan, index=raw.data.index, dtype=STR)
+        kinds = kind.map(_kind_code).astype(object)
+        pairs = [("id_a", "id_b", kinds, kinds, kinds)]
+    else:  # several identifier columns: the first linked to each other
+        columns = [h for h in raw.headers if h.strip() and (canonical_name("customers", h) == "customer_id" or set(
+            re.split(r"[^a-z0-9]+", fold(h))) & IDENTIFIER_WORDS)]
+        if len(columns) < 2:
+            raise InputErrors([InputError(raw.file_name, raw.header_line, None, None, Message(
+                "load.links.missing", missing="id_a, id_b", headers=", ".join(raw.headers)))])
+        found = {h: raw.headers.index(h) for h in columns}
+        if "source" in {header_key(h) for h in raw.headers}:
+            found["source"] = [header_key(h) for h in raw.headers].index("source")
+        check = _Check(raw, found)
+        n = len(raw.data)
+        constant = {h: pd.Series([_column_kind(h)] * n, index=raw.data.index, dtype=object) for h in columns}
+        pairs = [(columns[0], other, constant[columns[0]], constant[other], constant[other]) for other in columns[1:]]
     source = check.text("source") if "source" in found else pd.Series(np.nan, index=raw.data.index, dtype=STR)
-    kinds = kind.map(_kind_code)
     digest = _hex_digest(secret, b"identity\x1f")
     calling = CALLING_CODES.get(ctx.timezone, "33")
-    out, hashed = {}, 0
-    for name, values in ids.items():
-        text = values.astype(object)
-        stored = []
-        for i, (value, link_kind) in enumerate(zip(text, kinds, strict=True)):
-            if value is None or value != value:
-                stored.append(None)
-                continue
-            email = normalise_email(value) if (link_kind in EMAIL_KINDS or "@" in value) else None
-            if email:
-                stored.append("email:h_" + digest("email:" + email)[:32])
-                hashed += 1
-                continue
-            phone = normalise_phone(value, calling) if link_kind in PHONE_KINDS else None
-            if phone:
-                stored.append("phone:h_" + digest("phone:" + phone)[:32])
-                hashed += 1
-                continue
-            if link_kind in PHONE_KINDS and re.search(r"\d{6}", value) and not re.search(r"[A-Za-z]", value):
-                check.error(name, np.arange(len(text)) == i, values, Message("load.links.bad_phone"))
-                stored.append(None)
-                continue
-            stored.append(value)
-        out[name] = pd.Series(stored, index=values.index, dtype=STR)
-    plain = [n for n in out if out[n].notna().any()]
+    hashed = 0
+    values_of = {}
+    frames = []
+    for left, right, kind_a, kind_b, link_kind in pairs:
+        sides = []
+        for name, kinds in ((left, kind_a), (right, kind_b)):
+            if name not in values_of:
+                values_of[name] = check.identifier(name, required=(name in ("id_a", "id_b")))
+            stored, count = _stored(check, name, values_of[name], kinds, digest, calling)
+            hashed += count
+            sides.append(stored)
+        frames.append(pd.DataFrame({"id_a": sides[0], "id_b": sides[1], "kind": pd.Series(
+            link_kind, index=raw.data.index).astype(STR), "source": source, "line": raw.data[LINE_COLUMN].to_numpy(),
+            "bad": check.bad.copy()}))
+    frame = pd.concat(frames, ignore_index=True)
     if ctx.transform_customer_id is not None:  # ids other than hashes are stored as the customers' are
-        for name in plain:
-            keep = out[name].notna() & ~out[name].str.match(r"^(?:email|phone):h_")
+        for name in ("id_a", "id_b"):
+            keep = frame[name].notna() & ~frame[name].str.match(r"^(?:email|phone):h_").fillna(False)
             if keep.any():
-                out[name] = out[name].where(~keep, pd.Series(
-                    list(ctx.transform_customer_id(out[name][keep])), index=out[name][keep].index, dtype=STR))
-    frame = pd.DataFrame({"id_a": out["id_a"], "id_b": out["id_b"], "kind": kinds.astype(STR), "source": source,
-                          "line": raw.data[LINE_COLUMN].to_numpy()})
-    frame = frame[~check.bad & frame["id_a"].notna() & frame["id_b"].notna()].reset_index(drop=True)
+                frame.loc[keep, name] = list(ctx.transform_customer_id(frame.loc[keep, name]))
+    frame = frame[~frame.pop("bad") & frame["id_a"].notna() & frame["id_b"].notna()]
+    frame = frame[frame["id_a"] != frame["id_b"]].sort_values("line", kind="stable").reset_index(drop=True)
     return Links(raw.file_name, raw.sha256, len(raw.data), frame, check.sorted_errors(), hashed)
+
+
+def _stored(check, name: str, values: pd.Series, kinds: pd.Series, digest, calling: str) -> tuple[pd.Series, int]:
+    """Each identifier as stored: e-mail and phone as keyed hashes (a phone that cannot be read is an error)."""
+    stored, hashed = [], 0
+    for i, (value, kind) in enumerate(zip(values.astype(object), kinds, strict=True)):
+        if value is None or value != value:
+            stored.append(None)
+            continue
+        email = normalise_email(value) if (kind in EMAIL_KINDS or "@" in value) else None
+        if email:
+            stored.append("email:h_" + digest("email:" + email)[:32])
+            hashed += 1
+            continue
+        phone = normalise_phone(value, calling) if kind in PHONE_KINDS else None
+        if phone:
+            stored.append("phone:h_" + digest("phone:" + phone)[:32])
+            hashed += 1
+            continue
+        if kind in PHONE_KINDS and not re.search(r"[A-Za-z]", value):
+            check.error(name, np.arange(len(values)) == i, values, Message("load.links.bad_phone"))
+            stored.append(None)
+            continue
+        stored.append(value)
+    return pd.Series(stored, index=values.index, dtype=STR), hashed
 
 
 # -- stitching --------------------------------------------------------------------------------------------------
@@ -370,10 +410,9 @@ def import_links(db, path: str | Path, keep_personal_data: bool = False, max_ids
 
 
 def _max_ids(db) -> int:
-    from data_model import meta
+    from analytics.settings import analysis_settings
 
-    value = meta(db, "analysis.max_identity_ids")
-    return int(value) if value and value.isdigit() else MAX_IDS
+    return analysis_settings(db).max_identity_ids
 
 
 def report(db) -> dict:

@@ -110,3 +110,30 @@ def test_phone_numbers_are_read_in_the_business_country():
     assert normalise_phone("+33 6 12 34 56 78", "33") == "+33612345678"
     assert normalise_phone("0033612345678", "33") == "+33612345678"
     assert normalise_phone("12 34", "33") is None and normalise_phone("abc", "33") is None
+
+
+def test_a_crm_export_with_several_identifier_columns_links_them(db, tmp_path):
+    crm = write(tmp_path, "crm_contacts.csv", "customer_id,email,phone,loyalty_card,segment\n"
+                                              "CRM-0001,Jane.Doe@example.com,06 12 34 56 78,LOY-77,Gold\n"
+                                              "CRM-0002,,,LOY-90,Silver\n")
+    done = import_links(db, crm)
+    assert done["links"] == 4 and done["hashed"] == 2  # the segment is no identifier
+    web = write(tmp_path, "web_links.csv", "id_a,id_b,kind\nck_123,jane.doe@EXAMPLE.com,email\n"
+                                           "ck_456,+33 6 12 34 56 78,phone\n")
+    import_links(db, web)
+    for name, text in (("web.csv", WEB), ("store.csv", STORE)):
+        run_import(db, {"touchpoints": write(tmp_path, name, text)})
+    assert customers(db) == ["CRM-0001", "LOY-88"]  # the CRM id: the first plain identifier the links gave
+    bad = write(tmp_path, "bad.csv", "id_a,id_b,kind\nck_9,12 34,phone\n")
+    with pytest.raises(Exception) as caught:
+        import_links(db, bad)
+    assert "phone" in str(caught.value) and "line 2" in str(caught.value)
+
+
+def test_the_size_that_is_no_longer_one_person_is_a_setting(db, tmp_path):
+    set_analysis_setting(db, "max_identity_ids", "60")
+    cookies = "".join(f"ck_{i:03d},SHOP-CARD,loyalty,store\n" for i in range(50))
+    done = import_links(db, write(tmp_path, "links.csv", "id_a,id_b,kind,source\n" + cookies))
+    assert not done["held"] and done["components"] == 1
+    with pytest.raises(ValueError):
+        set_analysis_setting(db, "max_identity_ids", "1")
