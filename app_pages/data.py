@@ -209,6 +209,38 @@ if pending is not None:
                 if replace_demo:
                     st.success(t("data.demo_replaced"))
 
+# -- one customer across systems: identity links, stitched ----------------------------------------------------
+with st.expander(t("data.identities"), icon=":material/join:"):
+    st.caption(t("data.identities.intro"))
+    links_round = st.session_state.setdefault("links_round", 0)
+    links_file = st.file_uploader(t("data.identities.file"), key=f"links_file_{links_round}",
+                                  type=["csv", "txt", "tsv", "xlsx", "parquet"])
+    if st.button(t("data.identities.import"), disabled=links_file is None, key="links_import"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / (Path(links_file.name).name or "links.csv")
+            path.write_bytes(links_file.getbuffer())
+            uploads.release([links_file])
+            st.session_state["links_done"] = imports.import_links(path)
+        st.session_state["links_round"] = links_round + 1
+        st.rerun()
+    links_done = st.session_state.pop("links_done", None)
+    if isinstance(links_done, list):
+        st.error(t("data.refused", n=len(links_done)))
+        st.dataframe(imports.error_table(links_done, language()), hide_index=True, width="stretch")
+    elif links_done is not None:
+        st.success(t("data.identities.done", links=number(links_done["links"]),
+                     merged=number(links_done["merged_customers"]), moved=number(links_done["moved_touchpoints"])))
+    stitched = imports.identity_report()
+    if stitched["identifiers"]:
+        st.markdown(t("data.identities.summary", identifiers=number(stitched["identifiers"]),
+                      customers=number(stitched["customers"]), merged=number(stitched["merged"])))
+        st.dataframe({t("data.identities.size"): list(stitched["sizes"]),
+                      t("data.identities.count"): [number(v) for v in stitched["sizes"].values()]},
+                     hide_index=True)
+        for held in stitched["held"]:
+            st.warning(t("data.identities.held", size=number(held["size"]), first=plain(", ".join(held["first"]))),
+                       icon=":material/warning:")
+
 # -- history ------------------------------------------------------------------------------------------
 st.subheader(t("data.history"))
 history = imports.history()

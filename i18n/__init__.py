@@ -1111,6 +1111,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.source.import": {"fr": "ligne de commande", "en": "command line"},
     "data.source.sample": {"fr": "données synthétiques", "en": "synthetic data"},
     "data.source.demo": {"fr": "démo", "en": "demo"},
+    "data.source.links": {"fr": "liens d'identité", "en": "identity links"},
+    "data.source.profile": {"fr": "profil {source}", "en": "profile {source}"},
+    "data.identities": {"fr": "Un client à travers les systèmes", "en": "One customer across systems"},
+    "data.identities.intro": {
+        "fr": "Un fichier de liens (id_a, id_b, kind, source) ou un export aux plusieurs identifiants (client, e-mail, "
+              "téléphone, carte de fidélité) réunit les identifiants d'une même personne\u00a0: ses parcours web, CRM "
+              "et magasin deviennent un seul parcours. E-mails et téléphones ne sont gardés que hachés.",
+        "en": "A links file (id_a, id_b, kind, source) or an export with several identifiers (customer, e-mail, phone, "
+              "loyalty card) gathers one person's identifiers: their web, CRM and store journeys become one. E-mails "
+              "and phones are kept only as hashes."},
+    "data.identities.file": {"fr": "Fichier de liens", "en": "Links file"},
+    "data.identities.import": {"fr": "Importer les liens", "en": "Import the links"},
+    "data.identities.done": {"fr": "{links} liens importés\u00a0: {merged} clients fusionnés, {moved} points de "
+                                   "contact rattachés.",
+                             "en": "{links} links imported: {merged} customers merged, {moved} touchpoints moved."},
+    "data.identities.summary": {"fr": "{identifiers} identifiants liés\u00a0; {customers} {customers|client en "
+                                      "réunit|clients en réunissent} plusieurs ({merged} {merged|fiche fusionnée|"
+                                      "fiches fusionnées}).",
+                                "en": "{identifiers} linked identifiers; {customers} {customers|customer gathers|"
+                                      "customers gather} several ({merged} {merged|record|records} merged)."},
+    "data.identities.size": {"fr": "Identifiants par client", "en": "Identifiers per customer"},
+    "data.identities.count": {"fr": "Clients", "en": "Customers"},
+    "data.identities.held": {"fr": "Tenue à part ({size} identifiants, trop pour une personne\u00a0: appareil "
+                                   "partagé, carte du magasin…)\u00a0: {first}…",
+                             "en": "Held apart ({size} identifiers, too many for one person: a shared device, the "
+                                   "shop's own card…): {first}…"},
     # sign-in and roles (ui.auth)
     "auth.sign_in": {"fr": "Se connecter", "en": "Sign in"},
     "auth.sign_in_intro": {"fr": "Connectez-vous avec le compte de votre entreprise pour ouvrir le tableau de bord.",

@@ -295,4 +295,29 @@ def history_table(files: list[dict], lang: str | None) -> pd.DataFrame:
 def source_label(source: str, lang: str | None) -> str:
     """Where a batch came from (app, import, demo, sample), in words."""
     key = f"data.source.{source}"
+    if source.startswith("profile:"):
+        return Texts(lang).t("data.source.profile", source=source.removeprefix("profile:"))
     return Texts(lang).t(key) if key in CATALOGUE else source
+
+
+def import_links(path: Path) -> dict | list[InputError]:
+    """Import a links file and stitch (``loaders.identities``): what it did, or the errors (nothing written)."""
+    from loaders.identities import import_links as run
+
+    db, lock = resources()
+    with lock:
+        try:
+            done = run(db, path)
+        except InputErrors as exc:
+            return exc.errors
+    st.cache_data.clear()
+    pin_version()
+    return done
+
+
+def identity_report() -> dict:
+    from loaders.identities import report
+
+    db, lock = resources()
+    with lock:
+        return report(db)
