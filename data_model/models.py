@@ -13,7 +13,7 @@ from pydantic import NaiveDatetime
 from sqlalchemy import BigInteger, Numeric, Sequence, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "0006"
+SCHEMA_VERSION = "0007"
 
 
 class Meta(SQLModel, table=True):
@@ -120,6 +120,9 @@ class Touchpoint(SQLModel, table=True):
     touchpoint_id: str | None = None
     batch_id: int
     line: int  # line in the source file
+    # Schema 0007: the system the touchpoint came from (a CRM, the web analytics, the stores' tills), as the
+    # import named it (a ``source`` column, ``--source``, or the source profile); None = not said.
+    source: str | None = None
 
 
 class Feedback(SQLModel, table=True):

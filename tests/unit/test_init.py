@@ -28,7 +28,7 @@ def test_init_with_each_built_in_model(duckdb_url, name, conversion, count):
     assert len(stages) == count and [s.position for s in stages] == list(range(1, count + 1))
     assert [s.code for s in stages if s.is_conversion] == [conversion]
     assert dm.meta(db, "stage_model") == name
-    assert current_revision(db) == "0006"
+    assert current_revision(db) == "0007"
     db.close()
     again = run("init", "--db", duckdb_url)
     assert again.returncode == 2 and "already has a stage model" in again.stderr
@@ -81,8 +81,8 @@ def test_a_database_made_at_schema_0001_is_upgraded_when_opened(db_url):
         conn.exec_driver_sql("update parcours_meta set value = '0001' where key = 'schema_version'")
     db.close()
     db = dm.connect(db_url)
-    assert current_revision(db) == "0006"
-    assert dm.meta(db, "schema_version") == "0006"
+    assert current_revision(db) == "0007"
+    assert dm.meta(db, "schema_version") == "0007"
     assert sa.inspect(db.engine).has_table("customers_history")
     db.close()
 
@@ -99,8 +99,9 @@ def test_migration_0002_spells_the_same_columns_as_the_models():
     for name, columns in module._tables().items():
         model = HISTORY[name.removesuffix("_history")]
         spelt = [(c.name, c.type._type_affinity) for c in columns]
-        # customer_no came with schema 0003
-        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns if c.name != "customer_no"][1:]
+        # customer_no came with schema 0003, the touchpoints' source with 0007
+        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns
+                         if c.name not in ("customer_no", "source")][1:]
 
 
 def test_map_type_edits_the_mapping(duckdb_url):
@@ -137,7 +138,7 @@ def test_a_database_with_data_at_schema_0002_gets_customer_numbers_and_the_same_
         conn.exec_driver_sql("update parcours_meta set value = '0002' where key = 'schema_version'")
     db.close()
     db = dm.connect(db_url)
-    assert current_revision(db) == "0006"
+    assert current_revision(db) == "0007"
     with db.engine.connect() as conn:
         numbers = dict(conn.exec_driver_sql("select customer_id, customer_no from customers").all())
         assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))  # numbered in customer_id order

@@ -153,7 +153,7 @@ def test_a_schema_0004_database_gets_journey_channels(db_url):
     db.close()
     db = dm.connect(db_url)
     try:
-        assert current_revision(db) == "0006" and dm.meta(db, "schema_version") == "0006"
+        assert current_revision(db) == "0007" and dm.meta(db, "schema_version") == "0007"
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("select code, operational from channels order by code").all() == [
                 ("store", False), ("web", False)]

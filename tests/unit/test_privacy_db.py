@@ -315,7 +315,7 @@ def test_a_schema_0003_database_is_upgraded_to_0004_and_on(db_url, files):
     db.close()
     db = dm.connect(db_url)
     engine = db.engine
-    assert dm.meta(db, "schema_version") == "0006" and dm.meta(db, "customer_ids") == "raw"
+    assert dm.meta(db, "schema_version") == "0007" and dm.meta(db, "customer_ids") == "raw"
     assert columns() == fresh
     assert forget(db, ["CRM-999001"]).customers == 1
     db.close()
