@@ -1447,6 +1447,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                           "en": "a channel name"},
     "load.what.type": {"fr": "un type de point de contact",
                        "en": "a touchpoint type"},
+    "load.what.source": {"fr": "un nom de système source",
+                         "en": "a source system's name"},
     "load.too_long": {"fr": "est trop long\u00a0: {what} a au plus {limit} caractères",
                       "en": "is too long: {what} has at most {limit} characters"},
     "load.control_id": {"fr": "contient des caractères de contrôle (invisibles, montrés comme <U+…>)\u00a0: un "
@@ -1629,6 +1631,10 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                         "des lignes (5%)",
                                   "en": "--max-rejected {value}: expected a number of rows (20) or a share of the "
                                         "rows (5%)"},
+    "load.bad_source": {"fr": "--source {value}\u00a0: un système source a un nom (200 caractères au plus, sans "
+                              "caractère de contrôle)",
+                        "en": "--source {value}: a source system has a name (200 characters at most, no control "
+                              "character)"},
     "load.quarantine.bad_channel": {"fr": "--empty-channel {value}\u00a0: un canal a au moins une lettre ou un "
                                           "chiffre (et 200 caractères au plus)",
                                     "en": "--empty-channel {value}: a channel has at least one letter or digit (and "
