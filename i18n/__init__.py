@@ -433,6 +433,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
               "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
               "happens on the same one. Operational channels (a carrier, a survey e-mail) are left out."},
+    "channels.sources": {
+        "fr": "{share} des parcours passent par plus d'un système source ({sources})\u00a0: {spanning} "
+              "{spanning|client|clients} sur {customers} dont la source est connue.",
+        "en": "{share} of journeys span more than one source system ({sources}): {spanning} of the {customers} "
+              "{customers|customer|customers} whose source is known."},
+    "channels.sources_too_few": {
+        "fr": "Parcours sur plusieurs systèmes sources\u00a0: trop peu de clients dont la source est connue "
+              "(n = {n}, il en faut {min}).",
+        "en": "Journeys across source systems: too few customers whose source is known (n = {n}, {min} needed)."},
     "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
     "channels.col.share": {"fr": "Part", "en": "Share"},
     "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
