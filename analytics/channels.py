@@ -13,6 +13,10 @@ or beyond": a skipped stage is not reached).
 *Channel kind* comes from the ``channels`` table (``digital`` | ``physical``); a channel missing
 from that table counts as digital, as new channels do (``data_model.channels``).
 
+*Source systems* (``touchpoints.source``: the CRM, the web analytics, the stores' tills the touchpoint came from)
+are read on every kept touchpoint, operational ones included: a journey *spans* several systems when its kept
+touchpoints come from two distinct known sources or more (``source_systems``).
+
 *Operational* channels (``channels.operational``: a carrier, a survey e-mail) are not journey
 channels: the mix, the transitions, the stage flows, digital vs physical and ROPO / showrooming read
 only the *journey touchpoints* (on the other channels); operational touchpoints still count for the
@@ -31,7 +35,8 @@ from analytics.filters import Filters
 from analytics.metrics import MIXES, Scope, scope_for
 
 __all__ = [
-    "digital_share_by_stage", "mix_outcomes", "ropo_showrooming", "stage_flows", "transition_matrix",
+    "digital_share_by_stage", "mix_outcomes", "ropo_showrooming", "source_systems", "stage_flows",
+    "transition_matrix",
 ]
 
 
@@ -365,3 +370,46 @@ def ropo_showrooming(db, filters: Filters | None = None, *, scope: Scope | None 
         "showrooming": showrooming, "showrooming_rate": stats.share(showrooming, converted),
         "showrooming_ci_low": show_low, "showrooming_ci_high": show_high,
     }
+
+
+# -- source systems --------------------------------------------------------------------------------
+
+def _sources_expr(scope: Scope):
+    """One row with ``source`` NULL: ``customers`` with a kept touchpoint whose source is known, ``spanning`` those
+    whose kept touchpoints come from two distinct sources or more; then one row per known source with its
+    ``customers`` (``spanning`` NULL). The distinct (customer, source) pairs feed both."""
+    t = scope.touchpoints
+    known = t.filter(t.source.notnull())
+    pairs = known.select("ckey", "source").distinct()
+    per = pairs.group_by("ckey").aggregate(n=pairs.count())
+    summary = per.aggregate(customers=per.count(), spanning=per.count(where=per.n >= 2))
+    names = pairs.group_by("source").aggregate(customers=pairs.count())
+    return ibis.union(
+        summary.select(source=ibis.null().cast("string"), customers=summary.customers.cast("int64"),
+                       spanning=summary.spanning.cast("int64")),
+        names.select(source=names.source.cast("string"), customers=names.customers.cast("int64"),
+                     spanning=ibis.null().cast("int64")),
+        distinct=False,
+    )
+
+
+def source_systems(db, filters: Filters | None = None, *, scope: Scope | None = None) -> dict:
+    """The share of journeys that span more than one source system.
+
+    * ``customers`` = the cohort's customers with at least one kept touchpoint (operational ones included) whose
+      source system is known (``touchpoints.source`` not NULL); ``spanning`` = those whose kept touchpoints come
+      from at least two distinct sources; ``share`` = spanning / customers, ``None`` when no kept touchpoint has a
+      source (a database or a warehouse table that never named one).
+    * ``sources``: ``[{"source", "customers"}]``, each known source with the customers who have a kept touchpoint
+      from it, by customers descending, then name.
+
+    One query over the kept touchpoints (the report's filters and windows).
+    """
+    scope = scope_for(db, filters, scope)
+    rows = _cached(scope, "source_rows", lambda: _rows(_sources_expr(scope)))
+    summary = next((r for r in rows if r["source"] is None), {})
+    customers, spanning = int(summary.get("customers") or 0), int(summary.get("spanning") or 0)
+    names = sorted(({"source": r["source"], "customers": int(r["customers"])} for r in rows
+                    if r["source"] is not None), key=lambda r: (-r["customers"], r["source"]))
+    return {"customers": customers, "spanning": spanning, "share": stats.share(spanning, customers),
+            "sources": names}

@@ -172,16 +172,25 @@ class Scope:
         joined = self._staged
         joined = joined.join(self.channel_numbers, joined.channel == self.channel_numbers.code)
         return joined.select("id", "customer_id", "timestamp", "channel", "stage", "position", "revenue",
-                             ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op)
+                             ckey=joined[self.key], chn=joined.chn, is_op=joined.is_op,
+                             source=self._source(joined))
+
+    def _source(self, table):
+        """The touchpoints' source system (schema 0007), or NULL in a warehouse whose ``touchpoints`` has no
+        ``source`` column (as for a database that never named one)."""
+        if "source" in self._touchpoints.columns:
+            return table.source.cast("string")
+        return ibis.null().cast("string")
 
     @cached_property
     def touchpoints(self):
         """Kept touchpoints: the cohort's, through the lenses, within each customer's window (``window``), with their
         stage order (``position``), the customer key (``ckey``, see ``key``), a channel number (``chn``: the
-        channel's rank among the channel codes) and the channel's flag ``is_op`` (operational: not a journey
-        channel). Only that flag rides along: each column carried through the journey window's sort costs (``is_phys``
-        would add ~8 % at 1M touchpoints); the channel's kind is a join with ``channel_numbers`` where a metric needs
-        it."""
+        channel's rank among the channel codes), the channel's flag ``is_op`` (operational: not a journey
+        channel) and the ``source`` system (NULL: unknown). Of the channel's attributes only that flag rides along:
+        each column carried through the journey window's sort costs (``is_phys`` would add ~8 % at 1M touchpoints);
+        the channel's kind is a join with ``channel_numbers`` where a metric needs it. ``source`` does not go through
+        that sort either: ``ordered`` picks its columns."""
         kept = self.touchpoints_unwindowed
         if self.window is not None:
             ends = self.window_ends

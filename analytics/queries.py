@@ -35,6 +35,7 @@ QUERIES = {
     "stage_flows": channels.stage_flows,
     "digital_share_by_stage": channels.digital_share_by_stage,
     "ropo_showrooming": channels.ropo_showrooming,
+    "source_systems": channels.source_systems,
     "nps_by_channel": satisfaction.nps_by_channel,
     "nps_split_by_stage": satisfaction.nps_split_by_stage,
     "csat_by_stage": satisfaction.csat_by_stage,

@@ -1,5 +1,6 @@
 """The whole journey report for one set of filters, as a JSON-ready dict."""
 
+from analytics.channels import source_systems
 from analytics.filters import Filters
 from analytics.funnel import funnel_steps
 from analytics.metrics import Scope, scope_for
@@ -36,4 +37,11 @@ def scope_report(scope: Scope) -> dict:
         "transitions": scope.transitions(),
         "weakest_step": weakest_step(*funnel_steps(scope), scope.settings.observed_for_ranking),
         "time_to_next_stage": [{c: r[c] for c in TIMING_COLUMNS} for r in timing_rows(scope)],
+        "sources": _sources(scope),
     }
+
+
+def _sources(scope: Scope) -> dict:
+    """The share of journeys spanning more than one source system, with its counts (``channels.source_systems``)."""
+    got = source_systems(scope.db, scope=scope)
+    return {k: got[k] for k in ("customers", "spanning", "share")}

@@ -4,6 +4,7 @@ channel on which each stage is first reached, digitalisation per stage, ROPO and
 import streamlit as st
 
 import charts
+from ui.constants import MIN_N
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, number, percent, t
@@ -16,6 +17,7 @@ from ui.widgets import (
     footer,
     how_to_read,
     kpi,
+    plain,
     stage_codes,
     stage_labels,
 )
@@ -28,6 +30,7 @@ if all_customers == 0:
     empty_state()
 
 slabels, clabels, codes = stage_labels(), channel_labels(), channel_codes()
+SHOWN_SOURCES = 5  # the most used source systems named in the sentence
 
 # -- mono / multi / cross -----------------------------------------------------------------------------
 st.subheader(t("channels.mix"))
@@ -56,6 +59,16 @@ with right:
     if no_journey > 0:
         st.caption(t("channels.no_journey_channel", n=number(no_journey)))
     downloads(mix, "channel_mix")
+
+# -- journeys across source systems (when touchpoints say theirs): one sentence, no value below MIN_N customers ------
+systems = query("source_systems", filters)
+if systems["customers"] >= MIN_N:
+    names = [s["source"] for s in systems["sources"]]
+    shown = ", ".join(names[:SHOWN_SOURCES]) + (", …" if len(names) > SHOWN_SOURCES else "")
+    st.markdown(t("channels.sources", share=percent(systems["share"], 0), sources=plain(shown),
+                  spanning=number(systems["spanning"]), customers=number(systems["customers"])))
+elif systems["customers"] > 0:
+    st.caption(t("channels.sources_too_few", n=number(systems["customers"]), min=MIN_N))
 
 # -- ROPO and showrooming -----------------------------------------------------------------------------
 ropo = query("ropo_showrooming", filters)

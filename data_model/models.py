@@ -120,6 +120,9 @@ class Touchpoint(SQLModel, table=True):
     touchpoint_id: str | None = None
     batch_id: int
     line: int  # line in the source file
+    # Schema 0007: the system the touchpoint came from (a CRM, the web analytics, the stores' tills), as the
+    # import named it (a ``source`` column, ``--source``, or the source profile); None = not said.
+    source: str | None = None
 
 
 class Feedback(SQLModel, table=True):

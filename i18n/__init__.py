@@ -433,6 +433,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Mono-channel: one channel. Cross-channel: the journey moves forward on at least two channels "
               "(e.g. research online, buy in store). Multichannel: several channels, but every step forward "
               "happens on the same one. Operational channels (a carrier, a survey e-mail) are left out."},
+    "channels.sources": {
+        "fr": "{share} des parcours passent par plus d'un système source ({sources})\u00a0: {spanning} "
+              "{spanning|client|clients} sur {customers} dont la source est connue.",
+        "en": "{share} of journeys span more than one source system ({sources}): {spanning} of the {customers} "
+              "{customers|customer|customers} whose source is known."},
+    "channels.sources_too_few": {
+        "fr": "Parcours sur plusieurs systèmes sources\u00a0: trop peu de clients dont la source est connue "
+              "(n = {n}, il en faut {min}).",
+        "en": "Journeys across source systems: too few customers whose source is known (n = {n}, {min} needed)."},
     "channels.col.mix": {"fr": "Parcours", "en": "Journey"},
     "channels.col.share": {"fr": "Part", "en": "Share"},
     "channels.col.responses": {"fr": "Réponses NPS", "en": "NPS responses"},
@@ -1492,6 +1501,8 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                           "en": "a channel name"},
     "load.what.type": {"fr": "un type de point de contact",
                        "en": "a touchpoint type"},
+    "load.what.source": {"fr": "un nom de système source",
+                         "en": "a source system's name"},
     "load.too_long": {"fr": "est trop long\u00a0: {what} a au plus {limit} caractères",
                       "en": "is too long: {what} has at most {limit} characters"},
     "load.control_id": {"fr": "contient des caractères de contrôle (invisibles, montrés comme <U+…>)\u00a0: un "
@@ -1674,6 +1685,10 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                                         "des lignes (5%)",
                                   "en": "--max-rejected {value}: expected a number of rows (20) or a share of the "
                                         "rows (5%)"},
+    "load.bad_source": {"fr": "--source {value}\u00a0: un système source a un nom (200 caractères au plus, sans "
+                              "caractère de contrôle)",
+                        "en": "--source {value}: a source system has a name (200 characters at most, no control "
+                              "character)"},
     "load.quarantine.bad_channel": {"fr": "--empty-channel {value}\u00a0: un canal a au moins une lettre ou un "
                                           "chiffre (et 200 caractères au plus)",
                                     "en": "--empty-channel {value}: a channel has at least one letter or digit (and "

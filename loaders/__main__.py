@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "than this, a count or a share of its rows (default: 5%%)")
     p.add_argument("--empty-channel", metavar="CHANNEL",
                    help="the channel of touchpoints with an empty channel, e.g. unknown (default: an error)")
+    p.add_argument("--source", metavar="NAME", dest="source_system",
+                   help="the system the touchpoints come from (e.g. crm, web, stores), for rows whose file has no "
+                        "source column or an empty one (with --profile: instead of the profile's source)")
     p.add_argument("--dry-run", action="store_true",
                    help="check the files and say what the import would write (counts per touchpoint type, the "
                         "first journeys, unused columns, rejected rows); write nothing")
@@ -212,7 +215,7 @@ def cmd_import(args) -> int:
     from loaders.errors import InputErrors
     from loaders.privacy import PrivacyError
     from loaders.profile import ProfileError, load_profile, run_profile_import
-    from loaders.quarantine import MaxRejected, check_channel_name
+    from loaders.quarantine import MaxRejected, check_channel_name, check_source_name
     from loaders.write import DiskFull, run_import
 
     files = {"customers": args.customers, "touchpoints": args.touchpoints, "feedback": args.feedback}
@@ -229,6 +232,7 @@ def cmd_import(args) -> int:
     try:
         limit = MaxRejected.parse(args.max_rejected)
         check_channel_name(args.empty_channel)
+        check_source_name(args.source_system)
     except ValueError as exc:
         _err(render(exc.args[0], args.lang))
         return 2
@@ -243,13 +247,13 @@ def cmd_import(args) -> int:
     try:
         if profile is not None:
             summary = run_profile_import(db, profile, args.files, keep_personal_data=args.keep_personal_data,
-                                         empty_channel=args.empty_channel,
+                                         empty_channel=args.empty_channel, source_system=args.source_system,
                                          progress=_progress_for(dict(enumerate(args.files)), args.lang))
         else:
             summary = run_import(db, files, progress=_progress_for(files, args.lang),
                                  keep_personal_data=args.keep_personal_data, on_error=args.on_error,
                                  max_rejected=limit, empty_channel=args.empty_channel, rejected_file=args.rejected,
-                                 lang=args.lang)
+                                 lang=args.lang, source_system=args.source_system)
     except ProfileError as exc:
         _err(exc.message_in(args.lang))
         return 2
@@ -277,7 +281,7 @@ def _dry_run(args, files: dict, limit) -> int:
     db = connect(args.db)
     try:
         plan = dry_run(db, files, keep_personal_data=args.keep_personal_data, on_error=args.on_error,
-                       max_rejected=limit, empty_channel=args.empty_channel)
+                       max_rejected=limit, empty_channel=args.empty_channel, source_system=args.source_system)
     except InputErrors as exc:
         _err(Texts(args.lang).t("load.dry.refused"))
         report_errors(exc.errors, args.errors, args.lang)

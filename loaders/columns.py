@@ -79,6 +79,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             ("id point de contact", "identifiant point de contact", "touchpoint id", "event id"),
             "Identifier of the touchpoint; when given, it is what makes a row unique",
         ),
+        Column(
+            "source", False,
+            ("source", "système source", "source system", "systeme", "origine du système"),
+            "The system the touchpoint came from (CRM, web, stores…), as written; empty = the import's --source, "
+            "if any",
+        ),
     ),
     "feedback": (
         _CUSTOMER_ID,
@@ -169,15 +175,16 @@ TEMPLATE_HEADERS_FR = {
     "customer_id": "Identifiant client", "persona": "Persona", "segment": "Segment", "region": "Région",
     "signup_date": "Date d'inscription", "churned": "Résilié", "churn_date": "Date de résiliation",
     "timestamp": "Date et heure", "channel": "Canal", "stage": "Étape", "touchpoint": "Type de contact",
-    "revenue": "Montant", "touchpoint_id": "Identifiant point de contact", "nps": "Note NPS",
+    "revenue": "Montant", "touchpoint_id": "Identifiant point de contact", "source": "Système source",
+    "nps": "Note NPS",
     "csat": "Note satisfaction", "comment": "Commentaire", "feedback_id": "Identifiant avis",
 }
 # one example row per kind, per language: French files as French Excel writes them (;, dd/mm/yyyy, decimal comma)
 _TEMPLATE_ROWS = {
     "customers": {"fr": ["C0001", "Famille", "Particulier", "Bretagne", "15/01/2025", "FAUX", ""],
                   "en": ["C0001", "Famille", "Particulier", "Bretagne", "2025-01-15", "false", ""]},
-    "touchpoints": {"fr": ["C0001", "15/01/2025 10:30", "Site web", "Achat", "commande", "64,90", "T0001"],
-                    "en": ["C0001", "2025-01-15T10:30:00", "Site web", "purchase", "order", "64.90", "T0001"]},
+    "touchpoints": {"fr": ["C0001", "15/01/2025 10:30", "Site web", "Achat", "commande", "64,90", "T0001", "web"],
+                    "en": ["C0001", "2025-01-15T10:30:00", "Site web", "purchase", "order", "64.90", "T0001", "web"]},
     "feedback": {"fr": ["C0001", "16/01/2025 09:00", "Achat", "Site web", "9", "5", "Livraison rapide.", "F0001"],
                  "en": ["C0001", "2025-01-16T09:00:00", "purchase", "Site web", "9", "5", "Quick delivery.",
                         "F0001"]},

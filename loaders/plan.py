@@ -89,12 +89,13 @@ def first_journeys(validated: list[Validated], n: int = JOURNEYS_SHOWN) -> list[
 
 
 def dry_run(db: Database, files: dict[str, Path | str | None], keep_personal_data: bool = False,
-            on_error: str = "refuse", max_rejected=None, empty_channel: str | None = None) -> DryRun:
+            on_error: str = "refuse", max_rejected=None, empty_channel: str | None = None,
+            source_system: str | None = None) -> DryRun:
     """Check ``files`` as ``run_import`` would and say what it would write; the database is only read. Raises
     InputErrors as the import would be refused."""
     from loaders.write import _import_files, import_context, validate_files
 
     paths = _import_files(files)
-    ctx = import_context(db, keep_personal_data, empty_channel)
+    ctx = import_context(db, keep_personal_data, empty_channel, source_system)
     validated = validate_files(paths, ctx, None, on_error, max_rejected)
     return DryRun(validated, on_error, first_journeys(validated))

@@ -15,6 +15,7 @@ Parcours' own columns (``loaders.validate``), run on the mapped columns: an erro
 line and the source's column.
 """
 
+import dataclasses
 import fnmatch
 import json
 import re
@@ -272,7 +273,11 @@ def read_sources(files: dict[str, Path]) -> dict[str, RawTable]:
 
 def validate_profile(profile: Profile, raws: dict[str, RawTable], ctx: ImportContext) -> list[Validated]:
     """Map every output of the profile and validate it: one ``Validated`` per kind (in KINDS order), its errors
-    naming the source files, lines and columns. Raises ``InputErrors`` for a fan-out or a missing key."""
+    naming the source files, lines and columns. Raises ``InputErrors`` for a fan-out or a missing key.
+
+    Every touchpoint's source system is the profile's ``source`` unless the context names one (``--source``) or the
+    profile maps the ``source`` field (a column, or a constant) and the row has one."""
+    ctx = dataclasses.replace(ctx, source_system=ctx.source_system or profile.source)
     sources = {role: _Source.of(raw) for role, raw in raws.items()}
     results = []
     for kind in KINDS:
@@ -516,9 +521,10 @@ def _combined(kind: str, parts: list[tuple[Validated, RawTable]]) -> Validated:
 
 
 def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_personal_data: bool = False,
-                       progress=None, empty_channel: str | None = None):
+                       progress=None, empty_channel: str | None = None, source_system: str | None = None):
     """Import a source's files through its profile, as one batch, all or nothing (``loaders.write``); an empty
-    channel takes ``empty_channel``, else the profile's ``empty_channel``, else is an error."""
+    channel takes ``empty_channel``, else the profile's ``empty_channel``, else is an error. The touchpoints' source
+    system is ``source_system`` (``--source``), else the profile's ``source`` (``validate_profile``)."""
     import time
 
     from data_model import ensure_initialised
@@ -527,7 +533,7 @@ def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_perso
     started = time.perf_counter()
     files = match_files(profile, paths)
     ensure_initialised(db)
-    ctx = import_context(db, keep_personal_data, empty_channel or profile.spec.get("empty_channel"))
+    ctx = import_context(db, keep_personal_data, empty_channel or profile.spec.get("empty_channel"), source_system)
     if ctx.refusal:
         raise InputErrors([InputError("", None, None, None, ctx.refusal)])
     validated = validate_profile(profile, read_sources(files), ctx)

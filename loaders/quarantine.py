@@ -280,6 +280,15 @@ def check_channel_name(name: str | None) -> None:
         raise ValueError(Message("load.quarantine.bad_channel", value=Quoted(name)))
 
 
+def check_source_name(name: str | None) -> None:
+    """A source system (``--source``) is a name: not blank, at most MAX_NAME_CHARS, no control character."""
+    from data_model.text import CONTROL_CHARACTERS
+    from loaders.validate import MAX_NAME_CHARS
+
+    if name is not None and (not name.strip() or len(name) > MAX_NAME_CHARS or re.search(CONTROL_CHARACTERS, name)):
+        raise ValueError(Message("load.bad_source", value=Quoted(name)))
+
+
 def _objects(values: list) -> pd.Series:
     """Messages kept as Messages (a ``str`` column would keep only their English text)."""
     series = pd.Series(np.empty(len(values), dtype=object))

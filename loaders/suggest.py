@@ -376,6 +376,13 @@ def _feedback(role, f, output, fields, score_column, used, evidence) -> dict:
 
 
 def _events(role, f, output, fields, source, files, links, keys, used, evidence, profile) -> dict:
+    # a column under an accepted header of the source system ("source", "système source") is that, not a channel
+    system = next((c.header for c in f.columns.values() if c.header not in used[role] and c.filled > 0
+                   and alias_index("touchpoints").get(header_key(c.header)) == "source"), None)
+    if system:
+        fields["source"] = system
+        used[role].add(system)
+        evidence.append(f"{role}.source = '{system}' (an accepted header)")
     channel = _best(f, "channel", used[role], "text")
     if channel:
         fields["channel"] = channel[0]

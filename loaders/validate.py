@@ -81,7 +81,8 @@ OUTPUT_COLUMNS: dict[str, dict[str, object]] = {
     },
     "touchpoints": {
         "customer_id": STR, "timestamp": DATETIME, "channel": STR, "channel_label": STR, "stage": STR,
-        "touchpoint": STR, "revenue": "float64", "touchpoint_id": STR, "natural_key": STR, "line": "int64",
+        "touchpoint": STR, "revenue": "float64", "touchpoint_id": STR, "source": STR, "natural_key": STR,
+        "line": "int64",
     },
     "feedback": {
         "customer_id": STR, "timestamp": DATETIME, "stage": STR, "channel": STR, "channel_label": STR,
@@ -127,6 +128,9 @@ class ImportContext:
     # The channel a touchpoint with an empty channel takes (e.g. "unknown"; counted in a note), or None: an empty
     # channel is then an error (``--empty-channel``; a source profile may set it too).
     empty_channel: str | None = None
+    # The source system of touchpoints whose file says none (no ``source`` column, or an empty cell): the import's
+    # ``--source``, or a source profile's ``source``; None leaves it unknown.
+    source_system: str | None = None
 
     def __post_init__(self) -> None:
         self.touchpoint_types = {slug(k): v for k, v in self.touchpoint_types.items()}
@@ -538,6 +542,9 @@ def _touchpoints(check: _Check, ctx: ImportContext) -> pd.DataFrame:
         columns["stage"] = check.stages_from_types(columns["touchpoint"], ctx)
     columns["revenue"] = check.numbers("revenue", REVENUE_LIMIT) if check.has("revenue") else np.nan
     columns["touchpoint_id"] = check.identifier("touchpoint_id")
+    source = check.text("source")
+    check.too_long("source", source, MAX_NAME_CHARS, "load.what.source")
+    columns["source"] = source.fillna(ctx.source_system) if ctx.source_system else source
     frame = _transform_ids(_good_rows(check, columns), ctx)
     frame["type_code"] = _per_unique(frame["touchpoint"], slug, STR)
     parts = ["customer_id", "timestamp", "channel", "stage", "type_code"]

@@ -49,12 +49,13 @@ _TYPES = {
     "customer_id": "VARCHAR", "persona": "VARCHAR", "segment": "VARCHAR", "region": "VARCHAR",
     "signup_date": "DATE", "churned": "BOOLEAN", "churn_date": "DATE",
     "natural_key": "VARCHAR", "timestamp": "TIMESTAMP", "channel": "VARCHAR", "stage": "VARCHAR",
-    "touchpoint": "VARCHAR", "revenue": "NUMERIC(18, 4)", "touchpoint_id": "VARCHAR",
+    "touchpoint": "VARCHAR", "revenue": "NUMERIC(18, 4)", "touchpoint_id": "VARCHAR", "source": "VARCHAR",
     "nps": "INTEGER", "csat": "INTEGER", "comment": "VARCHAR", "feedback_id": "VARCHAR", "line": "BIGINT",
 }
 _CUSTOMER_ATTRIBUTES = ("persona", "segment", "region", "signup_date", "churned", "churn_date")
 _EVENT_COLUMNS = {
-    "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id"),
+    "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id",
+                    "source"),
     "feedback": ("customer_id", "timestamp", "stage", "channel", "nps", "csat", "comment", "feedback_id"),
 }
 # Serialises imports on PostgreSQL, where several processes may load at once (ids are assigned in order).
@@ -125,19 +126,23 @@ def _n(count: int) -> str:
     return f"{count:,}".replace(",", "\u202f")
 
 
-def import_context(db: Database, keep_personal_data: bool = False, empty_channel: str | None = None) -> ImportContext:
+def import_context(db: Database, keep_personal_data: bool = False, empty_channel: str | None = None,
+                   source_system: str | None = None) -> ImportContext:
     """What validation needs from the database: the stage model, the type mapping, the time zone, how
     customer ids are stored (pseudonyms: a missing or wrong key becomes the context's ``refusal``), whether
-    comments are masked, and the channel of touchpoints without one (None: an error)."""
+    comments are masked, the channel of touchpoints without one (None: an error), and the source system of
+    touchpoints whose file names none (None: unknown)."""
     if not is_initialised(db):  # a dry run writes nothing, not even the stage model ``init`` would record
         ctx = ImportContext.for_model(STAGE_MODELS["default"])
         ctx.mask_personal_data, ctx.empty_channel = not keep_personal_data, empty_channel
+        ctx.source_system = source_system
         return ctx
     stages = [StageDef(s.code, s.label_fr, s.label_en, s.is_conversion) for s in stage_model(db)]
     with db.session() as s:
         mapping = {t.code: t.stage for t in s.exec(select(TouchpointType))}
     ctx = ImportContext(stages=stages, touchpoint_types=mapping, timezone=meta(db, "timezone", DEFAULT_TIMEZONE),
-                        mask_personal_data=not keep_personal_data, empty_channel=empty_channel)
+                        mask_personal_data=not keep_personal_data, empty_channel=empty_channel,
+                        source_system=source_system)
     try:
         ctx.transform_customer_id = privacy.customer_id_transform(db)
     except privacy.PrivacyError as exc:
@@ -188,17 +193,18 @@ def run_import(db: Database, files: dict[str, Path | str | None], source: str = 
                progress: Callable[[str], None] | None = None, keep_personal_data: bool = False,
                on_error: str = "refuse", max_rejected: "str | MaxRejected | None" = None,
                empty_channel: str | None = None, rejected_file: Path | str | None = None,
-               lang: str | None = None) -> ImportSummary:
+               lang: str | None = None, source_system: str | None = None) -> ImportSummary:
     """Import customers / touchpoints / feedback files (each optional) as one batch: all or nothing, or with
     ``on_error="quarantine"`` the valid rows, each file's invalid rows written (before the database is) to a
     rejected file in ``lang`` (``loaders.quarantine.rejected_paths``: beside the input unless ``rejected_file``).
     Personal data in comments is masked unless ``keep_personal_data``; touchpoints without a channel take
-    ``empty_channel`` when given."""
+    ``empty_channel`` when given. ``source`` labels the batch (import, demo, app…); ``source_system`` is the system
+    the touchpoints came from (``--source``: a CRM, the web…), for the rows whose file gives none."""
     started = time.perf_counter()
     files = _import_files(files)
     ensure_initialised(db)
-    validated = validate_files(files, import_context(db, keep_personal_data, empty_channel), progress, on_error,
-                               max_rejected)
+    ctx = import_context(db, keep_personal_data, empty_channel, source_system)
+    validated = validate_files(files, ctx, progress, on_error, max_rejected)
     written = _write_rejected(files, validated, rejected_file, lang)
     if progress:
         progress(Message("load.progress.writing"))

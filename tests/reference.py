@@ -13,7 +13,8 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
                      window: int | None = None, post_window: int = 365, churn_window: int = 365,
                      as_of_day: date | None = None, observed_for_ranking: float = 0.8):
     """stages: codes in order. customers: {id: {"persona", "segment", "region", "churned", "churn_date" (optional)}}.
-    touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None)}] in input order.
+    touchpoints: [{"customer", "ts", "channel", "stage", "revenue" (Decimal or None), "source" (optional; None =
+    unknown)}] in input order.
     feedback: [{"customer", "ts", "stage", "channel" (None = unknown), "nps" (None = no response), "csat" (optional;
     None = no answer)}].
     operational: codes of the channels that are not journey channels (the channel mix and the transitions
@@ -219,6 +220,11 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
             else:
                 times.append((min(days(as_of, start), churn_window), 0))
         churn["rate"] = reference_km_reach(times, churn_window)["rate"]
+    # source systems: among the customers with a kept touchpoint (any channel) whose source is known, those whose
+    # kept touchpoints come from two distinct sources or more
+    known = [{t["source"] for *_, t in j if t.get("source") is not None} for j in journeys.values()]
+    known = [k for k in known if k]
+    spanning = sum(1 for k in known if len(k) >= 2)
     conv = estimates[conv_pos - 1]
     lens_blind = channels and channel_mode == "only" and not any(pos[t["stage"]] == conv_pos for _, t in kept)
     return {
@@ -241,6 +247,8 @@ def reference_report(stages, conversion, customers, touchpoints, feedback,
                               key=lambda r: (-r["count"], r["from"], r["to"])),
         "weakest_step": reference_weakest_step(funnels, observed_for_ranking)["worst"],
         "time_to_next_stage": reference_time_to_next(stages, unwindowed, pos, as_of),
+        "sources": {"customers": len(known), "spanning": spanning,
+                    "share": spanning / len(known) if known else None},
     }
 
 

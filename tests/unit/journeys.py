@@ -24,10 +24,14 @@ def customer(customer_id: str, persona=None, segment=None, region=None, churned=
                     churn_date=date(2024, 6, 1) if churned else None)
 
 
-def tp(customer_id: str, at: str, channel: str, stage: str, revenue: str | None = None) -> dict:
-    """A touchpoint (revenue as a decimal string, e.g. ``"10.25"``)."""
-    return {"customer_id": customer_id, "timestamp": when(at), "channel": channel, "stage": stage,
-            "revenue": Decimal(revenue) if revenue is not None else None}
+def tp(customer_id: str, at: str, channel: str, stage: str, revenue: str | None = None,
+       source: str | None = None) -> dict:
+    """A touchpoint (revenue as a decimal string, e.g. ``"10.25"``; ``source``: its source system, if said)."""
+    row = {"customer_id": customer_id, "timestamp": when(at), "channel": channel, "stage": stage,
+           "revenue": Decimal(revenue) if revenue is not None else None}
+    if source is not None:
+        row["source"] = source
+    return row
 
 
 def fb(customer_id: str, at: str, stage: str, nps: int | None = None, channel: str | None = None,

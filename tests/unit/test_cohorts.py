@@ -26,12 +26,15 @@ def lead_funnel():
 
     Every deal (purchase) is on ``sales_team``. Leads who used organic search: 20, of whom 3 signed (o00, o10, p00);
     who entered by it: 17, of whom 2 (11.8 %); through the organic-search lens alone, nobody signs (0 %).
+
+    Source systems: the organic and paid leads come from the marketing platform, the event leads with none (a
+    spreadsheet), the organic-search pages the paid leads read from the web analytics, every deal from the CRM.
     """
     customers, touchpoints, feedback = [], [], []
 
     def lead(cid, region, first: str, channel: str):
         customers.append(customer(cid, "Champion" if int(cid[1:]) % 3 == 0 else "Buyer", "SMB", region, False))
-        touchpoints.append(tp(cid, first, channel, "awareness"))
+        touchpoints.append(tp(cid, first, channel, "awareness", source=None if channel == "events" else "marketing"))
 
     for i in range(17):
         cid = f"o{i:02d}"
@@ -42,14 +45,15 @@ def lead_funnel():
     for i in range(5):
         lead(f"e{i:02d}", "MG", "2024-02-10 14:00", "events")
     for cid in ("p00", "p05", "p06"):
-        touchpoints.append(tp(cid, "2024-01-25 11:00", "organic_search", "consideration"))
+        touchpoints.append(tp(cid, "2024-01-25 11:00", "organic_search", "consideration", source="web"))
     touchpoints += [
-        tp("o00", "2024-01-20 15:00", "sales_team", "consideration"),
-        tp("o00", "2024-02-15 16:00", "sales_team", "purchase", "12000.00"),
-        tp("o10", "2024-05-20 16:00", "sales_team", "purchase", "8000.00"),
-        *[tp(f"p{i:02d}", f"2024-02-{i + 1:02d} 16:00", "sales_team", "purchase", "5000.00") for i in range(5)],
-        tp("e00", "2024-03-01 10:00", "sales_team", "purchase", "7000.00"),
-        tp("e01", "2024-03-01 10:00", "sales_team", "purchase", "7000.00"),
+        tp("o00", "2024-01-20 15:00", "sales_team", "consideration", source="crm"),
+        tp("o00", "2024-02-15 16:00", "sales_team", "purchase", "12000.00", source="crm"),
+        tp("o10", "2024-05-20 16:00", "sales_team", "purchase", "8000.00", source="crm"),
+        *[tp(f"p{i:02d}", f"2024-02-{i + 1:02d} 16:00", "sales_team", "purchase", "5000.00", source="crm")
+          for i in range(5)],
+        tp("e00", "2024-03-01 10:00", "sales_team", "purchase", "7000.00", source="crm"),
+        tp("e01", "2024-03-01 10:00", "sales_team", "purchase", "7000.00", source="crm"),
     ]
     feedback += [fb("o00", "2024-02-20 09:00", "purchase", nps=9, channel="sales_team"),
                  fb("o01", "2024-01-05 09:00", "awareness", nps=4, channel="organic_search"),
@@ -69,7 +73,7 @@ def leads(db):
     plain = {c.customer_id: {"persona": c.persona, "segment": c.segment, "region": c.region, "churned": c.churned}
              for c in customers}
     rows = [{"customer": t["customer_id"], "ts": t["timestamp"], "channel": t["channel"], "stage": t["stage"],
-             "revenue": t["revenue"]} for t in touchpoints]
+             "revenue": t["revenue"], "source": t.get("source")} for t in touchpoints]
     answers = [{"customer": f["customer_id"], "ts": f["timestamp"], "stage": f["stage"], "channel": f["channel"],
                 "nps": f["nps"], "csat": f["csat"]} for f in feedback]
     return db, (plain, rows, answers)

@@ -111,3 +111,25 @@ def test_unreachable_server_exits_1(tmp_path):
     french = run("import", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--customers", str(cust),
                  "--lang", "fr")
     assert french.returncode == 1 and "Impossible d'ouvrir la base" in french.stderr
+
+
+def test_source_option_names_the_system_of_touchpoints_whose_file_does_not(tmp_path, duckdb_url):
+    f = write(tmp_path / "t.csv", "customer_id,timestamp,channel,stage,touchpoint_id,source\n"
+                                  "007,2025-01-02 10:00,Site web,awareness,T1,web analytics\n"
+                                  "007,2025-01-03 10:00,Magasin,purchase,T2,\n")
+    proc = run("import", "--db", duckdb_url, "--touchpoints", str(f), "--source", "tills")
+    assert proc.returncode == 0, proc.stderr
+    engine = sa.create_engine(duckdb_url)
+    try:
+        with engine.connect() as conn:
+            got = dict(conn.exec_driver_sql("select touchpoint_id, source from touchpoints").all())
+    finally:
+        engine.dispose()
+    assert got == {"T1": "web analytics", "T2": "tills"}  # the file's own value first, --source for the empty cell
+    dry = run("import", "--db", duckdb_url, "--touchpoints", str(f), "--source", "crm", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    bad = run("import", "--db", duckdb_url, "--touchpoints", str(f), "--source", "  ")
+    assert bad.returncode == 2 and "--source '  ': a source system has a name" in bad.stderr, bad.stderr
+    french = run("import", "--db", duckdb_url, "--touchpoints", str(f), "--source", "x" * 201, "--lang", "fr")
+    assert french.returncode == 2 and "un système source a un nom (200 caractères au plus" in french.stderr
+    assert counts(duckdb_url)["import_batches"] == 1  # neither the dry run nor the refusals wrote anything

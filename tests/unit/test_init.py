@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -99,8 +100,9 @@ def test_migration_0002_spells_the_same_columns_as_the_models():
     for name, columns in module._tables().items():
         model = HISTORY[name.removesuffix("_history")]
         spelt = [(c.name, c.type._type_affinity) for c in columns]
-        # customer_no came with schema 0003
-        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns if c.name != "customer_no"][1:]
+        # customer_no came with schema 0003, the touchpoints' source with 0007
+        assert spelt == [(c.name, c.type._type_affinity) for c in model.columns
+                         if c.name not in ("customer_no", "source")][1:]
 
 
 def test_map_type_edits_the_mapping(duckdb_url):
@@ -149,6 +151,60 @@ def test_a_database_with_data_at_schema_0002_gets_customer_numbers_and_the_same_
     run_import(db, files)  # importing again after the upgrade changes nothing
     assert report(db) == expected
     db.close()
+
+
+def test_a_database_with_data_at_schema_0006_gets_the_touchpoints_source_and_keeps_its_data(db_url, tmp_path):
+    from analytics.report import report
+    from loaders.write import import_history, run_import, undo_batch
+    from tests.conftest import EXAMPLES
+
+    db = dm.connect(db_url)
+    dm.initialise(db)
+    files = {"customers": EXAMPLES / "clients.csv", "touchpoints": EXAMPLES / "points_de_contact.csv",
+             "feedback": EXAMPLES / "avis.csv"}
+    run_import(db, files)
+    # a second import changes one touchpoint's amount: its previous values go to the history, for the undo
+    lines = (EXAMPLES / "points_de_contact.csv").read_text(encoding="cp1252").splitlines()
+    changed = tmp_path / "points_de_contact.csv"
+    header, first = lines[0].split(";"), lines[1].split(";")
+    first[header.index("Montant (€)")] = "1234,56"
+    changed.write_text("\n".join([lines[0], ";".join(first)]) + "\n", encoding="cp1252")
+    run_import(db, {"touchpoints": changed})
+    expected = report(db)
+    with db.engine.connect() as conn:
+        before = conn.exec_driver_sql("select natural_key, revenue from touchpoints order by id").all()
+        assert conn.exec_driver_sql("select count(*) from touchpoints_history").scalar() == 1
+    with db.engine.begin() as conn:  # as a Parcours of schema 0006 left it: no source column
+        conn.exec_driver_sql("alter table touchpoints drop column source")
+        # DuckDB alters no table with an index: the history table's index goes and comes back
+        conn.exec_driver_sql("drop index ix_touchpoints_history_undo_batch_id")
+        conn.exec_driver_sql("alter table touchpoints_history drop column source")
+        conn.exec_driver_sql("create index ix_touchpoints_history_undo_batch_id on touchpoints_history (undo_batch_id)")
+        conn.exec_driver_sql("update alembic_version set version_num = '0006'")
+        conn.exec_driver_sql("update parcours_meta set value = '0006' where key = 'schema_version'")
+    db.close()
+    db = dm.connect(db_url)
+    try:
+        assert current_revision(db) == "0007" and dm.meta(db, "schema_version") == "0007"
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("select natural_key, revenue from touchpoints order by id").all() == before
+            assert conn.exec_driver_sql("select count(*) from touchpoints where source is not null").scalar() == 0
+            assert conn.exec_driver_sql("select count(source), count(*) from touchpoints_history").one() == (0, 1)
+        got = report(db)
+        assert got == expected and got["sources"] == {"customers": 0, "spanning": 0, "share": None}
+        undo_batch(db, import_history(db)[0]["id"])  # the history kept before the upgrade restores the amount
+        with db.engine.connect() as conn:
+            restored = dict(conn.exec_driver_sql("select natural_key, revenue from touchpoints").all())
+        first_key = before[0][0]
+        assert dict(before)[first_key] == Decimal("1234.56") and restored[first_key] is None
+        assert len(restored) == len(before)
+        # the same export again, now from a named system: every touchpoint is updated with its source
+        summary = run_import(db, {"touchpoints": files["touchpoints"]}, source_system="crm")
+        assert summary.files[0].updated == len(before) and summary.files[0].inserted == 0
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("select distinct source from touchpoints").all() == [("crm",)]
+    finally:
+        db.close()
 
 
 def test_every_database_text_is_used_in_both_languages():

@@ -296,6 +296,41 @@ def test_date_format_time_zone_value_map_and_constants(tmp_path):
     assert csat == [5, 1]
 
 
+def test_a_profile_names_the_source_system_of_every_touchpoint(tmp_path, db_url):
+    (tmp_path / "visits.csv").write_text("who,when,where,system\nC1,2025-02-01 10:00,Web,web analytics\n"
+                                         "C1,2025-02-03 09:30,Store,\n", encoding="utf-8")
+    fields = {"customer_id": "who", "timestamp": "when", "channel": "where", "stage": {"value": "consideration"},
+              "touchpoint": {"value": "visit"}}
+    spec = {"parcours_profile": 1, "source": "shop", "files": {"visits": {"pattern": "visits*"}},
+            "touchpoints": {"file": "visits", "fields": fields}}
+    database = fresh(db_url, timezone="Europe/Paris")
+
+    def sources():
+        with database.engine.connect() as conn:
+            return [r[0] for r in conn.exec_driver_sql("select source from touchpoints order by timestamp")]
+
+    try:
+        run_profile_import(database, check_profile(spec), [tmp_path / "visits.csv"])
+        assert sources() == ["shop", "shop"]  # the profile's source
+        again = run_profile_import(database, check_profile(spec), [tmp_path / "visits.csv"], source_system="tills")
+        assert sources() == ["tills", "tills"]  # --source names another: an update of the same touchpoints
+        assert [(f.inserted, f.updated) for f in again.files] == [(0, 2)]
+        mapped = {**spec, "touchpoints": {"file": "visits", "fields": {**fields, "source": "system"}}}
+        run_profile_import(database, check_profile(mapped), [tmp_path / "visits.csv"])
+        assert sources() == ["web analytics", "shop"]  # the mapped column where the row has one
+    finally:
+        database.close()
+
+
+def test_suggest_takes_a_source_header_for_the_source_system_not_the_channel(tmp_path):
+    rows = [f"C{i},2025-02-0{i % 9 + 1} 10:00,{'crm' if i % 2 else 'tills'}" for i in range(12)]
+    (tmp_path / "site_visits.csv").write_text("\n".join(["customer_id,visit_date,source", *rows]) + "\n",
+                                              encoding="utf-8")
+    fields = suggest.suggest([tmp_path / "site_visits.csv"]).profile["touchpoints"]["fields"]
+    # "source" is also a word of marketing channels (utm_source): as a whole header it is the importer's system
+    assert fields["source"] == "source" and fields["channel"] != "source"
+
+
 def test_dumps_keeps_short_things_on_one_line():
     text = dumps({"a": {"value": "x"}, "b": ["y" * 120]})
     assert '"a": {"value": "x"}' in text and json.loads(text) == {"a": {"value": "x"}, "b": ["y" * 120]}

@@ -132,6 +132,7 @@ EXPECTED = {
         timing("service", "loyalty", 0, 0),
         timing("loyalty", "advocacy", 0, 0),
     ],
+    "sources": {"customers": 0, "spanning": 0, "share": None},  # no touchpoint says its source system
 }
 
 
@@ -142,7 +143,8 @@ def test_report_of_the_example(db):
     got = report(db)
     assert got == EXPECTED
     assert list(got) == ["as_of", "window_days", "cohort", "customers", "funnel", "conversion", "revenue", "nps",
-                         "csat", "churn", "channel_mix", "transitions", "weakest_step", "time_to_next_stage"]
+                         "csat", "churn", "channel_mix", "transitions", "weakest_step", "time_to_next_stage",
+                         "sources"]
     assert plain(got)
     assert json.loads(json.dumps(got)) == got
 
