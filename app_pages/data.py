@@ -89,8 +89,10 @@ with st.expander(t("data.profile.title"), icon=":material/tune:",
                                     key=f"profile_files_{profile_round}",
                                     type=["csv", "txt", "tsv", "xlsx", "parquet"])
     kept_profiles = profiles.saved()
-    start_from = st.selectbox(t("data.profile.start"), ["", *kept_profiles], key="profile_start",
-                              format_func=lambda name: t("data.profile.draft") if not name else name)
+    # labels as options, no format_func: AppTest formats options outside the run, in the wrong language
+    draft_label = t("data.profile.draft")
+    start_from = st.selectbox(t("data.profile.start"), [draft_label, *kept_profiles], key=f"profile_start_{language()}")
+    start_from = "" if start_from == draft_label else start_from
     if st.button(t("data.profile.read"), disabled=not source_files, key="profile_read"):
         folder = Path(tempfile.mkdtemp(prefix="parcours-source-"))
         for upload in source_files:
@@ -120,8 +122,8 @@ with st.expander(t("data.profile.title"), icon=":material/tune:",
                     continue
                 chosen_column = cells[n % 4].selectbox(
                     t(f"data.field.{name}"), options, index=options.index(current) if current in options else 0,
-                    key=f"pf_{kind}_{position}_{name}", format_func=lambda c: c or t("data.profile.none"))
-                if chosen_column:
+                    key=f"pf_{kind}_{position}_{name}")
+                if chosen_column != profiles.NONE:
                     fields[name] = chosen_column
                 else:
                     fields.pop(name, None)
@@ -134,11 +136,13 @@ with st.expander(t("data.profile.title"), icon=":material/tune:",
                 event["touchpoint"] = {"value": cells[1].text_input(
                     t("data.field.touchpoint"), profiles.constant_label(event.get("touchpoint", {"value": ""})),
                     key=f"pe_{kind}_{position}_{e}_type")}
-                codes = list(stage_labels())
+                labels = stage_labels()  # code -> label in the session's language
+                codes = list(labels)
                 stage = profiles.constant_label(event.get("stage", {"value": codes[0]}))
-                event["stage"] = {"value": cells[2].selectbox(
-                    t("data.field.stage"), codes, index=codes.index(stage) if stage in codes else 0,
-                    format_func=lambda c: stage_labels().get(c, c), key=f"pe_{kind}_{position}_{e}_stage")}
+                chosen_label = cells[2].selectbox(
+                    t("data.field.stage"), list(labels.values()),
+                    index=codes.index(stage) if stage in codes else 0, key=f"pe_{kind}_{position}_{e}_stage")
+                event["stage"] = {"value": codes[list(labels.values()).index(chosen_label)]}
                 if "channel" in event:
                     cells[3].text_input(t("data.field.channel"), profiles.constant_label(event["channel"]),
                                         disabled=True, key=f"pe_{kind}_{position}_{e}_channel")

@@ -1080,6 +1080,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.field.timestamp": {"fr": "Date et heure", "en": "Date and time"},
     "data.field.channel_label": {"fr": "Canal", "en": "Channel"},
     "data.field.channel": {"fr": "Canal", "en": "Channel"},
+    "data.field.source": {"fr": "Système source", "en": "Source system"},
     "data.profile.title": {"fr": "Importer les exports d'une source avec un profil",
                            "en": "Import a source's exports through a profile"},
     "data.profile.intro": {"fr": "Pour des exports qui n'ont pas les colonnes de Parcours (commandes larges, paiements "
@@ -1093,7 +1094,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.profile.start": {"fr": "Partir de", "en": "Start from"},
     "data.profile.draft": {"fr": "un brouillon d'après les fichiers", "en": "a draft from the files"},
     "data.profile.read": {"fr": "Lire les fichiers", "en": "Read the files"},
-    "data.profile.none": {"fr": "(aucune)", "en": "(none)"},
     "data.profile.event": {"fr": "Événement {n}\u00a0: colonne de date", "en": "Event {n}: time column"},
     "data.profile.download": {"fr": "Télécharger le profil (JSON)", "en": "Download the profile (JSON)"},
     "data.profile.check": {"fr": "Vérifier avec ce profil", "en": "Check with this profile"},
@@ -1124,9 +1124,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.source.profile": {"fr": "profil {source}", "en": "profile {source}"},
     "data.identities": {"fr": "Un client à travers les systèmes", "en": "One customer across systems"},
     "data.identities.intro": {
-        "fr": "Un fichier de liens (id_a, id_b, kind, source) ou un export aux plusieurs identifiants (client, e-mail, "
-              "téléphone, carte de fidélité) réunit les identifiants d'une même personne\u00a0: ses parcours web, CRM "
-              "et magasin deviennent un seul parcours. E-mails et téléphones ne sont gardés que hachés.",
+        "fr": "Un fichier de liens (id_a, id_b, puis le type de lien et le système) ou un export à plusieurs "
+              "identifiants (client, e-mail, téléphone, carte de fidélité) réunit les identifiants d'une même "
+              "personne\u00a0: ses parcours web, CRM et magasin deviennent un seul parcours. E-mails et téléphones ne sont gardés que hachés.",
         "en": "A links file (id_a, id_b, kind, source) or an export with several identifiers (customer, e-mail, phone, "
               "loyalty card) gathers one person's identifiers: their web, CRM and store journeys become one. E-mails "
               "and phones are kept only as hashes."},

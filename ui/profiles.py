@@ -12,7 +12,7 @@ from loaders.write import import_context
 from ui.data import resources
 from ui.imports import PendingImport
 
-NONE = ""  # a field left out
+NONE = "—"  # a field left out (a dash: the same in every language)
 
 
 def draft(paths: list[Path]) -> tuple[dict, list[str]]:

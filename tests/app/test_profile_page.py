@@ -30,7 +30,7 @@ def test_a_source_goes_in_through_a_draft_profile_edited_on_the_data_page(tmp_pa
     assert at.selectbox(key="pf_customers_0_region").value == "customer_state"
     assert at.selectbox(key="pf_touchpoints_0_customer_id").value == "customer_unique_id"  # through a join
     assert at.selectbox(key="pe_touchpoints_0_0_time").value == "order_purchase_timestamp"
-    assert at.selectbox(key="pe_touchpoints_0_2_stage").value == "service"
+    assert at.selectbox(key="pe_touchpoints_0_2_stage").value == "Service après-vente"  # the stage, by its label
     # the region becomes the city: the check and the import take the change
     at.selectbox(key="pf_customers_0_region").set_value("customer_city").run()
     next(b for b in at.button if b.key == "profile_check").click().run()
