@@ -1126,7 +1126,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "data.identities.intro": {
         "fr": "Un fichier de liens (id_a, id_b, puis le type de lien et le système) ou un export à plusieurs "
               "identifiants (client, e-mail, téléphone, carte de fidélité) réunit les identifiants d'une même "
-              "personne\u00a0: ses parcours web, CRM et magasin deviennent un seul parcours. E-mails et téléphones ne sont gardés que hachés.",
+              "personne\u00a0: ses parcours web, CRM et magasin deviennent un seul parcours. E-mails et téléphones "
+              "ne sont gardés que hachés.",
         "en": "A links file (id_a, id_b, kind, source) or an export with several identifiers (customer, e-mail, phone, "
               "loyalty card) gathers one person's identifiers: their web, CRM and store journeys become one. E-mails "
               "and phones are kept only as hashes."},
