@@ -19,8 +19,9 @@ import dataclasses
 import fnmatch
 import json
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from data_model.text import header_key
 from loaders.columns import COLUMNS, KINDS
 from loaders.errors import Count, InputError, InputErrors, Message, Quoted, quoted_list
 from loaders.read import LINE_COLUMN, RawTable, read_table
-from loaders.validate import STR, ImportContext, Validated, _arrow, _as_str, empty_frame, isoformat, validate
+from loaders.validate import STR, ImportContext, Validated, _arrow, _as_str, empty_frame, isoformat, kept_rows, validate
 
 VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("profile.schema.json")
@@ -216,6 +217,7 @@ class _Table:
         self.columns: dict[tuple[str, str], pd.Series] = {(role, h): s for h, s in source.columns.items()}
         # a joined file's column is taken through the join's positions only when a field asks for it
         self.pending: dict[tuple[str, str], tuple[pd.Series, pa.Array]] = {}
+        self.keys: dict[str, pa.Array] = {}  # the row key, trimmed, by reference
 
     def resolve(self, reference: str) -> tuple[str, str] | None:
         """(role, header) of a column reference, or None."""
@@ -261,11 +263,13 @@ class _Table:
 def read_sources(files: dict[str, Path]) -> dict[str, RawTable]:
     """Every role's file read; ``InputErrors`` with all the unreadable ones."""
     tables, errors = {}, []
-    for role, path in files.items():
-        try:
-            tables[role] = read_table(path)
-        except InputErrors as exc:
-            errors += exc.errors
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's CSV reader releases the GIL
+        reading = {role: pool.submit(read_table, path) for role, path in files.items()}
+        for role, future in reading.items():
+            try:
+                tables[role] = future.result()
+            except InputErrors as exc:
+                errors += exc.errors
     if errors:
         raise InputErrors(errors)
     return tables
@@ -277,24 +281,50 @@ def validate_profile(profile: Profile, raws: dict[str, RawTable], ctx: ImportCon
 
     Every touchpoint's source system is the profile's ``source`` unless the context names one (``--source``) or the
     profile maps the ``source`` field (a column, or a constant) and the row has one."""
-    ctx = dataclasses.replace(ctx, source_system=ctx.source_system or profile.source)
-    sources = {role: _Source.of(raw) for role, raw in raws.items()}
-    results = []
-    for kind in KINDS:
+    mapping = _Mapping(profile, raws, ctx)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's kernels release the GIL: two cores, two parts
+        return mapping.validated(KINDS, pool)
+
+
+class _Mapping:
+    """A profile's files mapped to Parcours' kinds: the joins, then one validation per output and event."""
+
+    def __init__(self, profile: Profile, raws: dict[str, RawTable], ctx: ImportContext):
+        self.profile, self.raws = profile, raws
+        self.ctx = dataclasses.replace(ctx, source_system=ctx.source_system or profile.source)
+        self.sources = {role: _Source.of(raw) for role, raw in raws.items()}
+        self.lookups: dict = {}  # a file joined by several outputs is checked and grouped once
+
+    def validated(self, kinds, pool: ThreadPoolExecutor | None = None) -> list[Validated]:
+        """One ``Validated`` per kind of ``kinds`` that the profile maps; each part validated in ``pool`` while
+        the next is mapped, or here without one."""
+        submitted = [(kind, self.submit(kind, pool)) for kind in kinds]
+        return [v for kind, parts in submitted for v in self.combined(kind, parts)]
+
+    def submit(self, kind: str, pool: ThreadPoolExecutor | None) -> list[tuple["Future | Validated", RawTable]]:
+        """Map each output (each event) of ``kind`` and hand it to ``pool`` to be checked (or check it here)."""
         parts = []
-        for output in profile.outputs(kind):
-            table = _joined(profile, output, sources, ctx)
-            events = output.get("events") or [{}]
-            for event in events:
-                raw, found = _mapped(profile, kind, output, event, table, ctx)
-                parts.append((validate(raw, kind, ctx, found=found), raws[output["file"]]))
-        if parts:
-            results.append(_combined(kind, parts))
-    return results
+        for output in self.profile.outputs(kind):
+            table = _joined(self.profile, output, self.sources, self.ctx, self.lookups)
+            for event in output.get("events") or [{}]:
+                raw, found = _mapped(self.profile, kind, output, event, table, self.ctx)
+                part = pool.submit(validate, raw, kind, self.ctx, found=found) if pool else \
+                    validate(raw, kind, self.ctx, found=found)
+                parts.append((part, self.raws[output["file"]]))
+        return parts
+
+    @staticmethod
+    def combined(kind: str, parts: list) -> list[Validated]:
+        """The checked parts of ``kind`` as one ``Validated`` (none when the profile does not map the kind)."""
+        if not parts:
+            return []
+        return [_combined(kind, [(p.result() if isinstance(p, Future) else p, raw) for p, raw in parts])]
 
 
-def _joined(profile: Profile, output: dict, sources: dict[str, _Source], ctx: ImportContext) -> _Table:
+def _joined(profile: Profile, output: dict, sources: dict[str, _Source], ctx: ImportContext,
+            lookups: dict | None = None) -> _Table:
     table = _Table(output["file"], sources[output["file"]])
+    lookups = {} if lookups is None else lookups  # a file joined by several outputs is checked and grouped once
     for join in output.get("join", []):
         right = sources[join["file"]]
         left_ref, right_ref = (join["on"], join["on"]) if isinstance(join["on"], str) else (
@@ -304,9 +334,12 @@ def _joined(profile: Profile, output: dict, sources: dict[str, _Source], ctx: Im
         if right_header is None:
             raise ProfileError(Message("load.profile.no_column", file=profile.name, column=Quoted(right_ref),
                                        role=Quoted(join["file"]), columns=quoted_list(list(right.columns)[:40])))
-        right_columns = _lookup(profile, join, right, right_header, ctx)
-        # a hash lookup of each left key among the (unique) right keys, in Arrow: a million rows in a blink
-        positions = pc.index_in(_trimmed(left_key), value_set=_trimmed(right_columns[right_header]))
+        cached = (join["file"], right_header, json.dumps(join.get("aggregate"), sort_keys=True))
+        if cached not in lookups:
+            right_columns = _lookup(profile, join, right, right_header, ctx)
+            lookups[cached] = (right_columns, _trimmed(right_columns[right_header]))
+        right_columns, right_keys = lookups[cached]
+        positions = _positions(_trimmed(left_key), right_keys)
         for header, values in right_columns.items():
             table.pending[(join["file"], header)] = (values, positions)
         table.parts.append((join["file"], _Source(right.file_name, right_columns, right.lines, right.headers),
@@ -318,13 +351,44 @@ def _trimmed(values: pd.Series) -> pa.Array:
     return pc.utf8_trim_whitespace(_arrow(values, pa.large_string()).combine_chunks())
 
 
+def _duckdb(**tables: pa.Table):
+    """A private in-memory DuckDB holding ``tables``: its hash joins and aggregates use both cores (Arrow's
+    index_in and group_by one), and it never touches the target database, which may be PostgreSQL."""
+    import duckdb
+
+    con = duckdb.connect()
+    for name, table in tables.items():
+        con.register(name, table)
+    return con
+
+
+def _positions(left: pa.Array, right: pa.Array) -> pa.Array:
+    """Per left key, the row of the equal right key (null when none, or when the key is missing); the right keys
+    are unique."""
+    n = len(left)
+    rows = pa.array(np.arange(n, dtype=np.int64))
+    with _duckdb(l=pa.table({"k": left, "i": rows}),
+                 r=pa.table({"k": right, "j": pa.array(np.arange(len(right), dtype=np.int64))})) as con:
+        found = con.sql("SELECT l.i, r.j FROM l JOIN r ON l.k = r.k").to_arrow_table()
+    at = np.full(n, -1, dtype=np.int64)
+    at[found["i"].to_numpy()] = found["j"].to_numpy()
+    return pa.array(at, mask=at < 0)
+
+
+_FIRST_IN_FILE = "arg_min({x}, __row) FILTER (WHERE {x} IS NOT NULL)"
+_AGGREGATES = {"sum": "sum({x})", "min": "min({x})", "max": "max({x})", "earliest": "min({x})",
+               "latest": "max({x})", "count": "count(*)", "first": _FIRST_IN_FILE}
+
+
 def _lookup(profile: Profile, join: dict, right: _Source, key: str, ctx: ImportContext) -> dict[str, pd.Series]:
     """The joined file's columns, one row per key: as it is when its keys are unique, aggregated as the profile
     says when they repeat, else an error naming the key."""
     keys = _trimmed(right.columns[key])
     aggregate = join.get("aggregate")
     if not aggregate:
-        if pc.count_distinct(keys).as_py() < len(keys) - keys.null_count:
+        with _duckdb(r=pa.table({"k": keys})) as con:
+            repeated_keys = con.execute("SELECT count(*) - count(DISTINCT k) FROM r WHERE k IS NOT NULL").fetchone()[0]
+        if repeated_keys:
             text = pd.Series(keys.to_pandas(types_mapper=pd.ArrowDtype))
             repeated = (text.duplicated(keep="first") & text.notna()).to_numpy()
             first = int(np.argmax(repeated))
@@ -333,21 +397,19 @@ def _lookup(profile: Profile, join: dict, right: _Source, key: str, ctx: ImportC
                 Message("load.profile.fan_out", rows=Count(int(text[text.isin(text[repeated])].size)),
                         keys=Count(int(text[repeated].nunique())), role=Quoted(join["file"])))])
         return dict(right.columns)
-    columns = {"__key": keys}
-    for reference, how in aggregate.items():
+    columns = {"__key": keys, "__row": pa.array(np.arange(len(keys), dtype=np.int64))}
+    selected, names = [], []
+    for i, (reference, how) in enumerate(aggregate.items()):
         header = right.find(reference)
         if header is None:
             raise ProfileError(Message("load.profile.no_column", file=profile.name, column=Quoted(reference),
                                        role=Quoted(join["file"]), columns=quoted_list(list(right.columns)[:40])))
-        columns[header] = _typed(right.columns[header], how, profile, ctx)
-    table = pa.table(columns).filter(pc.is_valid(keys))
-    aggregations, names = [], []
-    for reference, how in aggregate.items():
-        header = right.find(reference)
-        function = {"earliest": "min", "latest": "max"}.get(how, how)
-        aggregations.append(([], "count_all") if how == "count" else (header, function))
-        names.append((header, how, "count_all" if how == "count" else f"{header}_{function}"))
-    grouped = table.group_by("__key", use_threads=False).aggregate(aggregations)  # in file order: "first" is first
+        columns[f"__c{i}"] = _typed(right.columns[header], how, profile, ctx)
+        selected.append(f"{_AGGREGATES[how].format(x=f'__c{i}')} AS __a{i}")
+        names.append((header, how, f"__a{i}"))
+    with _duckdb(t=pa.table(columns)) as con:
+        grouped = con.sql(f"SELECT __key, {', '.join(selected)} FROM t WHERE __key IS NOT NULL "
+                              f"GROUP BY __key").to_arrow_table()
     index = pd.RangeIndex(grouped.num_rows)
     out = {key: _as_str(grouped["__key"], index)}
     for header, how, name in names:
@@ -384,20 +446,23 @@ def _mapped(profile: Profile, kind: str, output: dict, event: dict, table: _Tabl
         if stamp is not None:
             keep &= stamp.notna().to_numpy()
         if "touchpoint_id" not in fields and kind == "touchpoints" and "timestamp" in fields:
-            key, _ = table.column(output["key"], profile)
+            if output["key"] not in table.keys:  # every event of the row has the same key
+                table.keys[output["key"]] = _trimmed(table.column(output["key"], profile)[0])
+            key = table.keys[output["key"]]
             stamp_header = table.resolve(_reference(fields["timestamp"]) or "")
             column_name = stamp_header[1] if stamp_header else "timestamp"
             text = pa.large_string()
-            ids = _as_str(pc.binary_join_element_wise(pa.scalar(profile.source, text), _trimmed(key),
+            ids = _as_str(pc.binary_join_element_wise(pa.scalar(profile.source, text), key,
                                                       pa.scalar(column_name, text), pa.scalar(":", text)),
                          pd.RangeIndex(len(key)))
             headers.append(f"{output['key']} (touchpoint_id)")
             columns.append(ids)
             fields = {**fields, "touchpoint_id": None}
-    data = pd.DataFrame({i: c.reset_index(drop=True) for i, c in enumerate(columns)})
-    data[LINE_COLUMN] = table.base.lines
     if not keep.all():
-        data = data[keep].reset_index(drop=True)
+        mask = pa.array(keep)
+        columns = [kept_rows(c, keep, mask) for c in columns]
+    data = pd.DataFrame({i: c.reset_index(drop=True) for i, c in enumerate(columns)})
+    data[LINE_COLUMN] = table.base.lines[keep]
     base = table.base
     raw = RawTable(file_name=base.file_name, path=Path(base.file_name), sha256="", headers=headers, data=data)
     return raw, {name: i for i, name in enumerate(fields)}
@@ -503,10 +568,8 @@ def _combined(kind: str, parts: list[tuple[Validated, RawTable]]) -> Validated:
     if len(frame):
         # The writer numbers new rows by their line, unique within one file: here a line gives several events and
         # several files are one; so the input order (file, line, then event) becomes the line.
-        order = np.lexsort((frame["_part"].to_numpy(), frame["line"].to_numpy(), _file_rank(frame["_part"], parts)))
-        line = np.empty(len(frame), dtype=np.int64)
-        line[order] = np.arange(1, len(frame) + 1, dtype=np.int64)  # numbered in place: no row is moved
-        frame["line"] = line
+        frame["line"] = _input_order(frame["_part"].to_numpy(), frame["line"].to_numpy(),
+                                     _file_rank(frame["_part"], parts))
     frame = frame.drop(columns="_part", errors="ignore")
     names = list(dict.fromkeys(v.file_name for v, _ in parts))
     shas = list(dict.fromkeys(raw.sha256 for _, raw in parts))
@@ -536,16 +599,70 @@ def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_perso
     ctx = import_context(db, keep_personal_data, empty_channel or profile.spec.get("empty_channel"), source_system)
     if ctx.refusal:
         raise InputErrors([InputError("", None, None, None, ctx.refusal)])
-    validated = validate_profile(profile, read_sources(files), ctx)
-    errors = [e for v in validated for e in v.errors]
-    if errors:
-        raise InputErrors(errors)
-    if progress:
-        progress(Message("load.progress.writing"))
-    summary = write_validated(db, validated, f"profile:{profile.source}", release_frames=True)
+    mapping = _Mapping(profile, read_sources(files), ctx)
+    # The customers are written while one thread maps the touchpoints, then the feedback, and two check them:
+    # each kind is handed to the writer, in the same transaction, when its turn comes.
+    with ThreadPoolExecutor(max_workers=2) as checking, ThreadPoolExecutor(max_workers=1) as mapping_thread:
+        parts = _Parts(mapping, checking)
+        mapping_thread.submit(parts.map_in_order)
+        parts.take(0)  # the customers, or every error of every kind
+        if progress:
+            progress(Message("load.progress.writing"))
+        summary = write_validated(db, parts.take(0), f"profile:{profile.source}", release_frames=True,
+                                  later=[partial(parts.take, 1), partial(parts.take, 2)])
     save_profile(db, profile)  # the Data page offers it for the next import of this source
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Parts:
+    """A profile's kinds mapped by one thread and checked by two, handed to the writer in KINDS order as each is
+    ready: the customers first, so that they are written while the touchpoints are still being mapped. Taking a
+    kind with errors raises ``InputErrors`` with every kind's errors (in KINDS order, as a plain import lists
+    them)."""
+
+    def __init__(self, mapping: _Mapping, checking: ThreadPoolExecutor):
+        self.mapping, self.checking = mapping, checking
+        self.ready = [Future() for _ in KINDS]
+
+    def map_in_order(self) -> None:
+        """In the mapping thread: every kind mapped, the customers finished first, then the others."""
+        later = []
+        for kind, ready in zip(KINDS, self.ready, strict=True):
+            try:
+                parts = self.mapping.submit(kind, self.checking)
+            except BaseException as exc:  # noqa: BLE001 — a join's fan-out: that kind's error, for take()
+                ready.set_exception(exc)
+                continue
+            if kind == "customers":
+                self._finish(kind, parts, ready)
+            else:
+                later.append((kind, parts, ready))
+        for kind, parts, ready in later:
+            self._finish(kind, parts, ready)
+
+    def _finish(self, kind: str, parts: list, ready: Future) -> None:
+        try:
+            ready.set_result(self.mapping.combined(kind, parts))
+        except BaseException as exc:  # noqa: BLE001 — handed to take(), in the writer's thread
+            ready.set_exception(exc)
+
+    def take(self, position: int) -> list[Validated]:
+        validated = self._result(self.ready[position])
+        if isinstance(validated, InputErrors) or any(v.errors for v in validated):
+            errors = []
+            for ready in self.ready:
+                result = self._result(ready)
+                errors += result.errors if isinstance(result, InputErrors) else [e for v in result for e in v.errors]
+            raise InputErrors(errors)
+        return validated
+
+    @staticmethod
+    def _result(ready: Future) -> "list[Validated] | InputErrors":
+        try:
+            return ready.result()
+        except InputErrors as exc:
+            return exc
 
 
 SAVED_PREFIX = "profile:"
@@ -591,6 +708,20 @@ def first_journeys(validated: list[Validated], customers: int = 3) -> pd.DataFra
     rows = touchpoints[touchpoints["customer_id"].isin(chosen)]
     rows = rows.sort_values(["customer_id", "timestamp"], kind="stable")
     return rows[["customer_id", "timestamp", "stage", "channel_label", "touchpoint", "revenue"]].reset_index(drop=True)
+
+
+def _input_order(part: np.ndarray, line: np.ndarray, file_rank: np.ndarray) -> np.ndarray:
+    """Each row's rank (from 1) in the order file, line, then part: the rows are numbered in place, none moved.
+    The (file, line, part) triples are distinct and their space small, so ranks are counted rather than sorted."""
+    parts, lines = int(part.max()) + 1, int(line.max()) + 1
+    key = (file_rank.astype(np.int64) * lines + line) * parts + part
+    if int(file_rank.max() + 1) * lines * parts > 8 * len(key) + 1_000_000:  # sparse lines: sort instead
+        rank = np.empty(len(key), dtype=np.int64)
+        rank[np.argsort(key, kind="stable")] = np.arange(1, len(key) + 1, dtype=np.int64)
+        return rank
+    seen = np.zeros(int(key.max()) + 1, dtype=np.int64)
+    seen[key] = 1
+    return np.cumsum(seen)[key]
 
 
 def _file_rank(part: pd.Series, parts: list[tuple[Validated, RawTable]]) -> np.ndarray:

@@ -624,7 +624,17 @@ def _keep(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """The rows where ``keep``, column by column: a 10M-row frame and its copy are never both alive."""
     if keep.all():
         return frame.reset_index(drop=True)
-    return pd.DataFrame({name: frame.pop(name)[keep].reset_index(drop=True) for name in list(frame.columns)})
+    mask = pa.array(keep)
+    return pd.DataFrame({name: kept_rows(frame.pop(name), keep, mask) for name in list(frame.columns)})
+
+
+def kept_rows(values: pd.Series, keep: np.ndarray, mask: pa.Array | None = None) -> pd.Series:
+    """The values where ``keep``, on a new range index. Text columns are filtered by Arrow: pandas takes their
+    rows one index at a time across the reader's chunks, ten times slower."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        kept = _arrow(values).filter(pa.array(keep) if mask is None else mask)
+        return pd.Series(pd.array(kept, dtype=values.dtype))
+    return values[keep].reset_index(drop=True)
 
 
 def _transform_ids(frame: pd.DataFrame, ctx: ImportContext) -> pd.DataFrame:
@@ -647,7 +657,11 @@ def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) ->
     first = frame.set_index("line").loc[later["first_line"], attributes].set_axis(later.index)
     differs = pd.DataFrame({c: ~_same(later[c], first[c]) for c in attributes}, index=later.index, dtype=bool)
     conflicting = differs.any(axis=1)
-    written_id = dict(zip(check.lines, raw_ids, strict=True))  # messages show the id as in the file
+    # messages show the id as in the file: looked up for the listed conflicts only (a dict of every row cost 1 s
+    # at 1M rows)
+    listed = later.loc[conflicting, "line"].to_numpy(np.int64)[:MAX_ERRORS_PER_CHECK]
+    at = np.isin(check.lines, listed)
+    written_id = dict(zip(check.lines[at].tolist(), raw_ids[at].astype(str).tolist(), strict=True))
     check.refused.extend(later.loc[conflicting, "line"].tolist())
     for count, row in enumerate(later.index[conflicting]):
         if count == MAX_ERRORS_PER_CHECK:
@@ -662,7 +676,7 @@ def _dedupe_customers(check: _Check, frame: pd.DataFrame, raw_ids: pd.Series) ->
                                for c in attributes if differs.at[row, c]))
         line = int(later.at[row, "line"])
         check.errors.append(InputError(
-            check.raw.file_name, line, check.header("customer_id"), str(written_id[line]),
+            check.raw.file_name, line, check.header("customer_id"), written_id[line],
             Message("load.conflict", line=later.at[row, "first_line"], changes=changes),
             "customer_id"))
     identical = int((~conflicting).sum())
@@ -775,34 +789,19 @@ def _column_hash(values: pd.Series, few_values: bool) -> np.ndarray:
     if few_values:
         return pd.factorize(values)[0].astype(np.uint64)
     if isinstance(values.dtype, pd.StringDtype):
-        chunks = _arrow(values, pa.large_string()).chunks
-        return np.concatenate([_string_hash(c) for c in chunks]) if chunks else np.zeros(0, np.uint64)
+        return _string_hash(_arrow(values))
     return values.to_numpy().view(np.uint64)  # datetime64 / int64: the bits are the value
 
 
-def _string_hash(chunk: pa.LargeStringArray) -> np.ndarray:
-    """FNV-1a over each value's UTF-8 bytes, one byte position at a time for all values at once."""
-    n = len(chunk)
-    _, offsets, data = chunk.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    hashes = np.full(n, _FNV_OFFSET, dtype=np.uint64)
-    width = int(lengths[0]) if n else 0
-    if n and not chunk.null_count and (lengths == width).all():  # fixed-width ids: an n x width byte matrix
-        matrix = data[starts[0]:starts[0] + n * width].reshape(n, width)
-        for k in range(width):
-            hashes ^= matrix[:, k]
-            hashes *= _FNV_PRIME
-        return hashes
-    rows, k = np.flatnonzero(lengths > 0), 0
-    while rows.size:
-        hashes[rows] = (hashes[rows] ^ data[starts[rows] + k]) * _FNV_PRIME
-        k += 1
-        rows = rows[lengths[rows] > k]
-    if chunk.null_count:  # Arrow allows any bytes behind a null: all nulls must hash alike
-        hashes[chunk.is_null().to_numpy(zero_copy_only=False)] = _FNV_OFFSET
-    return hashes
+def _string_hash(array: pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each value (all nulls alike), by DuckDB over the Arrow data without a copy: on both cores,
+    ten times faster than hashing the bytes with numpy (0.2 s per million ids)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.register("strings", pa.table({"value": array}))
+        # a plain scan keeps the rows in order (DuckDB's preserve_insertion_order, on by default)
+        return con.sql("SELECT hash(value) AS h FROM strings").fetchnumpy()["h"].astype(np.uint64, copy=False)
 
 
 # --- column parsers (pure, vectorised) -----------------------------------------------------------
@@ -821,7 +820,9 @@ def parse_timestamps(values: pd.Series, timezone: str, earliest: dt.date | None 
     outside = np.zeros(len(values), bool)
     if french.any():
         result[french] = _parse_french(values[french])
-    if iso.any():
+    if iso.all():  # the usual export: no row to pick out (a 1M-row text take and put back cost 0.2 s)
+        result, outside = _parse_iso(values, timezone, earliest.year, latest.year)
+    elif iso.any():
         result[iso], outside[iso] = _parse_iso(values[iso], timezone, earliest.year, latest.year)
     # Checked on the parsed values (cheap), after any offset moved them; year 0 or 9999 never reaches a page.
     stamps = result.to_numpy()
@@ -859,6 +860,8 @@ def _parse_iso(values: pd.Series, timezone: str, first_year: int, last_year: int
     result = pd.Series(pd.NaT, index=values.index, dtype=DATETIME)
     with_offset = _matches(values, _ISO_WITH_OFFSET)
     far = np.zeros(len(values), bool)
+    if not with_offset.any():
+        return pd.to_datetime(values, format="ISO8601", errors="coerce").astype(DATETIME), far
     if not with_offset.all():
         naive = values[~with_offset]
         result[~with_offset] = pd.to_datetime(naive, format="ISO8601", errors="coerce").astype(DATETIME)

@@ -13,12 +13,13 @@ import errno
 import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -231,15 +232,22 @@ def _write_rejected(files: dict[str, Path], validated: list[Validated], given: P
 
 
 def write_validated(db: Database, validated: list[Validated], source: str = "import",
-                    release_frames: bool = False, on_error: str = "refuse") -> ImportSummary:
+                    release_frames: bool = False, on_error: str = "refuse",
+                    later: Sequence[Callable[[], list[Validated]]] = ()) -> ImportSummary:
     """Write already validated files in one transaction. With ``release_frames``, each ``Validated``'s
     frame is replaced by an empty one as soon as the database holds its rows (the caller must not need them).
-    ``on_error`` is recorded with the batch (its files' rejected rows were set aside when they were checked)."""
-    if privacy.is_pseudonymised(db):
+    ``on_error`` is recorded with the batch (its files' rejected rows were set aside when they were checked).
+
+    Each of ``later``, in turn, is called inside the transaction once what came before it is written, and returns
+    more validated files, of kinds that come after those (customers, touchpoints, feedback), for the same
+    transaction; if one raises, nothing is written. A profile import writes its customers while other threads still
+    map and check its touchpoints and feedback."""
+    pseudonymised = privacy.is_pseudonymised(db)
+    if pseudonymised:
         _check_pseudonyms(validated)
     _prepare_reclaim(db)
     try:
-        return _write_validated(db, validated, source, release_frames, on_error)
+        return _write_validated(db, validated, source, release_frames, on_error, later, pseudonymised)
     except Exception as exc:
         # Rolled back. DuckDB wrote the big transaction's blocks to the file already: a checkpoint gives
         # their space back (else the file stays as large as the failed import made it).
@@ -313,37 +321,47 @@ def _reclaim_space(db: Database, disk_full: bool) -> None:
 
 
 def _write_validated(db: Database, validated: list[Validated], source: str, release_frames: bool,
-                     on_error: str) -> ImportSummary:
-    by_kind = {v.kind: v for v in validated}
+                     on_error: str, later: Sequence[Callable[[], list[Validated]]] = (),
+                     pseudonymised: bool = False) -> ImportSummary:
+    by_kind: dict[str, Validated] = {}
     summaries = []
     with db.engine.begin() as conn:
         stager = _Stager(conn, db.dialect, release_frames)
-        if db.dialect == "postgresql":
-            conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
-        # Customers forgotten on request stay forgotten: their rows in these files are left out.
-        skipped = privacy.drop_forgotten(conn, validated)
-        # One customer across systems: rows of an identifier stitched to another are that customer's.
-        identities.map_frames(conn, validated)
-        batch_id = conn.execute(
-            sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source, on_error=on_error)
-            .returning(ImportBatch.id)
-        ).scalar_one()
-        channels_created = _create_channels(conn, stager, [by_kind.get(k) for k in ("touchpoints", "feedback")])
-        if "customers" in by_kind:
-            summaries.append(_merge_customers(conn, stager, by_kind["customers"], batch_id))
-        for kind in ("touchpoints", "feedback"):
-            if kind in by_kind:
-                summaries.append(_merge_events(conn, stager, by_kind[kind], batch_id))
-        created = stager.customers_created
-        for s in summaries:
-            s.skipped_forgotten = skipped.get(s.kind, 0)
-            s.rejected = len(by_kind[s.kind].rejected) if by_kind[s.kind].rejected is not None else 0
-        conn.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(customers_created=created))
-        for s in summaries:
-            conn.execute(sa.insert(ImportFile).values(
-                batch_id=batch_id, kind=s.kind, file_name=s.file_name, sha256=s.sha256, rows_read=s.rows_read,
-                inserted=s.inserted, updated=s.updated, unchanged=s.unchanged, rejected=s.rejected))
-        stager.drop_all()
+        try:
+            if db.dialect == "postgresql":
+                conn.exec_driver_sql(f"select pg_advisory_xact_lock({_PG_IMPORT_LOCK})")
+            batch_id = conn.execute(
+                sa.insert(ImportBatch).values(imported_at=datetime.now(UTC), source=source, on_error=on_error)
+                .returning(ImportBatch.id)
+            ).scalar_one()
+            skipped, channels_created = {}, []
+            for position, next_part in enumerate((lambda: validated, *later)):
+                part = sorted(next_part(), key=lambda v: KINDS.index(v.kind))  # called when its turn comes
+                if any(KINDS.index(v.kind) <= max(map(KINDS.index, by_kind), default=-1) for v in part):
+                    raise ValueError("each later part holds kinds that come after those already written")
+                if pseudonymised and position:
+                    _check_pseudonyms(part)
+                # Customers forgotten on request stay forgotten: their rows in these files are left out.
+                skipped.update(privacy.drop_forgotten(conn, part))
+                # One customer across systems: rows of an identifier stitched to another are that customer's.
+                identities.map_frames(conn, part)
+                channels_created += _create_channels(conn, stager, [v for v in part if v.kind != "customers"])
+                for v in part:
+                    by_kind[v.kind] = v
+                    merge = _merge_customers if v.kind == "customers" else _merge_events
+                    summaries.append(merge(conn, stager, v, batch_id))
+            created = stager.customers_created
+            for s in summaries:
+                s.skipped_forgotten = skipped.get(s.kind, 0)
+                s.rejected = len(by_kind[s.kind].rejected) if by_kind[s.kind].rejected is not None else 0
+            conn.execute(sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(customers_created=created))
+            for s in summaries:
+                conn.execute(sa.insert(ImportFile).values(
+                    batch_id=batch_id, kind=s.kind, file_name=s.file_name, sha256=s.sha256, rows_read=s.rows_read,
+                    inserted=s.inserted, updated=s.updated, unchanged=s.unchanged, rejected=s.rejected))
+            stager.drop_all()
+        finally:
+            stager.release()
     if db.dialect == "postgresql":
         # fresh statistics for the planner: after a bulk COPY it would otherwise plan on empty-table guesses.
         # The import is committed by now: a failure here (a disk full to the last byte) must not report it as
@@ -369,6 +387,7 @@ class _Stager:
 
     def __init__(self, conn: sa.Connection, dialect: str, release_frames: bool = False):
         self.conn, self.dialect, self.tables = conn, dialect, []
+        self.registered: list[str] = []  # Arrow tables registered on the DuckDB connection
         self.release_frames = release_frames
         self.customers_created = 0  # customers first seen in the staged touchpoints/feedback
 
@@ -384,12 +403,14 @@ class _Stager:
         types = ", ".join(f'"{c}" {_TYPES[c]}' for c in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
         if self.dialect == "duckdb":
+            # A view over the rows as Arrow (which DuckDB scans faster than pandas), not a copy: the statements
+            # that read it take only the columns they need, and copying 4M touchpoints cost most of a second.
             raw = self.conn.connection.dbapi_connection
             view = f"{name}_frame"
-            raw.register(view, frame)
+            raw.register(view, pa.Table.from_pandas(frame, preserve_index=False))
+            self.registered.append(view)
             casts = ", ".join(f'CAST("{c}" AS {_TYPES[c]}) AS "{c}"' for c in columns)
-            self.conn.exec_driver_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {casts} FROM {view}")
-            raw.unregister(view)
+            self.conn.exec_driver_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {casts} FROM {view}")
         else:
             self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
             self.conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({types}) ON COMMIT DROP")
@@ -402,7 +423,15 @@ class _Stager:
 
     def drop_all(self) -> None:
         for name in self.tables:
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+            self.conn.exec_driver_sql(f"DROP {'VIEW' if self.dialect == 'duckdb' else 'TABLE'} IF EXISTS {name}")
+        self.release()
+
+    def release(self) -> None:
+        """Let go of the Arrow rows the views read (also after a failed import: the connection goes back to the
+        pool, and would otherwise keep them)."""
+        raw = self.conn.connection.dbapi_connection
+        while self.registered:
+            raw.unregister(self.registered.pop())
 
 
 def _csv_chunks(frame: pd.DataFrame, rows: int = 200_000):
@@ -418,6 +447,9 @@ def _csv_chunks(frame: pd.DataFrame, rows: int = 200_000):
 
 def _counts(conn, staged: str, table: str, key: str, columns: tuple[str, ...]) -> tuple[int, int, str]:
     changed = " OR ".join(f't."{c}" IS DISTINCT FROM s."{c}"' for c in columns) or "FALSE"
+    if conn.exec_driver_sql(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").scalar_one():
+        # an empty table (a first import): every row is new, without joining millions of keys to none
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {staged}").scalar_one()), 0, changed
     row = conn.exec_driver_sql(
         f"SELECT count(*) FILTER (WHERE t.{key} IS NULL), "
         f"count(*) FILTER (WHERE t.{key} IS NOT NULL AND ({changed})) "
@@ -474,11 +506,14 @@ def _merge_events(conn, stager: _Stager, v: Validated, batch_id: int) -> FileSum
     first_id = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {kind}").scalar_one()
     cols = ", ".join(f'"{c}"' for c in ("natural_key", *columns, "line"))
     picked = ", ".join(f's."{c}"' for c in ("natural_key", *columns, "line"))
+    # When the count found none of the keys already there (a first import), the anti-join is skipped: at 4M rows
+    # it cost a second.
+    new_only = "" if inserted == rows else \
+        f"WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.natural_key = s.natural_key)"
     conn.exec_driver_sql(
         f"INSERT INTO {kind} (id, {cols}, customer_no, batch_id) "
         f"SELECT {int(first_id)} + s.line, {picked}, c.customer_no, {batch_id} "
-        f"FROM {staged} s JOIN customers c ON c.customer_id = s.customer_id "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {kind} t WHERE t.natural_key = s.natural_key)"
+        f"FROM {staged} s JOIN customers c ON c.customer_id = s.customer_id {new_only}"
     )
     return _summary(v, rows, inserted, updated)
 

@@ -221,21 +221,50 @@ def test_a_joined_file_with_several_rows_per_key_and_no_aggregate_is_an_error_na
     assert "aggregate" in error.text_in("en") and "agréger" in error.text_in("fr")
 
 
-def test_an_error_in_a_mapped_column_names_the_source_file_line_and_column(marketplace_files, tmp_path):
+def counts(database) -> dict[str, int]:
+    with database.engine.connect() as conn:
+        return {t: conn.exec_driver_sql(f"select count(*) from {t}").scalar()
+                for t in ("customers", "touchpoints", "feedback", "import_batches")}
+
+
+def test_an_error_in_a_mapped_column_names_the_source_file_line_and_column(marketplace_files, tmp_path, db_url):
+    """The feedback is checked while the touchpoints are written (``run_profile_import``): its error still
+    writes nothing, on either engine."""
     frames, _ = marketplace_files
     reviews = frames["reviews"].copy()
     reviews.loc[5, "review_score"] = "cinco"
     paths = public_shapes.write_csvs({**frames, "reviews": reviews}, tmp_path / "bad")
-    database = fresh(f"duckdb:///{tmp_path / 'bad.duckdb'}")
+    database = fresh(db_url)
     try:
         with pytest.raises(InputErrors) as caught:
             run_profile_import(database, load_profile(PROFILES / "marketplace.json"), paths)
+        assert counts(database) == dict.fromkeys(("customers", "touchpoints", "feedback", "import_batches"), 0)
     finally:
         database.close()
     errors = [e for e in caught.value.errors if e.value == "cinco"]
     assert len(errors) == 1
     assert (errors[0].file, errors[0].line, errors[0].column) == ("olist_order_reviews_dataset.csv", 7,
                                                                   "review_score")
+
+
+def test_a_fan_out_in_the_feedbacks_join_found_during_the_write_writes_nothing(marketplace_files, tmp_path, db_url):
+    """Orders repeated (the feedback joins them by order_id without an aggregate): an error raised by the
+    feedback's mapping once the customers and touchpoints are written, inside the transaction."""
+    frames, _ = marketplace_files
+    spec = json.loads((PROFILES / "marketplace.json").read_text())
+    spec["touchpoints"]["key"] = "order_id"
+    orders = pd.concat([frames["orders"], frames["orders"].iloc[[3]]], ignore_index=True)  # the same row twice
+    paths = public_shapes.write_csvs({**frames, "orders": orders}, tmp_path / "twice")
+    database = fresh(db_url)
+    try:
+        with pytest.raises(InputErrors) as caught:
+            run_profile_import(database, check_profile(spec), paths)
+        assert counts(database) == dict.fromkeys(("customers", "touchpoints", "feedback", "import_batches"), 0)
+    finally:
+        database.close()
+    error = caught.value.errors[0]
+    assert (error.file, error.column, error.value) == ("olist_orders_dataset.csv", "order_id",
+                                                        frames["orders"]["order_id"].iloc[3])
 
 
 def test_profile_mistakes_are_said_in_the_readers_language(tmp_path):
