@@ -296,7 +296,7 @@ def profile_import(orders: int, work: str | None, out_path: Path) -> dict:
         f"peak {result['peak_rss_mb']:.0f} MB")
     results = json.loads(out_path.read_text(encoding="utf-8")) if out_path.exists() else {"runs": {}}
     results.setdefault("profile_import", {})[str(orders)] = result
-    out_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    out_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
 
 
