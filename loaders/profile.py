@@ -408,8 +408,8 @@ def _lookup(profile: Profile, join: dict, right: _Source, key: str, ctx: ImportC
         selected.append(f"{_AGGREGATES[how].format(x=f'__c{i}')} AS __a{i}")
         names.append((header, how, f"__a{i}"))
     with _duckdb(t=pa.table(columns)) as con:
-        grouped = con.sql(f"SELECT __key, {', '.join(selected)} FROM t WHERE __key IS NOT NULL "
-                              f"GROUP BY __key").to_arrow_table()
+        grouped = con.sql(f"SELECT __key, {', '.join(selected)} FROM t WHERE __key IS NOT NULL GROUP BY __key"
+                          ).to_arrow_table()
     index = pd.RangeIndex(grouped.num_rows)
     out = {key: _as_str(grouped["__key"], index)}
     for header, how, name in names:

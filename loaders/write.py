@@ -428,10 +428,16 @@ class _Stager:
 
     def release(self) -> None:
         """Let go of the Arrow rows the views read (also after a failed import: the connection goes back to the
-        pool, and would otherwise keep them)."""
-        raw = self.conn.connection.dbapi_connection
-        while self.registered:
-            raw.unregister(self.registered.pop())
+        pool, and would otherwise keep them). Best effort: a broken connection leaves the pool with what it holds,
+        and the import's own error is the one to report."""
+        if not self.registered:
+            return
+        try:
+            raw = self.conn.connection.dbapi_connection
+            while self.registered:
+                raw.unregister(self.registered.pop())
+        except Exception:  # noqa: BLE001
+            self.registered.clear()
 
 
 def _csv_chunks(frame: pd.DataFrame, rows: int = 200_000):

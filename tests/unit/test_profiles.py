@@ -370,3 +370,32 @@ def test_the_readme_shows_the_shipped_profile_verbatim():
     assert "```json\n" + (PROFILES / "marketplace.json").read_text(encoding="utf-8") + "```" in readme
     for name in ("marketplace", "lead_funnel"):
         check_profile(json.loads((PROFILES / f"{name}.json").read_text(encoding="utf-8")))
+
+
+def test_every_aggregate_of_a_joined_file_on_a_tiny_hand_computed_case(tmp_path):
+    """The joined file's rows grouped per key (in a private DuckDB): sums, extremes, first in file order (a missing
+    value skipped), counts; a row without a key belongs to no group; and keys are compared trimmed."""
+    from loaders.profile import Profile, _lookup, _Source
+    from loaders.read import read_table
+
+    path = tmp_path / "payments.csv"
+    path.write_text("order,amount,paid_at,method\n"
+                    "a,10.5,2024-01-03 10:00:00,\n"
+                    " b ,4,2024-02-01 09:00:00,card\n"
+                    "a,2,2024-01-01 08:00:00,voucher\n"
+                    ",99,2023-01-01 00:00:00,cash\n"
+                    "a,,2024-01-05 12:00:00,card\n", encoding="utf-8")
+    source = _Source.of(read_table(path))
+    profile = Profile({"source": "shop"}, "shop.json")
+
+    def grouped(how: str, column: str) -> dict[str, str | None]:
+        out = _lookup(profile, {"file": "payments", "aggregate": {column: how}}, source, "order", None)
+        return dict(zip(out["order"], out[column].astype(object).where(out[column].notna(), None), strict=True))
+
+    assert grouped("sum", "amount") == {"a": "12.5", "b": "4"}
+    assert grouped("min", "amount") == {"a": "2", "b": "4"}
+    assert grouped("max", "amount") == {"a": "10.5", "b": "4"}
+    assert grouped("count", "amount") == {"a": "3", "b": "1"}
+    assert grouped("first", "method") == {"a": "voucher", "b": "card"}
+    assert grouped("earliest", "paid_at") == {"a": "2024-01-01T08:00:00", "b": "2024-02-01T09:00:00"}
+    assert grouped("latest", "paid_at") == {"a": "2024-01-05T12:00:00", "b": "2024-02-01T09:00:00"}
