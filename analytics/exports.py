@@ -42,7 +42,9 @@ EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, the header included
 
 _COLUMNS = {
     "customers": ("customer_id", "persona", "segment", "region", "signup_date", "churned", "churn_date"),
-    "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id"),
+    # ``source``: the touchpoint's source system (schema 0007), left out where the table has none (a warehouse)
+    "touchpoints": ("customer_id", "timestamp", "channel", "stage", "touchpoint", "revenue", "touchpoint_id",
+                    "source"),
     "feedback": ("customer_id", "timestamp", "stage", "channel", "nps", "csat", "comment", "feedback_id"),
 }
 
@@ -162,7 +164,7 @@ def _raw_expr(db, what: str, filters: Filters, *, in_database: bool = True):
     else:
         table = apply_filters(con.table(what), filters, customers)
         order = ["customer_id", "timestamp", "id"]
-    table = table.order_by(order).select(*_COLUMNS[what])
+    table = table.order_by(order).select(*(c for c in _COLUMNS[what] if c in table.columns))
     return _neutralised_expr(table) if in_database else table
 
 

@@ -84,6 +84,29 @@ def test_touchpoints_and_customers_follow_the_filters(db, tmp_path):
     assert read_csv(tmp_path / "none.csv") == []
 
 
+def test_the_touchpoints_export_keeps_each_source_system_and_imports_back_the_same(db, tmp_path):
+    """The export is an import file: re-imported into an empty database, the touchpoints and their source systems
+    are the same (an unknown system stays empty)."""
+    from loaders.write import run_import
+
+    load(db, customers=[customer("c1"), customer("c2")],
+         touchpoints=[tp("c1", "2024-01-01 10:00", "web", "awareness", source="web analytics"),
+                      tp("c2", "2024-01-02 10:00", "store", "purchase", "9.90")])
+    assert export(db, "touchpoints", None, tmp_path / "t.csv") == 2
+    rows = read_csv(tmp_path / "t.csv")
+    assert [(r["customer_id"], r["source"]) for r in rows] == [("c1", "web analytics"), ("c2", "")]
+    again = dm.connect(f"duckdb:///{tmp_path / 'again.duckdb'}")
+    try:
+        dm.initialise(again)
+        run_import(again, {"touchpoints": tmp_path / "t.csv"})
+        with again.engine.connect() as conn:
+            back = conn.exec_driver_sql("select customer_id, channel, stage, source from touchpoints "
+                                        "order by customer_id").all()
+    finally:
+        again.close()
+    assert back == [("c1", "web", "awareness", "web analytics"), ("c2", "store", "purchase", None)]
+
+
 def test_funnel_and_irritants(db, tmp_path):
     load_hostile(db)
     assert export(db, "funnel", None, tmp_path / "funnel.csv") == 6
