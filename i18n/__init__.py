@@ -1448,9 +1448,9 @@ LOADER_TEXTS: dict[str, dict[str, str]] = {
                         "en": "held apart ({size} identifiers, too many for one person): {first}…"},
     # source profiles (loaders.profile)
     "load.cli.profile_refuse_only": {"fr": "avec --profile, l'import est encore tout ou rien\u00a0: --on-error "
-                                           "quarantine et --dry-run viendront plus tard",
+                                           "quarantine viendra plus tard (--dry-run dit ce qu'il écrirait)",
                                      "en": "with --profile, the import is still all or nothing: --on-error quarantine "
-                                           "and --dry-run are not available yet"},
+                                           "is not available yet (--dry-run says what it would write)"},
     "load.suggest.written": {"fr": "Brouillon de profil écrit dans {file}\u00a0; relisez-le, puis\u00a0: "
                                    "python -m loaders import --profile {file} FICHIER…",
                              "en": "Draft profile written to {file}; read it, then: python -m loaders import --profile "

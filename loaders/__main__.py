@@ -226,7 +226,7 @@ def cmd_import(args) -> int:
     if bool(args.profile) != bool(args.files) or (args.profile and any(files.values())):
         _err(Message("load.cli.profile_and_files").render(args.lang))
         return 2
-    if args.profile and (args.dry_run or args.on_error != "refuse"):
+    if args.profile and args.on_error != "refuse":
         _err(Message("load.cli.profile_refuse_only").render(args.lang))
         return 2
     try:
@@ -242,7 +242,7 @@ def cmd_import(args) -> int:
         _err(exc.message_in(args.lang))
         return 2
     if args.dry_run:
-        return _dry_run(args, files, limit)
+        return _dry_run(args, files, limit, profile)
     db = connect(args.db)
     try:
         if profile is not None:
@@ -272,16 +272,24 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _dry_run(args, files: dict, limit) -> int:
+def _dry_run(args, files: dict, limit, profile=None) -> int:
     """What the import would do, nothing written: exit 0 when it would go in, 2 when it would be refused."""
     from loaders.errors import InputErrors
-    from loaders.plan import dry_run
+    from loaders.plan import dry_run, profile_dry_run
     from loaders.privacy import PrivacyError
+    from loaders.profile import ProfileError
 
     db = connect(args.db)
     try:
-        plan = dry_run(db, files, keep_personal_data=args.keep_personal_data, on_error=args.on_error,
-                       max_rejected=limit, empty_channel=args.empty_channel, source_system=args.source_system)
+        if profile is not None:
+            plan = profile_dry_run(db, profile, args.files, keep_personal_data=args.keep_personal_data,
+                                   empty_channel=args.empty_channel, source_system=args.source_system)
+        else:
+            plan = dry_run(db, files, keep_personal_data=args.keep_personal_data, on_error=args.on_error,
+                           max_rejected=limit, empty_channel=args.empty_channel, source_system=args.source_system)
+    except ProfileError as exc:
+        _err(exc.message_in(args.lang))
+        return 2
     except InputErrors as exc:
         _err(Texts(args.lang).t("load.dry.refused"))
         report_errors(exc.errors, args.errors, args.lang)

@@ -99,3 +99,23 @@ def dry_run(db: Database, files: dict[str, Path | str | None], keep_personal_dat
     ctx = import_context(db, keep_personal_data, empty_channel, source_system)
     validated = validate_files(paths, ctx, None, on_error, max_rejected)
     return DryRun(validated, on_error, first_journeys(validated))
+
+
+def profile_dry_run(db: Database, profile, paths: list[Path | str], keep_personal_data: bool = False,
+                    empty_channel: str | None = None, source_system: str | None = None) -> DryRun:
+    """Check a source's files through its profile (``loaders.profile``) as ``run_profile_import`` would and say
+    what it would write; the database is only read. A profile import is all or nothing: raises InputErrors as the
+    import would be refused."""
+    from loaders.errors import InputError, InputErrors
+    from loaders.profile import match_files, read_sources, validate_profile
+    from loaders.write import import_context
+
+    files = match_files(profile, paths)
+    ctx = import_context(db, keep_personal_data, empty_channel or profile.spec.get("empty_channel"), source_system)
+    if ctx.refusal:
+        raise InputErrors([InputError("", None, None, None, ctx.refusal)])
+    validated = validate_profile(profile, read_sources(files), ctx)
+    errors = [e for v in validated for e in v.errors]
+    if errors:
+        raise InputErrors(errors)
+    return DryRun(validated, "refuse", first_journeys(validated))

@@ -17,6 +17,7 @@ from loaders.errors import InputErrors
 from loaders.profile import ProfileError, check_profile, dumps, load_profile, parse_amounts, run_profile_import
 from loaders.settings import set_analysis_setting
 from tests.conftest import ROOT
+from tests.unit.test_quarantine import dump
 
 PROFILES = ROOT / "sample_data" / "profiles"
 
@@ -76,6 +77,35 @@ def test_suggest_command_writes_a_draft_that_imports(marketplace_files, tmp_path
     fresh(url).close()
     done = cli("import", "--db", url, "--profile", str(out), *map(str, paths))
     assert done.returncode == 0, done.stderr
+
+
+def test_a_dry_run_through_the_profile_says_what_it_would_write_and_writes_nothing(marketplace_files, tmp_path,
+                                                                                     db_url):
+    frames, paths = marketplace_files
+    truth = marketplace_truth(frames)
+    fresh(db_url).close()
+    before = dump(db_url)
+    done = cli("import", "--db", db_url, "--profile", str(PROFILES / "marketplace.json"), *map(str, paths),
+               "--dry-run")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("Dry run (all or nothing): what the import would write.")
+    assert f"{truth['touchpoints']:,} to import, 0 rejected" in out  # the four events of every order row
+    assert "purchase · purchase" in out and "delivered customer · service" in out
+    assert "first journeys (touchpoints in time order):" in out
+    assert out.rstrip().endswith("Dry run: nothing was written.")
+    assert dump(db_url) == before
+    reviews = frames["reviews"].copy()
+    reviews.loc[5, "review_score"] = "cinco"
+    bad = public_shapes.write_csvs({**frames, "reviews": reviews}, tmp_path / "bad")
+    refused = cli("import", "--db", db_url, "--profile", str(PROFILES / "marketplace.json"), *map(str, bad),
+                  "--dry-run", "--lang", "fr")
+    assert refused.returncode == 2 and "Essai à blanc\u00a0: cet import serait refusé." in refused.stderr
+    assert "olist_order_reviews_dataset.csv" in refused.stderr and "cinco" in refused.stderr
+    assert dump(db_url) == before
+    quarantine = cli("import", "--db", db_url, "--profile", str(PROFILES / "marketplace.json"), *map(str, paths),
+                     "--on-error", "quarantine")
+    assert quarantine.returncode == 2 and "--dry-run says what it would write" in quarantine.stderr
 
 
 # -- the marketplace: four events per order row, payments summed, reviews through orders to the person ------------
