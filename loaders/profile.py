@@ -608,7 +608,7 @@ def run_profile_import(db, profile: Profile, paths: list[str | Path], keep_perso
         parts.take(0)  # the customers, or every error of every kind
         if progress:
             progress(Message("load.progress.writing"))
-        summary = write_validated(db, parts.take(0), f"profile:{profile.source}", release_frames=True,
+        summary = write_validated(db, parts.take(0), BATCH_SOURCE_PREFIX + profile.source, release_frames=True,
                                   later=[partial(parts.take, 1), partial(parts.take, 2)])
     save_profile(db, profile)  # the Data page offers it for the next import of this source
     summary.seconds = time.perf_counter() - started
@@ -665,7 +665,8 @@ class _Parts:
             return exc
 
 
-SAVED_PREFIX = "profile:"
+SAVED_PREFIX = "profile:"  # parcours_meta key of a kept profile
+BATCH_SOURCE_PREFIX = "profile:"  # an import batch's source: profile:<source> (the Data page's history)
 
 
 def save_profile(db, profile: Profile) -> str:

@@ -295,8 +295,10 @@ def history_table(files: list[dict], lang: str | None) -> pd.DataFrame:
 def source_label(source: str, lang: str | None) -> str:
     """Where a batch came from (app, import, demo, sample), in words."""
     key = f"data.source.{source}"
-    if source.startswith("profile:"):
-        return Texts(lang).t("data.source.profile", source=source.removeprefix("profile:"))
+    from loaders.profile import BATCH_SOURCE_PREFIX
+
+    if source.startswith(BATCH_SOURCE_PREFIX):
+        return Texts(lang).t("data.source.profile", source=source.removeprefix(BATCH_SOURCE_PREFIX))
     return Texts(lang).t(key) if key in CATALOGUE else source
 
 
