@@ -28,6 +28,30 @@ def _config(connection) -> Config:
     return cfg
 
 
+def add_column(table: str, column: sa.Column) -> None:
+    """In a migration: ``ALTER TABLE table ADD COLUMN column``, unless the table has that column already.
+
+    DuckDB refuses to alter a table that holds rows and has an index ("Cannot alter entry … because there are entries
+    that depend on it": every database of schema 0005 or earlier with one import, through ``import_files``' index), so
+    there the table's indexes are dropped first and created again after."""
+    from alembic import op
+
+    bind = op.get_bind()
+    # the column names from a query: duckdb_engine's inspector fails on DuckDB 2.0 (pg_collation)
+    if column.name in bind.exec_driver_sql(f"SELECT * FROM {table} LIMIT 0").keys():
+        return
+    indexes = []
+    if bind.dialect.name == "duckdb":
+        indexes = bind.exec_driver_sql(
+            "SELECT index_name, sql FROM duckdb_indexes() "
+            f"WHERE table_name = '{table}' AND schema_name = current_schema()").all()
+    for name, _ in indexes:
+        op.execute(f'DROP INDEX "{name}"')
+    op.add_column(table, column)
+    for _, sql in indexes:
+        op.execute(sql)
+
+
 def current_revision(db) -> str | None:
     if not sa.inspect(db.engine).has_table("alembic_version"):
         return None

@@ -15,6 +15,8 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from data_model.migrate import add_column
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -44,9 +46,7 @@ _DUCKDB_EVENTS = {
 def upgrade():
     bind = op.get_bind()
     for table in TABLES:
-        # the column names from a query: duckdb_engine's inspector fails on DuckDB 2.0 (pg_collation)
-        if "customer_no" not in bind.exec_driver_sql(f"SELECT * FROM {table} LIMIT 0").keys():
-            op.add_column(table, sa.Column("customer_no", sa.BigInteger))
+        add_column(table, sa.Column("customer_no", sa.BigInteger))
     op.execute(
         "UPDATE customers SET customer_no = n.no FROM "
         "(SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS no FROM customers) n "

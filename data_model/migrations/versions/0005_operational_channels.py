@@ -11,6 +11,8 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
+from data_model.migrate import add_column
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -18,10 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    bind = op.get_bind()
-    # the column names from a query: duckdb_engine's inspector fails on DuckDB 2.0 (pg_collation)
-    if "operational" not in bind.exec_driver_sql("SELECT * FROM channels LIMIT 0").keys():
-        op.add_column("channels", sa.Column("operational", sa.Boolean, nullable=False, server_default=sa.false()))
+    add_column("channels", sa.Column("operational", sa.Boolean, nullable=False, server_default=sa.false()))
     op.execute("UPDATE parcours_meta SET value = '0005' WHERE key = 'schema_version'")
 
 

@@ -12,6 +12,8 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
+from data_model.migrate import add_column
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -20,15 +22,9 @@ depends_on = None
 TABLES = ("touchpoints", "touchpoints_history")
 
 
-def _columns(table: str) -> list[str]:
-    # the column names from a query: duckdb_engine's inspector fails on DuckDB 2.0 (pg_collation)
-    return list(op.get_bind().exec_driver_sql(f"SELECT * FROM {table} LIMIT 0").keys())
-
-
 def upgrade():
     for table in TABLES:
-        if "source" not in _columns(table):
-            op.add_column(table, sa.Column("source", sa.String, nullable=True))
+        add_column(table, sa.Column("source", sa.String, nullable=True))
     op.execute("UPDATE parcours_meta SET value = '0007' WHERE key = 'schema_version'")
 
 

@@ -27,7 +27,7 @@ def upgrade():
     if "identity_links" not in tables:
         op.create_table(
             "identity_links",
-            sa.Column("id", sa.BigInteger, primary_key=True),
+            sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),  # as the model: no BIGSERIAL
             sa.Column("batch_id", sa.Integer, nullable=False, index=True),
             sa.Column("id_a", sa.String, nullable=False),
             sa.Column("id_b", sa.String, nullable=False),
