@@ -128,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     irr.add_argument("--min-customers", "--min-responses", type=int, default=None, metavar="N", dest="min_customers",
                      help="least customers answering in a cell for it to be ranked (default: 30; --min-responses is "
                           "the old name: customers, not answers, are counted)")
+    fresh = sub.add_parser(
+        "refresh", help="write the per-customer journey facts the metrics read, if the data changed since",
+        description="Write the per-customer journey facts (first and last touchpoint per stage, the channel mix's "
+                    "clocks) that the metrics read instead of every touchpoint. Every import, undo and forget writes "
+                    "them; run this once on a database made by an older Parcours. Nothing is written when they are "
+                    "current, unless --force (after rows were edited in place around Parcours).")
+    fresh.add_argument("--db", metavar="URL",
+                       help="database URL (default: $PARCOURS_DB_URL, else duckdb:///data/parcours.duckdb)")
+    fresh.add_argument("--force", action="store_true", help="write them even when they look current")
     exp = sub.add_parser(
         "export", parents=[common], help="write a table (CSV or XLSX) for the given filters",
         description="Write customers, touchpoints or feedback (the kept rows), the funnel or the ranked irritants to "
@@ -259,9 +268,42 @@ def _deck(db, filters, scope, args) -> int:
     return 0
 
 
+def _refresh(args) -> int:
+    """``refresh``: the stored facts (``analytics.facts``) written when stale."""
+    import time
+
+    import data_model as dm
+    from analytics import facts
+
+    try:
+        db = dm.connect(args.db, create=False)
+    except dm.DatabaseUnavailable as exc:
+        print(exc.message_in("en"), file=sys.stderr)
+        return 1
+    try:
+        if db.read_only or db.engine is None:
+            print("A warehouse database is read-only here: its metrics are computed from its touchpoints.",
+                  file=sys.stderr)
+            return 1
+        started = time.perf_counter()
+        wrote = facts.refresh(db, force=args.force)
+        if wrote:
+            with db.engine.connect() as conn:
+                n = conn.exec_driver_sql(f"SELECT count(*) FROM {facts.TABLE}").scalar()
+            print(f"{facts.TABLE}: {n:,} customers in {time.perf_counter() - started:.1f} s".replace(",", "\u202f"),
+                  file=sys.stderr)
+        else:
+            print(f"{facts.TABLE}: current, nothing to write", file=sys.stderr)
+    finally:
+        db.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "refresh":
+        return _refresh(args)
     if args.command in ("report", "irritants", "export", "deck"):
         return run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices

@@ -50,6 +50,9 @@ def _clocks(scope: Scope):
     stages = scope.stages
     f = scope.facts
     m = len(stages)
+    if "e0" in f.columns:  # stored with the facts (``analytics.facts``)
+        return f.select("ckey", **{f"s{i}": f[f"f{i}"] for i in range(m - 1)}, **{f"e{i}": f[f"e{i}"]
+                                                                                  for i in range(m - 1)})
     none = ibis.null().cast(f.f0.type().copy(nullable=True))
     ends, unsure = {}, ibis.literal(False)
     for i in range(m - 1):

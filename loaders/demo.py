@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from data_model import Database, meta
 from data_model.models import HISTORY
+from loaders.write import refresh_facts
 
 DEMO_SOURCE = "demo"
 REMOVED = "demo_removed"  # parcours_meta key
@@ -80,6 +81,7 @@ def remove_demo(db: Database) -> DemoRemoved:
         # said once, kept: the app fills an empty database with the demo only until someone took it out
         run(f"DELETE FROM parcours_meta WHERE key = '{REMOVED}'")
         run(f"INSERT INTO parcours_meta (key, value) VALUES ('{REMOVED}', 'yes')")
+    refresh_facts(db)
     return DemoRemoved(customers, touchpoints, feedback, kept)
 
 

@@ -942,6 +942,12 @@ def forget(db: Database, ids: Iterable[str], source: str = "cli") -> ForgetResul
             conn.execute(sa.text("DELETE FROM identity_links WHERE id_a IN :m OR id_b IN :m").bindparams(
                 sa.bindparam("m", expanding=True)), {"m": members})
             conn.execute(_in("DELETE FROM identities WHERE customer_id IN :ids"), params)
+        # their stored journey facts (``analytics.facts``) go in this transaction, before the facts are written again
+        from analytics.facts import TABLE as FACTS
+
+        if FACTS in {r[0] for r in conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}:
+            conn.execute(_in(f"DELETE FROM {FACTS} WHERE customer_id IN :ids"), params)
         new_hashes = sorted({hashes[t] for t in targets} - gone)
         conn.execute(sa.insert(ForgottenCustomer), [{"id_hash": h} for h in new_hashes])
         now = datetime.now(UTC)
@@ -950,6 +956,9 @@ def forget(db: Database, ids: Iterable[str], source: str = "cli") -> ForgetResul
         conn.execute(sa.insert(ForgetLog).values(
             id=int(log_id), forgotten_at=now, source=source, customers=counts["customers"],
             touchpoints=counts["touchpoints"], feedback=counts["feedback"], history_rows=history))
+    from loaders.write import refresh_facts
+
+    refresh_facts(db)
     return ForgetResult(len(given), counts["customers"], counts["touchpoints"], counts["feedback"], history,
                         already, now)
 

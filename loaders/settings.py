@@ -78,7 +78,11 @@ def set_channel_kind(db: Database, channel: str, kind: str | None = None, operat
             row.operational = bool(operational)
         s.add(row)
         s.commit()
-        return row.code
+        code = row.code
+    from loaders.write import refresh_facts
+
+    refresh_facts(db)  # whether a channel is operational changes the journeys' channel mix
+    return code
 
 
 def set_analysis_setting(db: Database, name: str, value: str) -> int | float | str | None:

@@ -11,6 +11,7 @@ Rows of customers forgotten on request are left out first, and counted (``loader
 
 import errno
 import io
+import logging
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -247,7 +248,7 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
         _check_pseudonyms(validated)
     _prepare_reclaim(db)
     try:
-        return _write_validated(db, validated, source, release_frames, on_error, later, pseudonymised)
+        summary = _write_validated(db, validated, source, release_frames, on_error, later, pseudonymised)
     except Exception as exc:
         # Rolled back. DuckDB wrote the big transaction's blocks to the file already: a checkpoint gives
         # their space back (else the file stays as large as the failed import made it).
@@ -256,6 +257,23 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
         if full:
             raise DiskFull(_disk_full_message(db)) from exc
         raise
+    refresh_facts(db)
+    return summary
+
+
+FACTS = "customer_facts"  # ``analytics.facts.TABLE``: derived from the data, dropped with it
+
+
+def refresh_facts(db: Database) -> None:
+    """Write the per-customer facts again after a change of the data (``analytics.facts``), once it is committed.
+    If that fails the change stays (it is committed) and the facts stay stale, which the metrics see and compute them
+    from the touchpoints instead: slower, not wrong. So it is logged, not raised."""
+    from analytics.facts import refresh
+
+    try:
+        refresh(db)
+    except Exception:  # noqa: BLE001 - see above
+        logging.getLogger(__name__).warning("the per-customer facts were not written", exc_info=True)
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -581,6 +599,8 @@ def clear_data(db: Database) -> None:
         for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches",
                       *(h.name for h in HISTORY.values())):
             conn.exec_driver_sql(f"DELETE FROM {table}")
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FACTS}")
+    refresh_facts(db)
 
 
 def import_history(db: Database) -> list[dict]:
@@ -631,6 +651,7 @@ def undo_batch(db: Database, batch_id: int) -> None:
         identities.undo(conn, b)  # its links go, the identities are rebuilt from the others
         conn.exec_driver_sql(f"DELETE FROM import_files WHERE batch_id = {b}")
         conn.exec_driver_sql(f"DELETE FROM import_batches WHERE id = {b}")
+    refresh_facts(db)
 
 
 def neutralise(value):

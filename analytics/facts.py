@@ -1,0 +1,177 @@
+"""Per-customer journey facts, stored in the database after every change of the data, so that the metrics read one
+row per customer instead of passing over every touchpoint (issue 15's budget, issue 18's "facts at import").
+
+``customer_facts`` holds, for every customer with a touchpoint at a stage of the model, over all their touchpoints
+(no filter, no window):
+
+* ``ckey`` (the scope's customer key, ``Scope.key``) and ``customer_id``;
+* per stage i of the model (its index in stage order): ``f<i>`` / ``l<i>``, the first and the last touchpoint's
+  timestamp there, and for every stage but the last ``e<i>``, the first touchpoint at a later stage at or after
+  ``f<i>`` (the event of the time to the next stage, ``analytics.timing``);
+* for the channel mix (``analytics.metrics``' definitions; journey touchpoints are those on a non-operational
+  channel, in journey order): ``jt0``, the first journey touchpoint's timestamp; ``t_multi``, the first journey
+  touchpoint on another channel than the first one's; ``t_cross``, the first *advance* (a journey touchpoint at a
+  stage beyond every earlier journey touchpoint's) on another channel than the first one's. A window is a prefix of
+  the journey in time, so within a window ending at ``bound`` a customer is ``mono`` when ``t_multi`` is not before
+  it, ``cross`` when ``t_cross`` is, ``multi`` otherwise, and has no journey channel when ``jt0`` is not.
+
+The table is stamped (``parcours_meta`` key ``facts.stamp``) with what it was computed from: the import batches, the
+forgotten customers, the last touchpoint's id, the channels' operational flags, the stage model and this module's
+``VERSION``. A scope reads it
+only when the stamp is the data's current one and no lens or ``as_of`` changes the rows (``Scope.stored``); otherwise
+it computes the same facts from the touchpoints, as before. A stale table is therefore slower, never wrong. Every
+command that changes the data (import, undo, forget, the demo's removal, a channel's setting, clearing) calls
+``refresh`` after its commit; ``python -m analytics refresh`` writes them for a database made by an older Parcours.
+"""
+
+from __future__ import annotations
+
+import ibis
+import sqlalchemy as sa
+
+__all__ = ["TABLE", "VERSION", "current", "facts_expr", "refresh", "stamp"]
+
+TABLE = "customer_facts"
+VERSION = "1"
+"""Bump when the stored columns or their definitions change: older tables then read as stale."""
+STAMP_KEY = "facts.stamp"
+
+
+def _writable(db) -> bool:
+    return db.engine is not None and not db.read_only and db.dialect in ("duckdb", "postgresql")
+
+
+def stamp(db, conn=None) -> str:
+    """What the facts of the data as it is now are computed from (a few small queries)."""
+    def read(c):
+        batches = c.exec_driver_sql("SELECT max(id), count(*) FROM import_batches").one()
+        forgets = c.exec_driver_sql("SELECT count(*) FROM forget_log").scalar()
+        # the last touchpoint's id (the primary key: an index lookup) also catches rows written around the loaders
+        last = c.exec_driver_sql("SELECT max(id) FROM touchpoints").scalar()
+        channels = c.exec_driver_sql("SELECT code, operational FROM channels ORDER BY code").all()
+        stages = c.exec_driver_sql("SELECT code, position, is_conversion FROM stages ORDER BY position").all()
+        return repr((VERSION, _key(db), tuple(batches), forgets, last, [tuple(r) for r in channels],
+                     [tuple(r) for r in stages]))
+
+    if conn is not None:
+        return read(conn)
+    with db.engine.connect() as c:
+        return read(c)
+
+
+def _key(db) -> str:
+    """``Scope.key``: ``customer_no`` when every table has it (schema 0003 on), else ``customer_id``."""
+    con = db.ibis
+    tables = [con.table(t) for t in ("customers", "touchpoints", "feedback")]
+    return "customer_no" if all("customer_no" in t.columns for t in tables) else "customer_id"
+
+
+def facts_expr(db, stages, key: str):
+    """The Ibis expression of ``customer_facts`` (see the module's docstring) over ``db``'s tables; ``stages``: the
+    model in order (``analytics.metrics.StageInfo``)."""
+    con = db.ibis
+    tp, ch = con.table("touchpoints"), con.table("channels")
+    st = con.table("stages").select(stage_code="code", position="position")
+    flags = ch.select(flag_code=ch.code, flag_op=(ch.operational.cast("boolean") if "operational" in ch.columns
+                                                  else ibis.literal(False)))
+    t = tp.join(st, tp.stage == st.stage_code)
+    t = t.left_join(flags, t.channel == flags.flag_code)
+    t = t.select(ckey=t[key], cid=t.customer_id, ts=t.timestamp, position=t.position, tid=t.id, channel=t.channel,
+                 is_op=t.flag_op.fill_null(False)).view()
+    m = len(stages)
+    none = ibis.null().cast(t.ts.type().copy(nullable=True))
+    per = t.group_by("ckey").aggregate(
+        customer_id=t.cid.min(),
+        **{f"f{i}": ibis.ifelse(t.position == s.position, t.ts, none).min() for i, s in enumerate(stages)},
+        **{f"l{i}": ibis.ifelse(t.position == s.position, t.ts, none).max() for i, s in enumerate(stages)},
+    ).view()
+
+    # the time to the next stage: the first touchpoint at a later stage at or after the first one at stage i
+    starts = per.select(sk="ckey", **{f"s{i}": per[f"f{i}"] for i in range(m - 1)})
+    j = t.join(starts, t.ckey == starts.sk)
+    nexts = j.group_by("ckey").aggregate(**{
+        f"e{i}": j.ts.min(where=(j.position > s.position) & (j.ts >= j[f"s{i}"])) for i, s in enumerate(stages[:-1])})
+    nexts = nexts.select(nk="ckey", **{f"e{i}": nexts[f"e{i}"] for i in range(m - 1)}) if m > 1 else None
+
+    # the channel mix's clocks, over the journey touchpoints in journey order
+    jt = t.filter(~t.is_op)
+    order = [jt.ts, jt.position, jt.tid]
+    w = ibis.window(group_by=jt.ckey, order_by=order)
+    before = ibis.window(group_by=jt.ckey, order_by=order, rows=(None, -1))
+    o = jt.select("ckey", "ts", "position", "channel", prev_max=jt.position.max().over(before),
+                  first_channel=jt.channel.first().over(w)).view()
+    other = o.channel != o.first_channel
+    advance = o.prev_max.isnull() | (o.position > o.prev_max)
+    mix = o.group_by("ckey").aggregate(jt0=o.ts.min(), t_multi=o.ts.min(where=other),
+                                       t_cross=o.ts.min(where=other & advance))
+    mix = mix.select(mk="ckey", jt0="jt0", t_multi="t_multi", t_cross="t_cross")
+
+    out = per.left_join(mix, per.ckey == mix.mk)
+    columns = ["ckey", "customer_id", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m))]
+    if nexts is not None:
+        out = out.left_join(nexts, out.ckey == nexts.nk)
+        columns += [f"e{i}" for i in range(m - 1)]
+    return out.select(*columns, "jt0", "t_multi", "t_cross")
+
+
+def refresh(db, force: bool = False) -> bool:
+    """Write ``customer_facts`` for the data as it is now, and its stamp; nothing when they are current already
+    (unless ``force``: rows edited in place, around Parcours, leave the stamp as it was), or on a warehouse or
+    read-only database. Returns whether it wrote."""
+    if not _writable(db):
+        return False
+    from analytics.metrics import NoStageModel, stage_infos
+
+    try:
+        stages = stage_infos(db)
+    except NoStageModel:
+        return False
+    now = stamp(db)
+    if not force and _stored_stamp(db) == now and TABLE in db.ibis.list_tables():
+        return False
+    sql = _sql(db, stages, _key(db))
+    with db.engine.begin() as conn:  # the table and its stamp in one transaction
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE}")
+        conn.exec_driver_sql(f"CREATE TABLE {TABLE} AS {sql}")
+        conn.execute(sa.text("DELETE FROM parcours_meta WHERE key = :k"), {"k": STAMP_KEY})
+        conn.execute(sa.text("INSERT INTO parcours_meta (key, value) VALUES (:k, :v)"), {"k": STAMP_KEY, "v": now})
+    return True
+
+
+_COMPILED: dict[tuple, str] = {}
+
+
+def _sql(db, stages, key: str) -> str:
+    """``facts_expr``'s SQL, compiled once per dialect, stage model, key and channels' columns (compiling costs more
+    than writing the facts of a small database)."""
+    columns = tuple(db.ibis.table("channels").columns)
+    shape = (db.dialect, tuple(stages), key, columns)
+    if shape not in _COMPILED:
+        _COMPILED[shape] = ibis.to_sql(facts_expr(db, stages, key))
+    return _COMPILED[shape]
+
+
+def _stored_stamp(db) -> str | None:
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql(f"SELECT value FROM parcours_meta WHERE key = '{STAMP_KEY}'").scalar()
+
+
+def current(db, key: str, stages):
+    """The stored facts (an Ibis table) when they are the data's current ones and keyed by ``key`` with ``stages``'
+    columns, else ``None``."""
+    if not _writable(db):
+        return None
+    with db.engine.connect() as conn:
+        stored = conn.exec_driver_sql(f"SELECT value FROM parcours_meta WHERE key = '{STAMP_KEY}'").scalar()
+        if stored is None or stored != stamp(db, conn):
+            return None
+    if _key(db) != key:
+        return None
+    try:
+        table = db.ibis.table(TABLE)
+    except Exception:  # noqa: BLE001 - dropped by hand, or never written: computed instead
+        return None
+    m = len(stages)
+    if f"f{m - 1}" not in table.columns or f"f{m}" in table.columns:
+        return None
+    return table
