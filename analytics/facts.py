@@ -5,6 +5,9 @@ row per customer instead of passing over every touchpoint (issue 15's budget, is
 (no filter, no window):
 
 * ``ckey`` (the scope's customer key, ``Scope.key``) and ``customer_id``;
+* ``channels_used``, a bit set of the channels of their touchpoints (bit k: the k-th channel of ``channels`` by code;
+  NULL beyond ``MAX_CHANNEL_BITS`` channels) and ``entry_channel``, their first touchpoint's channel in journey order:
+  the channel cohorts (``used``, ``entered``) are judged on them;
 * per stage i of the model (its index in stage order): ``f<i>`` / ``l<i>``, the first and the last touchpoint's
   timestamp there, and for every stage but the last ``e<i>``, the first touchpoint at a later stage at or after
   ``f<i>`` (the event of the time to the next stage, ``analytics.timing``);
@@ -29,12 +32,16 @@ from __future__ import annotations
 import ibis
 import sqlalchemy as sa
 
-__all__ = ["TABLE", "VERSION", "current", "facts_expr", "refresh", "stamp"]
+from analytics.metrics import least_of
+
+__all__ = ["MAX_CHANNEL_BITS", "TABLE", "VERSION", "channel_bits", "current", "facts_expr", "refresh", "stamp"]
 
 TABLE = "customer_facts"
-VERSION = "1"
+VERSION = "2"
 """Bump when the stored columns or their definitions change: older tables then read as stale."""
 STAMP_KEY = "facts.stamp"
+MAX_CHANNEL_BITS = 63
+"""Channels a bit set (a signed 64-bit integer) holds; beyond, ``channels_used`` is NULL."""
 
 
 def _writable(db) -> bool:
@@ -66,6 +73,14 @@ def _key(db) -> str:
     return "customer_no" if all("customer_no" in t.columns for t in tables) else "customer_id"
 
 
+def channel_bits(con):
+    """``code``, ``bit``: each channel's bit in ``channels_used``, its rank among the channels' codes in the
+    database's own order (the stamp holds that list; read back by ``Scope`` with this same expression, so that a
+    collation's order is the same on both sides)."""
+    ch = con.table("channels")
+    return ch.select(code=ch.code, bit=ibis.row_number().over(order_by=ch.code).cast("int32"))
+
+
 def facts_expr(db, stages, key: str):
     """The Ibis expression of ``customer_facts`` (see the module's docstring) over ``db``'s tables; ``stages``: the
     model in order (``analytics.metrics.StageInfo``)."""
@@ -74,14 +89,21 @@ def facts_expr(db, stages, key: str):
     st = con.table("stages").select(stage_code="code", position="position")
     flags = ch.select(flag_code=ch.code, flag_op=(ch.operational.cast("boolean") if "operational" in ch.columns
                                                   else ibis.literal(False)))
+    bits = channel_bits(con).select(bit_code="code", bit="bit")
     t = tp.join(st, tp.stage == st.stage_code)
     t = t.left_join(flags, t.channel == flags.flag_code)
+    t = t.left_join(bits, t.channel == bits.bit_code)
     t = t.select(ckey=t[key], cid=t.customer_id, ts=t.timestamp, position=t.position, tid=t.id, channel=t.channel,
-                 is_op=t.flag_op.fill_null(False)).view()
+                 is_op=t.flag_op.fill_null(False), bit=t.bit).view()
     m = len(stages)
     none = ibis.null().cast(t.ts.type().copy(nullable=True))
+    one = ibis.literal(1).cast("int64")
     per = t.group_by("ckey").aggregate(
         customer_id=t.cid.min(),
+        # NULL when a channel has no bit (more than MAX_CHANNEL_BITS channels): the cohort is then judged on the
+        # touchpoints
+        channels_used=ibis.ifelse((t.bit.max() < MAX_CHANNEL_BITS) & (t.bit.count() == t.count()),
+                                  (one << t.bit).bit_or(), ibis.null("int64")),
         **{f"f{i}": ibis.ifelse(t.position == s.position, t.ts, none).min() for i, s in enumerate(stages)},
         **{f"l{i}": ibis.ifelse(t.position == s.position, t.ts, none).max() for i, s in enumerate(stages)},
     ).view()
@@ -106,8 +128,18 @@ def facts_expr(db, stages, key: str):
                                        t_cross=o.ts.min(where=other & advance))
     mix = mix.select(mk="ckey", jt0="jt0", t_multi="t_multi", t_cross="t_cross")
 
+    # the entry channel: the first touchpoint's in journey order (timestamp, stage order, input order), among the
+    # customer's touchpoints at their first instant (a join of those few, not a sort of all)
+    t0 = per.select(ek="ckey", t0=least_of([per[f"f{i}"] for i in range(m)]))
+    at0 = t.join(t0, (t.ckey == t0.ek) & (t.ts == t0.t0))
+    order = at0.position.cast("int64") * (2 ** 40) + at0.tid  # stage order, then input order (ids below 2^40)
+    entry = at0.group_by("ckey").aggregate(entry_channel=at0.channel.argmin(order))
+    entry = entry.select(nk0="ckey", entry_channel="entry_channel")
+
     out = per.left_join(mix, per.ckey == mix.mk)
-    columns = ["ckey", "customer_id", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m))]
+    out = out.left_join(entry, out.ckey == entry.nk0)
+    columns = ["ckey", "customer_id", "channels_used", "entry_channel", *(f"f{i}" for i in range(m)),
+               *(f"l{i}" for i in range(m))]
     if nexts is not None:
         out = out.left_join(nexts, out.ckey == nexts.nk)
         columns += [f"e{i}" for i in range(m - 1)]

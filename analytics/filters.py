@@ -21,7 +21,7 @@ import ibis
 
 __all__ = [
     "CHANNEL_MODES", "DIMENSIONS", "PERIOD_MODES", "PERIOD_PRESETS", "Dimension", "Filters", "apply_filters", "as_of",
-    "cohort_keys", "customer_filter", "customer_key", "dimension", "preset_period",
+    "cohort_keys", "cohort_keys_from_facts", "customer_filter", "customer_key", "dimension", "preset_period",
 ]
 
 
@@ -285,6 +285,27 @@ def cohort_keys(filters: Filters, customers, touchpoints, stages, key: str):
     if "first_ts" in facts:
         conditions += _window_preds(per.first_ts, filters.start, filters.end)
     return per.filter(*conditions).select(key)
+
+
+def cohort_keys_from_facts(filters: Filters, customers, facts, key: str, column: str, bits: dict[str, int]):
+    """``cohort_keys`` (``filters.by_journey`` true) read from the stored per-customer facts (``analytics.facts``)
+    instead of a pass over the touchpoints: the same customers. ``column``: the facts' column holding ``key``'s values
+    (``ckey`` or ``customer_id``); ``bits``: channel code → its bit in ``channels_used``."""
+    f = facts
+    conditions = []
+    attributes = customer_filter(customers, filters)
+    if attributes is not None:
+        conditions.append(f[column].isin(attributes[key]))
+    if filters.channels and filters.channel_mode == "used":
+        mask = sum(1 << bits[c] for c in filters.channels if c in bits)
+        conditions.append((f.channels_used & ibis.literal(mask, type="int64")) != 0 if mask else ibis.literal(False))
+    if filters.channels and filters.channel_mode == "entered":
+        conditions.append(f.entry_channel.isin(filters.channels))
+    if filters.has_period and filters.period_mode == "cohort":
+        first = [f[c] for c in f.columns if c[0] == "f" and c[1:].isdigit()]
+        t0 = first[0] if len(first) == 1 else ibis.least(*first)
+        conditions += _window_preds(t0, filters.start, filters.end)
+    return f.filter(*conditions).select(**{key: f[column]})
 
 
 _FIRST_BY = {"duckdb": "first", "postgres": "array"}

@@ -47,7 +47,7 @@ import ibis
 
 import data_model as dm
 from analytics import stats
-from analytics.filters import Filters, apply_filters, cohort_keys, customer_key
+from analytics.filters import Filters, apply_filters, cohort_keys, cohort_keys_from_facts, customer_key
 from analytics.settings import AnalysisSettings, analysis_settings
 from analytics.survival import survival_table
 
@@ -358,10 +358,26 @@ class Scope:
         """The cohort's customer keys (``analytics.filters.cohort_keys``), judged once for the touchpoints and the
         feedback (a temporary table on DuckDB when judged on the journeys), or ``None``: every customer."""
         key = customer_key(self._touchpoints, self._customers)
-        keys = cohort_keys(self.filters, self._customers, self._touchpoints, self._stages, key)
+        bits = self._channel_bits() if self.stored is not None and self.filters.by_journey else None
+        if bits is not None:  # judged on the stored facts: no pass over the touchpoints
+            column = "ckey" if key == self.key else "customer_id"
+            keys = cohort_keys_from_facts(self.filters, self._customers, self.stored, key, column, bits)
+        else:
+            keys = cohort_keys(self.filters, self._customers, self._touchpoints, self._stages, key)
         if keys is not None and self.materialize and self.filters.by_journey:
             keys = self._kept(keys, "cohort")
         return keys
+
+    def _channel_bits(self) -> dict[str, int] | None:
+        """Channel code → its bit in the stored facts' ``channels_used`` (``analytics.facts``), or ``None`` when the
+        channels are too many for the bit set."""
+        from analytics.facts import MAX_CHANNEL_BITS, channel_bits
+
+        def compute():
+            rows = _rows(channel_bits(self.db.ibis))
+            return {r["code"]: r["bit"] for r in rows} if len(rows) <= MAX_CHANNEL_BITS else None
+
+        return self.cached("_channel_bits", compute)
 
     @cached_property
     def channel_numbers(self):

@@ -87,6 +87,10 @@ FILTER_SETS = [
     Filters(start=date(2025, 3, 1), end=date(2025, 6, 30)),
     Filters(segments=("Professionnel",), start=date(2025, 1, 1), end=date(2025, 12, 31), window="all"),
     Filters(personas=("nobody",)),  # a filter that empties everything
+    Filters(channels=("nowhere",)),
+    Filters(channels=("site_web", "centre_d_appels"), personas=("Famille",), start=date(2025, 2, 1),
+            end=date(2025, 9, 30)),
+    Filters(channels=("e_mail",), channel_mode="entered", window="all"),
 ]
 
 
@@ -97,7 +101,11 @@ def test_the_report_read_from_the_stored_facts_equals_the_report_from_the_touchp
     assert Scope(db).stored is not None
     stored = {i: report(db, f) for i, f in enumerate(FILTER_SETS)}
     assert stored[0]["customers"] > 1000 and stored[0]["channel_mix"]["cross"] > 0
-    assert stored[4]["customers"] < stored[0]["customers"] and stored[8]["customers"] == 0
+    assert stored[4]["customers"] < stored[0]["customers"] and stored[8]["customers"] == stored[9]["customers"] == 0
+    assert 0 < stored[10]["customers"] < stored[3]["customers"] and stored[11]["customers"] > 0
+    # the channel cohorts are judged on the stored facts' channels and entry channel
+    with_bits = Scope(db, FILTER_SETS[10])
+    assert with_bits.stored is not None and with_bits._channel_bits()["site_web"] >= 0
     _stale(db)
     assert Scope(db).stored is None
     for i, f in enumerate(FILTER_SETS):
