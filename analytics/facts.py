@@ -34,10 +34,11 @@ import sqlalchemy as sa
 
 from analytics.metrics import least_of
 
-__all__ = ["MAX_CHANNEL_BITS", "TABLE", "VERSION", "channel_bits", "current", "facts_expr", "refresh", "stamp"]
+__all__ = ["MAX_CHANNEL_BITS", "TABLE", "VERSION", "channel_bits", "current", "current_stamp", "facts_expr", "refresh",
+           "refresh_after_import", "stamp"]
 
 TABLE = "customer_facts"
-VERSION = "2"
+VERSION = "3"
 """Bump when the stored columns or their definitions change: older tables then read as stale."""
 STAMP_KEY = "facts.stamp"
 MAX_CHANNEL_BITS = 63
@@ -57,8 +58,8 @@ def stamp(db, conn=None) -> str:
         last = c.exec_driver_sql("SELECT max(id) FROM touchpoints").scalar()
         channels = c.exec_driver_sql("SELECT code, operational FROM channels ORDER BY code").all()
         stages = c.exec_driver_sql("SELECT code, position, is_conversion FROM stages ORDER BY position").all()
-        return repr((VERSION, _key(db), tuple(batches), forgets, last, [tuple(r) for r in channels],
-                     [tuple(r) for r in stages]))
+        return repr((VERSION, _key(db), [tuple(r) for r in channels], [tuple(r) for r in stages], forgets,
+                     tuple(batches), last))
 
     if conn is not None:
         return read(conn)
@@ -81,11 +82,14 @@ def channel_bits(con):
     return ch.select(code=ch.code, bit=ibis.row_number().over(order_by=ch.code).cast("int32"))
 
 
-def facts_expr(db, stages, key: str):
+def facts_expr(db, stages, key: str, only=None):
     """The Ibis expression of ``customer_facts`` (see the module's docstring) over ``db``'s tables; ``stages``: the
-    model in order (``analytics.metrics.StageInfo``)."""
+    model in order (``analytics.metrics.StageInfo``); ``only``: a one-column table of the customer keys to compute
+    (``None``: every customer)."""
     con = db.ibis
     tp, ch = con.table("touchpoints"), con.table("channels")
+    if only is not None:
+        tp = tp.filter(tp[key].isin(only[only.columns[0]]))
     st = con.table("stages").select(stage_code="code", position="position")
     flags = ch.select(flag_code=ch.code, flag_op=(ch.operational.cast("boolean") if "operational" in ch.columns
                                                   else ibis.literal(False)))
@@ -183,9 +187,58 @@ def _sql(db, stages, key: str) -> str:
     return _COMPILED[shape]
 
 
+def refresh_after_import(db, batch_id: int, before: str | None) -> bool:
+    """After import batch ``batch_id``: rewrite the facts of the customers it touched only — those of its touchpoints
+    and the previous owners of the touchpoints it updated — when the facts were current before it (``before``: the
+    stored stamp then equal to the data's, else ``None``) and it changed neither the channels (their bits), the stage
+    model nor anything else (a links file restitches customers). Otherwise the whole table (``refresh``)."""
+    if not _writable(db):
+        return False
+    from analytics.metrics import NoStageModel, stage_infos
+
+    try:
+        stages = stage_infos(db)
+    except NoStageModel:
+        return False
+    now = stamp(db)
+    same_frame = before is not None and _frame(before) == _frame(now)
+    with db.engine.connect() as conn:
+        links = conn.exec_driver_sql(f"SELECT count(*) FROM identity_links WHERE batch_id = {int(batch_id)}").scalar()
+    if not same_frame or links or TABLE not in db.ibis.list_tables():
+        return refresh(db)
+    key, con = _key(db), db.ibis
+    tp, hist = con.table("touchpoints"), con.table("touchpoints_history")
+    touched = ibis.union(tp.filter(tp.batch_id == int(batch_id)).select(tk=tp[key]),
+                         hist.filter(hist.undo_batch_id == int(batch_id)).select(tk=hist[key]), distinct=True)
+    rows = ibis.to_sql(facts_expr(db, stages, key, only=touched))
+    keys = ibis.to_sql(touched)
+    with db.engine.begin() as conn:  # the rows and the stamp in one transaction
+        conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE ckey IN (SELECT tk FROM ({keys}) AS touched)")
+        conn.exec_driver_sql(f"INSERT INTO {TABLE} {rows}")
+        conn.execute(sa.text("UPDATE parcours_meta SET value = :v WHERE key = :k"), {"k": STAMP_KEY, "v": now})
+    return True
+
+
+def _frame(stamped: str) -> str:
+    """A stamp without its last two parts (the batches and the last touchpoint's id, which every import moves): what
+    must not change for an import's facts to be written for its customers alone."""
+    import ast
+
+    return repr(ast.literal_eval(stamped)[:-2])
+
+
 def _stored_stamp(db) -> str | None:
     with db.engine.connect() as conn:
         return conn.exec_driver_sql(f"SELECT value FROM parcours_meta WHERE key = '{STAMP_KEY}'").scalar()
+
+
+def current_stamp(db) -> str | None:
+    """The stored stamp when the stored facts are current (before an import: ``refresh_after_import``'s ``before``),
+    else ``None``."""
+    if not _writable(db):
+        return None
+    stored = _stored_stamp(db)
+    return stored if stored is not None and stored == stamp(db) else None
 
 
 def current(db, key: str, stages):

@@ -406,6 +406,9 @@ def import_links(db, path: str | Path, keep_personal_data: bool = False, max_ids
         conn.execute(sa.insert(ImportFile).values(batch_id=batch_id, kind="links", file_name=links.file_name,
                                                   sha256=links.sha256, rows_read=links.rows_read,
                                                   inserted=len(links.frame), updated=0, unchanged=0))
+    from loaders.write import refresh_facts
+
+    refresh_facts(db)  # customers were stitched together: their journeys changed
     return {"batch_id": batch_id, "links": len(links.frame), "hashed": links.hashed, **stats.__dict__}
 
 

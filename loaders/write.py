@@ -247,6 +247,7 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
     if pseudonymised:
         _check_pseudonyms(validated)
     _prepare_reclaim(db)
+    facts_before = _facts_stamp(db)
     try:
         summary = _write_validated(db, validated, source, release_frames, on_error, later, pseudonymised)
     except Exception as exc:
@@ -257,21 +258,35 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
         if full:
             raise DiskFull(_disk_full_message(db)) from exc
         raise
-    refresh_facts(db)
+    refresh_facts(db, summary.batch_id, facts_before)
     return summary
 
 
 FACTS = "customer_facts"  # ``analytics.facts.TABLE``: derived from the data, dropped with it
 
 
-def refresh_facts(db: Database) -> None:
-    """Write the per-customer facts again after a change of the data (``analytics.facts``), once it is committed.
-    If that fails the change stays (it is committed) and the facts stay stale, which the metrics see and compute them
-    from the touchpoints instead: slower, not wrong. So it is logged, not raised."""
-    from analytics.facts import refresh
+def _facts_stamp(db: Database) -> str | None:
+    """The stored facts' stamp when they are current (``analytics.facts.current_stamp``)."""
+    from analytics.facts import current_stamp
 
     try:
-        refresh(db)
+        return current_stamp(db)
+    except Exception:  # noqa: BLE001 - no facts table or meta yet: the import then writes them whole
+        return None
+
+
+def refresh_facts(db: Database, batch_id: int | None = None, before: str | None = None) -> None:
+    """Write the per-customer facts again after a change of the data (``analytics.facts``), once it is committed:
+    after an import (``batch_id``, with the facts' stamp ``before`` it), only its customers' when that is enough.
+    If that fails the change stays (it is committed) and the facts stay stale, which the metrics see and compute them
+    from the touchpoints instead: slower, not wrong. So it is logged, not raised."""
+    from analytics.facts import refresh, refresh_after_import
+
+    try:
+        if batch_id is None:
+            refresh(db)
+        else:
+            refresh_after_import(db, batch_id, before)
     except Exception:  # noqa: BLE001 - see above
         logging.getLogger(__name__).warning("the per-customer facts were not written", exc_info=True)
 

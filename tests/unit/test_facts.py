@@ -99,17 +99,20 @@ def test_the_report_read_from_the_stored_facts_equals_the_report_from_the_touchp
     # a channel tied to one stage made operational (a carrier): the mix reads journey channels only
     set_channel_kind(db, "e_mail", operational=True)
     assert Scope(db).stored is not None
-    stored = {i: report(db, f) for i, f in enumerate(FILTER_SETS)}
+    # every set on DuckDB; on PostgreSQL (three times slower per report) the ones its own SQL could get wrong: the
+    # cohort keyed by customer_id, the channels' bit set, the entry channel
+    chosen = range(len(FILTER_SETS)) if db.dialect == "duckdb" else (0, 4, 5, 9, 10, 11)
+    stored = {i: report(db, FILTER_SETS[i]) for i in chosen}
     assert stored[0]["customers"] > 1000 and stored[0]["channel_mix"]["cross"] > 0
-    assert stored[4]["customers"] < stored[0]["customers"] and stored[8]["customers"] == stored[9]["customers"] == 0
-    assert 0 < stored[10]["customers"] < stored[3]["customers"] and stored[11]["customers"] > 0
+    assert stored[4]["customers"] < stored[0]["customers"] and stored[9]["customers"] == 0
+    assert 0 < stored[10]["customers"] < stored[0]["customers"] and stored[11]["customers"] > 0
     # the channel cohorts are judged on the stored facts' channels and entry channel
     with_bits = Scope(db, FILTER_SETS[10])
     assert with_bits.stored is not None and with_bits._channel_bits()["site_web"] >= 0
     _stale(db)
     assert Scope(db).stored is None
-    for i, f in enumerate(FILTER_SETS):
-        assert report(db, f) == stored[i], f.describe()
+    for i in chosen:
+        assert report(db, FILTER_SETS[i]) == stored[i], FILTER_SETS[i].describe()
     # a lens or an as-of date reads the touchpoints themselves, stored facts or not
     assert facts.refresh(db)
     for f in (Filters(channels=("application_mobile",), channel_mode="only"), Filters(as_of=date(2025, 6, 30))):
@@ -138,6 +141,47 @@ def test_the_facts_follow_every_change_of_the_data(db, tmp_path):
     clear_data(db)
     _assert_current(db)
     assert _stored_rows(db) == []
+
+
+def _table_id(db) -> int:
+    """The facts table's catalogue id: the same after rows were rewritten in it, another after it was made anew."""
+    sql = (f"SELECT table_oid FROM duckdb_tables() WHERE table_name = '{facts.TABLE}'" if db.dialect == "duckdb"
+           else f"SELECT '{facts.TABLE}'::regclass::oid")
+    with db.engine.connect() as conn:
+        return int(conn.exec_driver_sql(sql).scalar())
+
+
+def test_an_import_rewrites_the_facts_of_its_customers_alone_when_that_is_enough(db, tmp_path):
+    run_import(db, DEMO_FILES, source="demo")
+    made = _table_id(db)
+    lines = DEMO_FILES["touchpoints"].read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    # new customers on known channels, and one known touchpoint (its id) now said to be another customer's
+    new = [r.replace("C0000", "N0000", 1) for r in rows[:300]]
+    moved = rows[400].split(",")
+    owner = moved[0]
+    moved[0] = rows[0].split(",")[0]
+    path = tmp_path / "more.csv"
+    path.write_text("\n".join([header, *new, ",".join(moved)]) + "\n", encoding="utf-8")
+    assert owner != moved[0]
+    run_import(db, {"touchpoints": path})
+    _assert_current(db)
+    assert _table_id(db) == made  # rewritten in place: the import's customers only
+    ids = {r["customer_id"] for r in _stored_rows(db)}
+    assert "N0000001" in ids and owner in ids  # the touchpoint's previous owner was rewritten too
+    # a new channel changes every customer's channel bits: the whole table
+    path.write_text(header + "\nN0000001,2025-12-01T10:00:00,Kiosque,awareness,kiosk,,K1\n", encoding="utf-8")
+    run_import(db, {"touchpoints": path})
+    _assert_current(db)
+    assert _table_id(db) != made
+    # a links file stitches customers together: the whole table
+    links = tmp_path / "links.csv"
+    links.write_text("id_a,id_b,kind\nC0000001,N0000001,crm\n", encoding="utf-8")
+    from loaders.identities import import_links
+
+    import_links(db, links)
+    _assert_current(db)
+    assert "N0000001" not in {r["customer_id"] for r in _stored_rows(db)}
 
 
 def test_python_m_analytics_refresh_writes_stale_facts_once(tmp_path):
