@@ -150,17 +150,25 @@ def facts_expr(db, stages, key: str, only=None):
     return out.select(*columns, "jt0", "t_multi", "t_cross")
 
 
+def _writable_stages(db):
+    """The stage model when the facts can be written here (a DuckDB or PostgreSQL database that is not read-only and
+    has a stage model), else ``None``."""
+    if not _writable(db):
+        return None
+    from analytics.metrics import NoStageModel, stage_infos
+
+    try:
+        return stage_infos(db)
+    except NoStageModel:
+        return None
+
+
 def refresh(db, force: bool = False) -> bool:
     """Write ``customer_facts`` for the data as it is now, and its stamp; nothing when they are current already
     (unless ``force``: rows edited in place, around Parcours, leave the stamp as it was), or on a warehouse or
     read-only database. Returns whether it wrote."""
-    if not _writable(db):
-        return False
-    from analytics.metrics import NoStageModel, stage_infos
-
-    try:
-        stages = stage_infos(db)
-    except NoStageModel:
+    stages = _writable_stages(db)
+    if stages is None:
         return False
     now = stamp(db)
     if not force and _stored_stamp(db) == now and TABLE in db.ibis.list_tables():
@@ -192,13 +200,8 @@ def refresh_after_import(db, batch_id: int, before: str | None) -> bool:
     and the previous owners of the touchpoints it updated — when the facts were current before it (``before``: the
     stored stamp then equal to the data's, else ``None``) and it changed neither the channels (their bits), the stage
     model nor anything else (a links file restitches customers). Otherwise the whole table (``refresh``)."""
-    if not _writable(db):
-        return False
-    from analytics.metrics import NoStageModel, stage_infos
-
-    try:
-        stages = stage_infos(db)
-    except NoStageModel:
+    stages = _writable_stages(db)
+    if stages is None:
         return False
     now = stamp(db)
     same_frame = before is not None and _frame(before) == _frame(now)
