@@ -209,17 +209,34 @@ def refresh_after_import(db, batch_id: int, before: str | None) -> bool:
         links = conn.exec_driver_sql(f"SELECT count(*) FROM identity_links WHERE batch_id = {int(batch_id)}").scalar()
     if not same_frame or links or TABLE not in db.ibis.list_tables():
         return refresh(db)
-    key, con = _key(db), db.ibis
-    tp, hist = con.table("touchpoints"), con.table("touchpoints_history")
-    touched = ibis.union(tp.filter(tp.batch_id == int(batch_id)).select(tk=tp[key]),
-                         hist.filter(hist.undo_batch_id == int(batch_id)).select(tk=hist[key]), distinct=True)
-    rows = ibis.to_sql(facts_expr(db, stages, key, only=touched))
-    keys = ibis.to_sql(touched)
+    rows, keys = (sql.replace(str(_ANY_BATCH), str(int(batch_id))) for sql in _batch_sql(db, stages, _key(db)))
     with db.engine.begin() as conn:  # the rows and the stamp in one transaction
         conn.exec_driver_sql(f"DELETE FROM {TABLE} WHERE ckey IN (SELECT tk FROM ({keys}) AS touched)")
         conn.exec_driver_sql(f"INSERT INTO {TABLE} {rows}")
         conn.execute(sa.text("UPDATE parcours_meta SET value = :v WHERE key = :k"), {"k": STAMP_KEY, "v": now})
     return True
+
+
+_ANY_BATCH = 987_654_321_012
+"""Stands for the batch id in ``_batch_sql``'s cached SQL (a number no batch has; replaced by the batch's)."""
+
+
+def _batch_sql(db, stages, key: str) -> tuple[str, str]:
+    """The SQL of one batch's customers' facts and of their keys, compiled once per shape (as ``_sql``; compiling
+    costs more than a small import's facts), with ``_ANY_BATCH`` for the batch id."""
+    columns = tuple(db.ibis.table("channels").columns)
+    shape = ("batch", db.dialect, tuple(stages), key, columns)
+    if shape not in _COMPILED:
+        con = db.ibis
+        tp, hist = con.table("touchpoints"), con.table("touchpoints_history")
+        touched = ibis.union(tp.filter(tp.batch_id == _ANY_BATCH).select(tk=tp[key]),
+                             hist.filter(hist.undo_batch_id == _ANY_BATCH).select(tk=hist[key]), distinct=True)
+        rows, keys = ibis.to_sql(facts_expr(db, stages, key, only=touched)), ibis.to_sql(touched)
+        # the number stands for the batch wherever the touched customers' query is (twice in it), nowhere else
+        n = rows.count(str(_ANY_BATCH))
+        assert keys.count(str(_ANY_BATCH)) == 2 and n and n % 2 == 0, "the batch's stand-in is ambiguous"
+        _COMPILED[shape] = (rows, keys)
+    return _COMPILED[shape]
 
 
 def _frame(stamped: str) -> str:
