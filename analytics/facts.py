@@ -49,22 +49,17 @@ def _writable(db) -> bool:
     return db.engine is not None and not db.read_only and db.dialect in ("duckdb", "postgresql")
 
 
-def stamp(db, conn=None) -> str:
+def stamp(db) -> str:
     """What the facts of the data as it is now are computed from (a few small queries)."""
-    def read(c):
+    with db.engine.connect() as c:
         batches = c.exec_driver_sql("SELECT max(id), count(*) FROM import_batches").one()
         forgets = c.exec_driver_sql("SELECT count(*) FROM forget_log").scalar()
         # the last touchpoint's id (the primary key: an index lookup) also catches rows written around the loaders
         last = c.exec_driver_sql("SELECT max(id) FROM touchpoints").scalar()
         channels = c.exec_driver_sql("SELECT code, operational FROM channels ORDER BY code").all()
         stages = c.exec_driver_sql("SELECT code, position, is_conversion FROM stages ORDER BY position").all()
-        return repr((VERSION, _key(db), [tuple(r) for r in channels], [tuple(r) for r in stages], forgets,
-                     tuple(batches), last))
-
-    if conn is not None:
-        return read(conn)
-    with db.engine.connect() as c:
-        return read(c)
+    return repr((VERSION, _key(db), [tuple(r) for r in channels], [tuple(r) for r in stages], forgets,
+                 tuple(batches), last))
 
 
 def _key(db) -> str:
@@ -264,13 +259,7 @@ def current_stamp(db) -> str | None:
 def current(db, key: str, stages):
     """The stored facts (an Ibis table) when they are the data's current ones and keyed by ``key`` with ``stages``'
     columns, else ``None``."""
-    if not _writable(db):
-        return None
-    with db.engine.connect() as conn:
-        stored = conn.exec_driver_sql(f"SELECT value FROM parcours_meta WHERE key = '{STAMP_KEY}'").scalar()
-        if stored is None or stored != stamp(db, conn):
-            return None
-    if _key(db) != key:
+    if current_stamp(db) is None or _key(db) != key:
         return None
     try:
         table = db.ibis.table(TABLE)

@@ -262,9 +262,6 @@ def write_validated(db: Database, validated: list[Validated], source: str = "imp
     return summary
 
 
-FACTS = "customer_facts"  # ``analytics.facts.TABLE``: derived from the data, dropped with it
-
-
 def _facts_stamp(db: Database) -> str | None:
     """The stored facts' stamp when they are current (``analytics.facts.current_stamp``)."""
     from analytics.facts import current_stamp
@@ -614,6 +611,8 @@ def clear_data(db: Database) -> None:
         for table in ("touchpoints", "feedback", "customers", "channels", "import_files", "import_batches",
                       *(h.name for h in HISTORY.values())):
             conn.exec_driver_sql(f"DELETE FROM {table}")
+        from analytics.facts import TABLE as FACTS  # derived from the data: dropped with it
+
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FACTS}")
     refresh_facts(db)
 

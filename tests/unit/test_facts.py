@@ -13,7 +13,6 @@ from analytics import facts
 from analytics.filters import Filters
 from analytics.metrics import Scope, stage_infos
 from analytics.report import report
-from loaders import write
 from loaders.demo import remove_demo
 from loaders.privacy import forget
 from loaders.settings import set_channel_kind
@@ -44,10 +43,6 @@ def _stale(db) -> None:
     """The stamp made wrong by hand: the metrics must then compute the facts from the touchpoints."""
     with db.engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE parcours_meta SET value = 'stale' WHERE key = '{facts.STAMP_KEY}'")
-
-
-def test_the_loaders_drop_the_table_analytics_writes():
-    assert write.FACTS == facts.TABLE
 
 
 def test_the_clocks_of_the_shared_example_by_hand(db):
