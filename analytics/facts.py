@@ -32,7 +32,7 @@ from __future__ import annotations
 import ibis
 import sqlalchemy as sa
 
-from analytics.metrics import least_of
+from analytics.metrics import least_of, stable_view
 
 __all__ = ["MAX_CHANNEL_BITS", "TABLE", "VERSION", "channel_bits", "current", "current_stamp", "facts_expr", "refresh",
            "refresh_after_import", "stamp"]
@@ -92,12 +92,12 @@ def facts_expr(db, stages, key: str, only=None):
     t = tp.join(st, tp.stage == st.stage_code)
     t = t.left_join(flags, t.channel == flags.flag_code)
     t = t.left_join(bits, t.channel == bits.bit_code)
-    t = t.select(ckey=t[key], cid=t.customer_id, ts=t.timestamp, position=t.position, tid=t.id, channel=t.channel,
-                 is_op=t.flag_op.fill_null(False), bit=t.bit).view()
+    t = stable_view(t.select(ckey=t[key], cid=t.customer_id, ts=t.timestamp, position=t.position, tid=t.id,
+                             channel=t.channel, is_op=t.flag_op.fill_null(False), bit=t.bit))
     m = len(stages)
     none = ibis.null().cast(t.ts.type().copy(nullable=True))
     one = ibis.literal(1).cast("int64")
-    per = t.group_by("ckey").aggregate(
+    per = stable_view(t.group_by("ckey").aggregate(
         customer_id=t.cid.min(),
         # NULL when a channel has no bit (more than MAX_CHANNEL_BITS channels): the cohort is then judged on the
         # touchpoints
@@ -105,7 +105,7 @@ def facts_expr(db, stages, key: str, only=None):
                                   (one << t.bit).bit_or(), ibis.null("int64")),
         **{f"f{i}": ibis.ifelse(t.position == s.position, t.ts, none).min() for i, s in enumerate(stages)},
         **{f"l{i}": ibis.ifelse(t.position == s.position, t.ts, none).max() for i, s in enumerate(stages)},
-    ).view()
+    ))
 
     # the time to the next stage: the first touchpoint at a later stage at or after the first one at stage i
     starts = per.select(sk="ckey", **{f"s{i}": per[f"f{i}"] for i in range(m - 1)})
@@ -119,8 +119,8 @@ def facts_expr(db, stages, key: str, only=None):
     order = [jt.ts, jt.position, jt.tid]
     w = ibis.window(group_by=jt.ckey, order_by=order)
     before = ibis.window(group_by=jt.ckey, order_by=order, rows=(None, -1))
-    o = jt.select("ckey", "ts", "position", "channel", prev_max=jt.position.max().over(before),
-                  first_channel=jt.channel.first().over(w)).view()
+    o = stable_view(jt.select("ckey", "ts", "position", "channel", prev_max=jt.position.max().over(before),
+                              first_channel=jt.channel.first().over(w)))
     other = o.channel != o.first_channel
     advance = o.prev_max.isnull() | (o.position > o.prev_max)
     mix = o.group_by("ckey").aggregate(jt0=o.ts.min(), t_multi=o.ts.min(where=other),

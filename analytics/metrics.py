@@ -37,13 +37,14 @@ the rows (``Scope.stored``, ``analytics.facts``), ``facts`` reads them instead o
 comes from their clocks and ``ordered`` keeps only what the transitions need: the same numbers, one sort fewer.
 """
 
-import uuid
+import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cached_property
 
 import ibis
+from ibis.expr import operations as ops
 
 import data_model as dm
 from analytics import stats
@@ -53,7 +54,7 @@ from analytics.survival import survival_table
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
-    "least_of", "nps", "revenue", "scope_for", "stage_infos", "transitions",
+    "least_of", "nps", "revenue", "scope_for", "stable_view", "stage_infos", "transitions",
 ]
 
 MIXES = ("mono", "multi", "cross")
@@ -80,11 +81,41 @@ def stage_infos(db) -> tuple[StageInfo, ...]:
     return stages
 
 
-def _drop_quietly(con, name: str) -> None:
+_KEPT_NAMES = threading.Lock()  # guards each backend's set of kept-table names in use
+
+
+def _take_kept_name(con, what: str) -> str:
+    """A temporary table name for ``what`` not in use on ``con``: the lowest free number, so that the next scope of
+    the same shape names the same tables, its queries are equal expressions and their SQL is compiled once
+    (``data_model.compiled``)."""
+    with _KEPT_NAMES:
+        used = con.__dict__.setdefault("_parcours_kept_names", set())
+        n = 0
+        while f"parcours_kept_{what}_{n}" in used:
+            n += 1
+        name = f"parcours_kept_{what}_{n}"
+        used.add(name)
+        return name
+
+
+def _drop_kept(con, name: str) -> None:
+    """Drop a kept table and free its name (kept taken if the drop fails: the connection is gone, or the table
+    still exists)."""
     try:
         con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
     except Exception:  # noqa: BLE001 - the connection may be closed already: its temp tables went with it
-        pass
+        return
+    with _KEPT_NAMES:
+        con.__dict__.get("_parcours_kept_names", set()).discard(name)
+
+
+def stable_view(table, n: int = 0):
+    """``table.view()`` with a fixed identifier: ``view()`` numbers each call anew, so two scopes of the same shape
+    would build different expressions, and each would be compiled (``data_model.compiled``). ``n`` tells apart two
+    views of one table within one expression (a self-join)."""
+    if isinstance(table.op(), ops.SelfReference):
+        return table
+    return ops.SelfReference(table.op(), identifier=n).to_expr()
 
 
 def least_of(values: list):
@@ -146,6 +177,10 @@ class Scope:
         # The per-customer facts (``facts``) are kept on DuckDB, filtered or not: several queries read them (and a
         # query naming a table compiles much faster than one that repeats the facts' aggregate).
         self.keep_facts = db.dialect == "duckdb" if materialize is None else materialize
+        # The cohort's keys are kept on DuckDB even when nothing else is: a small table, judged once instead of in
+        # every query, and the queries that read it by name are the same for every cohort of that shape (their SQL
+        # compiled once: ``data_model.compiled``), where the cohort's literals would make each one new.
+        self.keep_cohort = db.dialect == "duckdb"
         con = db.ibis
         self._customers = con.table("customers")
         self._stages = con.table("stages")
@@ -278,27 +313,28 @@ class Scope:
                 keys = self.cohort
                 column = keys.columns[0]  # the cohort's key: ``ckey``'s column, or ``customer_id`` (PostgreSQL)
                 stored = stored.filter((stored.ckey if column == self.key else stored.customer_id).isin(keys[column]))
-            per = stored.drop("customer_id").view()
+            per = stable_view(stored.drop("customer_id"))
             carried = [c for c in per.columns if c[0] == "e" or c in ("jt0", "t_multi", "t_cross")]
             none = ibis.null().cast(per.f0.type().copy(nullable=True))
         else:
             t = self._staged  # touchpoints_unwindowed's rows, without its channel columns
             t = t.select(ckey=t[self.key], position=t.position, timestamp=t.timestamp)
             none = ibis.null().cast(t.timestamp.type().copy(nullable=True))
-            per = t.group_by("ckey").aggregate(
+            per = stable_view(t.group_by("ckey").aggregate(
                 **{f"f{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).min()
                    for i, s in enumerate(stages)},
                 **{f"l{i}": ibis.ifelse(t.position == s.position, t.timestamp, none).max()
                    for i, s in enumerate(stages)},
-            ).view()
+            ))
             carried = []
         conversion = self.conversion_stage
         ci = stages.index(conversion) if conversion is not None else m
-        per = per.mutate(t0=least_of([per[f"f{i}"] for i in range(m)]),
-                         tc=least_of([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
-                         **{f"g{i}": least_of([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}).view()
+        per = stable_view(per.mutate(t0=least_of([per[f"f{i}"] for i in range(m)]),
+                                     tc=least_of([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
+                                     **{f"g{i}": least_of([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}))
         # each step below names the previous one's columns (``view``: Ibis would otherwise inline the expressions into
-        # one another, and the SQL of a query reading this table would grow with the square of the stages)
+        # one another, and the SQL of a query reading this table would grow with the square of the stages;
+        # ``stable_view``)
         if self.window is None:
             bound = none
         else:
@@ -306,14 +342,14 @@ class Scope:
             if conversion is not None:
                 bound = ibis.ifelse(per.tc.notnull() & (per.tc < bound),
                                     per.tc + ibis.interval(days=self.post_window + 1), bound)
-        per = per.mutate(bound=bound).view()
+        per = stable_view(per.mutate(bound=bound))
 
         def cut(value):  # a timestamp, if within the window
             return value if self.window is None else ibis.ifelse(value < per.bound, value, none)
 
-        per = per.select("ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)), *carried,
-                         **{f"w{i}": cut(per[f"f{i}"]) for i in range(m)},
-                         **{f"r{i}": cut(per[f"g{i}"]) for i in range(m)}).view()
+        per = stable_view(per.select("ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)),
+                                     *carried, **{f"w{i}": cut(per[f"f{i}"]) for i in range(m)},
+                                     **{f"r{i}": cut(per[f"g{i}"]) for i in range(m)}))
         per = per.mutate(
             entry=ibis.cases(*[(per[f"w{i}"].notnull(), s.position) for i, s in enumerate(stages)]).cast("int64"),
             furthest=ibis.cases(*[(per[f"w{i}"].notnull(), s.position)
@@ -364,7 +400,7 @@ class Scope:
             keys = cohort_keys_from_facts(self.filters, self._customers, self.stored, key, column, bits)
         else:
             keys = cohort_keys(self.filters, self._customers, self._touchpoints, self._stages, key)
-        if keys is not None and self.materialize and self.filters.by_journey:
+        if keys is not None and self.keep_cohort and self.filters.by_journey:
             keys = self._kept(keys, "cohort")
         return keys
 
@@ -444,9 +480,13 @@ class Scope:
         """``expr`` written to a temporary table, dropped when the scope goes (Ibis' own ``cache()``
         emits a nameless DROP on DuckDB 2.0)."""
         con = self.db.ibis
-        name = f"parcours_kept_{what}_{uuid.uuid4().hex[:12]}"
-        table = con.create_table(name, expr, temp=True)
-        weakref.finalize(self, _drop_quietly, con, name)
+        name = _take_kept_name(con, what)
+        try:
+            table = con.create_table(name, expr, temp=True)
+        except BaseException:
+            _drop_kept(con, name)
+            raise
+        weakref.finalize(self, _drop_kept, con, name)
         return table
 
     def cached(self, key: str, compute):

@@ -177,7 +177,7 @@ class Database:
 
     @cached_property
     def ibis(self):
-        import ibis
+        from data_model.compiled import duckdb_backend, postgres_backend
 
         if self.warehouse is not None:
             return self.warehouse
@@ -190,7 +190,7 @@ class Database:
             duck = self._raw.driver_connection._ConnectionWrapper__c
             cursor = duck.cursor()
             _quiet_duckdb(cursor)
-            return ibis.duckdb.from_connection(cursor)
+            return duckdb_backend(cursor)
         if self.dialect == "postgresql":
             import psycopg
 
@@ -200,7 +200,7 @@ class Database:
                 password=u.password, dbname=u.database, autocommit=True,
                 options=_search_path_option(u),
             )
-            return ibis.postgres.from_connection(conn)
+            return postgres_backend(conn)
         raise DatabaseUnavailable("db.no_backend", dialect=self.dialect)
 
     def session(self) -> Session:

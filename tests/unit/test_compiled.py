@@ -1,0 +1,78 @@
+"""Each query compiled once (``data_model.compiled``): a second scope of the same shape compiles nothing, a kept
+query is never another query's SQL (the reports equal those computed with nothing kept), a closed database leaves
+nothing behind, and the kept tables of scopes alive together have their own names."""
+
+import gc
+import weakref
+
+import pytest
+
+import data_model as dm
+from analytics.filters import Filters
+from analytics.metrics import Scope
+from analytics.report import report
+from data_model.compiled import COMPILED
+from tests.conftest import demo_database
+
+SHAPES = [
+    Filters(),
+    Filters(channels=("site_web",)),
+    Filters(channels=("magasin",)),  # the same shape as the one before, other values
+    Filters(personas=("Famille",), window="all"),
+    Filters(channels=("magasin", "e_mail"), channel_mode="entered"),
+    Filters(channels=("magasin",), channel_mode="only"),  # a lens: the facts computed from the touchpoints
+    Filters(window=30),
+    Filters(),
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    db = dm.connect(demo_database(tmp_path_factory.mktemp("compiled")))
+    yield db
+    db.close()
+
+
+def test_a_scope_of_a_shape_seen_before_compiles_nothing(demo):
+    report(demo)
+    before = COMPILED.misses
+    report(demo)
+    assert COMPILED.misses == before
+    report(demo, Filters(channels=("site_web",)))
+    before = COMPILED.misses
+    report(demo, Filters(channels=("magasin",)))  # other values: only the cohort's own query is new
+    assert COMPILED.misses - before <= 2
+
+
+def test_kept_queries_give_the_reports_computed_with_nothing_kept(demo):
+    kept = [report(demo, f) for f in SHAPES]
+    for filters, got in zip(SHAPES, kept, strict=True):
+        COMPILED.clear()
+        assert report(demo, filters) == got, filters.describe()
+
+
+def test_a_closed_database_leaves_no_query_behind(tmp_path):
+    db = dm.connect(demo_database(tmp_path))
+    report(db, Filters(channels=("site_web",)))
+    backend = weakref.ref(db.ibis)
+    assert COMPILED.owned_by(db.ibis)
+    db.close()
+    del db
+    gc.collect()
+    assert backend() is None  # nothing holds its connection (and the file) open
+
+
+def test_scopes_alive_together_keep_their_tables_under_their_own_names(demo):
+    a, b = Scope(demo, Filters(channels=("site_web",))), Scope(demo, Filters(channels=("magasin",)))
+    ta, tb = a.touchpoints.op().name, b.touchpoints.op().name
+    assert ta != tb
+    counts = (a.touchpoints.count().to_pyarrow().as_py(), b.touchpoints.count().to_pyarrow().as_py())
+    assert counts[0] != counts[1]  # each reads its own rows
+    del a
+    gc.collect()
+    c = Scope(demo, Filters(channels=("e_mail",)))
+    assert c.touchpoints.op().name == ta  # a's name is free again: c's queries are a's
+    assert tb in demo.ibis.list_tables()
+    del b, c
+    gc.collect()
+    assert not [t for t in demo.ibis.list_tables() if t.startswith("parcours_kept_")]
