@@ -392,7 +392,7 @@ class Scope:
     @cached_property
     def cohort(self):
         """The cohort's customer keys (``analytics.filters.cohort_keys``), judged once for the touchpoints and the
-        feedback (a temporary table on DuckDB when judged on the journeys), or ``None``: every customer."""
+        feedback (a temporary table on DuckDB: ``keep_cohort``), or ``None``: every customer."""
         key = customer_key(self._touchpoints, self._customers)
         bits = self._channel_bits() if self.stored is not None and self.filters.by_journey else None
         if bits is not None:  # judged on the stored facts: no pass over the touchpoints
@@ -400,7 +400,7 @@ class Scope:
             keys = cohort_keys_from_facts(self.filters, self._customers, self.stored, key, column, bits)
         else:
             keys = cohort_keys(self.filters, self._customers, self._touchpoints, self._stages, key)
-        if keys is not None and self.keep_cohort and self.filters.by_journey:
+        if keys is not None and self.keep_cohort:
             keys = self._kept(keys, "cohort")
         return keys
 

@@ -23,7 +23,9 @@ MAX_KEPT = 2048  # entries (an entry: one query's SQL text or sqlglot tree, a fe
 
 
 class CompiledQueries:
-    """A least-recently-used table ``(kind, operation, limit)`` → compiled query, shared by the threads of a process."""
+    """A least-recently-used table ``(kind, dialect, operation, limit)`` → compiled query, shared by the threads of a
+    process. The dialect is part of the key: an expression over unbound tables (``ibis.to_sql`` unbinds them) names no
+    backend, and the same expression compiles to other SQL on another engine."""
 
     def __init__(self, max_kept: int = MAX_KEPT):
         self.max_kept = max_kept
@@ -83,8 +85,8 @@ class _KeptCompiler:
     def to_sqlglot(self, expr, *, limit=None, params=None):
         if params:  # query parameters are values outside the expression: not a key
             return self._inner.to_sqlglot(expr, limit=limit, params=params)
-        tree = COMPILED.get(("sqlglot", expr.op(), limit), lambda: self._inner.to_sqlglot(expr, limit=limit),
-                            self._owner)
+        tree = COMPILED.get(("sqlglot", self._owner.name, expr.op(), limit),
+                            lambda: self._inner.to_sqlglot(expr, limit=limit), self._owner)
         return tree.copy()  # the caller may rewrite the tree it gets (``sql(copy=False)``)
 
 
@@ -98,8 +100,8 @@ class _KeepsCompiled:
     def compile(self, expr, /, *, limit=None, params=None, pretty=False):
         if params or pretty:
             return super().compile(expr, limit=limit, params=params, pretty=pretty)
-        return COMPILED.get(("sql", expr.op(), limit), lambda: super(_KeepsCompiled, self).compile(expr, limit=limit),
-                            self)
+        return COMPILED.get(("sql", self.name, expr.op(), limit),
+                            lambda: super(_KeepsCompiled, self).compile(expr, limit=limit), self)
 
     def disconnect(self) -> None:
         COMPILED.forget(self)

@@ -5,6 +5,7 @@ nothing behind, and the kept tables of scopes alive together have their own name
 import gc
 import weakref
 
+import ibis
 import pytest
 
 import data_model as dm
@@ -76,3 +77,19 @@ def test_scopes_alive_together_keep_their_tables_under_their_own_names(demo):
     del b, c
     gc.collect()
     assert not [t for t in demo.ibis.list_tables() if t.startswith("parcours_kept_")]
+
+
+def test_an_expression_over_unbound_tables_compiles_for_each_engine_apart(demo, postgres_url):
+    """``ibis.to_sql`` (the facts' refresh) compiles an expression whose tables name no backend: the same expression
+    must give DuckDB's SQL to DuckDB and PostgreSQL's to PostgreSQL, whichever came first."""
+    pg = dm.connect(postgres_url)
+    try:
+        t = ibis.table({"ckey": "int64", "channel": "string"}, name="touchpoints")
+        expr = t.group_by("ckey").aggregate(first_channel=t.channel.first())
+        for db, dialect in ((demo, "duckdb"), (pg, "postgres")):
+            kept = db.ibis.compiler.to_sqlglot(expr).sql(dialect=dialect)
+            own = type(db.ibis).compiler.to_sqlglot(expr).sql(dialect=dialect)  # the engine's compiler, nothing kept
+            assert kept == own, dialect
+        assert demo.ibis.compile(expr.unbind()) != pg.ibis.compile(expr.unbind())
+    finally:
+        pg.close()
