@@ -3,12 +3,13 @@
 Compiling an Ibis expression to SQL costs more than running it on a small database: a report's dozen queries take
 0.4-0.8 s of Python to compile, and a page or a report asks for the same expressions again and again (another
 session, the same page revisited, another filter set of the same shape: a filtered scope's queries read its kept
-tables by name, not its filter values). The SQL is kept per expression, in one bounded process-wide table.
+tables by name, not its filter values). Each backend keeps the SQL it compiled, per expression, in a bounded table
+shared by the threads (the app's sessions) that use it.
 
 The key is the expression itself (Ibis operations are immutable and compare by structure), so a hit is the SQL of an
 equal expression: same tables by name and schema, same columns, same literals. Nothing is guessed from a signature.
-A key holds the backend that compiled it (its tables' ``source``): ``forget`` drops a backend's entries when its
-database is closed, so that a kept query never keeps a database file open.
+The table belongs to its backend, not to the process: a key holds its backend (its tables' ``source``), and a
+process-wide table would keep every database it ever compiled for open.
 """
 
 import threading
@@ -17,48 +18,35 @@ from collections import OrderedDict
 import ibis.backends.duckdb
 import ibis.backends.postgres
 
-__all__ = ["MAX_KEPT", "CompiledQueries", "COMPILED", "duckdb_backend", "postgres_backend"]
+__all__ = ["MAX_KEPT", "CompiledQueries", "duckdb_backend", "postgres_backend"]
 
-MAX_KEPT = 2048  # entries (an entry: one query's SQL text or sqlglot tree, a few kB to a few hundred kB)
+MAX_KEPT = 1024  # entries (an entry: one query's SQL text or sqlglot tree, a few kB to a few hundred kB)
 
 
 class CompiledQueries:
-    """A least-recently-used table ``(kind, dialect, operation, limit)`` → compiled query, shared by the threads of a
-    process. The dialect is part of the key: an expression over unbound tables (``ibis.to_sql`` unbinds them) names no
-    backend, and the same expression compiles to other SQL on another engine."""
+    """A least-recently-used table ``(kind, operation, limit)`` → compiled query."""
 
     def __init__(self, max_kept: int = MAX_KEPT):
         self.max_kept = max_kept
-        self._entries: OrderedDict = OrderedDict()  # key → (value, id of the backend that compiled it)
+        self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key, compile_, owner):
+    def get(self, key, compile_):
         with self._lock:
             got = self._entries.get(key)
             if got is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return got[0]
+                return got
             self.misses += 1
         value = compile_()  # outside the lock: two threads may compile the same query once each, never wait
         with self._lock:
-            self._entries[key] = (value, id(owner))
+            self._entries[key] = value
             while len(self._entries) > self.max_kept:
                 self._entries.popitem(last=False)
         return value
-
-    def forget(self, owner) -> None:
-        """Drop the entries ``owner`` compiled (its database is being closed)."""
-        with self._lock:
-            for key in [k for k, (_, o) in self._entries.items() if o == id(owner)]:
-                del self._entries[key]
-
-    def owned_by(self, owner) -> int:
-        """How many entries ``owner`` compiled."""
-        with self._lock:
-            return sum(1 for _, o in self._entries.values() if o == id(owner))
 
     def clear(self) -> None:
         with self._lock:
@@ -68,16 +56,13 @@ class CompiledQueries:
         return len(self._entries)
 
 
-COMPILED = CompiledQueries()
-
-
 class _KeptCompiler:
     """A backend's SQL compiler whose ``to_sqlglot`` (used by ``compile`` and ``create_table``) is computed once per
     expression; everything else is the backend's own compiler."""
 
-    def __init__(self, inner, owner):
+    def __init__(self, inner, compiled: CompiledQueries):
         self._inner = inner
-        self._owner = owner
+        self._compiled = compiled
 
     def __getattr__(self, name):
         return getattr(self._inner, name)
@@ -85,27 +70,24 @@ class _KeptCompiler:
     def to_sqlglot(self, expr, *, limit=None, params=None):
         if params:  # query parameters are values outside the expression: not a key
             return self._inner.to_sqlglot(expr, limit=limit, params=params)
-        tree = COMPILED.get(("sqlglot", self._owner.name, expr.op(), limit),
-                            lambda: self._inner.to_sqlglot(expr, limit=limit), self._owner)
+        tree = self._compiled.get(("sqlglot", expr.op(), limit), lambda: self._inner.to_sqlglot(expr, limit=limit))
         return tree.copy()  # the caller may rewrite the tree it gets (``sql(copy=False)``)
 
 
 class _KeepsCompiled:
-    """The SQL text of a query is kept too (generating it from the tree is a tenth of compiling)."""
+    """``compiled``: the backend's kept queries. The SQL text is kept too (generating it from the tree is a tenth of
+    compiling)."""
 
     def _keep_compiled(self):
-        self.compiler = _KeptCompiler(type(self).compiler, self)
+        self.compiled = CompiledQueries()
+        self.compiler = _KeptCompiler(type(self).compiler, self.compiled)
         return self
 
     def compile(self, expr, /, *, limit=None, params=None, pretty=False):
         if params or pretty:
             return super().compile(expr, limit=limit, params=params, pretty=pretty)
-        return COMPILED.get(("sql", self.name, expr.op(), limit),
-                            lambda: super(_KeepsCompiled, self).compile(expr, limit=limit), self)
-
-    def disconnect(self) -> None:
-        COMPILED.forget(self)
-        super().disconnect()
+        return self.compiled.get(("sql", expr.op(), limit),
+                                 lambda: super(_KeepsCompiled, self).compile(expr, limit=limit))
 
 
 class _DuckDB(_KeepsCompiled, ibis.backends.duckdb.Backend):
