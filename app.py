@@ -6,6 +6,7 @@ switches to its legacy multipage mode where a deep link would skip the filters d
 
 import streamlit as st
 
+from analytics import metrics
 from ui import uploads
 
 uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
@@ -68,7 +69,7 @@ if is_admin():  # viewers are not offered the Data page (which checks the role a
 page = st.navigation(pages, position="hidden" if presenting else "sidebar")
 
 filters = sidebar_filters()
-customers = query("customers", filters)
+customers = query(metrics.customers, filters)
 st.sidebar.caption(plain(describe(filters, customers)))
 lang = language()  # read now: the deck is written later, outside this run
 st.sidebar.download_button(t("deck.download"), lambda: deck_file(filters, lang), icon=":material/slideshow:",

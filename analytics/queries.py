@@ -1,5 +1,7 @@
-"""Every metric the app, the story and the deck show, by name: one definition of each, reached the same way by
-the pages (``ui.data.query``, cached), the presentation story and ``python -m story deck``."""
+"""Every metric the app, the story and the deck show: one definition of each, reached the same way by the pages
+(``ui.data.query(funnel.funnel_table, filters)``, cached by the metric's qualified name), the presentation story and
+``python -m story deck`` (``runner``). Callers name the function itself, so that go-to-definition leads to it; only the
+metrics listed here may be asked for (a cache key names one of them, and nothing else runs through it)."""
 
 from analytics import (
     channels,
@@ -17,49 +19,61 @@ from analytics import (
 )
 from analytics.report import report
 
-QUERIES = {
-    "report": report,
-    "customers": metrics.customers,
-    "kpis": overview.kpis,
-    "kpi_trend": overview.kpi_trend,
-    "headline": overview.headline,
-    "funnel_table": funnel.funnel_table,
-    "stage_reach": funnel.stage_reach,
-    "time_between_stages": funnel.time_between_stages,
-    "time_to_next_stage": timing.time_to_next_stage,
-    "time_to_next_stage_curves": timing.time_to_next_stage_curves,
-    "funnel_by_group": funnel.funnel_by_group,
-    "conversion_cohorts": cohorts.conversion_cohorts,
-    "mix_outcomes": channels.mix_outcomes,
-    "transition_matrix": channels.transition_matrix,
-    "stage_flows": channels.stage_flows,
-    "digital_share_by_stage": channels.digital_share_by_stage,
-    "ropo_showrooming": channels.ropo_showrooming,
-    "source_systems": channels.source_systems,
-    "nps_by_channel": satisfaction.nps_by_channel,
-    "nps_split_by_stage": satisfaction.nps_split_by_stage,
-    "csat_by_stage": satisfaction.csat_by_stage,
-    "stage_channel_nps": satisfaction.stage_channel_nps,
-    "stage_channel_csat": satisfaction.stage_channel_csat,
-    "detractor_churn": satisfaction.detractor_churn,
-    "satisfaction_trend": satisfaction.satisfaction_trend,
-    "irritants": irritants.irritants,
-    "overall_nps": irritants.overall_nps,
-    "unhappy_customers": exports.unhappy_customers,
-    "journey_map": journey_map.journey_map,
-    "verbatims": voice.verbatims,
-    "themes": voice.themes,
-    "why_drop": voice.why_drop,
-    "variants": variants.variants,
-}
+METRICS = (
+    report,
+    metrics.customers,
+    overview.kpis,
+    overview.kpi_trend,
+    overview.headline,
+    funnel.funnel_table,
+    funnel.stage_reach,
+    funnel.time_between_stages,
+    timing.time_to_next_stage,
+    timing.time_to_next_stage_curves,
+    funnel.funnel_by_group,
+    cohorts.conversion_cohorts,
+    channels.mix_outcomes,
+    channels.transition_matrix,
+    channels.stage_flows,
+    channels.digital_share_by_stage,
+    channels.ropo_showrooming,
+    channels.source_systems,
+    satisfaction.nps_by_channel,
+    satisfaction.nps_split_by_stage,
+    satisfaction.csat_by_stage,
+    satisfaction.stage_channel_nps,
+    satisfaction.stage_channel_csat,
+    satisfaction.detractor_churn,
+    satisfaction.satisfaction_trend,
+    irritants.irritants,
+    irritants.overall_nps,
+    exports.unhappy_customers,
+    journey_map.journey_map,
+    voice.verbatims,
+    voice.themes,
+    voice.why_drop,
+    variants.variants,
+)
+"""The metrics that pages, the story and the deck may ask for."""
+
+BY_NAME = {f"{m.__module__}.{m.__qualname__}": m for m in METRICS}
+
+
+def metric_name(metric) -> str:
+    """The qualified name of a metric of ``METRICS`` (``analytics.funnel.funnel_table``): its cache key."""
+    name = f"{metric.__module__}.{metric.__qualname__}"
+    if BY_NAME.get(name) is not metric:
+        raise KeyError(f"{name} is not a metric of analytics.queries.METRICS")
+    return name
 
 
 def runner(db, filters, scope=None):
-    """``q(name, **options)``: the metrics of one filter set sharing one ``Scope`` (for the command line;
-    the app caches each result instead, in ``ui.data``)."""
+    """``q(metric, **options)``: the metrics of one filter set sharing one ``Scope`` (for the command line, the story
+    and the deck; the app caches each result instead, in ``ui.data``)."""
     scope = scope or metrics.Scope(db, filters)
 
-    def q(name: str, **options):
-        return QUERIES[name](db, filters, scope=scope, **options)
+    def q(metric, **options):
+        metric_name(metric)  # only a listed metric
+        return metric(db, filters, scope=scope, **options)
 
     return q

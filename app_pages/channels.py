@@ -4,6 +4,7 @@ channel on which each stage is first reached, digitalisation per stage, ROPO and
 import streamlit as st
 
 import charts
+from analytics import channels, metrics
 from ui.constants import MIN_N
 from ui.data import query
 from ui.filters import current_filters
@@ -25,7 +26,7 @@ from ui.widgets import (
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.channels"))
-all_customers = query("customers", filters)
+all_customers = query(metrics.customers, filters)
 if all_customers == 0:
     empty_state()
 
@@ -34,7 +35,7 @@ SHOWN_SOURCES = 5  # the most used source systems named in the sentence
 
 # -- mono / multi / cross -----------------------------------------------------------------------------
 st.subheader(t("channels.mix"))
-mix = query("mix_outcomes", filters)
+mix = query(channels.mix_outcomes, filters)
 left, right = st.columns([2, 3])
 with left:
     chart(charts.mix_chart, mix, titles=titles)
@@ -61,7 +62,7 @@ with right:
     downloads(mix, "channel_mix")
 
 # -- journeys across source systems (when touchpoints say theirs): one sentence, no value below MIN_N customers ------
-systems = query("source_systems", filters)
+systems = query(channels.source_systems, filters)
 if systems["customers"] >= MIN_N:
     names = [s["source"] for s in systems["sources"]]
     shown = ", ".join(names[:SHOWN_SOURCES]) + (", …" if len(names) > SHOWN_SOURCES else "")
@@ -71,7 +72,7 @@ elif systems["customers"] > 0:
     st.caption(t("channels.sources_too_few", n=number(systems["customers"]), min=MIN_N))
 
 # -- ROPO and showrooming -----------------------------------------------------------------------------
-ropo = query("ropo_showrooming", filters)
+ropo = query(channels.ropo_showrooming, filters)
 c1, c2, c3 = st.columns(3)
 kpi(c1, t("channels.ropo"), percent(ropo["ropo_rate"]), ropo["converted"], help=t("channels.ropo_help"))
 kpi(c2, t("channels.showrooming"), percent(ropo["showrooming_rate"]), ropo["converted"],
@@ -82,17 +83,17 @@ c3.caption(t("channels.ropo_interval",
 
 # -- transitions and flows -----------------------------------------------------------------------------
 st.subheader(t("channels.transitions"))
-transitions = query("transition_matrix", filters)
+transitions = query(channels.transition_matrix, filters)
 chart(charts.transition_heatmap, transitions, labels=clabels, titles=titles)
 st.caption(t("channels.transitions_help"))
 
 st.subheader(t("channels.flows"))
-chart(charts.flow_chart, query("stage_flows", filters), stage_order=stage_codes(),
+chart(charts.flow_chart, query(channels.stage_flows, filters), stage_order=stage_codes(),
                                   labels={**slabels, **clabels}, channel_codes=codes, titles=titles)
 st.caption(t("channels.flows_help"))
 
 st.subheader(t("channels.digital"))
-chart(charts.digital_share_chart, query("digital_share_by_stage", filters), labels=slabels, titles=titles)
+chart(charts.digital_share_chart, query(channels.digital_share_by_stage, filters), labels=slabels, titles=titles)
 
 how_to_read("channels.how")
 footer()

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
+from analytics import cohorts, funnel, metrics, timing
 from ui.constants import GROUPINGS, MIN_N, SKIPPED_NOTE
 from ui.data import catalogue, query
 from ui.filters import current_filters
@@ -15,14 +16,14 @@ from ui.widgets import channel_labels, chart, downloads, empty_state, footer, ho
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.funnel"))
-if query("customers", filters) == 0:
+if query(metrics.customers, filters) == 0:
     empty_state()
 
 labels = stage_labels()
 kind = st.segmented_control(t("funnel.kind"), ["open", "closed"], default="open", key="funnel_kind",
                             format_func=lambda k: t(f"funnel.{k}"))
 closed = kind == "closed"
-table = query("funnel_table", filters, closed=closed)
+table = query(funnel.funnel_table, filters, closed=closed)
 
 left, right = st.columns([3, 2])
 with left:
@@ -49,7 +50,7 @@ with right:
     downloads(table, "funnel_closed" if closed else "funnel")
 
 # what the funnel cannot see: stages nobody was seen at, and stages most customers skipped
-open_table = table if not closed else query("funnel_table", filters)
+open_table = table if not closed else query(funnel.funnel_table, filters)
 not_seen = [labels[s] for s, ok in zip(open_table["stage"], open_table["observed"], strict=True) if not ok]
 if not_seen and open_table["customers"].iloc[0] > 0:
     st.caption(t("funnel.not_observed_stages", stages=", ".join(not_seen)))
@@ -61,7 +62,7 @@ for row in open_table.itertuples():
                      reached=number(row.customers), observed=number(row.observed_customers)))
 
 # -- reach within the window: customers still in their window are in progress, not lost (Kaplan–Meier) ------------
-reach = query("stage_reach", filters)
+reach = query(funnel.stage_reach, filters)
 window = catalogue().window_days
 st.subheader(t("funnel.reach"))
 st.caption(t("funnel.reach_help", days=window, post=catalogue().post_window_days) if window is not None
@@ -81,49 +82,49 @@ downloads(reach, "stage_reach")
 # -- time to the next stage: the customers still waiting count as waiting (Kaplan–Meier), not as absent --------
 st.subheader(t("funnel.time_to_next"))
 st.caption(t("funnel.time_to_next_help", as_of=day(catalogue().last_day)))
-timing = query("time_to_next_stage", filters)
-chart(charts.time_to_next_chart, query("time_to_next_stage_curves", filters), labels=labels, titles=titles)
+to_next = query(timing.time_to_next_stage, filters)
+chart(charts.time_to_next_chart, query(timing.time_to_next_stage_curves, filters), labels=labels, titles=titles)
 
 
 def days(value) -> str:
     return "—" if missing(value) else number(value)
 
 
-enough = timing["at_risk"] >= MIN_N
+enough = to_next["at_risk"] >= MIN_N
 st.dataframe(pd.DataFrame({
-    t("funnel.col.step"): [f"{labels[a]} → {labels[b]}" for a, b in zip(timing["from_stage"], timing["to_stage"],
+    t("funnel.col.step"): [f"{labels[a]} → {labels[b]}" for a, b in zip(to_next["from_stage"], to_next["to_stage"],
                                                                           strict=True)],
-    t("funnel.col.seen"): timing["at_risk"].map(number),
-    t("funnel.col.moved"): timing["events"].map(number),
+    t("funnel.col.seen"): to_next["at_risk"].map(number),
+    t("funnel.col.moved"): to_next["events"].map(number),
     t("funnel.col.median"): [(days(m) if not missing(m) else t("funnel.never_half")) if ok else t("funnel.too_few")
-                             for m, ok in zip(timing["median_days"], enough, strict=True)],
+                             for m, ok in zip(to_next["median_days"], enough, strict=True)],
     t("funnel.col.median_ci"): [f"{days(lo)} – {days(hi)}" if ok and not missing(lo) else "—"
-                                for lo, hi, ok in zip(timing["ci_low"], timing["ci_high"], enough, strict=True)],
+                                for lo, hi, ok in zip(to_next["ci_low"], to_next["ci_high"], enough, strict=True)],
     t("funnel.col.quartiles"): [" – ".join(days(v) for v in r) if ok else "—" for r, ok in zip(
-        timing[["p25_days", "p75_days", "p90_days"]].itertuples(index=False), enough, strict=True)],
+        to_next[["p25_days", "p75_days", "p90_days"]].itertuples(index=False), enough, strict=True)],
     t("funnel.col.within"): [" / ".join(percent(v, 0) for v in r) if ok else "—" for r, ok in zip(
-        timing[["within_30", "within_90", "within_365"]].itertuples(index=False), enough, strict=True)],
+        to_next[["within_30", "within_90", "within_365"]].itertuples(index=False), enough, strict=True)],
 }), hide_index=True, width="stretch")
-downloads(timing, "time_to_next_stage")
+downloads(to_next, "time_to_next_stage")
 
 # -- cohorts: first-touch month × months since, the share converted by then -----------------------------------------
 st.subheader(t("funnel.cohorts"))
 st.caption(t("funnel.cohorts_help"))
-cohorts = query("conversion_cohorts", filters)
-if not cohorts.empty:
-    grid = cohorts.pivot(index="cohort", columns="month", values="rate").sort_index(ascending=False)
-    sizes = cohorts.drop_duplicates("cohort").set_index("cohort")["customers"]
+cohort_rates = query(cohorts.conversion_cohorts, filters)
+if not cohort_rates.empty:
+    grid = cohort_rates.pivot(index="cohort", columns="month", values="rate").sort_index(ascending=False)
+    sizes = cohort_rates.drop_duplicates("cohort").set_index("cohort")["customers"]
     shown = pd.DataFrame({t("funnel.col.cohort"): [month(c) for c in grid.index],
                           t("funnel.col.customers"): [number(sizes[c]) for c in grid.index]})
     for m in grid.columns:
         shown[t("funnel.col.month", n=m)] = ["" if missing(v) else percent(v, 0) for v in grid[m]]
     st.dataframe(shown, hide_index=True, width="stretch")
-    downloads(cohorts, "conversion_cohorts")
+    downloads(cohort_rates, "conversion_cohorts")
 
 st.subheader(t("funnel.compare"))
 by = st.segmented_control(t("funnel.by"), list(GROUPINGS), default="persona",
                           key="funnel_by", format_func=lambda b: t(f"funnel.by.{b}")) or "persona"
-groups, tests = query("funnel_by_group", filters, by=by, closed=closed)
+groups, tests = query(funnel.funnel_by_group, filters, by=by, closed=closed)
 significant = tuple(tests.loc[tests["significant"].fillna(False).astype(bool), "stage"])
 groups = groups.assign(group=groups["group"].fillna(t("funnel.no_value")))
 if by == "channel":

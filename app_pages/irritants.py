@@ -4,6 +4,7 @@ ranked by a priority score an executive can follow in words."""
 import streamlit as st
 
 import charts
+from analytics import exports, irritants, metrics
 from ui.auth import is_admin
 from ui.data import query
 from ui.filters import current_filters
@@ -23,12 +24,12 @@ from ui.widgets import (
 filters = current_filters()
 st.title(t("page.irritants"))
 st.caption(t("irritants.intro"))
-if query("customers", filters) == 0:
+if query(metrics.customers, filters) == 0:
     empty_state()
 
-ranked = query("irritants", filters)
+ranked = query(irritants.irritants, filters)
 labels = {**stage_labels(), **channel_labels(), "—": t("satisfaction.unknown")}
-overall = query("overall_nps", filters)
+overall = query(irritants.overall_nps, filters)
 measure = overall["measure"]  # NPS or CSAT (analytics.measures): the sidebar's, else the database's
 if overall["absent"]:
     st.info(t(f"measure.absent.{overall['absent']}"), icon=":material/info:")
@@ -90,7 +91,7 @@ else:
                               placeholder=t("irritants.callback.pick"))
         if picked in cells:  # None until a cell is picked
             stage, channel = picked
-            unhappy = query("unhappy_customers", filters, stage=stage, channel=channel)
+            unhappy = query(exports.unhappy_customers, filters, stage=stage, channel=channel)
             st.caption(t(f"irritants.callback.count.{measure}", n=number(len(unhappy))))
             who = "detractors" if measure == "nps" else "dissatisfied"
             downloads(unhappy, f"{who}_{stage}_{channel or 'unknown_channel'}")

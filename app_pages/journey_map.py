@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
+from analytics import irritants, journey_map, metrics
 from story import map_titles
 from ui.data import catalogue, query
 from ui.filters import current_filters
@@ -17,7 +18,7 @@ from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, 
 filters = current_filters()
 st.title(t("page.journey_map"))
 st.caption(t("map.intro"))
-if query("customers", filters) == 0:
+if query(metrics.customers, filters) == 0:
     empty_state()
 
 personas = list(filters.personas) or list(catalogue().personas)
@@ -31,7 +32,7 @@ series = [(p, replace(filters, personas=(p,))) for p in chosen] or [(t("map.ever
 parts = {"stages": [], "channels": [], "cells": []}
 for name, f in series:
     # one pain point and one delight per stage, so that the map fits one screen; the irritants page has them all
-    for key, frame in query("journey_map", f, top_cells=1).items():
+    for key, frame in query(journey_map.journey_map, f, top_cells=1).items():
         # quotes as tuples: hashable, so the chart's cache can key on the frame
         extra = {"quotes": frame["quotes"].map(tuple)} if key == "cells" else {}
         parts[key].append(frame.assign(series=name, **extra))
@@ -45,7 +46,7 @@ chart(charts.journey_map_chart, frames["stages"], frames["channels"], frames["ce
       titles=titles, series_order=tuple(name for name, _ in series), wrap=24)
 
 # what to fix first for the map shown: its one persona, else every filtered customer
-worst = query("irritants", series[0][1] if len(series) == 1 else filters)
+worst = query(irritants.irritants, series[0][1] if len(series) == 1 else filters)
 worst = worst[worst["kind"] == "irritant"]
 if len(worst):
     top = worst.iloc[0]

@@ -4,6 +4,7 @@ NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 import streamlit as st
 
 import charts
+from analytics import funnel, metrics, overview, satisfaction
 from story import headline_sentence
 from ui.data import query
 from ui.filters import current_filters
@@ -14,14 +15,14 @@ filters = current_filters()
 titles = chart_titles()
 st.title(t("page.overview"))
 demo_banner()
-if query("customers", filters) == 0:
+if query(metrics.customers, filters) == 0:
     empty_state()
 
 # The trend first: on DuckDB its query also computes the customer summary that the KPIs, the funnel and the
 # headline then reuse (one pass over the journeys instead of two). The grain control is drawn below.
 grain = st.session_state.get("grain") or "month"
-trend = query("kpi_trend", filters, grain=grain)
-k = query("kpis", filters, compare=st.session_state.get("compare", "previous"))
+trend = query(overview.kpi_trend, filters, grain=grain)
+k = query(overview.kpis, filters, compare=st.session_state.get("compare", "previous"))
 cur, comparison = k["current"], k["comparison"]
 deltas = comparison["deltas"]
 if comparison["status"] == "ok":
@@ -110,9 +111,9 @@ kpi(cards[5], t("kpi.revenue"), money(cur["revenue"]), None,
 # -- trends -----------------------------------------------------------------------------------------
 st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="grain",
                      format_func=lambda g: t(f"overview.{g}"))
-metrics = [("customers", "kpi.customers"), ("conversion_rate", "kpi.conversion"), ("nps", "kpi.nps"),
-           ("churn_rate", "kpi.churn"), ("cross_share", "kpi.cross"), ("revenue", "kpi.revenue")]
-for col, (metric, label) in zip(st.columns(6), metrics, strict=True):
+kpi_cards = [("customers", "kpi.customers"), ("conversion_rate", "kpi.conversion"), ("nps", "kpi.nps"),
+             ("churn_rate", "kpi.churn"), ("cross_share", "kpi.cross"), ("revenue", "kpi.revenue")]
+for col, (metric, label) in zip(st.columns(6), kpi_cards, strict=True):
     chart(charts.kpi_trend_chart, trend, metric, titles=chart_titles(title=t(label)), small=True, where=col)
 
 # -- funnel and NPS per stage -----------------------------------------------------------------------
@@ -120,17 +121,17 @@ left, right = st.columns(2)
 labels = stage_labels()
 with left:
     st.subheader(t("overview.funnel"))
-    chart(charts.funnel_chart, query("funnel_table", filters), labels=labels, titles=titles)
+    chart(charts.funnel_chart, query(funnel.funnel_table, filters), labels=labels, titles=titles)
 with right:
     if feeling["measure"] == "csat":  # star ratings: the satisfaction measure by stage, as the card above
         st.subheader(t("satisfaction.csat"))
-        chart(charts.csat_chart, query("csat_by_stage", filters), labels=labels, titles=titles)
+        chart(charts.csat_chart, query(satisfaction.csat_by_stage, filters), labels=labels, titles=titles)
     else:
         st.subheader(t("overview.nps_by_stage"))
-        nps_by_stage = query("nps_split_by_stage", filters)
+        nps_by_stage = query(satisfaction.nps_split_by_stage, filters)
         chart(charts.nps_bars_chart, nps_by_stage, by="stage", labels=labels, titles=titles)
 
-h = query("headline", filters)
+h = query(overview.headline, filters)
 sentences = []
 if h["worst_step"] or h["not_ranked"]:
     sentences.append(headline_sentence(h, labels, texts()))

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import charts
+from analytics import irritants, satisfaction
+from analytics import report as report_
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, p_value, percent, t
@@ -14,14 +16,14 @@ from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, 
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.satisfaction"))
-report = query("report", filters)
+report = query(report_.report, filters)
 if report["customers"] == 0 and report["nps"]["responses"] == 0:
     empty_state()
 
 slabels, clabels = stage_labels(), channel_labels()
-split = query("nps_split_by_stage", filters)
-csat = query("csat_by_stage", filters)
-overall = query("overall_nps", filters)
+split = query(satisfaction.nps_split_by_stage, filters)
+csat = query(satisfaction.csat_by_stage, filters)
+overall = query(irritants.overall_nps, filters)
 measure = overall["measure"]  # the sidebar's, else the database's (analytics.measures)
 if overall["absent"]:
     st.info(t(f"measure.absent.{overall['absent']}"), icon=":material/info:")
@@ -42,7 +44,7 @@ def nps_section() -> None:
         chart(charts.nps_bars_chart, split, by="stage", labels=slabels, titles=titles)
     with right:
         st.subheader(t("satisfaction.nps_channel"))
-        by_channel = query("nps_by_channel", filters)
+        by_channel = query(satisfaction.nps_by_channel, filters)
         by_channel = by_channel.assign(channel=by_channel["channel"].fillna("—"))
         names = {**clabels, "—": t("satisfaction.unknown")}
         chart(charts.nps_bars_chart, by_channel, by="channel", labels=names, titles=titles)
@@ -66,7 +68,7 @@ else:
 st.subheader(t("satisfaction.trend"))
 grain = st.segmented_control(t("overview.grain"), ["week", "month"], default="month", key="satisfaction_grain",
                              format_func=lambda g: t(f"overview.{g}")) or "month"  # deselected: the default
-chart(charts.satisfaction_trend_chart, query("satisfaction_trend", filters, grain=grain), titles=titles)
+chart(charts.satisfaction_trend_chart, query(satisfaction.satisfaction_trend, filters, grain=grain), titles=titles)
 st.caption(t("satisfaction.trend_help"))
 
 st.subheader(t("satisfaction.churn"))
@@ -76,7 +78,7 @@ with left:
     churn["position"] = range(1, len(churn) + 1)
     chart(charts.churn_by_stage_chart, churn, labels=slabels, titles=titles)
 with right:
-    d = query("detractor_churn", filters)
+    d = query(satisfaction.detractor_churn, filters)
     c1, c2 = st.columns(2)
     kpi(c1, t(f"satisfaction.unhappy.{measure}"), percent(d["detractors"]["rate"]), d["detractors"]["customers"])
     kpi(c2, t("satisfaction.others"), percent(d["others"]["rate"]), d["others"]["customers"])
@@ -93,12 +95,13 @@ with right:
 # where satisfaction breaks, stage × channel, on the chosen measure (the NPS grid too when this selection has NPS)
 if measure == "csat":
     st.subheader(t("satisfaction.heatmap_csat"))
-    chart(charts.csat_heatmap, query("stage_channel_csat", filters), labels={**slabels, **clabels}, titles=titles)
+    chart(charts.csat_heatmap, query(satisfaction.stage_channel_csat, filters), labels={**slabels, **clabels},
+          titles=titles)
     st.caption(t("satisfaction.csat_cells"))
     st.page_link("app_pages/irritants.py", label=t("map.all_irritants"), icon=":material/format_list_numbered:")
 if has_nps:
     st.subheader(t("satisfaction.heatmap"))
-    chart(charts.nps_heatmap, query("stage_channel_nps", filters), labels={**slabels, **clabels},
+    chart(charts.nps_heatmap, query(satisfaction.stage_channel_nps, filters), labels={**slabels, **clabels},
                                        titles=titles)
     st.caption(t("satisfaction.heatmap_help"))
 

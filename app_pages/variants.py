@@ -4,6 +4,7 @@ customers each covers and its conversion, and how much of the customer base the 
 import streamlit as st
 
 import charts
+from analytics import metrics, variants
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, missing, number, percent, t
@@ -12,18 +13,18 @@ from ui.widgets import channel_labels, chart, downloads, empty_state, footer, ho
 filters = current_filters()
 st.title(t("page.variants"))
 st.caption(t("variants.intro"))
-if query("customers", filters) == 0:
+if query(metrics.customers, filters) == 0:
     empty_state()
 
 by = st.segmented_control(t("variants.by"), ["stage", "channel"], default="stage", key="variants_by",
                           format_func=lambda b: t(f"variants.by.{b}")) or "stage"
-result = query("variants", filters, by=by)
+result = query(variants.variants, filters, by=by)
 rows = result["rows"]
 labels = stage_labels() if by == "stage" else channel_labels()
 top = rows[rows["variant"] != "other"]
 st.markdown(t("variants.coverage", n=number(len(top)), share=percent(result["coverage"]),
               distinct=number(result["distinct"]), customers=number(result["customers"])))
-if by == "channel" and (unplaced := query("customers", filters) - result["customers"]) > 0:
+if by == "channel" and (unplaced := query(metrics.customers, filters) - result["customers"]) > 0:
     st.caption(t("variants.operational_only", n=number(unplaced)))
 titles = chart_titles(variant=t("variants.variant"), other=t("variants.other"), cumulative_share=t("variants.cumul"),
                       steps=t("variants.steps"), variants=t("variants.distinct"),

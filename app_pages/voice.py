@@ -4,6 +4,7 @@ apart from promoters; and, for one step of the journey, why customers stopped th
 import streamlit as st
 
 import charts
+from analytics import irritants, metrics, voice
 from ui.constants import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
@@ -25,12 +26,12 @@ from ui.widgets import (
 filters = current_filters()
 st.title(t("page.voice"))
 st.caption(t("voice.intro"))
-if query("customers", filters) == 0 and query("overall_nps", filters)["responses"] == 0:
+if query(metrics.customers, filters) == 0 and query(irritants.overall_nps, filters)["responses"] == 0:
     empty_state()
 
 slabels, clabels = stage_labels(), channel_labels()
 stages = stage_codes()
-measure = query("overall_nps", filters)["measure"]  # the verbatims' groups on the satisfaction measure
+measure = query(irritants.overall_nps, filters)["measure"]  # the verbatims' groups on the satisfaction measure
 group_names = {g: t(f"voice.group.{'csat.' if measure == 'csat' else ''}{g}")
                for g in ("promoter", "passive", "detractor", "none")}
 
@@ -60,7 +61,7 @@ view = st.segmented_control(t("voice.view"), VIEWS, key="voice_view", format_fun
 to_link("voice_view", view, default="verbatims")
 # themes contrast the unhappy with the happy on the satisfaction measure: NPS detractors and promoters, or CSAT's
 # dissatisfied (1–2) and satisfied (4–5)
-sides = "csat." if query("overall_nps", filters)["measure"] == "csat" else ""
+sides = "csat." if query(irritants.overall_nps, filters)["measure"] == "csat" else ""
 titles = chart_titles(term=t("voice.term"), z=t("voice.z"), side=t("voice.side"),
                       detractor=t(f"voice.{sides}detractors"), promoter=t(f"voice.{sides}promoters"),
                       detractor_comments=t(f"voice.{sides}detractor_comments"),
@@ -77,20 +78,20 @@ if view == "verbatims":
     group = c3.selectbox(t("voice.group"), [None, *group_names], key="voice_group",
                          format_func=lambda g: t("filters.all") if g is None else group_names[g])
     search = st.text_input(t("voice.search"), key="voice_search", placeholder=t("voice.search_hint")).strip()
-    frame, total = query("verbatims", filters, stage=stage, channel=channel, group=group, search=search or None)
+    frame, total = query(voice.verbatims, filters, stage=stage, channel=channel, group=group, search=search or None)
     show_verbatims(frame, total)
     downloads(frame, "verbatims")
 
 elif view == "themes":
     theme_stage = st.selectbox(t("funnel.col.stage"), [None, *stages], key="theme_stage",
                                format_func=lambda s: t("voice.all_stages") if s is None else slabels.get(s, s))
-    themes = query("themes", filters, stage=theme_stage)
+    themes = query(voice.themes, filters, stage=theme_stage)
     if themes.empty:
         st.caption(t("voice.no_theme"))
     else:
         chart(charts.themes_chart, themes, titles=titles)
         term = st.selectbox(t("voice.theme_verbatims"), themes["term"].tolist(), key="theme_term")
-        frame, total = query("verbatims", filters, stage=theme_stage, search=term, limit=10)
+        frame, total = query(voice.verbatims, filters, stage=theme_stage, search=term, limit=10)
         show_verbatims(frame, total)
     st.caption(t("voice.themes_help"))
 
@@ -99,7 +100,7 @@ elif len(stages) < 2:  # a one-stage model has no step to drop at
 else:
     step = st.selectbox(t("voice.step"), stages[:-1], key="drop_stage",
                         format_func=lambda s: f"{slabels.get(s, s)} → {slabels.get(stages[stages.index(s) + 1])}")
-    drop = query("why_drop", filters, stage=step)
+    drop = query(voice.why_drop, filters, stage=step)
     c1, c2 = st.columns(2)
     csat = drop["measure"] == "csat"  # NPS, or the mean stars (analytics.measures)
     for col, key in ((c1, "stopped"), (c2, "went_on")):

@@ -5,7 +5,7 @@ deck (``story.deck``, every view). A view names its chart as ``(builder, args, k
 function rather than building it, so that this module stays free of the chart layer and the app can cache the
 spec. Texts come from the ``i18n`` catalogue in the requested language.
 
-``q(name, **options)`` runs a metric of ``analytics.queries.QUERIES`` for the story's filters (``queries.runner``
+``q(metric, **options)`` runs a metric of ``analytics.queries.METRICS`` for the story's filters (``queries.runner``
 on the command line, the cached ``ui.data.query`` in the app).
 """
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analytics import channels, funnel, irritants, journey_map, overview, satisfaction
 from analytics.dimensions import Dimensions
 from analytics.filters import DIMENSIONS, Filters, dimension
 from analytics.stats import MIN_N
@@ -209,7 +210,7 @@ def trend_sentence(trend: pd.DataFrame, tx: Texts) -> str:
 
 
 def _overview(q, filters, dims, tx) -> View:
-    k = q("kpis")
+    k = q(overview.kpis)
     cur, feeling = k["current"], k["satisfaction"]
     enough = cur["respondents"] >= MIN_N  # distinct customers, not answers
     # a card has room for the figure alone (a slide, a 1440 px screen); the caption gives the respondents
@@ -243,7 +244,7 @@ def _overview(q, filters, dims, tx) -> View:
                        customers=tx.number(cur["customers"]), conversion=conversion,
                        nps=(nps if csat else _nps(cur["nps"])) if enough else few,
                        responses=tx.number(feeling["customers"] if csat else cur["respondents"]), churn=churn)
-    trend = q("kpi_trend", grain="month")
+    trend = q(overview.kpi_trend, grain="month")
     chart = ("kpi_trend_chart", (trend, "customers"), {"titles": tx.chart_titles(title=tx.t("story.overview.trend"))})
     return View("overview", tx.t("page.overview"), caption, chart, kpis=kpis, table=trend)
 
@@ -267,16 +268,16 @@ def headline_sentence(h: dict, names: dict[str, str], tx: Texts) -> str:
 
 
 def _funnel(q, filters, dims, tx) -> View:
-    table = q("funnel_table")
+    table = q(funnel.funnel_table)
     names = labels(dims, tx)
-    caption = headline_sentence(q("headline"), names, tx)
+    caption = headline_sentence(q(overview.headline), names, tx)
     chart = ("funnel_chart", (table,), {"labels": names, "titles": tx.chart_titles()})
     return View("funnel", tx.t("page.funnel"), caption, chart, table=table)
 
 
 def _crossover(q, filters, dims, tx) -> View:
-    mix = q("mix_outcomes").set_index("mix")
-    ropo = q("ropo_showrooming")
+    mix = q(channels.mix_outcomes).set_index("mix")
+    ropo = q(channels.ropo_showrooming)
     if mix["customers"].sum() == 0:
         caption = tx.t("story.crossover.none")
     elif mix["customers"].sum() < MIN_N:  # no share of a handful
@@ -297,11 +298,11 @@ def _crossover(q, filters, dims, tx) -> View:
 
 
 def _satisfaction(q, filters, dims, tx) -> View:
-    overall = q("overall_nps")
+    overall = q(irritants.overall_nps)
     if overall["measure"] == "csat":
         return _satisfaction_csat(q, overall, dims, tx)
-    split = q("nps_split_by_stage")
-    lowest = q("headline")["lowest_nps_stage"]
+    split = q(satisfaction.nps_split_by_stage)
+    lowest = q(overview.headline)["lowest_nps_stage"]
     names = labels(dims, tx)
     if overall["respondents"] < MIN_N:  # distinct customers, not answers
         caption = tx.t("story.satisfaction.few", n=tx.number(overall["respondents"]), min=MIN_N)
@@ -311,7 +312,7 @@ def _satisfaction(q, filters, dims, tx) -> View:
                        stage_n=tx.number(lowest["respondents"]))
     else:
         caption = tx.t("story.satisfaction.overall", nps=_nps(overall["nps"]), n=tx.number(overall["respondents"]))
-    caption = " ".join(filter(None, [caption, trend_sentence(q("satisfaction_trend", grain="month"), tx)]))
+    caption = " ".join(filter(None, [caption, trend_sentence(q(satisfaction.satisfaction_trend, grain="month"), tx)]))
     chart = ("nps_bars_chart", (split,), {"by": "stage", "labels": names, "titles": tx.chart_titles()})
     return View("satisfaction", tx.t("page.satisfaction"), caption, chart, table=split)
 
@@ -319,7 +320,7 @@ def _satisfaction(q, filters, dims, tx) -> View:
 def _satisfaction_csat(q, overall, dims, tx) -> View:
     """The satisfaction view on CSAT (star ratings): the mean, the dissatisfied share, the lowest stage; every figure
     resting on at least ``MIN_N`` customers."""
-    by_stage = q("csat_by_stage")
+    by_stage = q(satisfaction.csat_by_stage)
     names = labels(dims, tx)
     absent = tx.t(f"measure.absent.{overall['absent']}") + " " if overall["absent"] else ""
     if overall["respondents"] < MIN_N:
@@ -332,19 +333,19 @@ def _satisfaction_csat(q, overall, dims, tx) -> View:
             low = enough.sort_values(["mean_csat", "position"], kind="stable").iloc[0]
             caption += " " + tx.t("story.satisfaction.csat_lowest", stage=names[low["stage"]],
                                   mean=tx.decimal(low["mean_csat"], ".1f"), n=tx.number(int(low["respondents"])))
-    caption = " ".join(filter(None, [caption, trend_sentence(q("satisfaction_trend", grain="month"), tx)]))
+    caption = " ".join(filter(None, [caption, trend_sentence(q(satisfaction.satisfaction_trend, grain="month"), tx)]))
     chart = ("csat_chart", (by_stage,), {"labels": names, "titles": tx.chart_titles()})
     return View("satisfaction", tx.t("page.satisfaction"), absent + caption, chart, table=by_stage)
 
 
 def _journey_map(q, filters, dims, tx) -> View:
-    frames = q("journey_map", top_cells=1)
+    frames = q(journey_map.journey_map, top_cells=1)
     name = tx.t("map.everyone")
     parts = {k: f.assign(series=name, **({"quotes": f["quotes"].map(tuple)} if k == "cells" else {}))
              for k, f in frames.items()}
     names = labels(dims, tx)
     # the same finding as the funnel's view (one measure, one answer): the map's column of that stage shows who stops
-    caption = headline_sentence(q("headline"), names, tx)
+    caption = headline_sentence(q(overview.headline), names, tx)
     measure = frames["stages"]["measure"].iloc[0] if len(frames["stages"]) else "nps"
     titles = map_titles(tx, measure, series=tx.t("filters.persona"))
     chart = ("journey_map_chart", (parts["stages"], parts["channels"], parts["cells"]),
@@ -353,7 +354,7 @@ def _journey_map(q, filters, dims, tx) -> View:
 
 
 def _irritants(q, filters, dims, tx) -> View:
-    ranked = q("irritants")
+    ranked = q(irritants.irritants)
     names = labels(dims, tx)
     worst = ranked[ranked["kind"] == "irritant"]
     if len(worst):
@@ -367,15 +368,15 @@ def _irritants(q, filters, dims, tx) -> View:
 
 def _next_steps(q, filters, dims, tx) -> View:
     names = labels(dims, tx)
-    ranked = q("irritants")
+    ranked = q(irritants.irritants)
     bullets = [tx.t("story.next.irritant", cell=cell_name(r, names), customers=tx.number(r["customers"]),
                     value=cell_value(r, tx), overall=cell_value(r, tx, overall=True))
                for r in ranked[ranked["kind"] == "irritant"].head(3).to_dict("records")]
-    worst = q("headline")["worst_step"]
+    worst = q(overview.headline)["worst_step"]
     if worst:
         bullets.append(tx.t("story.next.step", src=names[worst["from_stage"]], dst=names[worst["to_stage"]],
                             lost=tx.percent(1 - worst["rate"]), n=tx.number(worst["customers"])))
-    churn = q("detractor_churn")
+    churn = q(satisfaction.detractor_churn)
     if (churn["relative_risk"] is not None and churn["p_value"] is not None and churn["p_value"] < 0.05
             and churn["detractors"]["customers"] >= MIN_N and churn["others"]["customers"] >= MIN_N
             and churn["relative_risk"] > 1):

@@ -1,5 +1,5 @@
 """Cached data access: one database per process (cache_resource), results per filter set and data
-version (cache_data). Pages call ``query("funnel_table", filters, closed=True)`` and never the
+version (cache_data). Pages call ``query(funnel.funnel_table, filters, closed=True)`` and never the
 database directly.
 """
 
@@ -12,7 +12,7 @@ import data_model as dm
 from analytics import metrics
 from analytics.dimensions import DataVersion, Dimensions, data_version, dimensions
 from analytics.filters import Filters
-from analytics.queries import QUERIES
+from analytics.queries import BY_NAME, metric_name
 from loaders.demo import demo_was_removed
 from loaders.errors import InputErrors
 from loaders.write import has_data, run_import
@@ -146,11 +146,13 @@ def _query(name: str, filters: Filters, version_key: DataVersion, kwargs: tuple)
     db, lock = resources()
     with lock:
         _check(db, version_key)
-        return QUERIES[name](db, filters, scope=_scope(filters, version_key), **dict(kwargs))
+        return BY_NAME[name](db, filters, scope=_scope(filters, version_key), **dict(kwargs))
 
 
-def query(name: str, filters: Filters | None = None, **kwargs):
-    """A metric for the filters, cached per (metric, filters, options, data version)."""
+def query(metric, filters: Filters | None = None, **kwargs):
+    """A metric of ``analytics.queries.METRICS`` for the filters, cached per (metric's qualified name, filters,
+    options, data version)."""
+    name = metric_name(metric)
     return _fresh(lambda v: _query(name, filters or Filters(), v, tuple(sorted(kwargs.items()))))
 
 
@@ -158,5 +160,5 @@ def deck_file(filters: Filters, lang: str) -> bytes:
     """The story's PowerPoint deck for the filters, from the cached metrics (called when the button is clicked)."""
     from story.deck import story_deck
 
-    return story_deck(lambda name, **options: query(name, filters, **options), filters, catalogue(),
-                      query("customers", filters), lang)
+    return story_deck(lambda metric, **options: query(metric, filters, **options), filters, catalogue(),
+                      query(metrics.customers, filters), lang)

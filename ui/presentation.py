@@ -9,6 +9,7 @@ import streamlit as st
 
 import charts
 import story
+from analytics import metrics
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import currency, t, texts
@@ -92,7 +93,7 @@ def show() -> None:
                   shortcut="right", width="stretch")
     nav[3].button(t("present.exit"), icon=":material/close:", on_click=leave, shortcut="escape", type="tertiary")
 
-    customers = query("customers", filters)
+    customers = query(metrics.customers, filters)
     if customers == 0:
         empty_state()
 

@@ -16,6 +16,8 @@ import streamlit as st
 import data_model as dm
 from analytics.filters import Filters
 from analytics.metrics import customers as count_customers
+from analytics.queries import metric_name
+from analytics.report import report
 from tests.conftest import DEMO_FILES, ROOT
 
 NEW = 4000  # customers the import adds, with 25 touchpoints each: long enough for readers to hit it
@@ -51,19 +53,19 @@ def test_readers_see_the_data_before_or_after_an_app_import_never_half(demo_db_u
 
     web = Filters(channels=("site_web",))
     filters = (Filters(), web, Filters())
-    before = {f: data.query("customers", f) for f in filters}
+    before = {f: data.query(count_customers, f) for f in filters}
     pending = imports.check(new_customers(tmp_path))
     assert not pending.errors
     stop, errors = threading.Event(), []
     seen = [[] for _ in filters]  # what each reader's report counted, read after read
-    readers = [threading.Thread(target=read_while, args=(stop, lambda f=f: data.query("report", f)["customers"],
+    readers = [threading.Thread(target=read_while, args=(stop, lambda f=f: data.query(report, f)["customers"],
                                                          out, errors)) for f, out in zip(filters, seen, strict=True)]
     for r in readers:
         r.start()
     while min(map(len, seen)) < 2:  # every reader is running
         time.sleep(0.01)
     imports.write(pending.validated)  # under the app's lock, as the Data page writes
-    after = {f: data.query("customers", f) for f in filters}
+    after = {f: data.query(count_customers, f) for f in filters}
     mark = [len(x) for x in seen]
     while any(len(x) < m + 2 for x, m in zip(seen, mark, strict=True)):
         time.sleep(0.01)
@@ -91,8 +93,8 @@ def test_a_stale_result_is_never_cached_under_the_old_version(demo_db_url, tmp_p
     old = data.version()
     imports.write(imports.check(new_customers(tmp_path)).validated)
     with pytest.raises(data.StaleData):  # computing for the old version would cache new data under its key
-        data._query("customers", Filters(), old, ())
-    assert data.query("customers", Filters()) == 2000 + NEW  # outside a run: read again on the new version
+        data._query(metric_name(count_customers), Filters(), old, ())
+    assert data.query(count_customers, Filters()) == 2000 + NEW  # outside a run: read again on the new version
     st.cache_resource.clear()
 
 

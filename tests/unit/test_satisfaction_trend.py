@@ -12,7 +12,7 @@ import charts
 from analytics import satisfaction, stats
 from analytics.filters import Filters
 from analytics.metrics import Scope
-from analytics.queries import QUERIES
+from analytics.queries import runner
 from tests.unit.journeys import customer, fb, load, nps_by_hand, tp
 from tests.unit.test_charts import layers, mark, rows, spec_of
 
@@ -104,8 +104,8 @@ def test_nps_by_month_hand_computed(db):
     for got, answers in zip(records(df), (march, april), strict=True):
         by_hand = nps_by_hand(answers)
         assert (got["ci_low"], got["ci_high"]) == (pytest.approx(by_hand["ci_low"]), pytest.approx(by_hand["ci_high"]))
-    # the same figures through the registry the pages use, and with a shared scope
-    same = QUERIES["satisfaction_trend"](db, Filters(), scope=Scope(db), grain="month")
+    # the same figures through the registry the story uses, and with a shared scope
+    same = runner(db, Filters(), Scope(db))(satisfaction.satisfaction_trend, grain="month")
     pd.testing.assert_frame_equal(same, df)
 
 
