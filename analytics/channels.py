@@ -126,7 +126,7 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
         )
 
     def compute():
-        if scope.db.dialect != "duckdb" or "transition_rows" in scope.__dict__:
+        if scope.db.dialect != "duckdb" or scope.has("transition_rows"):
             return _rows(expr())
         mix, t = expr(), scope.transitions_expr
         null_str, null_int = ibis.null().cast("string"), ibis.null().cast("int64")
@@ -140,9 +140,9 @@ def mix_outcomes(db, filters: Filters | None = None, *, scope: Scope | None = No
             distinct=False,
         )
         rows = _rows(both)
-        scope.__dict__["transition_rows"] = [  # the cache Scope.transitions() reads
+        scope.provide("transition_rows", [  # the cache Scope.transitions() reads
             {"src": r["src"], "dst": r["dst"], "n": r["customers"]} for r in rows if r["mix"] is None
-        ]
+        ])
         return [r for r in rows if r["mix"] is not None]
 
     by_mix = {r["mix"]: r for r in _cached(scope, "mix_rows", compute)}

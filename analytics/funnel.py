@@ -235,7 +235,7 @@ def stage_counts(scope: Scope, closed: bool = False) -> list[int]:
     reuses the scope's customer summary when the report already computed it."""
     if closed:
         return _closed_counts(scope)[0]
-    if "summary_rows" in scope.__dict__:
+    if scope.has("summary_rows"):
         return [r["customers"] for r in scope.funnel()]
 
     def compute():

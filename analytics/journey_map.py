@@ -69,7 +69,7 @@ def _number(value: float) -> float | None:
 def _stage_facts(scope: Scope) -> list[dict]:
     """Customers counted by (furthest stage order, churned): the report's customer summary when the scope has
     it already, else a plain group-by (no journey-order window: 4x cheaper at 10M touchpoints)."""
-    if "summary_rows" in scope.__dict__:
+    if scope.has("summary_rows"):
         return scope.summary_rows
 
     def compute():

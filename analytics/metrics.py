@@ -489,6 +489,21 @@ class Scope:
         weakref.finalize(self, _drop_kept, con, name)
         return table
 
+    SHARED = ("summary_rows", "transition_rows", "nps_all_rows", "revenue_value")
+    """The executed results several metrics share, which a combined query may give in one pass (``provide``)."""
+
+    def has(self, result: str) -> bool:
+        """Whether the shared result ``result`` (``SHARED``) is computed already: a metric then reads it rather than
+        run a query of its own."""
+        return result in self.__dict__
+
+    def provide(self, result: str, value) -> None:
+        """Give the shared result ``result`` (``SHARED``), computed by a query that also gave something else (one
+        pass over the journeys for two results)."""
+        if result not in self.SHARED:
+            raise KeyError(f"{result} is not a shared result of Scope")
+        self.__dict__[result] = value
+
     def cached(self, key: str, compute):
         """``compute()`` once per scope: a small executed result that several metrics share."""
         if key not in self.__dict__:
@@ -738,7 +753,7 @@ class Scope:
         DuckDB streams to both aggregates, so the touchpoints are sorted once. PostgreSQL would
         materialise that CTE (slower than sorting twice), so there they are two queries.
         """
-        if all(k in self.__dict__ for k in ("summary_rows", "transition_rows")):
+        if self.has("summary_rows") and self.has("transition_rows"):
             return
         if self.db.dialect != "duckdb":
             self.summary_rows, self.transition_rows  # noqa: B018 - fills the caches
@@ -754,12 +769,12 @@ class Scope:
             distinct=False,
         )
         rows = _rows(both)
-        self.__dict__["summary_rows"] = [
+        self.provide("summary_rows", [
             {k: r[k] for k in ("furthest", "mix", "churned", "n")} for r in rows if r["kind"] == "c"
-        ]
-        self.__dict__["transition_rows"] = [
+        ])
+        self.provide("transition_rows", [
             {k: r[k] for k in ("src", "dst", "n")} for r in rows if r["kind"] == "t"
-        ]
+        ])
 
     # -- metrics (JSON-ready) --------------------------------------------------------------------
 
@@ -816,20 +831,20 @@ class Scope:
 
     def revenue(self) -> float:
         """Sum of the kept touchpoints' revenue (0.0 when there is none)."""
-        if "revenue_value" not in self.__dict__:
+        if not self.has("revenue_value"):
             value = self.revenue_expr.to_pyarrow().as_py()
-            self.__dict__["revenue_value"] = float(value) if value is not None else 0.0
+            self.provide("revenue_value", float(value) if value is not None else 0.0)
         return self.__dict__["revenue_value"]
 
     @cached_property
-    def _nps_all_rows(self) -> list[dict]:
+    def nps_all_rows(self) -> list[dict]:
         return _rows(self.nps_expr)
 
     @cached_property
     def nps_rows(self) -> list[dict]:
         """``nps_expr`` executed, per feedback stage: responses (``n``), promoters, detractors, ``customers`` and
         the clustering sums."""
-        return [r for r in self._nps_all_rows if not r.get("overall")]
+        return [r for r in self.nps_all_rows if not r.get("overall")]
 
     def nps_counts(self) -> dict:
         """Every kept response counted (stages outside the model too): ``{"n", "promoters", "detractors"}``."""
@@ -838,7 +853,7 @@ class Scope:
     def nps(self) -> dict:
         """Overall NPS with its 95 % interval (``stats.nps_with_interval``: Rocks' adjusted Wald, clustered by
         customer), and the same per stage of the model; ``respondents``: the distinct customers who answered."""
-        overall = next((r for r in self._nps_all_rows if r.get("overall") and r["n"]), None)  # none: sums are NULL
+        overall = next((r for r in self.nps_all_rows if r.get("overall") and r["n"]), None)  # none: sums are NULL
         total = overall or self.nps_counts()
 
         def block(counts: dict | None) -> dict:
@@ -937,7 +952,7 @@ def customers(db, filters: Filters | None = None, *, scope: Scope | None = None)
     """Customers with at least one kept touchpoint, as a distinct count: the same number as the report's,
     without its ordered pass over the journeys (the sidebar and every page's empty check need only this)."""
     scope = scope_for(db, filters, scope)
-    if "summary_rows" in scope.__dict__:
+    if scope.has("summary_rows"):
         return scope.customers()
     return scope.cached("customer_count", lambda: int(scope.touchpoints.ckey.nunique().to_pyarrow().as_py()))
 

@@ -296,9 +296,9 @@ class _CountsScope(Scope):
         self.stages = stages
         self.filters = Filters()
         self.channel_lens = channel_lens
-        self.__dict__["summary_rows"] = summary_rows
-        self.__dict__["_nps_all_rows"] = nps_rows
-        self.__dict__["revenue_value"] = revenue
+        self.provide("summary_rows", summary_rows)
+        self.provide("nps_all_rows", nps_rows)
+        self.provide("revenue_value", revenue)
 
     def conversion(self) -> dict:
         """A bucket's conversion: the plain share of its customers at or beyond the conversion stage (a bucket cuts
@@ -354,15 +354,15 @@ def _trend_rows(scope: Scope, grain: str) -> list[dict]:
                                              else_=ibis.null().cast("int64")))
     per = scope.per_customer(in_bucket, by=("bucket",))
     trend = per.group_by("bucket", "furthest", "mix", "churned").aggregate(n=per.count().cast("int64"))
-    if scope.db.dialect != "duckdb" or "summary_rows" in scope.__dict__:
+    if scope.db.dialect != "duckdb" or scope.has("summary_rows"):
         return _rows(trend)
     j = scope.per_customer(o)
     summary = j.group_by("furthest", "mix", "churned").aggregate(n=j.count().cast("int64"))
     both = ibis.union(trend, summary.select(bucket=ibis.null().cast("date"), furthest="furthest", mix="mix",
                                             churned="churned", n="n"), distinct=False)
     rows = _rows(both)
-    scope.__dict__["summary_rows"] = [{k: r[k] for k in ("furthest", "mix", "churned", "n")}
-                                      for r in rows if r["bucket"] is None]
+    scope.provide("summary_rows", [{k: r[k] for k in ("furthest", "mix", "churned", "n")}
+                                   for r in rows if r["bucket"] is None])
     return [r for r in rows if r["bucket"] is not None]
 
 

@@ -578,7 +578,7 @@ def why_drop(db, filters: Filters | None = None, *, scope: Scope | None = None, 
             per = per.filter(per.furthest >= position)
             return per.select("ckey", went_on=per.furthest > position)
 
-        if "summary_rows" in scope.__dict__:  # the report's cached counts, when a page has them already
+        if scope.has("summary_rows"):  # the report's cached counts, when a page has them already
             customers = {False: 0, True: 0}
             for r in scope.summary_rows:
                 if r["furthest"] >= position:

@@ -382,7 +382,7 @@ def test_scope_is_shared(db):
     scope = Scope(db)
     channels.mix_outcomes(db, scope=scope)
     # on DuckDB the mix query also brought the transitions back (one windowed pass for both)
-    assert ("transition_rows" in scope.__dict__) == (db.dialect == "duckdb")
+    assert scope.has("transition_rows") == (db.dialect == "duckdb")
     assert records(channels.transition_matrix(db, scope=scope)) == records(channels.transition_matrix(db))
     a = channels.stage_flows(db, scope=scope)
     assert "_channels_flow_rows" in scope.__dict__
