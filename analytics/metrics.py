@@ -37,7 +37,7 @@ the rows (``Scope.stored``, ``analytics.facts``), ``facts`` reads them instead o
 comes from their clocks and ``ordered`` keeps only what the transitions need: the same numbers, one sort fewer.
 """
 
-import threading
+import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -51,6 +51,7 @@ from analytics import stats
 from analytics.filters import Filters, apply_filters, cohort_keys, cohort_keys_from_facts, customer_key
 from analytics.settings import AnalysisSettings, analysis_settings
 from analytics.survival import survival_table
+from data_model.compiled import TEMPORARY_PREFIX
 
 __all__ = [
     "MIXES", "NoStageModel", "Scope", "StageInfo", "channel_mix", "churn", "conversion", "customers", "funnel",
@@ -81,32 +82,11 @@ def stage_infos(db) -> tuple[StageInfo, ...]:
     return stages
 
 
-_KEPT_NAMES = threading.Lock()  # guards each backend's set of kept-table names in use
-
-
-def _take_kept_name(con, what: str) -> str:
-    """A temporary table name for ``what`` not in use on ``con``: the lowest free number, so that the next scope of
-    the same shape names the same tables, its queries are equal expressions and their SQL is compiled once
-    (``data_model.compiled``)."""
-    with _KEPT_NAMES:
-        used = con.__dict__.setdefault("_parcours_kept_names", set())
-        n = 0
-        while f"parcours_kept_{what}_{n}" in used:
-            n += 1
-        name = f"parcours_kept_{what}_{n}"
-        used.add(name)
-        return name
-
-
-def _drop_kept(con, name: str) -> None:
-    """Drop a kept table and free its name (kept taken if the drop fails: the connection is gone, or the table
-    still exists)."""
+def _drop_quietly(con, name: str) -> None:
     try:
         con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
     except Exception:  # noqa: BLE001 - the connection may be closed already: its temp tables went with it
-        return
-    with _KEPT_NAMES:
-        con.__dict__.get("_parcours_kept_names", set()).discard(name)
+        pass
 
 
 def stable_view(table, n: int = 0):
@@ -480,13 +460,11 @@ class Scope:
         """``expr`` written to a temporary table, dropped when the scope goes (Ibis' own ``cache()``
         emits a nameless DROP on DuckDB 2.0)."""
         con = self.db.ibis
-        name = _take_kept_name(con, what)
-        try:
-            table = con.create_table(name, expr, temp=True)
-        except BaseException:
-            _drop_kept(con, name)
-            raise
-        weakref.finalize(self, _drop_kept, con, name)
+        # a random name (scopes alive together each have theirs); their queries' SQL is kept all the same
+        # (``data_model.compiled``: a temporary table stands in the key under a stand-in name)
+        name = f"{TEMPORARY_PREFIX}{what}_{uuid.uuid4().hex[:12]}"
+        table = con.create_table(name, expr, temp=True)
+        weakref.finalize(self, _drop_quietly, con, name)
         return table
 
     SHARED = ("summary_rows", "transition_rows", "nps_all_rows", "revenue_value")

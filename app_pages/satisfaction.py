@@ -6,8 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics import irritants, satisfaction
-from analytics import report as report_
+from analytics import irritants, report, satisfaction
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, p_value, percent, t
@@ -16,8 +15,8 @@ from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, 
 filters = current_filters()
 titles = chart_titles()
 st.title(t("page.satisfaction"))
-report = query(report_.report, filters)
-if report["customers"] == 0 and report["nps"]["responses"] == 0:
+whole = query(report.report, filters)
+if whole["customers"] == 0 and whole["nps"]["responses"] == 0:
     empty_state()
 
 slabels, clabels = stage_labels(), channel_labels()
@@ -74,7 +73,7 @@ st.caption(t("satisfaction.trend_help"))
 st.subheader(t("satisfaction.churn"))
 left, right = st.columns([3, 2])
 with left:
-    churn = pd.DataFrame(report["churn"]["by_stage"])
+    churn = pd.DataFrame(whole["churn"]["by_stage"])
     churn["position"] = range(1, len(churn) + 1)
     chart(charts.churn_by_stage_chart, churn, labels=slabels, titles=titles)
 with right:

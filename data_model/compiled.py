@@ -8,6 +8,9 @@ shared by the threads (the app's sessions) that use it.
 
 The key is the expression itself (Ibis operations are immutable and compare by structure), so a hit is the SQL of an
 equal expression: same tables by name and schema, same columns, same literals. Nothing is guessed from a signature.
+One exception, by construction: the temporary tables a scope keeps its rows in (their names start with
+``TEMPORARY_PREFIX`` and end with a random part) stand in the key under numbered stand-in names, and the kept SQL gets
+the real names back; so the queries of every scope of one shape, alive together or not, share their SQL.
 The table belongs to its backend, not to the process: a key holds its backend (its tables' ``source``), and a
 process-wide table would keep every database it ever compiled for open.
 """
@@ -17,8 +20,25 @@ from collections import OrderedDict
 
 import ibis.backends.duckdb
 import ibis.backends.postgres
+import sqlglot.expressions as sge
+from ibis.expr import operations as ops
 
-__all__ = ["MAX_KEPT", "CompiledQueries", "duckdb_backend", "postgres_backend"]
+__all__ = ["MAX_KEPT", "TEMPORARY_PREFIX", "CompiledQueries", "duckdb_backend", "postgres_backend"]
+
+TEMPORARY_PREFIX = "parcours_kept_"
+"""The names of a scope's temporary tables start with this (``analytics.metrics.Scope``)."""
+_STAND_IN = "parcours_stand_in_"
+
+
+def _stand_ins(op):
+    """``op`` with its temporary tables renamed ``_STAND_IN<i>`` (in the order of their real names), and the real name
+    of each stand-in; ``(op, {})`` when it reads none."""
+    temporary = sorted({t for t in op.find(ops.DatabaseTable) if t.name.startswith(TEMPORARY_PREFIX)},
+                       key=lambda t: t.name)
+    if not temporary:
+        return op, {}
+    stand_ins = {t: t.copy(name=f"{_STAND_IN}{i}") for i, t in enumerate(temporary)}
+    return op.replace(stand_ins), {s.name: t.name for t, s in stand_ins.items()}
 
 MAX_KEPT = 1024  # entries (an entry: one query's SQL text or sqlglot tree, a few kB to a few hundred kB)
 
@@ -70,8 +90,13 @@ class _KeptCompiler:
     def to_sqlglot(self, expr, *, limit=None, params=None):
         if params:  # query parameters are values outside the expression: not a key
             return self._inner.to_sqlglot(expr, limit=limit, params=params)
-        tree = self._compiled.get(("sqlglot", expr.op(), limit), lambda: self._inner.to_sqlglot(expr, limit=limit))
-        return tree.copy()  # the caller may rewrite the tree it gets (``sql(copy=False)``)
+        op, real = _stand_ins(expr.op())
+        tree = self._compiled.get(("sqlglot", op, limit), lambda: self._inner.to_sqlglot(op.to_expr(), limit=limit))
+        tree = tree.copy()  # the caller may rewrite the tree it gets (``sql(copy=False)``)
+        for table in tree.find_all(sge.Table) if real else ():
+            if table.name in real:
+                table.set("this", sge.to_identifier(real[table.name], quoted=True))
+        return tree
 
 
 class _KeepsCompiled:
@@ -86,8 +111,12 @@ class _KeepsCompiled:
     def compile(self, expr, /, *, limit=None, params=None, pretty=False):
         if params or pretty:
             return super().compile(expr, limit=limit, params=params, pretty=pretty)
-        return self.compiled.get(("sql", expr.op(), limit),
-                                 lambda: super(_KeepsCompiled, self).compile(expr, limit=limit))
+        op, real = _stand_ins(expr.op())
+        sql = self.compiled.get(("sql", op, limit),
+                                lambda: super(_KeepsCompiled, self).compile(op.to_expr(), limit=limit))
+        for stand_in, name in real.items():  # quoted: "…_in_1" is not a prefix of "…_in_10"
+            sql = sql.replace(f'"{stand_in}"', f'"{name}"')
+        return sql
 
 
 class _DuckDB(_KeepsCompiled, ibis.backends.duckdb.Backend):
