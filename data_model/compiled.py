@@ -40,7 +40,10 @@ def _stand_ins(op):
     stand_ins = {t: t.copy(name=f"{_STAND_IN}{i}") for i, t in enumerate(temporary)}
     return op.replace(stand_ins), {s.name: t.name for t, s in stand_ins.items()}
 
-MAX_KEPT = 1024  # entries (an entry: one query's SQL text or sqlglot tree, a few kB to a few hundred kB)
+
+MAX_KEPT = 1024
+"""Entries per database: an entry is a query's SQL text (1-10 kB) or its sqlglot tree (about 90 kB on average,
+measured on a report's queries), so a full table holds about 100 MB."""
 
 
 class CompiledQueries:
