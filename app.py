@@ -6,7 +6,6 @@ switches to its legacy multipage mode where a deep link would skip the filters d
 
 import streamlit as st
 
-from analytics import metrics
 from ui import uploads
 
 uploads.install()  # first of all: upload capacity only for the Data page of an admin (ui/uploads.py)
@@ -19,6 +18,7 @@ from ui.data import catalogue, deck_file, pin_version, query  # noqa: E402
 from ui.filters import describe, sidebar_filters  # noqa: E402
 from ui.i18n import LANGUAGES, browser_language, language, language_code, t  # noqa: E402
 from ui.links import check_link, from_link, to_link  # noqa: E402
+from ui.metrics import metrics  # noqa: E402
 from ui.widgets import plain  # noqa: E402
 
 st.set_page_config(page_title="Parcours", page_icon="🧭", layout="wide")

@@ -4,11 +4,11 @@ channel on which each stage is first reached, digitalisation per stage, ROPO and
 import streamlit as st
 
 import charts
-from analytics import channels, metrics
 from ui.constants import MIN_N
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, number, percent, t
+from ui.metrics import channels, metrics
 from ui.widgets import (
     channel_codes,
     channel_labels,

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics import cohorts, funnel, metrics, timing
 from ui.constants import GROUPINGS, MIN_N, SKIPPED_NOTE
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, missing, month, number, percent, t
+from ui.metrics import cohorts, funnel, metrics, timing
 from ui.widgets import channel_labels, chart, downloads, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()

@@ -4,11 +4,11 @@ ranked by a priority score an executive can follow in words."""
 import streamlit as st
 
 import charts
-from analytics import exports, irritants, metrics
 from ui.auth import is_admin
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, number, percent, t
+from ui.metrics import exports, irritants, metrics
 from ui.widgets import (
     channel_labels,
     chart,

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics import irritants, journey_map, metrics
 from story import map_titles
 from ui.data import catalogue, query
 from ui.filters import current_filters
 from ui.i18n import t, texts
 from ui.links import from_link, to_link
+from ui.metrics import irritants, journey_map, metrics
 from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, irritant_reason, plain, stage_labels
 
 filters = current_filters()

@@ -4,11 +4,11 @@ NPS per stage and one line naming the worst step and the lowest-NPS stage."""
 import streamlit as st
 
 import charts
-from analytics import funnel, metrics, overview, satisfaction
 from story import headline_sentence
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, money, number, p_value, percent, t, texts
+from ui.metrics import funnel, metrics, overview, satisfaction
 from ui.widgets import MIN_N, chart, demo_banner, empty_state, footer, how_to_read, kpi, stage_labels
 
 filters = current_filters()

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from analytics import irritants, report, satisfaction
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, decimal, p_value, percent, t
+from ui.metrics import irritants, report, satisfaction
 from ui.widgets import channel_labels, chart, empty_state, footer, how_to_read, kpi, stage_labels, sufficient
 
 filters = current_filters()

@@ -4,10 +4,10 @@ customers each covers and its conversion, and how much of the customer base the 
 import streamlit as st
 
 import charts
-from analytics import metrics, variants
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, missing, number, percent, t
+from ui.metrics import metrics, variants
 from ui.widgets import channel_labels, chart, downloads, empty_state, footer, how_to_read, stage_labels
 
 filters = current_filters()

@@ -4,12 +4,12 @@ apart from promoters; and, for one step of the journey, why customers stopped th
 import streamlit as st
 
 import charts
-from analytics import irritants, metrics, voice
 from ui.constants import UNKNOWN
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, decimal, number, p_value, t
 from ui.links import from_link, to_link
+from ui.metrics import irritants, metrics, voice
 from ui.widgets import (
     channel_labels,
     chart,
