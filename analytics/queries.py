@@ -56,12 +56,17 @@ METRICS = (
 )
 """The metrics that pages, the story and the deck may ask for."""
 
-BY_NAME = {f"{m.__module__}.{m.__qualname__}": m for m in METRICS}
+
+def _qualified(metric) -> str:
+    return f"{metric.__module__}.{metric.__qualname__}"
+
+
+BY_NAME = {_qualified(m): m for m in METRICS}
 
 
 def metric_name(metric) -> str:
     """The qualified name of a metric of ``METRICS`` (``analytics.funnel.funnel_table``): its cache key."""
-    name = f"{metric.__module__}.{metric.__qualname__}"
+    name = _qualified(metric)
     if BY_NAME.get(name) is not metric:
         raise KeyError(f"{name} is not a metric of analytics.queries.METRICS")
     return name
