@@ -16,14 +16,19 @@ row per customer instead of passing over every touchpoint (issue 15's budget, is
   touchpoint on another channel than the first one's; ``t_cross``, the first *advance* (a journey touchpoint at a
   stage beyond every earlier journey touchpoint's) on another channel than the first one's. A window is a prefix of
   the journey in time, so within a window ending at ``bound`` a customer is ``mono`` when ``t_multi`` is not before
-  it, ``cross`` when ``t_cross`` is, ``multi`` otherwise, and has no journey channel when ``jt0`` is not.
+  it, ``cross`` when ``t_cross`` is, ``multi`` otherwise, and has no journey channel when ``jt0`` is not;
+* the window's columns for the database's own windows (``analytics.settings``: ``window_days``,
+  ``post_window_days``), as ``Scope.facts`` reads them (``analytics.metrics.window_columns``): ``t0``, ``bound``,
+  ``w<i>``, ``r<i>``, ``entry``, ``furthest``. A scope of that window reads them as they are (at 1M customers, 0.4 s
+  a report would spend deriving them); a scope of another window (``--window``) derives its own from ``f``/``l``.
 
 The table is stamped (``parcours_meta`` key ``facts.stamp``) with what it was computed from: the import batches, the
-forgotten customers, the last touchpoint's id, the channels' operational flags, the stage model and this module's
-``VERSION``. A scope reads it
+forgotten customers, the last touchpoint's id, the channels' operational flags, the stage model, the windows and this
+module's ``VERSION``. A scope reads it
 only when the stamp is the data's current one and no lens or ``as_of`` changes the rows (``Scope.stored``); otherwise
 it computes the same facts from the touchpoints, as before. A stale table is therefore slower, never wrong. Every
-command that changes the data (import, undo, forget, the demo's removal, a channel's setting, clearing) calls
+command that changes the data (import, undo, forget, the demo's removal, a channel's setting, a window setting,
+clearing) calls
 ``refresh`` after its commit; ``python -m analytics refresh`` writes them for a database made by an older Parcours.
 """
 
@@ -32,13 +37,14 @@ from __future__ import annotations
 import ibis
 import sqlalchemy as sa
 
-from analytics.metrics import least_of, stable_view
+from analytics.metrics import carried_facts, least_of, stable_view, window_columns
+from analytics.settings import analysis_settings
 
 __all__ = ["MAX_CHANNEL_BITS", "TABLE", "VERSION", "channel_bits", "current", "current_stamp", "facts_expr", "refresh",
            "refresh_after_import", "stamp"]
 
 TABLE = "customer_facts"
-VERSION = "3"
+VERSION = "4"
 """Bump when the stored columns or their definitions change: older tables then read as stale."""
 STAMP_KEY = "facts.stamp"
 MAX_CHANNEL_BITS = 63
@@ -58,8 +64,9 @@ def stamp(db) -> str:
         last = c.exec_driver_sql("SELECT max(id) FROM touchpoints").scalar()
         channels = c.exec_driver_sql("SELECT code, operational FROM channels ORDER BY code").all()
         stages = c.exec_driver_sql("SELECT code, position, is_conversion FROM stages ORDER BY position").all()
-    return repr((VERSION, _key(db), [tuple(r) for r in channels], [tuple(r) for r in stages], forgets,
-                 tuple(batches), last))
+    settings = analysis_settings(db)
+    return repr((VERSION, _key(db), [tuple(r) for r in channels], [tuple(r) for r in stages],
+                 (settings.window_days, settings.post_window_days), forgets, tuple(batches), last))
 
 
 def _key(db) -> str:
@@ -77,10 +84,11 @@ def channel_bits(con):
     return ch.select(code=ch.code, bit=ibis.row_number().over(order_by=ch.code).cast("int32"))
 
 
-def facts_expr(db, stages, key: str, only=None):
+def facts_expr(db, stages, key: str, only=None, settings=None):
     """The Ibis expression of ``customer_facts`` (see the module's docstring) over ``db``'s tables; ``stages``: the
     model in order (``analytics.metrics.StageInfo``); ``only``: a one-column table of the customer keys to compute
-    (``None``: every customer)."""
+    (``None``: every customer); ``settings``: the windows (``analytics.settings``; ``None``: the database's)."""
+    settings = settings if settings is not None else analysis_settings(db)
     con = db.ibis
     tp, ch = con.table("touchpoints"), con.table("channels")
     if only is not None:
@@ -137,12 +145,12 @@ def facts_expr(db, stages, key: str, only=None):
 
     out = per.left_join(mix, per.ckey == mix.mk)
     out = out.left_join(entry, out.ckey == entry.nk0)
-    columns = ["ckey", "customer_id", "channels_used", "entry_channel", *(f"f{i}" for i in range(m)),
-               *(f"l{i}" for i in range(m))]
     if nexts is not None:
         out = out.left_join(nexts, out.ckey == nexts.nk)
-        columns += [f"e{i}" for i in range(m - 1)]
-    return out.select(*columns, "jt0", "t_multi", "t_cross")
+    carried = ["customer_id", "channels_used", "entry_channel", *carried_facts(m)]
+    out = stable_view(out.select("ckey", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)), *carried))
+    # the window's columns for the database's own window (the stamp holds it): a scope of that window reads them
+    return window_columns(out, stages, settings.window_days, settings.post_window_days, carried)
 
 
 def _writable_stages(db):
@@ -184,9 +192,10 @@ def _sql(db, stages, key: str) -> str:
     """``facts_expr``'s SQL, compiled once per dialect, stage model, key and channels' columns (compiling costs more
     than writing the facts of a small database)."""
     columns = tuple(db.ibis.table("channels").columns)
-    shape = (db.dialect, tuple(stages), key, columns)
+    settings = analysis_settings(db)
+    shape = (db.dialect, tuple(stages), key, columns, settings.window_days, settings.post_window_days)
     if shape not in _COMPILED:
-        _COMPILED[shape] = ibis.to_sql(facts_expr(db, stages, key))
+        _COMPILED[shape] = ibis.to_sql(facts_expr(db, stages, key, settings=settings))
     return _COMPILED[shape]
 
 
@@ -220,13 +229,14 @@ def _batch_sql(db, stages, key: str) -> tuple[str, str]:
     """The SQL of one batch's customers' facts and of their keys, compiled once per shape (as ``_sql``; compiling
     costs more than a small import's facts), with ``_ANY_BATCH`` for the batch id."""
     columns = tuple(db.ibis.table("channels").columns)
-    shape = ("batch", db.dialect, tuple(stages), key, columns)
+    settings = analysis_settings(db)
+    shape = ("batch", db.dialect, tuple(stages), key, columns, settings.window_days, settings.post_window_days)
     if shape not in _COMPILED:
         con = db.ibis
         tp, hist = con.table("touchpoints"), con.table("touchpoints_history")
         touched = ibis.union(tp.filter(tp.batch_id == _ANY_BATCH).select(tk=tp[key]),
                              hist.filter(hist.undo_batch_id == _ANY_BATCH).select(tk=hist[key]), distinct=True)
-        rows, keys = ibis.to_sql(facts_expr(db, stages, key, only=touched)), ibis.to_sql(touched)
+        rows, keys = ibis.to_sql(facts_expr(db, stages, key, only=touched, settings=settings)), ibis.to_sql(touched)
         # the number stands for the batch wherever the touched customers' query is (twice in it), nowhere else
         n = rows.count(str(_ANY_BATCH))
         assert keys.count(str(_ANY_BATCH)) == 2 and n and n % 2 == 0, "the batch's stand-in is ambiguous"

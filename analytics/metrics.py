@@ -103,6 +103,54 @@ def least_of(values: list):
     return values[0] if len(values) == 1 else ibis.least(*values)
 
 
+def carried_facts(m: int) -> list[str]:
+    """The stored facts' columns (``analytics.facts``) a scope's facts carry as they are, for ``m`` stages: the time to
+    the next stage's events and the channel mix's clocks."""
+    return [*(f"e{i}" for i in range(m - 1)), "jt0", "t_multi", "t_cross"]
+
+
+def window_fact_columns(m: int, carried: list[str]) -> list[str]:
+    """The columns of ``Scope.facts`` (``window_columns``'s), for ``m`` stages and the ``carried`` columns."""
+    return ["ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)), *carried,
+            *(f"w{i}" for i in range(m)), *(f"r{i}" for i in range(m)), "entry", "furthest"]
+
+
+def window_columns(per, stages, window: int | None, post_window: int, carried: list[str]):
+    """``per`` — one row per customer: ``ckey``, the first and last timestamps ``f<i>`` / ``l<i>`` at each stage of
+    ``stages`` and the ``carried`` columns — with its window read from them (``Scope.facts``' columns): ``t0``,
+    ``bound`` (``window`` days from ``t0``, or ``post_window`` days from the conversion within it; NULL when
+    ``window`` is None), ``w<i>``, ``r<i>``, ``entry``, ``furthest``. Shared by ``Scope.facts`` and the stored facts
+    (``analytics.facts``), which keep these columns for the database's own window."""
+    m = len(stages)
+    none = ibis.null().cast(per.f0.type().copy(nullable=True))
+    ci = next((i for i, s in enumerate(stages) if s.is_conversion), m)
+    per = stable_view(per.mutate(t0=least_of([per[f"f{i}"] for i in range(m)]),
+                                 tc=least_of([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
+                                 **{f"g{i}": least_of([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}))
+    # each step below names the previous one's columns (``view``: Ibis would otherwise inline the expressions into
+    # one another, and the SQL of a query reading this table would grow with the square of the stages;
+    # ``stable_view``)
+    if window is None:
+        bound = none
+    else:
+        bound = per.t0 + ibis.interval(days=window + 1)
+        if ci < m:
+            bound = ibis.ifelse(per.tc.notnull() & (per.tc < bound), per.tc + ibis.interval(days=post_window + 1),
+                                bound)
+    per = stable_view(per.mutate(bound=bound))
+
+    def cut(value):  # a timestamp, if within the window
+        return value if window is None else ibis.ifelse(value < per.bound, value, none)
+
+    per = stable_view(per.select("ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)),
+                                 *carried, **{f"w{i}": cut(per[f"f{i}"]) for i in range(m)},
+                                 **{f"r{i}": cut(per[f"g{i}"]) for i in range(m)}))
+    return per.mutate(
+        entry=ibis.cases(*[(per[f"w{i}"].notnull(), s.position) for i, s in enumerate(stages)]).cast("int64"),
+        furthest=ibis.cases(*[(per[f"w{i}"].notnull(), s.position)
+                              for i, s in reversed(list(enumerate(stages)))]).cast("int64"))
+
+
 def nps_sums(r, key: str, *by: str):
     """Per group ``by`` of the NPS responses ``r`` (one row when ``by`` is empty): responses ``n``, ``promoters``,
     ``detractors``, distinct respondents ``customers``, and the per-customer sums ``stats.nps_with_interval``
@@ -293,9 +341,14 @@ class Scope:
                 keys = self.cohort
                 column = keys.columns[0]  # the cohort's key: ``ckey``'s column, or ``customer_id`` (PostgreSQL)
                 stored = stored.filter((stored.ckey if column == self.key else stored.customer_id).isin(keys[column]))
-            per = stable_view(stored.drop("customer_id"))
-            carried = [c for c in per.columns if c[0] == "e" or c in ("jt0", "t_multi", "t_cross")]
-            none = ibis.null().cast(per.f0.type().copy(nullable=True))
+            carried = [c for c in carried_facts(m) if c in stored.columns]
+            if self.window == self.settings.window_days:
+                # the stored window columns are this window's (the stored stamp holds the settings they were read
+                # with): nothing to derive, and unfiltered nothing to copy either
+                per = stored.select(*window_fact_columns(m, carried))
+                return self._kept(per, "facts") if self.keep_facts and self.cohort is not None else per
+            per = stable_view(stored.select("ckey", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)),
+                                            *carried))
         else:
             t = self._staged  # touchpoints_unwindowed's rows, without its channel columns
             t = t.select(ckey=t[self.key], position=t.position, timestamp=t.timestamp)
@@ -307,33 +360,7 @@ class Scope:
                    for i, s in enumerate(stages)},
             ))
             carried = []
-        conversion = self.conversion_stage
-        ci = stages.index(conversion) if conversion is not None else m
-        per = stable_view(per.mutate(t0=least_of([per[f"f{i}"] for i in range(m)]),
-                                     tc=least_of([per[f"f{i}"] for i in range(ci, m)]) if ci < m else none,
-                                     **{f"g{i}": least_of([per[f"f{j}"] for j in range(i, m)]) for i in range(m)}))
-        # each step below names the previous one's columns (``view``: Ibis would otherwise inline the expressions into
-        # one another, and the SQL of a query reading this table would grow with the square of the stages;
-        # ``stable_view``)
-        if self.window is None:
-            bound = none
-        else:
-            bound = per.t0 + ibis.interval(days=self.window + 1)
-            if conversion is not None:
-                bound = ibis.ifelse(per.tc.notnull() & (per.tc < bound),
-                                    per.tc + ibis.interval(days=self.post_window + 1), bound)
-        per = stable_view(per.mutate(bound=bound))
-
-        def cut(value):  # a timestamp, if within the window
-            return value if self.window is None else ibis.ifelse(value < per.bound, value, none)
-
-        per = stable_view(per.select("ckey", "t0", "bound", *(f"f{i}" for i in range(m)), *(f"l{i}" for i in range(m)),
-                                     *carried, **{f"w{i}": cut(per[f"f{i}"]) for i in range(m)},
-                                     **{f"r{i}": cut(per[f"g{i}"]) for i in range(m)}))
-        per = per.mutate(
-            entry=ibis.cases(*[(per[f"w{i}"].notnull(), s.position) for i, s in enumerate(stages)]).cast("int64"),
-            furthest=ibis.cases(*[(per[f"w{i}"].notnull(), s.position)
-                                  for i, s in reversed(list(enumerate(stages)))]).cast("int64"))
+        per = window_columns(per, stages, self.window, self.post_window, carried)
         return self._kept(per, "facts") if self.keep_facts else per
 
     @cached_property

@@ -116,4 +116,8 @@ def set_analysis_settings(db: Database, values: dict[str, str]) -> dict[str, int
             row.value = stored_value(name, value)
             s.add(row)
         s.commit()
+    if {"window_days", "post_window_days"} & set(writes):
+        from loaders.write import refresh_facts
+
+        refresh_facts(db)  # the stored facts hold the window's columns for these windows
     return parsed

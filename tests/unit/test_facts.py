@@ -15,7 +15,7 @@ from analytics.metrics import Scope, stage_infos
 from analytics.report import report
 from loaders.demo import remove_demo
 from loaders.privacy import forget
-from loaders.settings import set_channel_kind
+from loaders.settings import set_analysis_setting, set_channel_kind
 from loaders.write import clear_data, import_history, run_import, undo_batch
 from tests.conftest import DEMO_FILES, EXAMPLES, ROOT
 from tests.unit.journeys import customer, load, load_example, tp, when
@@ -66,6 +66,14 @@ def test_the_clocks_of_the_shared_example_by_hand(db):
     assert (c3["jt0"], c3["t_multi"], c3["t_cross"]) == (when("2024-02-01 15:00"), None, None)
     assert c3["e1"] is None and c3["f1"] == when("2024-02-01 15:00")
     assert report(db, Filters(window="all"))["channel_mix"] == {"mono": 1, "multi": 1, "cross": 1}
+    # the window's columns, for the database's windows (90 days; 365 after the conversion): c1 converted on day 2,
+    # so it is followed 365 days from the purchase; c3 did not, 90 days from its first touchpoint (2024 is a leap
+    # year); day 90 / 365 is the last one in, hence the + 1
+    assert (c1["t0"], c1["bound"], c1["entry"], c1["furthest"]) == (when("2024-01-01 09:00"),
+                                                                    when("2025-01-03 11:00"), 1, 3)
+    assert (c3["bound"], c3["w0"], c3["r0"], c3["w1"], c3["entry"], c3["furthest"]) == (
+        when("2024-05-02 15:00"), None, when("2024-02-01 15:00"), when("2024-02-01 15:00"), 2, 2)
+    assert c2["w1"] is None and c2["r1"] == c2["w2"] == when("2024-01-05 08:00")
     # rows written around the loaders (here: by hand) change the last touchpoint's id: the facts are stale
     load(db, customers=[customer("c9")], touchpoints=[tp("c9", "2024-03-01", "web", "awareness")])
     assert Scope(db).stored is None
@@ -136,6 +144,33 @@ def test_the_facts_follow_every_change_of_the_data(db, tmp_path):
     clear_data(db)
     _assert_current(db)
     assert _stored_rows(db) == []
+
+
+def _tables_read(expr) -> set[str]:
+    from ibis.expr import operations as ops
+
+    return {t.name for t in expr.op().find(ops.DatabaseTable)}
+
+
+def test_a_scope_of_the_databases_window_reads_the_stored_window_columns(db):
+    """The window's columns are stored for the database's windows: a scope of those windows reads them as they are
+    (nothing derived, nothing copied when unfiltered), a scope of another window derives its own; a window setting
+    changed writes them again for the new windows."""
+    run_import(db, DEMO_FILES, source="demo")
+    assert _tables_read(Scope(db).facts) == {facts.TABLE}
+    other = Scope(db, Filters(window=30)).facts
+    assert other.op().name.startswith("parcours_kept_facts") if db.dialect == "duckdb" else "f0" in other.columns
+    by_other = report(db, Filters(window=30))
+    assert by_other != report(db, Filters())
+    set_analysis_setting(db, "window_days", "30")
+    _assert_current(db)
+    assert _tables_read(Scope(db).facts) == {facts.TABLE}
+    assert report(db, Filters()) == by_other  # the stored columns of the new window: as derived before
+    set_analysis_setting(db, "post_window_days", "100")
+    _assert_current(db)
+    _stale(db)
+    computed = report(db, Filters())
+    assert facts.refresh(db) and report(db, Filters()) == computed
 
 
 def _table_id(db) -> int:
