@@ -12,6 +12,7 @@ from charts.channels import digital_share_chart, flow_chart, flow_layout, mix_ch
 from charts.funnel import funnel_chart, funnel_compare_chart, time_between_chart
 from charts.irritants import irritants_chart
 from charts.journey_map import journey_map_chart
+from charts.layouts import Split
 from charts.palette import (
     CHANNEL_COLORS,
     DIGITAL_PHYSICAL,
@@ -34,15 +35,21 @@ from charts.satisfaction import (
     satisfaction_trend_chart,
 )
 from charts.timing import time_to_next_chart
-from charts.trends import METRICS, kpi_trend_chart
+from charts.trends import METRICS, kpi_trend_chart, kpi_trend_layout, kpi_trend_rows
 from charts.variants import variants_chart
 from charts.voice import themes_chart
 
 __all__ = [
-    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO",
+    "CHANNEL_COLORS", "DIGITAL_PHYSICAL", "METRICS", "MIX_COLORS", "NPS_COLORS", "NPS_DIVERGING", "OKABE_ITO", "SPLITS",
     "apply_theme", "channel_scale", "churn_by_stage_chart", "csat_chart", "csat_heatmap",
     "digital_share_chart", "flow_chart",
     "flow_layout", "funnel_chart", "funnel_compare_chart", "irritants_chart", "journey_map_chart", "kpi_trend_chart",
     "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart", "stage_scale",
     "theme_config", "themes_chart", "time_between_chart", "time_to_next_chart", "transition_heatmap", "variants_chart",
 ]
+
+SPLITS: dict[str, Split] = {
+    "kpi_trend_chart": Split(layout=kpi_trend_layout, rows=kpi_trend_rows),
+}
+"""The chart functions built in two parts (``charts.layouts``), by name: the app builds their layout once per options
+and puts each filter set's rows in."""

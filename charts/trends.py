@@ -7,9 +7,10 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
+from charts.layouts import with_rows
 from charts.palette import NEUTRAL, SIGNED_LABELS, finish, is_empty, no_data_chart, resolve_titles
 
-__all__ = ["METRICS", "kpi_trend_chart"]
+__all__ = ["METRICS", "TREND_ROWS", "kpi_trend_chart", "kpi_trend_layout", "kpi_trend_rows"]
 
 METRICS = {
     # metric: (axis format, tooltip format, scale starts at zero when full-size)
@@ -32,6 +33,19 @@ def _enough(df: pd.DataFrame, metric: str) -> pd.Series:
     return df[flag].astype(bool)
 
 
+TREND_ROWS = "trend"
+"""The name of the rows a trend chart's layout reads (``kpi_trend_layout``)."""
+
+
+def _trend_titles(metric: str, titles: Mapping[str, str] | None) -> dict[str, str]:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
+    t = resolve_titles("trends", titles)
+    if titles and titles.get("title") is not None and titles.get(metric) is None and metric not in t:
+        t[metric] = str(titles["title"])  # a metric without a text of its own
+    return t
+
+
 def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | None = None,
                     small: bool = False) -> alt.LayerChart:
     """One KPI per period: a line through the periods' values with a point on each (``small=False``),
@@ -48,15 +62,21 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
 
     ``titles`` keys: period, the metric's name (``titles[metric]``, or ``titles["title"]``), no_data,
     locale.
+
+    Built in two parts (``charts.layouts``): ``kpi_trend_layout``, which depends on the options only, and
+    ``kpi_trend_rows``, the rows it draws.
     """
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r} (known: {', '.join(METRICS)})")
-    t = resolve_titles("trends", titles)
-    if titles and titles.get("title") is not None and titles.get(metric) is None and metric not in t:
-        t[metric] = str(titles["title"])  # a metric without a text of its own
+    rows = kpi_trend_rows(df, metric, titles, small)
+    return with_rows(kpi_trend_layout(metric, titles, small, empty=rows is None), rows)
+
+
+def kpi_trend_rows(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | None = None,
+                   small: bool = False) -> dict[str, pd.DataFrame] | None:
+    """``{TREND_ROWS: rows}`` drawn by ``kpi_trend_layout`` for ``df`` (see ``kpi_trend_chart``), or None when there
+    is nothing to draw."""
+    t = _trend_titles(metric, titles)
     if is_empty(df):
-        return no_data_chart(t, height=56 if small else 80)
-    axis_format, tip_format, zero = METRICS[metric]
+        return None
     data = pd.DataFrame({
         "period_start": pd.to_datetime(df["period_start"]),
         metric: pd.to_numeric(df[metric], errors="coerce"),
@@ -70,7 +90,18 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
     data["status"] = [t["trend_insufficient"] if not enough else t["trend_not_observed"] if unseen and pd.isna(value)
                       else t["trend_partial"] if partial else t["trend_full"]
                       for enough, partial, value in zip(data["enough"], data["partial"], data[metric], strict=True)]
+    return {TREND_ROWS: data}
 
+
+def kpi_trend_layout(metric: str, titles: Mapping[str, str] | None = None, small: bool = False, *,
+                     empty: bool = False) -> alt.LayerChart:
+    """The chart of ``kpi_trend_chart`` without its rows: it reads the named dataset ``TREND_ROWS``; ``empty``: the
+    chart that says there is no data."""
+    t = _trend_titles(metric, titles)
+    if empty:
+        return no_data_chart(t, height=56 if small else 80)
+    axis_format, tip_format, zero = METRICS[metric]
+    data = alt.NamedData(name=TREND_ROWS)
     base = alt.Chart(data).encode(
         x=alt.X("period_start:T", title=None if small else t["period"], axis=None if small else alt.Axis()),
         y=alt.Y(f"{metric}:Q", title=t[metric], scale=alt.Scale(zero=zero and not small),

@@ -19,18 +19,35 @@ def _chart_spec(builder: str, args: tuple, kwargs: tuple, dark: bool = False, la
     import altair as alt
 
     import charts
+    from charts.layouts import fill
     from charts.palette import enlarged, on_dark
 
     # Built once per (chart, data, options): building and validating an Altair chart costs 20-200 ms,
     # most of a revisited page's time. The builders' output is validated by tests/unit/test_charts.py.
     # No row limit here: the data is already aggregated, and a layout (the flow chart's ribbons) may
     # draw a few thousand points, as st.altair_chart allowed.
+    split = charts.SPLITS.get(builder)
+    if split is not None:  # its layout is built once per options, dark and large: this filter set costs its rows
+        rows = split.rows(*args, **dict(kwargs))
+        return fill(_layout_spec(builder, args[split.data_args:], kwargs, rows is None, dark, large), rows)
     if dark or large:
         spec = _chart_spec(builder, args, kwargs)
         spec = enlarged(spec) if large else spec
         return on_dark(spec) if dark else spec
     with alt.data_transformers.enable(max_rows=None):
         return getattr(charts, builder)(*args, **dict(kwargs)).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _layout_spec(builder: str, options: tuple, kwargs: tuple, empty: bool, dark: bool, large: bool) -> dict:
+    """The spec of a split chart's layout (``charts.layouts``): built once per (chart, options, theme, size), not
+    per filter set. Dark and large rewrite the layout only, never the rows (customer text stays as written)."""
+    import charts
+    from charts.palette import enlarged, on_dark
+
+    spec = charts.SPLITS[builder].layout(*options, empty=empty, **dict(kwargs)).to_dict(validate=False)
+    spec = enlarged(spec) if large else spec
+    return on_dark(spec) if dark else spec
 
 
 def chart_spec(builder: str, args: tuple, kwargs: dict, dark: bool = False, large: bool = False) -> dict:
