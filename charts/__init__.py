@@ -11,7 +11,7 @@ themed Altair chart that fits the container's width. Colours, scales and the the
 from charts.channels import digital_share_chart, flow_chart, flow_layout, mix_chart, transition_heatmap
 from charts.funnel import funnel_chart, funnel_compare_chart, time_between_chart
 from charts.irritants import irritants_chart
-from charts.journey_map import journey_map_chart
+from charts.journey_map import journey_map_chart, journey_map_layout, journey_map_rows
 from charts.layouts import Split
 from charts.palette import (
     CHANNEL_COLORS,
@@ -50,6 +50,7 @@ __all__ = [
 
 SPLITS: dict[str, Split] = {
     "kpi_trend_chart": Split(layout=kpi_trend_layout, rows=kpi_trend_rows),
+    "journey_map_chart": Split(layout=journey_map_layout, rows=journey_map_rows, data_args=3),
 }
 """The chart functions built in two parts (``charts.layouts``), by name: the app builds their layout once per options
 and puts each filter set's rows in."""

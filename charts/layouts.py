@@ -16,18 +16,27 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-__all__ = ["Split", "fill", "records", "with_rows"]
+__all__ = ["Rows", "Split", "fill", "records", "with_rows"]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a split chart draws for one set of data: its named ``datasets``, and its ``shape`` — what of the data its
+    layout needs to know (the stages in order, how many ranks a lane has…), hashable, equal for most filter sets."""
+
+    datasets: Mapping[str, pd.DataFrame]
+    shape: tuple = ()
 
 
 @dataclass(frozen=True)
 class Split:
-    """How a chart function ``f(*data, *options, **options)`` splits: ``layout(*options, empty=…, **options)`` is the
-    chart reading named datasets (``empty``: the chart that says there is nothing to draw), ``rows(*data, *options,
-    **options)`` the datasets by name, or None when there is nothing to draw; ``data_args``: how many leading
-    positional arguments are data."""
+    """How a chart function ``f(*data, *options, **options)`` splits: ``rows(*data, *options, **options)`` gives its
+    ``Rows``, or None when there is nothing to draw; ``layout(*options, shape=…, **options)`` is the chart reading
+    those datasets by name (``shape``: the rows' shape; None: the chart that says there is nothing to draw);
+    ``data_args``: how many leading positional arguments are data."""
 
     layout: Callable[..., alt.TopLevelMixin]
-    rows: Callable[..., Mapping[str, pd.DataFrame] | None]
+    rows: Callable[..., Rows | None]
     data_args: int = 1
 
 
@@ -37,15 +46,16 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return alt.utils.sanitize_pandas_dataframe(frame).to_dict("records")
 
 
-def with_rows(chart: alt.TopLevelMixin, rows: Mapping[str, pd.DataFrame] | None) -> alt.TopLevelMixin:
+def with_rows(chart: alt.TopLevelMixin, rows: Rows | None) -> alt.TopLevelMixin:
     """``chart`` (a layout) with its named datasets put in: the whole chart."""
-    if rows:
-        chart["datasets"] = {name: records(frame) for name, frame in rows.items()}
+    if rows is not None:
+        chart["datasets"] = {name: records(frame) for name, frame in rows.datasets.items()}
     return chart
 
 
-def fill(spec: dict, rows: Mapping[str, pd.DataFrame] | None) -> dict:
+def fill(spec: dict, rows: Rows | None) -> dict:
     """A layout's spec (``layout(…).to_dict()``) with its rows: the spec of the whole chart."""
-    if not rows:
+    if rows is None:
         return spec
-    return {**spec, "datasets": {**spec.get("datasets", {}), **{name: records(f) for name, f in rows.items()}}}
+    datasets = {name: records(frame) for name, frame in rows.datasets.items()}
+    return {**spec, "datasets": {**spec.get("datasets", {}), **datasets}}

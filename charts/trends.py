@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from charts.layouts import with_rows
+from charts.layouts import Rows, with_rows
 from charts.palette import NEUTRAL, SIGNED_LABELS, finish, is_empty, no_data_chart, resolve_titles
 
 __all__ = ["METRICS", "TREND_ROWS", "kpi_trend_chart", "kpi_trend_layout", "kpi_trend_rows"]
@@ -67,13 +67,13 @@ def kpi_trend_chart(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | N
     ``kpi_trend_rows``, the rows it draws.
     """
     rows = kpi_trend_rows(df, metric, titles, small)
-    return with_rows(kpi_trend_layout(metric, titles, small, empty=rows is None), rows)
+    return with_rows(kpi_trend_layout(metric, titles, small, shape=rows and rows.shape), rows)
 
 
 def kpi_trend_rows(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | None = None,
-                   small: bool = False) -> dict[str, pd.DataFrame] | None:
-    """``{TREND_ROWS: rows}`` drawn by ``kpi_trend_layout`` for ``df`` (see ``kpi_trend_chart``), or None when there
-    is nothing to draw."""
+                   small: bool = False) -> Rows | None:
+    """The rows ``kpi_trend_layout`` draws for ``df`` (``TREND_ROWS``; see ``kpi_trend_chart``), or None when there is
+    nothing to draw."""
     t = _trend_titles(metric, titles)
     if is_empty(df):
         return None
@@ -90,15 +90,15 @@ def kpi_trend_rows(df: pd.DataFrame, metric: str, titles: Mapping[str, str] | No
     data["status"] = [t["trend_insufficient"] if not enough else t["trend_not_observed"] if unseen and pd.isna(value)
                       else t["trend_partial"] if partial else t["trend_full"]
                       for enough, partial, value in zip(data["enough"], data["partial"], data[metric], strict=True)]
-    return {TREND_ROWS: data}
+    return Rows({TREND_ROWS: data})
 
 
 def kpi_trend_layout(metric: str, titles: Mapping[str, str] | None = None, small: bool = False, *,
-                     empty: bool = False) -> alt.LayerChart:
-    """The chart of ``kpi_trend_chart`` without its rows: it reads the named dataset ``TREND_ROWS``; ``empty``: the
-    chart that says there is no data."""
+                     shape: tuple | None = ()) -> alt.LayerChart:
+    """The chart of ``kpi_trend_chart`` without its rows: it reads the named dataset ``TREND_ROWS``; ``shape`` None:
+    the chart that says there is no data."""
     t = _trend_titles(metric, titles)
-    if empty:
+    if shape is None:
         return no_data_chart(t, height=56 if small else 80)
     axis_format, tip_format, zero = METRICS[metric]
     data = alt.NamedData(name=TREND_ROWS)

@@ -29,9 +29,9 @@ def _chart_spec(builder: str, args: tuple, kwargs: tuple, dark: bool = False, la
     split = charts.SPLITS.get(builder)
     if split is not None:  # its layout is built once per options, dark and large: this filter set costs its rows
         rows = split.rows(*args, **dict(kwargs))
-        return fill(_layout_spec(builder, args[split.data_args:], kwargs, rows is None, dark, large), rows)
+        return fill(_layout_spec(builder, args[split.data_args:], kwargs, rows and rows.shape, dark, large), rows)
     if dark or large:
-        spec = _chart_spec(builder, args, kwargs)
+        spec = _chart_spec(builder, args, kwargs, dark=False, large=False)  # the call the light page makes
         spec = enlarged(spec) if large else spec
         return on_dark(spec) if dark else spec
     with alt.data_transformers.enable(max_rows=None):
@@ -39,13 +39,14 @@ def _chart_spec(builder: str, args: tuple, kwargs: tuple, dark: bool = False, la
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _layout_spec(builder: str, options: tuple, kwargs: tuple, empty: bool, dark: bool, large: bool) -> dict:
-    """The spec of a split chart's layout (``charts.layouts``): built once per (chart, options, theme, size), not
-    per filter set. Dark and large rewrite the layout only, never the rows (customer text stays as written)."""
+def _layout_spec(builder: str, options: tuple, kwargs: tuple, shape: tuple | None, dark: bool, large: bool) -> dict:
+    """The spec of a split chart's layout (``charts.layouts``): built once per (chart, options, shape of its rows,
+    theme, size), not per filter set. Dark and large rewrite the layout only, never the rows (customer text stays as
+    written)."""
     import charts
     from charts.palette import enlarged, on_dark
 
-    spec = charts.SPLITS[builder].layout(*options, empty=empty, **dict(kwargs)).to_dict(validate=False)
+    spec = charts.SPLITS[builder].layout(*options, shape=shape, **dict(kwargs)).to_dict(validate=False)
     spec = enlarged(spec) if large else spec
     return on_dark(spec) if dark else spec
 
@@ -99,7 +100,7 @@ def chart_downloads(key: tuple, where) -> None:
     name = key[0].removesuffix("_chart")
     drawn[name] = drawn.get(name, 0) + 1
     suffix = "" if drawn[name] == 1 else f"-{drawn[name]}"
-    spec = _chart_spec(*key)
+    spec = _chart_spec(*key, dark=False, large=False)  # as the page drew it (light): the same cache entry
     failed = t("download.chart_failed")
     with where.popover("", icon=":material/download:", help=t("download.chart"), type="tertiary"):
         for kind, mime in KINDS.items():
