@@ -30,6 +30,8 @@ from charts.satisfaction import (
     csat_chart,
     csat_heatmap,
     nps_bars_chart,
+    nps_bars_layout,
+    nps_bars_rows,
     nps_heatmap,
     nps_split_chart,
     satisfaction_trend_chart,
@@ -51,6 +53,7 @@ __all__ = [
 SPLITS: dict[str, Split] = {
     "kpi_trend_chart": Split(layout=kpi_trend_layout, rows=kpi_trend_rows),
     "journey_map_chart": Split(layout=journey_map_layout, rows=journey_map_rows, data_args=3),
+    "nps_bars_chart": Split(layout=nps_bars_layout, rows=nps_bars_rows),
 }
 """The chart functions built in two parts (``charts.layouts``), by name: the app builds their layout once per options
 and puts each filter set's rows in."""

@@ -9,6 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from charts.layouts import Rows, with_rows
 from charts.palette import (
     GREY_BAR,
     MISSING,
@@ -31,8 +32,8 @@ from charts.palette import (
 )
 from i18n import Texts
 
-__all__ = ["churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart",
-           "satisfaction_trend_chart"]
+__all__ = ["NPS_BARS_ROWS", "churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_bars_layout", "nps_bars_rows",
+           "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart"]
 
 _ERRORBAR = {"ticks": True, "color": "#3A3A3A", "thickness": 2}
 
@@ -60,6 +61,10 @@ def _text_x(data: pd.DataFrame, value: str, floor: float = 0.0) -> pd.Series:
 # ---------------------------------------------------------------------------------------------- NPS bars
 
 
+NPS_BARS_ROWS = "nps_bars"
+"""The name of the rows ``nps_bars_layout`` reads."""
+
+
 def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str] | None = None,
                    titles: Mapping[str, str] | None = None) -> alt.LayerChart:
     """Horizontal NPS bars from a zero line (−100…100, same scale on every page), one per stage (in
@@ -70,12 +75,22 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
 
     ``titles`` keys: stage or channel (the ``by`` title), nps, responses, interval, insufficient,
     no_data, locale.
+
+    Built in two parts (``charts.layouts``): ``nps_bars_rows`` (the rows, in the order drawn: ``order``) and
+    ``nps_bars_layout``.
     """
+    rows = nps_bars_rows(df, by, labels, titles)
+    return with_rows(nps_bars_layout(by, labels, titles, shape=rows and rows.shape), rows)
+
+
+def nps_bars_rows(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str] | None = None,
+                  titles: Mapping[str, str] | None = None) -> Rows | None:
+    """The rows ``nps_bars_layout`` draws (``NPS_BARS_ROWS``), or None when there is nothing to draw."""
     if by not in ("stage", "channel"):
         raise ValueError(f"by must be 'stage' or 'channel', not {by!r}")
     t = resolve_titles("satisfaction", titles)
     if is_empty(df):
-        return no_data_chart(t)
+        return None
     data = df.reset_index(drop=True)
     data["cat_label"] = labels_of(data[by], labels)
     data["insufficient"] = insufficient(data, "responses", "nps")
@@ -86,15 +101,24 @@ def nps_bars_chart(df: pd.DataFrame, by: str = "stage", labels: Mapping[str, str
         data = data.sort_values(["_key", "cat_label"], ascending=[False, True], na_position="last", kind="stable")
         data = data.drop(columns="_key")
     data = data.reset_index(drop=True)
+    data["order"] = data.index  # the bars' order, top to bottom (the layout sorts on it, holding no label)
     data["sign"] = ["negative" if v < 0 else "positive" for v in pd.to_numeric(data["nps"]).fillna(0)]
     data["bar_text"] = [t["insufficient"] if thin else texts(t).figure(v, 0, signed=True)
                         for v, thin in zip(data["nps"], data["insufficient"], strict=True)]
     data = blank_thin(data, "nps", "ci_low", "ci_high")  # under MIN_N: no bar length, no value in the tooltip
     data["interval_text"] = _interval_texts(data, lambda v: texts(t).figure(v, 0, signed=True))
     data["text_x"] = _text_x(data, "nps")
-    order = data["cat_label"].tolist()
+    return Rows({NPS_BARS_ROWS: data})
 
-    y = alt.Y("cat_label:N", sort=order, title=t[by])
+
+def nps_bars_layout(by: str = "stage", labels: Mapping[str, str] | None = None,
+                    titles: Mapping[str, str] | None = None, *, shape: tuple | None = ()) -> alt.LayerChart:
+    """The chart of ``nps_bars_chart`` without its rows (``shape`` None: the chart that says there is no data)."""
+    t = resolve_titles("satisfaction", titles)
+    if shape is None:
+        return no_data_chart(t)
+    data = alt.NamedData(name=NPS_BARS_ROWS)
+    y = alt.Y("cat_label:N", sort=alt.EncodingSortField("order", op="min"), title=t[by])
     x_scale = alt.Scale(domain=[-100, 130], nice=False)
     tooltip = [
         alt.Tooltip("cat_label:N", title=t[by]),

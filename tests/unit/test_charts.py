@@ -661,7 +661,10 @@ def test_nps_bars_with_interval_and_zero_line():
 
 def test_nps_bars_by_channel_best_first_insufficient_last():
     spec = spec_of(charts.nps_bars_chart(nps_channel_df(), "channel", labels=LABELS))
-    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["Magasin", "Site web", "E-mail"]
+    # the bars are sorted on their rows' ``order`` (the layout holds no label: ``charts.layouts``)
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == {"field": "order", "op": "min"}
+    drawn = sorted(spec["datasets"]["nps_bars"], key=lambda r: r["order"])
+    assert [r["cat_label"] for r in drawn] == ["Magasin", "Site web", "E-mail"]
     with pytest.raises(ValueError):
         charts.nps_bars_chart(nps_channel_df(), "persona")
 

@@ -8,7 +8,7 @@ import pytest
 
 import charts
 from charts.layouts import fill
-from tests.unit.test_charts import trend_df
+from tests.unit.test_charts import nps_channel_df, nps_stage_df, trend_df
 from tests.unit.test_map_charts import LABELS, cells_df, channels_df, stages_df
 
 
@@ -46,6 +46,13 @@ EXAMPLES = {
           pd.concat([channels_df("A"), channels_df("B")]), pd.concat([cells_df("A"), cells_df("B")])),
          {"labels": LABELS, "series_order": order})
         for order in (("A", "B"), ("B", "A"))
+    ],
+    "nps_bars_chart": [
+        ((data, by), options)
+        for data, by in ((nps_stage_df(), "stage"), (nps_stage_df().assign(nps=[70.0, -20.0, 5.0]), "stage"),
+                         (nps_channel_df(), "channel"), (nps_channel_df().assign(nps=[60.0, -10.0, 100.0]), "channel"),
+                         (nps_stage_df().head(0), "stage"))
+        for options in ({}, {"titles": {"locale": "fr"}, "labels": {"web": "Site"}})
     ],
 }
 """Examples for every split chart: (positional arguments, keyword arguments)."""
