@@ -99,8 +99,9 @@ def stored_value(name: str, value) -> str:
 def analysis_settings(db) -> AnalysisSettings:
     """The database's settings (defaults for the ones it does not hold)."""
     values = {}
+    held = dm.metas(db, PREFIX)
     for f in fields(AnalysisSettings):
-        stored = dm.meta(db, PREFIX + f.name)
+        stored = held.get(PREFIX + f.name)
         if stored is not None:
             try:
                 values[f.name] = parse_setting(f.name, stored)

@@ -9,6 +9,7 @@ from data_model.engine import (
     initialise,
     is_initialised,
     meta,
+    metas,
     stage_model,
 )
 from data_model.models import (
@@ -29,5 +30,5 @@ from data_model.models import (
 __all__ = [
     "Channel", "Customer", "Database", "DatabaseUnavailable", "Feedback", "ForgetLog", "ForgottenCustomer",
     "ImportBatch", "ImportFile", "Meta", "Secret", "Stage", "Touchpoint", "TouchpointType", "connect",
-    "database_url", "ensure_initialised", "initialise", "is_initialised", "meta", "stage_model",
+    "database_url", "ensure_initialised", "initialise", "is_initialised", "meta", "metas", "stage_model",
 ]

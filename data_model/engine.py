@@ -453,6 +453,19 @@ def meta(db: Database, key: str, default: str | None = None) -> str | None:
         return row.value if row else default
 
 
+def metas(db: Database, prefix: str) -> dict[str, str]:
+    """Every ``parcours_meta`` value whose key starts with ``prefix``, by key: one query (``meta`` per key is one
+    session each, and a page reads the eight analysis settings several times)."""
+    if db.engine is None:
+        if not _warehouse_has(db, models.Meta.__tablename__):
+            return {}
+        t = db.ibis.table(models.Meta.__tablename__)
+        rows = t.filter(t.key.startswith(prefix)).select("key", "value").to_pyarrow().to_pylist()
+        return {r["key"]: r["value"] for r in rows}
+    with db.session() as s:
+        return {row.key: row.value for row in s.exec(select(models.Meta).where(models.Meta.key.startswith(prefix)))}
+
+
 def stage_model(db: Database) -> list[models.Stage]:
     if db.engine is None:  # a warehouse: the same rows, read through Ibis (detached objects)
         t = db.ibis.table(models.Stage.__tablename__)

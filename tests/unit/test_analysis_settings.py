@@ -34,3 +34,14 @@ def test_defaults_then_saved_all_or_none(duckdb_url):
         assert analysis_settings(db).window_days == 90
     finally:
         db.close()
+
+
+def test_the_settings_are_read_in_one_query_by_their_prefix(db):
+    """``data_model.metas``: the values under one prefix, and nothing else (not a key that merely looks alike)."""
+    with db.session() as session:
+        for key, value in (("analysis.window_days", "45"), ("analysisXwindow_days", "7"), ("analysis_window", "8"),
+                           ("facts.stamp", "x")):
+            session.add(dm.Meta(key=key, value=value))
+        session.commit()
+    assert dm.metas(db, "analysis.") == {"analysis.window_days": "45"}
+    assert analysis_settings(db).window_days == 45 and dm.metas(db, "nothing.") == {}
