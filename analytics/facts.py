@@ -252,6 +252,14 @@ def _frame(stamped: str) -> str:
     return repr(ast.literal_eval(stamped)[:-2])
 
 
+def _stamped_key(stamped: str) -> str:
+    """The customer key a stamp was computed with (``stamp``: the current one's is ``_key(db)``, read again here for
+    nothing)."""
+    import ast
+
+    return ast.literal_eval(stamped)[1]
+
+
 def _stored_stamp(db) -> str | None:
     with db.engine.connect() as conn:
         return conn.exec_driver_sql(f"SELECT value FROM parcours_meta WHERE key = '{STAMP_KEY}'").scalar()
@@ -269,7 +277,8 @@ def current_stamp(db) -> str | None:
 def current(db, key: str, stages):
     """The stored facts (an Ibis table) when they are the data's current ones and keyed by ``key`` with ``stages``'
     columns, else ``None``."""
-    if current_stamp(db) is None or _key(db) != key:
+    stamped = current_stamp(db)
+    if stamped is None or _stamped_key(stamped) != key:
         return None
     try:
         table = db.ibis.table(TABLE)
