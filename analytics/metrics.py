@@ -332,8 +332,10 @@ class Scope:
 
         The windows, the reach clocks, the observed stages, the closed funnel and the time to the next stage all read
         this table. A CASE inside ``min``/``max`` (about twice as fast on DuckDB as filtered aggregates) for the only
-        aggregates, ``f`` and ``l``; the other columns are derived from them row by row. On DuckDB a temporary table
-        (a million rows at 1M customers, read by several queries)."""
+        aggregates, ``f`` and ``l``; the other columns are derived from them row by row (``window_columns``). On
+        DuckDB a temporary table (a million rows at 1M customers, read by several queries). From the stored facts
+        (``stored``) of the database's own windows every column is read as it is: a temporary table for a cohort's
+        rows only, none unfiltered."""
         stages, m = self.stages, len(self.stages)
         stored = self.stored
         if stored is not None:  # written after the last change of the data (``analytics.facts``)
