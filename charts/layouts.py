@@ -1,11 +1,14 @@
-"""Charts built in two parts: a *layout*, which depends on the chart's options only (its metric, titles, language,
-size) and reads named datasets, and the *rows* it draws, computed from the data at each draw.
+"""Charts built in two parts: a *layout*, which depends on the chart's options (its metric, titles, language, size)
+and on the *shape* of its rows, never on their figures, and reads named datasets; and the *rows* it draws, computed
+from the data at each draw.
 
 Building an Altair chart costs tens to hundreds of milliseconds of Python (objects, copies, validation), whatever the
 size of its data; a page drawn for a new filter set paid it for every chart. A split chart's layout is built once per
-options (``ui.widgets`` keeps its spec), and a new filter set costs its rows only (issue 18: "chart specs built
-once"). The chart function itself stays whole — ``layout(…)`` with its rows put in (``with_rows``) — so that
-downloads, the deck and the tests draw the very chart the page draws.
+options and shape (``ui.widgets`` keeps its spec), and a new filter set costs its rows only (issue 18: "chart specs
+built once"). A figure the layout would need (a scale's extent, an order) goes into the rows instead: a mark's
+position as a share of its lane, a sort on an ``order`` column. The chart function itself stays whole —
+``layout(…)`` with its rows put in (``with_rows``) — so that downloads, the deck and the tests draw the very chart the
+page draws.
 """
 
 from __future__ import annotations
