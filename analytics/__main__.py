@@ -311,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from data_model.process import exit_now
+    import analytics.report  # noqa: F401 - what every command imports, before settling
+    from data_model.process import exit_now, settle
 
+    settle()  # a process of its own: its imports leave the garbage collector's rounds
     exit_now(main())

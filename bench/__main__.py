@@ -321,6 +321,9 @@ def main(argv=None) -> int:
                    help="only compare report() of COMMIT's code with this checkout's, on one DuckDB database built by "
                         "COMMIT's code (see bench/compare.py); --engines, --skip-app and --targets do not apply")
     p.add_argument("--runs", type=int, default=5, help="with --compare-report: timed runs of each report (default 5)")
+    p.add_argument("--freeze-both", action="store_true",
+                   help="with --compare-report: both codes freeze their imports' objects (gc.freeze), as this code's "
+                        "command line does and older code did not: the reports compared without that difference")
     p.add_argument("--profile-import", metavar="ORDERS", type=int,
                    help="only measure a profile-driven import: ORDERS wide order rows shaped like Olist's (four "
                         "timestamps each, payments and reviews joined by key) through sample_data/profiles/"
@@ -337,7 +340,7 @@ def main(argv=None) -> int:
             p.error("--runs must be at least 1")
         from bench.compare import run as compare_run
 
-        print(compare_run(args.compare_report, sizes, args.work, args.runs, Path(args.out)))
+        print(compare_run(args.compare_report, sizes, args.work, args.runs, Path(args.out), args.freeze_both))
         return 0
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(engines) - set(ENGINES)

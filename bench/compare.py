@@ -178,7 +178,7 @@ def _summary(runs: list[dict]) -> dict:
             "filters_used": last.get("filters_used"), "code": last.get("code")}
 
 
-def compare(commit_arg: str, n: int, work: Path, runs: int) -> dict:
+def compare(commit_arg: str, n: int, work: Path, runs: int, freeze_both: bool = False) -> dict:
     commit = _git("rev-parse", "--verify", f"{commit_arg}^{{commit}}")
     head = _git("rev-parse", "HEAD")
     code_paths = ("analytics", "data_model", "loaders", "i18n")
@@ -187,7 +187,7 @@ def compare(commit_arg: str, n: int, work: Path, runs: int) -> dict:
     from bench.machine import machine
 
     out: dict = {"old_commit": commit, "new_commit": head, "new_code_commit": code_commit, "new_dirty": dirty,
-                 "size": n, "runs_each": runs,
+                 "size": n, "runs_each": runs, "freeze_both": freeze_both,
                  "machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "loadavg_before": _loadavg()}
     d = work / f"compare-{commit[:9]}-n{n}"
@@ -213,7 +213,7 @@ def compare(commit_arg: str, n: int, work: Path, runs: int) -> dict:
         }
         log(f"{n:,}: warm-up (one untimed run of each)")
         for label, (side, f) in list(variants.items()):
-            r = child(sides[side][0], "report", {"url": sides[side][1], "filters": f})
+            r = child(sides[side][0], "report", {"url": sides[side][1], "filters": f, "freeze": freeze_both})
             if "unsupported" in r:
                 log(f"  {label}: left out, this code's Filters refuses {LENS}: {r['unsupported']}")
                 out["lens_unsupported"] = r["unsupported"]
@@ -225,7 +225,7 @@ def compare(commit_arg: str, n: int, work: Path, runs: int) -> dict:
         for i in range(runs):
             for label in order if i % 2 == 0 else order[::-1]:
                 side, f = variants[label]
-                r = child(sides[side][0], "report", {"url": sides[side][1], "filters": f})
+                r = child(sides[side][0], "report", {"url": sides[side][1], "filters": f, "freeze": freeze_both})
                 timed[label].append(r)
                 log(f"  run {i + 1}/{runs} {label}: process {r['wall']:.2f} s, report() {r['t_report']:.2f} s "
                     f"(load {r['loadavg_1min_before']})")
@@ -285,7 +285,8 @@ def markdown(c: dict) -> str:
         f"Report of {old} (old) against {new} (new; its last change to analytics, data_model, loaders or i18n: "
         f"{code}) at {c['size']:,} customers, one database built by the old "
         f"code (the new code reads a migrated copy); {c['runs_each']} runs each in fresh processes, old and new "
-        f"alternating; medians. {m['nproc']} CPUs ({m['cpu_model']}), {m['mem_total_gb']} GB; duckdb {m['duckdb']}, "
+        f"alternating; medians{'; both codes freeze their imports (--freeze-both)' if c.get('freeze_both') else ''}. "
+        f"{m['nproc']} CPUs ({m['cpu_model']}), {m['mem_total_gb']} GB; duckdb {m['duckdb']}, "
         f"ibis {m['ibis']}. Load average (1/5/15 min) before {c['loadavg_before']}, after {c['loadavg_after']}; "
         f"{c['started']} – {c['finished']}.",
         "",
@@ -320,7 +321,8 @@ def markdown(c: dict) -> str:
     return "\n".join(lines)
 
 
-def run(commit: str, sizes: list[int], work_arg: str | None, runs: int, out_path: Path) -> str:
+def run(commit: str, sizes: list[int], work_arg: str | None, runs: int, out_path: Path,
+        freeze_both: bool = False) -> str:
     temp = None
     if work_arg:
         work = Path(work_arg).resolve()
@@ -330,7 +332,7 @@ def run(commit: str, sizes: list[int], work_arg: str | None, runs: int, out_path
     texts = []
     try:
         for n in sizes:
-            c = compare(commit, n, work, runs)
+            c = compare(commit, n, work, runs, freeze_both)
             results = {}
             if out_path.exists():
                 try:

@@ -7,9 +7,9 @@ commit's code and the current code, each in its own process, never both in one.
 
 Jobs:
 - ``open``: connect (migrating an older database to this code's schema), close; timed.
-- ``report``: what ``python -m analytics report`` does minus printing: import, connect, ``report(db, filters)``,
-  close. ``filters`` are keyword arguments of ``analytics.filters.Filters`` (dates as ISO strings); a keyword
-  this code's ``Filters`` does not accept gives ``{"unsupported": reason}`` instead of a failure.
+- ``report``: what ``python -m analytics report`` does minus printing: import, settle (``_settle``), connect,
+  ``report(db, filters)``, close. ``filters`` are keyword arguments of ``analytics.filters.Filters`` (dates as ISO
+  strings); a keyword this code's ``Filters`` does not accept gives ``{"unsupported": reason}`` instead of a failure.
 
 The result (JSON) has ``t_imports``, ``t_connect``, ``t_report``, ``cpu_report`` (CPU seconds of the process, all
 of DuckDB's threads, during ``report()``), ``t_close``, ``t_total`` (from this file's first line),
@@ -80,11 +80,28 @@ def job_open(args: dict) -> dict:
     return {"t_imports": t_imports, "t_connect": t_connect, "t_facts": t_facts}
 
 
+def _settle(freeze: bool | None) -> None:
+    """What ``python -m analytics`` of this checkout does after its imports: ``data_model.process.settle`` when the
+    code has it (``gc.freeze``; older code does nothing); with ``freeze`` (``--freeze-both``) ``gc.freeze`` whatever
+    the code, to compare the reports without the difference."""
+    if freeze:
+        import gc
+
+        gc.freeze()
+        return
+    try:
+        from data_model.process import settle
+    except ImportError:
+        return
+    settle()
+
+
 def job_report(args: dict) -> dict:
     t = time.perf_counter()
     import analytics
     import data_model as dm
     from analytics.report import report
+    _settle(args.get("freeze"))
     t_imports = time.perf_counter() - t
     try:
         filters = _filters(args.get("filters"))
