@@ -29,6 +29,8 @@ from charts.satisfaction import (
     churn_by_stage_chart,
     csat_chart,
     csat_heatmap,
+    csat_layout,
+    csat_rows,
     nps_bars_chart,
     nps_bars_layout,
     nps_bars_rows,
@@ -54,6 +56,7 @@ SPLITS: dict[str, Split] = {
     "kpi_trend_chart": Split(layout=kpi_trend_layout, rows=kpi_trend_rows),
     "journey_map_chart": Split(layout=journey_map_layout, rows=journey_map_rows, data_args=3),
     "nps_bars_chart": Split(layout=nps_bars_layout, rows=nps_bars_rows),
+    "csat_chart": Split(layout=csat_layout, rows=csat_rows),
 }
 """The chart functions built in two parts (``charts.layouts``), by name: the app builds their layout once per options
 and puts each filter set's rows in."""

@@ -32,8 +32,9 @@ from charts.palette import (
 )
 from i18n import Texts
 
-__all__ = ["NPS_BARS_ROWS", "churn_by_stage_chart", "csat_chart", "nps_bars_chart", "nps_bars_layout", "nps_bars_rows",
-           "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart"]
+__all__ = ["CSAT_ROWS", "NPS_BARS_ROWS", "churn_by_stage_chart", "csat_chart", "csat_layout", "csat_rows",
+           "nps_bars_chart", "nps_bars_layout", "nps_bars_rows", "nps_heatmap", "nps_split_chart",
+           "satisfaction_trend_chart"]
 
 _ERRORBAR = {"ticks": True, "color": "#3A3A3A", "thickness": 2}
 
@@ -208,6 +209,10 @@ def nps_split_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 # ---------------------------------------------------------------------------------------------- CSAT
 
 
+CSAT_ROWS = "csat"
+"""The name of the rows ``csat_layout`` reads."""
+
+
 def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                titles: Mapping[str, str] | None = None) -> alt.LayerChart:
     """Horizontal bars, one per stage in order, of the share of satisfied answers (4 or 5 of 5), in the
@@ -217,11 +222,22 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     ``titles`` keys: stage, satisfied_share, mean_csat, csat_scale, responses, interval,
     insufficient, no_data, locale.
+
+    Built in two parts (``charts.layouts``): ``csat_rows`` (in stage order: ``order``; shape: the stages drawn, which
+    the colour scale lists) and ``csat_layout``.
     """
+    rows = csat_rows(df, labels, titles)
+    return with_rows(csat_layout(labels, titles, shape=rows and rows.shape), rows)
+
+
+def csat_rows(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+              titles: Mapping[str, str] | None = None) -> Rows | None:
+    """The rows ``csat_layout`` draws (``CSAT_ROWS``), or None when there is nothing to draw."""
     t = resolve_titles("satisfaction", titles)
     if is_empty(df):
-        return no_data_chart(t)
+        return None
     data = _by_position(df, labels)
+    data["order"] = range(len(data))  # the bars' order, top to bottom (the layout sorts on it)
     data["insufficient"] = insufficient(data, "responses", "satisfied_share")
     data["bar_text"] = [
         t["insufficient"] if thin else f"{texts(t).share(s)} · {texts(t).figure(m, 1)}{t['csat_scale']}"
@@ -230,11 +246,21 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     data = blank_thin(data, "satisfied_share", "mean_csat", "ci_low", "ci_high")  # no bar length, no value
     data["interval_text"] = _interval_texts(data, lambda v: texts(t).percent(v, 1))
     data["text_x"] = _text_x(data, "satisfied_share")
-    order = data["stage_label"].tolist()
+    return Rows({CSAT_ROWS: data}, (tuple(data["stage"]),))
+
+
+def csat_layout(labels: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None, *,
+                shape: tuple | None = ()) -> alt.LayerChart:
+    """The chart of ``csat_chart`` without its rows, for the stages of ``shape`` (None: the chart that says there is
+    no data)."""
+    t = resolve_titles("satisfaction", titles)
+    if shape is None:
+        return no_data_chart(t)
+    (stages,) = shape
     scale = alt.Scale(domain=[0, 1.3], nice=False)  # room for the text after a bar at 100%
 
-    base = alt.Chart(data).encode(
-        y=alt.Y("stage_label:N", sort=order, title=t["stage"]),
+    base = alt.Chart(alt.NamedData(name=CSAT_ROWS)).encode(
+        y=alt.Y("stage_label:N", sort=alt.EncodingSortField("order", op="min"), title=t["stage"]),
         tooltip=[
             alt.Tooltip("stage_label:N", title=t["stage"]),
             alt.Tooltip("responses:Q", title=t["responses"], format=",d"),
@@ -246,7 +272,7 @@ def csat_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
     x = alt.X("satisfied_share:Q", scale=scale, axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
               title=t["satisfied_share"])
     bars = base.transform_filter("!datum.insufficient").mark_bar().encode(
-        x=x, color=alt.Color("stage_label:N", scale=stage_scale(data["stage"].tolist(), labels), legend=None),
+        x=x, color=alt.Color("stage_label:N", scale=stage_scale(list(stages), labels), legend=None),
     )
     errors = base.transform_filter("!datum.insufficient").mark_errorbar(**_ERRORBAR).encode(
         x=alt.X("ci_low:Q", scale=scale, title=t["satisfied_share"]), x2="ci_high:Q",

@@ -8,7 +8,7 @@ import pytest
 
 import charts
 from charts.layouts import fill
-from tests.unit.test_charts import nps_channel_df, nps_stage_df, trend_df
+from tests.unit.test_charts import csat_df, nps_channel_df, nps_stage_df, trend_df
 from tests.unit.test_map_charts import LABELS, cells_df, channels_df, stages_df
 
 
@@ -53,6 +53,11 @@ EXAMPLES = {
                          (nps_channel_df(), "channel"), (nps_channel_df().assign(nps=[60.0, -10.0, 100.0]), "channel"),
                          (nps_stage_df().head(0), "stage"))
         for options in ({}, {"titles": {"locale": "fr"}, "labels": {"web": "Site"}})
+    ],
+    "csat_chart": [
+        ((data,), options)
+        for data in (csat_df(), csat_df().assign(responses=[10, 500, 40]), csat_df().iloc[::-1], csat_df().head(0))
+        for options in ({}, {"titles": {"locale": "fr"}, "labels": {"purchase": "Achat"}})
     ],
 }
 """Examples for every split chart: (positional arguments, keyword arguments)."""
