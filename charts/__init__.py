@@ -37,6 +37,8 @@ from charts.satisfaction import (
     nps_heatmap,
     nps_split_chart,
     satisfaction_trend_chart,
+    satisfaction_trend_layout,
+    satisfaction_trend_rows,
 )
 from charts.timing import time_to_next_chart
 from charts.trends import METRICS, kpi_trend_chart, kpi_trend_layout, kpi_trend_rows
@@ -57,6 +59,7 @@ SPLITS: dict[str, Split] = {
     "journey_map_chart": Split(layout=journey_map_layout, rows=journey_map_rows, data_args=3),
     "nps_bars_chart": Split(layout=nps_bars_layout, rows=nps_bars_rows),
     "csat_chart": Split(layout=csat_layout, rows=csat_rows),
+    "satisfaction_trend_chart": Split(layout=satisfaction_trend_layout, rows=satisfaction_trend_rows),
 }
 """The chart functions built in two parts (``charts.layouts``), by name: the app builds their layout once per options
 and puts each filter set's rows in."""

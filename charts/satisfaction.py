@@ -32,9 +32,9 @@ from charts.palette import (
 )
 from i18n import Texts
 
-__all__ = ["CSAT_ROWS", "NPS_BARS_ROWS", "churn_by_stage_chart", "csat_chart", "csat_layout", "csat_rows",
-           "nps_bars_chart", "nps_bars_layout", "nps_bars_rows", "nps_heatmap", "nps_split_chart",
-           "satisfaction_trend_chart"]
+__all__ = ["CSAT_ROWS", "NPS_BARS_ROWS", "SATISFACTION_TREND_ROWS", "churn_by_stage_chart", "csat_chart", "csat_layout",
+           "csat_rows", "nps_bars_chart", "nps_bars_layout", "nps_bars_rows", "nps_heatmap", "nps_split_chart",
+           "satisfaction_trend_chart", "satisfaction_trend_layout", "satisfaction_trend_rows"]
 
 _ERRORBAR = {"ticks": True, "color": "#3A3A3A", "thickness": 2}
 
@@ -416,6 +416,10 @@ _TREND_SCALE = {"nps": ([-100, 100], [-100, -50, 0, 50, 100]), "csat": ([1, 5], 
 _TREND_HEIGHT = 260
 
 
+SATISFACTION_TREND_ROWS = "satisfaction_trend"
+"""The name of the rows ``satisfaction_trend_layout`` reads."""
+
+
 def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
                              titles: Mapping[str, str] | None = None) -> alt.LayerChart:
     """The satisfaction measure per period (``analytics.satisfaction.satisfaction_trend``): a line through the
@@ -431,10 +435,20 @@ def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None 
 
     ``labels`` is unused (no codes on this chart), taken for a uniform call. ``titles`` keys: period, nps,
     mean_csat, respondents, interval, trend_status, trend_partial, trend_full, trend_insufficient, no_data, locale.
+
+    Built in two parts (``charts.layouts``): ``satisfaction_trend_rows`` and ``satisfaction_trend_layout``.
     """
+    rows = satisfaction_trend_rows(df, labels, titles)
+    return with_rows(satisfaction_trend_layout(labels, titles, shape=rows and rows.shape), rows)
+
+
+def satisfaction_trend_rows(df: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                            titles: Mapping[str, str] | None = None) -> Rows | None:
+    """The rows ``satisfaction_trend_layout`` draws (``SATISFACTION_TREND_ROWS``; shape: the measure, ``nps`` or
+    ``csat``), or None when there is nothing to draw."""
     t = resolve_titles("satisfaction_trend", titles)
     if is_empty(df) or "period_start" not in df.columns:
-        return no_data_chart(t)
+        return None
     measures = df["measure"].dropna().unique().tolist() if "measure" in df.columns else []
     measure = "csat" if measures and measures[0] == "csat" else "nps"
     data = pd.DataFrame({"period_start": pd.to_datetime(df["period_start"])}, index=df.index)
@@ -459,7 +473,19 @@ def satisfaction_trend_chart(df: pd.DataFrame, labels: Mapping[str, str] | None 
     data["status"] = [t["trend_insufficient"] if thin else t["trend_partial"] if partial else t["trend_full"]
                       for thin, partial in zip(data["insufficient"], data["partial"], strict=True)]
     data = data.drop(columns=[c for c in ("sufficient",) if c in data.columns])
+    return Rows({SATISFACTION_TREND_ROWS: data}, (measure,))
 
+
+def satisfaction_trend_layout(labels: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None, *,
+                              shape: tuple | None = ("nps",)) -> alt.LayerChart:
+    """The chart of ``satisfaction_trend_chart`` without its rows, for the measure of ``shape`` (None: the chart that
+    says there is no data)."""
+    t = resolve_titles("satisfaction_trend", titles)
+    if shape is None:
+        return no_data_chart(t)
+    (measure,) = shape
+    signed = measure == "nps"
+    data = alt.NamedData(name=SATISFACTION_TREND_ROWS)
     domain, ticks = _TREND_SCALE[measure]
     title = t["nps"] if signed else t["mean_csat"]
     scale = alt.Scale(domain=domain, nice=False, zero=False)

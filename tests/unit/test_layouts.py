@@ -8,7 +8,7 @@ import pytest
 
 import charts
 from charts.layouts import fill
-from tests.unit.test_charts import csat_df, nps_channel_df, nps_stage_df, trend_df
+from tests.unit.test_charts import csat_df, nps_channel_df, nps_stage_df, satisfaction_trend_df, trend_df
 from tests.unit.test_map_charts import LABELS, cells_df, channels_df, stages_df
 
 
@@ -58,6 +58,12 @@ EXAMPLES = {
         ((data,), options)
         for data in (csat_df(), csat_df().assign(responses=[10, 500, 40]), csat_df().iloc[::-1], csat_df().head(0))
         for options in ({}, {"titles": {"locale": "fr"}, "labels": {"purchase": "Achat"}})
+    ],
+    "satisfaction_trend_chart": [
+        ((data,), options)
+        for data in (satisfaction_trend_df(), satisfaction_trend_df().assign(value=[-20.0, 5.0, 33.0]),
+                     satisfaction_trend_df("csat"), satisfaction_trend_df().head(1), satisfaction_trend_df().head(0))
+        for options in ({}, {"titles": {"locale": "fr"}})
     ],
 }
 """Examples for every split chart: (positional arguments, keyword arguments)."""
