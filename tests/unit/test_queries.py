@@ -24,3 +24,14 @@ def test_a_function_outside_the_list_is_refused(db):
         q(metrics.stage_infos)
     with pytest.raises(KeyError, match="not a metric"):
         metric_name(lambda db, filters, scope=None: 0)
+
+
+def test_the_pages_are_offered_the_module_of_every_metric_and_no_other():
+    """``ui.metrics`` lists the metric modules again (a page names ``funnel.funnel_table``): the two lists must not
+    drift apart, or a page could not reach a metric, or reach a module with none."""
+    import sys
+
+    import ui.metrics
+
+    offered = {m.__name__ for m in vars(ui.metrics).values() if isinstance(m, type(sys))}
+    assert offered == {f.__module__ for f in METRICS}
