@@ -18,6 +18,11 @@ FILE.csv|FILE.xlsx``: write the table (``analytics.exports``); exit 2 when an XL
 (kept for schedulers): write the story's PowerPoint deck (``story.deck``, imported only when the deck is written): a
 title slide, one slide per view with its chart and finding, the definitions.
 
+``python -m analytics explain --metric conversion|nps|csat --by persona|segment|region|channel --from
+YYYY-MM-DD..YYYY-MM-DD --to YYYY-MM-DD..YYYY-MM-DD [--db URL] [filters] [--replicates N] [--seed S]``: print, as
+JSON, the KPI's change from the earlier cohort to the later one split into mix and rate by the dimension
+(``analytics.explain``).
+
 ``python -m story`` builds its parser from this module's pieces (``new_parser``, ``common_options``,
 ``add_deck_command``) and runs it with ``run``: the same flags, checks and exit statuses.
 
@@ -59,6 +64,17 @@ def _window(text: str):
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"invalid window {text!r}: a number of days ≥ 1, or all")
     return int(value)
+
+
+def _span(text: str) -> tuple[date, date]:
+    """``YYYY-MM-DD..YYYY-MM-DD``: a first and a last day, both inclusive."""
+    first, sep, last = text.strip().partition("..")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"invalid period {text!r}: expected YYYY-MM-DD..YYYY-MM-DD")
+    start, end = _day(first), _day(last)
+    if start > end:
+        raise argparse.ArgumentTypeError(f"invalid period {text!r}: {start} is after {end}")
+    return start, end
 
 
 def new_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -144,8 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
                     "apostrophe. Repeated options are OR-ed.")
     exp.add_argument("table", choices=["feedback", "touchpoints", "customers", "funnel", "irritants"])
     exp.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.xlsx")
+    from analytics.explain import BY, EXPLAINED, REPLICATES, SEED
+
+    why = sub.add_parser(
+        "explain", parents=[common], help="split a KPI's change between two cohorts into mix and rate (JSON)",
+        description="Print, as JSON, the change of a KPI from the customers who first came in the --from period to "
+                    "those of the --to period, split by one dimension into mix (more customers of a group that does "
+                    "worse) and rate (each group doing worse), Kitagawa's symmetric shift-share; every contribution "
+                    "with a 95 % bootstrap interval (customers resampled, fixed seed). Both cohorts' windows must be "
+                    "over (or --window all). The other filters choose the customers of both cohorts.")
+    why.add_argument("--metric", choices=EXPLAINED, required=True, help="the KPI whose change is split")
+    why.add_argument("--by", choices=BY, required=True,
+                     help="the dimension that splits it (channel: the entry channel, the first touchpoint's)")
+    why.add_argument("--from", type=_span, required=True, dest="before", metavar="YYYY-MM-DD..YYYY-MM-DD",
+                     help="the earlier cohort: customers whose first touchpoint falls in these days")
+    why.add_argument("--to", type=_span, required=True, dest="after", metavar="YYYY-MM-DD..YYYY-MM-DD",
+                     help="the later cohort")
+    why.add_argument("--replicates", type=int, default=REPLICATES, metavar="N",
+                     help=f"bootstrap replicates (default: {REPLICATES})")
+    why.add_argument("--seed", type=int, default=SEED, help=f"the bootstrap's seed (default: {SEED})")
     deck = add_deck_command(sub, common)
-    parser.subparsers = {"report": rep, "irritants": irr, "export": exp, "deck": deck}
+    parser.subparsers = {"report": rep, "irritants": irr, "export": exp, "deck": deck, "explain": why}
     return parser
 
 
@@ -190,6 +225,10 @@ def run(parser: argparse.ArgumentParser, args) -> int:
         sub.error(f"--out {args.out}: the deck is a PowerPoint file; name it FILE.pptx")
     if getattr(args, "min_customers", None) is not None and args.min_customers < 1:
         sub.error(f"--min-customers must be at least 1, not {args.min_customers}")
+    if args.command == "explain" and (args.start or args.end):
+        sub.error("--start/--end: the two cohorts' periods are --from and --to")
+    if args.command == "explain" and args.replicates < 100:
+        sub.error(f"--replicates must be at least 100, not {args.replicates}")
     if args.start and args.end and args.start > args.end:
         sub.error(f"--start {args.start} is after --end {args.end}")
     try:
@@ -224,6 +263,12 @@ def run(parser: argparse.ArgumentParser, args) -> int:
                 return 1
             print(f"{args.out}: {n:,} rows".replace(",", "\u202f"), file=sys.stderr)
             return 0
+        if args.command == "explain":
+            from analytics.explain import explain
+
+            result = explain(db, args.metric, args.by, args.before, args.after, filters,
+                             replicates=args.replicates, seed=args.seed)
+            return _print(result)
         scope = Scope(db, filters, stages)
         if args.command == "deck":
             return _deck(db, filters, scope, args)
@@ -240,6 +285,11 @@ def run(parser: argparse.ArgumentParser, args) -> int:
             result = scope_report(scope)
     finally:
         db.close()
+    return _print(result)
+
+
+def _print(result) -> int:
+    """``result`` as JSON on stdout."""
     try:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         sys.stdout.flush()
@@ -304,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "refresh":
         return _refresh(args)
-    if args.command in ("report", "irritants", "export", "deck"):
+    if args.command in ("report", "irritants", "export", "deck", "explain"):
         return run(parser, args)
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks choices
     return 2

@@ -1,0 +1,279 @@
+"""Why did a KPI move between two cohorts? Its change split into **mix** (the customers changed: more of a group that
+does worse) and **rate** (each group did worse), by one dimension (issue 19).
+
+The split is Kitagawa's symmetric shift-share with centred group terms. With s_g the group's share of the units
+(customers for conversion, responses for NPS and CSAT) and r_g its rate in each cohort (A before, B after), the means
+s̄_g, r̄_g of the two cohorts and R̄ = (R_A + R_B) / 2:
+
+* group g's mix contribution = (s_g,B − s_g,A) × (r̄_g − R̄): more units of a group below the average pull down;
+* its rate contribution = s̄_g × (r_g,B − r_g,A);
+* they sum exactly to R_B − R_A (the shares add up to 1 in each cohort). A group absent from one cohort takes the
+  other cohort's rate there (no rate change, all mix).
+
+Each contribution, the two totals and the change get a 95 % percentile-bootstrap interval: customers resampled within
+each cohort. A customer is one draw whatever the number of answers, and customers with the same group, answers and
+outcome are interchangeable, so a resample is a multinomial draw over those *types* — a few hundred rows aggregated
+by the database, the same cost at 1M customers as at 1,000. Fixed seed: the same data gives the same intervals.
+
+Cohorts are the report's (``analytics.filters``: customers who first came in the window, followed over the analysis
+window); they are compared only when every customer's window is over at ``as_of`` (or with ``--window all``), so
+that an older cohort is not compared with one still in progress and the split adds up to the KPI cards' change.
+Groups with fewer than ``MIN_N`` customers in either cohort are pooled into one "other groups" row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+
+from analytics import stats
+from analytics.filters import DIMENSIONS, Filters, dimension
+from analytics.metrics import Scope, _rows, stage_infos
+
+__all__ = ["BY", "EXPLAINED", "REPLICATES", "SEED", "decompose", "explain", "resample", "types_of"]
+
+EXPLAINED = ("conversion", "nps", "csat")
+"""The KPIs a change of which can be split: conversion (per customer, converted within the window), NPS (per answer,
++100 promoter, −100 detractor) and CSAT (the mean answer, 1–5)."""
+BY = tuple(d.name for d in DIMENSIONS)
+"""The dimensions a change is split by: the customer attributes, and ``channel`` — the entry channel (the first
+touchpoint's, in journey order)."""
+REPLICATES = 2000
+SEED = 20261208
+OTHERS = "\x00others"
+"""The pooled group's key (a value no data holds)."""
+
+
+# -- the split, on plain numbers ------------------------------------------------------------------------------------
+
+def decompose(before: dict, after: dict) -> dict:
+    """The shift-share split of ``after`` against ``before``, each ``{group: (units, total)}`` (``total``: the sum of
+    the outcome over the units; the group's rate is total / units). ``{"before", "after", "change", "mix", "rate",
+    "groups": {g: {"mix", "rate", "share_before", "share_after", "rate_before", "rate_after"}}}``; ``None`` when a
+    cohort has no unit."""
+    w_a, w_b = sum(u for u, _ in before.values()), sum(u for u, _ in after.values())
+    if not w_a or not w_b:
+        return None
+    r_a = sum(t for _, t in before.values()) / w_a
+    r_b = sum(t for _, t in after.values()) / w_b
+    mean = (r_a + r_b) / 2
+    groups = {}
+    for g in dict.fromkeys([*before, *after]):
+        ua, ta = before.get(g, (0, 0.0))
+        ub, tb = after.get(g, (0, 0.0))
+        if not ua and not ub:
+            continue
+        ra = ta / ua if ua else tb / ub  # absent: the other cohort's rate
+        rb = tb / ub if ub else ra
+        sa, sb = ua / w_a, ub / w_b
+        groups[g] = {"mix": (sb - sa) * ((ra + rb) / 2 - mean), "rate": (sa + sb) / 2 * (rb - ra),
+                     "share_before": sa, "share_after": sb,
+                     "rate_before": ta / ua if ua else None, "rate_after": tb / ub if ub else None}
+    return {"before": r_a, "after": r_b, "change": r_b - r_a, "mix": sum(v["mix"] for v in groups.values()),
+            "rate": sum(v["rate"] for v in groups.values()), "groups": groups}
+
+
+def resample(types: list[tuple], groups: list, replicates: int, rng: np.random.Generator) -> tuple:
+    """Customers resampled with replacement, ``replicates`` times: ``types`` = ``[(group, units, total, customers)]``
+    (customers of that group with that many units and that total). Returns the per-group units and totals of each
+    replicate, two arrays of shape (replicates, len(groups))."""
+    n = sum(t[3] for t in types)
+    counts = rng.multinomial(n, [t[3] / n for t in types], size=replicates)  # (replicates, types)
+    index = {g: i for i, g in enumerate(groups)}
+    onto = np.zeros((len(types), len(groups)))
+    for k, t in enumerate(types):
+        onto[k, index[t[0]]] = 1.0
+    units = np.array([t[1] for t in types], dtype=float)
+    totals = np.array([t[2] for t in types], dtype=float)
+    return (counts * units) @ onto, (counts * totals) @ onto
+
+
+def _split_arrays(ua, ta, ub, tb) -> dict:
+    """``decompose`` on every replicate at once (arrays (replicates, groups))."""
+    w_a, w_b = ua.sum(axis=1, keepdims=True), ub.sum(axis=1, keepdims=True)
+    r_a, r_b = ta.sum(axis=1, keepdims=True) / w_a, tb.sum(axis=1, keepdims=True) / w_b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ra, rb = ta / ua, tb / ub
+    ra = np.where(ua > 0, ra, np.where(ub > 0, rb, 0.0))
+    rb = np.where(ub > 0, rb, ra)
+    sa, sb = ua / w_a, ub / w_b
+    mix = (sb - sa) * ((ra + rb) / 2 - (r_a + r_b) / 2)
+    rate = (sa + sb) / 2 * (rb - ra)
+    return {"change": (r_b - r_a)[:, 0], "mix": mix, "rate": rate}
+
+
+def _interval(values: np.ndarray, point: float, scale: float) -> dict:
+    low, high = (float(v) * scale for v in np.percentile(values, [2.5, 97.5]))
+    return {"value": point * scale, "ci_low": low, "ci_high": high, "significant": bool(low > 0 or high < 0)}
+
+
+# -- the data -------------------------------------------------------------------------------------------------------
+
+def _group_of(scope: Scope, by: str):
+    """``gkey``, ``g`` per customer: the customer attribute ``by``, or with ``channel`` the entry channel (read from
+    the stored facts when current, else the first touchpoint in journey order)."""
+    key = scope.key
+    d = dimension(by)
+    if d.column is not None:
+        c = scope.db.ibis.table("customers")
+        return c.select(gkey=c[key], g=c[d.column].cast("string"))
+    from analytics.facts import current
+
+    stored = current(scope.db, key, scope.stages)
+    if stored is not None and "entry_channel" in stored.columns:
+        return stored.select(gkey="ckey", g=stored.entry_channel.cast("string"))
+    t = scope.db.ibis.table("touchpoints")
+    st = scope.db.ibis.table("stages").select(stage_code="code", position="position")
+    t = t.join(st, t.stage == st.stage_code)
+    ranked = t.mutate(_rank=ibis.row_number().over(group_by=t[key], order_by=[t.timestamp, t.position, t.id]))
+    first = ranked.filter(ranked._rank == 0)
+    return first.select(gkey=first[key], g=first.channel.cast("string"))
+
+
+def types_of(scope: Scope, metric: str, by: str) -> list[tuple]:
+    """``[(group, units, total, customers)]`` of the scope's cohort (group ``None``: no value)."""
+    groups = _group_of(scope, by)
+    if metric == "conversion":
+        conversion = scope.conversion_stage
+        if conversion is None:
+            return []
+        f = scope.facts
+        per = f.select(ckey="ckey", units=ibis.literal(1, type="int64"),
+                       total=ibis.ifelse(f[f"r{scope.stages.index(conversion)}"].notnull(), 1, 0))
+    else:
+        fb = scope.feedback
+        column = metric if metric in fb.columns else None
+        if column is None:
+            return []
+        r = fb.filter(fb[column].notnull())
+        value = (ibis.cases((r.nps >= 9, 100), (r.nps <= 6, -100), else_=0) if metric == "nps"
+                 else r.csat.cast("float64"))
+        per = r.group_by(ckey=r[scope.key]).aggregate(units=r.count().cast("int64"), total=value.sum())
+    joined = per.left_join(groups, per.ckey == groups.gkey)
+    counted = joined.group_by(g=joined.g, units=joined.units, total=joined.total).aggregate(n=joined.count())
+    types = [(r["g"], int(r["units"]), float(r["total"]), int(r["n"])) for r in _rows(counted)]
+    # in a fixed order (the database returns groups in any): the same data draws the same resamples
+    return sorted(types, key=lambda t: (t[0] is None, t[0] or "", t[1], t[2]))
+
+
+def _pooled(types_a: list[tuple], types_b: list[tuple], min_n: int) -> tuple[list[tuple], list[tuple], set]:
+    """Groups with fewer than ``min_n`` customers in either cohort pooled into ``OTHERS``; the groups kept."""
+    def customers(types):
+        out: dict = {}
+        for g, _, _, n in types:
+            out[g] = out.get(g, 0) + n
+        return out
+
+    ca, cb = customers(types_a), customers(types_b)
+    small = {g for g in {*ca, *cb} if min(ca.get(g, 0), cb.get(g, 0)) < min_n}
+    if len(small) < 2:  # pooling one group with nothing renames it: keep its name (its rates are hidden anyway)
+        small = set()
+
+    def pool(types):
+        merged: dict = {}
+        for g, u, t, n in types:
+            k = (OTHERS if g in small else g, u, t)
+            merged[k] = merged.get(k, 0) + n
+        return sorted(((*k, n) for k, n in merged.items()), key=lambda t: (t[0] is None, t[0] or "", t[1], t[2]))
+
+    return pool(types_a), pool(types_b), small
+
+
+def _window_over(scope: Scope, end: date | None) -> date | None:
+    """The first day on which every customer of a cohort that first came until ``end`` is out of their window
+    (``None``: already, or no window)."""
+    if scope.window is None or scope.as_of is None or end is None:
+        return None
+    over = end + timedelta(days=scope.window + 1)
+    return over if over > scope.as_of.date() else None
+
+
+def explain(db, metric: str, by: str, before: tuple[date, date], after: tuple[date, date],
+            filters: Filters | None = None, *, replicates: int = REPLICATES, seed: int = SEED,
+            min_n: int = stats.MIN_N) -> dict:
+    """The change of ``metric`` from the cohort that first came in ``before`` (start, end, inclusive) to the one of
+    ``after``, split into mix and rate by ``by``, with the other ``filters`` (their period replaced; the period is
+    read as cohorts).
+
+    ``status``: ``ok``; ``window_open`` (a cohort's customers are still in their window at ``as_of``: ``ready`` is
+    the first day it is over); ``too_few`` (a cohort has fewer than ``min_n`` customers, or respondents); ``no_data``
+    (the measure is not in the data). With ``ok``: ``before``/``after`` ``{"value", "customers", "units"}``,
+    ``change``, ``mix``, ``rate`` (each ``{"value", "ci_low", "ci_high", "significant"}``: an interval that
+    excludes 0), ``groups`` (``group``: the value, ``None`` when unset; ``others``: the pooled small groups), each
+    with its ``before``/``after`` ``{"customers", "share", "rate"}`` (``rate`` ``None`` below ``min_n`` customers),
+    ``mix``, ``rate``; ``largest``: the significant contribution largest in size, with its ``share_of_change``.
+    Rates are in points: conversion ×100, NPS as it is, CSAT its mean."""
+    if metric not in EXPLAINED:
+        raise ValueError(f"metric must be one of {', '.join(EXPLAINED)}, not {metric!r}")
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
+    for start, end in (before, after):
+        if start > end:
+            raise ValueError(f"{start} is after {end}")
+    base = replace(filters or Filters(), period_mode="cohort")
+    stages = stage_infos(db)
+    scopes = [Scope(db, replace(base, start=start, end=end), stages) for start, end in (before, after)]
+    out = {"metric": metric, "by": by, "periods": {"before": list(map(str, before)), "after": list(map(str, after))},
+           "window_days": scopes[0].window, "replicates": replicates, "seed": seed}
+    ready = [d for d in (_window_over(s, period[1]) for s, period in zip(scopes, (before, after), strict=True)) if d]
+    if ready:
+        return {**out, "status": "window_open", "ready": str(max(ready))}
+    types_a, types_b = (types_of(s, metric, by) for s in scopes)
+    n_a, n_b = sum(t[3] for t in types_a), sum(t[3] for t in types_b)
+    if not types_a and not types_b and metric != "conversion":
+        return {**out, "status": "no_data"}
+    if min(n_a, n_b) < min_n:
+        return {**out, "status": "too_few", "customers": [n_a, n_b]}
+    types_a, types_b, pooled = _pooled(types_a, types_b, min_n)
+    scale = 100.0 if metric == "conversion" else 1.0
+
+    def sums(types):
+        out: dict = {}
+        for g, u, t, n in types:
+            units, total, customers = out.get(g, (0, 0.0, 0))
+            out[g] = (units + u * n, total + t * n, customers + n)
+        return out
+
+    sa, sb = sums(types_a), sums(types_b)
+    point = decompose({g: v[:2] for g, v in sa.items()}, {g: v[:2] for g, v in sb.items()})
+    groups = list(point["groups"])
+    rng = np.random.default_rng(seed)
+    boot = _split_arrays(*resample(types_a, groups, replicates, rng), *resample(types_b, groups, replicates, rng))
+    def side(customers: int, share: float, rate: float | None) -> dict:
+        return {"customers": customers, "share": share,
+                "rate": None if rate is None or customers < min_n else rate * scale}
+
+    rows = []
+    for k, g in enumerate(groups):
+        p = point["groups"][g]
+        rows.append({"group": None if g == OTHERS else g, "others": g == OTHERS,
+                     "before": side(sa.get(g, (0, 0, 0))[2], p["share_before"], p["rate_before"]),
+                     "after": side(sb.get(g, (0, 0, 0))[2], p["share_after"], p["rate_after"]),
+                     "mix": _interval(boot["mix"][:, k], p["mix"], scale),
+                     "rate": _interval(boot["rate"][:, k], p["rate"], scale)})
+    change = _interval(boot["change"], point["change"], scale)
+    result = {**out, "status": "ok",
+              "before": {"value": point["before"] * scale, "customers": n_a, "units": sum(v[0] for v in sa.values())},
+              "after": {"value": point["after"] * scale, "customers": n_b, "units": sum(v[0] for v in sb.values())},
+              "change": change,
+              "mix": _interval(boot["mix"].sum(axis=1), point["mix"], scale),
+              "rate": _interval(boot["rate"].sum(axis=1), point["rate"], scale),
+              "groups": sorted(rows, key=lambda r: (r["others"], -abs(r["mix"]["value"]) - abs(r["rate"]["value"]))),
+              "pooled": sorted(str(g) for g in pooled)}
+    result["largest"] = _largest(result)
+    return result
+
+
+def _largest(result: dict) -> dict | None:
+    """The significant group contribution largest in size, with its share of the change (``None``: none is)."""
+    found = [(abs(r[part]["value"]), r["group"], r["others"], part, r[part]["value"])
+             for r in result["groups"] for part in ("mix", "rate") if r[part]["significant"]]
+    if not found:
+        return None
+    _, group, others, part, value = max(found, key=lambda f: f[0])
+    change = result["change"]["value"]
+    return {"group": group, "others": others, "part": part, "value": value,
+            "share_of_change": value / change if change else None}
