@@ -58,6 +58,8 @@ pages = {
                 url_path="satisfaction"),
         st.Page("app_pages/variants.py", title=t("page.variants"), icon=":material/account_tree:",
                 url_path="variants"),
+        st.Page("app_pages/changes.py", title=t("page.changes"), icon=":material/difference:",
+                url_path="changes"),
     ],
 }
 if is_admin():  # viewers are not offered the Data page (which checks the role again itself)

@@ -28,12 +28,14 @@ from datetime import date, timedelta
 
 import ibis
 import numpy as np
+import pandas as pd
 
 from analytics import stats
 from analytics.filters import DIMENSIONS, Filters, dimension
 from analytics.metrics import Scope, _rows, stage_infos
 
-__all__ = ["BY", "EXPLAINED", "REPLICATES", "SEED", "decompose", "explain", "resample", "types_of"]
+__all__ = ["BY", "EXPLAINED", "REPLICATES", "SEED", "change_split", "decompose", "default_periods", "explain",
+           "resample", "types_of", "waterfall_rows"]
 
 EXPLAINED = ("conversion", "nps", "csat")
 """The KPIs a change of which can be split: conversion (per customer, converted within the window), NPS (per answer,
@@ -277,3 +279,71 @@ def _largest(result: dict) -> dict | None:
     change = result["change"]["value"]
     return {"group": group, "others": others, "part": part, "value": value,
             "share_of_change": value / change if change else None}
+
+
+# -- for the pages, the story and the deck --------------------------------------------------------------------------
+
+def default_periods(db, filters: Filters | None = None) -> tuple[tuple[date, date], tuple[date, date]] | None:
+    """The two cohorts a "what changed" view compares when none is chosen: the filters' period and as many days just
+    before it (the KPI cards' comparison), else the latest calendar quarter whose customers are all out of their
+    window at ``as_of`` and the quarter before it.
+    ``None`` without data."""
+    from analytics.filters import preset_period
+
+    scope = Scope(db, filters)
+    if scope.as_of is None:
+        return None
+    f = scope.filters
+    if f.start is not None and f.end is not None:  # the KPI cards' comparison: as many days just before
+        days = (f.end - f.start).days + 1
+        return (f.start - timedelta(days=days), f.start - timedelta(days=1)), (f.start, f.end)
+    # the latest calendar quarter that ends on or before the last day a cohort is over, and the quarter before
+    over = scope.as_of.date() - timedelta(days=(scope.window or 0) + 1)
+    after = preset_period("last_quarter", over + timedelta(days=1))
+    return preset_period("last_quarter", after[0]), after
+
+
+def change_split(db, filters: Filters | None = None, *, scope: Scope | None = None, kpi: str = "conversion",
+                 by: str = "persona", before: tuple[date, date] | None = None,
+                 after: tuple[date, date] | None = None) -> dict:
+    """``explain`` of ``kpi`` as a metric of ``analytics.queries`` (the filters first; ``scope`` unused: the two
+    cohorts are scopes of their own); without periods, ``default_periods``'. ``status: no_data`` without data. With
+    ``waterfall``, its chart's rows (``waterfall_rows``)."""
+    if before is None or after is None:
+        periods = default_periods(db, filters)
+        if periods is None:
+            return {"metric": kpi, "by": by, "status": "no_data", "waterfall": waterfall_rows({})}
+        before, after = periods
+    result = explain(db, kpi, by, before, after, filters)
+    return {**result, "waterfall": waterfall_rows(result)}
+
+
+def waterfall_rows(result: dict) -> pd.DataFrame:
+    """The waterfall of an ``explain`` result: the earlier value, the mix (all groups), the rate change of each group
+    (largest first), the later value. ``step`` (order), ``part`` (``before``, ``mix``, ``rate``, ``after``),
+    ``group`` (rate steps; ``None`` for the pooled groups, with ``others`` true), ``start``, ``end`` (the running
+    total before and after the step; the two values start at ``None``: drawn from the axis), ``value``, ``ci_low``,
+    ``ci_high``, ``significant``. Empty unless ``status`` is ``ok``."""
+    columns = ["step", "part", "group", "others", "start", "end", "value", "ci_low", "ci_high", "significant"]
+    if result.get("status") != "ok":
+        return pd.DataFrame(columns=columns)
+    before, after = result["before"]["value"], result["after"]["value"]
+    rows = [{"part": "before", "group": None, "others": False, "start": None, "end": before, "value": before,
+             "ci_low": None, "ci_high": None, "significant": False}]
+    running = before
+
+    def step(part, group, others, block):
+        nonlocal running
+        rows.append({"part": part, "group": group, "others": others, "start": running,
+                     "end": running + block["value"], "value": block["value"], "ci_low": block["ci_low"],
+                     "ci_high": block["ci_high"], "significant": block["significant"]})
+        running += block["value"]
+
+    step("mix", None, False, result["mix"])
+    for g in sorted(result["groups"], key=lambda g: (g["others"], -abs(g["rate"]["value"]))):
+        step("rate", g["group"], g["others"], g["rate"])
+    rows.append({"part": "after", "group": None, "others": False, "start": None, "end": after, "value": after,
+                 "ci_low": None, "ci_high": None, "significant": False})
+    out = pd.DataFrame(rows, columns=columns[1:])
+    out.insert(0, "step", range(len(out)))
+    return out

@@ -6,6 +6,7 @@ metrics listed here may be asked for (a cache key names one of them, and nothing
 from analytics import (
     channels,
     cohorts,
+    explain,
     exports,
     funnel,
     irritants,
@@ -53,6 +54,7 @@ METRICS = (
     voice.themes,
     voice.why_drop,
     variants.variants,
+    explain.change_split,
 )
 """The metrics that pages, the story and the deck may ask for."""
 

@@ -29,6 +29,8 @@ if comparison["status"] == "ok":
     p0, p1 = k["previous_period"]
     st.caption(t("overview.compared", start=day(k["period"][0]), end=day(k["period"][1]),
                  pstart=day(p0), pend=day(p1)) + " " + t("overview.compared_tests"))
+    # every delta leads to its explanation: the same two cohorts, split into mix and rate
+    st.page_link("app_pages/changes.py", label=t("overview.why_moved"), icon=":material/difference:")
 elif comparison["status"] == "no_window":
     st.caption(t("overview.no_window"))
 elif comparison["status"] == "too_few":

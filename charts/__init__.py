@@ -8,6 +8,7 @@ themed Altair chart that fits the container's width. Colours, scales and the the
 ``charts.palette``.
 """
 
+from charts.changes import waterfall_chart
 from charts.channels import digital_share_chart, flow_chart, flow_layout, mix_chart, transition_heatmap
 from charts.funnel import funnel_chart, funnel_compare_chart, time_between_chart
 from charts.irritants import irritants_chart
@@ -52,6 +53,7 @@ __all__ = [
     "flow_layout", "funnel_chart", "funnel_compare_chart", "irritants_chart", "journey_map_chart", "kpi_trend_chart",
     "mix_chart", "nps_bars_chart", "nps_heatmap", "nps_split_chart", "satisfaction_trend_chart", "stage_scale",
     "theme_config", "themes_chart", "time_between_chart", "time_to_next_chart", "transition_heatmap", "variants_chart",
+    "waterfall_chart",
 ]
 
 SPLITS: dict[str, Split] = {

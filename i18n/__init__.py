@@ -971,6 +971,110 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "variants.distinct": {"fr": "Parcours distincts", "en": "Distinct journeys"},
     "variants.conv_short": {"fr": "conv.", "en": "conv."},
     "variants.conversion": {"fr": "Conversion", "en": "Conversion"},
+    "page.changes": {"fr": "Ce qui a changé", "en": "What changed"},
+    "overview.why_moved": {"fr": "Pourquoi ces écarts ? Effet mix et effet taux, groupe par groupe",
+                           "en": "Why did they move? Mix and rate, group by group"},
+    "changes.intro": {
+        "fr": "D'une cohorte à la suivante, un indicateur bouge : parce que les clients ont changé (plus d'un groupe "
+              "qui convertit moins : l'effet **mix**) ou parce que chaque groupe fait moins bien (l'effet **taux**) ?",
+        "en": "From one cohort to the next, a KPI moves: because the customers changed (more of a group that converts "
+              "less: the **mix**) or because each group does worse (the **rate**)?"},
+    "changes.metric": {"fr": "Indicateur", "en": "KPI"},
+    "changes.by": {"fr": "Par", "en": "By"},
+    "changes.entry_channel": {"fr": "Canal d'entrée", "en": "Entry channel"},
+    "changes.before": {"fr": "Cohorte d'avant (premier contact)", "en": "Earlier cohort (first touchpoint)"},
+    "changes.after": {"fr": "Cohorte d'après (premier contact)", "en": "Later cohort (first touchpoint)"},
+    "changes.kpi.conversion": {"fr": "conversion", "en": "conversion"},
+    "changes.kpi.nps": {"fr": "NPS", "en": "NPS"},
+    "changes.kpi.csat": {"fr": "CSAT", "en": "CSAT"},
+    "changes.the.conversion": {"fr": "la conversion", "en": "conversion"},
+    "changes.the.nps": {"fr": "le NPS", "en": "NPS"},
+    "changes.the.csat": {"fr": "le CSAT", "en": "CSAT"},
+    "changes.axis.conversion": {"fr": "Taux de conversion (points)", "en": "Conversion rate (points)"},
+    "changes.axis.nps": {"fr": "NPS (points)", "en": "NPS (points)"},
+    "changes.axis.csat": {"fr": "CSAT moyen (1–5)", "en": "Mean CSAT (1–5)"},
+    "changes.cohorts": {
+        "fr": "Clients arrivés du {start} au {end} ({n} clients) comparés à ceux arrivés du {pstart} au {pend} ({pn} "
+              "clients), chacun suivi {window}.",
+        "en": "Customers who first came from {start} to {end} ({n} customers) against those who came from {pstart} "
+              "to {pend} ({pn} customers), each followed {window}."},
+    "changes.window_days": {"fr": "{days} jours après son premier contact",
+                            "en": "{days} days from their first touchpoint"},
+    "changes.window_all": {"fr": "jusqu'à la fin des données", "en": "until the end of the data"},
+    "changes.window_open": {
+        "fr": "Les clients de ces cohortes sont encore suivis : la comparaison sera possible à partir du {ready} "
+              "(une cohorte récente, moins longtemps suivie, paraîtrait toujours moins bonne). Choisissez des périodes "
+              "plus anciennes.",
+        "en": "These cohorts' customers are still being followed: they can be compared from {ready} on (a recent "
+              "cohort, followed for less time, would always look worse). Choose earlier periods."},
+    "changes.too_few": {"fr": "Moins de {min} clients dans l'une des cohortes : rien à décomposer.",
+                        "en": "Fewer than {min} customers in one of the cohorts: nothing to split."},
+    "changes.no_data": {"fr": "Pas de {kpi} dans ces données.", "en": "No {kpi} in this data."},
+    "changes.col.group": {"fr": "Groupe", "en": "Group"},
+    "changes.col.customers": {"fr": "Clients avant → après", "en": "Customers before → after"},
+    "changes.col.share": {"fr": "Part avant → après", "en": "Share before → after"},
+    "changes.col.rate": {"fr": "Valeur avant → après", "en": "Value before → after"},
+    "changes.col.mix": {"fr": "Effet mix (points)", "en": "Mix effect (points)"},
+    "changes.col.rate_effect": {"fr": "Effet taux (points)", "en": "Rate effect (points)"},
+    "changes.pooled": {"fr": "Autres groupes (moins de {min} clients) : {groups}.",
+                       "en": "Other groups (fewer than {min} customers): {groups}."},
+    "finding.change.head": {
+        "fr": "{kpi} passe de {before} à {after} ({delta} points ; {verdict}).",
+        "en": "{kpi} went from {before} to {after} ({delta} points; {verdict})."},
+    "finding.change.significant": {"fr": "un écart réel", "en": "a real change"},
+    "finding.change.chance": {"fr": "dans la marge du hasard", "en": "within chance"},
+    "finding.change.mix": {
+        "fr": "{share} de l'écart vient de ce qu'il y a {more} de clients « {group} », dont {kpi} est {side} de la "
+              "moyenne.",
+        "en": "{share} of the change comes from {more} {group} customers, whose {kpi} is {side} the average."},
+    "finding.change.mix_value": {
+        "fr": "La plus forte contribution ({value} points) vient de ce qu'il y a {more} de clients « {group} », dont "
+              "{kpi} est {side} de la moyenne.",
+        "en": "The largest contribution ({value} points) comes from {more} {group} customers, whose {kpi} is {side} "
+              "the average."},
+    "finding.change.rate": {
+        "fr": "{share} de l'écart vient des clients « {group} » eux-mêmes, dont {kpi} {moved}.",
+        "en": "{share} of the change comes from {group} customers themselves, whose {kpi} {moved}."},
+    "finding.change.rate_value": {
+        "fr": "La plus forte contribution ({value} points) vient des clients « {group} » eux-mêmes, dont {kpi} "
+              "{moved}.",
+        "en": "The largest contribution ({value} points) comes from {group} customers themselves, whose {kpi} "
+              "{moved}."},
+    "finding.change.more": {"fr": "plus", "en": "more"},
+    "finding.change.fewer": {"fr": "moins", "en": "fewer"},
+    "finding.change.above": {"fr": "au-dessus", "en": "above"},
+    "finding.change.below": {"fr": "en dessous", "en": "below"},
+    "finding.change.rose": {"fr": "a monté", "en": "rose"},
+    "finding.change.fell": {"fr": "a baissé", "en": "fell"},
+    "finding.change.within_held": {"fr": "À groupes égaux, {kpi} a tenu.", "en": "Within groups, {kpi} held."},
+    "finding.change.within_moved": {"fr": "À groupes égaux, {kpi} {moved} de {value} points.",
+                                    "en": "Within groups, {kpi} {moved} by {value} points."},
+    "finding.change.none": {"fr": "Aucune contribution de groupe ne se distingue du hasard.",
+                            "en": "No group's contribution stands out from chance."},
+    "finding.change.others": {"fr": "autres groupes", "en": "other groups"},
+    "finding.change.unset": {"fr": "non renseigné", "en": "not set"},
+    "changes.how": {
+        "fr": "Deux **cohortes** : les clients dont le premier contact tombe dans chaque période (avec les autres "
+              "filtres), chacun suivi pendant la fenêtre d'analyse. Elles ne sont comparées qu'une fois la fenêtre "
+              "de chaque client terminée : chaque valeur est alors celle de la carte de l'indicateur pour la "
+              "période.\n\n"
+              "Décomposition de Kitagawa, symétrique, termes centrés : pour le groupe g, de part sᵍ (des clients pour "
+              "la conversion, des réponses pour le NPS et le CSAT) et de valeur rᵍ, **effet mix** = Δsᵍ × (r̄ᵍ − R̄), "
+              "**effet taux** = s̄ᵍ × Δrᵍ (moyennes des deux cohortes) ; leur somme est exactement l'écart. Plus de "
+              "clients d'un groupe en dessous de la moyenne : effet mix négatif.\n\n"
+              "Intervalles à 95 % par bootstrap (clients tirés avec remise dans chaque cohorte, graine fixe) ; une "
+              "barre en couleur est significative (son intervalle exclut 0), grise sinon. Les groupes de moins de 30 "
+              "clients sont regroupés.",
+        "en": "Two **cohorts**: the customers whose first touchpoint falls in each period (with the other filters), "
+              "each followed over the analysis window. They are compared only once every customer's window is over: "
+              "each value is then the KPI card's for that period.\n\n"
+              "Kitagawa's symmetric split with centred terms: for group g with share sᵍ (of customers for conversion, "
+              "of answers for NPS and CSAT) and value rᵍ, **mix effect** = Δsᵍ × (r̄ᵍ − R̄), **rate effect** = "
+              "s̄ᵍ × Δrᵍ (the two cohorts' means); they add up exactly to the change. More customers of a group below "
+              "the average: a negative mix.\n\n"
+              "95 % intervals by bootstrap (customers drawn with replacement within each cohort, fixed seed); a "
+              "coloured bar is significant (its interval excludes 0), a grey one is not. Groups of fewer than 30 "
+              "customers are pooled."},
     "variants.how": {
         "fr": "Pour chaque client, la suite des étapes (ou des canaux) de ses points de contact retenus, dans l'ordre "
               "du parcours, en fusionnant les répétitions consécutives (web, web, magasin → web › magasin). "
@@ -2242,6 +2346,17 @@ CHART_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "trend_partial": ("période en cours", "period not over"),
         "trend_full": ("période complète", "complete period"),
         "trend_insufficient": (f"trop peu ({FEWER_THAN})\u00a0: non affiché", f"too few ({FEWER_THAN}): not shown"),
+    },
+    "changes": {
+        "before": ("Avant", "Before"),
+        "after": ("Après", "After"),
+        "mix": ("Mix (tous les groupes)", "Mix (all groups)"),
+        "others": ("Autres groupes", "Other groups"),
+        "unset": ("Non renseigné", "Not set"),
+        "step": ("Étape", "Step"),
+        "contribution": ("Valeur ou contribution (points)", "Value or contribution (points)"),
+        "interval": ("Intervalle à 95 %", "95 % interval"),
+        "kpi": ("Indicateur", "KPI"),
     },
     "timing": {
         "days_since": ("Jours depuis le passage à l'étape", "Days since seen at the stage"),

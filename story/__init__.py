@@ -14,6 +14,7 @@ from story.narrative import (
     View,
     cell_name,
     cell_value,
+    change_sentence,
     deck_file_name,
     describe_filters,
     footer,
@@ -28,7 +29,8 @@ from story.narrative import (
 )
 
 __all__ = [
-    "STORY", "Query", "View", "cell_name", "cell_value", "deck_file_name", "describe_filters", "footer",
+    "STORY", "Query", "View", "cell_name", "cell_value", "change_sentence", "deck_file_name", "describe_filters",
+    "footer",
     "headline_sentence", "irritant_reason", "labels", "map_titles", "trend_sentence", "view", "views",
     "weakest_step_sentence",
 ]

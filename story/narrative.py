@@ -267,6 +267,50 @@ def headline_sentence(h: dict, names: dict[str, str], tx: Texts) -> str:
     return weakest_step_sentence(h["worst_step"], names, tx, h.get("not_ranked", ()))
 
 
+def change_sentence(result: dict, names: dict[str, str], tx: Texts) -> str:
+    """A change split into mix and rate (``analytics.explain``, status ``ok``) in two or three sentences: the change
+    and whether it is real, the largest significant group contribution (with its share of the change when it
+    pushes the same way), and what happened within groups. ``names``: group value → text."""
+    metric = result["metric"]
+    kpi = tx.t(f"changes.the.{metric}")
+    digits = 2 if metric == "csat" else 1
+
+    def value(v, signed=False):
+        return tx.figure(v, digits, signed=signed)
+
+    change = result["change"]
+    sentences = [tx.t("finding.change.head", kpi=kpi[:1].upper() + kpi[1:], before=value(result["before"]["value"]),
+                      after=value(result["after"]["value"]), delta=value(change["value"], signed=True),
+                      verdict=tx.t("finding.change.significant" if change["significant"] else "finding.change.chance"))]
+    top = result.get("largest")
+    if top is None:
+        sentences.append(tx.t("finding.change.none"))
+    else:
+        group = (tx.t("finding.change.others") if top["others"] else tx.t("finding.change.unset")
+                 if top["group"] is None else names.get(top["group"], top["group"]))
+        share = top["share_of_change"]
+        with_share = share is not None and 0 < share <= 1.5
+        row = next(g for g in result["groups"] if g["group"] == top["group"] and g["others"] == top["others"])
+        if top["part"] == "mix":
+            grew = row["after"]["share"] > row["before"]["share"]
+            # mix = Δshare × (group's mean value − overall mean): its sign with the share's gives the side
+            above = (top["value"] > 0) == grew
+            words = {"more": tx.t("finding.change.more" if grew else "finding.change.fewer"),
+                     "side": tx.t("finding.change.above" if above else "finding.change.below")}
+        else:
+            words = {"moved": tx.t("finding.change.rose" if top["value"] > 0 else "finding.change.fell")}
+        key = f"finding.change.{top['part']}" + ("" if with_share else "_value")
+        sentences.append(tx.t(key, share=tx.percent(share) if with_share else "", group=group, kpi=kpi,
+                              value=value(top["value"], signed=True), **words))
+    rate = result["rate"]
+    if rate["significant"]:
+        sentences.append(tx.t("finding.change.within_moved", kpi=kpi, value=value(abs(rate["value"])),
+                              moved=tx.t("finding.change.rose" if rate["value"] > 0 else "finding.change.fell")))
+    else:
+        sentences.append(tx.t("finding.change.within_held", kpi=kpi))
+    return " ".join(sentences)
+
+
 def _funnel(q, filters, dims, tx) -> View:
     table = q(funnel.funnel_table)
     names = labels(dims, tx)

@@ -4,6 +4,7 @@ A page imports nothing from ``analytics`` itself: its data comes through ``ui``.
 from analytics import (  # noqa: F401 - re-exported for the pages
     channels,
     cohorts,
+    explain,
     exports,
     funnel,
     irritants,

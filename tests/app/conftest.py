@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 PAGES = ["app_pages/overview.py", "app_pages/journey_map.py", "app_pages/irritants.py", "app_pages/funnel.py",
          "app_pages/voice.py", "app_pages/channels.py", "app_pages/satisfaction.py", "app_pages/variants.py",
-         "app_pages/data.py"]
+         "app_pages/changes.py", "app_pages/data.py"]
 
 
 def fresh_app(url: str, monkeypatch) -> AppTest:

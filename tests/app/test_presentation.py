@@ -70,7 +70,7 @@ def test_presentation_in_english(app):
 
 
 TABLES = {"app_pages/funnel.py": 4, "app_pages/irritants.py": 1, "app_pages/channels.py": 1,
-          "app_pages/variants.py": 1, "app_pages/voice.py": 1}
+          "app_pages/variants.py": 1, "app_pages/voice.py": 1, "app_pages/changes.py": 1}
 
 
 def test_every_chart_and_table_downloads(app):

@@ -13,7 +13,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # the overview is the default page, at /
-PAGES = ["", "journey-map", "irritants", "voice", "funnel", "channels", "satisfaction", "variants", "data"]
+PAGES = ["", "journey-map", "irritants", "voice", "funnel", "channels", "satisfaction", "variants", "changes", "data"]
 
 playwright = pytest.importorskip("playwright.sync_api")
 

@@ -30,6 +30,7 @@ def _builders():
             test_map_charts.cells_df("a"), **kw), test_map_charts.stages_df)
     out["variants"] = (lambda df, **kw: charts.variants_chart(df, **kw), _variants_df)
     out["themes"] = (lambda df, **kw: charts.themes_chart(df, titles=kw.get("titles")), _themes_df)
+    out["waterfall"] = (lambda df, **kw: charts.waterfall_chart(df, **kw), test_charts.waterfall_df)
     return out
 
 

@@ -170,7 +170,20 @@ def heatmap_df():
     })
 
 
+def waterfall_df():
+    """``analytics.explain.waterfall_rows`` of a conversion falling from 40 to 33 points: mix −2 (unsure), web −4
+    (significant), store −1, the pooled small groups 0."""
+    return pd.DataFrame({
+        "step": [0, 1, 2, 3, 4, 5], "part": ["before", "mix", "rate", "rate", "rate", "after"],
+        "group": [None, None, "web", "store", None, None], "others": [False, False, False, False, True, False],
+        "start": [None, 40.0, 38.0, 34.0, 33.0, None], "end": [40.0, 38.0, 34.0, 33.0, 33.0, 33.0],
+        "value": [40.0, -2.0, -4.0, -1.0, 0.0, 33.0], "ci_low": [None, -4.5, -6.0, -2.5, -0.3, None],
+        "ci_high": [None, 0.4, -2.0, 0.5, 0.3, None],
+        "significant": [False, False, True, False, False, False]})
+
+
 BUILDERS = {
+    "waterfall": (lambda df, **kw: charts.waterfall_chart(df, **kw), waterfall_df),
     "funnel": (lambda df, **kw: charts.funnel_chart(df, **kw), funnel_df),
     "funnel_seen": (lambda df, **kw: charts.funnel_chart(df, **kw), funnel_seen_df),
     "funnel_compare": (lambda df, **kw: charts.funnel_compare_chart(df, significant_stages=["purchase"], **kw),
@@ -732,3 +745,19 @@ def test_csat_heatmap_colours_the_mean_stars_and_greys_thin_cells():
         ("awareness", "web"), ("consideration", "store"), ("purchase", "web")}
     assert [r["cell_text"] for r in rows(spec, text) if not r["insufficient"]] == ["3.9", "3.0", "1.8"]
     assert all(r["mean_csat"] is None for r in rows(spec, grey))  # a grey cell gives no value away
+
+
+def test_the_waterfall_floats_each_contribution_from_the_running_total():
+    spec = spec_of(charts.waterfall_chart(waterfall_df(), labels=LABELS, titles={"locale": "en"}))
+    bars = next(la for la in layers(spec) if mark(la) == "bar")
+    drawn = rows(spec, bars)
+    assert [r["label"] for r in drawn] == ["Before", "Mix (all groups)", LABELS["web"], LABELS["store"],
+                                           "Other groups", "After"]
+    floor = spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0]
+    assert floor < 33.0
+    assert [(r["start"], r["end"]) for r in drawn] == [(floor, 40.0), (40.0, 38.0), (38.0, 34.0), (34.0, 33.0),
+                                                       (33.0, 33.0), (floor, 33.0)]
+    # coloured by sign only when the interval excludes 0
+    assert [r["kind"] for r in drawn] == ["total", "unsure", "down", "unsure", "unsure", "total"]
+    assert [r["shown"] for r in drawn] == ["40.0", "−2.0", "−4.0", "−1.0", "+0.0", "33.0"]
+    assert drawn[2]["interval"] == "−6.0 – −2.0"

@@ -9,10 +9,12 @@ import pytest
 
 from analytics import facts
 from analytics.__main__ import main
-from analytics.explain import decompose, explain, resample
+from analytics.explain import change_split, decompose, default_periods, explain, resample, waterfall_rows
 from analytics.filters import Filters
 from analytics.metrics import Scope
 from analytics.report import report
+from i18n import Texts
+from story import change_sentence
 from tests.unit.journeys import customer, fb, load, tp
 
 JAN = (date(2024, 1, 1), date(2024, 1, 31))
@@ -129,6 +131,18 @@ def test_a_planted_mix_shift_is_mix(db):
     assert by["X"]["before"] == {"customers": 100, "share": 0.5, "rate": 50.0}
     assert got["largest"]["group"] == "X" and got["largest"]["part"] == "mix"
     assert got["largest"]["share_of_change"] == pytest.approx(4.6875 / 7.5)
+    # what a marketer reads: fewer of the customers who convert more, the same conversion within each group (200
+    # customers a cohort: the total's interval holds 0, the mix's, pooling the groups' rates, does not)
+    assert change_sentence(got, {}, Texts("en")) == (
+        "Conversion went from 35.0 to 27.5 (−7.5 points; within chance). 62.5% of the change comes from fewer X "
+        "customers, whose conversion is above the average. Within groups, conversion held.")
+    assert change_sentence(got, {"X": "Familles"}, Texts("fr")) == (
+        "La conversion passe de 35,0 à 27,5 (−7,5 points ; dans la marge du hasard). 62,5\u202f% de l'écart vient "
+        "de ce qu'il y a moins de clients « Familles », dont la conversion est au-dessus de la moyenne. À groupes "
+        "égaux, la conversion a tenu.")
+    steps = waterfall_rows(got)
+    assert list(steps["part"]) == ["before", "mix", "rate", "rate", "after"]
+    assert steps["end"].iloc[-2] == pytest.approx(27.5) and steps["end"].iloc[1] == pytest.approx(27.5)
 
 
 def test_a_planted_rate_drop_is_rate(db):
@@ -144,6 +158,15 @@ def test_a_planted_rate_drop_is_rate(db):
     assert got["mix"]["value"] == pytest.approx(0.0, abs=1e-9) and not got["mix"]["significant"]
     assert got["largest"] == {"group": "X", "others": False, "part": "rate", "value": pytest.approx(-15.0),
                               "share_of_change": pytest.approx(1.0)}
+    assert change_sentence(got, {}, Texts("en")) == (
+        "Conversion went from 40.0 to 25.0 (−15.0 points; a real change). 100.0% of the change comes from X "
+        "customers themselves, whose conversion fell. Within groups, conversion fell by 15.0 points.")
+    # the page's default cohorts: the latest calendar quarter whose 90-day windows are over on 31 December (the
+    # third), against the one before; an April period against the 30 days before it
+    assert default_periods(db) == ((date(2024, 4, 1), date(2024, 6, 30)), (date(2024, 7, 1), date(2024, 9, 30)))
+    assert default_periods(db, Filters(start=APR[0], end=APR[1]))[0] == (date(2024, 3, 2), date(2024, 3, 31))
+    page = change_split(db, Filters(), kpi="conversion", by="persona", before=JAN, after=APR)
+    assert page["change"]["value"] == got["change"]["value"] and len(page["waterfall"]) == 2 + 1 + 2
     # the same seed gives the same intervals
     again = explain(db, "conversion", "persona", JAN, APR, replicates=500)
     assert again["rate"] == got["rate"]
