@@ -574,8 +574,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "present.toggle": {"fr": "Mode présentation", "en": "Presentation mode"},
     "present.toggle_help": {
         "fr": "Masque la barre latérale et les commandes, agrandit les chiffres et déroule l'histoire des données en "
-              "7 vues. Les filtres choisis restent appliqués.",
-        "en": "Hides the sidebar and the controls, enlarges the numbers and walks the data's story in 7 views. The "
+              "8 vues. Les filtres choisis restent appliqués.",
+        "en": "Hides the sidebar and the controls, enlarges the numbers and walks the data's story in 8 views. The "
               "chosen filters stay applied."},
     "present.exit": {"fr": "Quitter la présentation", "en": "Leave the presentation"},
     "present.previous": {"fr": "Précédente", "en": "Previous"},
@@ -583,9 +583,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "present.position": {"fr": "Vue {i} sur {n}", "en": "View {i} of {n}"},
     "deck.download": {"fr": "Diaporama PowerPoint", "en": "PowerPoint deck"},
     "deck.download_help": {
-        "fr": "Les 7 vues de l'histoire pour les filtres actuels, avec leurs graphiques, leurs phrases et les "
+        "fr": "Les 8 vues de l'histoire pour les filtres actuels, avec leurs graphiques, leurs phrases et les "
               "définitions, dans la langue choisie.",
-        "en": "The story's 7 views for the current filters, with their charts, their sentences and the definitions, "
+        "en": "The story's 8 views for the current filters, with their charts, their sentences and the definitions, "
               "in the chosen language."},
     "deck.title": {"fr": "Parcours client omnicanal", "en": "Omnichannel customer journeys"},
     "deck.generated": {"fr": "Généré le {when} par Parcours", "en": "Generated on {when} by Parcours"},

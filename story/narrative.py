@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analytics import channels, funnel, irritants, journey_map, overview, satisfaction
+from analytics import channels, explain, funnel, irritants, journey_map, overview, satisfaction
 from analytics.dimensions import Dimensions
 from analytics.filters import DIMENSIONS, Filters, dimension
 from analytics.stats import MIN_N
 from data_model.text import slug
 from i18n import Texts, missing
 
-STORY = ("overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "next_steps")
+STORY = ("overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "changes", "next_steps")
 """The views, in the order they are shown."""
 
 Query = Callable[..., object]
@@ -410,6 +410,30 @@ def _irritants(q, filters, dims, tx) -> View:
     return View("irritants", tx.t("page.irritants"), caption, chart, table=ranked)
 
 
+def _changes(q, filters, dims, tx) -> View:
+    """What changed: conversion from the earlier cohort to the later one, split by persona into mix and rate
+    (``analytics.explain.change_split``: the filters' period against as many days before, else the latest quarter
+    whose windows are over against the one before), as a waterfall; without a comparison, why."""
+    result = q(explain.change_split, kpi="conversion", by="persona")
+    title = tx.t("page.changes")
+    status = result["status"]
+    if status != "ok":
+        caption = (tx.t("changes.window_open", ready=tx.day(pd.Timestamp(result["ready"]).date()))
+                   if status == "window_open" else tx.t("changes.too_few", min=MIN_N) if status == "too_few"
+                   else tx.t("changes.no_data", kpi=tx.t("changes.kpi.conversion")))
+        return View("changes", title, caption, None)
+    names = labels(dims, tx)
+    (b0, b1), (a0, a1) = ([pd.Timestamp(d).date() for d in result["periods"][k]] for k in ("before", "after"))
+    cohorts = tx.t("changes.cohorts", start=tx.day(a0), end=tx.day(a1), n=tx.number(result["after"]["customers"]),
+                   pstart=tx.day(b0), pend=tx.day(b1), pn=tx.number(result["before"]["customers"]),
+                   window=tx.t("changes.window_days", days=result["window_days"]) if result["window_days"]
+                   else tx.t("changes.window_all"))
+    chart = ("waterfall_chart", (result["waterfall"],),
+             {"labels": names, "titles": tx.chart_titles(kpi=tx.t("changes.axis.conversion"))})
+    return View("changes", title, f"{change_sentence(result, names, tx)} {cohorts}", chart,
+                table=result["waterfall"])
+
+
 def _next_steps(q, filters, dims, tx) -> View:
     names = labels(dims, tx)
     ranked = q(irritants.irritants)
@@ -436,4 +460,4 @@ def _next_steps(q, filters, dims, tx) -> View:
 
 
 _BUILDERS = {"overview": _overview, "funnel": _funnel, "crossover": _crossover, "satisfaction": _satisfaction,
-             "journey_map": _journey_map, "irritants": _irritants, "next_steps": _next_steps}
+             "journey_map": _journey_map, "irritants": _irritants, "changes": _changes, "next_steps": _next_steps}

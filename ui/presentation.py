@@ -1,4 +1,4 @@
-"""Presentation mode: the story of the data in seven views, one at a time, for a meeting room — large numbers and
+"""Presentation mode: the story of the data in eight views, one at a time, for a meeting room — large numbers and
 chart text, no sidebar or controls, each view's finding in one sentence, the filters and n at its foot.
 
 Drawn by app.py in place of the page of the URL (which stays, so leaving the presentation returns to it)."""

@@ -124,8 +124,8 @@ def test_every_download_of_every_page_and_the_deck(hostile_url, monkeypatch, cli
     # the sidebar's deck: every view's chart as a picture, every text clean
     assert deck is not None
     slides = list(Presentation(io.BytesIO(deck)).slides)
-    assert len(slides) == 9
-    assert [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides] == [0, 1, 1, 1, 1, 1, 1, 0, 0]
+    assert len(slides) == 10
+    assert [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides] == [0, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     for s in slides:
         text = "\n".join(shape.text_frame.text for shape in s.shapes if shape.has_text_frame)
         check_text(text, "deck")

@@ -4,9 +4,9 @@ from tests.app.conftest import PAGES
 from tests.app.test_pages import charts_on
 
 STORY_FR = ["Vue d'ensemble", "Entonnoir", "Parcours cross-canal", "Satisfaction & churn", "Carte du parcours",
-            "Irritants & enchantements", "Prochaines étapes"]
+            "Irritants & enchantements", "Ce qui a changé", "Prochaines étapes"]
 STORY_EN = ["Overview", "Funnel", "Cross-channel journeys", "Satisfaction & churn", "Journey map",
-            "Irritants & delights", "Next steps"]
+            "Irritants & delights", "What changed", "Next steps"]
 
 
 def shown(element) -> str:
@@ -24,12 +24,12 @@ def test_presentation_walks_the_story_and_keeps_the_filters(app):
     app.toggle(key="present").set_value(True).run()
     assert not app.exception, app.exception
     titles, findings = [], []
-    for i in range(7):
+    for i in range(8):
         assert not app.exception, app.exception
         main = app.main
         titles.append(main.title[0].value)
         findings.append(main.markdown[0].value)
-        assert main.caption[0].value == f"Vue {i + 1} sur 7"
+        assert main.caption[0].value == f"Vue {i + 1} sur 8"
         # the foot: the filters, the data's date range and n
         assert shown(main.caption[-1]).startswith(
             "Clients du persona Famille, suivis jusqu'au 27 déc. 2025 sur 90\u00a0jours") and \
@@ -40,14 +40,14 @@ def test_presentation_walks_the_story_and_keeps_the_filters(app):
         assert not app.get("download_button") or all(d.label == "Diaporama PowerPoint"
                                                       for d in app.get("download_button"))  # no chart control
         assert button(app, "Précédente").disabled == (i == 0)
-        assert button(app, "Suivante").disabled == (i == 6)
-        if i < 6:
+        assert button(app, "Suivante").disabled == (i == 7)
+        if i < 7:
             button(app, "Suivante").click().run()
     assert titles == STORY_FR
     assert all(any(ch.isdigit() for ch in f) for f in findings[:4])  # a finding states its numbers
-    assert app.query_params["view"] == "7"
+    assert app.query_params["view"] == "8"
     button(app, "Précédente").click().run()
-    assert app.title[0].value == "Irritants & enchantements"
+    assert app.title[0].value == "Ce qui a changé"
     # the filters stay; leaving returns to the pages
     button(app, "Quitter la présentation").click().run()
     assert not app.session_state["present"]
@@ -60,7 +60,7 @@ def test_presentation_in_english(app):
     app.selectbox(key="lang").set_value("en")
     app.toggle(key="present").set_value(True).run()
     seen = []
-    for _ in range(7):
+    for _ in range(8):
         assert not app.exception, app.exception
         seen.append(app.title[0].value)
         next_ = button(app, "Next")

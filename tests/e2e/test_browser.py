@@ -145,19 +145,19 @@ def test_voice_search_shows_matching_verbatims_as_text(server, browser):
 
 def test_presentation_hides_the_sidebar_and_walks_the_story_with_the_arrow_keys(server, browser):
     page = open_page(browser, f"{server}/funnel?persona=Famille&present=true")
-    page.get_by_text("Vue 1 sur 7").wait_for(timeout=60_000)  # the presentation has drawn (and hidden the sidebar)
+    page.get_by_text("Vue 1 sur 8").wait_for(timeout=60_000)  # the presentation has drawn (and hidden the sidebar)
     page.wait_for_selector("[data-testid='stSidebar']", state="hidden", timeout=30_000)
     titles = []
-    for i in range(1, 8):
-        page.get_by_text(f"Vue {i} sur 7").wait_for(timeout=60_000)
+    for i in range(1, 9):
+        page.get_by_text(f"Vue {i} sur 8").wait_for(timeout=60_000)
         page.wait_for_selector(IDLE, timeout=60_000)
         titles.append(page.locator("h1").first.inner_text())
         assert page.locator("[data-testid='stException']").count() == 0
         assert "n = 362 clients" in page.locator("[data-testid='stMain']").inner_text().replace("\u202f", " ")
         page.keyboard.press("ArrowRight")
     assert titles == ["Vue d'ensemble", "Entonnoir", "Parcours cross-canal", "Satisfaction & churn",
-                      "Carte du parcours", "Irritants & enchantements", "Prochaines étapes"]
-    assert "view=7" in page.url and "persona=Famille" in page.url
+                      "Carte du parcours", "Irritants & enchantements", "Ce qui a changé", "Prochaines étapes"]
+    assert "view=8" in page.url and "persona=Famille" in page.url
     page.get_by_role("button", name="Quitter la présentation").click()
     page.wait_for_selector("[data-testid='stSidebar']", state="visible", timeout=60_000)
     page.close()
@@ -180,7 +180,7 @@ def test_english_browser_gets_english_and_downloads_a_chart_and_the_deck(server,
     with page.expect_download(timeout=120_000) as deck:
         page.locator("[data-testid='stSidebar']").get_by_role("button", name="PowerPoint deck").click()
     slides = list(Presentation(io.BytesIO(open(deck.value.path(), "rb").read())).slides)
-    assert len(slides) == 9
+    assert len(slides) == 10
     texts = [" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides]
     assert "Omnichannel customer journeys" in texts[0] and texts[-1].startswith("Definitions")
     page.close()

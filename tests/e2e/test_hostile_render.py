@@ -49,8 +49,8 @@ def test_the_journey_map_picture_and_the_deck_download_and_the_server_lives(serv
     with page.expect_download(timeout=180_000) as deck:
         page.locator("[data-testid='stSidebar']").get_by_role("button", name="Diaporama PowerPoint").click()
     slides = list(Presentation(io.BytesIO(open(deck.value.path(), "rb").read())).slides)
-    assert len(slides) == 9
-    assert [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides] == [0, 1, 1, 1, 1, 1, 1, 0, 0]
+    assert len(slides) == 10
+    assert [sum(shape.shape_type == 13 for shape in s.shapes) for s in slides] == [0, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     assert page.locator("[data-testid='stDownloadButtonError']").count() == 0
     assert healthy(server)
     page.close()

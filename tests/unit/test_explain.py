@@ -245,3 +245,26 @@ def test_the_command_line_prints_the_split(duckdb_url, capsys):
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "error" in err
+
+
+def test_the_storys_view_splits_the_latest_quarter_against_the_one_before(duckdb_url):
+    import data_model as dm
+    import story
+    from analytics.dimensions import dimensions
+    from analytics.queries import runner
+
+    db = dm.connect(duckdb_url)
+    dm.initialise(db)
+    q2, q3 = (date(2024, 4, 1), date(2024, 6, 30)), (date(2024, 7, 1), date(2024, 9, 30))
+    _plant(db, {q2[0]: {"X": (100, 60, "web"), "Y": (100, 20, "web")},
+                q3[0]: {"X": (100, 30, "web"), "Y": (100, 20, "web")}})
+    view = story.view("changes", runner(db, Filters()), Filters(), dimensions(db), Texts("en"))
+    expected = explain(db, "conversion", "persona", q2, q3)
+    assert view.caption.startswith(change_sentence(expected, {}, Texts("en")))
+    assert "from Jul 1, 2024 to Sep 30, 2024 (200 customers)" in view.caption
+    assert view.chart[0] == "waterfall_chart" and list(view.chart[1][0]["part"]) == list(view.table["part"])
+    # a period still in its windows: said, no chart
+    late = story.view("changes", runner(db, Filters(start=date(2024, 12, 1), end=date(2024, 12, 31))),
+                      Filters(start=date(2024, 12, 1), end=date(2024, 12, 31)), dimensions(db), Texts("en"))
+    assert late.chart is None and "from Apr 1, 2025 on" in late.caption
+    db.close()

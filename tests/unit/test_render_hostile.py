@@ -160,7 +160,7 @@ def test_deck_cli_on_a_hostile_database(hostile_url, tmp_path):
     assert "the story of 360 customers" in run.stderr
     no_customer_text(run.stdout, run.stderr)
     slides = list(Presentation(io.BytesIO(out.read_bytes())).slides)
-    assert len(slides) == 9 and pictures(slides) == [0, 1, 1, 1, 1, 1, 1, 0, 0]
+    assert len(slides) == 10 and pictures(slides) == [0, 1, 1, 1, 1, 1, 1, 0, 0, 0]
     texts = "\n".join(slide_texts(s) for s in slides)
     assert not FORBIDDEN.search(texts) and "_x00" not in texts
     assert "could not be drawn" not in texts and clean_text(hostile("Purchase")) in texts
@@ -180,7 +180,7 @@ def test_deck_on_postgresql_and_duckdb(db):
     data = story_deck(runner(db, filters, scope), filters, dimensions(db), customers(db, filters, scope=scope), "fr")
     slides = list(Presentation(io.BytesIO(data)).slides)
     # (one persona of 200 customers leaves no irritant cell of 30 responses: no irritants chart)
-    assert len(slides) == 9 and pictures(slides)[:6] == [0, 1, 1, 1, 1, 1]
+    assert len(slides) == 10 and pictures(slides)[:6] == [0, 1, 1, 1, 1, 1]
     texts = "\n".join(slide_texts(s) for s in slides)
     assert not FORBIDDEN.search(texts) and "_x00" not in texts and "pas pu être dessiné" not in texts
     assert clean_text(tx["personas"][0]) in slide_texts(slides[0])

@@ -58,17 +58,18 @@ def db40(duck):
     return duck
 
 
-def test_the_story_has_seven_views_in_order(db40):
+def test_the_story_has_eight_views_in_order(db40):
     views = story.views(runner(db40, Filters()), Filters(), dimensions(db40), Texts("en"))
     assert [v.key for v in views] == list(story.STORY) == [
-        "overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "next_steps"]
+        "overview", "funnel", "crossover", "satisfaction", "journey_map", "irritants", "changes", "next_steps"]
     assert [v.title for v in views] == ["Overview", "Funnel", "Cross-channel journeys", "Satisfaction & churn",
-                                        "Journey map", "Irritants & delights", "Next steps"]
-    # every view but the next steps has a chart of the chart layer
+                                        "Journey map", "Irritants & delights", "What changed", "Next steps"]
+    # every view but the next steps has a chart of the chart layer; one week of data has no earlier cohort to
+    # compare with, so "what changed" says so instead (its chart: tests/unit/test_explain.py)
     import charts
 
     for v in views:
-        assert (v.chart is None) == (v.key == "next_steps")
+        assert (v.chart is None) == (v.key in ("next_steps", "changes"))
         if v.chart:
             assert callable(getattr(charts, v.chart[0]))
 
