@@ -266,7 +266,23 @@ def explain(db, metric: str, by: str, before: tuple[date, date], after: tuple[da
               "groups": sorted(rows, key=lambda r: (r["others"], -abs(r["mix"]["value"]) - abs(r["rate"]["value"]))),
               "pooled": sorted(str(g) for g in pooled)}
     result["largest"] = _largest(result)
+    if metric == "conversion":
+        conversions = round(sum(v[1] for v in sb.values()))
+        result["in_units"] = _in_units(point["change"], n_b, conversions, after, scopes[1])
     return result
+
+
+def _in_units(change: float, customers: int, conversions: int, period: tuple[date, date], scope: Scope) -> dict:
+    """The conversion change in what an executive counts: conversions a month at the later cohort's size and arrival
+    pace (``change`` × its customers, over its period in months of 30.44 days), and their worth at that cohort's
+    revenue per conversion (its revenue within the windows / its ``conversions``; ``None`` without conversions or
+    without any amount in the data)."""
+    months = ((period[1] - period[0]).days + 1) / 30.44
+    revenue = scope.revenue()
+    per_conversion = revenue / conversions if conversions and revenue else None
+    per_month = change * customers / months
+    return {"conversions_per_month": per_month, "revenue_per_conversion": per_conversion,
+            "revenue_per_month": None if per_conversion is None else per_month * per_conversion}
 
 
 def _largest(result: dict) -> dict | None:

@@ -1021,6 +1021,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "finding.change.head": {
         "fr": "{kpi} passe de {before} à {after} ({delta} points ; {verdict}).",
         "en": "{kpi} went from {before} to {after} ({delta} points; {verdict})."},
+    "finding.change.units": {"fr": "Soit {n} conversions par mois au rythme d'arrivée de la période.",
+                             "en": "That is {n} conversions a month at the period's arrival pace."},
+    "finding.change.units_money": {
+        "fr": "Soit {n} conversions par mois, environ {money} au revenu par conversion de la période.",
+        "en": "That is {n} conversions a month, about {money} at the period's revenue per conversion."},
     "finding.change.significant": {"fr": "un écart réel", "en": "a real change"},
     "finding.change.chance": {"fr": "dans la marge du hasard", "en": "within chance"},
     "finding.change.mix": {

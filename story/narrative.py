@@ -268,8 +268,9 @@ def headline_sentence(h: dict, names: dict[str, str], tx: Texts) -> str:
 
 
 def change_sentence(result: dict, names: dict[str, str], tx: Texts) -> str:
-    """A change split into mix and rate (``analytics.explain``, status ``ok``) in two or three sentences: the change
-    and whether it is real, the largest significant group contribution (with its share of the change when it
+    """A change split into mix and rate (``analytics.explain``, status ``ok``) in a few sentences: the change and
+    whether it is real (a real conversion change also in conversions a month and their worth), the largest
+    significant group contribution (with its share of the change when it
     pushes the same way), and what happened within groups. ``names``: group value → text."""
     metric = result["metric"]
     kpi = tx.t(f"changes.the.{metric}")
@@ -282,6 +283,11 @@ def change_sentence(result: dict, names: dict[str, str], tx: Texts) -> str:
     sentences = [tx.t("finding.change.head", kpi=kpi[:1].upper() + kpi[1:], before=value(result["before"]["value"]),
                       after=value(result["after"]["value"]), delta=value(change["value"], signed=True),
                       verdict=tx.t("finding.change.significant" if change["significant"] else "finding.change.chance"))]
+    units = result.get("in_units")
+    if units and change["significant"]:  # in what an executive counts; a change within chance is not counted
+        n = tx.figure(units["conversions_per_month"], 0, signed=True)
+        sentences.append(tx.t("finding.change.units", n=n) if units["revenue_per_month"] is None else
+                         tx.t("finding.change.units_money", n=n, money=tx.money(abs(units["revenue_per_month"]))))
     top = result.get("largest")
     if top is None:
         sentences.append(tx.t("finding.change.none"))

@@ -75,10 +75,10 @@ def test_the_resample_draws_customers_with_their_answers():
 
 # -- planted data ---------------------------------------------------------------------------------------------------
 
-def _plant(db, cohorts: dict, answers: dict | None = None) -> None:
+def _plant(db, cohorts: dict, answers: dict | None = None, revenue: str | None = None) -> None:
     """``cohorts``: first day → {persona: (customers, converted, entry channel)}; each customer comes on that day
     (awareness) and, when converted, buys 5 days later in store. ``answers``: first day → {persona: [NPS answers
-    of one customer, …]} given by that persona's first customers. A late visitor puts ``as_of`` at the end of the
+    of one customer, …]} given by that persona's first customers; ``revenue``: each purchase's amount. A late visitor puts ``as_of`` at the end of the
     year: both cohorts' 90-day windows are over."""
     customers, touchpoints, feedback = [], [], []
     for first_day, groups in cohorts.items():
@@ -89,7 +89,8 @@ def _plant(db, cohorts: dict, answers: dict | None = None) -> None:
                 customers.append(customer(cid, persona=persona))
                 touchpoints.append(tp(cid, f"{first_day} 10:00", channel, "awareness"))
                 if k < converted:
-                    touchpoints.append(tp(cid, f"{first_day + timedelta(days=5)} 10:00", "store", "purchase"))
+                    touchpoints.append(tp(cid, f"{first_day + timedelta(days=5)} 10:00", "store", "purchase",
+                                          revenue=revenue))
                 for j, score in enumerate(given[k] if k < len(given) else []):
                     feedback.append(fb(cid, f"{first_day + timedelta(days=6 + j)} 10:00", "purchase", nps=score))
     customers.append(customer("late", persona="Z"))
@@ -158,9 +159,13 @@ def test_a_planted_rate_drop_is_rate(db):
     assert got["mix"]["value"] == pytest.approx(0.0, abs=1e-9) and not got["mix"]["significant"]
     assert got["largest"] == {"group": "X", "others": False, "part": "rate", "value": pytest.approx(-15.0),
                               "share_of_change": pytest.approx(1.0)}
+    # in what an executive counts: 15 points of April's 200 customers, over 30 days (no amounts in this data)
+    assert got["in_units"]["conversions_per_month"] == pytest.approx(-0.15 * 200 / (30 / 30.44))
+    assert got["in_units"]["revenue_per_conversion"] is None
     assert change_sentence(got, {}, Texts("en")) == (
-        "Conversion went from 40.0 to 25.0 (−15.0 points; a real change). 100.0% of the change comes from X "
-        "customers themselves, whose conversion fell. Within groups, conversion fell by 15.0 points.")
+        "Conversion went from 40.0 to 25.0 (−15.0 points; a real change). That is −30 conversions a month at the "
+        "period's arrival pace. 100.0% of the change comes from X customers themselves, whose conversion fell. "
+        "Within groups, conversion fell by 15.0 points.")
     # the page's default cohorts: the latest calendar quarter whose 90-day windows are over on 31 December (the
     # third), against the one before; an April period against the 30 days before it
     assert default_periods(db) == ((date(2024, 4, 1), date(2024, 6, 30)), (date(2024, 7, 1), date(2024, 9, 30)))
@@ -257,9 +262,13 @@ def test_the_storys_view_splits_the_latest_quarter_against_the_one_before(duckdb
     dm.initialise(db)
     q2, q3 = (date(2024, 4, 1), date(2024, 6, 30)), (date(2024, 7, 1), date(2024, 9, 30))
     _plant(db, {q2[0]: {"X": (100, 60, "web"), "Y": (100, 20, "web")},
-                q3[0]: {"X": (100, 30, "web"), "Y": (100, 20, "web")}})
+                q3[0]: {"X": (100, 30, "web"), "Y": (100, 20, "web")}}, revenue="100")
     view = story.view("changes", runner(db, Filters()), Filters(), dimensions(db), Texts("en"))
     expected = explain(db, "conversion", "persona", q2, q3)
+    # 15 points of 200 customers over 92 days, at 100 a conversion
+    assert expected["in_units"]["revenue_per_conversion"] == pytest.approx(100.0)
+    assert expected["in_units"]["revenue_per_month"] == pytest.approx(-0.15 * 200 / (92 / 30.44) * 100)
+    assert "That is −10 conversions a month, about €993 at the period's revenue per conversion." in view.caption
     assert view.caption.startswith(change_sentence(expected, {}, Texts("en")))
     assert "from Jul 1, 2024 to Sep 30, 2024 (200 customers)" in view.caption
     assert view.chart[0] == "waterfall_chart" and list(view.chart[1][0]["part"]) == list(view.table["part"])
