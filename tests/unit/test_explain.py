@@ -78,8 +78,8 @@ def test_the_resample_draws_customers_with_their_answers():
 def _plant(db, cohorts: dict, answers: dict | None = None, revenue: str | None = None) -> None:
     """``cohorts``: first day → {persona: (customers, converted, entry channel)}; each customer comes on that day
     (awareness) and, when converted, buys 5 days later in store. ``answers``: first day → {persona: [NPS answers
-    of one customer, …]} given by that persona's first customers; ``revenue``: each purchase's amount. A late visitor puts ``as_of`` at the end of the
-    year: both cohorts' 90-day windows are over."""
+    of one customer, …]} given by that persona's first customers; ``revenue``: each purchase's amount. A late
+    visitor puts ``as_of`` at the end of the year: both cohorts' 90-day windows are over."""
     customers, touchpoints, feedback = [], [], []
     for first_day, groups in cohorts.items():
         for persona, (n, converted, channel) in groups.items():
