@@ -162,7 +162,8 @@ def types_of(scope: Scope, metric: str, by: str) -> list[tuple]:
 
 
 def _pooled(types_a: list[tuple], types_b: list[tuple], min_n: int) -> tuple[list[tuple], list[tuple], set]:
-    """Groups with fewer than ``min_n`` customers in either cohort pooled into ``OTHERS``; the groups kept."""
+    """Groups with fewer than ``min_n`` customers in either cohort pooled into ``OTHERS`` (one small group alone
+    keeps its name); the two cohorts' types so pooled, and the groups pooled."""
     def customers(types):
         out: dict = {}
         for g, _, _, n in types:
