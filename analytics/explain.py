@@ -115,24 +115,19 @@ def _interval(values: np.ndarray, point: float, scale: float) -> dict:
 # -- the data -------------------------------------------------------------------------------------------------------
 
 def _group_of(scope: Scope, by: str):
-    """``gkey``, ``g`` per customer: the customer attribute ``by``, or with ``channel`` the entry channel (read from
-    the stored facts when current, else the first touchpoint in journey order)."""
+    """``gkey``, ``g`` per customer: the customer attribute ``by``, or with ``channel`` the entry channel
+    (``analytics.facts``: the first touchpoint's channel in journey order)."""
     key = scope.key
     d = dimension(by)
     if d.column is not None:
         c = scope.db.ibis.table("customers")
         return c.select(gkey=c[key], g=c[d.column].cast("string"))
-    from analytics.facts import current
+    from analytics.facts import current, facts_expr
 
+    # the facts' own definition, stored when current, else computed (a warehouse, facts not yet written)
     stored = current(scope.db, key, scope.stages)
-    if stored is not None and "entry_channel" in stored.columns:
-        return stored.select(gkey="ckey", g=stored.entry_channel.cast("string"))
-    t = scope.db.ibis.table("touchpoints")
-    st = scope.db.ibis.table("stages").select(stage_code="code", position="position")
-    t = t.join(st, t.stage == st.stage_code)
-    ranked = t.mutate(_rank=ibis.row_number().over(group_by=t[key], order_by=[t.timestamp, t.position, t.id]))
-    first = ranked.filter(ranked._rank == 0)
-    return first.select(gkey=first[key], g=first.channel.cast("string"))
+    facts = stored if stored is not None else facts_expr(scope.db, scope.stages, key)
+    return facts.select(gkey="ckey", g=facts.entry_channel.cast("string"))
 
 
 def types_of(scope: Scope, metric: str, by: str) -> list[tuple]:
@@ -306,14 +301,14 @@ def default_periods(db, filters: Filters | None = None) -> tuple[tuple[date, dat
     window at ``as_of`` and the quarter before it.
     ``None`` without data."""
     from analytics.filters import preset_period
+    from analytics.overview import compared_period
 
     scope = Scope(db, filters)
     if scope.as_of is None:
         return None
     f = scope.filters
-    if f.start is not None and f.end is not None:  # the KPI cards' comparison: as many days just before
-        days = (f.end - f.start).days + 1
-        return (f.start - timedelta(days=days), f.start - timedelta(days=1)), (f.start, f.end)
+    if f.start is not None and f.end is not None:  # the KPI cards' comparison
+        return compared_period((f.start, f.end)), (f.start, f.end)
     # the latest calendar quarter that ends on or before the last day a cohort is over, and the quarter before
     over = scope.as_of.date() - timedelta(days=(scope.window or 0) + 1)
     after = preset_period("last_quarter", over + timedelta(days=1))

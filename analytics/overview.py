@@ -146,18 +146,23 @@ def kpis(db, filters: Filters | None = None, *, compare: str = "previous", scope
                 "satisfaction": feeling,
                 "comparison": {"status": "no_period" if not _chosen(filters) else "too_few", "year_before": None,
                                "deltas": {}}}
-    start, end = period
-    if compare == "year_before":
-        previous_period = (_year_before(start), _year_before(end))
-    else:
-        days = (end - start).days + 1
-        previous_period = (start - timedelta(days=days), start - timedelta(days=1))
+    previous_period = compared_period(period, compare)
     prev_scope = Scope(db, replace(filters, start=previous_period[0], end=previous_period[1]), stages,
                        materialize=False)
     previous = _kpi(prev_scope)
     comparison = comparison_block(filters, period, scope, current, prev_scope, previous, compare)
     return {"period": period, "previous_period": previous_period, "current": current, "previous": previous,
             "comparison": comparison, "satisfaction": feeling}
+
+
+def compared_period(period: tuple[date, date], compare: str = "previous") -> tuple[date, date]:
+    """The window a period is compared with (``COMPARISONS``): as many days just before it, or the same days a year
+    earlier (29 February → 28)."""
+    start, end = period
+    if compare == "year_before":
+        return _year_before(start), _year_before(end)
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
 
 
 def _chosen(filters: Filters) -> bool:

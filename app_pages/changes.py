@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 import charts
-from story import change_sentence
+from story import change_cohorts, change_group, change_sentence
 from ui.data import query
 from ui.filters import current_filters
 from ui.i18n import chart_titles, day, number, percent, t, texts
@@ -53,22 +53,12 @@ elif status == "no_data":
     st.info(t("changes.no_data", kpi=t(f"changes.kpi.{metric}")), icon=":material/search_off:")
 else:
     names = channel_labels() if by == "channel" else {}
-    (b0, b1), (a0, a1) = periods["before"], periods["after"]
-    window = result["window_days"]
-    st.caption(t("changes.cohorts", start=day(date.fromisoformat(a0)), end=day(date.fromisoformat(a1)),
-                 n=number(result["after"]["customers"]), pstart=day(date.fromisoformat(b0)),
-                 pend=day(date.fromisoformat(b1)), pn=number(result["before"]["customers"]),
-                 window=t("changes.window_days", days=window) if window else t("changes.window_all")))
-    st.markdown(plain(change_sentence(result, names, texts())))
+    tx = texts()
+    st.caption(plain(change_cohorts(result, tx)))
+    st.markdown(plain(change_sentence(result, names, tx)))
     chart(charts.waterfall_chart, result["waterfall"], labels=names,
           titles=chart_titles(kpi=t(f"changes.axis.{metric}")))
-    tx = texts()
     digits = 2 if metric == "csat" else 1
-
-    def group_name(g) -> str:
-        if g["others"]:
-            return t("finding.change.others")
-        return t("finding.change.unset") if g["group"] is None else names.get(g["group"], g["group"])
 
     def effect(block) -> str:
         low, high = (tx.figure(block[k], digits, signed=True) for k in ("ci_low", "ci_high"))
@@ -80,7 +70,7 @@ else:
 
     groups = result["groups"]
     table = {
-        t("changes.col.group"): [group_name(g) for g in groups],
+        t("changes.col.group"): [change_group(g, names, tx) for g in groups],
         t("changes.col.customers"): [f"{number(g['before']['customers'])} → {number(g['after']['customers'])}"
                                      for g in groups],
         t("changes.col.share"): [f"{percent(g['before']['share'])} → {percent(g['after']['share'])}" for g in groups],

@@ -14,6 +14,8 @@ from story.narrative import (
     View,
     cell_name,
     cell_value,
+    change_cohorts,
+    change_group,
     change_sentence,
     deck_file_name,
     describe_filters,
@@ -29,8 +31,7 @@ from story.narrative import (
 )
 
 __all__ = [
-    "STORY", "Query", "View", "cell_name", "cell_value", "change_sentence", "deck_file_name", "describe_filters",
-    "footer",
-    "headline_sentence", "irritant_reason", "labels", "map_titles", "trend_sentence", "view", "views",
-    "weakest_step_sentence",
+    "STORY", "Query", "View", "cell_name", "cell_value", "change_cohorts", "change_group", "change_sentence",
+    "deck_file_name", "describe_filters", "footer", "headline_sentence", "irritant_reason", "labels", "map_titles",
+    "trend_sentence", "view", "views", "weakest_step_sentence",
 ]

@@ -292,8 +292,7 @@ def change_sentence(result: dict, names: dict[str, str], tx: Texts) -> str:
     if top is None:
         sentences.append(tx.t("finding.change.none"))
     else:
-        group = (tx.t("finding.change.others") if top["others"] else tx.t("finding.change.unset")
-                 if top["group"] is None else names.get(top["group"], top["group"]))
+        group = change_group(top, names, tx)
         share = top["share_of_change"]
         with_share = share is not None and 0 < share <= 1.5
         row = next(g for g in result["groups"] if g["group"] == top["group"] and g["others"] == top["others"])
@@ -315,6 +314,23 @@ def change_sentence(result: dict, names: dict[str, str], tx: Texts) -> str:
     else:
         sentences.append(tx.t("finding.change.within_held", kpi=kpi))
     return " ".join(sentences)
+
+
+def change_group(row: dict, names: dict[str, str], tx: Texts) -> str:
+    """A group of a change's split (``analytics.explain``: ``group``, ``others``) as the reader names it."""
+    if row["others"]:
+        return tx.t("finding.change.others")
+    return tx.t("finding.change.unset") if row["group"] is None else names.get(row["group"], row["group"])
+
+
+def change_cohorts(result: dict, tx: Texts) -> str:
+    """The two cohorts a change's split compares (``analytics.explain``, status ``ok``), with their customers and
+    how long each customer is followed."""
+    (b0, b1), (a0, a1) = ([pd.Timestamp(d).date() for d in result["periods"][k]] for k in ("before", "after"))
+    window = result["window_days"]
+    return tx.t("changes.cohorts", start=tx.day(a0), end=tx.day(a1), n=tx.number(result["after"]["customers"]),
+                pstart=tx.day(b0), pend=tx.day(b1), pn=tx.number(result["before"]["customers"]),
+                window=tx.t("changes.window_days", days=window) if window else tx.t("changes.window_all"))
 
 
 def _funnel(q, filters, dims, tx) -> View:
@@ -429,14 +445,9 @@ def _changes(q, filters, dims, tx) -> View:
                    else tx.t("changes.no_data", kpi=tx.t("changes.kpi.conversion")))
         return View("changes", title, caption, None)
     names = labels(dims, tx)
-    (b0, b1), (a0, a1) = ([pd.Timestamp(d).date() for d in result["periods"][k]] for k in ("before", "after"))
-    cohorts = tx.t("changes.cohorts", start=tx.day(a0), end=tx.day(a1), n=tx.number(result["after"]["customers"]),
-                   pstart=tx.day(b0), pend=tx.day(b1), pn=tx.number(result["before"]["customers"]),
-                   window=tx.t("changes.window_days", days=result["window_days"]) if result["window_days"]
-                   else tx.t("changes.window_all"))
     chart = ("waterfall_chart", (result["waterfall"],),
              {"labels": names, "titles": tx.chart_titles(kpi=tx.t("changes.axis.conversion"))})
-    return View("changes", title, f"{change_sentence(result, names, tx)} {cohorts}", chart,
+    return View("changes", title, f"{change_sentence(result, names, tx)} {change_cohorts(result, tx)}", chart,
                 table=result["waterfall"])
 
 
