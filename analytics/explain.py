@@ -56,26 +56,21 @@ def decompose(before: dict, after: dict) -> dict:
     the outcome over the units; the group's rate is total / units). ``{"before", "after", "change", "mix", "rate",
     "groups": {g: {"mix", "rate", "share_before", "share_after", "rate_before", "rate_after"}}}``; ``None`` when a
     cohort has no unit."""
-    w_a, w_b = sum(u for u, _ in before.values()), sum(u for u, _ in after.values())
-    if not w_a or not w_b:
+    names = [g for g in dict.fromkeys([*before, *after]) if before.get(g, (0, 0))[0] or after.get(g, (0, 0))[0]]
+    ua, ta = (np.array([[float(before.get(g, (0, 0.0))[k]) for g in names]]) for k in (0, 1))
+    ub, tb = (np.array([[float(after.get(g, (0, 0.0))[k]) for g in names]]) for k in (0, 1))
+    if not ua.sum() or not ub.sum():
         return None
-    r_a = sum(t for _, t in before.values()) / w_a
-    r_b = sum(t for _, t in after.values()) / w_b
-    mean = (r_a + r_b) / 2
-    groups = {}
-    for g in dict.fromkeys([*before, *after]):
-        ua, ta = before.get(g, (0, 0.0))
-        ub, tb = after.get(g, (0, 0.0))
-        if not ua and not ub:
-            continue
-        ra = ta / ua if ua else tb / ub  # absent: the other cohort's rate
-        rb = tb / ub if ub else ra
-        sa, sb = ua / w_a, ub / w_b
-        groups[g] = {"mix": (sb - sa) * ((ra + rb) / 2 - mean), "rate": (sa + sb) / 2 * (rb - ra),
-                     "share_before": sa, "share_after": sb,
-                     "rate_before": ta / ua if ua else None, "rate_after": tb / ub if ub else None}
-    return {"before": r_a, "after": r_b, "change": r_b - r_a, "mix": sum(v["mix"] for v in groups.values()),
-            "rate": sum(v["rate"] for v in groups.values()), "groups": groups}
+    split = _split_arrays(ua, ta, ub, tb)  # the one formula, also the bootstrap's
+    r_a, r_b = float(ta.sum() / ua.sum()), float(tb.sum() / ub.sum())
+    groups = {g: {"mix": float(split["mix"][0, k]), "rate": float(split["rate"][0, k]),
+                  "share_before": float(ua[0, k] / ua.sum()), "share_after": float(ub[0, k] / ub.sum()),
+                  "rate_before": float(ta[0, k] / ua[0, k]) if ua[0, k] else None,
+                  "rate_after": float(tb[0, k] / ub[0, k]) if ub[0, k] else None}
+              for k, g in enumerate(names)}
+    return {"before": r_a, "after": r_b, "change": float(split["change"][0]),
+            "mix": sum(v["mix"] for v in groups.values()), "rate": sum(v["rate"] for v in groups.values()),
+            "groups": groups}
 
 
 def resample(types: list[tuple], groups: list, replicates: int, rng: np.random.Generator) -> tuple:
@@ -94,7 +89,8 @@ def resample(types: list[tuple], groups: list, replicates: int, rng: np.random.G
 
 
 def _split_arrays(ua, ta, ub, tb) -> dict:
-    """``decompose`` on every replicate at once (arrays (replicates, groups))."""
+    """The split of every replicate at once (arrays (replicates, groups) of units and totals): the change, and each
+    group's mix and rate contribution (``decompose`` reads it for the observed cohorts)."""
     w_a, w_b = ua.sum(axis=1, keepdims=True), ub.sum(axis=1, keepdims=True)
     r_a, r_b = ta.sum(axis=1, keepdims=True) / w_a, tb.sum(axis=1, keepdims=True) / w_b
     with np.errstate(invalid="ignore", divide="ignore"):
